@@ -1,0 +1,135 @@
+"""Builds the PTB Application exactly as production runs it; tests use the same function."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlparse
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, Defaults
+
+from bot.errors import on_error
+from bot.messenger import Messenger
+from bot.runtime import SERVICES_KEY, PerUserUpdateProcessor, Services, services
+from bot.settings import Settings
+from core.clock import Clock, SystemClock
+from handlers import commands, router
+from storage import housekeeping
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+PROCESSED_UPDATES_KEPT = dt.timedelta(days=7)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    settings: Settings, *, clock: Clock | None = None, max_concurrent_updates: int = 64
+) -> AnyApplication:
+    app: AnyApplication = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(PerUserUpdateProcessor(max_concurrent_updates))
+        .connection_pool_size(max(8, max_concurrent_updates // 2))
+        .build()
+    )
+    db = Database(settings.database_url)
+    svc = Services(
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        messenger=Messenger(app.bot),
+    )
+    svc.messenger = Messenger(app.bot, on_unreachable=svc.mark_unreachable)
+    app.bot_data[SERVICES_KEY] = svc
+    router.register(app)
+    app.add_error_handler(on_error)
+    return app
+
+
+async def startup(app: AnyApplication) -> None:
+    """What PTB's post_init would do; called by `running`, which tests and the CLI share."""
+    svc = services(app)
+    svc.bot_username = app.bot.username
+    await commands.set_default_commands(svc)
+    async with svc.db.session() as session:
+        coordinator_ids = await svc.coordinator_ids(session)
+    for user_id in sorted(coordinator_ids):
+        await commands.set_coordinator_commands(svc, user_id)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_prune, interval=dt.timedelta(hours=6), first=60)
+    log.info("Tandem is up as @%s", svc.bot_username)
+
+
+async def _prune(context: Any) -> None:
+    svc = services(context.application)
+    async with svc.db.session() as session:
+        removed = await housekeeping.prune_processed(
+            session, svc.clock.now() - PROCESSED_UPDATES_KEPT
+        )
+    log.debug("pruned %d processed update ids", removed)
+
+
+async def start_updates(app: AnyApplication, settings: Settings, poll_timeout: int = 30) -> None:
+    """Polling by default; a webhook when TANDEM_WEBHOOK_URL is set."""
+    assert app.updater is not None
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        await app.updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        log.info("receiving updates by webhook on port %d", settings.webhook_port)
+    else:
+        await app.bot.delete_webhook()
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+        log.info("receiving updates by long polling")
+
+
+@asynccontextmanager
+async def running(
+    app: AnyApplication, settings: Settings, poll_timeout: int = 30
+) -> AsyncIterator[AnyApplication]:
+    """The bot receiving and handling updates for the duration of the block."""
+    try:
+        async with app:
+            await startup(app)
+            await app.start()
+            await start_updates(app, settings, poll_timeout)
+            try:
+                yield app
+            finally:
+                assert app.updater is not None
+                if app.updater.running:
+                    await app.updater.stop()
+                await app.stop()
+    finally:
+        await services(app).db.dispose()
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run until `stop` is set (the CLI sets it on SIGINT/SIGTERM)."""
+    async with running(build_application(settings), settings):
+        await stop.wait()

@@ -1,0 +1,121 @@
+"""`tandem-bot`: run the bot, manage the database schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot import logs
+from bot.settings import DatabaseSettings, Settings
+from storage import migrate
+
+log = logging.getLogger("tandem")
+
+
+def _settings_error(exc: ValidationError) -> str:
+    """Field names and reasons only: pydantic's own text would echo the (secret) input."""
+    lines = ["Configuration error:"]
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "settings"
+        reason = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            reason = "is required (set it in the environment or in a .env file)"
+        lines.append(f"  {field}: {reason}")
+    return "\n".join(lines)
+
+
+def _load(cls: type[DatabaseSettings]) -> DatabaseSettings:
+    try:
+        return cls()
+    except ValidationError as exc:
+        print(_settings_error(exc), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = _load(Settings)
+    assert isinstance(settings, Settings)
+    logs.configure(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+    if asyncio.run(migrate.pending(settings.database_url)):
+        if args.no_migrate:
+            print(
+                "The database schema is not up to date. Run `tandem-bot db upgrade` first.",
+                file=sys.stderr,
+            )
+            return 3
+        log.info("applying database migrations")
+        migrate.upgrade(settings.database_url)
+    asyncio.run(_serve(settings))
+    return 0
+
+
+async def _serve(settings: Settings) -> None:
+    from bot.app import serve  # PTB and the handlers load only for `run`
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(settings, stop)
+
+
+def _db(args: argparse.Namespace) -> int:
+    settings = _load(DatabaseSettings)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.db_command == "upgrade":
+        migrate.upgrade(settings.database_url, args.revision)
+    elif args.db_command == "downgrade":
+        migrate.downgrade(settings.database_url, args.revision)
+    elif args.db_command == "current":
+        current = asyncio.run(migrate.current_revision(settings.database_url))
+        head = migrate.head_revision(settings.database_url)
+        print(f"current: {current or '(empty database)'}  head: {head}")
+    elif args.db_command == "check":
+        migrate.check(settings.database_url)
+        print("models and migrations agree")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="tandem-bot",
+        description="Tandem: the Telegram assistant for cross-mentoring programs.",
+        epilog="Configuration comes from the environment or a .env file; see README.md.",
+    )
+    sub = root.add_subparsers(dest="command", required=True)
+    run = sub.add_parser(
+        "run",
+        help="run the bot (long polling, or a webhook when TANDEM_WEBHOOK_URL is set)",
+        description="Applies pending database migrations, then runs the bot until SIGINT/SIGTERM.",
+    )
+    run.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="refuse to start on an outdated schema instead of migrating it",
+    )
+    run.set_defaults(handler=_run)
+    db = sub.add_parser("db", help="manage the database schema (Alembic)")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply migrations (default: up to the newest)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = db_sub.add_parser("downgrade", help="revert migrations down to REVISION")
+    down.add_argument("revision")
+    db_sub.add_parser("current", help="show the schema revision of the database")
+    db_sub.add_parser("check", help="fail if the models and the migrations disagree")
+    db.set_defaults(handler=_db)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

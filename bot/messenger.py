@@ -1,0 +1,103 @@
+"""The one place that sends to Telegram.
+
+It absorbs what Telegram answers under load or trouble: 429 (wait `retry_after`, then resend),
+5xx and timeouts (a few retries with backoff), 403 (the user blocked the bot: recorded, not
+raised, so one blocked coordinator never breaks another user's registration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 4
+MAX_RETRY_AFTER = 60.0
+
+
+class Messenger:
+    def __init__(
+        self,
+        bot: Bot,
+        on_unreachable: Callable[[int], Awaitable[None]] | None = None,
+        backoff: float = 0.5,
+    ) -> None:
+        self.bot = bot
+        self._on_unreachable = on_unreachable
+        self._backoff = backoff
+
+    async def _call(self, chat_id: int, what: str, call: Callable[[], Awaitable[T]]) -> T | None:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return await call()
+            except RetryAfter as exc:
+                delay = exc.retry_after
+                seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+                log.warning("%s to %s: flood control, waiting %.1fs", what, chat_id, seconds)
+                await asyncio.sleep(min(seconds, MAX_RETRY_AFTER))
+            except Forbidden:
+                log.info("%s to %s refused: the user blocked the bot", what, chat_id)
+                if self._on_unreachable is not None:
+                    await self._on_unreachable(chat_id)
+                return None
+            except BadRequest as exc:
+                if "message is not modified" in exc.message:
+                    return None
+                log.error("%s to %s rejected by Telegram: %s", what, chat_id, exc.message)
+                return None
+            except NetworkError as exc:  # 5xx and timeouts
+                if attempt == MAX_ATTEMPTS:
+                    log.error("%s to %s failed after %d attempts: %s", what, chat_id, attempt, exc)
+                    return None
+                log.warning("%s to %s: %s, retrying", what, chat_id, exc)
+                await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
+        log.error("%s to %s gave up after repeated flood control", what, chat_id)
+        return None
+
+    async def send(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> Message | None:
+        return await self._call(
+            chat_id,
+            "sendMessage",
+            lambda: self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup),
+        )
+
+    async def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str | None,
+        markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        if text is None:
+            await self._call(
+                chat_id,
+                "editMessageReplyMarkup",
+                lambda: self.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=markup
+                ),
+            )
+            return
+        await self._call(
+            chat_id,
+            "editMessageText",
+            lambda: self.bot.edit_message_text(
+                chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup
+            ),
+        )
+
+    async def answer(self, query_id: str, text: str | None = None, alert: bool = False) -> None:
+        # Callback answers expire after a few seconds; a failed one is not worth a retry loop.
+        try:
+            await self.bot.answer_callback_query(query_id, text=text, show_alert=alert)
+        except (BadRequest, NetworkError) as exc:
+            log.info("answerCallbackQuery failed: %s", exc)

@@ -1,0 +1,212 @@
+"""What every update goes through before and after its handler.
+
+`tandem_handler` is the middleware: it drops redelivered updates, opens one database session for
+the update, loads the user, their role and language, runs the handler, commits, and only then sends
+the replies the handler queued. Commit-then-send keeps write transactions short (SQLite has one
+writer) and means a reply never announces something that was rolled back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, BaseUpdateProcessor, ContextTypes
+
+from bot.i18n import Translator, resolve_language, translator
+from bot.messenger import Messenger
+from bot.settings import Settings
+from core.clock import Clock
+from storage import housekeeping, users
+from storage.db import Database
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+SERVICES_KEY = "tandem.services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    messenger: Messenger
+    bot_username: str = ""
+
+    async def is_coordinator(self, session: AsyncSession, user_id: int) -> bool:
+        return user_id in self.settings.coordinators or await users.is_coordinator(session, user_id)
+
+    async def coordinator_ids(self, session: AsyncSession) -> set[int]:
+        return set(self.settings.coordinators) | await users.coordinator_ids(session)
+
+    async def mark_unreachable(self, user_id: int) -> None:
+        async with self.db.session() as session:
+            await users.set_reachable(session, user_id, False)
+
+
+def services(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    return cast(Services, app.bot_data[SERVICES_KEY])
+
+
+@dataclass
+class Outgoing:
+    chat_id: int
+    text: str | None
+    markup: InlineKeyboardMarkup | None
+    edit_message_id: int | None = None
+
+
+@dataclass
+class Ctx:
+    """Everything a handler needs for one update."""
+
+    update: Update
+    session: AsyncSession
+    services: Services
+    user_id: int
+    user: User | None
+    lang: str
+    t: Translator
+    is_coordinator: bool
+    now: dt.datetime
+    args: list[str]
+    outbox: list[Outgoing] = field(default_factory=list)
+    callback_answer: tuple[str | None, bool] | None = None
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        self.outbox.append(Outgoing(self.user_id, text, markup))
+
+    def send_to(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        self.outbox.append(Outgoing(chat_id, text, markup))
+
+    def edit(self, text: str | None, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Replace the message whose button was pressed (text None: only its keyboard)."""
+        message = self.update.callback_query.message if self.update.callback_query else None
+        if message is None:
+            if text is not None:
+                self.reply(text, markup)
+            return
+        self.outbox.append(Outgoing(message.chat.id, text, markup, message.message_id))
+
+    def answer(self, text: str | None = None, alert: bool = False) -> None:
+        self.callback_answer = (text, alert)
+
+    def for_user(self, user: User | None) -> Translator:
+        """The catalog of another user (a coordinator being notified, a participant approved)."""
+        stored = user.language if user else None
+        return translator(resolve_language(stored, None, self.services.settings.default_language))
+
+    async def set_language(self, language: str) -> None:
+        self.lang = language
+        self.t = translator(language)
+
+
+HandlerFn = Callable[[Ctx], Awaitable[None]]
+PtbCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def tandem_handler(fn: HandlerFn) -> PtbCallback:
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        svc = services(context.application)
+        tg_user = update.effective_user
+        if tg_user is None or tg_user.is_bot:
+            return
+        query = update.callback_query
+        async with svc.db.session() as session:
+            if await housekeeping.was_processed(session, update.update_id):
+                log.info("update %s was already handled; ignoring the redelivery", update.update_id)
+                if query is not None:
+                    await svc.messenger.answer(query.id)
+                return
+            now = svc.clock.now()
+            user = await users.get(session, tg_user.id)
+            if user is not None:
+                await users.refresh_identity(
+                    session,
+                    tg_user.id,
+                    first_name=tg_user.first_name,
+                    last_name=tg_user.last_name,
+                    username=tg_user.username,
+                    now=now,
+                )
+            lang = resolve_language(
+                user.language if user else None,
+                tg_user.language_code,
+                svc.settings.default_language,
+            )
+            ctx = Ctx(
+                update=update,
+                session=session,
+                services=svc,
+                user_id=tg_user.id,
+                user=user,
+                lang=lang,
+                t=translator(lang),
+                is_coordinator=await svc.is_coordinator(session, tg_user.id),
+                now=now,
+                args=list(context.args or []),
+            )
+            await fn(ctx)
+            housekeeping.mark_processed(session, update.update_id, now)
+        await flush(ctx)
+
+    return wrapper
+
+
+async def flush(ctx: Ctx) -> None:
+    messenger = ctx.services.messenger
+    query = ctx.update.callback_query
+    if query is not None:
+        text, alert = ctx.callback_answer or (None, False)
+        await messenger.answer(query.id, text, alert)
+    for item in ctx.outbox:
+        if item.edit_message_id is not None:
+            await messenger.edit(item.chat_id, item.edit_message_id, item.text, item.markup)
+        elif item.text is not None:
+            await messenger.send(item.chat_id, item.text, item.markup)
+    for task in ctx.after_commit:
+        await task()
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Concurrent across users, strictly in order for each user.
+
+    PTB's default processes one update at a time (slow under load); its plain concurrency would let
+    two quick taps of the same user race on the same dialog row.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = 0
+        if isinstance(update, Update) and update.effective_user is not None:
+            key = update.effective_user.id
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if self._waiting[key] == 0:
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None

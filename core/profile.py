@@ -1,0 +1,146 @@
+"""The participant profile: its fields, their limits and how typed text becomes a value.
+
+Registration and /profile editing share these definitions, so a field validated once is validated
+the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+DEFAULT_TOPICS: tuple[str, ...] = (
+    "Führung und Führungsrolle",
+    "Vom Kollegen zur Führungskraft",
+    "Kommunikation",
+    "Konfliktmanagement",
+    "Feedback",
+    "Selbstmarketing und Sichtbarkeit",
+    "Karriereplanung",
+    "Work-Life-Balance und Stressmanagement",
+    "Netzwerken",
+    "Generationen im Team",
+    "Unternehmenskultur und Perspektivwechsel",
+    "Personalentwicklung",
+)
+
+MAX_TOPICS = 8
+MAX_CUSTOM_TOPIC_LENGTH = 60
+
+
+class Role(StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+
+
+class MeetingFormat(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    BOTH = "both"
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    TOPICS = "topics"
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    name: str
+    kind: FieldKind
+    max_length: int = 0
+    choices: tuple[str, ...] = ()
+
+
+FIELDS: tuple[ProfileField, ...] = (
+    ProfileField("role", FieldKind.CHOICE, choices=tuple(Role)),
+    ProfileField("name", FieldKind.TEXT, max_length=100),
+    ProfileField("company", FieldKind.TEXT, max_length=120),
+    ProfileField("industry", FieldKind.TEXT, max_length=80),
+    ProfileField("position", FieldKind.TEXT, max_length=120),
+    ProfileField("topics", FieldKind.TOPICS),
+    ProfileField("goals", FieldKind.TEXT, max_length=1000),
+    ProfileField("meeting_format", FieldKind.CHOICE, choices=tuple(MeetingFormat)),
+)
+FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+FIELD_ORDER = tuple(f.name for f in FIELDS)
+
+
+class InvalidInput(ValueError):
+    """A user's answer that cannot be taken; `key` names the catalog message explaining why."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def clean_text(raw: str) -> str:
+    """Collapse whitespace and drop control characters; people paste from everywhere."""
+    text = unicodedata.normalize("NFC", raw)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def parse_text(field: ProfileField, raw: str | None) -> str:
+    if raw is None:
+        raise InvalidInput("error.text_expected")
+    text = clean_text(raw)
+    if field.name != "goals":
+        text = " ".join(text.split())
+    if not text:
+        raise InvalidInput("error.empty")
+    if text.startswith("/"):
+        raise InvalidInput("error.looks_like_command")
+    if len(text) > field.max_length:
+        raise InvalidInput("error.too_long", limit=field.max_length, length=len(text))
+    return text
+
+
+def parse_custom_topic(raw: str, current: list[str]) -> list[str]:
+    """Typed topics are added to the selection; several may be given separated by commas."""
+    new = list(current)
+    for part in clean_text(raw).replace(";", ",").replace("\n", ",").split(","):
+        topic = " ".join(part.split())
+        if not topic:
+            continue
+        if topic.startswith("/"):
+            raise InvalidInput("error.looks_like_command")
+        if len(topic) > MAX_CUSTOM_TOPIC_LENGTH:
+            raise InvalidInput("error.too_long", limit=MAX_CUSTOM_TOPIC_LENGTH, length=len(topic))
+        if topic.casefold() in (t.casefold() for t in new):
+            continue
+        if len(new) >= MAX_TOPICS:
+            raise InvalidInput("error.too_many_topics", limit=MAX_TOPICS)
+        new.append(topic)
+    if new == current:
+        raise InvalidInput("error.empty")
+    return new
+
+
+def toggle_topic(current: list[str], topic: str) -> list[str]:
+    if topic in current:
+        return [t for t in current if t != topic]
+    if len(current) >= MAX_TOPICS:
+        raise InvalidInput("error.too_many_topics", limit=MAX_TOPICS)
+    return [*current, topic]
+
+
+def parse_choice(field: ProfileField, value: str) -> str:
+    if value not in field.choices:
+        raise InvalidInput("error.unknown_choice")
+    return value
+
+
+def next_missing_field(draft: dict[str, object]) -> str | None:
+    """The registration asks the fields in order; the first one without a value is next."""
+    for name in FIELD_ORDER:
+        if name == "topics":
+            if not draft.get("topics_done"):
+                return name
+        elif not draft.get(name):
+            return name
+    return None

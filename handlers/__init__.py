@@ -1,0 +1,1 @@
+"""Telegram handlers: thin, one module per flow. Parse the update, call storage/core, render."""

@@ -1,0 +1,91 @@
+"""/help, /cancel, /language, and everything that fits no flow."""
+
+from __future__ import annotations
+
+from bot.i18n import translator
+from bot.runtime import Ctx
+from bot.settings import SUPPORTED_LANGUAGES
+from handlers import profile, programs, registration
+from handlers.callbacks import pack
+from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
+from handlers.keyboards import button, rows
+from storage import dialogs, users
+
+
+async def help_command(ctx: Ctx) -> None:
+    names = COORDINATOR_COMMANDS if ctx.is_coordinator else PARTICIPANT_COMMANDS
+    lines = [ctx.t("help.line", command=name, text=ctx.t.plain(f"cmd.{name}")) for name in names]
+    key = "help.coordinator" if ctx.is_coordinator else "help.participant"
+    ctx.reply(ctx.t(key) + "\n\n" + "\n".join(lines))
+
+
+async def cancel(ctx: Ctx) -> None:
+    dialog = await dialogs.get(ctx.session, ctx.user_id)
+    if dialog is None:
+        ctx.reply(ctx.t("cancel.nothing"))
+        return
+    await dialogs.clear(ctx.session, ctx.user_id)
+    ctx.reply(ctx.t(f"cancel.{dialog.flow}"))
+
+
+async def language(ctx: Ctx) -> None:
+    ctx.reply(
+        ctx.t("language.ask"),
+        rows(
+            *[
+                [button(translator(code).plain("language.name"), pack("lg", code))]
+                for code in SUPPORTED_LANGUAGES
+            ]
+        ),
+    )
+
+
+async def on_language(ctx: Ctx, parts: list[str]) -> None:
+    if len(parts) != 1 or parts[0] not in SUPPORTED_LANGUAGES:
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        return
+    tg_user = ctx.update.effective_user
+    assert tg_user is not None
+    # An explicit setting the user asked for: the one thing stored without a registration.
+    ctx.user = await users.upsert(
+        ctx.session,
+        user_id=ctx.user_id,
+        first_name=tg_user.first_name,
+        last_name=tg_user.last_name,
+        username=tg_user.username,
+        language=parts[0],
+        now=ctx.now,
+    )
+    await ctx.set_language(parts[0])
+    ctx.edit(ctx.t("language.set"))
+
+
+async def unknown_command(ctx: Ctx) -> None:
+    ctx.reply(ctx.t("error.unknown_command"))
+
+
+async def on_text(ctx: Ctx) -> None:
+    """Free text goes to whichever dialog the user is in."""
+    message = ctx.update.effective_message
+    text = message.text if message is not None else None
+    dialog = await dialogs.get(ctx.session, ctx.user_id)
+    if dialog is None:
+        ctx.reply(ctx.t("error.no_dialog"))
+        return
+    if dialog.flow == registration.FLOW:
+        await registration.on_text(ctx, dialog, text)
+    elif dialog.flow == profile.FLOW:
+        await profile.on_text(ctx, dialog, text)
+    elif dialog.flow == programs.FLOW:
+        await programs.on_text(ctx, dialog, text)
+    else:  # a flow from a newer version of the bot, or a corrupted row
+        await dialogs.clear(ctx.session, ctx.user_id)
+        ctx.reply(ctx.t("error.no_dialog"))
+
+
+async def on_other_message(ctx: Ctx) -> None:
+    """Stickers, photos, voice: say what we need instead."""
+    if await dialogs.get(ctx.session, ctx.user_id) is None:
+        ctx.reply(ctx.t("error.no_dialog"))
+        return
+    await on_text(ctx)  # with no text: the dialog explains what it needs and asks again

@@ -1,0 +1,290 @@
+"""Registration: consent, then the profile fields in order, a summary, and submission.
+
+The draft lives in the `dialogs` row (after consent only: before it nothing is stored), so a
+restart carries on at the same step. The participant row is written once, on confirmation, in the
+same transaction that deletes the draft: nothing half-done ever sits in `participants`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import Safe
+from bot.runtime import Ctx
+from core.profile import (
+    FIELDS_BY_NAME,
+    FieldKind,
+    InvalidInput,
+    next_missing_field,
+    parse_choice,
+    parse_custom_topic,
+    parse_text,
+    toggle_topic,
+)
+from core.programs import ProgramStatus
+from handlers import fields, notify
+from handlers.callbacks import as_int, pack
+from handlers.keyboards import button, column, rows
+from storage import dialogs, participants, programs, users
+from storage.models import Dialog, Program
+
+FLOW = "reg"
+PREFIX = "rg"
+SUMMARY = "summary"
+
+
+# --- entry: /start with a program -------------------------------------------------------------
+
+
+async def offer(ctx: Ctx, program: Program) -> None:
+    """Show the privacy notice; consent and decline carry the program id, nothing is stored."""
+    existing = await participants.of_user_in_program(ctx.session, ctx.user_id, program.id)
+    if existing is not None:
+        ctx.reply(ctx.t(f"start.already.{existing.status}", program=program.name))
+        return
+    dialog = await dialogs.get(ctx.session, ctx.user_id)
+    if dialog is not None and dialog.flow == FLOW and dialog.data.get("program_id") == program.id:
+        ctx.reply(ctx.t("reg.resume"))
+        await prompt_step(ctx, dialog)
+        return
+    if program.status != ProgramStatus.OPEN:
+        ctx.reply(ctx.t("start.closed", program=program.name))
+        return
+    ctx.reply(
+        ctx.t("reg.privacy", program=program.name),
+        rows(
+            [button(ctx.t.plain("reg.consent.yes"), pack(PREFIX, "c", program.id))],
+            [button(ctx.t.plain("reg.consent.no"), pack(PREFIX, "x", program.id))],
+        ),
+    )
+
+
+async def on_consent(ctx: Ctx, program_id: int) -> None:
+    program = await programs.get(ctx.session, program_id)
+    if program is None:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
+    dialog = await dialogs.get(ctx.session, ctx.user_id)
+    if dialog is not None and dialog.flow == FLOW:
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        return
+    if await participants.of_user_in_program(ctx.session, ctx.user_id, program.id) is not None:
+        ctx.answer(ctx.t.plain("start.already.short"), alert=True)
+        ctx.edit(None)
+        return
+    if program.status != ProgramStatus.OPEN:
+        ctx.edit(ctx.t("start.closed", program=program.name))
+        return
+    tg_user = ctx.update.effective_user
+    assert tg_user is not None
+    ctx.user = await users.upsert(
+        ctx.session,
+        user_id=ctx.user_id,
+        first_name=tg_user.first_name,
+        last_name=tg_user.last_name,
+        username=tg_user.username,
+        language=ctx.lang,
+        now=ctx.now,
+    )
+    dialog = await dialogs.save(
+        ctx.session,
+        ctx.user_id,
+        flow=FLOW,
+        step="role",
+        data={"program_id": program.id, "consent_at": ctx.now.isoformat(), "draft": {}},
+        now=ctx.now,
+    )
+    ctx.edit(ctx.t("reg.privacy", program=program.name) + "\n\n" + ctx.t("reg.consent.given"))
+    ctx.reply(ctx.t("reg.welcome", program=program.name))
+    await prompt_step(ctx, dialog)
+
+
+async def on_decline(ctx: Ctx) -> None:
+    dialog = await dialogs.get(ctx.session, ctx.user_id)
+    if dialog is not None and dialog.flow == FLOW:
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        return
+    ctx.edit(ctx.t("reg.consent.declined"))
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+
+def _draft(dialog: Dialog) -> dict[str, Any]:
+    return dict(dialog.data.get("draft") or {})
+
+
+async def _program_topics(ctx: Ctx, dialog: Dialog) -> list[str]:
+    program = await programs.get(ctx.session, int(dialog.data["program_id"]))
+    return programs.topics_of(program) if program else []
+
+
+async def prompt_step(ctx: Ctx, dialog: Dialog) -> None:
+    if dialog.step == SUMMARY:
+        await show_summary(ctx, dialog)
+        return
+    text, markup = fields.prompt(
+        ctx.t, PREFIX, dialog.step, _draft(dialog), await _program_topics(ctx, dialog)
+    )
+    ctx.reply(text, markup)
+
+
+async def _save(ctx: Ctx, dialog: Dialog, draft: dict[str, Any], step: str) -> Dialog:
+    data = dict(dialog.data)
+    data["draft"] = draft
+    if step == SUMMARY:
+        data.pop("editing", None)
+    return await dialogs.save(
+        ctx.session, ctx.user_id, flow=FLOW, step=step, data=data, now=ctx.now
+    )
+
+
+async def _advance(ctx: Ctx, dialog: Dialog, draft: dict[str, Any]) -> None:
+    step = SUMMARY if dialog.data.get("editing") else next_missing_field(draft) or SUMMARY
+    dialog = await _save(ctx, dialog, draft, step)
+    await prompt_step(ctx, dialog)
+
+
+async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
+    """Typed input in the middle of a registration."""
+    step = dialog.step
+    if step == SUMMARY:
+        ctx.reply(ctx.t("error.use_buttons"))
+        await show_summary(ctx, dialog)
+        return
+    spec = FIELDS_BY_NAME[step]
+    draft = _draft(dialog)
+    try:
+        if spec.kind is FieldKind.CHOICE:
+            raise InvalidInput("error.use_buttons")
+        if spec.kind is FieldKind.TOPICS:
+            if text is None:
+                raise InvalidInput("error.text_expected")
+            draft["topics"] = parse_custom_topic(text, list(draft.get("topics") or []))
+            dialog = await _save(ctx, dialog, draft, step)
+            ctx.reply(ctx.t("field.topics.added"))
+            await prompt_step(ctx, dialog)
+            return
+        draft[step] = parse_text(spec, text)
+    except InvalidInput as error:
+        ctx.reply(fields.error_text(ctx.t, error))
+        await prompt_step(ctx, dialog)
+        return
+    await _advance(ctx, dialog, draft)
+
+
+async def on_callback(ctx: Ctx, parts: list[str]) -> None:
+    action, args = parts[0], parts[1:]
+    if action == "c" and len(args) == 1 and (program_id := as_int(args[0])) is not None:
+        await on_consent(ctx, program_id)
+        return
+    if action == "x":
+        await on_decline(ctx)
+        return
+    dialog = await dialogs.get(ctx.session, ctx.user_id)
+    if dialog is None or dialog.flow != FLOW:
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        ctx.edit(None)
+        return
+    draft = _draft(dialog)
+    try:
+        if action == "v" and len(args) == 2 and dialog.step == args[0]:
+            field = args[0]
+            draft[field] = parse_choice(FIELDS_BY_NAME[field], args[1])
+            ctx.edit(fields.answered(ctx.t, field, draft[field]))
+            await _advance(ctx, dialog, draft)
+        elif action == "t" and len(args) == 2 and dialog.step == "topics":
+            program_topics = await _program_topics(ctx, dialog)
+            selected = list(draft.get("topics") or [])
+            topic = fields.topic_from_callback(program_topics, selected, args[0], args[1])
+            draft["topics"] = toggle_topic(selected, topic)
+            await _save(ctx, dialog, draft, "topics")
+            ctx.edit(None, fields.topics_keyboard(ctx.t, PREFIX, program_topics, draft["topics"]))
+        elif action == "td" and dialog.step == "topics":
+            if not draft.get("topics"):
+                raise InvalidInput("error.no_topics")
+            draft["topics_done"] = True
+            ctx.edit(fields.answered(ctx.t, "topics", draft["topics"]))
+            await _advance(ctx, dialog, draft)
+        elif action == "ok" and dialog.step == SUMMARY:
+            await submit(ctx, dialog)
+        elif action == "em" and dialog.step == SUMMARY:
+            ctx.edit(None, edit_menu(ctx))
+        elif action == "sum" and dialog.step == SUMMARY:
+            ctx.edit(None, summary_keyboard(ctx))
+        elif (
+            action == "e"
+            and len(args) == 1
+            and dialog.step == SUMMARY
+            and args[0] in FIELDS_BY_NAME
+        ):
+            data = dict(dialog.data)
+            data["editing"] = True
+            dialog = await dialogs.save(
+                ctx.session, ctx.user_id, flow=FLOW, step=args[0], data=data, now=ctx.now
+            )
+            ctx.edit(None)
+            await prompt_step(ctx, dialog)
+        else:
+            raise InvalidInput("error.stale_button")
+    except InvalidInput as error:
+        ctx.answer(ctx.t.plain(error.key, **error.params), alert=error.key != "error.stale_button")
+
+
+# --- summary and submission -----------------------------------------------------------------
+
+
+def summary_keyboard(ctx: Ctx) -> InlineKeyboardMarkup:
+    return rows(
+        [button(ctx.t.plain("reg.summary.confirm"), pack(PREFIX, "ok"))],
+        [button(ctx.t.plain("reg.summary.edit"), pack(PREFIX, "em"))],
+    )
+
+
+def edit_menu(ctx: Ctx) -> InlineKeyboardMarkup:
+    buttons = [button(fields.field_label(ctx.t, f), pack(PREFIX, "e", f)) for f in FIELDS_BY_NAME]
+    buttons.append(button(ctx.t.plain("common.back"), pack(PREFIX, "sum")))
+    return column(buttons, per_row=2)
+
+
+async def show_summary(ctx: Ctx, dialog: Dialog) -> None:
+    program = await programs.get(ctx.session, int(dialog.data["program_id"]))
+    text = ctx.t(
+        "reg.summary",
+        program=program.name if program else "",
+        profile=Safe(fields.render_profile(ctx.t, _draft(dialog))),
+    )
+    ctx.reply(text, summary_keyboard(ctx))
+
+
+async def submit(ctx: Ctx, dialog: Dialog) -> None:
+    program = await programs.get(ctx.session, int(dialog.data["program_id"]))
+    if program is None or program.status != ProgramStatus.OPEN:
+        await dialogs.clear(ctx.session, ctx.user_id)
+        ctx.edit(ctx.t("start.closed", program=program.name if program else ""))
+        return
+    if await participants.of_user_in_program(ctx.session, ctx.user_id, program.id) is not None:
+        await dialogs.clear(ctx.session, ctx.user_id)
+        ctx.edit(ctx.t("start.already.short"))
+        return
+    draft = _draft(dialog)
+    missing = next_missing_field(draft)
+    if missing is not None:  # cannot happen through the buttons; a forged sequence could try
+        await _save(ctx, dialog, draft, missing)
+        await prompt_step(ctx, dialog)
+        return
+    participant = await participants.create_from_draft(
+        ctx.session,
+        program_id=program.id,
+        user_id=ctx.user_id,
+        draft=draft,
+        consent_at=dt.datetime.fromisoformat(dialog.data["consent_at"]),
+        now=ctx.now,
+    )
+    await dialogs.clear(ctx.session, ctx.user_id)
+    ctx.edit(None)
+    ctx.reply(ctx.t("reg.done", program=program.name))
+    await notify.new_registration(ctx, program, participant)

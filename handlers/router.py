@@ -1,0 +1,95 @@
+"""Registers the handlers with PTB and routes callback data by its prefix."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import ChatMember, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.runtime import Ctx, services, tandem_handler
+from handlers import common, profile, programs, registration, start
+from handlers.callbacks import unpack
+from storage import housekeeping, users
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def on_callback(ctx: Ctx) -> None:
+    query = ctx.update.callback_query
+    assert query is not None
+    parts = unpack(query.data)
+    if len(parts) < 2:
+        await _forged(ctx, query.data)
+        return
+    prefix, rest = parts[0], parts[1:]
+    if prefix == registration.PREFIX:
+        await registration.on_callback(ctx, rest)
+    elif prefix == profile.PREFIX:
+        await profile.on_callback(ctx, rest)
+    elif prefix == "np":
+        await programs.on_np_callback(ctx, rest)
+    elif prefix == "pg":
+        await programs.on_pg_callback(ctx, rest)
+    elif prefix == "pp":
+        await programs.on_pp_callback(ctx, rest)
+    elif prefix == "lg":
+        await common.on_language(ctx, rest)
+    else:
+        await _forged(ctx, query.data)
+
+
+async def _forged(ctx: Ctx, data: str | None) -> None:
+    housekeeping.audit(
+        ctx.session, user_id=ctx.user_id, action="bad_callback", now=ctx.now, data=(data or "")[:64]
+    )
+    ctx.answer(ctx.t.plain("error.stale_button"))
+
+
+async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Telegram tells us when a user blocks or unblocks the bot; remember it."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    reachable = change.new_chat_member.status not in (ChatMember.BANNED, ChatMember.LEFT)
+    async with services(context.application).db.session() as session:
+        await users.set_reachable(session, change.chat.id, reachable)
+    log.info("user %s %s the bot", change.chat.id, "unblocked" if reachable else "blocked")
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    command = {
+        "start": start.start,
+        "help": common.help_command,
+        "cancel": common.cancel,
+        "language": common.language,
+        "profile": profile.show,
+        "newprogram": programs.new_program,
+        "programs": programs.list_programs,
+        "makecoordinator": programs.make_coordinator,
+    }
+    for name, fn in command.items():
+        app.add_handler(CommandHandler(name, tandem_handler(fn), filters=PRIVATE))
+    app.add_handler(
+        MessageHandler(PRIVATE & filters.COMMAND, tandem_handler(common.unknown_command))
+    )
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, tandem_handler(common.on_text)))
+    app.add_handler(
+        MessageHandler(
+            PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+            tandem_handler(common.on_other_message),
+        )
+    )
+    app.add_handler(CallbackQueryHandler(tandem_handler(on_callback)))
+    app.add_handler(ChatMemberHandler(on_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -1,0 +1,25 @@
+"""/start: the deep link `t.me/<bot>?start=<invite code>` lands here."""
+
+from __future__ import annotations
+
+from bot.runtime import Ctx
+from core.programs import normalise_invite_code
+from handlers import registration
+from storage import programs
+
+
+async def start(ctx: Ctx) -> None:
+    if ctx.args:
+        code = normalise_invite_code(ctx.args[0])
+        program = await programs.by_invite_code(ctx.session, code) if code else None
+        if program is None:
+            ctx.reply(ctx.t("start.bad_code"))
+            return
+        await registration.offer(ctx, program)
+        return
+    open_programs = await programs.open_programs(ctx.session)
+    if len(open_programs) == 1:
+        await registration.offer(ctx, open_programs[0])
+        return
+    key = "start.coordinator" if ctx.is_coordinator else "start.no_code"
+    ctx.reply(ctx.t(key))

@@ -1,0 +1,43 @@
+"""Half-finished conversations, kept in the database so a restart or a second process carries on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Dialog
+
+
+async def get(session: AsyncSession, user_id: int) -> Dialog | None:
+    return await session.get(Dialog, user_id)
+
+
+async def save(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    flow: str,
+    step: str,
+    data: dict[str, Any],
+    now: dt.datetime,
+) -> Dialog:
+    dialog = await session.get(Dialog, user_id)
+    if dialog is None:
+        dialog = Dialog(user_id=user_id, flow=flow, step=step, data=data, version=0, updated_at=now)
+        session.add(dialog)
+    else:
+        dialog.flow, dialog.step = flow, step
+        # A new dict, so SQLAlchemy sees the JSON column changed.
+        dialog.data = dict(data)
+        dialog.version += 1
+        dialog.updated_at = now
+    await session.flush()
+    return dialog
+
+
+async def clear(session: AsyncSession, user_id: int) -> bool:
+    result = await session.execute(delete(Dialog).where(Dialog.user_id == user_id))
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,111 @@
+"""Participants: a user's registration in a program."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.programs import ParticipantStatus
+from storage.models import Participant
+
+EDITABLE = ("role", "name", "company", "industry", "position", "topics", "goals", "meeting_format")
+
+
+async def create_from_draft(
+    session: AsyncSession,
+    *,
+    program_id: int,
+    user_id: int,
+    draft: dict[str, Any],
+    consent_at: dt.datetime,
+    now: dt.datetime,
+) -> Participant:
+    participant = Participant(
+        program_id=program_id,
+        user_id=user_id,
+        role=draft["role"],
+        status=ParticipantStatus.PENDING,
+        name=draft["name"],
+        company=draft["company"],
+        industry=draft["industry"],
+        position=draft["position"],
+        topics=list(draft["topics"]),
+        goals=draft["goals"],
+        meeting_format=draft["meeting_format"],
+        consent_at=consent_at,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(participant)
+    await session.flush()
+    return participant
+
+
+async def get(session: AsyncSession, participant_id: int) -> Participant | None:
+    return await session.get(Participant, participant_id, options=[selectinload(Participant.user)])
+
+
+async def of_user_in_program(
+    session: AsyncSession, user_id: int, program_id: int
+) -> Participant | None:
+    query = select(Participant).where(
+        Participant.user_id == user_id, Participant.program_id == program_id
+    )
+    return (await session.scalars(query)).first()
+
+
+async def current_of_user(session: AsyncSession, user_id: int) -> Participant | None:
+    """The registration /profile works on: the newest one that is not rejected or left."""
+    query = (
+        select(Participant)
+        .where(
+            Participant.user_id == user_id,
+            Participant.status.not_in([ParticipantStatus.REJECTED, ParticipantStatus.LEFT]),
+        )
+        .order_by(Participant.created_at.desc(), Participant.id.desc())
+        .options(selectinload(Participant.program))
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def list_in_program(
+    session: AsyncSession, program_id: int, status: str | None = None
+) -> list[Participant]:
+    query = (
+        select(Participant)
+        .where(Participant.program_id == program_id)
+        .order_by(Participant.created_at, Participant.id)
+    )
+    if status is not None:
+        query = query.where(Participant.status == status)
+    return list((await session.scalars(query)).all())
+
+
+async def update_field(
+    session: AsyncSession, participant: Participant, field: str, value: Any, now: dt.datetime
+) -> None:
+    if field not in EDITABLE:
+        raise ValueError(f"{field} is not an editable profile field")
+    setattr(participant, field, list(value) if field == "topics" else value)
+    participant.updated_at = now
+    await session.flush()
+
+
+async def set_status(
+    session: AsyncSession,
+    participant: Participant,
+    status: str,
+    *,
+    decided_by: int,
+    now: dt.datetime,
+) -> None:
+    participant.status = status
+    participant.decided_by = decided_by
+    participant.decided_at = now
+    participant.updated_at = now
+    await session.flush()

@@ -1,0 +1,85 @@
+"""Programs (cohorts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.profile import DEFAULT_TOPICS
+from core.programs import ProgramStatus, new_invite_code
+from storage.models import Participant, Program
+
+
+def default_settings() -> dict[str, Any]:
+    return {"topics": list(DEFAULT_TOPICS)}
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    timezone: str,
+    created_by: int | None,
+    now: dt.datetime,
+) -> Program:
+    for _ in range(10):
+        program = Program(
+            name=name,
+            invite_code=new_invite_code(),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            timezone=timezone,
+            status=ProgramStatus.OPEN,
+            settings=default_settings(),
+            created_by=created_by,
+            created_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(program)
+                await session.flush()
+        except IntegrityError:
+            continue  # an invite code collision: 31^8 makes this rare, but not impossible
+        return program
+    raise RuntimeError("could not find a free invite code")
+
+
+async def get(session: AsyncSession, program_id: int) -> Program | None:
+    return await session.get(Program, program_id)
+
+
+async def by_invite_code(session: AsyncSession, code: str) -> Program | None:
+    query = select(Program).where(func.upper(Program.invite_code) == code)
+    return (await session.scalars(query)).first()
+
+
+async def list_all(session: AsyncSession, *, include_archived: bool = False) -> list[Program]:
+    query = select(Program).order_by(Program.starts_on.desc(), Program.id.desc())
+    if not include_archived:
+        query = query.where(Program.status != ProgramStatus.ARCHIVED)
+    return list((await session.scalars(query)).all())
+
+
+async def open_programs(session: AsyncSession) -> list[Program]:
+    query = select(Program).where(Program.status == ProgramStatus.OPEN).order_by(Program.id)
+    return list((await session.scalars(query)).all())
+
+
+async def participant_counts(session: AsyncSession, program_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Participant.status, func.count())
+        .where(Participant.program_id == program_id)
+        .group_by(Participant.status)
+    )
+    return dict(rows.tuples())
+
+
+def topics_of(program: Program) -> list[str]:
+    topics = program.settings.get("topics") if program.settings else None
+    return list(topics) if topics else list(DEFAULT_TOPICS)

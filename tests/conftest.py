@@ -1,0 +1,93 @@
+"""Databases for tests: every storage and end-to-end test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from TEST_DATABASE_URL (`.ci/run` points it at the local server); without it the
+PostgreSQL variants are skipped with that reason. Each test gets its own empty, migrated database:
+migrations run once per session into a template, and each test copies the template (a file copy
+for SQLite, `CREATE DATABASE ... TEMPLATE` for PostgreSQL), which keeps the suite fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from storage import migrate
+from storage.db import Database, normalise_url
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _admin_dsn(url: str) -> str:
+    """asyncpg DSN of the maintenance database on the same server."""
+    parsed = make_url(normalise_url(url)).set(drivername="postgresql", database="postgres")
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _pg_execute(url: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(_admin_dsn(url))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to a server to run it")
+    name = f"tandem_tpl_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
+    url = make_url(normalise_url(POSTGRES_URL)).set(database=name)
+    migrate.upgrade(url.render_as_string(hide_password=False))
+    yield name
+    asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the newest migration, on each backend.
+
+    Synchronous on purpose: Alembic runs its own event loop, which cannot nest in the test's.
+    """
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "tandem.sqlite3"
+        shutil.copy(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template_name: str = request.getfixturevalue("postgres_template")
+    name = f"tandem_t_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    try:
+        yield make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(
+            hide_password=False
+        )
+    finally:
+        asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
