@@ -10,9 +10,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import LinkPreviewOptions, Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.errors import on_error
 from bot.messenger import Messenger
@@ -39,12 +38,6 @@ def build_application(
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.base_file_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
         .concurrent_updates(PerUserUpdateProcessor(max_concurrent_updates))
         .connection_pool_size(max(8, max_concurrent_updates // 2))
         .build()

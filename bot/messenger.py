@@ -3,6 +3,10 @@
 It absorbs what Telegram answers under load or trouble: 429 (wait `retry_after`, then resend),
 5xx and timeouts (a few retries with backoff), 403 (the user blocked the bot: recorded, not
 raised, so one blocked coordinator never breaks another user's registration).
+
+Parse mode and link previews are set here rather than through PTB's `Defaults`: with Defaults, PTB
+also sends `parse_mode` to methods that have no such parameter (editMessageReplyMarkup), which
+the project's strict Bot API stand-in rightly reports.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 log = logging.getLogger(__name__)
@@ -21,6 +26,7 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER = 60.0
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class Messenger:
@@ -68,7 +74,13 @@ class Messenger:
         return await self._call(
             chat_id,
             "sendMessage",
-            lambda: self.bot.send_message(chat_id=chat_id, text=text, reply_markup=markup),
+            lambda: self.bot.send_message(
+                chat_id=chat_id,
+                text=text,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+            ),
         )
 
     async def edit(
@@ -91,7 +103,12 @@ class Messenger:
             chat_id,
             "editMessageText",
             lambda: self.bot.edit_message_text(
-                chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup
+                chat_id=chat_id,
+                message_id=message_id,
+                text=text,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
             ),
         )
 

@@ -77,7 +77,7 @@ async def participant_counts(session: AsyncSession, program_id: int) -> dict[str
         .where(Participant.program_id == program_id)
         .group_by(Participant.status)
     )
-    return dict(rows.tuples())
+    return dict(rows.tuples().all())
 
 
 def topics_of(program: Program) -> list[str]:

@@ -1,0 +1,124 @@
+"""Runs the real Application against the Bot API stand-in, and walks users through flows.
+
+Used by the end-to-end tests and by `bench/`; the flows assert what a user sees at every step,
+so a regression in any prompt fails loudly with the chat dump.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.app import AnyApplication, build_application, running
+from bot.settings import Settings
+from core.clock import Clock
+from fake_bot_api import BotMessage, FakeBotApi, FakeUser
+
+TOKEN = "123456789:AAH-tandem-e2e-SECRET-token_0123456789"
+COORDINATOR_ID = 9001
+
+
+def make_settings(api: FakeBotApi, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": api.token,
+        "telegram_api_base_url": api.base_url,
+        "database_url": database_url,
+        "coordinators": frozenset({COORDINATOR_ID}),
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@asynccontextmanager
+async def bot_running(
+    settings: Settings, clock: Clock | None = None
+) -> AsyncIterator[AnyApplication]:
+    app = build_application(settings, clock=clock)
+    async with running(app, settings, poll_timeout=1) as started:
+        yield started
+
+
+@dataclass
+class Profile:
+    role: str = "mentor"  # mentor | mentee
+    name: str = "Anna Schmidt"
+    company: str = "Alstom"
+    industry: str = "Bahntechnik"
+    position: str = "Bereichsleiterin Fertigung"
+    topics: list[str] = field(default_factory=lambda: ["Kommunikation", "Feedback"])
+    custom_topics: list[str] = field(default_factory=list)
+    goals: str = "Ich möchte meine Erfahrung als Führungskraft weitergeben."
+    meeting_format: str = "both"  # in_person | online | both
+
+
+ROLE_LABEL = {"de": {"mentor": "Mentorin/Mentor", "mentee": "Mentee"},
+              "en": {"mentor": "Mentor", "mentee": "Mentee"}}
+FORMAT_LABEL = {
+    "de": {"in_person": "Persönlich", "online": "Online", "both": "Beides"},
+    "en": {"in_person": "In person", "online": "Online", "both": "Both"},
+}
+CONSENT = {"de": "✅ Ich stimme zu", "en": "✅ I agree"}
+SUBMIT = {"de": "✅ Anmeldung absenden", "en": "✅ Submit registration"}
+
+
+def expect(message: BotMessage, *fragments: str) -> BotMessage:
+    for fragment in fragments:
+        assert fragment in message.text, f"{fragment!r} not in bot message:\n{message.text}"
+    return message
+
+
+async def next_with_buttons(user: FakeUser, timeout: float = 5.0) -> BotMessage:
+    """Skip plain notes ("Hinzugefügt.") until the next prompt with a keyboard."""
+    while True:
+        message = await user.next_message(timeout)
+        if message.buttons:
+            return message
+
+
+async def create_program(coordinator: FakeUser, name: str = "Cross-Mentoring Salzgitter 2027") -> str:
+    """Walks /newprogram; returns the invite code shown on the program card."""
+    await coordinator.send("/newprogram")
+    expect(await coordinator.next_message(), "Neuen Jahrgang")
+    await coordinator.send(name)
+    start = await coordinator.next_message()
+    await coordinator.press(start.button_texts[0], message=start)
+    end = await coordinator.next_message()
+    await coordinator.press(end.button_texts[0], message=end)  # 12 months
+    expect(await coordinator.next_message(), "angelegt")
+    card = await coordinator.next_message()
+    match = re.search(r"\?start=([A-Z0-9]+)", card.text)
+    assert match, card.text
+    return match.group(1)
+
+
+async def register(
+    user: FakeUser, code: str, profile: Profile, language: str = "de"
+) -> BotMessage:
+    """Registers through the deep link, asserting each step; returns the final confirmation."""
+    await user.send(f"/start {code}")
+    privacy = await user.next_message()
+    await user.press(CONSENT[language], message=privacy)
+    await user.next_message()  # welcome
+    role = await user.next_message()
+    await user.press(ROLE_LABEL[language][profile.role], message=role)
+    for value in (profile.name, profile.company, profile.industry, profile.position):
+        await user.next_message()
+        await user.send(value)
+    topics = await user.next_message()
+    for topic in profile.topics:
+        await user.press(topic, message=topics)
+    for custom in profile.custom_topics:
+        await user.send(custom)
+        topics = await next_with_buttons(user)
+    await user.press("rg:td", message=topics)
+    await user.next_message()  # goals
+    await user.send(profile.goals)
+    fmt = await user.next_message()
+    await user.press(FORMAT_LABEL[language][profile.meeting_format], message=fmt)
+    summary = await user.next_message()
+    expect(summary, profile.name, profile.company)
+    await user.press(SUBMIT[language], message=summary)
+    return await user.next_message()
