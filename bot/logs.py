@@ -42,6 +42,7 @@ def configure(level: str, secrets: list[str]) -> None:
     root.setLevel(level.upper())
     # Request lines are noise at INFO and the first place a token would leak.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 

@@ -25,7 +25,7 @@ def settings(api: FakeBotApi, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[AnyApplication]:
+async def bot(settings: Settings, coordinator: FakeUser) -> AsyncIterator[AnyApplication]:
     async with bot_running(settings) as app:
         yield app
 

@@ -6,6 +6,7 @@ so a regression in any prompt fails loudly with the chat dump.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -68,6 +69,16 @@ def expect(message: BotMessage, *fragments: str) -> BotMessage:
     for fragment in fragments:
         assert fragment in message.text, f"{fragment!r} not in bot message:\n{message.text}"
     return message
+
+
+async def answer_of(user: FakeUser, query_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    """The bot's answerCallbackQuery for a press; every press must be answered."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (answer := user.callback_answer(query_id)) is None:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"callback query {query_id} was never answered")
+        await asyncio.sleep(0.01)
+    return answer
 
 
 async def next_with_buttons(user: FakeUser, timeout: float = 5.0) -> BotMessage:

@@ -1,0 +1,146 @@
+"""A bot killed in the middle of a registration carries on where the user was.
+
+One variant stops and rebuilds the Application in-process (fast, both databases); the other runs
+`tandem-bot run` as a real process and SIGKILLs it, exactly as a crash or an OOM kill would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.settings import Settings
+from fake_bot_api import FakeBotApi, FakeUser
+from storage.db import Database
+from storage.models import Participant
+from tests.e2e.harness import (
+    CONSENT,
+    COORDINATOR_ID,
+    FORMAT_LABEL,
+    ROLE_LABEL,
+    SUBMIT,
+    bot_running,
+    create_program,
+    expect,
+)
+
+TANDEM_BOT = str(Path(sys.executable).with_name("tandem-bot"))
+READY = "receiving updates by long polling"
+
+
+async def _first_half(user: FakeUser, code: str) -> None:
+    await user.send(f"/start {code}")
+    await user.press(CONSENT["de"], message=await user.next_message())
+    await user.next_message()
+    await user.press(ROLE_LABEL["de"]["mentee"], message=await user.next_message())
+    expect(await user.next_message(), "Name")
+    await user.send("Clara Neumann")
+    expect(await user.next_message(), "Unternehmen")
+    await user.send("Salzgitter AG")
+    expect(await user.next_message(), "Branche")
+
+
+async def _second_half(user: FakeUser) -> None:
+    expect(await user.next_message(), "Position")
+    await user.send("Gruppenleiterin")
+    topics = expect(await user.next_message(), "Themen")
+    await user.press("Karriereplanung", message=topics)
+    await user.press("rg:td", message=topics)
+    expect(await user.next_message(), "Ziele")
+    await user.send("Sicherer in der neuen Führungsrolle werden.")
+    await user.press(FORMAT_LABEL["de"]["in_person"], message=await user.next_message())
+    summary = expect(await user.next_message(), "Clara Neumann", "Salzgitter AG", "Stahl")
+    await user.press(SUBMIT["de"], message=summary)
+    expect(await user.next_message(), "Vielen Dank")
+
+
+async def _assert_registered(db: Database) -> None:
+    async with db.session() as session:
+        rows = (await session.scalars(select(Participant))).all()
+    assert [(p.name, p.company, p.industry, p.position) for p in rows] == [
+        ("Clara Neumann", "Salzgitter AG", "Stahl", "Gruppenleiterin")
+    ]
+
+
+async def test_restart_in_process_carries_on(
+    api: FakeBotApi, settings: Settings, coordinator: FakeUser, db: Database
+) -> None:
+    user = api.add_user(1001, "Clara")
+    async with bot_running(settings):
+        code = await create_program(coordinator)
+        await _first_half(user, code)
+    # The bot is down; the user answers anyway.
+    await user.send("Stahl")
+    async with bot_running(settings):
+        await _second_half(user)
+    await _assert_registered(db)
+
+
+@asynccontextmanager
+async def bot_process(
+    api: FakeBotApi, database_url: str, workdir: Path, log: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "TANDEM_COORDINATORS": str(COORDINATOR_ID),
+        "TANDEM_LOG_LEVEL": "DEBUG",
+    }
+    ready_before = log.read_text().count(READY) if log.exists() else 0
+    with log.open("ab") as out:
+        process = await asyncio.create_subprocess_exec(
+            TANDEM_BOT, "run", cwd=workdir, env=env, stdout=out, stderr=out
+        )
+    try:
+        async with asyncio.timeout(30):
+            while log.read_text().count(READY) <= ready_before:
+                if process.returncode is not None:
+                    raise AssertionError(f"bot exited early:\n{log.read_text()}")
+                await asyncio.sleep(0.05)
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_registration_and_restart(
+    api: FakeBotApi, coordinator: FakeUser, database_url: str, db: Database, tmp_path: Path
+) -> None:
+    user = api.add_user(1001, "Clara")
+    log = tmp_path / "bot.log"
+    async with bot_process(api, database_url, tmp_path, log) as process:
+        code = await create_program(coordinator)
+        await _first_half(user, code)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    await user.send("Stahl")  # while the bot is dead
+    async with bot_process(api, database_url, tmp_path, log):
+        await _second_half(user)
+    await _assert_registered(db)
+    output = log.read_text()
+    assert "receiving updates by long polling" in output
+    assert api.token not in output
+    assert api.token.split(":")[1] not in output
+
+
+@pytest.mark.slow
+async def test_run_applies_migrations_to_an_empty_database(
+    api: FakeBotApi, coordinator: FakeUser, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+    async with bot_process(api, url, tmp_path, tmp_path / "bot.log"):
+        await coordinator.send("/programs")
+        expect(await coordinator.next_message(), "noch kein Programm")
+    assert "applying database migrations" in (tmp_path / "bot.log").read_text()
