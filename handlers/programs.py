@@ -356,9 +356,21 @@ async def on_pp_callback(ctx: Ctx, parts: list[str]) -> None:
             )
             ctx.edit(*await _participant_card(ctx, participant, program))
             return
-        await participants.set_status(
-            ctx.session, participant, target, decided_by=ctx.user_id, now=ctx.now
+        changed = await participants.set_status(
+            ctx.session,
+            participant,
+            target,
+            expected=participant.status,
+            decided_by=ctx.user_id,
+            now=ctx.now,
         )
+        if not changed:
+            ctx.answer(
+                ctx.t.plain("pp.cannot", status=ctx.t.plain(f"status.{participant.status}")),
+                alert=True,
+            )
+            ctx.edit(*await _participant_card(ctx, participant, program))
+            return
         housekeeping.audit(
             ctx.session,
             user_id=ctx.user_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -101,11 +101,20 @@ async def set_status(
     participant: Participant,
     status: str,
     *,
+    expected: str,
     decided_by: int,
     now: dt.datetime,
-) -> None:
-    participant.status = status
-    participant.decided_by = decided_by
-    participant.decided_at = now
-    participant.updated_at = now
-    await session.flush()
+) -> bool:
+    """Change the status only if it still is `expected`.
+
+    Two coordinators pressing "approve" and "reject" at the same moment both read "pending"; the
+    conditional UPDATE lets exactly one of them win, on SQLite and PostgreSQL alike.
+    """
+    result = await session.execute(
+        update(Participant)
+        .where(Participant.id == participant.id, Participant.status == expected)
+        .values(status=status, decided_by=decided_by, decided_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(participant)
+    return bool(getattr(result, "rowcount", 0))

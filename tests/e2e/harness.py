@@ -55,8 +55,10 @@ class Profile:
     meeting_format: str = "both"  # in_person | online | both
 
 
-ROLE_LABEL = {"de": {"mentor": "Mentorin/Mentor", "mentee": "Mentee"},
-              "en": {"mentor": "Mentor", "mentee": "Mentee"}}
+ROLE_LABEL = {
+    "de": {"mentor": "Mentorin/Mentor", "mentee": "Mentee"},
+    "en": {"mentor": "Mentor", "mentee": "Mentee"},
+}
 FORMAT_LABEL = {
     "de": {"in_person": "Persönlich", "online": "Online", "both": "Beides"},
     "en": {"in_person": "In person", "online": "Online", "both": "Both"},
@@ -89,7 +91,9 @@ async def next_with_buttons(user: FakeUser, timeout: float = 5.0) -> BotMessage:
             return message
 
 
-async def create_program(coordinator: FakeUser, name: str = "Cross-Mentoring Salzgitter 2027") -> str:
+async def create_program(
+    coordinator: FakeUser, name: str = "Cross-Mentoring Salzgitter 2027"
+) -> str:
     """Walks /newprogram; returns the invite code shown on the program card."""
     await coordinator.send("/newprogram")
     expect(await coordinator.next_message(), "Neuen Jahrgang")
@@ -105,9 +109,7 @@ async def create_program(coordinator: FakeUser, name: str = "Cross-Mentoring Sal
     return match.group(1)
 
 
-async def register(
-    user: FakeUser, code: str, profile: Profile, language: str = "de"
-) -> BotMessage:
+async def register(user: FakeUser, code: str, profile: Profile, language: str = "de") -> BotMessage:
     """Registers through the deep link, asserting each step; returns the final confirmation."""
     await user.send(f"/start {code}")
     privacy = await user.next_message()

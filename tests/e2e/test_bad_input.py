@@ -23,9 +23,7 @@ async def _start_registration(user: FakeUser, code: str) -> None:
     await user.next_message()  # role prompt
 
 
-async def test_declining_consent_stores_nothing(
-    api: FakeBotApi, code: str, db: Database
-) -> None:
+async def test_declining_consent_stores_nothing(api: FakeBotApi, code: str, db: Database) -> None:
     user = api.add_user(1001, "Anna")
     await user.send(f"/start {code}")
     privacy = expect(await user.next_message(), "Datenschutzhinweis")
@@ -39,9 +37,7 @@ async def test_declining_consent_stores_nothing(
     assert await _count(db, Participant) == 0
 
 
-async def test_unknown_invite_code_and_start_without_code(
-    api: FakeBotApi, code: str
-) -> None:
+async def test_unknown_invite_code_and_start_without_code(api: FakeBotApi, code: str) -> None:
     user = api.add_user(1001, "Anna")
     await user.send("/start NOPE1234")
     expect(await user.next_message(), "ungültig")
@@ -140,7 +136,9 @@ async def test_cancel_discards_the_draft(api: FakeBotApi, code: str, db: Databas
     expect(await user.next_message(), "nichts")
 
 
-async def test_topics_need_one_and_accept_free_entry(api: FakeBotApi, code: str, db: Database) -> None:
+async def test_topics_need_one_and_accept_free_entry(
+    api: FakeBotApi, code: str, db: Database
+) -> None:
     user = api.add_user(1001, "Anna")
     await _start_registration(user, code)
     await user.press(ROLE_LABEL["de"]["mentor"])

@@ -1,0 +1,160 @@
+"""Coordinators: programs, review of registrations, role grants; and that nobody else can."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import select
+
+from fake_bot_api import FakeBotApi, FakeUser
+from storage import users
+from storage.db import Database
+from storage.models import AuditEntry, Coordinator, Participant, Program
+from tests.e2e.harness import Profile, answer_of, expect, register
+
+
+async def test_new_program_with_typed_dates_and_validation(
+    api: FakeBotApi, bot: object, coordinator: FakeUser, db: Database
+) -> None:
+    await coordinator.send("/newprogram")
+    await coordinator.next_message()
+    await coordinator.send("x" * 121)
+    expect(await coordinator.next_message(), "höchstens 120")
+    await coordinator.send("Jahrgang <2027> & mehr")
+    await coordinator.next_message()
+    await coordinator.send("31.02.2027")
+    expect(await coordinator.next_message(), "verstehe ich nicht")
+    await coordinator.next_message()
+    await coordinator.send("11.03.2027")
+    expect(await coordinator.next_message(), "Wie lange")
+    await coordinator.send("01.01.2027")
+    expect(await coordinator.next_message(), "nach dem Start (11.03.2027)")
+    await coordinator.next_message()
+    await coordinator.send("10.03.2028")
+    expect(await coordinator.next_message(), "Jahrgang <2027> & mehr", "angelegt")
+    card = expect(
+        await coordinator.next_message(),
+        "11.03.2027 – 10.03.2028",
+        "Europe/Berlin",
+        "https://t.me/TandemTestBot?start=",
+    )
+    assert "Jahrgang &lt;2027&gt; &amp; mehr" in card.raw_text
+    async with db.session() as session:
+        program = (await session.scalars(select(Program))).one()
+        assert program.name == "Jahrgang <2027> & mehr"
+        assert program.status == "open"
+        assert program.settings["topics"][0] == "Führung und Führungsrolle"
+
+
+async def test_review_participants_and_decide(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    anna = api.add_user(1001, "Anna", username="anna_s")
+    await register(anna, code, Profile())
+    await coordinator.collect()
+    await coordinator.send("/programs")
+    listing = expect(await coordinator.next_message(), "Programme")
+    await coordinator.press(listing.button_texts[0], message=listing)
+    card = await coordinator.wait_edit(listing)
+    expect(card, "Teilnehmende: 1 offen")
+    await coordinator.press("Offen (1)", message=card)
+    people = await coordinator.wait_edit(
+        card,
+    )
+    await coordinator.press("Anna Schmidt · Mentorin/Mentor · Alstom", message=people)
+    person = await coordinator.wait_edit(people)
+    expect(person, "@anna_s", "wartet auf Freigabe", "Bahntechnik", "Kommunikation, Feedback")
+    await coordinator.press("❌ Ablehnen", message=person)
+    expect(await anna.next_message(), "nicht berücksichtigt")
+    async with db.session() as session:
+        row = (await session.scalars(select(Participant))).one()
+        assert row.status == "rejected"
+    # Anna's /start now says so, and /profile has nothing to show.
+    await anna.send(f"/start {code}")
+    expect(await anna.next_message(), "nicht angenommen")
+
+
+async def test_two_coordinators_deciding_at_once_decide_once(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    second = api.add_user(9002, "Linda", username="linda")
+    async with db.session() as session:
+        now = dt.datetime.now(dt.UTC)
+        await users.upsert(
+            session, user_id=9002, first_name="Linda", last_name=None, username="linda", now=now
+        )
+        await users.grant_coordinator(session, 9002, granted_by=coordinator.id, now=now)
+    anna = api.add_user(1001, "Anna", username="anna_s")
+    await register(anna, code, Profile())
+    notes = []
+    for person in (coordinator, second):
+        notes.append(next(m for m in await person.collect() if "Neue Anmeldung" in m.text))
+    first, other = await asyncio.gather(
+        coordinator.press("✅ Freigeben", message=notes[0]),
+        second.press("❌ Ablehnen", message=notes[1]),
+    )
+    answers = [await answer_of(coordinator, first), await answer_of(second, other)]
+    async with db.session() as session:
+        row = (await session.scalars(select(Participant))).one()
+    winner = 0 if row.status == "active" else 1
+    assert row.status in ("active", "rejected")
+    assert "inzwischen" in answers[1 - winner].get("text", "")
+    decisions = [m for m in await anna.collect() if "Anmeldung" in m.text]
+    assert len(decisions) == 1
+
+
+async def test_participants_cannot_use_coordinator_commands(
+    api: FakeBotApi, code: str, db: Database
+) -> None:
+    mallory = api.add_user(666, "Mallory")
+    for command in ("/newprogram", "/programs", "/makecoordinator 666"):
+        await mallory.send(command)
+        expect(await mallory.next_message(), "Koordinator")
+    await mallory.send("/help")
+    help_text = await mallory.next_message()
+    assert "/newprogram" not in help_text.text
+    async with db.session() as session:
+        refused = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
+        ).all()
+        assert len(refused) == 3
+        assert (await session.scalars(select(Coordinator))).all() == []
+
+
+async def test_make_coordinator_by_username_and_by_button(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    gisela = api.add_user(2001, "Gisela", username="GiselaRB")
+    await register(gisela, code, Profile(name="Gisela Rose-Bart"))
+    await coordinator.collect()
+    await coordinator.send("/makecoordinator @giselarb")
+    expect(await coordinator.next_message(), "gehört jetzt zur Programmleitung")
+    expect(await gisela.next_message(), "Programmleitung")
+    await api.wait_idle()
+    scope = {"type": "chat", "chat_id": 2001}
+    names = [c["command"] for c in api.commands(scope, "de")]
+    assert "newprogram" in names and "programs" in names
+    await gisela.send("/programs")
+    expect(await gisela.next_message(), "Programme")
+    await coordinator.send("/makecoordinator @giselarb")
+    expect(await coordinator.next_message(), "bereits")
+    await coordinator.send("/makecoordinator @nobody")
+    expect(await coordinator.next_message(), "kenne ich nicht")
+    async with db.session() as session:
+        grants = (await session.scalars(select(Coordinator))).all()
+        assert [(g.user_id, g.granted_by) for g in grants] == [(2001, coordinator.id)]
+
+
+async def test_close_registration(api: FakeBotApi, coordinator: FakeUser, code: str) -> None:
+    await coordinator.send("/programs")
+    listing = await coordinator.next_message()
+    await coordinator.press(listing.button_texts[0], message=listing)
+    card = await coordinator.wait_edit(listing)
+    await coordinator.press("Anmeldung schließen", message=card)
+    card = await coordinator.wait_edit(card)
+    expect(card, "Anmeldung geschlossen")
+    late = api.add_user(3001, "Late")
+    await late.send(f"/start {code}")
+    expect(await late.next_message(), "geschlossen")
+    await asyncio.sleep(0)
