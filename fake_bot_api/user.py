@@ -1,0 +1,260 @@
+"""A Telegram user driven from test code: sends messages, presses buttons, reads the chat."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import TYPE_CHECKING, Any
+
+from .models import BotMessage
+
+if TYPE_CHECKING:
+    from .server import FakeBotApi
+
+_query_ids = itertools.count(1)
+
+
+class NoMessageError(AssertionError, TimeoutError):
+    """No bot message arrived in time.
+
+    It is both an AssertionError (so pytest prints the chat dump nicely) and a TimeoutError
+    (== asyncio.TimeoutError) for callers that treat it as a plain timeout.
+    """
+
+
+class FakeUser:
+    def __init__(
+        self,
+        api: FakeBotApi,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> None:
+        self.api = api
+        self.id = user_id
+        self.first_name = first_name
+        self.last_name = last_name
+        self.username = username
+        self.language_code = language_code
+        self.blocked = False
+        self._cursor = 0
+        self._seen_edits: dict[int, int] = {}
+        self._chat_instance = str(abs(hash((api.bot_id, user_id))) % 10**18)
+
+    @property
+    def user_id(self) -> int:
+        return self.id
+
+    def __repr__(self) -> str:
+        return f"FakeUser({self.id}, {self.first_name!r}, username={self.username!r})"
+
+    # -- Telegram objects -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            data["last_name"] = self.last_name
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+    def chat_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
+        if self.last_name:
+            data["last_name"] = self.last_name
+        if self.username:
+            data["username"] = self.username
+        return data
+
+    # -- acting as the user ---------------------------------------------------------------------
+
+    def _check_can_write(self) -> None:
+        if self.blocked:
+            raise AssertionError(
+                f"{self!r} has blocked the bot and cannot write to it; call unblock() first"
+            )
+
+    async def send(self, text: str) -> dict[str, Any]:
+        """Send a text message; a leading /command gets its bot_command entity like in Telegram."""
+        self._check_can_write()
+        message = self._new_message()
+        message["text"] = text
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0] if text.strip() else text
+            length = len(command.encode("utf-16-le")) // 2
+            if len(command) > 1:
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        await self.api._push_user_message(self, message)
+        return message
+
+    async def send_sticker(self, emoji: str = "👍") -> dict[str, Any]:
+        self._check_can_write()
+        message = self._new_message()
+        message["sticker"] = {
+            "file_id": f"sticker-{message['message_id']}",
+            "file_unique_id": f"st{message['message_id']}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        await self.api._push_user_message(self, message)
+        return message
+
+    async def send_photo(self, caption: str | None = None) -> dict[str, Any]:
+        self._check_can_write()
+        message = self._new_message()
+        mid = message["message_id"]
+        message["photo"] = [
+            {"file_id": f"photo-{mid}-s", "file_unique_id": f"ps{mid}", "width": 90,
+             "height": 90, "file_size": 1024},
+            {"file_id": f"photo-{mid}-m", "file_unique_id": f"pm{mid}", "width": 800,
+             "height": 800, "file_size": 40960},
+        ]  # fmt: skip
+        if caption:
+            message["caption"] = caption
+        await self.api._push_user_message(self, message)
+        return message
+
+    def _new_message(self) -> dict[str, Any]:
+        return {
+            "message_id": self.api._next_message_id(self.id),
+            "from": self.to_dict(),
+            "chat": self.chat_dict(),
+            "date": int(time.time()),
+        }
+
+    async def press(self, button: str, message: BotMessage | None = None) -> str:
+        """Press an inline button that is really on the message now (after any edits)."""
+        self._check_can_write()
+        target = self._resolve_message(message)
+        found = target.find_button(button)
+        if found is None:
+            raise AssertionError(
+                f"no button {button!r} on message #{target.message_id}; "
+                f"available: {target.button_texts!r}\n{target.describe()}"
+            )
+        if found.callback_data is None:
+            raise AssertionError(
+                f"button {button!r} on message #{target.message_id} has no callback_data "
+                f"(it is a {sorted(set(found.raw) - {'text'})} button); nothing to press"
+            )
+        return await self._push_callback(target, found.callback_data)
+
+    async def press_data(self, data: str, message: BotMessage | None = None) -> str:
+        """Send arbitrary callback data, as a malicious or outdated client could."""
+        self._check_can_write()
+        target = self._resolve_message(message, need_keyboard=False)
+        return await self._push_callback(target, data)
+
+    def _resolve_message(
+        self, message: BotMessage | None, *, need_keyboard: bool = True
+    ) -> BotMessage:
+        if message is not None:
+            current = self.api._messages.get(self.id, {}).get(message.message_id)
+            if current is None or current.deleted:
+                raise AssertionError(f"message #{message.message_id} is not in the chat anymore")
+            return current
+        for candidate in reversed(self.chat):
+            if candidate.has_inline_keyboard or not need_keyboard:
+                return candidate
+        raise AssertionError(f"no bot message with an inline keyboard in the chat\n{self.dump()}")
+
+    async def _push_callback(self, target: BotMessage, data: str) -> str:
+        query_id = f"{self.id}{next(_query_ids):010d}"
+        query = {
+            "id": query_id,
+            "from": self.to_dict(),
+            "message": self.api._message_dict(target),
+            "chat_instance": self._chat_instance,
+            "data": data,
+        }
+        self.api._open_queries[query_id] = (self.id, None)
+        await self.api._enqueue({"callback_query": query})
+        return query_id
+
+    def callback_answer(self, query_id: str) -> dict[str, Any] | None:
+        entry = self.api._open_queries.get(query_id)
+        return None if entry is None else entry[1]
+
+    def block(self) -> None:
+        """Block the bot; Telegram then tells the bot via a my_chat_member update."""
+        if not self.blocked:
+            self.blocked = True
+            self.api._queue_member_change(self, "member", "kicked")
+
+    def unblock(self) -> None:
+        """Unblock (Telegram's "Restart"); the bot sees the reverse my_chat_member update."""
+        if self.blocked:
+            self.blocked = False
+            self.api._queue_member_change(self, "kicked", "member")
+
+    # -- reading the chat -----------------------------------------------------------------------
+
+    @property
+    def chat(self) -> list[BotMessage]:
+        return [m for m in self.api._arrivals.get(self.id, []) if not m.deleted]
+
+    @property
+    def last_message(self) -> BotMessage | None:
+        chat = self.chat
+        return chat[-1] if chat else None
+
+    def dump(self) -> str:
+        lines = [f"chat with {self!r}:"]
+        arrivals = self.api._arrivals.get(self.id, [])
+        for index, message in enumerate(arrivals):
+            marker = "  " if index < self._cursor else "* "
+            lines.append(marker + message.describe().replace("\n", "\n  "))
+        if not arrivals:
+            lines.append("  (the bot has sent nothing)")
+        return "\n".join(lines)
+
+    async def next_message(self, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+        """Return the next bot message not yet returned; edits are not new messages."""
+        arrivals = self.api._arrivals.setdefault(self.id, [])
+        cursor = self._cursor
+        try:
+            await self.api._wait_until(lambda: len(arrivals) > cursor, timeout)
+        except TimeoutError:
+            raise NoMessageError(
+                f"no new bot message for user {self.id} within {timeout}s\n{self.dump()}"
+            ) from None
+        message = arrivals[cursor]
+        self._cursor = cursor + 1
+        self._seen_edits[message.message_id] = message.edits
+        return message
+
+    async def collect(self, timeout: float = 0.3) -> list[BotMessage]:  # noqa: ASYNC109
+        """Drain all messages arriving until the chat has been quiet for ``timeout`` seconds."""
+        result: list[BotMessage] = []
+        while True:
+            try:
+                result.append(await self.next_message(timeout))
+            except NoMessageError:
+                return result
+
+    async def wait_edit(self, message: BotMessage, timeout: float = 5.0) -> BotMessage:  # noqa: ASYNC109
+        """Wait for an edit of ``message`` this user has not observed yet via wait_edit."""
+        seen = self._seen_edits.get(message.message_id, 0)
+        current = self._resolve_any(message)
+        try:
+            await self.api._wait_until(lambda: current.edits > seen, timeout)
+        except TimeoutError:
+            raise NoMessageError(
+                f"message #{message.message_id} was not edited within {timeout}s\n{self.dump()}"
+            ) from None
+        self._seen_edits[message.message_id] = current.edits
+        return current
+
+    def _resolve_any(self, message: BotMessage) -> BotMessage:
+        current = self.api._messages.get(self.id, {}).get(message.message_id)
+        if current is None:
+            raise AssertionError(f"message #{message.message_id} is not a bot message here")
+        return current

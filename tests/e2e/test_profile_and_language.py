@@ -1,0 +1,97 @@
+"""/profile edits, /language, /help and the command menus per language and scope."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from fake_bot_api import FakeBotApi, FakeUser
+from storage.db import Database
+from storage.models import Participant, User
+from tests.e2e.harness import Profile, expect, register
+
+
+async def test_profile_shows_and_edits_fields(
+    api: FakeBotApi, code: str, db: Database
+) -> None:
+    anna = api.add_user(1001, "Anna")
+    await anna.send("/profile")
+    expect(await anna.next_message(), "noch in keinem Programm")
+    await register(anna, code, Profile())
+    await anna.send("/profile")
+    shown = expect(await anna.next_message(), "Ihr Profil", "wartet auf Freigabe", "Alstom")
+    await anna.press("✏️ Unternehmen", message=shown)
+    expect(await anna.next_message(), "Unternehmen", "Bisher: Alstom")
+    await anna.send("A" * 121)
+    expect(await anna.next_message(), "höchstens 120")
+    await anna.next_message()
+    await anna.send("Alstom Transport <Deutschland> & Co")
+    expect(await anna.next_message(), "Gespeichert")
+    again = expect(await anna.next_message(), "Alstom Transport <Deutschland> & Co")
+    await anna.press("✏️ Treffen", message=again)
+    fmt = await anna.next_message()
+    await anna.press("Online", message=fmt)
+    expect(await anna.next_message(), "Gespeichert")
+    again = await anna.next_message()
+    await anna.press("✏️ Themen", message=again)
+    topics = await anna.next_message()
+    await anna.press("✅ Feedback", message=topics)  # deselect
+    await anna.wait_edit(topics)
+    await anna.press("pf:td", message=topics)
+    expect(await anna.next_message(), "Gespeichert")
+    async with db.session() as session:
+        row = (await session.scalars(select(Participant))).one()
+        assert row.company == "Alstom Transport <Deutschland> & Co"
+        assert row.meeting_format == "online"
+        assert row.topics == ["Kommunikation"]
+
+
+async def test_profile_edit_cancel_changes_nothing(
+    api: FakeBotApi, code: str, db: Database
+) -> None:
+    anna = api.add_user(1001, "Anna")
+    await register(anna, code, Profile())
+    await anna.send("/profile")
+    await anna.press("✏️ Name", message=await anna.next_message())
+    await anna.next_message()
+    await anna.send("/cancel")
+    expect(await anna.next_message(), "nichts geändert")
+    async with db.session() as session:
+        assert (await session.scalars(select(Participant))).one().name == "Anna Schmidt"
+
+
+async def test_language_switch_and_telegram_language(
+    api: FakeBotApi, bot: object, db: Database
+) -> None:
+    ben = api.add_user(1002, "Ben", language_code="en-US")
+    await ben.send("/help")
+    expect(await ben.next_message(), "accompanies you")
+    await ben.send("/language")
+    choice = await ben.next_message()
+    await ben.press("🇩🇪 Deutsch", message=choice)
+    expect(await ben.wait_edit(choice), "Deutsch")
+    await ben.send("/help")
+    expect(await ben.next_message(), "begleitet Sie")
+    async with db.session() as session:
+        user = await session.get(User, 1002)
+        assert user is not None and user.language == "de"
+
+
+async def test_help_and_menus_per_scope_and_language(
+    api: FakeBotApi, coordinator: FakeUser, bot: object
+) -> None:
+    await coordinator.send("/help")
+    text = (await coordinator.next_message()).text
+    assert "/newprogram" in text and "/programs" in text and "/makecoordinator" in text
+    anna = api.add_user(1001, "Anna", language_code="de")
+    ben = api.add_user(1002, "Ben", language_code="en")
+    await api.wait_idle()
+    private = {"type": "all_private_chats"}
+    de = {c["command"]: c["description"] for c in api.commands(private, "de")}
+    en = {c["command"]: c["description"] for c in api.commands(private, "en")}
+    assert set(de) == set(en) == {"start", "profile", "language", "help", "cancel"}
+    assert de["profile"] != en["profile"]
+    assert api.commands(private, "") == api.commands(private, "de")  # default language
+    assert "newprogram" not in {c["command"] for c in api.visible_commands(anna.id)}
+    assert "newprogram" not in {c["command"] for c in api.visible_commands(ben.id)}
+    coordinator_menu = {c["command"] for c in api.visible_commands(coordinator.id)}
+    assert {"newprogram", "programs", "makecoordinator", "help"} <= coordinator_menu
