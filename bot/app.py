@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
@@ -23,6 +24,10 @@ from storage import housekeeping
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+# Opt in to PTB's future behaviour (durations such as RetryAfter.retry_after as timedelta) now,
+# instead of a deprecation warning on every flood-control answer; bot.messenger handles both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 PROCESSED_UPDATES_KEPT = dt.timedelta(days=7)

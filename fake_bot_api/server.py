@@ -330,16 +330,22 @@ class FakeBotApi:
 
     def _queue_member_change(self, user: FakeUser, old: str, new: str) -> None:
         bot = self._bot_user()
-        new_member: dict[str, Any] = {"status": new, "user": bot}
-        if new == "kicked":
-            new_member["until_date"] = 0
+
+        def member(status: str) -> dict[str, Any]:
+            # Telegram always sends until_date for a kicked member (0 means forever).
+            return {
+                "status": status,
+                "user": bot,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
         update = {
             "my_chat_member": {
                 "chat": user.chat_dict(),
                 "from": user.to_dict(),
                 "date": int(time.time()),
-                "old_chat_member": {"status": old, "user": bot},
-                "new_chat_member": new_member,
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
             }
         }
         self._add_update(update)

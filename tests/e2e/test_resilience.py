@@ -1,0 +1,108 @@
+"""Telegram answering 429 and 5xx, users who blocked the bot, and webhook mode."""
+
+from __future__ import annotations
+
+import aiohttp
+from sqlalchemy import select
+
+from bot.settings import Settings
+from fake_bot_api import FakeBotApi, FakeUser
+from storage import users
+from storage.db import Database
+from storage.models import Participant, User
+from tests.e2e.harness import Profile, bot_running, expect, make_settings, register
+
+
+async def test_flood_control_and_server_errors_are_retried(
+    api: FakeBotApi, coordinator: FakeUser, bot: object
+) -> None:
+    api.fail_next("sendMessage", status=429, retry_after=1)
+    await coordinator.send("/help")
+    expect(await coordinator.next_message(timeout=10), "/newprogram")
+    api.fail_next("sendMessage", status=502, times=2)
+    await coordinator.send("/help")
+    expect(await coordinator.next_message(timeout=10), "/newprogram")
+    failed = [c for c in api.calls_to("sendMessage") if not c.ok]
+    assert [c.status for c in failed] == [429, 502, 502]
+
+
+async def test_a_blocked_coordinator_does_not_break_a_registration(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    async with db.session() as session:  # a coordinator the bot knows, so it can mark them
+        await users.upsert(
+            session,
+            user_id=coordinator.id,
+            first_name="Juliane",
+            last_name=None,
+            username=None,
+            now=__import__("datetime").datetime.now(__import__("datetime").UTC),
+        )
+    coordinator.block()
+    anna = api.add_user(1001, "Anna")
+    done = await register(anna, code, Profile())
+    expect(done, "Vielen Dank")
+    await api.wait_idle()
+    async with db.session() as session:
+        assert (await session.scalars(select(Participant))).one().status == "pending"
+        row = await session.get(User, coordinator.id)
+        assert row is not None and row.reachable is False
+    coordinator.unblock()
+    await coordinator.send("/help")  # writing again makes them reachable again
+    await coordinator.next_message()
+    async with db.session() as session:
+        row = await session.get(User, coordinator.id)
+        assert row is not None and row.reachable is True
+
+
+async def test_user_blocking_the_bot_is_recorded(
+    api: FakeBotApi, code: str, db: Database
+) -> None:
+    anna = api.add_user(1001, "Anna")
+    await register(anna, code, Profile())
+    anna.block()
+    await api.wait_idle()
+    async with db.session() as session:
+        row = await session.get(User, 1001)
+        assert row is not None
+        await session.refresh(row)
+        assert row.reachable is False
+
+
+async def test_webhook_mode_checks_the_secret_token(
+    api: FakeBotApi, coordinator: FakeUser, database_url: str, unused_tcp_port: int
+) -> None:
+    secret = "s3cr3t-webhook-token"
+    settings: Settings = make_settings(
+        api,
+        database_url,
+        webhook_url=f"http://127.0.0.1:{unused_tcp_port}/telegram",
+        webhook_secret=secret,
+        webhook_listen="127.0.0.1",
+        webhook_port=unused_tcp_port,
+    )
+    async with bot_running(settings):
+        info = api.calls_to("setWebhook")[-1].params
+        assert info["url"] == f"http://127.0.0.1:{unused_tcp_port}/telegram"
+        assert info["secret_token"] == secret
+        await coordinator.send("/help")
+        expect(await coordinator.next_message(), "/newprogram")
+        assert api.webhook_deliveries and api.webhook_deliveries[-1].status == 200
+        forged = {
+            "update_id": 999,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 9001, "type": "private"},
+                "from": {"id": 9001, "is_bot": False, "first_name": "X"},
+                "text": "/newprogram",
+            },
+        }
+        url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=forged) as response:
+                assert response.status == 403
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            async with http.post(url, json=forged, headers=headers) as response:
+                assert response.status == 403
+        assert await coordinator.collect(timeout=0.3) == []
