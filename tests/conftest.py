@@ -23,6 +23,15 @@ from storage.db import Database, normalise_url
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"]
+# CI sets this so that a missing PostgreSQL fails the run instead of silently skipping half of it.
+REQUIRE_POSTGRES = os.environ.get("TANDEM_REQUIRE_POSTGRES") == "1"
+
+
+def skip_without_postgres() -> None:
+    if REQUIRE_POSTGRES and not POSTGRES_URL:
+        pytest.fail("TANDEM_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to a server to run it")
 
 
 def _admin_dsn(url: str) -> str:
@@ -51,8 +60,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to a server to run it")
+    skip_without_postgres()
     name = f"tandem_tpl_{uuid.uuid4().hex[:10]}"
     asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
     url = make_url(normalise_url(POSTGRES_URL)).set(database=name)
@@ -77,8 +85,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = f"tandem_t_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
     try:
-        yield make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            make_url(normalise_url(POSTGRES_URL))
+            .set(database=name)
+            .render_as_string(hide_password=False)
         )
     finally:
         asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -9,7 +9,6 @@ import pytest
 from bot.app import AnyApplication
 from bot.settings import Settings
 from fake_bot_api import FakeBotApi, FakeUser
-from storage.db import Database
 from tests.e2e.harness import COORDINATOR_ID, TOKEN, bot_running, make_settings
 
 

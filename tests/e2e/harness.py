@@ -30,7 +30,7 @@ def make_settings(api: FakeBotApi, database_url: str, **overrides: Any) -> Setti
         "coordinators": frozenset({COORDINATOR_ID}),
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @asynccontextmanager

@@ -10,7 +10,9 @@ TANDEM_BOT = str(Path(sys.executable).with_name("tandem-bot"))
 TOKEN = "123456789:AAH-a-very-SECRET-token-value-0123456789"
 
 
-def run(*args: str, env: dict[str, str] | None = None, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own console script
         [TANDEM_BOT, *args],
         env={"PATH": "/usr/bin:/bin", **(env or {})},

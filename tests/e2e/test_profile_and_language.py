@@ -10,9 +10,7 @@ from storage.models import Participant, User
 from tests.e2e.harness import Profile, expect, register
 
 
-async def test_profile_shows_and_edits_fields(
-    api: FakeBotApi, code: str, db: Database
-) -> None:
+async def test_profile_shows_and_edits_fields(api: FakeBotApi, code: str, db: Database) -> None:
     anna = api.add_user(1001, "Anna")
     await anna.send("/profile")
     expect(await anna.next_message(), "noch in keinem Programm")

@@ -55,9 +55,7 @@ async def test_a_blocked_coordinator_does_not_break_a_registration(
         assert row is not None and row.reachable is True
 
 
-async def test_user_blocking_the_bot_is_recorded(
-    api: FakeBotApi, code: str, db: Database
-) -> None:
+async def test_user_blocking_the_bot_is_recorded(api: FakeBotApi, code: str, db: Database) -> None:
     anna = api.add_user(1001, "Anna")
     await register(anna, code, Profile())
     anna.block()

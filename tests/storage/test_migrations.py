@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from storage import migrate
 from storage.db import create_engine, normalise_url
 from storage.models import Base
-from tests.conftest import POSTGRES_URL, _pg_execute
+from tests.conftest import POSTGRES_URL, _pg_execute, skip_without_postgres
 
 EXPECTED_TABLES = set(Base.metadata.tables)
 
@@ -24,13 +24,14 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to a server to run it")
+    skip_without_postgres()
     name = f"tandem_m_{uuid.uuid4().hex[:12]}"
     asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(normalise_url(POSTGRES_URL)).set(database=name).render_as_string(
-            hide_password=False
+        yield (
+            make_url(normalise_url(POSTGRES_URL))
+            .set(database=name)
+            .render_as_string(hide_password=False)
         )
     finally:
         asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

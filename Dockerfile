@@ -1,0 +1,25 @@
+# Tandem bot image: small, non-root, migrations applied on start by `tandem-bot run`.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY bot bot
+COPY handlers handlers
+COPY storage storage
+COPY core core
+COPY fake_bot_api fake_bot_api
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DATABASE_URL=sqlite+aiosqlite:////data/tandem.sqlite3
+RUN useradd --create-home --uid 10001 tandem && mkdir /data && chown tandem /data
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+USER tandem
+WORKDIR /data
+VOLUME ["/data"]
+# Webhook mode listens here when TANDEM_WEBHOOK_URL is set; polling needs no port.
+EXPOSE 8443
+ENTRYPOINT ["tandem-bot"]
+CMD ["run"]
