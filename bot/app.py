@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import datetime as dt
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
