@@ -94,6 +94,7 @@ async def test_webhook_mode_checks_the_secret_token(
                 "chat": {"id": 9001, "type": "private"},
                 "from": {"id": 9001, "is_bot": False, "first_name": "X"},
                 "text": "/newprogram",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 11}],
             },
         }
         url = f"http://127.0.0.1:{unused_tcp_port}/telegram"
@@ -104,3 +105,12 @@ async def test_webhook_mode_checks_the_secret_token(
             async with http.post(url, json=forged, headers=headers) as response:
                 assert response.status == 403
         assert await coordinator.collect(timeout=0.3) == []
+
+        # Telegram redelivers an update whose webhook call timed out: no second effect.
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        async with aiohttp.ClientSession() as http:
+            for _ in range(2):
+                async with http.post(url, json=forged, headers=headers) as response:
+                    assert response.status == 200
+        expect(await coordinator.next_message(), "Neuen Jahrgang")
+        assert await coordinator.collect(timeout=0.5) == []
