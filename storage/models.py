@@ -16,11 +16,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -135,12 +137,91 @@ class Participant(Base):
     updated_at: Mapped[dt.datetime]
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     decided_at: Mapped[dt.datetime | None]
+    # How many mentees a mentor takes; coordinators raise it for experienced mentors.
+    capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     program: Mapped[Program] = relationship(back_populates="participants")
     user: Mapped[User] = relationship()
 
     __table_args__ = (
         UniqueConstraint("program_id", "user_id", name="uq_participants_program_user"),
+    )
+
+
+class CompanyExclusion(Base):
+    """Two companies never paired in a program: competitors or dependent on each other."""
+
+    __tablename__ = "company_exclusions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    company_a: Mapped[str] = mapped_column(String(200))
+    company_b: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        UniqueConstraint("program_id", "company_a", "company_b", name="uq_company_exclusions_pair"),
+    )
+
+
+class MatchProposal(Base):
+    """The coordinators' working copy of a matching round.
+
+    Pins and exclusions are the coordinator's constraints; `result` is the engine's latest answer
+    for them. `version` grows with every change so a button from an older rendering is refused.
+    """
+
+    __tablename__ = "match_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    pins: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    exclusions: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    approved_by: Mapped[int | None] = mapped_column(BigInteger)
+    approved_at: Mapped[dt.datetime | None]
+
+
+class Tandem(Base):
+    """A mentor and a mentee. At most one active tandem per mentee, enforced by the database."""
+
+    __tablename__ = "tandems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("match_proposals.id", ondelete="SET NULL")
+    )
+    score: Mapped[float] = mapped_column(default=0.0)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime]
+    intro_due_at: Mapped[dt.datetime | None]
+    introduced_at: Mapped[dt.datetime | None]
+    dissolved_at: Mapped[dt.datetime | None]
+    dissolved_by: Mapped[int | None] = mapped_column(BigInteger)
+    dissolve_reason: Mapped[str | None] = mapped_column(Text)
+
+    mentor: Mapped[Participant] = relationship(foreign_keys=[mentor_id])
+    mentee: Mapped[Participant] = relationship(foreign_keys=[mentee_id])
+
+    __table_args__ = (
+        Index(
+            "uq_tandems_active_mentee",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_tandems_program_status", "program_id", "status"),
     )
 
 
