@@ -19,7 +19,7 @@ from bot.messenger import Messenger
 from bot.runtime import SERVICES_KEY, PerUserUpdateProcessor, Services, services
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
-from handlers import commands, router
+from handlers import commands, router, tandem
 from storage import housekeeping
 from storage.db import Database
 
@@ -31,12 +31,17 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 PROCESSED_UPDATES_KEPT = dt.timedelta(days=7)
+INTRODUCTION_INTERVAL = dt.timedelta(seconds=60)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(
-    settings: Settings, *, clock: Clock | None = None, max_concurrent_updates: int = 64
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    max_concurrent_updates: int = 64,
+    introduction_interval: dt.timedelta = INTRODUCTION_INTERVAL,
 ) -> AnyApplication:
     app: AnyApplication = (
         ApplicationBuilder()
@@ -53,6 +58,7 @@ def build_application(
         db=db,
         clock=clock or SystemClock(),
         messenger=Messenger(app.bot),
+        introduction_interval=introduction_interval,
     )
     svc.messenger = Messenger(app.bot, on_unreachable=svc.mark_unreachable)
     app.bot_data[SERVICES_KEY] = svc
@@ -72,7 +78,15 @@ async def startup(app: AnyApplication) -> None:
         await commands.set_coordinator_commands(svc, user_id)
     if app.job_queue is not None:
         app.job_queue.run_repeating(_prune, interval=dt.timedelta(hours=6), first=60)
+        # Tandems revealed at a set time (e.g. the kickoff): due ones go out within a minute.
+        app.job_queue.run_repeating(
+            _introductions, interval=svc.introduction_interval, first=svc.introduction_interval
+        )
     log.info("Tandem is up as @%s", svc.bot_username)
+
+
+async def _introductions(context: Any) -> None:
+    await tandem.introduce_due(services(context.application))
 
 
 async def _prune(context: Any) -> None:

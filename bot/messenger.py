@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from typing import TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
@@ -21,6 +22,13 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # 403: blocked the bot or deleted the account
+    FAILED = "failed"
+
 
 T = TypeVar("T")
 
@@ -40,10 +48,12 @@ class Messenger:
         self._on_unreachable = on_unreachable
         self._backoff = backoff
 
-    async def _call(self, chat_id: int, what: str, call: Callable[[], Awaitable[T]]) -> T | None:
+    async def _call(
+        self, chat_id: int, what: str, call: Callable[[], Awaitable[T]]
+    ) -> tuple[T | None, Outcome]:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await call()
+                return await call(), Outcome.SENT
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
@@ -53,24 +63,30 @@ class Messenger:
                 log.info("%s to %s refused: the user blocked the bot", what, chat_id)
                 if self._on_unreachable is not None:
                     await self._on_unreachable(chat_id)
-                return None
+                return None, Outcome.UNREACHABLE
             except BadRequest as exc:
                 if "message is not modified" in exc.message:
-                    return None
+                    return None, Outcome.SENT
                 log.error("%s to %s rejected by Telegram: %s", what, chat_id, exc.message)
-                return None
+                return None, Outcome.FAILED
             except NetworkError as exc:  # 5xx and timeouts
                 if attempt == MAX_ATTEMPTS:
                     log.error("%s to %s failed after %d attempts: %s", what, chat_id, attempt, exc)
-                    return None
+                    return None, Outcome.FAILED
                 log.warning("%s to %s: %s, retrying", what, chat_id, exc)
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
         log.error("%s to %s gave up after repeated flood control", what, chat_id)
-        return None
+        return None, Outcome.FAILED
 
     async def send(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
     ) -> Message | None:
+        return (await self.deliver(chat_id, text, markup))[0]
+
+    async def deliver(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> tuple[Message | None, Outcome]:
+        """Like `send`, but says whether the user could be reached at all."""
         return await self._call(
             chat_id,
             "sendMessage",

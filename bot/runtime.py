@@ -40,6 +40,7 @@ class Services:
     clock: Clock
     messenger: Messenger
     bot_username: str = ""
+    introduction_interval: dt.timedelta = dt.timedelta(seconds=60)
 
     async def is_coordinator(self, session: AsyncSession, user_id: int) -> bool:
         return user_id in self.settings.coordinators or await users.is_coordinator(session, user_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -21,7 +22,12 @@ class DatabaseSettings(BaseSettings):
     """What `tandem-bot db ...` needs: no token required to run migrations."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        # Validation errors must never echo what was typed: it may be the token or the secret.
+        hide_input_in_errors=True,
     )
 
     database_url: str = Field(default="sqlite+aiosqlite:///tandem.sqlite3", alias="DATABASE_URL")
@@ -97,9 +103,9 @@ class Settings(DatabaseSettings):
     @model_validator(mode="after")
     def _webhook_secret(self) -> Settings:
         if self.webhook_url:
-            if not self.webhook_url.startswith("https://") and not self.webhook_url.startswith(
-                "http://127.0.0.1"
-            ):
+            url = urlparse(self.webhook_url)
+            loopback = url.scheme == "http" and url.hostname in ("127.0.0.1", "localhost", "::1")
+            if url.scheme != "https" and not loopback:
                 raise ValueError("TANDEM_WEBHOOK_URL must be an https:// URL")
             if self.webhook_secret is None:
                 raise ValueError(

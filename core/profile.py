@@ -103,10 +103,12 @@ def parse_text(field: ProfileField, raw: str | None) -> str:
 def parse_custom_topic(raw: str, current: list[str]) -> list[str]:
     """Typed topics are added to the selection; several may be given separated by commas."""
     new = list(current)
+    typed = False
     for part in clean_text(raw).replace(";", ",").replace("\n", ",").split(","):
         topic = " ".join(part.split())
         if not topic:
             continue
+        typed = True
         if topic.startswith("/"):
             raise InvalidInput("error.looks_like_command")
         if len(topic) > MAX_CUSTOM_TOPIC_LENGTH:
@@ -117,7 +119,7 @@ def parse_custom_topic(raw: str, current: list[str]) -> list[str]:
             raise InvalidInput("error.too_many_topics", limit=MAX_TOPICS)
         new.append(topic)
     if new == current:
-        raise InvalidInput("error.empty")
+        raise InvalidInput("error.topics_known" if typed else "error.empty")
     return new
 
 

@@ -66,7 +66,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def default_end(start: dt.date, months: int = DEFAULT_DURATION_MONTHS) -> dt.date:
-    return add_months(start, months) - dt.timedelta(days=1)
+    """The day before the same date `months` later; where that date does not exist (31 Aug + 6
+    months), the month's last day, so that no day of the period is lost."""
+    end = add_months(start, months)
+    return end - dt.timedelta(days=1) if end.day == start.day else end
 
 
 DATE_PATTERNS = (

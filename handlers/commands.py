@@ -13,11 +13,13 @@ from bot.settings import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)
 
-PARTICIPANT_COMMANDS = ("start", "profile", "language", "help", "cancel")
+PARTICIPANT_COMMANDS = ("start", "profile", "tandem", "language", "help", "cancel")
 COORDINATOR_COMMANDS = (
     *PARTICIPANT_COMMANDS[:-2],
     "newprogram",
     "programs",
+    "match",
+    "tandems",
     "makecoordinator",
     "help",
     "cancel",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.i18n import translator
 from bot.runtime import Ctx
 from bot.settings import SUPPORTED_LANGUAGES
-from handlers import profile, programs, registration
+from handlers import matching, profile, programs, registration, tandem
 from handlers.callbacks import pack
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.keyboards import button, rows
@@ -78,6 +78,10 @@ async def on_text(ctx: Ctx) -> None:
         await profile.on_text(ctx, dialog, text)
     elif dialog.flow == programs.FLOW:
         await programs.on_text(ctx, dialog, text)
+    elif dialog.flow in (matching.REVEAL_FLOW, matching.EXCLUDE_FLOW):
+        await matching.on_text(ctx, dialog.flow, dict(dialog.data), text)
+    elif dialog.flow in (tandem.CONCERN_FLOW, tandem.PROPOSE_FLOW, tandem.DISSOLVE_FLOW):
+        await tandem.on_text(ctx, dialog.flow, dict(dialog.data), text)
     else:  # a flow from a newer version of the bot, or a corrupted row
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

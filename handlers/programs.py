@@ -13,7 +13,6 @@ from core.programs import (
     TRANSITIONS,
     ParticipantStatus,
     ProgramStatus,
-    add_months,
     can_transition,
     default_end,
     parse_date,
@@ -28,6 +27,7 @@ from storage.models import Dialog, Participant, Program
 FLOW = "newprogram"
 PAGE_SIZE = 10
 DURATIONS = (12, 9, 6)
+MAX_CAPACITY = 3  # mentees per mentor; the button cycles 1 → 2 → 3 → 1
 
 
 def invite_link(ctx: Ctx, program: Program) -> str:
@@ -151,7 +151,7 @@ async def on_np_callback(ctx: Ctx, parts: list[str]) -> None:
             return
         start = dt.date.fromisoformat(dialog.data["starts_on"])
         ctx.edit(None)
-        await _create(ctx, dialog, add_months(start, months) - dt.timedelta(days=1))
+        await _create(ctx, dialog, default_end(start, months))
     else:
         ctx.answer(ctx.t.plain("error.stale_button"))
 
@@ -318,6 +318,15 @@ async def _participant_card(
         [button(ctx.t.plain(f"pp.to.{target}"), pack("pp", "s", participant.id, target))]
         for target in sorted(TRANSITIONS[ParticipantStatus(participant.status)])
     ]
+    if participant.role == "mentor":
+        keyboard.append(
+            [
+                button(
+                    ctx.t.plain("pp.capacity", capacity=participant.capacity),
+                    pack("pp", "cap", participant.id),
+                )
+            ]
+        )
     if not await ctx.services.is_coordinator(ctx.session, participant.user_id):
         keyboard.append(
             [button(ctx.t.plain("pp.make_coordinator"), pack("pp", "co", participant.id))]
@@ -382,6 +391,17 @@ async def on_pp_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.answer(ctx.t.plain(f"pp.done.{target}"))
         ctx.edit(*await _participant_card(ctx, participant, program))
         await notify.status_changed(ctx, program, participant)
+    elif action == "cap" and len(args) == 1 and participant.role == "mentor":
+        participant.capacity = participant.capacity % MAX_CAPACITY + 1
+        housekeeping.audit(
+            ctx.session,
+            user_id=ctx.user_id,
+            action="capacity",
+            now=ctx.now,
+            participant=participant.id,
+            capacity=participant.capacity,
+        )
+        ctx.edit(*await _participant_card(ctx, participant, program))
     elif action == "co" and len(args) == 1:
         ctx.edit(
             ctx.t("pp.make_coordinator.confirm", name=participant.name),

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.runtime import Ctx, services, tandem_handler
-from handlers import common, profile, programs, registration, start
+from handlers import common, matching, profile, programs, registration, start, tandem
 from handlers.callbacks import unpack
 from storage import housekeeping, users
 
@@ -46,6 +46,14 @@ async def on_callback(ctx: Ctx) -> None:
         await programs.on_pp_callback(ctx, rest)
     elif prefix == "lg":
         await common.on_language(ctx, rest)
+    elif prefix == "mg":
+        await matching.on_program_callback(ctx, rest)
+    elif prefix == "mt":
+        await matching.on_callback(ctx, rest)
+    elif prefix == "tn":
+        await tandem.on_callback(ctx, rest)
+    elif prefix == "td":
+        await tandem.on_coordinator_callback(ctx, rest)
     else:
         await _forged(ctx, query.data)
 
@@ -78,6 +86,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "newprogram": programs.new_program,
         "programs": programs.list_programs,
         "makecoordinator": programs.make_coordinator,
+        "match": matching.match_command,
+        "tandem": tandem.tandem_command,
+        "tandems": tandem.tandems_command,
     }
     for name, fn in command.items():
         app.add_handler(CommandHandler(name, tandem_handler(fn), filters=PRIVATE))

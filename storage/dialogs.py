@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from storage.models import Dialog
 
@@ -26,12 +28,21 @@ async def save(
 ) -> Dialog:
     dialog = await session.get(Dialog, user_id)
     if dialog is None:
-        dialog = Dialog(user_id=user_id, flow=flow, step=step, data=data, version=0, updated_at=now)
+        dialog = Dialog(
+            user_id=user_id,
+            flow=flow,
+            step=step,
+            data=copy.deepcopy(data),
+            version=0,
+            updated_at=now,
+        )
         session.add(dialog)
     else:
         dialog.flow, dialog.step = flow, step
-        # A new dict, so SQLAlchemy sees the JSON column changed.
-        dialog.data = dict(data)
+        # A deep copy: SQLAlchemy compares JSON by value, so the caller's in-place edits of the
+        # loaded data would otherwise look unchanged and never be written.
+        dialog.data = copy.deepcopy(data)
+        flag_modified(dialog, "data")
         dialog.version += 1
         dialog.updated_at = now
     await session.flush()

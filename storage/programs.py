@@ -55,7 +55,7 @@ async def get(session: AsyncSession, program_id: int) -> Program | None:
 
 
 async def by_invite_code(session: AsyncSession, code: str) -> Program | None:
-    query = select(Program).where(func.upper(Program.invite_code) == code)
+    query = select(Program).where(func.upper(Program.invite_code) == code.upper())
     return (await session.scalars(query)).first()
 
 

@@ -7,6 +7,7 @@ so a regression in any prompt fails loudly with the chat dump.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,9 +36,11 @@ def make_settings(api: FakeBotApi, database_url: str, **overrides: Any) -> Setti
 
 @asynccontextmanager
 async def bot_running(
-    settings: Settings, clock: Clock | None = None
+    settings: Settings, clock: Clock | None = None, introduction_interval: float = 60.0
 ) -> AsyncIterator[AnyApplication]:
-    app = build_application(settings, clock=clock)
+    app = build_application(
+        settings, clock=clock, introduction_interval=dt.timedelta(seconds=introduction_interval)
+    )
     async with running(app, settings, poll_timeout=1) as started:
         yield started
 

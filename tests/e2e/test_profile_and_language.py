@@ -86,7 +86,7 @@ async def test_help_and_menus_per_scope_and_language(
     private = {"type": "all_private_chats"}
     de = {c["command"]: c["description"] for c in api.commands(private, "de")}
     en = {c["command"]: c["description"] for c in api.commands(private, "en")}
-    assert set(de) == set(en) == {"start", "profile", "language", "help", "cancel"}
+    assert set(de) == set(en) == {"start", "profile", "tandem", "language", "help", "cancel"}
     assert de["profile"] != en["profile"]
     assert api.commands(private, "") == api.commands(private, "de")  # default language
     assert "newprogram" not in {c["command"] for c in api.visible_commands(anna.id)}

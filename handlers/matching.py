@@ -1,0 +1,496 @@
+"""/match: the coordinators' matching round, from proposal to approved tandems.
+
+The proposal is a stored working copy (survives restarts). Every button carries the proposal's
+version; a press on an older rendering (another coordinator changed it meanwhile) is refused and
+the current state shown. Pins, exclusions and swaps become engine constraints and the engine
+runs again, so the coordinators adjust a proposal instead of trusting a black box.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Safe, Translator
+from bot.runtime import Ctx
+from core.matching import match
+from core.programs import ProgramStatus
+from handlers import tandem
+from handlers.callbacks import as_int, pack
+from handlers.guard import require_coordinator
+from handlers.keyboards import button, column
+from storage import dialogs, housekeeping, programs
+from storage import matching as store
+from storage.models import MatchProposal, Participant, Program
+
+PAGE_SIZE = 6
+REVEAL_FLOW = "reveal"
+EXCLUDE_FLOW = "exclude"
+MAX_COMPANY = 200
+
+
+# --- entry --------------------------------------------------------------------------------
+
+
+async def match_command(ctx: Ctx) -> None:
+    if not require_coordinator(ctx, "match"):
+        return
+    items = [p for p in await programs.list_all(ctx.session) if p.status != ProgramStatus.ARCHIVED]
+    if not items:
+        ctx.reply(ctx.t("pg.none"))
+        return
+    if len(items) == 1:
+        text, markup = await _open(ctx, items[0])
+        ctx.reply(text, markup)
+        return
+    ctx.reply(
+        ctx.t("mt.choose_program"),
+        column([button(p.name, pack("mg", p.id)) for p in items]),
+    )
+
+
+async def on_program_callback(ctx: Ctx, parts: list[str]) -> None:
+    if not require_coordinator(ctx, "mg"):
+        return
+    program_id = as_int(parts[0]) if len(parts) == 1 else None
+    program = await programs.get(ctx.session, program_id) if program_id is not None else None
+    if program is None:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
+    ctx.edit(*await _open(ctx, program))
+
+
+async def _open(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Show the program's draft proposal, or compute a new one."""
+    proposal = await store.current_proposal(ctx.session, program.id)
+    if proposal is None:
+        proposal = await store.new_proposal(ctx.session, program.id, by=ctx.user_id, now=ctx.now)
+        housekeeping.audit(
+            ctx.session,
+            user_id=ctx.user_id,
+            action="match_started",
+            now=ctx.now,
+            program=program.id,
+        )
+        await _recompute(ctx, program, proposal, proposal.pins, proposal.exclusions)
+    if not proposal.result.get("mentees"):
+        await store.discard(ctx.session, proposal, ctx.now)
+        return ctx.t("mt.nobody", program=program.name), None
+    return await render(ctx, program, proposal, 0)
+
+
+async def _recompute(
+    ctx: Ctx,
+    program: Program,
+    proposal: MatchProposal,
+    pins: list[list[int]],
+    exclusions: list[list[int]],
+) -> bool:
+    mentors, mentees = await store.pool(
+        ctx.session, program, ctx.services.settings.default_language
+    )
+    trial = MatchProposal(program_id=program.id, pins=pins, exclusions=exclusions)
+    constraints = await store.constraints_for(ctx.session, trial, mentors, mentees)
+    weights = store.weights_of(program)
+    # The engine is CPU work (seconds for thousands); keep the event loop answering meanwhile.
+    result = await asyncio.to_thread(match, mentors, mentees, constraints, weights)
+    return await store.save_proposal(
+        ctx.session,
+        proposal,
+        expected_version=proposal.version,
+        pins=pins,
+        exclusions=exclusions,
+        result=store.result_to_json(result, len(mentors), len(mentees)),
+        now=ctx.now,
+    )
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+FORMAT_PARAMS = ("format", "mentor", "mentee")
+
+
+def reason_text(t: Translator, reason: dict[str, Any]) -> str:
+    """A reason from the engine in the reader's language; unknown codes still show their facts."""
+    code = str(reason["code"])
+    key = f"reason.{code}"
+    params = {k: str(v) for k, v in dict(reason.get("params") or {}).items()}
+    if "format" in code:  # meeting formats arrive as codes: show them as the profile does
+        for name in FORMAT_PARAMS:
+            if name in params and t.has(f"choice.meeting_format.{params[name]}"):
+                params[name] = t.plain(f"choice.meeting_format.{params[name]}")
+    if "rules" in params:
+        params["rules"] = ", ".join(
+            t.plain(f"rule.{rule}") if t.has(f"rule.{rule}") else rule
+            for rule in params["rules"].split(", ")
+        )
+    if t.has(key):
+        try:
+            return t(key, **params)
+        except KeyError:
+            pass
+    details = ", ".join(f"{k}: {v}" for k, v in params.items())
+    return t("reason.other", code=str(reason["code"]), details=details)
+
+
+def _who(people: dict[int, Participant], participant_id: int) -> dict[str, str]:
+    person = people.get(participant_id)
+    if person is None:
+        return {"name": "?", "company": "?"}
+    return {"name": person.name, "company": person.company}
+
+
+async def render(
+    ctx: Ctx, program: Program, proposal: MatchProposal, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    result = proposal.result
+    pairs = store.pairs_of(result)
+    unmatched = list(result.get("unmatched") or [])
+    ids = {p["mentor"] for p in pairs} | {p["mentee"] for p in pairs}
+    ids |= {u["mentee"] for u in unmatched}
+    people = await store.participants_by_id(ctx.session, ids)
+    pages = max(1, (len(pairs) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    lines = [
+        ctx.t(
+            "mt.header",
+            program=program.name,
+            matched=len(pairs),
+            mentees=result.get("mentees", 0),
+            mentors=result.get("mentors", 0),
+            total=f"{float(result.get('total', 0)):.0f}",
+            page=page + 1,
+            pages=pages,
+        )
+    ]
+    for problem in result.get("problems") or []:
+        lines.append(ctx.t("mt.problem", text=Safe(reason_text(ctx.t, problem))))
+    shown = pairs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    for number, pair in enumerate(shown, start=page * PAGE_SIZE + 1):
+        lines.append(_pair_block(ctx.t, people, pair, number))
+    if unmatched and page == pages - 1:
+        lines.append(ctx.t("mt.unmatched_header", count=len(unmatched)))
+        for item in unmatched[:15]:
+            who = _who(people, item["mentee"])
+            why = "; ".join(reason_text(ctx.t, r) for r in item["reasons"]) or "–"
+            lines.append(ctx.t("mt.unmatched_line", **who, why=Safe(why)))
+        if len(unmatched) > 15:
+            lines.append(ctx.t("mt.more", count=len(unmatched) - 15))
+    v = proposal.version
+    keyboard: list[list[InlineKeyboardButton]] = [
+        [
+            button(
+                ctx.t.plain(
+                    "mt.pair_button",
+                    number=number,
+                    mentor=_who(people, pair["mentor"])["name"],
+                    mentee=_who(people, pair["mentee"])["name"],
+                    pin="📌 " if pair.get("pinned") else "",
+                ),
+                pack("mt", proposal.id, v, "d", pair["mentee"]),
+            )
+        ]
+        for number, pair in enumerate(shown, start=page * PAGE_SIZE + 1)
+    ]
+    nav = []
+    if page > 0:
+        nav.append(button("«", pack("mt", proposal.id, v, "p", page - 1)))
+    if page < pages - 1:
+        nav.append(button("»", pack("mt", proposal.id, v, "p", page + 1)))
+    if nav:
+        keyboard.append(nav)
+    keyboard.append(
+        [
+            button(ctx.t.plain("mt.rerun"), pack("mt", proposal.id, v, "rr")),
+            button(ctx.t.plain("mt.approve"), pack("mt", proposal.id, v, "ok")),
+        ]
+    )
+    keyboard.append(
+        [
+            button(ctx.t.plain("mt.exclude_companies"), pack("mt", proposal.id, v, "xc")),
+            button(ctx.t.plain("mt.discard"), pack("mt", proposal.id, v, "dx")),
+        ]
+    )
+    return "\n\n".join(lines), InlineKeyboardMarkup(keyboard)
+
+
+def _pair_block(
+    t: Translator, people: dict[int, Participant], pair: dict[str, Any], number: int
+) -> str:
+    reasons = "; ".join(reason_text(t, r) for r in pair["reasons"]) or "–"
+    mentor, mentee = _who(people, pair["mentor"]), _who(people, pair["mentee"])
+    return t(
+        "mt.pair",
+        number=number,
+        mentor=mentor["name"],
+        mentor_company=mentor["company"],
+        mentee=mentee["name"],
+        mentee_company=mentee["company"],
+        score=f"{float(pair['score']):.0f}",
+        pin=" 📌" if pair.get("pinned") else "",
+        reasons=Safe(reasons),
+    )
+
+
+async def _pair_view(
+    ctx: Ctx, proposal: MatchProposal, mentee_id: int
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    pairs = store.pairs_of(proposal.result)
+    pair = next((p for p in pairs if p["mentee"] == mentee_id), None)
+    if pair is None:
+        return None
+    people = await store.participants_by_id(ctx.session, {pair["mentor"], pair["mentee"]})
+    number = pairs.index(pair) + 1
+    v = proposal.version
+    pin_label = "mt.unpin" if pair.get("pinned") else "mt.pin"
+    return _pair_block(ctx.t, people, pair, number), InlineKeyboardMarkup(
+        [
+            [button(ctx.t.plain(pin_label), pack("mt", proposal.id, v, "pin", mentee_id))],
+            [button(ctx.t.plain("mt.exclude"), pack("mt", proposal.id, v, "ex", mentee_id))],
+            [button(ctx.t.plain("mt.swap"), pack("mt", proposal.id, v, "sw", mentee_id))],
+            [
+                button(
+                    ctx.t.plain("common.back"), pack("mt", proposal.id, v, "p", number // PAGE_SIZE)
+                )
+            ],
+        ]
+    )
+
+
+async def _swap_view(
+    ctx: Ctx, proposal: MatchProposal, mentee_id: int
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    pairs = store.pairs_of(proposal.result)
+    if not any(p["mentee"] == mentee_id for p in pairs):
+        return None
+    others = [p for p in pairs if p["mentee"] != mentee_id]
+    people = await store.participants_by_id(
+        ctx.session, {p["mentor"] for p in pairs} | {p["mentee"] for p in pairs}
+    )
+    v = proposal.version
+    rows = [
+        [
+            button(
+                ctx.t.plain(
+                    "mt.swap_with",
+                    mentor=_who(people, p["mentor"])["name"],
+                    mentee=_who(people, p["mentee"])["name"],
+                ),
+                pack("mt", proposal.id, v, "sw2", mentee_id, p["mentee"]),
+            )
+        ]
+        for p in others[:40]
+    ]
+    rows.append([button(ctx.t.plain("common.back"), pack("mt", proposal.id, v, "d", mentee_id))])
+    mentee = _who(people, mentee_id)
+    return ctx.t("mt.swap_choose", mentee=mentee["name"]), InlineKeyboardMarkup(rows)
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+async def on_callback(ctx: Ctx, parts: list[str]) -> None:
+    if not require_coordinator(ctx, "mt:" + ":".join(parts)):
+        return
+    if len(parts) < 3:
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        return
+    proposal_id, version = as_int(parts[0]), as_int(parts[1])
+    action, args = parts[2], parts[3:]
+    proposal = (
+        await store.get_proposal(ctx.session, proposal_id) if proposal_id is not None else None
+    )
+    program = await programs.get(ctx.session, proposal.program_id) if proposal else None
+    if proposal is None or program is None:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
+    if proposal.status != store.DRAFT:
+        ctx.answer(ctx.t.plain(f"mt.already.{proposal.status}"), alert=True)
+        ctx.edit(None)
+        return
+    if version != proposal.version:
+        ctx.answer(ctx.t.plain("mt.changed"), alert=True)
+        ctx.edit(*await render(ctx, program, proposal, 0))
+        return
+    ids = [as_int(a) for a in args]
+    if any(i is None for i in ids):
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        return
+    numbers = [i for i in ids if i is not None]
+    await _act(ctx, program, proposal, action, numbers)
+
+
+async def _act(
+    ctx: Ctx, program: Program, proposal: MatchProposal, action: str, args: list[int]
+) -> None:
+    pairs = {p["mentee"]: p["mentor"] for p in store.pairs_of(proposal.result)}
+    pins = [list(p) for p in proposal.pins]
+    exclusions = [list(p) for p in proposal.exclusions]
+    views = {"d": _pair_view, "sw": _swap_view}
+    if action == "p" and len(args) == 1:
+        ctx.edit(*await render(ctx, program, proposal, args[0]))
+    elif action in views and len(args) == 1:
+        view = await views[action](ctx, proposal, args[0])
+        if view is None:
+            ctx.answer(ctx.t.plain("error.stale_button"))
+        else:
+            ctx.edit(*view)
+    elif action == "pin" and len(args) == 1 and args[0] in pairs:
+        pair = [pairs[args[0]], args[0]]
+        if pair in pins:
+            pins.remove(pair)
+        else:
+            pins.append(pair)
+        await _change(ctx, program, proposal, pins, exclusions)
+    elif action == "ex" and len(args) == 1 and args[0] in pairs:
+        pair = [pairs[args[0]], args[0]]
+        pins = [p for p in pins if p != pair]
+        exclusions.append(pair)
+        await _change(ctx, program, proposal, pins, exclusions)
+    elif action == "sw2" and len(args) == 2 and args[0] in pairs and args[1] in pairs:
+        a, b = args
+        pins = [p for p in pins if p[1] not in (a, b)]
+        pins += [[pairs[a], b], [pairs[b], a]]
+        await _change(ctx, program, proposal, pins, exclusions)
+    elif action == "rr":
+        await _change(ctx, program, proposal, pins, exclusions)
+    elif action == "ok":
+        ctx.edit(
+            ctx.t("mt.reveal_ask", count=len(pairs)),
+            column(
+                [
+                    button(
+                        ctx.t.plain("mt.reveal_now"),
+                        pack("mt", proposal.id, proposal.version, "now"),
+                    ),
+                    button(
+                        ctx.t.plain("mt.reveal_later"),
+                        pack("mt", proposal.id, proposal.version, "later"),
+                    ),
+                    button(
+                        ctx.t.plain("common.back"),
+                        pack("mt", proposal.id, proposal.version, "p", 0),
+                    ),
+                ]
+            ),
+        )
+    elif action == "now":
+        await approve(ctx, program, proposal, proposal.version, None)
+    elif action == "later":
+        await dialogs.save(
+            ctx.session,
+            ctx.user_id,
+            flow=REVEAL_FLOW,
+            step="when",
+            data={"proposal": proposal.id, "version": proposal.version},
+            now=ctx.now,
+        )
+        ctx.edit(None)
+        ctx.reply(ctx.t("mt.reveal_when", zone=program.timezone))
+    elif action == "xc":
+        await dialogs.save(
+            ctx.session,
+            ctx.user_id,
+            flow=EXCLUDE_FLOW,
+            step="companies",
+            data={"proposal": proposal.id, "program": program.id},
+            now=ctx.now,
+        )
+        ctx.reply(ctx.t("mt.exclude_ask"))
+    elif action == "dx":
+        await store.discard(ctx.session, proposal, ctx.now)
+        ctx.edit(ctx.t("mt.discarded"))
+    else:
+        ctx.answer(ctx.t.plain("error.stale_button"))
+
+
+async def _change(
+    ctx: Ctx,
+    program: Program,
+    proposal: MatchProposal,
+    pins: list[list[int]],
+    exclusions: list[list[int]],
+) -> None:
+    if not await _recompute(ctx, program, proposal, pins, exclusions):
+        ctx.answer(ctx.t.plain("mt.changed"), alert=True)
+    else:
+        ctx.answer(ctx.t.plain("mt.updated"))
+    ctx.edit(*await render(ctx, program, proposal, 0))
+
+
+async def approve(
+    ctx: Ctx,
+    program: Program,
+    proposal: MatchProposal,
+    version: int,
+    reveal_at: dt.datetime | None,
+) -> None:
+    tandems = await store.approve(
+        ctx.session,
+        proposal,
+        expected_version=version,
+        by=ctx.user_id,
+        intro_due_at=reveal_at,
+        now=ctx.now,
+    )
+    if tandems is None:
+        ctx.answer(ctx.t.plain("mt.changed"), alert=True)
+        ctx.reply(ctx.t("mt.approve_failed"))
+        return
+    housekeeping.audit(
+        ctx.session,
+        user_id=ctx.user_id,
+        action="match_approved",
+        now=ctx.now,
+        proposal=proposal.id,
+        tandems=len(tandems),
+    )
+    if reveal_at is None:
+        ctx.edit(ctx.t("mt.approved_now", count=len(tandems), program=program.name))
+        ids = [t.id for t in tandems]
+        services = ctx.services
+        ctx.after_commit.append(lambda: tandem.introduce(services, ids))
+    else:
+        when = reveal_at.astimezone(ZoneInfo(program.timezone)).strftime("%d.%m.%Y %H:%M")
+        ctx.edit(None)
+        ctx.reply(ctx.t("mt.approved_later", count=len(tandems), when=when))
+
+
+# --- dialogs: reveal time, company exclusions -----------------------------------------------
+
+
+async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -> None:
+    if not require_coordinator(ctx, flow):
+        await dialogs.clear(ctx.session, ctx.user_id)
+        return
+    proposal = await store.get_proposal(ctx.session, int(data["proposal"]))
+    program = await programs.get(ctx.session, proposal.program_id) if proposal else None
+    if proposal is None or program is None or proposal.status != store.DRAFT:
+        await dialogs.clear(ctx.session, ctx.user_id)
+        ctx.reply(ctx.t("mt.approve_failed"))
+        return
+    raw = " ".join((text or "").split())
+    if flow == REVEAL_FLOW:
+        when = tandem.parse_datetime(raw, ZoneInfo(program.timezone))
+        if when is None or when <= ctx.now:
+            ctx.reply(ctx.t("mt.reveal_bad", zone=program.timezone))
+            return
+        await dialogs.clear(ctx.session, ctx.user_id)
+        await approve(ctx, program, proposal, int(data["version"]), when)
+        return
+    names = [part.strip() for part in raw.replace(";", "/").split("/") if part.strip()]
+    if len(names) != 2 or any(len(n) > MAX_COMPANY for n in names):
+        ctx.reply(ctx.t("mt.exclude_bad"))
+        return
+    await dialogs.clear(ctx.session, ctx.user_id)
+    added = await store.add_company_exclusion(
+        ctx.session, program.id, names[0], names[1], by=ctx.user_id, now=ctx.now
+    )
+    ctx.reply(ctx.t("mt.exclude_done" if added else "mt.exclude_known", a=names[0], b=names[1]))
+    await _recompute(ctx, program, proposal, list(proposal.pins), list(proposal.exclusions))
+    ctx.reply(*await render(ctx, program, proposal, 0))

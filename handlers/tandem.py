@@ -1,0 +1,367 @@
+"""Tandems from the participants' side: the introduction, /tandem, concerns, the first meeting;
+and the coordinators' list of tandems with dissolving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Safe, Translator, resolve_language, translator
+from bot.messenger import Outcome
+from bot.runtime import Ctx, Services
+from core.profile import DEFAULT_TOPICS, clean_text
+from core.programs import parse_date
+from handlers.callbacks import as_int, pack
+from handlers.guard import require_coordinator
+from handlers.keyboards import button, column
+from storage import dialogs, housekeeping, programs, users
+from storage import matching as store
+from storage.models import Participant, Tandem, User
+
+log = logging.getLogger(__name__)
+
+CONCERN_FLOW = "concern"
+PROPOSE_FLOW = "propose"
+DISSOLVE_FLOW = "dissolve"
+MAX_NOTE = 1000
+STARTERS = 3
+TIME = re.compile(r"^(?P<h>\d{1,2})[:.](?P<m>\d{2})(?:\s*uhr)?$", re.IGNORECASE)
+
+
+def parse_datetime(raw: str, zone: ZoneInfo) -> dt.datetime | None:
+    """`11.03.2027 18:00` (or a date alone, meaning 09:00) in the program's zone, as UTC."""
+    parts = raw.strip().split()
+    if not parts or len(parts) > 3:
+        return None
+    day = parse_date(parts[0])
+    if day is None:
+        return None
+    hour, minute = 9, 0
+    if len(parts) > 1:
+        match = TIME.match(" ".join(parts[1:]))
+        if match is None:
+            return None
+        hour, minute = int(match["h"]), int(match["m"])
+        if hour > 23 or minute > 59:
+            return None
+    local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    return local.astimezone(dt.UTC)
+
+
+def starters(t: Translator, mine: list[str], theirs: list[str]) -> list[str]:
+    """Conversation starters from the topics both share, else from the mentee's wishes."""
+    shared = [topic for topic in mine if topic in theirs] or list(theirs or mine)
+    lines = []
+    for topic in shared[:STARTERS]:
+        key = f"starter.{DEFAULT_TOPICS.index(topic)}" if topic in DEFAULT_TOPICS else ""
+        lines.append(t(key) if key and t.has(key) else t("starter.generic", topic=topic))
+    return lines
+
+
+def _contact(partner: Participant) -> str:
+    """A link that opens the partner's chat, plus the @username where there is one."""
+    user = partner.user
+    link = f'<a href="tg://user?id={partner.user_id}">{_escape(partner.name)}</a>'
+    if user is not None and user.username:
+        return f"{link} (@{_escape(user.username)})"
+    return link
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def _t_for(services: Services, user: User | None) -> Translator:
+    return translator(
+        resolve_language(user.language if user else None, None, services.settings.default_language)
+    )
+
+
+def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Participant) -> str:
+    ideas = starters(t, list(me.topics), list(partner.topics))
+    # The text speaks to `me` about `partner`: a mentee hears about their mentor and vice versa.
+    key = "intro.to_mentee" if partner.id == tandem.mentor_id else "intro.to_mentor"
+    return t(
+        key,
+        partner=partner.name,
+        company=partner.company,
+        position=partner.position,
+        industry=partner.industry,
+        topics=", ".join(partner.topics),
+        goals=partner.goals,
+        contact=Safe(_contact(partner)),
+        starters=Safe("\n".join(t("intro.starter", text=Safe(s)) for s in ideas)),
+    )
+
+
+def tandem_keyboard(t: Translator, tandem: Tandem) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [button(t.plain("intro.propose"), pack("tn", "m", tandem.id))],
+            [button(t.plain("intro.concern"), pack("tn", "c", tandem.id))],
+        ]
+    )
+
+
+async def introduce(services: Services, tandem_ids: list[int]) -> None:
+    """Send both introductions of each tandem that is due; report who could not be reached."""
+    for tandem_id in tandem_ids:
+        async with services.db.session() as session:
+            if not await store.claim_introduction(session, tandem_id, services.clock.now()):
+                continue
+            tandem = await store.get_tandem(session, tandem_id)
+            assert tandem is not None
+            pairs = ((tandem.mentor, tandem.mentee), (tandem.mentee, tandem.mentor))
+            program = await programs.get(session, tandem.program_id)
+            coordinators = sorted(await services.coordinator_ids(session))
+            coordinator_users = {c: await users.get(session, c) for c in coordinators}
+        unreachable = []
+        for me, partner in pairs:
+            t = _t_for(services, me.user)
+            _, outcome = await services.messenger.deliver(
+                me.user_id, introduction(t, tandem, me, partner), tandem_keyboard(t, tandem)
+            )
+            if outcome is not Outcome.SENT:
+                unreachable.append((me, outcome))
+        for me, outcome in unreachable:
+            log.warning("introduction of tandem %s to %s: %s", tandem_id, me.user_id, outcome)
+            for coordinator_id, coordinator in coordinator_users.items():
+                t = _t_for(services, coordinator)
+                await services.messenger.send(
+                    coordinator_id,
+                    t(
+                        f"intro.undelivered.{outcome.value}",
+                        name=me.name,
+                        program=program.name if program else "",
+                    ),
+                )
+
+
+async def introduce_due(services: Services) -> None:
+    async with services.db.session() as session:
+        due = await store.due_introductions(session, services.clock.now())
+    if due:
+        await introduce(services, due)
+
+
+# --- /tandem and the buttons under an introduction -------------------------------------------
+
+
+async def tandem_command(ctx: Ctx) -> None:
+    tandems = await store.tandems_of_user(ctx.session, ctx.user_id)
+    shown = [t for t in tandems if t.introduced_at is not None]
+    if not shown:
+        waiting = [t for t in tandems if t.introduced_at is None and t.intro_due_at is not None]
+        if waiting:
+            program = await programs.get(ctx.session, waiting[0].program_id)
+            zone = ZoneInfo(program.timezone) if program else ctx.services.settings.zone
+            when = waiting[0].intro_due_at
+            assert when is not None
+            ctx.reply(ctx.t("tandem.later", when=when.astimezone(zone).strftime("%d.%m.%Y %H:%M")))
+        else:
+            ctx.reply(ctx.t("tandem.none"))
+        return
+    for tandem in shown:
+        me, partner = (
+            (tandem.mentor, tandem.mentee)
+            if tandem.mentor.user_id == ctx.user_id
+            else (tandem.mentee, tandem.mentor)
+        )
+        ctx.reply(introduction(ctx.t, tandem, me, partner), tandem_keyboard(ctx.t, tandem))
+
+
+async def _own_tandem(ctx: Ctx, tandem_id: int | None) -> Tandem | None:
+    """The tandem, if this user is part of it and it is active: never someone else's."""
+    tandem = await store.get_tandem(ctx.session, tandem_id) if tandem_id is not None else None
+    if tandem is None or tandem.status != store.ACTIVE or tandem.introduced_at is None:
+        return None
+    if ctx.user_id not in (tandem.mentor.user_id, tandem.mentee.user_id):
+        housekeeping.audit(
+            ctx.session, user_id=ctx.user_id, action="refused", now=ctx.now, what="tandem"
+        )
+        return None
+    return tandem
+
+
+async def on_callback(ctx: Ctx, parts: list[str]) -> None:
+    action = parts[0]
+    tandem = await _own_tandem(ctx, as_int(parts[1]) if len(parts) == 2 else None)
+    if tandem is None or action not in ("c", "m"):
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
+    flow = CONCERN_FLOW if action == "c" else PROPOSE_FLOW
+    await dialogs.save(
+        ctx.session, ctx.user_id, flow=flow, step="text", data={"tandem": tandem.id}, now=ctx.now
+    )
+    ctx.reply(ctx.t(f"{flow}.ask", limit=MAX_NOTE))
+
+
+async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -> None:
+    tandem = await _own_tandem(ctx, int(data["tandem"]))
+    if flow == DISSOLVE_FLOW:
+        await _dissolve_text(ctx, data, text)
+        return
+    if tandem is None:
+        await dialogs.clear(ctx.session, ctx.user_id)
+        ctx.reply(ctx.t("tandem.none"))
+        return
+    note = clean_text(text or "")
+    if not note or note.startswith("/") or len(note) > MAX_NOTE:
+        ctx.reply(
+            ctx.t(
+                "error.too_long" if len(note) > MAX_NOTE else "error.empty",
+                limit=MAX_NOTE,
+                length=len(note),
+            )
+        )
+        return
+    await dialogs.clear(ctx.session, ctx.user_id)
+    me, partner = (
+        (tandem.mentor, tandem.mentee)
+        if tandem.mentor.user_id == ctx.user_id
+        else (tandem.mentee, tandem.mentor)
+    )
+    program = await programs.get(ctx.session, tandem.program_id)
+    if flow == CONCERN_FLOW:
+        housekeeping.audit(
+            ctx.session, user_id=ctx.user_id, action="concern", now=ctx.now, tandem=tandem.id
+        )
+        for coordinator_id in sorted(await ctx.services.coordinator_ids(ctx.session)):
+            t = ctx.for_user(await users.get(ctx.session, coordinator_id))
+            ctx.send_to(
+                coordinator_id,
+                t(
+                    "concern.to_coordinators",
+                    name=me.name,
+                    partner=partner.name,
+                    program=program.name if program else "",
+                    note=note,
+                ),
+                column([button(t.plain("td.open"), pack("td", "v", tandem.id))]),
+            )
+        ctx.reply(ctx.t("concern.sent"))
+        return
+    t = ctx.for_user(partner.user)
+    ctx.send_to(
+        partner.user_id,
+        t("propose.to_partner", name=me.name, note=note, contact=Safe(_contact(me))),
+    )
+    ctx.reply(ctx.t("propose.sent", partner=partner.name))
+
+
+# --- coordinators: /tandems, dissolve ---------------------------------------------------------
+
+
+async def tandems_command(ctx: Ctx) -> None:
+    if not require_coordinator(ctx, "tandems"):
+        return
+    items = await programs.list_all(ctx.session)
+    if not items:
+        ctx.reply(ctx.t("pg.none"))
+        return
+    ctx.reply(
+        ctx.t("td.choose_program"),
+        column([button(p.name, pack("td", "l", p.id)) for p in items]),
+    )
+
+
+async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
+    if not require_coordinator(ctx, "td:" + ":".join(parts)):
+        return
+    action = parts[0]
+    target = as_int(parts[1]) if len(parts) == 2 else None
+    if target is None:
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        return
+    if action == "l":
+        program = await programs.get(ctx.session, target)
+        if program is None:
+            ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+            return
+        tandems = await store.tandems_in_program(ctx.session, program.id)
+        rows: list[list[InlineKeyboardButton]] = [
+            [
+                button(
+                    ctx.t.plain("td.item", mentor=t.mentor.name, mentee=t.mentee.name),
+                    pack("td", "v", t.id),
+                )
+            ]
+            for t in tandems[:90]
+        ]
+        text = ctx.t("td.list", program=program.name, count=len(tandems))
+        ctx.edit(text, InlineKeyboardMarkup(rows) if rows else None)
+        return
+    tandem = await store.get_tandem(ctx.session, target)
+    if tandem is None:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
+    if action == "v":
+        ctx.edit(*_tandem_card(ctx, tandem))
+    elif action == "x" and tandem.status == store.ACTIVE:
+        await dialogs.save(
+            ctx.session,
+            ctx.user_id,
+            flow=DISSOLVE_FLOW,
+            step="reason",
+            data={"tandem": tandem.id},
+            now=ctx.now,
+        )
+        ctx.reply(ctx.t("td.dissolve_ask", mentor=tandem.mentor.name, mentee=tandem.mentee.name))
+    else:
+        ctx.answer(ctx.t.plain("error.stale_button"))
+
+
+def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMarkup | None]:
+    zone = ctx.services.settings.zone
+    text = ctx.t(
+        "td.card",
+        mentor=tandem.mentor.name,
+        mentor_company=tandem.mentor.company,
+        mentee=tandem.mentee.name,
+        mentee_company=tandem.mentee.company,
+        status=Safe(ctx.t(f"td.status.{tandem.status}")),
+        since=tandem.created_at.astimezone(zone).strftime("%d.%m.%Y"),
+        introduced=(
+            tandem.introduced_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            if tandem.introduced_at
+            else "–"
+        ),
+        reason=tandem.dissolve_reason or "–",
+    )
+    if tandem.status != store.ACTIVE:
+        return text, None
+    return text, column([button(ctx.t.plain("td.dissolve"), pack("td", "x", tandem.id))])
+
+
+async def _dissolve_text(ctx: Ctx, data: dict[str, Any], text: str | None) -> None:
+    if not require_coordinator(ctx, "dissolve"):
+        await dialogs.clear(ctx.session, ctx.user_id)
+        return
+    reason = clean_text(text or "")
+    if not reason or reason.startswith("/") or len(reason) > MAX_NOTE:
+        ctx.reply(ctx.t("td.dissolve_bad", limit=MAX_NOTE))
+        return
+    await dialogs.clear(ctx.session, ctx.user_id)
+    tandem = await store.get_tandem(ctx.session, int(data["tandem"]))
+    if tandem is None or not await store.dissolve(
+        ctx.session, tandem, by=ctx.user_id, reason=reason, now=ctx.now
+    ):
+        ctx.reply(ctx.t("td.dissolve_gone"))
+        return
+    housekeeping.audit(
+        ctx.session, user_id=ctx.user_id, action="tandem_dissolved", now=ctx.now, tandem=tandem.id
+    )
+    for person, partner in ((tandem.mentor, tandem.mentee), (tandem.mentee, tandem.mentor)):
+        if tandem.introduced_at is None:
+            continue  # they never learned of each other: nothing to tell
+        t = ctx.for_user(person.user)
+        ctx.send_to(person.user_id, t("td.dissolved_to_participant", partner=partner.name))
+    ctx.reply(ctx.t("td.dissolved", mentor=tandem.mentor.name, mentee=tandem.mentee.name))

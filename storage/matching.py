@@ -1,0 +1,425 @@
+"""Matching rounds and tandems: what the engine gets from the database and what it leaves there.
+
+The engine (`core.matching`) is pure; this module turns rows into its inputs and its result into
+JSON and rows. Every state change that two coordinators could race on is a conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from core.matching import (
+    Constraints,
+    MatchResult,
+    Person,
+    Reason,
+    Weights,
+    normalize_company,
+)
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.profile import Role
+from core.programs import ParticipantStatus
+from storage.models import CompanyExclusion, MatchProposal, Participant, Program, Tandem, User
+
+DRAFT, APPROVED, DISCARDED = "draft", "approved", "discarded"
+ACTIVE, DISSOLVED = "active", "dissolved"
+
+
+# --- engine inputs ----------------------------------------------------------------------------
+
+
+def _person(participant: Participant, language: str, capacity: int = 1) -> Person:
+    return Person(
+        id=participant.id,
+        company=participant.company,
+        industry=participant.industry,
+        position=participant.position,
+        topics=frozenset(participant.topics),
+        meeting_format=participant.meeting_format,
+        languages=frozenset({language}),
+        capacity=capacity,
+        name=participant.name,
+    )
+
+
+async def active_tandem_counts(session: AsyncSession, program_id: int) -> dict[int, int]:
+    rows = await session.execute(
+        select(Tandem.mentor_id, func.count())
+        .where(Tandem.program_id == program_id, Tandem.status == ACTIVE)
+        .group_by(Tandem.mentor_id)
+    )
+    return dict(rows.tuples().all())
+
+
+async def matched_mentee_ids(session: AsyncSession, program_id: int) -> set[int]:
+    rows = await session.scalars(
+        select(Tandem.mentee_id).where(Tandem.program_id == program_id, Tandem.status == ACTIVE)
+    )
+    return set(rows.all())
+
+
+async def pool(
+    session: AsyncSession, program: Program, default_language: str
+) -> tuple[list[Person], list[Person]]:
+    """Active mentors with free capacity and active mentees without a tandem.
+
+    Existing tandems are untouched: a later round only fills the gaps.
+    """
+    rows = await session.execute(
+        select(Participant, User.language)
+        .join(User, User.id == Participant.user_id)
+        .where(
+            Participant.program_id == program.id,
+            Participant.status == ParticipantStatus.ACTIVE,
+        )
+        .order_by(Participant.id)
+    )
+    taken = await active_tandem_counts(session, program.id)
+    matched = await matched_mentee_ids(session, program.id)
+    mentors: list[Person] = []
+    mentees: list[Person] = []
+    for participant, language in rows.tuples():
+        lang = language or default_language
+        if participant.role == Role.MENTOR:
+            free = participant.capacity - taken.get(participant.id, 0)
+            if free > 0:
+                mentors.append(_person(participant, lang, free))
+        elif participant.id not in matched:
+            mentees.append(_person(participant, lang))
+    return mentors, mentees
+
+
+async def previous_pairs(
+    session: AsyncSession, mentors: list[Person], mentees: list[Person]
+) -> frozenset[tuple[int, int]]:
+    """Pairs of today's participants whose users already formed a tandem (any cohort, any end).
+
+    A dissolved tandem counts too: a rematch must not hand back the partner that did not fit.
+    """
+    ids = [p.id for p in mentors] + [p.id for p in mentees]
+    if not ids:
+        return frozenset()
+    user_of = dict(
+        (
+            await session.execute(
+                select(Participant.id, Participant.user_id).where(Participant.id.in_(ids))
+            )
+        )
+        .tuples()
+        .all()
+    )
+    users = set(user_of.values())
+    mentor_p = Participant.__table__.alias("mentor_p")
+    mentee_p = Participant.__table__.alias("mentee_p")
+    rows = await session.execute(
+        select(mentor_p.c.user_id, mentee_p.c.user_id)
+        .select_from(Tandem)
+        .join(mentor_p, mentor_p.c.id == Tandem.mentor_id)
+        .join(mentee_p, mentee_p.c.id == Tandem.mentee_id)
+        .where(or_(mentor_p.c.user_id.in_(users), mentee_p.c.user_id.in_(users)))
+    )
+    history = {(a, b) for a, b in rows.tuples()} | {(b, a) for a, b in rows.tuples()}
+    return frozenset(
+        (mentor.id, mentee.id)
+        for mentor in mentors
+        for mentee in mentees
+        if (user_of[mentor.id], user_of[mentee.id]) in history
+    )
+
+
+async def company_exclusions(session: AsyncSession, program_id: int) -> list[CompanyExclusion]:
+    rows = await session.scalars(
+        select(CompanyExclusion)
+        .where(CompanyExclusion.program_id == program_id)
+        .order_by(CompanyExclusion.id)
+    )
+    return list(rows.all())
+
+
+async def add_company_exclusion(
+    session: AsyncSession, program_id: int, a: str, b: str, *, by: int, now: dt.datetime
+) -> bool:
+    first, second = sorted((normalize_company(a), normalize_company(b)))
+    exists = await session.scalar(
+        select(CompanyExclusion.id).where(
+            CompanyExclusion.program_id == program_id,
+            CompanyExclusion.company_a == first,
+            CompanyExclusion.company_b == second,
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(
+        CompanyExclusion(
+            program_id=program_id, company_a=first, company_b=second, created_by=by, created_at=now
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def constraints_for(
+    session: AsyncSession, proposal: MatchProposal, mentors: list[Person], mentees: list[Person]
+) -> Constraints:
+    exclusions = await company_exclusions(session, proposal.program_id)
+    return Constraints(
+        must=frozenset((a, b) for a, b in proposal.pins),
+        forbidden=frozenset((a, b) for a, b in proposal.exclusions),
+        previous=await previous_pairs(session, mentors, mentees),
+        excluded_companies=frozenset(frozenset({e.company_a, e.company_b}) for e in exclusions),
+    )
+
+
+def weights_of(program: Program) -> Weights:
+    return Weights.from_dict(dict(program.settings.get("matching_weights") or {}))
+
+
+# --- results as JSON --------------------------------------------------------------------------
+
+
+def _reason_json(reason: Reason) -> dict[str, Any]:
+    return {"code": reason.code, "params": dict(reason.params)}
+
+
+def result_to_json(result: MatchResult, mentors: int, mentees: int) -> dict[str, Any]:
+    return {
+        "pairs": [
+            {
+                "mentor": p.mentor_id,
+                "mentee": p.mentee_id,
+                "score": round(p.score, 1),
+                "pinned": p.pinned,
+                "reasons": [_reason_json(r) for r in p.reasons],
+            }
+            for p in result.pairs
+        ],
+        "unmatched": [
+            {"mentee": u.mentee_id, "reasons": [_reason_json(r) for r in u.reasons]}
+            for u in result.unmatched
+        ],
+        "problems": [_reason_json(r) for r in result.problems],
+        "total": round(result.total_score, 1),
+        "mentors": mentors,
+        "mentees": mentees,
+    }
+
+
+def reason_from_json(data: dict[str, Any]) -> Reason:
+    return Reason(str(data["code"]), tuple((str(k), str(v)) for k, v in data["params"].items()))
+
+
+def pairs_of(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(result.get("pairs") or [])
+
+
+# --- proposals --------------------------------------------------------------------------------
+
+
+async def current_proposal(session: AsyncSession, program_id: int) -> MatchProposal | None:
+    query = (
+        select(MatchProposal)
+        .where(MatchProposal.program_id == program_id, MatchProposal.status == DRAFT)
+        .order_by(MatchProposal.id.desc())
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def get_proposal(session: AsyncSession, proposal_id: int) -> MatchProposal | None:
+    return await session.get(MatchProposal, proposal_id)
+
+
+async def new_proposal(
+    session: AsyncSession, program_id: int, *, by: int, now: dt.datetime
+) -> MatchProposal:
+    proposal = MatchProposal(
+        program_id=program_id,
+        status=DRAFT,
+        version=0,
+        pins=[],
+        exclusions=[],
+        result={},
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(proposal)
+    await session.flush()
+    return proposal
+
+
+async def save_proposal(
+    session: AsyncSession,
+    proposal: MatchProposal,
+    *,
+    expected_version: int,
+    pins: list[list[int]],
+    exclusions: list[list[int]],
+    result: dict[str, Any],
+    now: dt.datetime,
+) -> bool:
+    """Store a new state only if nobody changed the proposal since `expected_version` was read."""
+    outcome = await session.execute(
+        update(MatchProposal)
+        .where(
+            MatchProposal.id == proposal.id,
+            MatchProposal.version == expected_version,
+            MatchProposal.status == DRAFT,
+        )
+        .values(
+            pins=pins,
+            exclusions=exclusions,
+            result=result,
+            version=expected_version + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(proposal)
+    return bool(getattr(outcome, "rowcount", 0))
+
+
+async def approve(
+    session: AsyncSession,
+    proposal: MatchProposal,
+    *,
+    expected_version: int,
+    by: int,
+    intro_due_at: dt.datetime | None,
+    now: dt.datetime,
+) -> list[Tandem] | None:
+    """Turn the proposal into tandems, once: the second of two racing approvals gets None."""
+    outcome = await session.execute(
+        update(MatchProposal)
+        .where(
+            MatchProposal.id == proposal.id,
+            MatchProposal.version == expected_version,
+            MatchProposal.status == DRAFT,
+        )
+        .values(status=APPROVED, approved_by=by, approved_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(outcome, "rowcount", 0):
+        return None
+    await session.refresh(proposal)
+    tandems = [
+        Tandem(
+            program_id=proposal.program_id,
+            mentor_id=pair["mentor"],
+            mentee_id=pair["mentee"],
+            status=ACTIVE,
+            proposal_id=proposal.id,
+            score=float(pair["score"]),
+            reasons=list(pair["reasons"]),
+            created_at=now,
+            intro_due_at=intro_due_at,
+        )
+        for pair in pairs_of(proposal.result)
+    ]
+    session.add_all(tandems)
+    await session.flush()
+    return tandems
+
+
+async def discard(session: AsyncSession, proposal: MatchProposal, now: dt.datetime) -> None:
+    await session.execute(
+        update(MatchProposal)
+        .where(MatchProposal.id == proposal.id, MatchProposal.status == DRAFT)
+        .values(status=DISCARDED, updated_at=now)
+    )
+
+
+# --- tandems ----------------------------------------------------------------------------------
+
+
+def _with_people() -> Any:
+    return (
+        selectinload(Tandem.mentor).selectinload(Participant.user),
+        selectinload(Tandem.mentee).selectinload(Participant.user),
+    )
+
+
+async def get_tandem(session: AsyncSession, tandem_id: int) -> Tandem | None:
+    query = select(Tandem).where(Tandem.id == tandem_id).options(*_with_people())
+    return (await session.scalars(query)).first()
+
+
+async def tandems_of_user(session: AsyncSession, user_id: int) -> list[Tandem]:
+    """Active tandems the user is part of, as mentor or mentee, newest program first."""
+    mine = select(Participant.id).where(Participant.user_id == user_id)
+    query = (
+        select(Tandem)
+        .where(
+            Tandem.status == ACTIVE,
+            or_(Tandem.mentor_id.in_(mine), Tandem.mentee_id.in_(mine)),
+        )
+        .order_by(Tandem.id.desc())
+        .options(*_with_people())
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def tandems_in_program(
+    session: AsyncSession, program_id: int, status: str = ACTIVE
+) -> list[Tandem]:
+    query = (
+        select(Tandem)
+        .where(Tandem.program_id == program_id, Tandem.status == status)
+        .order_by(Tandem.id)
+        .options(*_with_people())
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def due_introductions(session: AsyncSession, now: dt.datetime) -> list[int]:
+    rows = await session.scalars(
+        select(Tandem.id)
+        .where(
+            Tandem.status == ACTIVE,
+            Tandem.introduced_at.is_(None),
+            or_(Tandem.intro_due_at.is_(None), Tandem.intro_due_at <= now),
+        )
+        .order_by(Tandem.id)
+    )
+    return list(rows.all())
+
+
+async def claim_introduction(session: AsyncSession, tandem_id: int, now: dt.datetime) -> bool:
+    """One sender per tandem, even with several processes or a job and a handler at once."""
+    outcome = await session.execute(
+        update(Tandem)
+        .where(
+            Tandem.id == tandem_id,
+            Tandem.status == ACTIVE,
+            Tandem.introduced_at.is_(None),
+            or_(Tandem.intro_due_at.is_(None), Tandem.intro_due_at <= now),
+        )
+        .values(introduced_at=now)
+    )
+    return bool(getattr(outcome, "rowcount", 0))
+
+
+async def dissolve(
+    session: AsyncSession, tandem: Tandem, *, by: int, reason: str, now: dt.datetime
+) -> bool:
+    outcome = await session.execute(
+        update(Tandem)
+        .where(Tandem.id == tandem.id, Tandem.status == ACTIVE)
+        .values(status=DISSOLVED, dissolved_by=by, dissolved_at=now, dissolve_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(tandem)
+    return bool(getattr(outcome, "rowcount", 0))
+
+
+async def participants_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Participant]:
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(Participant).where(Participant.id.in_(ids)).options(selectinload(Participant.user))
+    )
+    return {p.id: p for p in rows.all()}

@@ -1,0 +1,358 @@
+"""Matching in the chat: proposal, adjustments, approval, introductions, and what follows."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import AnyApplication
+from bot.settings import Settings
+from core.clock import FrozenClock
+from fake_bot_api import BotMessage, FakeBotApi, FakeUser
+from storage import participants, programs, users
+from storage.db import Database
+from storage.models import AuditEntry, MatchProposal, Tandem
+from tests.e2e.harness import answer_of, bot_running, expect
+
+NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
+
+
+@dataclass
+class Seeded:
+    program_id: int
+    ids: dict[str, int]  # name -> participant id
+
+
+SPARKASSE = "Braunschweigische Landessparkasse"
+PEOPLE = [
+    # name, role, company, industry, position, topics, format
+    ("Maria Mentor", "mentor", "Alstom", "Bahntechnik", "Bereichsleiterin",
+     ["Kommunikation", "Feedback"], "both"),
+    ("Martin Mentor", "mentor", SPARKASSE, "Bank", "Abteilungsleiter",
+     ["Netzwerken", "Karriereplanung"], "both"),
+    ("Mona Mentor", "mentor", "Salzgitter AG", "Stahl", "Geschäftsführerin",
+     ["Konfliktmanagement"], "in_person"),
+    ("Emil Mentee", "mentee", "Alstom", "Bahntechnik", "Teamleiter",
+     ["Kommunikation", "Karriereplanung"], "both"),
+    ("Eva Mentee", "mentee", SPARKASSE, "Bank", "Gruppenleiterin", ["Feedback"], "both"),
+    ("Ella Mentee", "mentee", "WIS", "Wirtschaftsförderung", "Projektleiterin",
+     ["Konfliktmanagement", "Netzwerken"], "both"),
+]  # fmt: skip
+
+
+async def seed(
+    db: Database,
+    api: FakeBotApi,
+    people: Sequence[Sequence[object]] = PEOPLE,
+    program_id: int | None = None,
+) -> Seeded:
+    """Approved participants, put straight into the database: registration has its own tests."""
+    ids: dict[str, int] = {}
+    base = 1000 + len(api.users)
+    async with db.session() as session:
+        if program_id is None:
+            program = await programs.create(
+                session,
+                name="Cross-Mentoring Salzgitter 2027",
+                starts_on=dt.date(2027, 3, 11),
+                ends_on=dt.date(2028, 3, 10),
+                timezone="Europe/Berlin",
+                created_by=9001,
+                now=NOW,
+            )
+            program_id = program.id
+        for index, (name, role, company, industry, position, topics, fmt) in enumerate(people):
+            user_id = base + index
+            first = str(name).split()[0]
+            await users.upsert(
+                session,
+                user_id=user_id,
+                first_name=first,
+                last_name=None,
+                username=first.lower(),
+                now=NOW,
+                language="de",
+            )
+            row = await participants.create_from_draft(
+                session,
+                program_id=program_id,
+                user_id=user_id,
+                draft={
+                    "role": role,
+                    "name": name,
+                    "company": company,
+                    "industry": industry,
+                    "position": position,
+                    "topics": topics,
+                    "goals": "Wachsen.",
+                    "meeting_format": fmt,
+                },
+                consent_at=NOW,
+                now=NOW,
+            )
+            row.status = "active"
+            ids[str(name)] = row.id
+    for index, (name, *_rest) in enumerate(people):
+        first = str(name).split()[0]
+        api.add_user(base + index, first, username=first.lower())
+    return Seeded(program_id, ids)
+
+
+def pairs_in(message: BotMessage) -> list[tuple[str, str]]:
+    return re.findall(r"\d+\. (\w+ Mentor) \([^)]*\) ↔ (\w+ Mentee)", message.text)
+
+
+@pytest.fixture
+async def bot_at(
+    settings: Settings, coordinator: FakeUser
+) -> AsyncIterator[tuple[AnyApplication, FrozenClock]]:
+    clock = FrozenClock(NOW)
+    async with bot_running(settings, clock=clock, introduction_interval=0.1) as app:
+        yield app, clock
+
+
+async def test_match_adjust_approve_and_introduce(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, bot_at: object
+) -> None:
+    seeded = await seed(db, api)
+    await coordinator.send("/match")
+    proposal = expect(await coordinator.next_message(), "Matching-Vorschlag", "3 von 3 Mentees")
+    pairs = pairs_in(proposal)
+    assert len(pairs) == 3
+    companies = {"Maria": "Alstom", "Emil": "Alstom", "Martin": "Sparkasse", "Eva": "Sparkasse"}
+    for mentor, mentee in pairs:  # never the same company
+        assert companies.get(mentor.split()[0], mentor) != companies.get(mentee.split()[0], mentee)
+    assert "Punkte" in proposal.text
+
+    # Exclude the first pair: the engine must find another assignment without it.
+    first = proposal.buttons[0][0]
+    await coordinator.press(first.text, message=proposal)
+    detail = await coordinator.wait_edit(proposal)
+    await coordinator.press("🚫 Dieses Paar ausschließen", message=detail)
+    updated = await coordinator.wait_edit(detail)
+    new_pairs = pairs_in(updated)  # BotMessage follows later edits: read it now
+    assert pairs[0] not in new_pairs
+    assert "verschiedene Branchen" in updated.text
+    async with db.session() as session:
+        stored = (await session.scalars(select(MatchProposal))).one()
+        assert len(stored.exclusions) == 1 and stored.version >= 2
+
+    # Approve and introduce now.
+    await coordinator.press("✅ Alle übernehmen", message=updated)
+    ask = await coordinator.wait_edit(updated)
+    await coordinator.press("Jetzt vorstellen", message=ask)
+    expect(await coordinator.wait_edit(ask), "Tandems", "gebildet")
+    async with db.session() as session:
+        tandems = (await session.scalars(select(Tandem))).all()
+        assert len(tandems) == len(new_pairs)
+        assert all(t.status == "active" for t in tandems)
+
+    for user in api.users.values():
+        if user.id == coordinator.id:
+            continue
+        intro = expect(await user.next_message(), "Ihr Tandem steht", "Ideen für den Einstieg")
+        assert "tg://user?id=" in intro.raw_text
+        assert "📅 Erstes Treffen vorschlagen" in intro.button_texts
+    assert seeded.program_id
+
+
+async def test_concurrent_approvals_form_tandems_once(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, bot_at: object
+) -> None:
+    await seed(db, api)
+    second = api.add_user(9002, "Linda", username="linda")
+    async with db.session() as session:
+        await users.upsert(
+            session, user_id=9002, first_name="Linda", last_name=None, username="linda", now=NOW
+        )
+        await users.grant_coordinator(session, 9002, granted_by=9001, now=NOW)
+    await coordinator.send("/match")
+    mine = await coordinator.next_message()
+    await second.send("/match")
+    theirs = await second.next_message()  # the same stored proposal, not a second one
+    assert pairs_in(mine) == pairs_in(theirs)
+    await coordinator.press("✅ Alle übernehmen", message=mine)
+    await second.press("✅ Alle übernehmen", message=theirs)
+    ask_1 = await coordinator.wait_edit(mine)
+    ask_2 = await second.wait_edit(theirs)
+    q1, q2 = await asyncio.gather(
+        coordinator.press("Jetzt vorstellen", message=ask_1),
+        second.press("Jetzt vorstellen", message=ask_2),
+    )
+    await answer_of(coordinator, q1)
+    await answer_of(second, q2)
+    await api.wait_idle()
+    async with db.session() as session:
+        tandems = (await session.scalars(select(Tandem))).all()
+        assert len(tandems) == 3
+        assert len((await session.scalars(select(MatchProposal))).all()) == 1
+
+
+async def test_proposal_survives_a_restart(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, settings: Settings
+) -> None:
+    await seed(db, api)
+    async with bot_running(settings, clock=FrozenClock(NOW)):
+        await coordinator.send("/match")
+        proposal = await coordinator.next_message()
+    async with bot_running(settings, clock=FrozenClock(NOW)):
+        await coordinator.press("✅ Alle übernehmen", message=proposal)
+        ask = await coordinator.wait_edit(proposal)
+        await coordinator.press("Jetzt vorstellen", message=ask)
+        expect(await coordinator.wait_edit(ask), "3 Tandems")
+
+
+async def test_reveal_later_then_a_later_round_and_a_dissolve(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, bot_at: tuple[AnyApplication, FrozenClock]
+) -> None:
+    _, clock = bot_at
+    seeded = await seed(db, api)
+    await coordinator.send("/match")
+    proposal = await coordinator.next_message()
+    await coordinator.press("✅ Alle übernehmen", message=proposal)
+    ask = await coordinator.wait_edit(proposal)
+    await coordinator.press("Später (z. B. zur Auftaktveranstaltung)", message=ask)
+    expect(await coordinator.next_message(), "TT.MM.JJJJ HH:MM")
+    await coordinator.send("01.01.2020 10:00")
+    expect(await coordinator.next_message(), "Vergangenheit")
+    await coordinator.send("11.03.2027 18:00")
+    expect(await coordinator.next_message(), "am 11.03.2027 18:00 einander vorgestellt")
+
+    emil = next(u for u in api.users.values() if u.first_name == "Emil")
+    await emil.send("/tandem")
+    expect(await emil.next_message(), "11.03.2027 18:00")
+    assert await emil.collect(timeout=0.3) == []  # not revealed early
+
+    clock.advance(dt.timedelta(days=11))  # the kickoff evening
+    expect(await emil.next_message(timeout=5), "Ihr Tandem steht")
+
+    # A mentee who registers later gets matched in a second round; existing tandems stay.
+    late = await seed(
+        db,
+        api,
+        [
+            (
+                "Lea Mentee",
+                "mentee",
+                "Stadt Salzgitter",
+                "Verwaltung",
+                "Sachgebietsleiterin",
+                ["Feedback"],
+                "both",
+            )
+        ],
+        program_id=seeded.program_id,
+    )
+    async with db.session() as session:
+        mentor = await participants.get(session, seeded.ids["Maria Mentor"])
+        assert mentor is not None
+        mentor.capacity = 2
+    await coordinator.send("/match")
+    second_round = expect(await coordinator.next_message(), "1 von 1 Mentees")
+    assert [p[1] for p in pairs_in(second_round)] == ["Lea Mentee"]
+    await coordinator.press("✅ Alle übernehmen", message=second_round)
+    ask = await coordinator.wait_edit(second_round)
+    await coordinator.press("Jetzt vorstellen", message=ask)
+    await coordinator.wait_edit(ask)
+    async with db.session() as session:
+        assert len((await session.scalars(select(Tandem))).all()) == 4
+
+    # Dissolve Lea's tandem with a reason; both hear of it; they are never matched again.
+    await coordinator.send("/tandems")
+    choose = await coordinator.next_message()
+    await coordinator.press(choose.button_texts[0], message=choose)
+    listing = await coordinator.wait_edit(choose)
+    await coordinator.press("Maria Mentor ↔ Lea Mentee", message=listing)
+    card = await coordinator.wait_edit(listing)
+    await coordinator.press("Tandem auflösen", message=card)
+    expect(await coordinator.next_message(), "Warum")
+    await coordinator.send("Die Chemie stimmt nicht <leider> & schade")
+    expect(await coordinator.next_message(), "aufgelöst")
+    lea = next(u for u in api.users.values() if u.first_name == "Lea")
+    messages = await lea.collect(timeout=0.5)
+    assert any("aufgelöst" in m.text for m in messages)
+    async with db.session() as session:
+        row = (
+            await session.scalars(select(Tandem).where(Tandem.mentee_id == late.ids["Lea Mentee"]))
+        ).one()
+        assert row.status == "dissolved"
+        assert row.dissolve_reason == "Die Chemie stimmt nicht <leider> & schade"
+    await coordinator.send("/match")
+    rematch = await coordinator.next_message()
+    assert ("Maria Mentor", "Lea Mentee") not in pairs_in(rematch)
+
+
+async def test_participant_actions_on_their_tandem_only(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, bot_at: object
+) -> None:
+    await seed(db, api)
+    await coordinator.send("/match")
+    proposal = await coordinator.next_message()
+    await coordinator.press("✅ Alle übernehmen", message=proposal)
+    ask = await coordinator.wait_edit(proposal)
+    await coordinator.press("Jetzt vorstellen", message=ask)
+    await coordinator.wait_edit(ask)
+    people = [u for u in api.users.values() if u.id != coordinator.id]
+    intros = {u.id: await u.next_message() for u in people}
+    emil = next(u for u in people if u.first_name == "Emil")
+    await emil.press("💬 Bedenken an die Programmleitung", message=intros[emil.id])
+    expect(await emil.next_message(), "vertraulich")
+    await emil.send("Wir finden keinen gemeinsamen Termin & <seufz>")
+    expect(await emil.next_message(), "angekommen")
+    note = expect(await coordinator.next_message(), "Emil Mentee", "<seufz>")
+    assert "&lt;seufz&gt;" in note.raw_text
+
+    await emil.press("📅 Erstes Treffen vorschlagen", message=intros[emil.id])
+    await emil.next_message()
+    await emil.send("Di, 16.03., 17 Uhr im Café am Markt")
+    expect(await emil.next_message(), "gegangen")
+    partners = [u for u in people if u.id != emil.id]
+    received = [
+        m for u in partners for m in await u.collect(timeout=0.3) if "Café am Markt" in m.text
+    ]
+    assert len(received) == 1
+
+    # Someone else's tandem: a forged button is refused and audited.
+    eva = next(u for u in people if u.first_name == "Eva")  # a mentee, never Emil's partner
+    emil_data = intros[emil.id].buttons[1][0].callback_data
+    assert emil_data is not None and emil_data.startswith("tn:c:")
+    query = await eva.press_data(emil_data, message=intros[eva.id])
+    assert "nicht mehr aktuell" in (await answer_of(eva, query)).get("text", "")
+    async with db.session() as session:
+        refused = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
+        ).all()
+        assert [(r.user_id, r.detail.get("what")) for r in refused] == [(eva.id, "tandem")]
+    await emil.send("/tandem")
+    expect(await emil.next_message(), "Ihr Tandem steht")
+
+
+async def test_blocked_participant_is_reported_at_introduction(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, bot_at: object
+) -> None:
+    await seed(db, api)
+    ella = next(u for u in api.users.values() if u.first_name == "Ella")
+    ella.block()
+    await coordinator.send("/match")
+    proposal = await coordinator.next_message()
+    await coordinator.press("✅ Alle übernehmen", message=proposal)
+    ask = await coordinator.wait_edit(proposal)
+    await coordinator.press("Jetzt vorstellen", message=ask)
+    await coordinator.wait_edit(ask)
+    expect(await coordinator.next_message(), "Ella Mentee", "blockiert")
+
+
+async def test_participants_cannot_match(api: FakeBotApi, db: Database, bot_at: object) -> None:
+    await seed(db, api)
+    emil = next(u for u in api.users.values() if u.first_name == "Emil")
+    for command in ("/match", "/tandems"):
+        await emil.send(command)
+        expect(await emil.next_message(), "Koordinator")
+    query = await emil.press_data("mt:1:0:ok", message=emil.chat[-1])
+    assert "Koordinator" in (await answer_of(emil, query)).get("text", "")

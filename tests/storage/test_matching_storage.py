@@ -1,0 +1,199 @@
+"""Matching rounds in the database, on SQLite and PostgreSQL: the races that must decide once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from storage import matching as store
+from storage import participants, programs, users
+from storage.db import Database
+from storage.models import Tandem
+
+NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
+
+
+async def _people(db: Database, spec: list[tuple[str, str]]) -> tuple[int, list[int]]:
+    """Active participants (role, company) in a new program; returns program id and their ids."""
+    async with db.session() as session:
+        program = await programs.create(
+            session,
+            name="P",
+            starts_on=dt.date(2027, 3, 1),
+            ends_on=dt.date(2028, 2, 28),
+            timezone="Europe/Berlin",
+            created_by=None,
+            now=NOW,
+        )
+        ids = []
+        for index, (role, company) in enumerate(spec):
+            user_id = 5000 + index + program.id * 100
+            await users.upsert(
+                session, user_id=user_id, first_name="U", last_name=None, username=None, now=NOW
+            )
+            row = await participants.create_from_draft(
+                session,
+                program_id=program.id,
+                user_id=user_id,
+                draft={
+                    "role": role,
+                    "name": f"{role} {index}",
+                    "company": company,
+                    "industry": company,
+                    "position": "Leitung",
+                    "topics": ["Feedback"],
+                    "goals": "x",
+                    "meeting_format": "both",
+                },
+                consent_at=NOW,
+                now=NOW,
+            )
+            row.status = "active"
+            ids.append(row.id)
+        return program.id, ids
+
+
+async def _proposal_with(db: Database, program_id: int, pairs: list[tuple[int, int]]) -> int:
+    async with db.session() as session:
+        proposal = await store.new_proposal(session, program_id, by=1, now=NOW)
+        result = {
+            "pairs": [
+                {"mentor": a, "mentee": b, "score": 50.0, "pinned": False, "reasons": []}
+                for a, b in pairs
+            ]
+        }
+        assert await store.save_proposal(
+            session, proposal, expected_version=0, pins=[], exclusions=[], result=result, now=NOW
+        )
+        return proposal.id
+
+
+async def test_two_racing_approvals_create_tandems_once(db: Database) -> None:
+    program_id, (mentor, mentee) = await _people(db, [("mentor", "A"), ("mentee", "B")])
+    proposal_id = await _proposal_with(db, program_id, [(mentor, mentee)])
+
+    async def approve() -> int | None:
+        async with db.session() as session:
+            proposal = await store.get_proposal(session, proposal_id)
+            assert proposal is not None
+            tandems = await store.approve(
+                session, proposal, expected_version=1, by=1, intro_due_at=None, now=NOW
+            )
+            return None if tandems is None else len(tandems)
+
+    outcomes = await asyncio.gather(approve(), approve(), return_exceptions=True)
+    made = [o for o in outcomes if isinstance(o, int)]
+    assert made == [1], outcomes
+    async with db.session() as session:
+        assert len((await session.scalars(select(Tandem))).all()) == 1
+
+
+async def test_a_stale_version_cannot_change_or_approve(db: Database) -> None:
+    program_id, (mentor, mentee) = await _people(db, [("mentor", "A"), ("mentee", "B")])
+    proposal_id = await _proposal_with(db, program_id, [(mentor, mentee)])
+    async with db.session() as session:
+        proposal = await store.get_proposal(session, proposal_id)
+        assert proposal is not None and proposal.version == 1
+        assert not await store.save_proposal(
+            session, proposal, expected_version=0, pins=[[1, 2]], exclusions=[], result={}, now=NOW
+        )
+        assert proposal.pins == []
+        assert (
+            await store.approve(
+                session, proposal, expected_version=0, by=1, intro_due_at=None, now=NOW
+            )
+            is None
+        )
+
+
+async def test_one_active_tandem_per_mentee_is_enforced_by_the_database(db: Database) -> None:
+    program_id, (m1, m2, mentee) = await _people(
+        db, [("mentor", "A"), ("mentor", "C"), ("mentee", "B")]
+    )
+    with pytest.raises(IntegrityError):
+        async with db.session() as session:
+            for mentor in (m1, m2):
+                session.add(
+                    Tandem(
+                        program_id=program_id,
+                        mentor_id=mentor,
+                        mentee_id=mentee,
+                        status="active",
+                        score=0.0,
+                        reasons=[],
+                        created_at=NOW,
+                    )
+                )
+            await session.flush()
+    async with db.session() as session:  # a dissolved one next to an active one is fine
+        for mentor, status in ((m1, "dissolved"), (m2, "active")):
+            session.add(
+                Tandem(
+                    program_id=program_id,
+                    mentor_id=mentor,
+                    mentee_id=mentee,
+                    status=status,
+                    score=0.0,
+                    reasons=[],
+                    created_at=NOW,
+                )
+            )
+
+
+async def test_pool_previous_pairs_and_introduction_claims(db: Database) -> None:
+    program_id, (mentor, mentee, other) = await _people(
+        db, [("mentor", "A"), ("mentee", "B"), ("mentee", "C")]
+    )
+    proposal_id = await _proposal_with(db, program_id, [(mentor, mentee)])
+    async with db.session() as session:
+        proposal = await store.get_proposal(session, proposal_id)
+        assert proposal is not None
+        tandems = await store.approve(
+            session, proposal, expected_version=1, by=1, intro_due_at=NOW, now=NOW
+        )
+        assert tandems is not None
+        tandem_id = tandems[0].id
+    async with db.session() as session:
+        program = await programs.get(session, program_id)
+        assert program is not None
+        mentors, mentees = await store.pool(session, program, "de")
+        assert mentors == []  # capacity 1, taken
+        assert [p.id for p in mentees] == [other]
+        assert await store.due_introductions(session, NOW - dt.timedelta(minutes=1)) == []
+        assert await store.due_introductions(session, NOW) == [tandem_id]
+    claims = []
+    for _ in range(2):
+        async with db.session() as session:
+            claims.append(await store.claim_introduction(session, tandem_id, NOW))
+    assert claims == [True, False]
+
+    async with db.session() as session:
+        tandem = await store.get_tandem(session, tandem_id)
+        assert tandem is not None
+        assert await store.dissolve(session, tandem, by=1, reason="Chemie", now=NOW)
+        assert not await store.dissolve(session, tandem, by=1, reason="again", now=NOW)
+    async with db.session() as session:
+        program = await programs.get(session, program_id)
+        assert program is not None
+        mentors, mentees = await store.pool(session, program, "de")
+        assert [p.id for p in mentors] == [mentor]
+        assert sorted(p.id for p in mentees) == sorted([mentee, other])
+        previous = await store.previous_pairs(session, mentors, mentees)
+        assert previous == frozenset({(mentor, mentee)})  # dissolved pairs are never repeated
+
+
+async def test_company_exclusions_are_normalised_and_unique(db: Database) -> None:
+    program_id, _ = await _people(db, [("mentor", "A")])
+    async with db.session() as session:
+        assert await store.add_company_exclusion(
+            session, program_id, "ALSTOM GmbH", "Siemens AG", by=1, now=NOW
+        )
+        assert not await store.add_company_exclusion(
+            session, program_id, "siemens", "Alstom", by=1, now=NOW
+        )
+        rows = await store.company_exclusions(session, program_id)
+        assert len(rows) == 1
