@@ -28,6 +28,10 @@ from storage import matching as store
 from storage.models import MatchProposal, Participant, Program
 
 PAGE_SIZE = 6
+# The weights a coordinator tunes in the chat, in steps; the rest stay at their defaults.
+TUNABLE = ("topics", "industry", "seniority", "format", "distance")
+WEIGHT_STEP = 5.0
+WEIGHT_MAX = 100.0
 REVEAL_FLOW = "reveal"
 EXCLUDE_FLOW = "exclude"
 MAX_COMPANY = 200
@@ -212,11 +216,59 @@ async def render(
     )
     keyboard.append(
         [
+            button(ctx.t.plain("mt.weights"), pack("mt", proposal.id, v, "w")),
             button(ctx.t.plain("mt.exclude_companies"), pack("mt", proposal.id, v, "xc")),
-            button(ctx.t.plain("mt.discard"), pack("mt", proposal.id, v, "dx")),
         ]
     )
+    keyboard.append([button(ctx.t.plain("mt.discard"), pack("mt", proposal.id, v, "dx"))])
     return "\n\n".join(lines), InlineKeyboardMarkup(keyboard)
+
+
+def _weights_view(
+    ctx: Ctx, program: Program, proposal: MatchProposal
+) -> tuple[str, InlineKeyboardMarkup]:
+    weights = store.weights_of(program)
+    v = proposal.version
+    lines = [
+        ctx.t(
+            "mt.weight_line",
+            label=ctx.t.plain(f"weight.{name}"),
+            value=f"{getattr(weights, name):.0f}",
+        )
+        for name in TUNABLE
+    ]
+    rows = [
+        [
+            button(f"{ctx.t.plain(f'weight.{name}')} −", pack("mt", proposal.id, v, "wd", index)),
+            button(f"{ctx.t.plain(f'weight.{name}')} +", pack("mt", proposal.id, v, "wu", index)),
+        ]
+        for index, name in enumerate(TUNABLE)
+    ]
+    hard = "on" if weights.format_hard else "off"
+    rows.append([button(ctx.t.plain(f"mt.format_hard.{hard}"), pack("mt", proposal.id, v, "wf"))])
+    rows.append([button(ctx.t.plain("common.back"), pack("mt", proposal.id, v, "p", 0))])
+    text = ctx.t("mt.weights_text", program=program.name, lines=Safe("\n".join(lines)))
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def _tune(ctx: Ctx, program: Program, action: str, args: list[int]) -> bool:
+    """Change one weight of the program; False if the request makes no sense."""
+    current = store.weights_of(program).to_dict()
+    if action == "wf":
+        current["format_hard"] = not current["format_hard"]
+    elif len(args) == 1 and 0 <= args[0] < len(TUNABLE):
+        name = TUNABLE[args[0]]
+        step = WEIGHT_STEP if action == "wu" else -WEIGHT_STEP
+        current[name] = min(WEIGHT_MAX, max(0.0, float(current[name]) + step))
+    else:
+        return False
+    settings = dict(program.settings)
+    settings["matching_weights"] = current
+    program.settings = settings  # a new dict, so the JSON column is written
+    housekeeping.audit(
+        ctx.session, user_id=ctx.user_id, action="weights", now=ctx.now, program=program.id
+    )
+    return True
 
 
 def _pair_block(
@@ -359,6 +411,12 @@ async def _act(
         await _change(ctx, program, proposal, pins, exclusions)
     elif action == "rr":
         await _change(ctx, program, proposal, pins, exclusions)
+    elif action == "w":
+        ctx.edit(*_weights_view(ctx, program, proposal))
+    elif action in ("wu", "wd", "wf") and await _tune(ctx, program, action, args):
+        if await _recompute(ctx, program, proposal, pins, exclusions):
+            ctx.answer(ctx.t.plain("mt.updated"))
+        ctx.edit(*_weights_view(ctx, program, proposal))
     elif action == "ok":
         ctx.edit(
             ctx.t("mt.reveal_ask", count=len(pairs)),

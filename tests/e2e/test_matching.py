@@ -143,6 +143,25 @@ async def test_match_adjust_approve_and_introduce(
         stored = (await session.scalars(select(MatchProposal))).one()
         assert len(stored.exclusions) == 1 and stored.version >= 2
 
+    # Tune a weight: stored for the program, proposal recomputed (version bumped).
+    await coordinator.press("⚖️ Gewichte", message=updated)
+    weights = await coordinator.wait_edit(updated)
+    expect(weights, "Themen: 40", "Andere Branche: 20")
+    await coordinator.press("Themen +", message=weights)
+    weights = await coordinator.wait_edit(weights)
+    expect(weights, "Themen: 45")
+    await coordinator.press("Treffen-Format ist Pflicht: aus", message=weights)
+    weights = await coordinator.wait_edit(weights)
+    assert "Treffen-Format ist Pflicht: an" in weights.button_texts
+    async with db.session() as session:
+        program = await programs.get(session, seeded.program_id)
+        assert program is not None
+        assert program.settings["matching_weights"]["topics"] == 45.0
+        assert program.settings["matching_weights"]["format_hard"] is True
+    await coordinator.press("« Zurück", message=weights)
+    updated = await coordinator.wait_edit(weights)
+    assert pairs_in(updated) == new_pairs
+
     # Approve and introduce now.
     await coordinator.press("✅ Alle übernehmen", message=updated)
     ask = await coordinator.wait_edit(updated)

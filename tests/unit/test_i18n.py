@@ -22,6 +22,7 @@ from handlers import profile as profile_flow
 from handlers import programs as programs_flow
 from handlers import registration as registration_flow
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
+from handlers.matching import TUNABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "core")
@@ -404,6 +405,8 @@ EXPANSIONS: dict[str, list[str]] = {
     ],
     "td.status.{tandem.status}": ["td.status.active", "td.status.dissolved"],
     "{flow}.ask": ["concern.ask", "propose.ask"],
+    "weight.{name}": [f"weight.{n}" for n in TUNABLE],
+    "mt.format_hard.{hard}": ["mt.format_hard.on", "mt.format_hard.off"],
     # Looked up behind `t.has(key)` with a generic fallback, but every one must exist anyway.
     "reason.{code}": [f"reason.{c}" for c in REASON_CODES],
     "rule.{rule}": [f"rule.{c}" for c in RULE_CODES],
