@@ -15,6 +15,7 @@ from bot.app import AnyApplication
 from bot.settings import Settings
 from core.clock import FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
+from storage import matching as store
 from storage import participants, programs, users
 from storage.db import Database
 from storage.models import AuditEntry, MatchProposal, Tandem
@@ -375,3 +376,57 @@ async def test_participants_cannot_match(api: FakeBotApi, db: Database, bot_at: 
         expect(await emil.next_message(), "Koordinator")
     query = await emil.press_data("mt:1:0:ok", message=emil.chat[-1])
     assert "Koordinator" in (await answer_of(emil, query)).get("text", "")
+
+
+async def test_pin_swap_and_company_exclusion(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, bot_at: object
+) -> None:
+    seeded = await seed(db, api)
+    await coordinator.send("/match")
+    proposal = await coordinator.next_message()
+    before = pairs_in(proposal)
+    mentor_of = {mentee: mentor for mentor, mentee in before}
+
+    # Pin pair 3: it stays whatever else changes.
+    await coordinator.press(proposal.buttons[2][0].text, message=proposal)
+    detail = await coordinator.wait_edit(proposal)
+    await coordinator.press("📌 Paar festhalten", message=detail)
+    pinned = await coordinator.wait_edit(detail)
+    assert pinned.text.count("📌") == 1
+    async with db.session() as session:
+        stored = (await session.scalars(select(MatchProposal))).one()
+        mentor, mentee = before[2]
+        assert stored.pins == [[seeded.ids[mentor], seeded.ids[mentee]]]
+
+    # Swap the mentees of pairs 1 and 2: both new pairs are pinned and in the proposal.
+    await coordinator.press(pinned.buttons[0][0].text, message=pinned)
+    detail = await coordinator.wait_edit(pinned)
+    await coordinator.press("🔁 Mentee tauschen mit …", message=detail)
+    choose = await coordinator.wait_edit(detail)
+    a, b = before[0][1], before[1][1]
+    await coordinator.press(f"{mentor_of[b]} ↔ {b}", message=choose)
+    swapped = await coordinator.wait_edit(choose)
+    after = pairs_in(swapped)
+    # Swapping can break the company rule; then the engine says so instead of pairing.
+    if "nicht möglich" in swapped.text:
+        assert "gleiches Unternehmen" in swapped.text
+    else:
+        assert (mentor_of[a], b) in after and (mentor_of[b], a) in after
+        assert swapped.text.count("📌") == 3
+    async with db.session() as session:
+        stored = (await session.scalars(select(MatchProposal))).one()
+        assert [seeded.ids[mentor_of[a]], seeded.ids[b]] in stored.pins
+        assert [seeded.ids[mentor_of[b]], seeded.ids[a]] in stored.pins
+
+    # Exclude Salzgitter AG with WIS: Mona (Salzgitter AG) must not get Ella (WIS).
+    await coordinator.press("🚫 Firmenpaar ausschließen", message=swapped)
+    expect(await coordinator.next_message(), "Firma A / Firma B")
+    await coordinator.send("Salzgitter AG")
+    expect(await coordinator.next_message(), "genau zwei")
+    await coordinator.send("SALZGITTER AG / WIS GmbH")
+    expect(await coordinator.next_message(), "nicht mehr zusammen")
+    recomputed = await coordinator.next_message()
+    assert ("Mona Mentor", "Ella Mentee") not in pairs_in(recomputed)
+    async with db.session() as session:
+        rows = await store.company_exclusions(session, seeded.program_id)
+        assert [(r.company_a, r.company_b) for r in rows] == [("salzgitter", "wis")]
