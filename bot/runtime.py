@@ -106,6 +106,21 @@ class Ctx:
         stored = user.language if user else None
         return translator(resolve_language(stored, None, self.services.settings.default_language))
 
+    async def remember_user(self, language: str) -> User:
+        """Create or refresh the user's row; only on an explicit act (consent, /language)."""
+        tg_user = self.update.effective_user
+        assert tg_user is not None
+        self.user = await users.upsert(
+            self.session,
+            user_id=self.user_id,
+            first_name=tg_user.first_name,
+            last_name=tg_user.last_name,
+            username=tg_user.username,
+            language=language,
+            now=self.now,
+        )
+        return self.user
+
     async def set_language(self, language: str) -> None:
         self.lang = language
         self.t = translator(language)

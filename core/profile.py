@@ -131,6 +131,18 @@ def toggle_topic(current: list[str], topic: str) -> list[str]:
     return [*current, topic]
 
 
+def parse_typed(field: ProfileField, raw: str | None, topics: list[str]) -> str | list[str]:
+    """A typed answer for any field: text fields take it, topic lists grow by it, and choices
+    are made with buttons only (a typed "Mentor" could be a name)."""
+    if field.kind is FieldKind.CHOICE:
+        raise InvalidInput("error.use_buttons")
+    if field.kind is FieldKind.TOPICS:
+        if raw is None:
+            raise InvalidInput("error.text_expected")
+        return parse_custom_topic(raw, topics)
+    return parse_text(field, raw)
+
+
 def parse_choice(field: ProfileField, value: str) -> str:
     if value not in field.choices:
         raise InvalidInput("error.unknown_choice")

@@ -9,7 +9,7 @@ from handlers import matching, profile, programs, registration, tandem
 from handlers.callbacks import pack
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.keyboards import button, rows
-from storage import dialogs, users
+from storage import dialogs
 
 
 async def help_command(ctx: Ctx) -> None:
@@ -44,18 +44,8 @@ async def on_language(ctx: Ctx, parts: list[str]) -> None:
     if len(parts) != 1 or parts[0] not in SUPPORTED_LANGUAGES:
         ctx.answer(ctx.t.plain("error.stale_button"))
         return
-    tg_user = ctx.update.effective_user
-    assert tg_user is not None
     # An explicit setting the user asked for: the one thing stored without a registration.
-    ctx.user = await users.upsert(
-        ctx.session,
-        user_id=ctx.user_id,
-        first_name=tg_user.first_name,
-        last_name=tg_user.last_name,
-        username=tg_user.username,
-        language=parts[0],
-        now=ctx.now,
-    )
+    await ctx.remember_user(parts[0])
     await ctx.set_language(parts[0])
     ctx.edit(ctx.t("language.set"))
 

@@ -13,8 +13,7 @@ from core.profile import (
     FieldKind,
     InvalidInput,
     parse_choice,
-    parse_custom_topic,
-    parse_text,
+    parse_typed,
     toggle_topic,
 )
 from handlers import fields
@@ -98,23 +97,20 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
         ctx.reply(ctx.t("profile.none"))
         return
     spec = FIELDS_BY_NAME[dialog.step]
+    topics = list(dialog.data.get("topics") or [])
     try:
-        if spec.kind is FieldKind.CHOICE:
-            raise InvalidInput("error.use_buttons")
-        if spec.kind is FieldKind.TOPICS:
-            if text is None:
-                raise InvalidInput("error.text_expected")
-            data = dict(dialog.data)
-            data["topics"] = parse_custom_topic(text, list(data.get("topics") or []))
-            dialog = await dialogs.save(
-                ctx.session, ctx.user_id, flow=FLOW, step="topics", data=data, now=ctx.now
-            )
-            ctx.reply(ctx.t("field.topics.added"))
-            await _prompt(ctx, dialog, participant)
-            return
-        value = parse_text(spec, text)
+        value = parse_typed(spec, text, topics)
     except InvalidInput as error:
         ctx.reply(fields.error_text(ctx.t, error))
+        await _prompt(ctx, dialog, participant)
+        return
+    if spec.kind is FieldKind.TOPICS:  # typed topics join the working copy until "done"
+        data = dict(dialog.data)
+        data["topics"] = value
+        dialog = await dialogs.save(
+            ctx.session, ctx.user_id, flow=FLOW, step="topics", data=data, now=ctx.now
+        )
+        ctx.reply(ctx.t("field.topics.added"))
         await _prompt(ctx, dialog, participant)
         return
     await _store(ctx, participant, dialog.step, value)

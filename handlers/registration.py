@@ -20,15 +20,14 @@ from core.profile import (
     InvalidInput,
     next_missing_field,
     parse_choice,
-    parse_custom_topic,
-    parse_text,
+    parse_typed,
     toggle_topic,
 )
 from core.programs import ProgramStatus
 from handlers import fields, notify
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
-from storage import dialogs, participants, programs, users
+from storage import dialogs, participants, programs
 from storage.models import Dialog, Program
 
 FLOW = "reg"
@@ -78,17 +77,7 @@ async def on_consent(ctx: Ctx, program_id: int) -> None:
     if program.status != ProgramStatus.OPEN:
         ctx.edit(ctx.t("start.closed", program=program.name))
         return
-    tg_user = ctx.update.effective_user
-    assert tg_user is not None
-    ctx.user = await users.upsert(
-        ctx.session,
-        user_id=ctx.user_id,
-        first_name=tg_user.first_name,
-        last_name=tg_user.last_name,
-        username=tg_user.username,
-        language=ctx.lang,
-        now=ctx.now,
-    )
+    await ctx.remember_user(ctx.lang)
     dialog = await dialogs.save(
         ctx.session,
         ctx.user_id,
@@ -158,19 +147,14 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
     spec = FIELDS_BY_NAME[step]
     draft = _draft(dialog)
     try:
-        if spec.kind is FieldKind.CHOICE:
-            raise InvalidInput("error.use_buttons")
-        if spec.kind is FieldKind.TOPICS:
-            if text is None:
-                raise InvalidInput("error.text_expected")
-            draft["topics"] = parse_custom_topic(text, list(draft.get("topics") or []))
-            dialog = await _save(ctx, dialog, draft, step)
-            ctx.reply(ctx.t("field.topics.added"))
-            await prompt_step(ctx, dialog)
-            return
-        draft[step] = parse_text(spec, text)
+        draft[step] = parse_typed(spec, text, list(draft.get("topics") or []))
     except InvalidInput as error:
         ctx.reply(fields.error_text(ctx.t, error))
+        await prompt_step(ctx, dialog)
+        return
+    if spec.kind is FieldKind.TOPICS:  # typed topics are added; the list stays open
+        dialog = await _save(ctx, dialog, draft, step)
+        ctx.reply(ctx.t("field.topics.added"))
         await prompt_step(ctx, dialog)
         return
     await _advance(ctx, dialog, draft)

@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,37 @@ async def _pg_execute(url: str, *statements: str) -> None:
         await conn.close()
 
 
+@contextmanager
+def postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database on the test server (copied from `template` if given), dropped afterwards."""
+    skip_without_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"{copy}'))
+    try:
+        yield (
+            make_url(normalise_url(POSTGRES_URL))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def fresh_database_url(
+    request: pytest.FixtureRequest, backend: str, directory: Path, prefix: str
+) -> Iterator[str]:
+    """A migrated database of the given backend, copied from the session's template."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = directory / "tandem.sqlite3"
+        shutil.copy(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    with postgres_database(prefix, request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
@@ -60,13 +92,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
-    skip_without_postgres()
-    name = f"tandem_tpl_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
-    url = make_url(normalise_url(POSTGRES_URL)).set(database=name)
-    migrate.upgrade(url.render_as_string(hide_password=False))
-    yield name
-    asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with postgres_database("tandem_tpl") as url:
+        migrate.upgrade(url)
+        yield str(make_url(url).database)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -75,23 +103,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
     Synchronous on purpose: Alembic runs its own event loop, which cannot nest in the test's.
     """
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path / "tandem.sqlite3"
-        shutil.copy(template, path)
-        yield f"sqlite+aiosqlite:///{path}"
-        return
-    template_name: str = request.getfixturevalue("postgres_template")
-    name = f"tandem_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
-    try:
-        yield (
-            make_url(normalise_url(POSTGRES_URL))
-            .set(database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from fresh_database_url(request, request.param, tmp_path, "tandem_t")
 
 
 @pytest.fixture

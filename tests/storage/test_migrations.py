@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
-from sqlalchemy.engine import make_url
 
 from storage import migrate
-from storage.db import create_engine, normalise_url
+from storage.db import create_engine
 from storage.models import Base
-from tests.conftest import POSTGRES_URL, _pg_execute, skip_without_postgres
+from tests.conftest import postgres_database
 
 EXPECTED_TABLES = set(Base.metadata.tables)
 
@@ -24,17 +22,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    skip_without_postgres()
-    name = f"tandem_m_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
-    try:
-        yield (
-            make_url(normalise_url(POSTGRES_URL))
-            .set(database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with postgres_database("tandem_m") as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

@@ -13,19 +13,14 @@ override to go back to one database per test.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import itertools
-import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +28,7 @@ from core.profile import DEFAULT_TOPICS
 from core.programs import INVITE_ALPHABET, INVITE_CODE_LENGTH, ParticipantStatus, ProgramStatus
 from storage import dialogs, housekeeping, participants, programs, users
 from storage import programs as programs_module
-from storage.db import Database, normalise_url
+from storage.db import Database
 from storage.models import (
     AuditEntry,
     Base,
@@ -43,7 +38,7 @@ from storage.models import (
     Program,
     User,
 )
-from tests.conftest import BACKENDS, POSTGRES_URL, _pg_execute
+from tests.conftest import BACKENDS, fresh_database_url
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(hours=1)
@@ -56,23 +51,8 @@ def module_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """One migrated database per backend for this module (see the module docstring)."""
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        path = tmp_path_factory.mktemp("repositories") / "tandem.sqlite3"
-        shutil.copy(template, path)
-        yield f"sqlite+aiosqlite:///{path}"
-        return
-    template_name: str = request.getfixturevalue("postgres_template")
-    name = f"tandem_r_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
-    try:
-        yield (
-            make_url(normalise_url(POSTGRES_URL))
-            .set(database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    directory = tmp_path_factory.mktemp("repositories")
+    yield from fresh_database_url(request, request.param, directory, "tandem_r")
 
 
 @pytest.fixture
