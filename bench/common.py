@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import AnyApplication, build_application, running
 from bot.logs import install_filter
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import migrate
@@ -122,7 +123,9 @@ async def bench_world(
     """The stand-in and the real Application on this event loop, plus one coordinator.
 
     Same wiring as the end-to-end tests (``tests.e2e.harness.bot_running``) except that the
-    Application's ``max_concurrent_updates`` is a parameter.
+    Application's ``max_concurrent_updates`` is a parameter. Without ``flood_control`` sends are
+    not paced (this measures the bot's capacity); with it, the stand-in enforces Telegram's
+    limits and the bot runs its production pacing.
     """
     async with FakeBotApi(
         token=TOKEN, bot_username="TandemBenchBot", flood_control=flood_control
@@ -131,7 +134,11 @@ async def bench_world(
             COORDINATOR_ID, "Juliane", "Stockhammer", username="jstockhammer"
         )
         settings = make_settings(api, database_url, **settings_overrides)
-        app = build_application(settings, max_concurrent_updates=max_concurrent_updates)
+        app = build_application(
+            settings,
+            max_concurrent_updates=max_concurrent_updates,
+            limiter=RateLimiter() if flood_control else RateLimiter.unpaced(),
+        )
         async with running(app, settings, poll_timeout=1) as started:
             yield BenchWorld(api, settings, started, coordinator)
 

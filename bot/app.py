@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.errors import on_error
 from bot.messenger import Messenger
+from bot.ratelimit import RateLimiter
 from bot.runtime import SERVICES_KEY, PerUserUpdateProcessor, Services, services
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
@@ -42,7 +43,10 @@ def build_application(
     clock: Clock | None = None,
     max_concurrent_updates: int = 64,
     introduction_interval: dt.timedelta = INTRODUCTION_INTERVAL,
+    limiter: RateLimiter | None = None,
 ) -> AnyApplication:
+    """The Application with its services. `limiter` defaults to Telegram's limits; tests that
+    play a user at superhuman speed pass a looser one."""
     app: AnyApplication = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -60,7 +64,7 @@ def build_application(
         messenger=Messenger(app.bot),
         introduction_interval=introduction_interval,
     )
-    svc.messenger = Messenger(app.bot, on_unreachable=svc.mark_unreachable)
+    svc.messenger = Messenger(app.bot, on_unreachable=svc.mark_unreachable, limiter=limiter)
     app.bot_data[SERVICES_KEY] = svc
     router.register(app)
     app.add_error_handler(on_error)

@@ -21,6 +21,8 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.ratelimit import RateLimiter
+
 log = logging.getLogger(__name__)
 
 
@@ -32,7 +34,8 @@ class Outcome(StrEnum):
 
 T = TypeVar("T")
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 4  # for 5xx and timeouts
+MAX_FLOOD_WAITS = 10  # 429s are waited out (all senders pause), not counted as failures
 MAX_RETRY_AFTER = 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -43,22 +46,30 @@ class Messenger:
         bot: Bot,
         on_unreachable: Callable[[int], Awaitable[None]] | None = None,
         backoff: float = 0.5,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.bot = bot
         self._on_unreachable = on_unreachable
         self._backoff = backoff
+        self.limiter = limiter or RateLimiter()
 
     async def _call(
         self, chat_id: int, what: str, call: Callable[[], Awaitable[T]]
     ) -> tuple[T | None, Outcome]:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        attempt = floods = 0
+        while True:
+            await self.limiter.acquire(chat_id)
             try:
                 return await call(), Outcome.SENT
             except RetryAfter as exc:
+                floods += 1
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-                log.warning("%s to %s: flood control, waiting %.1fs", what, chat_id, seconds)
-                await asyncio.sleep(min(seconds, MAX_RETRY_AFTER))
+                seconds = min(seconds, MAX_RETRY_AFTER)
+                log.warning("%s to %s: flood control, all sends wait %.1fs", what, chat_id, seconds)
+                self.limiter.pause(seconds)
+                if floods >= MAX_FLOOD_WAITS:
+                    break
             except Forbidden:
                 log.info("%s to %s refused: the user blocked the bot", what, chat_id)
                 if self._on_unreachable is not None:
@@ -70,6 +81,7 @@ class Messenger:
                 log.error("%s to %s rejected by Telegram: %s", what, chat_id, exc.message)
                 return None, Outcome.FAILED
             except NetworkError as exc:  # 5xx and timeouts
+                attempt += 1
                 if attempt == MAX_ATTEMPTS:
                     log.error("%s to %s failed after %d attempts: %s", what, chat_id, attempt, exc)
                     return None, Outcome.FAILED

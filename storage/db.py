@@ -6,6 +6,7 @@ the write lock instead of failing; PostgreSQL gets a modest pool.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -60,10 +61,37 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_engine(self.url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer and hands its lock out by polling with sleeps, unfairly: under
+        # load some updates waited seconds (bench/registration.py). Nearly every unit of work
+        # writes, so on SQLite they take turns here, first come first served. PostgreSQL needs
+        # no such thing.
+        self._turn = asyncio.Lock() if is_sqlite(self.url) else None
+        self._holder: asyncio.Task[object] | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: committed when the block ends normally, rolled back otherwise."""
+        """A unit of work: committed when the block ends normally, rolled back otherwise.
+
+        Units of work must not nest (never open a session while holding one): on SQLite the
+        inner one would wait for the outer forever.
+        """
+        if self._turn is None:
+            async with self._unit() as session:
+                yield session
+            return
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            raise RuntimeError("a unit of work was opened inside another one (SQLite would hang)")
+        async with self._turn:
+            self._holder = task
+            try:
+                async with self._unit() as session:
+                    yield session
+            finally:
+                self._holder = None
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
             try:
                 yield session

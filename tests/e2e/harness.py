@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.app import AnyApplication, build_application, running
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from core.clock import Clock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
@@ -36,10 +37,17 @@ def make_settings(api: FakeBotApi, database_url: str, **overrides: Any) -> Setti
 
 @asynccontextmanager
 async def bot_running(
-    settings: Settings, clock: Clock | None = None, introduction_interval: float = 60.0
+    settings: Settings,
+    clock: Clock | None = None,
+    introduction_interval: float = 60.0,
+    limiter: RateLimiter | None = None,
 ) -> AsyncIterator[AnyApplication]:
     app = build_application(
-        settings, clock=clock, introduction_interval=dt.timedelta(seconds=introduction_interval)
+        settings,
+        clock=clock,
+        introduction_interval=dt.timedelta(seconds=introduction_interval),
+        # Test users answer in microseconds; test_resilience runs the production pacing.
+        limiter=limiter or RateLimiter.unpaced(),
     )
     async with running(app, settings, poll_timeout=1) as started:
         yield started

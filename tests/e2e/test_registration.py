@@ -36,8 +36,8 @@ async def test_mentor_and_mentee_register_and_coordinator_approves(
     expect(done, "Thank you", "has been received")
 
     notes = await coordinator.collect(timeout=0.3)
-    new = [m for m in notes if "Neue Anmeldung" in m.text]
-    assert len(new) == 2
+    new = sorted((m for m in notes if "Neue Anmeldung" in m.text), key=lambda m: "Ben" in m.text)
+    assert len(new) == 2 and "Anna Schmidt" in new[0].text and "Ben Becker" in new[1].text
     assert "<Müller & Söhne>" in new[0].text  # shown verbatim ...
     assert "&lt;Müller &amp; Söhne&gt;" in new[0].raw_text  # ... because it was escaped
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import aiohttp
 from sqlalchemy import select
 
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from fake_bot_api import FakeBotApi, FakeUser
 from storage import users
 from storage.db import Database
 from storage.models import Participant, User
-from tests.e2e.harness import Profile, bot_running, expect, make_settings, register
+from tests.e2e.harness import TOKEN, Profile, bot_running, expect, make_settings, register
 
 
 async def test_flood_control_and_server_errors_are_retried(
@@ -24,6 +25,28 @@ async def test_flood_control_and_server_errors_are_retried(
     expect(await coordinator.next_message(timeout=10), "/newprogram")
     failed = [c for c in api.calls_to("sendMessage") if not c.ok]
     assert [c.status for c in failed] == [429, 502, 502]
+
+
+async def test_production_limits_keep_under_telegrams_flood_control(
+    database_url: str, coordinator_id: int = 9001
+) -> None:
+    """40 people at once, against a stand-in that enforces Telegram's limits: nobody is refused."""
+    async with FakeBotApi(token=TOKEN, flood_control=True) as flooded:
+        flooded.add_user(coordinator_id, "Juliane")
+        people = [flooded.add_user(2000 + i, f"U{i}") for i in range(40)]
+        settings = make_settings(flooded, database_url)
+        async with bot_running(settings, limiter=RateLimiter()):
+            for person in people:
+                await person.send("/help")
+            for person in people:
+                expect(await person.next_message(timeout=15), "Tandem")
+            # Bursts within one chat are paced too: three quick commands, three answers.
+            for _ in range(5):
+                await people[0].send("/help")
+            replies = [await people[0].next_message(timeout=15) for _ in range(5)]
+            assert len(replies) == 5
+        refused = [c for c in flooded.calls if c.status == 429]
+        assert refused == []
 
 
 async def test_a_blocked_coordinator_does_not_break_a_registration(

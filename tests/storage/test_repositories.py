@@ -712,7 +712,8 @@ async def test_two_coordinators_deciding_at_once_decide_once(db: Database) -> No
     async with db.session() as setup:
         program = await add_program(setup)
         created = await add_participant(setup, program.id, 5)
-    async with db.session() as first, db.session() as second:
+    # Two processes, each with its own session (bypassing the in-process SQLite queue) ...
+    async with db.sessionmaker() as first, db.sessionmaker() as second:
         # Both load the registration while it is pending ...
         seen_by_first = await participants.get(first, created.id)
         seen_by_second = await participants.get(second, created.id)
@@ -728,6 +729,7 @@ async def test_two_coordinators_deciding_at_once_decide_once(db: Database) -> No
             second, seen_by_second, "rejected", expected="pending", decided_by=102, now=LATER
         )
         assert seen_by_second.status == "active"
+        await second.commit()
     async with db.session() as session:
         stored = await participants.get(session, created.id)
         assert stored is not None
