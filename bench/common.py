@@ -9,7 +9,6 @@ the real Application with :func:`bench_world`, wraps every user action in :func:
 
 from __future__ import annotations
 
-import asyncio
 import cProfile
 import io
 import logging
@@ -19,14 +18,11 @@ import pstats
 import re
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-
-from sqlalchemy.engine import make_url
 
 from bot.app import AnyApplication, build_application, running
 from bot.logs import install_filter
@@ -34,7 +30,7 @@ from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import migrate
-from storage.db import normalise_url
+from tests.databases import scratch_database
 from tests.e2e.harness import COORDINATOR_ID, TOKEN, make_settings
 
 T = TypeVar("T")
@@ -57,23 +53,6 @@ def postgres_server_url() -> str:
 # --- databases --------------------------------------------------------------------------------
 
 
-def _admin_dsn(server_url: str) -> str:
-    """asyncpg DSN of the maintenance database on the same server."""
-    parsed = make_url(normalise_url(server_url)).set(drivername="postgresql", database="postgres")
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _pg_execute(server_url: str, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(_admin_dsn(server_url))
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @contextmanager
 def fresh_database(backend: Backend, postgres_url: str | None = None) -> Iterator[str]:
     """An empty database migrated to head; removed afterwards. Yields its SQLAlchemy URL.
@@ -88,17 +67,9 @@ def fresh_database(backend: Backend, postgres_url: str | None = None) -> Iterato
             migrate.upgrade(url)
             yield url
         return
-    server = postgres_url or postgres_server_url()
-    name = f"tandem_bench_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_execute(server, f'CREATE DATABASE "{name}"'))
-    try:
-        url = (
-            make_url(normalise_url(server)).set(database=name).render_as_string(hide_password=False)
-        )
+    with scratch_database(postgres_url or postgres_server_url(), "tandem_bench") as url:
         migrate.upgrade(url)
         yield url
-    finally:
-        asyncio.run(_pg_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 # --- the bot on the stand-in --------------------------------------------------------------------

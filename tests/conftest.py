@@ -8,10 +8,8 @@ for SQLite, `CREATE DATABASE ... TEMPLATE` for PostgreSQL), which keeps the suit
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +18,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from storage import migrate
-from storage.db import Database, normalise_url
+from storage.db import Database
+from tests.databases import scratch_database
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"]
@@ -35,38 +34,12 @@ def skip_without_postgres() -> None:
         pytest.skip("PostgreSQL variant: set TEST_DATABASE_URL to a server to run it")
 
 
-def _admin_dsn(url: str) -> str:
-    """asyncpg DSN of the maintenance database on the same server."""
-    parsed = make_url(normalise_url(url)).set(drivername="postgresql", database="postgres")
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _pg_execute(url: str, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(_admin_dsn(url))
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @contextmanager
 def postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
-    """A new database on the test server (copied from `template` if given), dropped afterwards."""
+    """A scratch database on the test server (skipped without one)."""
     skip_without_postgres()
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    copy = f' TEMPLATE "{template}"' if template else ""
-    asyncio.run(_pg_execute(POSTGRES_URL, f'CREATE DATABASE "{name}"{copy}'))
-    try:
-        yield (
-            make_url(normalise_url(POSTGRES_URL))
-            .set(database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        asyncio.run(_pg_execute(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(POSTGRES_URL, prefix, template) as url:
+        yield url
 
 
 def fresh_database_url(
