@@ -9,6 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
 from core.matching import (
     Constraints,
     MatchResult,
@@ -17,10 +21,6 @@ from core.matching import (
     Weights,
     normalize_company,
 )
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-
 from core.profile import Role
 from core.programs import ParticipantStatus
 from storage.models import CompanyExclusion, MatchProposal, Participant, Program, Tandem, User
