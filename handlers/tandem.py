@@ -55,10 +55,12 @@ def parse_datetime(raw: str, zone: ZoneInfo) -> dt.datetime | None:
 
 
 def starters(t: Translator, mine: list[str], theirs: list[str]) -> list[str]:
-    """Conversation starters from the topics both share, else from the mentee's wishes."""
-    shared = [topic for topic in mine if topic in theirs] or list(theirs or mine)
+    """Two or three conversation starters: shared topics first, then the other topics of both."""
+    shared = [topic for topic in mine if topic in theirs]
+    rest = [topic for topic in [*theirs, *mine] if topic not in shared]
+    chosen = list(dict.fromkeys([*shared, *rest]))[:STARTERS]
     lines = []
-    for topic in shared[:STARTERS]:
+    for topic in chosen:
         key = f"starter.{DEFAULT_TOPICS.index(topic)}" if topic in DEFAULT_TOPICS else ""
         lines.append(t(key) if key and t.has(key) else t("starter.generic", topic=topic))
     return lines

@@ -208,10 +208,6 @@ def result_to_json(result: MatchResult, mentors: int, mentees: int) -> dict[str,
     }
 
 
-def reason_from_json(data: dict[str, Any]) -> Reason:
-    return Reason(str(data["code"]), tuple((str(k), str(v)) for k, v in data["params"].items()))
-
-
 def pairs_of(result: dict[str, Any]) -> list[dict[str, Any]]:
     return list(result.get("pairs") or [])
 

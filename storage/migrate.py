@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -57,8 +56,3 @@ async def current_revision(url: str) -> str | None:
 async def pending(url: str) -> bool:
     """True when the database is behind the newest migration."""
     return await current_revision(url) != head_revision(url)
-
-
-def upgrade_in_thread(url: str) -> asyncio.Future[None]:
-    """Alembic's async env runs its own event loop; keep it off the bot's loop."""
-    return asyncio.get_running_loop().run_in_executor(None, upgrade, url)
