@@ -207,10 +207,10 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
 
 
 async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -> None:
-    tandem = await _own_tandem(ctx, int(data["tandem"]))
-    if flow == DISSOLVE_FLOW:
+    if flow == DISSOLVE_FLOW:  # a coordinator's dialog, about someone else's tandem
         await _dissolve_text(ctx, data, text)
         return
+    tandem = await _own_tandem(ctx, int(data["tandem"]))
     if tandem is None:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("tandem.none"))

@@ -303,6 +303,9 @@ async def test_reveal_later_then_a_later_round_and_a_dissolve(
         ).one()
         assert row.status == "dissolved"
         assert row.dissolve_reason == "Die Chemie stimmt nicht <leider> & schade"
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+        assert "tandem_dissolved" in actions
+        assert "refused" not in actions  # the coordinator's dissolve is no intrusion
     await coordinator.send("/match")
     rematch = await coordinator.next_message()
     assert ("Maria Mentor", "Lea Mentee") not in pairs_in(rematch)
