@@ -142,6 +142,26 @@ def reason_text(t: Translator, reason: dict[str, Any]) -> str:
     return t("reason.other", code=str(reason["code"]), details=details)
 
 
+MESSAGE_BUDGET = 3900  # of Telegram's 4096 characters, counted on the HTML (always longer)
+
+
+def fit(t: Translator, blocks: list[str]) -> str:
+    """Join blocks, leaving out the tail that would break Telegram's length limit.
+
+    Long names and topic lists can make six pairs exceed it; every pair stays reachable through
+    its button, so the text says how many blocks it left out instead of failing to send.
+    """
+    kept: list[str] = []
+    used = 0
+    for index, block in enumerate(blocks):
+        if used + len(block) + 2 > MESSAGE_BUDGET - 100:
+            kept.append(t("mt.more", count=len(blocks) - index))
+            break
+        kept.append(block)
+        used += len(block) + 2
+    return "\n\n".join(kept)
+
+
 def _who(people: dict[int, Participant], participant_id: int) -> dict[str, str]:
     person = people.get(participant_id)
     if person is None:
@@ -221,7 +241,7 @@ async def render(
         ]
     )
     keyboard.append([button(ctx.t.plain("mt.discard"), pack("mt", proposal.id, v, "dx"))])
-    return "\n\n".join(lines), InlineKeyboardMarkup(keyboard)
+    return fit(ctx.t, lines), InlineKeyboardMarkup(keyboard)
 
 
 def _weights_view(

@@ -433,3 +433,19 @@ async def test_pin_swap_and_company_exclusion(
     async with db.session() as session:
         rows = await store.company_exclusions(session, seeded.program_id)
         assert [(r.company_a, r.company_b) for r in rows] == [("salzgitter", "wis")]
+
+
+async def test_a_proposal_of_long_profiles_still_fits_one_message(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, bot_at: object
+) -> None:
+    topics = [f"Thema {i} " + "x" * 50 for i in range(8)]
+    people = [
+        (f"{'M' * 90} {i}", role, f"Firma {i} " + "F" * 100, f"Branche {i} " + "B" * 60,
+         "Bereichsleitung " + "P" * 100, topics, "both")
+        for i, role in enumerate(["mentor"] * 6 + ["mentee"] * 6)
+    ]  # fmt: skip
+    await seed(db, api, people)
+    await coordinator.send("/match")
+    proposal = expect(await coordinator.next_message(), "6 von 6 Mentees", "weitere")
+    assert len(proposal.text) <= 4096
+    assert len(proposal.buttons) >= 6  # every pair still has its button
