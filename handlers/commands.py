@@ -21,6 +21,7 @@ COORDINATOR_COMMANDS = (
     "match",
     "tandems",
     "makecoordinator",
+    "revokecoordinator",
     "help",
     "cancel",
 )
@@ -56,3 +57,15 @@ async def set_coordinator_commands(services: Services, user_id: int) -> None:
             )
     except TelegramError as exc:
         log.warning("could not set the coordinator menu for %s: %s", user_id, exc)
+
+
+async def clear_coordinator_commands(services: Services, user_id: int) -> None:
+    """Back to the participants' menu: drop the chat scope in every language."""
+    bot = services.messenger.bot
+    scope = BotCommandScopeChat(user_id)
+    try:
+        await bot.delete_my_commands(scope=scope)
+        for language in SUPPORTED_LANGUAGES:
+            await bot.delete_my_commands(scope=scope, language_code=language)
+    except TelegramError as exc:
+        log.warning("could not reset the menu for %s: %s", user_id, exc)

@@ -22,7 +22,7 @@ from handlers.callbacks import as_int, pack
 from handlers.guard import require_coordinator
 from handlers.keyboards import button, column, rows
 from storage import dialogs, housekeeping, participants, programs, users
-from storage.models import Dialog, Participant, Program
+from storage.models import Dialog, Participant, Program, User
 
 FLOW = "newprogram"
 PAGE_SIZE = 10
@@ -420,12 +420,11 @@ async def on_pp_callback(ctx: Ctx, parts: list[str]) -> None:
 # --- /makecoordinator -------------------------------------------------------------------------
 
 
-async def make_coordinator(ctx: Ctx) -> None:
-    if not require_coordinator(ctx, "makecoordinator"):
-        return
+async def _target_user(ctx: Ctx, usage: str) -> User | None:
+    """The user named by the command's one argument (a Telegram id or @username), or None."""
     if len(ctx.args) != 1:
-        ctx.reply(ctx.t("mc.usage"))
-        return
+        ctx.reply(usage)
+        return None
     target = ctx.args[0]
     user = None
     if (user_id := as_int(target)) is not None:
@@ -434,8 +433,45 @@ async def make_coordinator(ctx: Ctx) -> None:
         user = await users.find_by_username(ctx.session, target)
     if user is None:
         ctx.reply(ctx.t("mc.unknown", who=target))
+    return user
+
+
+def _name(user: User) -> str:
+    return " ".join(filter(None, [user.first_name, user.last_name]))
+
+
+async def make_coordinator(ctx: Ctx) -> None:
+    if not require_coordinator(ctx, "makecoordinator"):
         return
-    await _grant(ctx, user.id, " ".join(filter(None, [user.first_name, user.last_name])))
+    user = await _target_user(ctx, ctx.t("mc.usage"))
+    if user is not None:
+        await _grant(ctx, user.id, _name(user))
+
+
+async def revoke_coordinator(ctx: Ctx) -> None:
+    """Take the role back; coordinators from TANDEM_COORDINATORS stay (the operator's list)."""
+    if not require_coordinator(ctx, "revokecoordinator"):
+        return
+    configured = ctx.services.settings.coordinators
+    if len(ctx.args) == 1 and as_int(ctx.args[0]) in configured:  # may never have written
+        ctx.reply(ctx.t("rc.configured", name=ctx.args[0]))
+        return
+    user = await _target_user(ctx, ctx.t("rc.usage"))
+    if user is None:
+        return
+    if user.id in configured:
+        ctx.reply(ctx.t("rc.configured", name=_name(user)))
+        return
+    if not await users.is_coordinator(ctx.session, user.id):
+        ctx.reply(ctx.t("rc.not_coordinator", name=_name(user)))
+        return
+    await users.revoke_coordinator(ctx.session, user.id)
+    housekeeping.audit(
+        ctx.session, user_id=ctx.user_id, action="coordinator_revoked", now=ctx.now, target=user.id
+    )
+    ctx.reply(ctx.t("rc.done", name=_name(user)))
+    services, user_id = ctx.services, user.id
+    ctx.after_commit.append(lambda: commands.clear_coordinator_commands(services, user_id))
 
 
 async def _grant(ctx: Ctx, user_id: int, name: str) -> None:

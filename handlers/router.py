@@ -86,6 +86,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "newprogram": programs.new_program,
         "programs": programs.list_programs,
         "makecoordinator": programs.make_coordinator,
+        "revokecoordinator": programs.revoke_coordinator,
         "match": matching.match_command,
         "tandem": tandem.tandem_command,
         "tandems": tandem.tandems_command,

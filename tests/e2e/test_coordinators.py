@@ -145,6 +145,22 @@ async def test_make_coordinator_by_username_and_by_button(
         grants = (await session.scalars(select(Coordinator))).all()
         assert [(g.user_id, g.granted_by) for g in grants] == [(2001, coordinator.id)]
 
+    # And back: the role and the coordinator menu go; the configured coordinator stays.
+    await gisela.send("/revokecoordinator 9001")
+    expect(await gisela.next_message(), "TANDEM_COORDINATORS")
+    await coordinator.send("/revokecoordinator @GiselaRB")
+    expect(await coordinator.next_message(), "nicht mehr zur Programmleitung")
+    await api.wait_idle()
+    assert api.commands(scope, "de") == []
+    await gisela.send("/programs")
+    expect(await gisela.next_message(), "Koordinator")
+    await coordinator.send("/revokecoordinator @GiselaRB")
+    expect(await coordinator.next_message(), "gehört nicht zur Programmleitung")
+    async with db.session() as session:
+        assert (await session.scalars(select(Coordinator))).all() == []
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+        assert "coordinator_revoked" in actions
+
 
 async def test_close_registration(api: FakeBotApi, coordinator: FakeUser, code: str) -> None:
     await coordinator.send("/programs")
