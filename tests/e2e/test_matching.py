@@ -76,7 +76,7 @@ async def seed(
                 user_id=user_id,
                 first_name=first,
                 last_name=None,
-                username=first.lower(),
+                username=first.lower()[:32],  # Telegram allows 32
                 now=NOW,
                 language="de",
             )
@@ -101,7 +101,7 @@ async def seed(
             ids[str(name)] = row.id
     for index, (name, *_rest) in enumerate(people):
         first = str(name).split()[0]
-        api.add_user(base + index, first, username=first.lower())
+        api.add_user(base + index, first, username=first.lower()[:32])
     return Seeded(program_id, ids)
 
 
