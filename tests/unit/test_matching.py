@@ -524,12 +524,78 @@ def test_greedy_is_valid_and_never_beats_the_optimum(seed: int, weights: Weights
 @settings(max_examples=100, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_tiny_candidate_graphs_never_cost_a_tandem(seed: int) -> None:
-    """With one candidate per mentee the sparse solve often falls short and must fall back."""
+    """One candidate per mentee: column generation must still reach the most tandems."""
     mentors, mentees, constraints = random_instance(random.Random(seed), 6, 7)
     with patch.object(matching, "_CANDIDATES", 1):
         result = match(mentors, mentees, constraints, exact=False)
     assert_valid(result, mentors, mentees, constraints, Weights())
     assert len(result.pairs) == len(match(mentors, mentees, constraints, exact=True).pairs)
+
+
+def _no_dense_fallback(*args: object, **kwargs: object) -> dict[int, int]:
+    raise AssertionError("the certified candidate path fell back to the dense solver")
+
+
+def cohort(seed: int, size: int) -> tuple[list[Person], list[Person], Constraints]:
+    rng = random.Random(seed)
+    mentors = [random_person(rng, i, rng.randint(1, 2)) for i in range(size)]
+    mentees = [random_person(rng, 10_000 + i, 1) for i in range(size + rng.randint(-50, 50))]
+    cells = [(m.id, e.id) for m in mentors for e in mentees]
+    constraints = Constraints(
+        must=frozenset(rng.sample(cells, 3)),
+        forbidden=frozenset(rng.sample(cells, len(cells) // 20)),
+        previous=frozenset(rng.sample(cells, len(cells) // 20)),
+    )
+    return mentors, mentees, constraints
+
+
+@pytest.mark.parametrize(
+    ("seed", "size", "candidates"),
+    [(1, 200, 1), (2, 300, 2), (3, 400, 4), (4, 500, 8), (5, 600, 3), (6, 250, 64)],
+)
+@pytest.mark.parametrize("weights", WEIGHTS)
+def test_large_path_is_certified_optimal(
+    seed: int, size: int, candidates: int, weights: Weights
+) -> None:
+    """Column generation from a small candidate graph proves the dense optimum, no fallback."""
+    mentors, mentees, constraints = cohort(seed, size)
+    dense = match(mentors, mentees, constraints, weights, exact=True)
+    with (
+        patch.object(matching, "_DENSE_CELLS", 0),
+        patch.object(matching, "_CANDIDATES", candidates),
+        patch.object(matching, "_solve_dense", _no_dense_fallback),
+    ):
+        sparse = match(mentors, mentees, constraints, weights)
+    assert_valid(sparse, mentors, mentees, constraints, weights)
+    assert sparse.matched == dense.matched
+    assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
+
+
+@PROPERTY
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    weights=st.sampled_from(WEIGHTS),
+    candidates=st.sampled_from([1, 2]),
+)
+def test_certified_candidate_path_equals_brute_force(
+    seed: int, weights: Weights, candidates: int
+) -> None:
+    mentors, mentees, constraints = random_instance(random.Random(seed), 6, 7)
+    with (
+        patch.object(matching, "_CANDIDATES", candidates),
+        patch.object(matching, "_solve_dense", _no_dense_fallback),
+    ):
+        result = match(mentors, mentees, constraints, weights, exact=False)
+    assert_valid(result, mentors, mentees, constraints, weights)
+    pinned = [p for p in result.pairs if p.pinned]
+    capacity = tuple(
+        m.capacity - sum(p.mentor_id == m.id for p in pinned) for m in sorted(mentors, key=id_of)
+    )
+    rest = [e for e in sorted(mentees, key=id_of) if e.id not in {p.mentee_id for p in pinned}]
+    count, score = brute_force(sorted(mentors, key=id_of), rest, constraints, weights, capacity)
+    free_pairs = [p for p in result.pairs if not p.pinned]
+    assert len(free_pairs) == count
+    assert sum(p.score for p in free_pairs) == pytest.approx(score, abs=1e-6)
 
 
 @settings(max_examples=60, deadline=None)
