@@ -12,6 +12,7 @@ from core.profile import FIELDS_BY_NAME, MAX_TOPICS, FieldKind, InvalidInput
 __all__ = ["FIELDS_BY_NAME"]
 from handlers.callbacks import check, pack
 from handlers.keyboards import button
+from storage.models import Participant
 
 SELECTED = "✅"
 
@@ -19,6 +20,11 @@ SELECTED = "✅"
 def topic_options(program_topics: list[str], selected: list[str]) -> list[str]:
     """The program's topics, then the user's own (typed) ones, in a stable order."""
     return program_topics + [t for t in selected if t not in program_topics]
+
+
+def values_of(participant: Participant) -> dict[str, Any]:
+    """A saved registration as the field values the renderers and prompts take."""
+    return {name: getattr(participant, name) for name in FIELDS_BY_NAME}
 
 
 def field_label(t: Translator, field: str) -> str:

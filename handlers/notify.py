@@ -47,5 +47,4 @@ async def status_changed(ctx: Ctx, program: Program, participant: Participant) -
 
 
 def profile_block(ctx: Ctx, participant: Participant) -> str:
-    values = {name: getattr(participant, name) for name in fields.FIELDS_BY_NAME}
-    return fields.render_profile(ctx.t, values)
+    return fields.render_profile(ctx.t, fields.values_of(participant))

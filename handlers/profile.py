@@ -41,7 +41,7 @@ def _keyboard(ctx: Ctx) -> InlineKeyboardMarkup:
 
 async def _render(ctx: Ctx, participant: Participant) -> str:
     program = await programs.get(ctx.session, participant.program_id)
-    values = {name: getattr(participant, name) for name in FIELDS_BY_NAME}
+    values = fields.values_of(participant)
     return ctx.t(
         "profile.show",
         program=program.name if program else "",
@@ -74,7 +74,7 @@ async def _topics(ctx: Ctx, participant: Participant) -> list[str]:
 
 
 async def _prompt(ctx: Ctx, dialog: Dialog, participant: Participant) -> None:
-    values: dict[str, Any] = {name: getattr(participant, name) for name in FIELDS_BY_NAME}
+    values = fields.values_of(participant)
     if dialog.step == "topics":
         values["topics"] = dialog.data.get("topics", participant.topics)
     text, markup = fields.prompt(

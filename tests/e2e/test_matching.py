@@ -105,6 +105,14 @@ async def seed(
     return Seeded(program_id, ids)
 
 
+async def approve_now(coordinator: FakeUser, proposal: BotMessage) -> BotMessage:
+    """Accept all and introduce now; returns the coordinator's confirmation."""
+    await coordinator.press("✅ Alle übernehmen", message=proposal)
+    ask = await coordinator.wait_edit(proposal)
+    await coordinator.press("Jetzt vorstellen", message=ask)
+    return await coordinator.wait_edit(ask)
+
+
 def pairs_in(message: BotMessage) -> list[tuple[str, str]]:
     return re.findall(r"\d+\. (\w+ Mentor) \([^)]*\) ↔ (\w+ Mentee)", message.text)
 
@@ -276,10 +284,7 @@ async def test_reveal_later_then_a_later_round_and_a_dissolve(
     await coordinator.send("/match")
     second_round = expect(await coordinator.next_message(), "1 von 1 Mentees")
     assert [p[1] for p in pairs_in(second_round)] == ["Lea Mentee"]
-    await coordinator.press("✅ Alle übernehmen", message=second_round)
-    ask = await coordinator.wait_edit(second_round)
-    await coordinator.press("Jetzt vorstellen", message=ask)
-    await coordinator.wait_edit(ask)
+    await approve_now(coordinator, second_round)
     async with db.session() as session:
         assert len((await session.scalars(select(Tandem))).all()) == 4
 
@@ -317,10 +322,7 @@ async def test_participant_actions_on_their_tandem_only(
     await seed(db, api)
     await coordinator.send("/match")
     proposal = await coordinator.next_message()
-    await coordinator.press("✅ Alle übernehmen", message=proposal)
-    ask = await coordinator.wait_edit(proposal)
-    await coordinator.press("Jetzt vorstellen", message=ask)
-    await coordinator.wait_edit(ask)
+    await approve_now(coordinator, proposal)
     people = [u for u in api.users.values() if u.id != coordinator.id]
     intros = {u.id: await u.next_message() for u in people}
     emil = next(u for u in people if u.first_name == "Emil")
@@ -364,10 +366,7 @@ async def test_blocked_participant_is_reported_at_introduction(
     ella.block()
     await coordinator.send("/match")
     proposal = await coordinator.next_message()
-    await coordinator.press("✅ Alle übernehmen", message=proposal)
-    ask = await coordinator.wait_edit(proposal)
-    await coordinator.press("Jetzt vorstellen", message=ask)
-    await coordinator.wait_edit(ask)
+    await approve_now(coordinator, proposal)
     expect(await coordinator.next_message(), "Ella Mentee", "blockiert")
 
 
