@@ -18,9 +18,10 @@ from bot.errors import on_error
 from bot.messenger import Messenger
 from bot.ratelimit import RateLimiter
 from bot.runtime import SERVICES_KEY, PerUserUpdateProcessor, Services, services
+from bot.scheduler import HORIZON, RELOAD_EVERY, ReminderScheduler
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
-from handlers import commands, router, tandem
+from handlers import commands, reminders, router, tandem
 from storage import housekeeping
 from storage.db import Database
 
@@ -44,6 +45,8 @@ def build_application(
     max_concurrent_updates: int = 64,
     introduction_interval: dt.timedelta = INTRODUCTION_INTERVAL,
     limiter: RateLimiter | None = None,
+    reminder_horizon: dt.timedelta = HORIZON,
+    reminder_reload: dt.timedelta = RELOAD_EVERY,
 ) -> AnyApplication:
     """The Application with its services. `limiter` defaults to Telegram's limits; tests that
     play a user at superhuman speed pass a looser one."""
@@ -65,6 +68,23 @@ def build_application(
         introduction_interval=introduction_interval,
     )
     svc.messenger = Messenger(app.bot, on_unreachable=svc.mark_unreachable, limiter=limiter)
+    assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
+
+    async def fire(reminder_id: int) -> None:
+        await reminders.fire(svc, reminder_id)
+
+    async def sweep() -> list[tuple[int, dt.datetime]]:
+        return await reminders.sweep(svc)
+
+    svc.scheduler = ReminderScheduler(
+        db,
+        svc.clock,
+        app.job_queue.scheduler,
+        fire=fire,
+        sweep=sweep,
+        horizon=reminder_horizon,
+        reload_every=reminder_reload,
+    )
     app.bot_data[SERVICES_KEY] = svc
     router.register(app)
     app.add_error_handler(on_error)
@@ -80,6 +100,10 @@ async def startup(app: AnyApplication) -> None:
         coordinator_ids = await svc.coordinator_ids(session)
     for user_id in sorted(coordinator_ids):
         await commands.set_coordinator_commands(svc, user_id)
+    assert svc.scheduler is not None
+    # Timers for what is due soon, rebuilt from the database: what came due while the bot was
+    # down goes out now (if still useful), exactly once.
+    await svc.scheduler.start()
     if app.job_queue is not None:
         app.job_queue.run_repeating(_prune, interval=dt.timedelta(hours=6), first=60)
         # Tandems revealed at a set time (e.g. the kickoff): due ones go out within a minute.

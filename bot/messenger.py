@@ -111,6 +111,22 @@ class Messenger:
             ),
         )
 
+    async def send_document(
+        self, chat_id: int, filename: str, content: bytes, caption: str | None = None
+    ) -> tuple[Message | None, Outcome]:
+        """A file such as a calendar entry; the caption is an HTML template like any text."""
+        return await self._call(
+            chat_id,
+            "sendDocument",
+            lambda: self.bot.send_document(
+                chat_id=chat_id,
+                document=content,
+                filename=filename,
+                caption=caption,
+                parse_mode=ParseMode.HTML if caption else None,
+            ),
+        )
+
     async def edit(
         self,
         chat_id: int,

@@ -14,7 +14,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
@@ -27,6 +27,9 @@ from core.clock import Clock
 from storage import housekeeping, users
 from storage.db import Database
 from storage.models import User
+
+if TYPE_CHECKING:
+    from bot.scheduler import ReminderScheduler
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,12 @@ class Services:
     messenger: Messenger
     bot_username: str = ""
     introduction_interval: dt.timedelta = dt.timedelta(seconds=60)
+    scheduler: ReminderScheduler | None = None
+
+    def schedule(self, rows: list[tuple[int, dt.datetime]]) -> None:
+        """Timers for freshly planned reminders (call after their rows are committed)."""
+        if self.scheduler is not None and rows:
+            self.scheduler.arm(rows)
 
     async def is_coordinator(self, session: AsyncSession, user_id: int) -> bool:
         return user_id in self.settings.coordinators or await users.is_coordinator(session, user_id)
@@ -63,6 +72,7 @@ class Outgoing:
     text: str | None
     markup: InlineKeyboardMarkup | None
     edit_message_id: int | None = None
+    document: tuple[str, bytes] | None = None  # (file name, content), sent after the text
 
 
 @dataclass
@@ -88,6 +98,21 @@ class Ctx:
 
     def send_to(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         self.outbox.append(Outgoing(chat_id, text, markup))
+
+    def send_document(
+        self, chat_id: int, filename: str, content: bytes, caption: str | None = None
+    ) -> None:
+        self.outbox.append(Outgoing(chat_id, caption, None, document=(filename, content)))
+
+    def schedule(self, rows: list[tuple[int, dt.datetime]]) -> None:
+        """Arm timers for reminders planned in this update, once they are committed."""
+        if not rows:
+            return
+
+        async def arm() -> None:
+            self.services.schedule(rows)
+
+        self.after_commit.append(arm)
 
     def edit(self, text: str | None, markup: InlineKeyboardMarkup | None = None) -> None:
         """Replace the message whose button was pressed (text None: only its keyboard)."""
@@ -186,7 +211,9 @@ async def flush(ctx: Ctx) -> None:
         text, alert = ctx.callback_answer or (None, False)
         await messenger.answer(query.id, text, alert)
     for item in ctx.outbox:
-        if item.edit_message_id is not None:
+        if item.document is not None:
+            await messenger.send_document(item.chat_id, *item.document, caption=item.text)
+        elif item.edit_message_id is not None:
             await messenger.edit(item.chat_id, item.edit_message_id, item.text, item.markup)
         elif item.text is not None:
             await messenger.send(item.chat_id, item.text, item.markup)

@@ -13,7 +13,17 @@ from bot.settings import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)
 
-PARTICIPANT_COMMANDS = ("start", "profile", "tandem", "language", "help", "cancel")
+PARTICIPANT_COMMANDS = (
+    "start",
+    "profile",
+    "tandem",
+    "meet",
+    "feedback",
+    "events",
+    "language",
+    "help",
+    "cancel",
+)
 COORDINATOR_COMMANDS = (
     *PARTICIPANT_COMMANDS[:-2],
     "newprogram",

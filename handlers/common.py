@@ -5,7 +5,17 @@ from __future__ import annotations
 from bot.i18n import translator
 from bot.runtime import Ctx
 from bot.settings import SUPPORTED_LANGUAGES
-from handlers import matching, profile, programs, registration, tandem
+from handlers import (
+    events,
+    feedback,
+    matching,
+    meetings,
+    profile,
+    program_settings,
+    programs,
+    registration,
+    tandem,
+)
 from handlers.callbacks import pack
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.keyboards import button, rows
@@ -70,8 +80,16 @@ async def on_text(ctx: Ctx) -> None:
         await programs.on_text(ctx, dialog, text)
     elif dialog.flow in (matching.REVEAL_FLOW, matching.EXCLUDE_FLOW):
         await matching.on_text(ctx, dialog.flow, dict(dialog.data), text)
-    elif dialog.flow in (tandem.CONCERN_FLOW, tandem.PROPOSE_FLOW, tandem.DISSOLVE_FLOW):
+    elif dialog.flow in (tandem.CONCERN_FLOW, tandem.DISSOLVE_FLOW):
         await tandem.on_text(ctx, dialog.flow, dict(dialog.data), text)
+    elif dialog.flow == meetings.FLOW:
+        await meetings.on_text(ctx, dialog.step, dict(dialog.data), text)
+    elif dialog.flow in (feedback.NOTE_FLOW, feedback.LOG_FLOW):
+        await feedback.on_text(ctx, dialog.flow, dict(dialog.data), text)
+    elif dialog.flow == events.FLOW:
+        await events.on_text(ctx, dialog, text)
+    elif dialog.flow == program_settings.FLOW:
+        await program_settings.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

@@ -217,6 +217,10 @@ async def _program_card(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboard
         [
             *markup,
             [button(ctx.t.plain(f"pg.set.{toggle}"), pack("pg", "s", program.id, toggle))],
+            [
+                button(ctx.t.plain("ps.open"), pack("ps", "v", program.id)),
+                button(ctx.t.plain("ek.open"), pack("ek", "l", program.id)),
+            ],
             [button(ctx.t.plain("pg.back_to_list"), pack("pg", "all"))],
         ]
     )

@@ -17,7 +17,20 @@ from telegram.ext import (
 )
 
 from bot.runtime import Ctx, services, tandem_handler
-from handlers import common, matching, profile, programs, registration, start, tandem
+from handlers import (
+    agreement,
+    common,
+    events,
+    feedback,
+    matching,
+    meetings,
+    profile,
+    program_settings,
+    programs,
+    registration,
+    start,
+    tandem,
+)
 from handlers.callbacks import unpack
 from storage import housekeeping, users
 
@@ -54,6 +67,18 @@ async def on_callback(ctx: Ctx) -> None:
         await tandem.on_callback(ctx, rest)
     elif prefix == "td":
         await tandem.on_coordinator_callback(ctx, rest)
+    elif prefix == meetings.PREFIX:
+        await meetings.on_callback(ctx, rest)
+    elif prefix == feedback.PREFIX:
+        await feedback.on_callback(ctx, rest)
+    elif prefix == agreement.PREFIX:
+        await agreement.on_callback(ctx, rest)
+    elif prefix == "ev":
+        await events.on_callback(ctx, rest)
+    elif prefix == "ek":
+        await events.on_coordinator_callback(ctx, rest)
+    elif prefix == "ps":
+        await program_settings.on_callback(ctx, rest)
     else:
         await _forged(ctx, query.data)
 
@@ -90,6 +115,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "match": matching.match_command,
         "tandem": tandem.tandem_command,
         "tandems": tandem.tandems_command,
+        "meet": meetings.meet_command,
+        "feedback": feedback.feedback_command,
+        "events": events.events_command,
     }
     for name, fn in command.items():
         app.add_handler(CommandHandler(name, tandem_handler(fn), filters=PRIVATE))

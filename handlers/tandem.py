@@ -17,6 +17,7 @@ from bot.messenger import Outcome
 from bot.runtime import Ctx, Services
 from core.profile import DEFAULT_TOPICS, clean_text
 from core.programs import parse_date
+from handlers import agreement, meetings
 from handlers.callbacks import as_int, pack
 from handlers.guard import require_coordinator
 from handlers.keyboards import button, column
@@ -27,7 +28,6 @@ from storage.models import Participant, Tandem, User
 log = logging.getLogger(__name__)
 
 CONCERN_FLOW = "concern"
-PROPOSE_FLOW = "propose"
 DISSOLVE_FLOW = "dissolve"
 MAX_NOTE = 1000
 STARTERS = 3
@@ -107,7 +107,7 @@ def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Partic
 def tandem_keyboard(t: Translator, tandem: Tandem) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [button(t.plain("intro.propose"), pack("tn", "m", tandem.id))],
+            [button(t.plain("intro.propose"), pack("me", "n", tandem.id))],
             [button(t.plain("intro.concern"), pack("tn", "c", tandem.id))],
         ]
     )
@@ -133,6 +133,8 @@ async def introduce(services: Services, tandem_ids: list[int]) -> None:
             )
             if outcome is not Outcome.SENT:
                 unreachable.append((me, outcome))
+                continue
+            await services.messenger.send(me.user_id, *agreement.message(t, program, tandem))
         for me, outcome in unreachable:
             log.warning("introduction of tandem %s to %s: %s", tandem_id, me.user_id, outcome)
             for coordinator_id, coordinator in coordinator_users.items():
@@ -196,14 +198,24 @@ async def _own_tandem(ctx: Ctx, tandem_id: int | None) -> Tandem | None:
 async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     action = parts[0]
     tandem = await _own_tandem(ctx, as_int(parts[1]) if len(parts) == 2 else None)
-    if tandem is None or action not in ("c", "m"):
+    if tandem is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
-    flow = CONCERN_FLOW if action == "c" else PROPOSE_FLOW
+    if action == "m":  # the button under introductions sent before meetings could be scheduled
+        await meetings.start_proposal(ctx, tandem, mode="new")
+        return
+    if action != "c":
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
     await dialogs.save(
-        ctx.session, ctx.user_id, flow=flow, step="text", data={"tandem": tandem.id}, now=ctx.now
+        ctx.session,
+        ctx.user_id,
+        flow=CONCERN_FLOW,
+        step="text",
+        data={"tandem": tandem.id},
+        now=ctx.now,
     )
-    ctx.reply(ctx.t(f"{flow}.ask", limit=MAX_NOTE))
+    ctx.reply(ctx.t("concern.ask", limit=MAX_NOTE))
 
 
 async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -> None:
@@ -232,31 +244,23 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
         else (tandem.mentee, tandem.mentor)
     )
     program = await programs.get(ctx.session, tandem.program_id)
-    if flow == CONCERN_FLOW:
-        housekeeping.audit(
-            ctx.session, user_id=ctx.user_id, action="concern", now=ctx.now, tandem=tandem.id
-        )
-        for coordinator_id in sorted(await ctx.services.coordinator_ids(ctx.session)):
-            t = ctx.for_user(await users.get(ctx.session, coordinator_id))
-            ctx.send_to(
-                coordinator_id,
-                t(
-                    "concern.to_coordinators",
-                    name=me.name,
-                    partner=partner.name,
-                    program=program.name if program else "",
-                    note=note,
-                ),
-                column([button(t.plain("td.open"), pack("td", "v", tandem.id))]),
-            )
-        ctx.reply(ctx.t("concern.sent"))
-        return
-    t = ctx.for_user(partner.user)
-    ctx.send_to(
-        partner.user_id,
-        t("propose.to_partner", name=me.name, note=note, contact=Safe(_contact(me))),
+    housekeeping.audit(
+        ctx.session, user_id=ctx.user_id, action="concern", now=ctx.now, tandem=tandem.id
     )
-    ctx.reply(ctx.t("propose.sent", partner=partner.name))
+    for coordinator_id in sorted(await ctx.services.coordinator_ids(ctx.session)):
+        t = ctx.for_user(await users.get(ctx.session, coordinator_id))
+        ctx.send_to(
+            coordinator_id,
+            t(
+                "concern.to_coordinators",
+                name=me.name,
+                partner=partner.name,
+                program=program.name if program else "",
+                note=note,
+            ),
+            column([button(t.plain("td.open"), pack("td", "v", tandem.id))]),
+        )
+    ctx.reply(ctx.t("concern.sent"))
 
 
 # --- coordinators: /tandems, dissolve ---------------------------------------------------------
@@ -292,13 +296,25 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
         rows: list[list[InlineKeyboardButton]] = [
             [
                 button(
-                    ctx.t.plain("td.item", mentor=t.mentor.name, mentee=t.mentee.name),
+                    ("" if t.mentor_agreed_at and t.mentee_agreed_at else "⏳ ")
+                    + ctx.t.plain("td.item", mentor=t.mentor.name, mentee=t.mentee.name),
                     pack("td", "v", t.id),
                 )
             ]
             for t in tandems[:90]
         ]
+        unconfirmed = [
+            t
+            for t in tandems
+            if t.introduced_at and not (t.mentor_agreed_at and t.mentee_agreed_at)
+        ]
         text = ctx.t("td.list", program=program.name, count=len(tandems))
+        if unconfirmed:
+            text += "\n\n" + ctx.t(
+                "td.unconfirmed",
+                count=len(unconfirmed),
+                names=", ".join(f"{t.mentor.name} / {t.mentee.name}" for t in unconfirmed[:30]),
+            )
         ctx.edit(text, InlineKeyboardMarkup(rows) if rows else None)
         return
     tandem = await store.get_tandem(ctx.session, target)
@@ -321,6 +337,12 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.answer(ctx.t.plain("error.stale_button"))
 
 
+def _agreed(ctx: Ctx, when: dt.datetime | None) -> str:
+    if when is None:
+        return ctx.t.plain("td.agreement_open")
+    return "✅ " + when.astimezone(ctx.services.settings.zone).strftime("%d.%m.%Y")
+
+
 def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMarkup | None]:
     zone = ctx.services.settings.zone
     text = ctx.t(
@@ -337,6 +359,13 @@ def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMarkup | 
             else "–"
         ),
         reason=tandem.dissolve_reason or "–",
+        agreement=Safe(
+            ctx.t(
+                "td.agreement",
+                mentor=_agreed(ctx, tandem.mentor_agreed_at),
+                mentee=_agreed(ctx, tandem.mentee_agreed_at),
+            )
+        ),
     )
     if tandem.status != store.ACTIVE:
         return text, None

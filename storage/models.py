@@ -209,6 +209,13 @@ class Tandem(Base):
     dissolved_at: Mapped[dt.datetime | None]
     dissolved_by: Mapped[int | None] = mapped_column(BigInteger)
     dissolve_reason: Mapped[str | None] = mapped_column(Text)
+    # The mentoring agreement ("Tandemvereinbarung"), confirmed by each partner in the chat.
+    mentor_agreed_at: Mapped[dt.datetime | None]
+    mentee_agreed_at: Mapped[dt.datetime | None]
+    # Nudges since the tandem last met; reset by a meeting. Coordinators hear at a threshold.
+    nudges: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_nudged_at: Mapped[dt.datetime | None]
+    at_risk_reported_at: Mapped[dt.datetime | None]
 
     mentor: Mapped[Participant] = relationship(foreign_keys=[mentor_id])
     mentee: Mapped[Participant] = relationship(foreign_keys=[mentee_id])
@@ -257,3 +264,128 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime]
+
+
+class Meeting(Base):
+    """A tandem meeting: proposed by one partner, confirmed by the other, then held or not.
+
+    Only that it happens is recorded, never what was discussed. `version` grows when the time
+    moves, so reminders and calendar files of an older time are recognisably stale.
+    """
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tandem_id: Mapped[int] = mapped_column(ForeignKey("tandems.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    online: Mapped[bool] = mapped_column(default=False)
+    place: Mapped[str | None] = mapped_column(String(300))
+    link: Mapped[str | None] = mapped_column(String(500))
+    proposed_by: Mapped[int] = mapped_column(BigInteger)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # held | postponed | cancelled, from the partners' feedback (held wins).
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    confirmed_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]
+    cancelled_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    tandem: Mapped[Tandem] = relationship()
+
+    __table_args__ = (
+        Index("ix_meetings_tandem_status", "tandem_id", "status"),
+        Index("ix_meetings_starts_at", "starts_at"),
+    )
+
+
+class MeetingFeedback(Base):
+    """One partner's answer about one meeting: did it happen, how useful, a note for the program."""
+
+    __tablename__ = "meeting_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    took_place: Mapped[str | None] = mapped_column(String(16))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    # Asked once, after the tandem's first meeting: does the tandem fit? (private)
+    fits: Mapped[bool | None]
+    rematch_requested: Mapped[bool | None]
+    created_at: Mapped[dt.datetime]
+    answered_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "participant_id", name="uq_meeting_feedback_meeting_person"),
+    )
+
+
+class ProgramEvent(Base):
+    """A program-wide date: kickoff, workshop, network meeting, mid-term review, closing event."""
+
+    __tablename__ = "program_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[dt.datetime]
+    place: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (Index("ix_program_events_program_starts", "program_id", "starts_at"),)
+
+
+class EventRsvp(Base):
+    __tablename__ = "event_rsvps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("program_events.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    answer: Mapped[str] = mapped_column(String(8))
+    answered_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "participant_id", name="uq_event_rsvps_event_person"),
+    )
+
+
+class Reminder(Base):
+    """The durable schedule: one row per message the bot will send on its own at a set time.
+
+    The scheduler (APScheduler) only holds timers for rows due soon; this table is the truth and
+    survives restarts. `key` makes planning idempotent (the same reminder is never planned twice)
+    and `state` moves pending -> sending -> sent | skipped | unreachable | failed | cancelled by
+    conditional updates, so a reminder goes out at most once however often it is loaded.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[dt.datetime]
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    tandem_id: Mapped[int | None] = mapped_column(ForeignKey("tandems.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("program_events.id", ondelete="CASCADE")
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[dt.datetime | None]
+    done_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        Index("ix_reminders_state_due", "state", "due_at"),
+        Index("ix_reminders_meeting", "meeting_id"),
+    )

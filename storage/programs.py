@@ -83,3 +83,28 @@ async def participant_counts(session: AsyncSession, program_id: int) -> dict[str
 def topics_of(program: Program) -> list[str]:
     topics = program.settings.get("topics") if program.settings else None
     return list(topics) if topics else list(DEFAULT_TOPICS)
+
+
+async def get_for_update(session: AsyncSession, program_id: int) -> Program | None:
+    """The program, its row locked until the transaction ends (PostgreSQL; SQLite's units of
+    work already take turns), and re-read so that a read-modify-write sees the latest settings."""
+    query = (
+        select(Program)
+        .where(Program.id == program_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def update_settings(session: AsyncSession, program_id: int, settings: dict[str, Any]) -> None:
+    """Replace the program's settings. Flagged as modified: a JSON column compares by value, so a
+    dict edited in place and assigned back would otherwise look unchanged and never be written."""
+    from sqlalchemy.orm.attributes import flag_modified
+
+    program = await session.get(Program, program_id)
+    if program is None:
+        return
+    program.settings = dict(settings)
+    flag_modified(program, "settings")
+    await session.flush()

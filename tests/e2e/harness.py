@@ -16,8 +16,9 @@ from typing import Any
 
 from bot.app import AnyApplication, build_application, running
 from bot.ratelimit import RateLimiter
+from bot.runtime import services
 from bot.settings import Settings
-from core.clock import Clock
+from core.clock import Clock, FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 
 TOKEN = "123456789:AAH-tandem-e2e-SECRET-token_0123456789"
@@ -51,6 +52,15 @@ async def bot_running(
     )
     async with running(app, settings, poll_timeout=1) as started:
         yield started
+
+
+async def advance(app: AnyApplication, clock: FrozenClock, delta: dt.timedelta) -> None:
+    """Move the test clock; the scheduler re-arms its timers exactly as after a restart, so
+    whatever came due in the skipped time fires now."""
+    clock.advance(delta)
+    scheduler = services(app).scheduler
+    assert scheduler is not None
+    await scheduler.reload()
 
 
 @dataclass

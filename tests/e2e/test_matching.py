@@ -293,7 +293,8 @@ async def test_reveal_later_then_a_later_round_and_a_dissolve(
     choose = await coordinator.next_message()
     await coordinator.press(choose.button_texts[0], message=choose)
     listing = await coordinator.wait_edit(choose)
-    await coordinator.press("Maria Mentor ↔ Lea Mentee", message=listing)
+    expect(listing, "Vereinbarung noch nicht von beiden bestätigt (4)")
+    await coordinator.press("⏳ Maria Mentor ↔ Lea Mentee", message=listing)
     card = await coordinator.wait_edit(listing)
     await coordinator.press("Tandem auflösen", message=card)
     expect(await coordinator.next_message(), "Warum")
@@ -325,7 +326,9 @@ async def test_participant_actions_on_their_tandem_only(
     await approve_now(coordinator, proposal)
     people = [u for u in api.users.values() if u.id != coordinator.id]
     intros = {u.id: await u.next_message() for u in people}
+    agreements = {u.id: expect(await u.next_message(), "Tandemvereinbarung") for u in people}
     emil = next(u for u in people if u.first_name == "Emil")
+    eva = next(u for u in people if u.first_name == "Eva")  # a mentee, never Emil's partner
     await emil.press("💬 Bedenken an die Programmleitung", message=intros[emil.id])
     expect(await emil.next_message(), "vertraulich")
     await emil.send("Wir finden keinen gemeinsamen Termin & <seufz>")
@@ -333,18 +336,34 @@ async def test_participant_actions_on_their_tandem_only(
     note = expect(await coordinator.next_message(), "Emil Mentee", "<seufz>")
     assert "&lt;seufz&gt;" in note.raw_text
 
+    # The button under the introduction opens the meeting dialog (tests/e2e/test_meetings.py).
     await emil.press("📅 Erstes Treffen vorschlagen", message=intros[emil.id])
-    await emil.next_message()
-    await emil.send("Di, 16.03., 17 Uhr im Café am Markt")
-    expect(await emil.next_message(), "gegangen")
-    partners = [u for u in people if u.id != emil.id]
-    received = [
-        m for u in partners for m in await u.collect(timeout=0.3) if "Café am Markt" in m.text
-    ]
-    assert len(received) == 1
+    expect(await emil.next_message(), "Wann möchten Sie sich treffen")
+    await emil.send("/cancel")
+    expect(await emil.next_message(), "nichts gesendet")
+
+    # The mentoring agreement: each partner confirms once; both hear when it is complete.
+    confirm_data = agreements[emil.id].buttons[0][0].callback_data
+    assert confirm_data is not None and confirm_data.startswith("ag:y:")
+    await emil.press("✅ Vereinbarung bestätigen", message=agreements[emil.id])
+    expect(await emil.wait_edit(agreements[emil.id]), "Von Ihnen bestätigt")
+    waiting = expect(await emil.next_message(), "Es fehlt noch die Bestätigung")
+    partner_name = waiting.text.split("von ")[-1].rstrip(".")
+    partner = next(u for u in people if partner_name.startswith(u.first_name))
+    query = await emil.press_data(confirm_data)  # twice: recorded once
+    assert "schon bestätigt" in (await answer_of(emil, query))["text"]
+    query = await eva.press_data(confirm_data, message=agreements[eva.id])  # not Eva's tandem
+    assert "nicht mehr aktuell" in (await answer_of(eva, query))["text"]
+    await partner.press("✅ Vereinbarung bestätigen", message=agreements[partner.id])
+    for user in (emil, partner):
+        expect(await user.next_message(), "haben die Tandemvereinbarung bestätigt")
+    async with db.session() as session:
+        tandem = (
+            await session.scalars(select(Tandem).where(Tandem.mentee_agreed_at.is_not(None)))
+        ).all()
+        assert len(tandem) == 1 and tandem[0].mentor_agreed_at is not None
 
     # Someone else's tandem: a forged button is refused and audited.
-    eva = next(u for u in people if u.first_name == "Eva")  # a mentee, never Emil's partner
     emil_data = intros[emil.id].buttons[1][0].callback_data
     assert emil_data is not None and emil_data.startswith("tn:c:")
     query = await eva.press_data(emil_data, message=intros[eva.id])
@@ -353,7 +372,7 @@ async def test_participant_actions_on_their_tandem_only(
         refused = (
             await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
         ).all()
-        assert [(r.user_id, r.detail.get("what")) for r in refused] == [(eva.id, "tandem")]
+        assert [(r.user_id, r.detail.get("what")) for r in refused] == [(eva.id, "tandem")] * 2
     await emil.send("/tandem")
     expect(await emil.next_message(), "Ihr Tandem steht")
 

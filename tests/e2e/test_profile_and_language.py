@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from fake_bot_api import FakeBotApi, FakeUser
+from handlers.commands import PARTICIPANT_COMMANDS
 from storage.db import Database
 from storage.models import Participant, User
 from tests.e2e.harness import Profile, expect, register
@@ -86,7 +87,8 @@ async def test_help_and_menus_per_scope_and_language(
     private = {"type": "all_private_chats"}
     de = {c["command"]: c["description"] for c in api.commands(private, "de")}
     en = {c["command"]: c["description"] for c in api.commands(private, "en")}
-    assert set(de) == set(en) == {"start", "profile", "tandem", "language", "help", "cancel"}
+    assert set(de) == set(en) == set(PARTICIPANT_COMMANDS)
+    assert {"meet", "feedback", "events"} <= set(de)
     assert de["profile"] != en["profile"]
     assert api.commands(private, "") == api.commands(private, "de")  # default language
     assert "newprogram" not in {c["command"] for c in api.visible_commands(anna.id)}

@@ -7,6 +7,7 @@ One variant stops and rebuilds the Application in-process (fast, both databases)
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sys
@@ -15,12 +16,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.settings import Settings
+from core.reminders import Kind, Planned
 from fake_bot_api import FakeBotApi, FakeUser
+from storage import reminders
 from storage.db import Database
-from storage.models import Participant
+from storage.models import Meeting, Participant, Reminder
 from tests.e2e.harness import (
     CONSENT,
     COORDINATOR_ID,
@@ -31,6 +34,7 @@ from tests.e2e.harness import (
     create_program,
     expect,
 )
+from tests.e2e.tandems import seed_pair
 
 TANDEM_BOT = str(Path(sys.executable).with_name("tandem-bot"))
 READY = "receiving updates by long polling"
@@ -144,3 +148,62 @@ async def test_run_applies_migrations_to_an_empty_database(
         await coordinator.send("/programs")
         expect(await coordinator.next_message(), "noch kein Programm")
     assert "applying database migrations" in (tmp_path / "bot.log").read_text()
+
+
+@pytest.mark.slow
+async def test_sigkill_with_reminders_pending_sends_each_once(
+    api: FakeBotApi, coordinator: FakeUser, database_url: str, db: Database, tmp_path: Path
+) -> None:
+    """A real process is killed while reminders are pending; they come due while it is down;
+    the next start sends each exactly once, and a further restart sends nothing again."""
+    now = dt.datetime.now(dt.UTC)
+    pair = await seed_pair(db, api, now)
+    async with db.session() as session:
+        meeting = Meeting(
+            tandem_id=pair.tandem_id,
+            status="confirmed",
+            starts_at=now + dt.timedelta(hours=2),
+            ends_at=now + dt.timedelta(hours=4),
+            online=True,
+            proposed_by=pair.mentee.id,
+            version=0,
+            created_at=now,
+            updated_at=now,
+            confirmed_at=now,
+        )
+        session.add(meeting)
+        await session.flush()
+        planned = [
+            Planned(
+                Kind.MEETING_SOON,
+                now + dt.timedelta(minutes=5),
+                u.id,
+                f"m{meeting.id}.v0.s.u{u.id}",
+            )
+            for u in (pair.mentor, pair.mentee)
+        ]
+        await reminders.plan(
+            session, planned, now=now, tandem_id=pair.tandem_id, meeting_id=meeting.id
+        )
+    log = tmp_path / "bot.log"
+    async with bot_process(api, database_url, tmp_path, log) as process:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    async with db.session() as session:  # time passes while the bot is dead
+        await session.execute(update(Reminder).values(due_at=now - dt.timedelta(minutes=1)))
+    async with bot_process(api, database_url, tmp_path, log):
+        for user in (pair.mentor, pair.mentee):
+            expect(await user.next_message(timeout=10), "Erinnerung", "Stunde")
+        async with asyncio.timeout(10):  # a kill between send and record would leave them open
+            while await _reminder_states(db) != ["sent", "sent"]:  # noqa: ASYNC110 (a DB poll)
+                await asyncio.sleep(0.05)
+    async with bot_process(api, database_url, tmp_path, log):
+        await api.wait_idle(timeout=5.0, quiet=0.5)
+    for user in (pair.mentor, pair.mentee):
+        assert sum("Erinnerung" in m.text for m in user.chat) == 1, user.dump()
+    assert await _reminder_states(db) == ["sent", "sent"]
+
+
+async def _reminder_states(db: Database) -> list[str]:
+    async with db.session() as session:
+        return sorted((await session.scalars(select(Reminder.state))).all())

@@ -16,6 +16,7 @@ import pytest
 from bot.i18n import Safe, Translator, catalog, placeholders, resolve_language, translator
 from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
+from core.meetings import DURATION_CHOICES, Act
 from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
 from core.programs import TRANSITIONS, ParticipantStatus, ProgramStatus
 from handlers import profile as profile_flow
@@ -379,6 +380,7 @@ RULE_CODES = [
 
 # What each f-string key ranges over. A new f-string key in the code fails
 # test_every_template_key_has_an_expansion until it is added here.
+WEEKDAYS = [f"weekday.{i}" for i in range(7)]
 EXPANSIONS: dict[str, list[str]] = {
     "cmd.{name}": [f"cmd.{n}" for n in COMMANDS],
     "cancel.{dialog.flow}": [f"cancel.{f}" for f in FLOWS],
@@ -404,7 +406,17 @@ EXPANSIONS: dict[str, list[str]] = {
         f"intro.undelivered.{o.value}" for o in Outcome if o is not Outcome.SENT
     ],
     "td.status.{tandem.status}": ["td.status.active", "td.status.dissolved"],
-    "{flow}.ask": ["concern.ask", "propose.ask"],
+    "meet.act.{act.value}": [f"meet.act.{a.value}" for a in Act],
+    "meet.duration.{m}": [f"meet.duration.{m}" for m in DURATION_CHOICES],
+    "meet.time.{problem.value}": ["meet.time.past", "meet.time.too_far"],
+    "weekday.{start.weekday()}": WEEKDAYS,
+    "weekday.{d.weekday()}": WEEKDAYS,
+    "weekday.{day.weekday()}": WEEKDAYS,
+    "rel.{unit}.one": [f"rel.{u}.one" for u in ("minutes", "hours", "days")],
+    "rel.{unit}.other": [f"rel.{u}.other" for u in ("minutes", "hours", "days")],
+    "fb.rating.{n}": [f"fb.rating.{n}" for n in range(1, 6)],
+    "fb.not_held.{outcome.value}": ["fb.not_held.postponed", "fb.not_held.cancelled"],
+    "fb.log_{problem.value}": ["fb.log_not_yet", "fb.log_too_far"],
     "weight.{name}": [f"weight.{n}" for n in TUNABLE],
     "mt.format_hard.{hard}": ["mt.format_hard.on", "mt.format_hard.off"],
     # Looked up behind `t.has(key)` with a generic fallback, but every one must exist anyway.

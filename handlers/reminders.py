@@ -1,0 +1,307 @@
+"""What the bot sends on its own when a planned reminder comes due, and the nudge sweep.
+
+`fire` claims the row, checks against the current state of the meeting or event whether the
+message still makes sense (moved, cancelled, already answered, already over), renders it in the
+recipient's language, and only then sends; the row records what happened, including a user who
+blocked the bot, which never stops the reminders of anyone else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import Translator, resolve_language, translator
+from bot.messenger import Outcome
+from bot.runtime import Services
+from core.reminders import (
+    Kind,
+    Planned,
+    Policy,
+    State,
+    at_risk,
+    nudge_due,
+    until,
+    worth_sending,
+)
+from handlers import events as event_views
+from handlers.callbacks import pack
+from handlers.feedback import took_place_keyboard
+from handlers.keyboards import button, column
+from handlers.meetings import describe, partners
+from storage import events, meetings, programs, users
+from storage import reminders as store
+from storage.meetings import Status
+from storage.models import Program, Reminder, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Rendered:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def _t(services: Services, user: User | None) -> Translator:
+    return translator(
+        resolve_language(user.language if user else None, None, services.settings.default_language)
+    )
+
+
+def _zone(services: Services, program: Program | None) -> ZoneInfo:
+    return ZoneInfo(program.timezone) if program else services.settings.zone
+
+
+def relative(t: Translator, starts_at: dt.datetime, now: dt.datetime) -> str:
+    amount, unit = until(starts_at, now)
+    if amount == 1:
+        return t.plain(f"rel.{unit}.one")
+    return t.plain(f"rel.{unit}.other", n=amount)
+
+
+async def fire(services: Services, reminder_id: int) -> None:
+    async with services.db.session() as session:
+        now = services.clock.now()
+        if not await store.claim(session, reminder_id, now):
+            return  # already sent, cancelled, or taken by another timer
+        reminder = await store.get(session, reminder_id)
+        assert reminder is not None
+        rendered = await _render(session, services, reminder, now)
+        if rendered is None:
+            await store.finish(session, reminder_id, State.SKIPPED, now)
+            return
+    _, outcome = await services.messenger.deliver(reminder.user_id, rendered.text, rendered.markup)
+    state = {
+        Outcome.SENT: State.SENT,
+        Outcome.UNREACHABLE: State.UNREACHABLE,
+        Outcome.FAILED: State.FAILED,
+    }[outcome]
+    if state is not State.SENT:
+        log.warning(
+            "reminder %s (%s) to %s: %s", reminder_id, reminder.kind, reminder.user_id, state
+        )
+    async with services.db.session() as session:
+        await store.finish(session, reminder_id, state, services.clock.now(), error=outcome.value)
+
+
+async def _render(
+    session: AsyncSession, services: Services, reminder: Reminder, now: dt.datetime
+) -> Rendered | None:
+    kind = Kind(reminder.kind)
+    user = await users.get(session, reminder.user_id)
+    t = _t(services, user)
+    if kind in (Kind.MEETING_SOON, Kind.FEEDBACK, Kind.FEEDBACK_AGAIN):
+        return await _about_meeting(session, services, reminder, kind, t, now)
+    if kind is Kind.NUDGE:
+        return await _nudge(session, services, reminder, t, now)
+    if kind is Kind.AT_RISK:
+        return await _at_risk(session, services, reminder, t, now)
+    return await _about_event(session, services, reminder, kind, t, now)
+
+
+async def _about_meeting(
+    session: AsyncSession,
+    services: Services,
+    reminder: Reminder,
+    kind: Kind,
+    t: Translator,
+    now: dt.datetime,
+) -> Rendered | None:
+    meeting = await meetings.get(session, reminder.meeting_id or 0)
+    if meeting is None or meeting.status != Status.CONFIRMED:
+        return None
+    if f".v{meeting.version}." not in reminder.key:
+        return None  # planned for a time the meeting has since moved away from
+    tandem = meeting.tandem
+    if tandem.status != "active":
+        return None
+    program = await programs.get(session, tandem.program_id)
+    policy = Policy.from_settings(program.settings if program else None)
+    if not worth_sending(
+        kind, due_at=reminder.due_at, now=now, starts_at=meeting.starts_at, policy=policy
+    ):
+        return None
+    if reminder.user_id not in (tandem.mentor.user_id, tandem.mentee.user_id):
+        return None
+    me, partner = partners(tandem, reminder.user_id)
+    zone = _zone(services, program)
+    info = describe(t, meeting, zone)
+    if kind is Kind.MEETING_SOON:
+        if await store.later_sibling_due(session, reminder, now):
+            return None  # after downtime only the nearest reminder goes out
+        return Rendered(
+            t(
+                "remind.meeting",
+                partner=partner.name,
+                rel=relative(t, meeting.starts_at, now),
+                **info,
+            ),
+            column(
+                [
+                    button(t.plain("meet.act.r"), pack("me", "r", meeting.id, meeting.version)),
+                    button(t.plain("meet.act.x"), pack("me", "x", meeting.id, meeting.version)),
+                ],
+                per_row=2,
+            ),
+        )
+    answered = await meetings.feedback_of(session, meeting.id, me.id)
+    if answered is not None and answered.took_place is not None:
+        return None
+    key = "fb.ask" if kind is Kind.FEEDBACK else "fb.ask_again"
+    return Rendered(t(key, partner=partner.name, **info), took_place_keyboard(t, meeting.id))
+
+
+async def _nudge(
+    session: AsyncSession, services: Services, reminder: Reminder, t: Translator, now: dt.datetime
+) -> Rendered | None:
+    from storage import matching as tandems
+
+    tandem = await tandems.get_tandem(session, reminder.tandem_id or 0)
+    if tandem is None or tandem.status != "active":
+        return None
+    if tandem.id in await meetings.with_upcoming(session, [tandem.id], now):
+        return None  # they planned a meeting since
+    if not worth_sending(
+        Kind.NUDGE, due_at=reminder.due_at, now=now, starts_at=None, policy=Policy()
+    ):
+        return None
+    _, partner = partners(tandem, reminder.user_id)
+    weeks = max(1, (now - (tandem.introduced_at or now)).days // 7)
+    last = await meetings.last_met(session, [tandem.id], now)
+    key = "nudge.after_meeting" if tandem.id in last else "nudge.never_met"
+    since = last.get(tandem.id)
+    program = await programs.get(session, tandem.program_id)
+    return Rendered(
+        t(
+            key,
+            partner=partner.name,
+            weeks=max(1, (now - since).days // 7) if since else weeks,
+            last=since.astimezone(_zone(services, program)).strftime("%d.%m.%Y") if since else "",
+        ),
+        column([button(t.plain("meet.new_button"), pack("me", "n", tandem.id))]),
+    )
+
+
+async def _at_risk(
+    session: AsyncSession, services: Services, reminder: Reminder, t: Translator, now: dt.datetime
+) -> Rendered | None:
+    from storage import matching as tandems
+
+    tandem = await tandems.get_tandem(session, reminder.tandem_id or 0)
+    if tandem is None or tandem.status != "active" or tandem.at_risk_reported_at is None:
+        return None  # they met in the meantime (which clears the flag)
+    program = await programs.get(session, tandem.program_id)
+    last = (await meetings.last_met(session, [tandem.id], now)).get(tandem.id)
+    return Rendered(
+        t(
+            "risk.to_coordinators",
+            mentor=tandem.mentor.name,
+            mentee=tandem.mentee.name,
+            program=program.name if program else "",
+            nudges=tandem.nudges,
+            last=last.astimezone(_zone(services, program)).strftime("%d.%m.%Y")
+            if last
+            else t.plain("risk.never"),
+        ),
+        column([button(t.plain("td.open"), pack("td", "v", tandem.id))]),
+    )
+
+
+async def _about_event(
+    session: AsyncSession,
+    services: Services,
+    reminder: Reminder,
+    kind: Kind,
+    t: Translator,
+    now: dt.datetime,
+) -> Rendered | None:
+    event = await events.get(session, reminder.event_id or 0)
+    if event is None or event.status != events.PLANNED:
+        return None
+    program = await programs.get(session, event.program_id)
+    policy = Policy.from_settings(program.settings if program else None)
+    if not worth_sending(
+        kind, due_at=reminder.due_at, now=now, starts_at=event.starts_at, policy=policy
+    ):
+        return None
+    participant = await events.participant_for(session, event, reminder.user_id)
+    if participant is None:
+        return None  # left the program since
+    answer = await events.answer_of(session, event.id, participant.id)
+    if kind is Kind.EVENT_SOON and (
+        answer == "no" or await store.later_sibling_due(session, reminder, now)
+    ):
+        return None
+    zone = _zone(services, program)
+    info = event_views.describe(t, event, zone)
+    key = "event.invite" if kind is Kind.EVENT_INVITE else "event.remind"
+    return Rendered(
+        t(
+            key,
+            program=program.name if program else "",
+            rel=relative(t, event.starts_at, now),
+            **info,
+        ),
+        event_views.rsvp_keyboard(t, event.id, answer),
+    )
+
+
+# --- the nudge sweep --------------------------------------------------------------------------
+
+
+async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
+    """Nudge quiet tandems and tell the coordinators about those at risk. Idempotent: the
+    nudge counter moves by conditional update, and planned rows are keyed by that count."""
+    planned_rows: list[tuple[int, dt.datetime]] = []
+    async with services.db.session() as session:
+        now = services.clock.now()
+        active = await meetings.introduced_active(session)
+        ids = [t.id for t in active]
+        last = await meetings.last_met(session, ids, now)
+        upcoming = await meetings.with_upcoming(session, ids, now)
+        policies: dict[int, Policy] = {}
+        coordinators: list[int] | None = None
+        for tandem in active:
+            if tandem.program_id not in policies:
+                program = await programs.get(session, tandem.program_id)
+                policies[tandem.program_id] = Policy.from_settings(
+                    program.settings if program else None
+                )
+            policy = policies[tandem.program_id]
+            assert tandem.introduced_at is not None
+            if not nudge_due(
+                introduced_at=tandem.introduced_at,
+                last_meeting_at=last.get(tandem.id),
+                has_upcoming=tandem.id in upcoming,
+                nudges=tandem.nudges,
+                last_nudged_at=tandem.last_nudged_at,
+                now=now,
+                policy=policy,
+            ):
+                continue
+            if not await meetings.count_nudge(session, tandem, now):
+                continue
+            count = tandem.nudges + 1
+            nudges = [
+                Planned(Kind.NUDGE, now, p.user_id, f"nudge.t{tandem.id}.n{count}.u{p.user_id}")
+                for p in (tandem.mentor, tandem.mentee)
+                if p.status == "active"
+            ]
+            planned_rows += await store.plan(session, nudges, now=now, tandem_id=tandem.id)
+            if at_risk(count, policy) and await meetings.mark_at_risk(session, tandem.id, now):
+                if coordinators is None:
+                    coordinators = sorted(await services.coordinator_ids(session))
+                warn = [
+                    Planned(Kind.AT_RISK, now, c, f"risk.t{tandem.id}.n{count}.u{c}")
+                    for c in coordinators
+                ]
+                planned_rows += await store.plan(session, warn, now=now, tandem_id=tandem.id)
+    if planned_rows:
+        log.info("nudge sweep planned %d messages", len(planned_rows))
+    return planned_rows

@@ -1,0 +1,208 @@
+"""Program events (kickoff, workshops, network meetings, mid-term review, closing) and the answers
+participants give to their invitations.
+
+An answer is one row per (event, participant), written by upsert so that pressing "yes" and then
+"no" (or the same button twice, or from two devices) leaves exactly the latest answer. Cancelling
+is a conditional update: two coordinators cancelling at once, or a cancel racing the start, decide
+once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.programs import ParticipantStatus
+from storage.models import EventRsvp, Participant, ProgramEvent
+
+PLANNED = "planned"
+CANCELLED = "cancelled"
+YES = "yes"
+NO = "no"
+ANSWERS = (YES, NO)
+# What a program's events are, in the order a cohort meets them.
+KINDS = ("kickoff", "workshop", "network", "midterm", "closing")
+
+
+@dataclass
+class Attendance:
+    """Who answered what, among the program's active participants."""
+
+    yes: list[Participant] = field(default_factory=list)
+    no: list[Participant] = field(default_factory=list)
+    open: list[Participant] = field(default_factory=list)
+
+    @property
+    def invited(self) -> list[Participant]:
+        return [*self.yes, *self.no, *self.open]
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    program_id: int,
+    kind: str,
+    title: str,
+    starts_at: dt.datetime,
+    place: str | None,
+    created_by: int | None,
+    now: dt.datetime,
+) -> ProgramEvent:
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    event = ProgramEvent(
+        program_id=program_id,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        place=place,
+        status=PLANNED,
+        created_by=created_by,
+        created_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def get(session: AsyncSession, event_id: int) -> ProgramEvent | None:
+    return await session.get(ProgramEvent, event_id)
+
+
+async def upcoming(
+    session: AsyncSession,
+    program_id: int,
+    now: dt.datetime,
+    *,
+    grace: dt.timedelta = dt.timedelta(0),
+    limit: int = 50,
+) -> list[ProgramEvent]:
+    """Planned events of a program, soonest first. `grace` keeps recently started ones in the
+    coordinators' list, whose attendance they still want to look up."""
+    query = (
+        select(ProgramEvent)
+        .where(
+            ProgramEvent.program_id == program_id,
+            ProgramEvent.status == PLANNED,
+            ProgramEvent.starts_at > now - grace,
+        )
+        .order_by(ProgramEvent.starts_at, ProgramEvent.id)
+        .limit(limit)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def upcoming_for_user(
+    session: AsyncSession, user_id: int, now: dt.datetime, *, limit: int = 20
+) -> list[tuple[ProgramEvent, Participant]]:
+    """The planned, not yet started events of every program the user is active in."""
+    query = (
+        select(ProgramEvent, Participant)
+        .join(Participant, Participant.program_id == ProgramEvent.program_id)
+        .where(
+            Participant.user_id == user_id,
+            Participant.status == ParticipantStatus.ACTIVE,
+            ProgramEvent.status == PLANNED,
+            ProgramEvent.starts_at > now,
+        )
+        .order_by(ProgramEvent.starts_at, ProgramEvent.id)
+        .limit(limit)
+    )
+    return [(event, participant) for event, participant in (await session.execute(query)).tuples()]
+
+
+async def participant_for(
+    session: AsyncSession, event: ProgramEvent, user_id: int
+) -> Participant | None:
+    """The user's active registration in the event's program: only they may answer."""
+    query = select(Participant).where(
+        Participant.program_id == event.program_id,
+        Participant.user_id == user_id,
+        Participant.status == ParticipantStatus.ACTIVE,
+    )
+    return (await session.scalars(query)).first()
+
+
+async def active_participants(session: AsyncSession, program_id: int) -> list[Participant]:
+    query = (
+        select(Participant)
+        .where(
+            Participant.program_id == program_id,
+            Participant.status == ParticipantStatus.ACTIVE,
+        )
+        .order_by(Participant.name, Participant.id)
+        .options(selectinload(Participant.user))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def set_answer(
+    session: AsyncSession, event_id: int, participant_id: int, answer: str, now: dt.datetime
+) -> None:
+    """Insert or replace the answer; the unique (event, participant) keeps one row however
+    often or concurrently the buttons are pressed."""
+    if answer not in ANSWERS:
+        raise ValueError(f"unknown answer {answer!r}")
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(EventRsvp).values(
+        event_id=event_id, participant_id=participant_id, answer=answer, answered_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["event_id", "participant_id"],
+        set_={"answer": statement.excluded.answer, "answered_at": statement.excluded.answered_at},
+    )
+    await session.execute(statement)
+
+
+async def answer_of(session: AsyncSession, event_id: int, participant_id: int) -> str | None:
+    answer: str | None = await session.scalar(
+        select(EventRsvp.answer).where(
+            EventRsvp.event_id == event_id, EventRsvp.participant_id == participant_id
+        )
+    )
+    return answer
+
+
+async def answers(session: AsyncSession, event_id: int) -> dict[int, str]:
+    """Participant id -> answer, for everyone who answered."""
+    rows = await session.execute(
+        select(EventRsvp.participant_id, EventRsvp.answer).where(EventRsvp.event_id == event_id)
+    )
+    return dict(rows.tuples().all())
+
+
+async def attendance(session: AsyncSession, event: ProgramEvent) -> Attendance:
+    """The attendance list: active participants by answer, names in order. Someone who left the
+    program after answering is no longer counted."""
+    given = await answers(session, event.id)
+    result = Attendance()
+    for participant in await active_participants(session, event.program_id):
+        answer = given.get(participant.id)
+        bucket = result.yes if answer == YES else result.no if answer == NO else result.open
+        bucket.append(participant)
+    return result
+
+
+async def cancel(session: AsyncSession, event: ProgramEvent, now: dt.datetime) -> bool:
+    """Cancel a planned event that has not started yet; False if it was already cancelled (by
+    another coordinator) or has begun."""
+    result = await session.execute(
+        update(ProgramEvent)
+        .where(
+            ProgramEvent.id == event.id,
+            ProgramEvent.status == PLANNED,
+            ProgramEvent.starts_at > now,
+        )
+        .values(status=CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    changed = bool(getattr(result, "rowcount", 0))
+    if changed:
+        await session.refresh(event)
+    return changed
