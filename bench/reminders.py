@@ -10,8 +10,12 @@ Three phases per backend, each on a fresh migrated database:
    with the production horizon (`bot.scheduler.HORIZON`), then with a horizon that covers every
    row (what "every reminder is an APScheduler job" would cost). Measured: wall time of
    `start()`, how long the event loop then stays busy with the wake-ups that APScheduler queued
-   (one per `add_job` on a running scheduler), a second `reload()`, the timers armed, the growth
-   of VmRSS and, in a separate traced pass, the tracemalloc peak and what stays allocated.
+   (one per `add_job` on a running scheduler), the longest stall of the event loop meanwhile
+   (`arm()` is synchronous), a second `reload()` (what the periodic reload costs), the timers
+   armed, the growth of VmRSS and, in a separate traced pass, the tracemalloc peak and what stays
+   allocated. The traced pass of the full horizon is slow (tracemalloc makes each of the 100,000
+   `add_job` calls several times dearer: about 2 minutes), so it only runs with
+   `--tracemalloc all`.
 3. **Burst.** `--burst` more rows come due at random within one `--window` (60 s), starting
    `--lead` (5 s) after the scheduler starts, on the real clock. The fire function does what
    `handlers.reminders.fire` does apart from rendering: claim the row, send one message through
@@ -93,7 +97,7 @@ class Options:
     window: float = 60.0  # seconds over which the burst rows come due
     lead: float = 5.0  # seconds from the scheduler's start to the burst window
     full_horizon: dt.timedelta = FULL_HORIZON
-    traced: bool = True  # the separate tracemalloc passes
+    traced: tuple[str, ...] = ("production",)  # start-up labels that get a tracemalloc pass
     seed: int = 1
     wait: float | None = None  # seconds to wait for the burst after its window (default: scaled)
 
@@ -105,6 +109,7 @@ class StartupResult:
     timers: int
     start_seconds: float  # await ReminderScheduler.start()
     settle_seconds: float  # the event loop running the wake-ups queued by add_job, afterwards
+    stall_seconds: float  # the longest the event loop did not get round to a 5 ms heartbeat
     reload_seconds: float  # a second reload(), settled likewise (re-arms every timer)
     rss_growth_mb: float
     traced_peak_mb: float = math.nan
@@ -120,6 +125,7 @@ class BurstResult:
     timer: LatencySummary  # the fire function started (a slot of the semaphore) - due_at
     delivery: LatencySummary  # sendMessage answered - due_at
     total_seconds: float  # first due_at -> last sendMessage answered
+    stall_seconds: float  # the longest event-loop stall during the burst
     sent: int  # burst rows in state 'sent' at the end
     losses: int  # rows due by the end that are not 'sent'
     too_many_requests: int  # 429 answers of the stand-in
@@ -172,6 +178,39 @@ async def settle() -> None:
     queues a wake-up with call_soon_threadsafe each time, and they run after the caller yields."""
     for _ in range(2):
         await asyncio.sleep(0)
+
+
+class LoopStall:
+    """The longest time the event loop did not run a heartbeat that wakes every `interval`:
+    how long everything else (updates, sends, other timers) would have waited."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self.longest = 0.0
+        self._last = time.perf_counter()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> LoopStall:
+        self._last = time.perf_counter()
+        self._task = asyncio.create_task(self._beat())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._note()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _note(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self._last - self.interval)
+        self._last = now
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            self._note()
 
 
 def new_scheduler() -> AsyncIOScheduler:
@@ -238,11 +277,12 @@ async def measure_startup(
         if traced:
             tracemalloc.start()
         rss_before = rss_mb()
-        started = time.perf_counter()
-        await reminders.start()
-        returned = time.perf_counter()
-        await settle()
-        settled = time.perf_counter()
+        async with LoopStall() as stall:
+            started = time.perf_counter()
+            await reminders.start()
+            returned = time.perf_counter()
+            await settle()
+            settled = time.perf_counter()
         timers = reminders.pending_timers()
         gc.collect()
         rss_growth = rss_mb() - rss_before
@@ -269,6 +309,7 @@ async def measure_startup(
         timers,
         returned - started,
         settled - returned,
+        stall.longest,
         reload_seconds,
         rss_growth,
         peak,
@@ -349,27 +390,30 @@ async def run_burst(db: Database, options: Options, rng: random.Random) -> Burst
             finished_in_time = True
             try:
                 rss_before = rss_mb()
-                started = time.perf_counter()
-                await reminders.start()
-                returned = time.perf_counter()
-                await settle()
-                settled = time.perf_counter()
+                async with LoopStall() as start_stall:
+                    started = time.perf_counter()
+                    await reminders.start()
+                    returned = time.perf_counter()
+                    await settle()
+                    settled = time.perf_counter()
                 start = StartupResult(
                     "before the burst",
                     reminders.horizon,
                     reminders.pending_timers(),
                     returned - started,
                     settled - returned,
+                    start_stall.longest,
                     math.nan,
                     rss_mb() - rss_before,
                 )
                 last_due = max(due.values())
                 wait = options.wait if options.wait is not None else 30 + options.burst / 10
-                try:
-                    async with asyncio.timeout(max(0.0, last_due - time.time()) + wait):
-                        await done.wait()
-                except TimeoutError:
-                    finished_in_time = False
+                async with LoopStall() as burst_stall:
+                    try:
+                        async with asyncio.timeout(max(0.0, last_due - time.time()) + wait):
+                            await done.wait()
+                    except TimeoutError:
+                        finished_in_time = False
                 end = clock.now()
             finally:
                 await stop_scheduler(scheduler)
@@ -407,6 +451,7 @@ async def run_burst(db: Database, options: Options, rng: random.Random) -> Burst
         timer=late(fire_started),
         delivery=late(answered),
         total_seconds=(max(answered.values()) - first_due) if answered else math.nan,
+        stall_seconds=burst_stall.longest,
         sent=int(sent or 0),
         losses=int(losses or 0),
         too_many_requests=too_many,
@@ -429,10 +474,14 @@ async def run_benchmark(database_url: str, backend: str, options: Options) -> Ba
         plans = [("production", HORIZON), ("every reminder a job", options.full_horizon)]
         startups: list[StartupResult] = []
         for label, horizon in plans:
-            startups.append(await measure_startup(db, label, horizon, traced=False))
-            progress(f"start-up, horizon {_horizon(horizon)}: {startups[-1]}")
-        if options.traced:
-            for index, (label, horizon) in enumerate(plans):
+            startup = await measure_startup(db, label, horizon, traced=False)
+            startups.append(startup)
+            progress(
+                f"start-up, horizon {_horizon(horizon)}: {startup.timers:,} timers, start() "
+                f"{startup.start_seconds:.2f} s, reload() {startup.reload_seconds:.2f} s"
+            )
+        for index, (label, horizon) in enumerate(plans):
+            if label in options.traced:
                 started = time.perf_counter()
                 traced = await measure_startup(db, label, horizon, traced=True)
                 startups[index] = StartupResult(

@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 from typing import Any
 
-from core.when import NonexistentTime, local_to_utc
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
@@ -19,6 +18,7 @@ from bot.runtime import Ctx
 from core.meetings import DEFAULT_DURATION, check_logged, parse_logged
 from core.profile import clean_text
 from core.reminders import Kind
+from core.when import NonexistentTime, local_to_utc
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
 from handlers.meetings import own_meeting, own_tandem, partners, when_text, zone_of

@@ -13,7 +13,6 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.when import NonexistentTime, local_to_utc, parse_duration, parse_time, parse_when
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
@@ -31,6 +30,7 @@ from core.meetings import (
 )
 from core.profile import clean_text
 from core.reminders import Policy, plan_meeting
+from core.when import NonexistentTime, local_to_utc, parse_duration, parse_time, parse_when
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
 from storage import dialogs, housekeeping, meetings, programs, reminders

@@ -66,6 +66,16 @@ def relative(t: Translator, starts_at: dt.datetime, now: dt.datetime) -> str:
 
 
 async def fire(services: Services, reminder_id: int) -> None:
+    """Send one due reminder; an unexpected error closes the row as failed, never resent."""
+    try:
+        await _fire(services, reminder_id)
+    except Exception:
+        log.exception("reminder %s failed", reminder_id)
+        async with services.db.session() as session:
+            await store.finish(session, reminder_id, State.FAILED, services.clock.now(), "error")
+
+
+async def _fire(services: Services, reminder_id: int) -> None:
     async with services.db.session() as session:
         now = services.clock.now()
         if not await store.claim(session, reminder_id, now):

@@ -23,6 +23,7 @@ from handlers.guard import require_coordinator
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs, users
 from storage import matching as store
+from storage import meetings as meeting_store
 from storage.models import Participant, Tandem, User
 
 log = logging.getLogger(__name__)
@@ -322,7 +323,7 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     if action == "v":
-        ctx.edit(*_tandem_card(ctx, tandem))
+        ctx.edit(*await _tandem_card(ctx, tandem))
     elif action == "x" and tandem.status == store.ACTIVE:
         await dialogs.save(
             ctx.session,
@@ -343,8 +344,13 @@ def _agreed(ctx: Ctx, when: dt.datetime | None) -> str:
     return "✅ " + when.astimezone(ctx.services.settings.zone).strftime("%d.%m.%Y")
 
 
-def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMarkup | None]:
     zone = ctx.services.settings.zone
+    held, last, upcoming = await meeting_store.summary(ctx.session, tandem.id, ctx.now)
+
+    def day(when: dt.datetime | None) -> str:
+        return when.astimezone(zone).strftime("%d.%m.%Y") if when else "–"
+
     text = ctx.t(
         "td.card",
         mentor=tandem.mentor.name,
@@ -364,6 +370,11 @@ def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMarkup | 
                 "td.agreement",
                 mentor=_agreed(ctx, tandem.mentor_agreed_at),
                 mentee=_agreed(ctx, tandem.mentee_agreed_at),
+            )
+        ),
+        meetings=Safe(
+            ctx.t(
+                "td.meetings", held=held, last=day(last), next=day(upcoming), nudges=tandem.nudges
             )
         ),
     )

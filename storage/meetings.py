@@ -355,3 +355,23 @@ async def introduced_active(session: AsyncSession) -> list[Tandem]:
         )
     )
     return list((await session.scalars(query)).all())
+
+
+async def summary(
+    session: AsyncSession, tandem_id: int, now: dt.datetime
+) -> tuple[int, dt.datetime | None, dt.datetime | None]:
+    """(meetings held, the last one, the next confirmed one) for the coordinators' card."""
+    held = await session.scalar(
+        select(func.count())
+        .select_from(Meeting)
+        .where(Meeting.tandem_id == tandem_id, _met(), Meeting.starts_at <= now)
+    )
+    last = (await last_met(session, [tandem_id], now)).get(tandem_id)
+    upcoming_start = await session.scalar(
+        select(func.min(Meeting.starts_at)).where(
+            Meeting.tandem_id == tandem_id,
+            Meeting.status == Status.CONFIRMED.value,
+            Meeting.starts_at > now,
+        )
+    )
+    return int(held or 0), last, upcoming_start

@@ -145,6 +145,17 @@ async def test_propose_accept_remind_and_feedback(
         ("held", 5, "Gute <Struktur> & viel Raum.", False, True)
     ]
     assert meeting.outcome == "held"
+
+    # The coordinators' card shows how the tandem is doing.
+    await coordinator.send("/tandems")
+    choose = await coordinator.next_message()
+    await coordinator.press(choose.button_texts[0], message=choose)
+    listing = await coordinator.wait_edit(choose)
+    await coordinator.press(listing.button_texts[0], message=listing)
+    card = await coordinator.wait_edit(listing)
+    expect(
+        card, "Treffen: 1 · letztes: 03.03.2027 · nächstes: –", "Vereinbarung: Mentor/in ⏳ offen"
+    )
     states = sorted((r.kind, r.state) for r in await reminder_rows(db))
     assert states == sorted(
         [("meeting_soon", "sent")] * 4
