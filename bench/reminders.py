@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import gc
 import math
@@ -47,7 +48,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -78,12 +79,14 @@ from storage.models import Reminder
 YEAR = dt.timedelta(days=365)
 SPREAD_FROM = dt.timedelta(minutes=10)  # no seeded row comes due while the benchmark runs
 FULL_HORIZON = dt.timedelta(days=400)  # covers every seeded row: each one becomes a job
-SEED_CHUNK = 10_000  # rows per transaction while seeding (plan() inserts 500 per statement)
+SEED_CHUNK = 10_000  # rows per transaction while seeding
 FIRST_SEEDED_USER = 10_000_000
 FIRST_BURST_CHAT = 500_000
 TELEGRAM_PER_SECOND = 30.0  # Telegram's documented overall limit for a bot
 # The bot's HTTP pool as bot.app.build_application sizes it for production.
 CONNECTION_POOL = max(8, DEFAULT_CONCURRENCY // 2)
+PRODUCTION, EVERYTHING = "production", "every reminder a job"  # the two start-up passes
+TRACE_CHOICES = {"off": (), "production": (PRODUCTION,), "all": (PRODUCTION, EVERYTHING)}
 STATES = {Outcome.SENT: State.SENT, Outcome.UNREACHABLE: State.UNREACHABLE}
 
 
@@ -97,7 +100,7 @@ class Options:
     window: float = 60.0  # seconds over which the burst rows come due
     lead: float = 5.0  # seconds from the scheduler's start to the burst window
     full_horizon: dt.timedelta = FULL_HORIZON
-    traced: tuple[str, ...] = ("production",)  # start-up labels that get a tracemalloc pass
+    traced: tuple[str, ...] = (PRODUCTION,)  # start-up labels that get a tracemalloc pass
     seed: int = 1
     wait: float | None = None  # seconds to wait for the burst after its window (default: scaled)
 
@@ -471,7 +474,7 @@ async def run_benchmark(database_url: str, backend: str, options: Options) -> Ba
     try:
         seed_seconds = await seed(db, options.pending, SystemClock().now())
         progress(f"seeded {options.pending:,} rows in {seed_seconds:.1f} s")
-        plans = [("production", HORIZON), ("every reminder a job", options.full_horizon)]
+        plans = [(PRODUCTION, HORIZON), (EVERYTHING, options.full_horizon)]
         startups: list[StartupResult] = []
         for label, horizon in plans:
             startup = await measure_startup(db, label, horizon, traced=False)
@@ -484,12 +487,10 @@ async def run_benchmark(database_url: str, backend: str, options: Options) -> Ba
             if label in options.traced:
                 started = time.perf_counter()
                 traced = await measure_startup(db, label, horizon, traced=True)
-                startups[index] = StartupResult(
-                    **{
-                        **startups[index].__dict__,
-                        "traced_peak_mb": traced.traced_peak_mb,
-                        "traced_kept_mb": traced.traced_kept_mb,
-                    }
+                startups[index] = replace(
+                    startups[index],
+                    traced_peak_mb=traced.traced_peak_mb,
+                    traced_kept_mb=traced.traced_kept_mb,
                 )
                 progress(
                     f"traced start-up, horizon {_horizon(horizon)}: peak "
@@ -564,6 +565,7 @@ def report_table(report: BackendReport) -> str:
             (f"{name}: timers armed", f"{startup.timers:,}"),
             (f"{name}: `start()`", _s(startup.start_seconds)),
             (f"{name}: event loop busy after `start()`", _s(startup.settle_seconds)),
+            (f"{name}: longest event-loop stall", _s(startup.stall_seconds)),
             (f"{name}: second `reload()`", _s(startup.reload_seconds)),
             (f"{name}: VmRSS growth", _mb(startup.rss_growth_mb)),
             (
@@ -577,7 +579,7 @@ def report_table(report: BackendReport) -> str:
         (
             "burst: start-up before it",
             f"{start.timers:,} timers in {_s(start.start_seconds)} "
-            f"(+{_s(start.settle_seconds)} loop busy)",
+            f"(+{_s(start.settle_seconds)} loop busy; longest stall {_s(start.stall_seconds)})",
         ),
         (
             "burst: reminders",
@@ -591,6 +593,7 @@ def report_table(report: BackendReport) -> str:
             f"{_s(burst.total_seconds, 1)} (floor at Telegram's {TELEGRAM_PER_SECOND:g} msg/s: "
             f"{floor:.1f} s; due window {burst.window:g} s)",
         ),
+        ("burst: longest event-loop stall", _s(burst.stall_seconds)),
         ("burst: 429 answers from the stand-in", str(burst.too_many_requests)),
         ("burst: sent", f"{burst.sent:,} / {burst.burst:,}"),
         ("burst: **losses** (due by the end, not 'sent')", str(burst.losses)),
@@ -607,7 +610,7 @@ def report_table(report: BackendReport) -> str:
     return "\n".join(lines)
 
 
-# --- command line -----------------------------------------------------------------------------------
+# --- command line ---------------------------------------------------------------------------------
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -638,7 +641,13 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="PostgreSQL server to create the scratch database on (default: BENCH_DATABASE_URL, "
         "TEST_DATABASE_URL or postgresql+asyncpg://postgres@127.0.0.1:5432/test)",
     )
-    parser.add_argument("--no-tracemalloc", action="store_true", help="skip the traced passes")
+    parser.add_argument(
+        "--tracemalloc",
+        choices=list(TRACE_CHOICES),
+        default="production",
+        help="start-up passes repeated under tracemalloc (default production; 'all' adds about "
+        "2 minutes per backend at 100,000 rows)",
+    )
     parser.add_argument(
         "--same-process",
         action="store_true",
@@ -661,7 +670,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window=args.window,
         lead=args.lead,
         full_horizon=dt.timedelta(days=args.full_horizon_days),
-        traced=not args.no_tracemalloc,
+        traced=TRACE_CHOICES[args.tracemalloc],
         seed=args.seed,
     )
     backends: tuple[Backend, ...] = BACKENDS if args.backend == "both" else (args.backend,)

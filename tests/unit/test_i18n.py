@@ -24,6 +24,7 @@ from handlers import programs as programs_flow
 from handlers import registration as registration_flow
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.matching import TUNABLE
+from storage.events import KINDS as EVENT_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "core")
@@ -417,6 +418,8 @@ EXPANSIONS: dict[str, list[str]] = {
     "fb.rating.{n}": [f"fb.rating.{n}" for n in range(1, 6)],
     "fb.not_held.{outcome.value}": ["fb.not_held.postponed", "fb.not_held.cancelled"],
     "fb.log_{problem.value}": ["fb.log_not_yet", "fb.log_too_far"],
+    "event.kind.{kind}": [f"event.kind.{k}" for k in EVENT_KINDS],
+    "event.default_title.{kind}": [f"event.default_title.{k}" for k in EVENT_KINDS],
     "weight.{name}": [f"weight.{n}" for n in TUNABLE],
     "mt.format_hard.{hard}": ["mt.format_hard.on", "mt.format_hard.off"],
     # Looked up behind `t.has(key)` with a generic fallback, but every one must exist anyway.
