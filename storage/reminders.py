@@ -16,9 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.reminders import Planned, State
 from storage.models import Reminder
 
-BATCH = 500
-
-
 async def plan(
     session: AsyncSession,
     planned: Sequence[Planned],
@@ -33,32 +30,31 @@ async def plan(
         return []
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    created: list[tuple[int, dt.datetime]] = []
-    for start in range(0, len(planned), BATCH):
-        rows = [
-            {
-                "key": p.key,
-                "kind": p.kind.value,
-                "due_at": p.due_at,
-                "user_id": p.user_id,
-                "tandem_id": tandem_id,
-                "meeting_id": meeting_id,
-                "event_id": event_id,
-                "payload": p.payload,
-                "state": State.PENDING.value,
-                "attempts": 0,
-                "created_at": now,
-            }
-            for p in planned[start : start + BATCH]
-        ]
-        statement = (
-            insert(Reminder)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Reminder.id, Reminder.due_at)
-        )
-        result = await session.execute(statement)
-        created.extend((row.id, row.due_at) for row in result)
+    # One statement with the rows as parameters: SQLAlchemy compiles it once and batches the
+    # rows itself ("insertmanyvalues"), several times faster than a VALUES list per batch.
+    statement = (
+        insert(Reminder)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Reminder.id, Reminder.due_at)
+    )
+    rows = [
+        {
+            "key": p.key,
+            "kind": p.kind.value,
+            "due_at": p.due_at,
+            "user_id": p.user_id,
+            "tandem_id": tandem_id,
+            "meeting_id": meeting_id,
+            "event_id": event_id,
+            "payload": p.payload,
+            "state": State.PENDING.value,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for p in planned
+    ]
+    result = await session.execute(statement, rows)
+    created = [(row.id, row.due_at) for row in result]
     return created
 
 
