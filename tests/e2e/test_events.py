@@ -19,10 +19,11 @@ from bot.app import AnyApplication
 from bot.settings import Settings
 from core.clock import FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
-from storage import dialogs, participants, programs, users
+from storage import dialogs
 from storage.db import Database
 from storage.models import AuditEntry, EventRsvp, Program, ProgramEvent, Reminder
 from tests.e2e.harness import advance, answer_of, bot_running, expect
+from tests.seeding import seed_participant, seed_program
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in Berlin
 PROGRAM = "Salzgitter <b>2027</b> & mehr"
@@ -46,50 +47,15 @@ class Cohort:
 
 
 async def _program(db: Database, name: str) -> int:
-    async with db.session() as session:
-        program = await programs.create(
-            session,
-            name=name,
-            starts_on=dt.date(2027, 3, 1),
-            ends_on=dt.date(2028, 2, 29),
-            timezone="Europe/Berlin",
-            created_by=9001,
-            now=NOW,
-        )
-        return program.id
+    return await seed_program(db, NOW, name)
 
 
 async def _person(
     db: Database, api: FakeBotApi, program_id: int, user_id: int, name: str, status: str
 ) -> FakeUser:
-    async with db.session() as session:
-        await users.upsert(
-            session,
-            user_id=user_id,
-            first_name=name.split()[0],
-            last_name=None,
-            username=f"user{user_id}",
-            now=NOW,
-            language="de",
-        )
-        row = await participants.create_from_draft(
-            session,
-            program_id=program_id,
-            user_id=user_id,
-            draft={
-                "role": "mentee",
-                "name": name,
-                "company": f"Firma {user_id}",
-                "industry": "Industrie",
-                "position": "Leitung",
-                "topics": ["Kommunikation"],
-                "goals": "Wachsen.",
-                "meeting_format": "both",
-            },
-            consent_at=NOW,
-            now=NOW,
-        )
-        row.status = status
+    await seed_participant(
+        db, program_id, user_id, name, NOW, status=status, username=f"user{user_id}"
+    )
     return api.add_user(user_id, name.split()[0], username=f"user{user_id}")
 
 

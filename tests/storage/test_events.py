@@ -12,62 +12,23 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from storage import events, participants, programs, users
+from storage import events, programs
 from storage.db import Database
 from storage.models import EventRsvp, Participant
+from tests.seeding import seed_participant, seed_program
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
 
 
 async def _program(db: Database, name: str = "Salzgitter 2027") -> int:
-    async with db.session() as session:
-        program = await programs.create(
-            session,
-            name=name,
-            starts_on=dt.date(2027, 3, 1),
-            ends_on=dt.date(2028, 2, 29),
-            timezone="Europe/Berlin",
-            created_by=None,
-            now=NOW,
-        )
-        return program.id
+    return await seed_program(db, NOW, name, created_by=None)
 
 
 async def _person(
     db: Database, program_id: int, user_id: int, name: str, status: str = "active"
 ) -> int:
-    async with db.session() as session:
-        if await users.get(session, user_id) is None:
-            await users.upsert(
-                session,
-                user_id=user_id,
-                first_name=name.split()[0],
-                last_name=None,
-                username=None,
-                now=NOW,
-                language="de",
-            )
-        row = await participants.create_from_draft(
-            session,
-            program_id=program_id,
-            user_id=user_id,
-            draft={
-                "role": "mentee",
-                "name": name,
-                "company": f"Firma {user_id}",
-                "industry": "Industrie",
-                "position": "Leitung",
-                "topics": ["Kommunikation"],
-                "goals": "Wachsen.",
-                "meeting_format": "both",
-            },
-            consent_at=NOW,
-            now=NOW,
-        )
-        row.status = status
-        await session.flush()
-        return row.id
+    return await seed_participant(db, program_id, user_id, name, NOW, status=status)
 
 
 async def _event(

@@ -1,0 +1,72 @@
+"""Programs and participants put straight into the database, for tests of what follows a
+registration (registration itself has its own end-to-end tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from storage import participants, programs, users
+from storage.db import Database
+
+
+async def seed_program(
+    db: Database, now: dt.datetime, name: str = "Salzgitter 2027", created_by: int | None = 9001
+) -> int:
+    async with db.session() as session:
+        program = await programs.create(
+            session,
+            name=name,
+            starts_on=dt.date(2027, 3, 1),
+            ends_on=dt.date(2028, 2, 29),
+            timezone="Europe/Berlin",
+            created_by=created_by,
+            now=now,
+        )
+        return program.id
+
+
+async def seed_participant(
+    db: Database,
+    program_id: int,
+    user_id: int,
+    name: str,
+    now: dt.datetime,
+    *,
+    role: str = "mentee",
+    status: str = "active",
+    company: str | None = None,
+    username: str | None = None,
+    language: str = "de",
+) -> int:
+    """A participant (and their user, if new); returns the participant id."""
+    async with db.session() as session:
+        if await users.get(session, user_id) is None:
+            await users.upsert(
+                session,
+                user_id=user_id,
+                first_name=name.split()[0],
+                last_name=None,
+                username=username,
+                now=now,
+                language=language,
+            )
+        row = await participants.create_from_draft(
+            session,
+            program_id=program_id,
+            user_id=user_id,
+            draft={
+                "role": role,
+                "name": name,
+                "company": company or f"Firma {user_id}",
+                "industry": "Industrie",
+                "position": "Leitung",
+                "topics": ["Kommunikation"],
+                "goals": "Wachsen.",
+                "meeting_format": "both",
+            },
+            consent_at=now,
+            now=now,
+        )
+        row.status = status
+        await session.flush()
+        return row.id
