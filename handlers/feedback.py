@@ -21,9 +21,8 @@ from core.reminders import Kind
 from core.when import NonexistentTime, local_to_utc
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
-from handlers.meetings import own_meeting, own_tandem, partners, when_text, zone_of
+from handlers.meetings import one_tandem, own_meeting, own_tandem, partners, when_text, zone_of
 from storage import dialogs, housekeeping, meetings, programs, reminders, users
-from storage import matching as tandems
 from storage.meetings import Outcome
 from storage.models import Meeting, Participant, Tandem
 
@@ -62,19 +61,9 @@ def _me(meeting: Meeting, user_id: int) -> Participant:
 
 
 async def feedback_command(ctx: Ctx) -> None:
-    mine = [t for t in await tandems.tandems_of_user(ctx.session, ctx.user_id) if t.introduced_at]
-    if not mine:
-        ctx.reply(ctx.t("tandem.none"))
-        return
-    if len(mine) > 1:
-        ctx.reply(
-            ctx.t("fb.choose_tandem"),
-            column(
-                [button(partners(t, ctx.user_id)[1].name, pack(PREFIX, "k", t.id)) for t in mine]
-            ),
-        )
-        return
-    await _offer(ctx, mine[0])
+    tandem = await one_tandem(ctx, ctx.t("fb.choose_tandem"), (PREFIX, "k"))
+    if tandem is not None:
+        await _offer(ctx, tandem)
 
 
 async def _offer(ctx: Ctx, tandem: Tandem) -> None:

@@ -148,20 +148,28 @@ async def plan_reminders(ctx: Ctx, meeting: Meeting, program: Program | None) ->
 # --- /meet ------------------------------------------------------------------------------------
 
 
-async def meet_command(ctx: Ctx) -> None:
+async def one_tandem(ctx: Ctx, question: str, data_prefix: tuple[str, str]) -> Tandem | None:
+    """The user's introduced tandem; with several (a mentor with two mentees) the user is asked
+    to pick one with buttons carrying `data_prefix` and None is returned, as with none."""
     mine = [t for t in await tandems.tandems_of_user(ctx.session, ctx.user_id) if t.introduced_at]
     if not mine:
         ctx.reply(ctx.t("tandem.none"))
-        return
+        return None
     if len(mine) > 1:
         ctx.reply(
-            ctx.t("meet.choose_tandem"),
+            question,
             column(
-                [button(partners(t, ctx.user_id)[1].name, pack(PREFIX, "t", t.id)) for t in mine]
+                [button(partners(t, ctx.user_id)[1].name, pack(*data_prefix, t.id)) for t in mine]
             ),
         )
-        return
-    await show_tandem_meetings(ctx, mine[0])
+        return None
+    return mine[0]
+
+
+async def meet_command(ctx: Ctx) -> None:
+    tandem = await one_tandem(ctx, ctx.t("meet.choose_tandem"), (PREFIX, "t"))
+    if tandem is not None:
+        await show_tandem_meetings(ctx, tandem)
 
 
 async def show_tandem_meetings(ctx: Ctx, tandem: Tandem) -> None:

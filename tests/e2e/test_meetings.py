@@ -411,3 +411,22 @@ async def test_strangers_cannot_touch_a_meeting(
             await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
         ).all()
     assert {e.user_id for e in refused} == {stranger.id}
+
+
+async def test_a_mentor_with_two_mentees_chooses_the_tandem(
+    api: FakeBotApi, db: Database, clock: FrozenClock, bot_at: AnyApplication
+) -> None:
+    first = await seed_pair(db, api, NOW)
+    second = await seed_pair(
+        db, api, NOW, program_id=first.program_id, base=5000, mentee_name="Eva Mentee"
+    )
+    async with db.session() as session:  # Eva becomes the same mentor's second mentee
+        tandem = await session.get(Tandem, second.tandem_id)
+        assert tandem is not None
+        tandem.mentor_id = first.mentor_participant
+    for command, question in (("/meet", "Für welches Tandem?"), ("/feedback", "Zu welchem")):
+        await first.mentor.send(command)
+        choose = expect(await first.mentor.next_message(), question)
+        assert sorted(choose.button_texts) == ["Emil Mentee", "Eva Mentee"]
+    await first.mentor.press(choose.button_texts[0], message=choose)
+    expect(await first.mentor.next_message(), "Treffen außerhalb des Bots")
