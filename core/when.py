@@ -29,8 +29,26 @@ NO_OFFSETS = frozenset({"keine", "kein", "none", "-"})
 # Words that may stand before a day ("am nächsten Montag", "on the 25th") or a time ("um 17").
 # They are dropped only there, so "12 am" keeps its "am" and "am 12.12." stays a date.
 DAY_FILLERS = frozenset(
-    "am on den the this next nächste nächsten nächster naechste naechsten naechster "
-    "kommende kommenden kommender diese diesen dieser".split()
+    [
+        "am",
+        "on",
+        "den",
+        "the",
+        "this",
+        "next",
+        "nächste",
+        "nächsten",
+        "nächster",
+        "naechste",
+        "naechsten",
+        "naechster",
+        "kommende",
+        "kommenden",
+        "kommender",
+        "diese",
+        "diesen",
+        "dieser",
+    ]
 )
 TIME_FILLERS = frozenset({"um", "at"})
 
@@ -115,10 +133,10 @@ OFFSET_ITEM = re.compile(rf"(?P<n>{NUMBER}) ?(?P<unit>[a-z.]+)?")
 # A comma between two digits is a decimal comma ("1,5 h"); every other one separates items.
 OFFSET_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d)|;|\bund\b|\band\b| / ")
 OFFSET_UNITS = (
-    dict.fromkeys("min mins minute minuten minutes".split(), 1)
-    | dict.fromkeys("h std std. stunde stunden hour hours hr hrs".split(), 60)
-    | dict.fromkeys("d t tag tage tagen day days".split(), 24 * 60)
-    | dict.fromkeys("w woche wochen week weeks".split(), 7 * 24 * 60)
+    dict.fromkeys(["min", "mins", "minute", "minuten", "minutes"], 1)
+    | dict.fromkeys(["h", "std", "std.", "stunde", "stunden", "hour", "hours", "hr", "hrs"], 60)
+    | dict.fromkeys(["d", "t", "tag", "tage", "tagen", "day", "days"], 24 * 60)
+    | dict.fromkeys(["w", "woche", "wochen", "week", "weeks"], 7 * 24 * 60)
 )
 
 T = TypeVar("T")
@@ -173,7 +191,7 @@ def parse_time(text: str) -> dt.time | None:
 
 def parse_duration(text: str) -> int | None:
     """Minutes; a number without a unit means minutes ("90"), since hours come with "h"."""
-    words = _candidates(text)
+    words = _candidates(text, commas=True)
     if not words:
         return None
     spoken = " ".join(words[-1])
@@ -197,7 +215,7 @@ def parse_offsets(text: str) -> list[int] | None:
     """Minutes before the event, largest first. A number without a unit means hours, the unit
     coordinators think in ("24, 1"). Items are separated by punctuation or "und"/"and" only:
     "1d 2h" could be one offset or two, so it is not accepted at all."""
-    words = _candidates(text)
+    words = _candidates(text, commas=True)
     if not words:
         return None
     spoken = " ".join(words[-1])
@@ -216,13 +234,16 @@ def parse_offsets(text: str) -> list[int] | None:
     return sorted(offsets, reverse=True)
 
 
-def _candidates(text: str) -> list[list[str]]:
+def _candidates(text: str, *, commas: bool = False) -> list[list[str]]:
     """The words of the text, with and without a closing dot: "25.03." needs its dot to be a
-    date, while "morgen 17.30." is a sentence's end."""
+    date, while "morgen 17.30." is a sentence's end. Commas are noise in a date ("Do, 25.3.")
+    but meaningful in durations and offsets ("1,5 h", "24h, 1h"); `commas` keeps them."""
     spoken = unicodedata.normalize("NFC", text).strip().lower()
     if not spoken or len(spoken) > MAX_LENGTH:
         return []
-    spoken = ISO_T.sub(" ", spoken).replace(",", " ")
+    spoken = ISO_T.sub(" ", spoken)
+    if not commas:
+        spoken = spoken.replace(",", " ")
     candidates = [spoken.split()]
     if spoken.endswith("."):
         candidates.append(spoken[:-1].split())

@@ -10,7 +10,6 @@ so that a hand-edited or half-written setting can never stop the reminders.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
@@ -220,16 +219,9 @@ def _parse(ctx: Ctx, setting: str, raw: str) -> Any:
     return _parse_agreement(ctx, raw)
 
 
-def _separated(raw: str) -> str:
-    """Commas as `parse_offsets` reads them whatever its version: a decimal comma ("1,5 h")
-    becomes a point, a separating comma ("24h, 1h") a semicolon. (core.when as first written
-    turned every comma into a space before splitting on commas, refusing "24h, 1h".)"""
-    return re.sub(r"(?<=\d),(?=\d)", ".", raw).replace(",", ";")
-
-
 def _parse_offsets(ctx: Ctx, setting: str, raw: str) -> tuple[int, ...] | None:
     limit = MAX_BEFORE_MEETING if setting == BEFORE_MEETING else MAX_BEFORE_EVENT
-    offsets = parse_offsets(_separated(raw)) if raw else None  # [] for "keine": none at all
+    offsets = parse_offsets(raw) if raw else None  # [] for "keine": none at all
     if offsets is None or len(offsets) > MAX_OFFSETS or not all(0 < m <= limit for m in offsets):
         ctx.reply(
             ctx.t(
@@ -247,7 +239,7 @@ def _parse_delay(ctx: Ctx, raw: str) -> int | None:
     if minutes is None and raw:
         minutes = parse_duration(raw)
     if minutes is None and raw:  # longer than a meeting lasts: "1 Tag"
-        single = parse_offsets(_separated(raw))
+        single = parse_offsets(raw)
         minutes = single[0] if single and len(single) == 1 else None
     if minutes is None or not 0 <= minutes <= MAX_FEEDBACK_DELAY:
         ctx.reply(ctx.t("ps.bad.fd", limit=duration_text(ctx.t, MAX_FEEDBACK_DELAY)))

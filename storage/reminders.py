@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.reminders import Planned, State
 from storage.models import Reminder
 
+
 async def plan(
     session: AsyncSession,
     planned: Sequence[Planned],
