@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
@@ -26,7 +27,7 @@ from bot.settings import Settings
 from core.clock import Clock
 from storage import housekeeping, users
 from storage.db import Database
-from storage.models import User
+from storage.models import Program, User
 
 if TYPE_CHECKING:
     from bot.scheduler import ReminderScheduler
@@ -56,6 +57,15 @@ class Services:
 
     async def coordinator_ids(self, session: AsyncSession) -> set[int]:
         return set(self.settings.coordinators) | await users.coordinator_ids(session)
+
+    def translator_for(self, user: User | None) -> Translator:
+        """Another user's catalog: their chosen language, else the default."""
+        stored = user.language if user else None
+        return translator(resolve_language(stored, None, self.settings.default_language))
+
+    def zone_of(self, program: Program | None) -> ZoneInfo:
+        """Times are entered and shown in the program's zone."""
+        return ZoneInfo(program.timezone) if program else self.settings.zone
 
     async def mark_unreachable(self, user_id: int) -> None:
         async with self.db.session() as session:
@@ -128,8 +138,7 @@ class Ctx:
 
     def for_user(self, user: User | None) -> Translator:
         """The catalog of another user (a coordinator being notified, a participant approved)."""
-        stored = user.language if user else None
-        return translator(resolve_language(stored, None, self.services.settings.default_language))
+        return self.services.translator_for(user)
 
     async def remember_user(self, language: str) -> User:
         """Create or refresh the user's row; only on an explicit act (consent, /language)."""

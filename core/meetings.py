@@ -66,8 +66,8 @@ def allowed(act: Act, *, status: str, proposed_by: int, user_id: int) -> bool:
         if act in (Act.ACCEPT, Act.DECLINE, Act.OTHER_TIME):
             return user_id != proposed_by
         return act is Act.CANCEL and user_id == proposed_by
-    if status == "confirmed":
-        return act in (Act.MOVE, Act.CANCEL, Act.OTHER_TIME)
+    if status == "confirmed":  # another time for a confirmed meeting is a move
+        return act in (Act.MOVE, Act.CANCEL)
     return False
 
 

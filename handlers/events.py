@@ -81,10 +81,6 @@ def rsvp_keyboard(t: Translator, event_id: int, answer: str | None) -> InlineKey
     )
 
 
-def _zone(ctx: Ctx, program: Program | None) -> ZoneInfo:
-    return ZoneInfo(program.timezone) if program else ctx.services.settings.zone
-
-
 def _answer_line(t: Translator, answer: str | None) -> str:
     if answer == events.YES:
         return t("ev.answer.yes")
@@ -130,7 +126,7 @@ async def _my_events(ctx: Ctx) -> None:
     for event, participant in found:
         program = await programs.get(ctx.session, event.program_id)
         answer = await events.answer_of(ctx.session, event.id, participant.id)
-        ctx.reply(*_participant_card(ctx.t, event, program, _zone(ctx, program), answer))
+        ctx.reply(*_participant_card(ctx.t, event, program, ctx.services.zone_of(program), answer))
 
 
 # --- a participant's answer -----------------------------------------------------------------
@@ -164,7 +160,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     await events.set_answer(ctx.session, event.id, participant.id, answer, ctx.now)
     program = await programs.get(ctx.session, event.program_id)
     ctx.answer(ctx.t.plain("ev.thanks"))
-    ctx.edit(*_participant_card(ctx.t, event, program, _zone(ctx, program), answer))
+    ctx.edit(*_participant_card(ctx.t, event, program, ctx.services.zone_of(program), answer))
 
 
 # --- the coordinators' side -----------------------------------------------------------------
@@ -193,7 +189,7 @@ def _item_label(ctx: Ctx, event: ProgramEvent, zone: ZoneInfo) -> str:
 
 
 async def _event_list(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup]:
-    zone = _zone(ctx, program)
+    zone = ctx.services.zone_of(program)
     items = await events.upcoming(ctx.session, program.id, ctx.now, grace=LIST_GRACE)
     keyboard = [[button(_item_label(ctx, e, zone), pack("ek", "v", e.id))] for e in items]
     keyboard.append([button(ctx.t.plain("ek.new"), pack("ek", "n", program.id))])
@@ -229,7 +225,7 @@ def _status_line(ctx: Ctx, event: ProgramEvent) -> str:
 async def _event_card(
     ctx: Ctx, event: ProgramEvent, program: Program
 ) -> tuple[str, InlineKeyboardMarkup]:
-    info = describe(ctx.t, event, _zone(ctx, program))
+    info = describe(ctx.t, event, ctx.services.zone_of(program))
     present = await events.attendance(ctx.session, event)
     text = ctx.t(
         "ek.card",
@@ -309,7 +305,7 @@ async def _confirm_cancel(ctx: Ctx, event: ProgramEvent, program: Program) -> No
         ctx.edit(*await _event_card(ctx, event, program))
         return
     invited = (await events.attendance(ctx.session, event)).invited
-    info = describe(ctx.t, event, _zone(ctx, program))
+    info = describe(ctx.t, event, ctx.services.zone_of(program))
     ctx.edit(
         ctx.t("ek.cancel_confirm", title=info["title"], when=info["when"], count=len(invited)),
         rows(
@@ -330,7 +326,7 @@ async def _cancel(ctx: Ctx, event: ProgramEvent, program: Program) -> None:
         ctx.session, user_id=ctx.user_id, action="event_cancelled", now=ctx.now, event=event.id
     )
     invited = (await events.attendance(ctx.session, event)).invited
-    zone = _zone(ctx, program)
+    zone = ctx.services.zone_of(program)
     told = 0
     for participant in invited:
         if participant.user is None or not participant.user.reachable:
@@ -380,7 +376,7 @@ def _summary(ctx: Ctx, data: dict[str, Any], program: Program) -> tuple[str, Inl
         program=program.name,
         title=data["title"],
         kind=kind_label(ctx.t, data["kind"]),
-        when=when_text(ctx.t, starts_at, _zone(ctx, program)),
+        when=when_text(ctx.t, starts_at, ctx.services.zone_of(program)),
         where=data["place"] or ctx.t.plain("event.no_place"),
     )
     return text, rows(
@@ -478,7 +474,7 @@ async def _on_when(ctx: Ctx, data: dict[str, Any], program: Program, raw: str) -
 
 def _parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
     """The start as UTC, or None after telling the coordinator what is wrong with the input."""
-    zone = _zone(ctx, program)
+    zone = ctx.services.zone_of(program)
     when = parse_when(raw[:200], ctx.now.astimezone(zone).date()) if raw else None
     if when is None:
         ctx.reply(ctx.t("ek.when.unreadable"))

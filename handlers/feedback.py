@@ -21,7 +21,7 @@ from core.reminders import Kind
 from core.when import NonexistentTime, local_to_utc
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
-from handlers.meetings import one_tandem, own_meeting, own_tandem, partners, when_text, zone_of
+from handlers.meetings import one_tandem, own_meeting, own_tandem, partners, when_text
 from storage import dialogs, housekeeping, meetings, programs, reminders, users
 from storage.meetings import Outcome
 from storage.models import Meeting, Participant, Tandem
@@ -70,7 +70,7 @@ async def _offer(ctx: Ctx, tandem: Tandem) -> None:
     """Past meetings still waiting for this partner's answer, and logging one from outside."""
     me, partner = partners(tandem, ctx.user_id)
     program = await programs.get(ctx.session, tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     open_ones = []
     for meeting in await meetings.recent_past(ctx.session, tandem.id, ctx.now):
         answer = await meetings.feedback_of(ctx.session, meeting.id, me.id)
@@ -135,7 +135,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
 
 async def _ask_took_place(ctx: Ctx, meeting: Meeting) -> None:
     program = await programs.get(ctx.session, meeting.tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     _, partner = partners(meeting.tandem, ctx.user_id)
     ctx.reply(
         ctx.t(
@@ -307,7 +307,7 @@ async def _log(ctx: Ctx, data: dict[str, Any], text: str | None) -> None:
         ctx.reply(ctx.t("tandem.none"))
         return
     program = await programs.get(ctx.session, tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     raw = clean_text(text or "")[:200]
     today = ctx.now.astimezone(zone).date()
     when = parse_logged(raw, today) if raw else None

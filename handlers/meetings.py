@@ -54,10 +54,6 @@ def partners(tandem: Tandem, user_id: int) -> tuple[Participant, Participant]:
     return tandem.mentee, tandem.mentor
 
 
-def zone_of(ctx: Ctx, program: Program | None) -> ZoneInfo:
-    return ZoneInfo(program.timezone) if program else ctx.services.settings.zone
-
-
 def when_text(t: Translator, starts_at: dt.datetime, ends_at: dt.datetime, zone: ZoneInfo) -> str:
     start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
     return t.plain(
@@ -106,6 +102,26 @@ def calendar_file(
         cancelled=cancelled,
     )
     return ics.filename(summary, meeting.starts_at.astimezone(zone)), ics.render(event)
+
+
+def send_calendar(
+    ctx: Ctx,
+    meeting: Meeting,
+    program: Program | None,
+    zone: ZoneInfo,
+    person: Participant,
+    other: Participant,
+    *,
+    cancelled: bool = False,
+) -> None:
+    """The meeting (or its cancellation) as a calendar file, in the recipient's language."""
+    t = ctx.for_user(person.user)
+    caption = "meet.ics_cancel_caption" if cancelled else "meet.ics_caption"
+    ctx.send_document(
+        person.user_id,
+        *calendar_file(t, meeting, other, program, zone, ctx.now, cancelled=cancelled),
+        caption=t(caption),
+    )
 
 
 async def own_tandem(ctx: Ctx, tandem_id: int | None) -> Tandem | None:
@@ -179,7 +195,7 @@ async def show_tandem_meetings(ctx: Ctx, tandem: Tandem) -> None:
         await start_proposal(ctx, tandem, mode="new")
         return
     program = await programs.get(ctx.session, tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     _, partner = partners(tandem, ctx.user_id)
     for meeting in upcoming:
         key = "meet.upcoming_confirmed" if meeting.status == Status.CONFIRMED else "meet.pending"
@@ -198,7 +214,6 @@ def meeting_buttons(t: Translator, meeting: Meeting, user_id: int) -> InlineKeyb
         act
         for act in (Act.ACCEPT, Act.DECLINE, Act.OTHER_TIME, Act.MOVE, Act.CANCEL)
         if allowed(act, status=meeting.status, proposed_by=meeting.proposed_by, user_id=user_id)
-        and not (act is Act.OTHER_TIME and meeting.status == Status.CONFIRMED)
     ]
     if not acts:
         return None
@@ -234,7 +249,7 @@ async def start_proposal(
 
 async def _ask_when(ctx: Ctx, tandem: Tandem) -> None:
     program = await programs.get(ctx.session, tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     today = ctx.now.astimezone(zone).date()
     days = [today + dt.timedelta(days=i) for i in range(1, DAY_BUTTONS + 1)]
     ctx.reply(
@@ -299,7 +314,7 @@ def _ask_link(ctx: Ctx) -> None:
 
 async def _summary(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
     program = await programs.get(ctx.session, tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     start = dt.datetime.fromisoformat(data["start"])
     end = start + dt.timedelta(minutes=int(data["duration"]))
     _, partner = partners(tandem, ctx.user_id)
@@ -351,7 +366,7 @@ async def _set_start(
     ctx: Ctx, data: dict[str, Any], tandem: Tandem, day: dt.date, time: dt.time
 ) -> bool:
     program = await programs.get(ctx.session, tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     try:
         start = local_to_utc(day, time, zone)
     except NonexistentTime:
@@ -375,7 +390,7 @@ async def on_text(ctx: Ctx, step: str, data: dict[str, Any], text: str | None) -
     raw = clean_text(text or "")
     if step in ("when", "time"):
         program = await programs.get(ctx.session, tandem.program_id)
-        today = ctx.now.astimezone(zone_of(ctx, program)).date()
+        today = ctx.now.astimezone(ctx.services.zone_of(program)).date()
         if step == "time" and (time := parse_time(raw)) is not None:
             when = None
             day = dt.date.fromisoformat(data["day"])
@@ -455,8 +470,14 @@ async def _dialog_button(ctx: Ctx, action: str, args: list[str]) -> None:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
-    expected = {"day": "when", "h": "time", "dur": "duration", "on": "place", "nolink": "link"}
-    if action in expected and dialog.step != expected[action]:
+    expected = {
+        "day": ("when", "time"),  # a day can be picked again while the hour is asked
+        "h": ("time",),
+        "dur": ("duration",),
+        "on": ("place",),
+        "nolink": ("link",),
+    }
+    if action in expected and dialog.step not in expected[action]:
         ctx.answer(ctx.t.plain("error.stale_button"))
         return
     if action == "day" and len(args) == 1:
@@ -500,7 +521,7 @@ async def _send(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
         return
     end = start + dt.timedelta(minutes=int(data["duration"]))
     program = await programs.get(ctx.session, tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     me, partner = partners(tandem, ctx.user_id)
     await dialogs.clear(ctx.session, ctx.user_id)
     ctx.edit(None)
@@ -529,11 +550,7 @@ async def _send(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
                 t(key, partner=other.name, **describe(t, meeting, zone)),
                 meeting_buttons(t, meeting, person.user_id) if person is partner else None,
             )
-            ctx.send_document(
-                person.user_id,
-                *calendar_file(t, meeting, other, program, zone, ctx.now),
-                caption=t("meet.ics_caption"),
-            )
+            send_calendar(ctx, meeting, program, zone, person, other)
         return
     meeting = await meetings.propose(
         ctx.session,
@@ -574,7 +591,7 @@ async def _meeting_button(
         return
     tandem = meeting.tandem
     program = await programs.get(ctx.session, tandem.program_id)
-    zone = zone_of(ctx, program)
+    zone = ctx.services.zone_of(program)
     me, partner = partners(tandem, ctx.user_id)
     if act is Act.ACCEPT:
         if meeting.starts_at <= ctx.now:
@@ -593,11 +610,7 @@ async def _meeting_button(
                 t("meet.confirmed", partner=other.name, **describe(t, meeting, zone)),
                 meeting_buttons(t, meeting, person.user_id),
             )
-            ctx.send_document(
-                person.user_id,
-                *calendar_file(t, meeting, other, program, zone, ctx.now),
-                caption=t("meet.ics_caption"),
-            )
+            send_calendar(ctx, meeting, program, zone, person, other)
     elif act is Act.DECLINE:
         if not await meetings.decline(ctx.session, meeting, ctx.now):
             ctx.answer(ctx.t.plain("meet.changed_alert"), alert=True)
@@ -649,9 +662,4 @@ async def _meeting_button(
         )
         if was_confirmed:  # take it out of both calendars
             for person, other in ((me, partner), (partner, me)):
-                t = ctx.for_user(person.user)
-                ctx.send_document(
-                    person.user_id,
-                    *calendar_file(t, meeting, other, program, zone, ctx.now, cancelled=True),
-                    caption=t("meet.ics_cancel_caption"),
-                )
+                send_calendar(ctx, meeting, program, zone, person, other, cancelled=True)

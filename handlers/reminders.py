@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
-from bot.i18n import Translator, resolve_language, translator
+from bot.i18n import Translator
 from bot.messenger import Outcome
 from bot.runtime import Services
 from core.reminders import (
@@ -37,7 +36,7 @@ from handlers.meetings import describe, partners
 from storage import events, meetings, programs, users
 from storage import reminders as store
 from storage.meetings import Status
-from storage.models import Program, Reminder, User
+from storage.models import Reminder
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +45,6 @@ log = logging.getLogger(__name__)
 class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None = None
-
-
-def _t(services: Services, user: User | None) -> Translator:
-    return translator(
-        resolve_language(user.language if user else None, None, services.settings.default_language)
-    )
-
-
-def _zone(services: Services, program: Program | None) -> ZoneInfo:
-    return ZoneInfo(program.timezone) if program else services.settings.zone
 
 
 def relative(t: Translator, starts_at: dt.datetime, now: dt.datetime) -> str:
@@ -105,7 +94,7 @@ async def _render(
 ) -> Rendered | None:
     kind = Kind(reminder.kind)
     user = await users.get(session, reminder.user_id)
-    t = _t(services, user)
+    t = services.translator_for(user)
     if kind in (Kind.MEETING_SOON, Kind.FEEDBACK, Kind.FEEDBACK_AGAIN):
         return await _about_meeting(session, services, reminder, kind, t, now)
     if kind is Kind.NUDGE:
@@ -140,7 +129,7 @@ async def _about_meeting(
     if reminder.user_id not in (tandem.mentor.user_id, tandem.mentee.user_id):
         return None
     me, partner = partners(tandem, reminder.user_id)
-    zone = _zone(services, program)
+    zone = services.zone_of(program)
     info = describe(t, meeting, zone)
     if kind is Kind.MEETING_SOON:
         if await store.later_sibling_due(session, reminder, now):
@@ -192,7 +181,7 @@ async def _nudge(
             key,
             partner=partner.name,
             weeks=max(1, (now - since).days // 7) if since else weeks,
-            last=since.astimezone(_zone(services, program)).strftime("%d.%m.%Y") if since else "",
+            last=since.astimezone(services.zone_of(program)).strftime("%d.%m.%Y") if since else "",
         ),
         column([button(t.plain("meet.new_button"), pack("me", "n", tandem.id))]),
     )
@@ -215,7 +204,7 @@ async def _at_risk(
             mentee=tandem.mentee.name,
             program=program.name if program else "",
             nudges=tandem.nudges,
-            last=last.astimezone(_zone(services, program)).strftime("%d.%m.%Y")
+            last=last.astimezone(services.zone_of(program)).strftime("%d.%m.%Y")
             if last
             else t.plain("risk.never"),
         ),
@@ -248,7 +237,7 @@ async def _about_event(
         answer == "no" or await store.later_sibling_due(session, reminder, now)
     ):
         return None
-    zone = _zone(services, program)
+    zone = services.zone_of(program)
     info = event_views.describe(t, event, zone)
     key = "event.invite" if kind is Kind.EVENT_INVITE else "event.remind"
     return Rendered(

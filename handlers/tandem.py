@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Safe, Translator, resolve_language, translator
+from bot.i18n import Safe, Translator
 from bot.messenger import Outcome
 from bot.runtime import Ctx, Services
 from core.profile import DEFAULT_TOPICS, clean_text
@@ -24,7 +24,7 @@ from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs, users
 from storage import matching as store
 from storage import meetings as meeting_store
-from storage.models import Participant, Tandem, User
+from storage.models import Participant, Tandem
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +82,6 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _t_for(services: Services, user: User | None) -> Translator:
-    return translator(
-        resolve_language(user.language if user else None, None, services.settings.default_language)
-    )
-
-
 def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Participant) -> str:
     ideas = starters(t, list(me.topics), list(partner.topics))
     # The text speaks to `me` about `partner`: a mentee hears about their mentor and vice versa.
@@ -128,7 +122,7 @@ async def introduce(services: Services, tandem_ids: list[int]) -> None:
             coordinator_users = {c: await users.get(session, c) for c in coordinators}
         unreachable = []
         for me, partner in pairs:
-            t = _t_for(services, me.user)
+            t = services.translator_for(me.user)
             _, outcome = await services.messenger.deliver(
                 me.user_id, introduction(t, tandem, me, partner), tandem_keyboard(t, tandem)
             )
@@ -139,7 +133,7 @@ async def introduce(services: Services, tandem_ids: list[int]) -> None:
         for me, outcome in unreachable:
             log.warning("introduction of tandem %s to %s: %s", tandem_id, me.user_id, outcome)
             for coordinator_id, coordinator in coordinator_users.items():
-                t = _t_for(services, coordinator)
+                t = services.translator_for(coordinator)
                 await services.messenger.send(
                     coordinator_id,
                     t(
@@ -167,7 +161,7 @@ async def tandem_command(ctx: Ctx) -> None:
         waiting = [t for t in tandems if t.introduced_at is None and t.intro_due_at is not None]
         if waiting:
             program = await programs.get(ctx.session, waiting[0].program_id)
-            zone = ZoneInfo(program.timezone) if program else ctx.services.settings.zone
+            zone = ctx.services.zone_of(program)
             when = waiting[0].intro_due_at
             assert when is not None
             ctx.reply(ctx.t("tandem.later", when=when.astimezone(zone).strftime("%d.%m.%Y %H:%M")))
@@ -175,30 +169,13 @@ async def tandem_command(ctx: Ctx) -> None:
             ctx.reply(ctx.t("tandem.none"))
         return
     for tandem in shown:
-        me, partner = (
-            (tandem.mentor, tandem.mentee)
-            if tandem.mentor.user_id == ctx.user_id
-            else (tandem.mentee, tandem.mentor)
-        )
+        me, partner = meetings.partners(tandem, ctx.user_id)
         ctx.reply(introduction(ctx.t, tandem, me, partner), tandem_keyboard(ctx.t, tandem))
-
-
-async def _own_tandem(ctx: Ctx, tandem_id: int | None) -> Tandem | None:
-    """The tandem, if this user is part of it and it is active: never someone else's."""
-    tandem = await store.get_tandem(ctx.session, tandem_id) if tandem_id is not None else None
-    if tandem is None or tandem.status != store.ACTIVE or tandem.introduced_at is None:
-        return None
-    if ctx.user_id not in (tandem.mentor.user_id, tandem.mentee.user_id):
-        housekeeping.audit(
-            ctx.session, user_id=ctx.user_id, action="refused", now=ctx.now, what="tandem"
-        )
-        return None
-    return tandem
 
 
 async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     action = parts[0]
-    tandem = await _own_tandem(ctx, as_int(parts[1]) if len(parts) == 2 else None)
+    tandem = await meetings.own_tandem(ctx, as_int(parts[1]) if len(parts) == 2 else None)
     if tandem is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
@@ -223,7 +200,7 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
     if flow == DISSOLVE_FLOW:  # a coordinator's dialog, about someone else's tandem
         await _dissolve_text(ctx, data, text)
         return
-    tandem = await _own_tandem(ctx, int(data["tandem"]))
+    tandem = await meetings.own_tandem(ctx, int(data["tandem"]))
     if tandem is None:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("tandem.none"))
@@ -239,11 +216,7 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
         )
         return
     await dialogs.clear(ctx.session, ctx.user_id)
-    me, partner = (
-        (tandem.mentor, tandem.mentee)
-        if tandem.mentor.user_id == ctx.user_id
-        else (tandem.mentee, tandem.mentor)
-    )
+    me, partner = meetings.partners(tandem, ctx.user_id)
     program = await programs.get(ctx.session, tandem.program_id)
     housekeeping.audit(
         ctx.session, user_id=ctx.user_id, action="concern", now=ctx.now, tandem=tandem.id

@@ -160,6 +160,7 @@ def test_meeting_rules() -> None:
     assert not allowed(Act.CANCEL, status="proposed", proposed_by=1, user_id=2)
     assert allowed(Act.MOVE, status="confirmed", proposed_by=1, user_id=2)
     assert not allowed(Act.ACCEPT, status="confirmed", proposed_by=1, user_id=2)
+    assert not allowed(Act.OTHER_TIME, status="confirmed", proposed_by=1, user_id=2)
     assert not allowed(Act.MOVE, status="cancelled", proposed_by=1, user_id=2)
 
 
