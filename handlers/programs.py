@@ -17,11 +17,12 @@ from core.programs import (
     default_end,
     parse_date,
 )
+from core.reminders import Policy, plan_event
 from handlers import commands, notify
 from handlers.callbacks import as_int, pack
 from handlers.guard import require_coordinator
 from handlers.keyboards import button, column, rows
-from storage import dialogs, housekeeping, participants, programs, users
+from storage import dialogs, events, housekeeping, participants, programs, reminders, users
 from storage.models import Dialog, Participant, Program, User
 
 FLOW = "newprogram"
@@ -305,6 +306,21 @@ async def on_pg_callback(ctx: Ctx, parts: list[str]) -> None:
 # --- a participant's card and decisions -------------------------------------------------------
 
 
+async def _invite_to_upcoming_events(ctx: Ctx, program: Program, user_id: int) -> None:
+    """Someone approved after an event was announced gets its invitation and reminders too
+    (planning is keyed per user, so re-approval plans nothing twice)."""
+    policy = Policy.from_settings(program.settings)
+    for event in await events.upcoming(ctx.session, program.id, ctx.now):
+        planned = plan_event(
+            event_id=event.id,
+            starts_at=event.starts_at,
+            user_ids=[user_id],
+            policy=policy,
+            now=ctx.now,
+        )
+        ctx.schedule(await reminders.plan(ctx.session, planned, now=ctx.now, event_id=event.id))
+
+
 async def _participant_card(
     ctx: Ctx, participant: Participant, program: Program
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -392,6 +408,8 @@ async def on_pp_callback(ctx: Ctx, parts: list[str]) -> None:
             participant=participant.id,
             status=target,
         )
+        if target == ParticipantStatus.ACTIVE:
+            await _invite_to_upcoming_events(ctx, program, participant.user_id)
         ctx.answer(ctx.t.plain(f"pp.done.{target}"))
         ctx.edit(*await _participant_card(ctx, participant, program))
         await notify.status_changed(ctx, program, participant)

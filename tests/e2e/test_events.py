@@ -21,7 +21,7 @@ from core.clock import FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import dialogs
 from storage.db import Database
-from storage.models import AuditEntry, EventRsvp, Program, ProgramEvent, Reminder
+from storage.models import AuditEntry, EventRsvp, Participant, Program, ProgramEvent, Reminder
 from tests.e2e.harness import advance, answer_of, bot_running, expect
 from tests.seeding import seed_participant, seed_program
 
@@ -199,6 +199,18 @@ async def test_create_invite_answer_and_remind(
         assert refused["show_alert"] and "nicht aktiv" in refused["text"]
     async with db.session() as session:
         assert len((await session.scalars(select(EventRsvp))).all()) == 2
+
+    # Approved after the announcement: Paula gets the invitation now, and only once.
+    async with db.session() as session:
+        paula = (
+            await session.scalars(
+                select(Participant).where(Participant.user_id == cohort.pending.id)
+            )
+        ).one()
+    await coordinator.press_data(f"pp:s:{paula.id}:active")
+    expect(await cohort.pending.next_message(), "wurde freigegeben")
+    await invitation(cohort.pending)
+    assert await cohort.pending.collect() == []
 
     # A participant sees the event under /events with the answer given.
     await maria.send("/events")
