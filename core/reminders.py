@@ -25,6 +25,9 @@ class Kind(StrEnum):
     AT_RISK = "at_risk"  # to the coordinators, after repeated nudges
     EVENT_INVITE = "event_invite"  # a program event, to every active participant
     EVENT_SOON = "event_soon"  # before a program event, to those who did not decline
+    BROADCAST = "broadcast"  # a scheduled announcement starts (to the coordinator who wrote it)
+    SURVEY = "survey"  # a program questionnaire, to every active participant
+    SURVEY_AGAIN = "survey_again"  # once, a week later, if it is still unanswered
 
 
 class State(StrEnum):

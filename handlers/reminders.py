@@ -101,7 +101,10 @@ async def _render(
         return await _nudge(session, services, reminder, t, now)
     if kind is Kind.AT_RISK:
         return await _at_risk(session, services, reminder, t, now)
-    return await _about_event(session, services, reminder, kind, t, now)
+    if kind in (Kind.EVENT_INVITE, Kind.EVENT_SOON):
+        return await _about_event(session, services, reminder, kind, t, now)
+    log.error("reminder %s has a kind this version cannot send: %s", reminder.id, kind)
+    return None
 
 
 async def _about_meeting(

@@ -377,6 +377,10 @@ class Reminder(Base):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("program_events.id", ondelete="CASCADE")
     )
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -388,4 +392,103 @@ class Reminder(Base):
     __table_args__ = (
         Index("ix_reminders_state_due", "state", "due_at"),
         Index("ix_reminders_meeting", "meeting_id"),
+    )
+
+
+class Broadcast(Base):
+    """A coordinator's announcement to an audience; its recipients are rows of the outbox."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # NULL: all programs.
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    audience: Mapped[str] = mapped_column(String(16))
+    quiet_days: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    # draft | scheduled | sending | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    scheduled_at: Mapped[dt.datetime | None]
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    # The one message the coordinator watches, edited as delivery goes on.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Delivery(Base):
+    """The outbox: one row per recipient of a broadcast. The unique pair makes a second copy of
+    an announcement to the same person impossible; rows are claimed before they are sent."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(200))
+    # pending | sending | sent | unreachable | failed
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None]
+    done_at: Mapped[dt.datetime | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "user_id", name="uq_deliveries_broadcast_user"),
+        Index("ix_deliveries_broadcast_state", "broadcast_id", "state"),
+    )
+
+
+class Survey(Base):
+    """A program questionnaire: the mid-term review ("Zwischenbilanz") or the final evaluation."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # midterm | final
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16))  # draft | scheduled | sent | closed
+    send_at: Mapped[dt.datetime | None]
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime]
+
+
+class SurveyResponse(Base):
+    """One participant's answers to one survey, filled in question by question."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    wants_support: Mapped[bool] = mapped_column(default=False)
+    wants_rematch: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[dt.datetime]
+    completed_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("survey_id", "participant_id", name="uq_survey_responses_person"),
+    )
+
+
+class Certificate(Base):
+    """A certificate of participation ("Teilnahmebescheinigung") issued to a participant."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    meetings: Mapped[int] = mapped_column(Integer)
+    issued_by: Mapped[int | None] = mapped_column(BigInteger)
+    issued_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("program_id", "participant_id", name="uq_certificates_person"),
     )

@@ -25,6 +25,8 @@ async def plan(
     tandem_id: int | None = None,
     meeting_id: int | None = None,
     event_id: int | None = None,
+    survey_id: int | None = None,
+    broadcast_id: int | None = None,
 ) -> list[tuple[int, dt.datetime]]:
     """Insert what is not planned yet (by key); returns (id, due_at) of the new rows."""
     if not planned:
@@ -47,6 +49,8 @@ async def plan(
             "tandem_id": tandem_id,
             "meeting_id": meeting_id,
             "event_id": event_id,
+            "survey_id": survey_id,
+            "broadcast_id": broadcast_id,
             "payload": p.payload,
             "state": State.PENDING.value,
             "attempts": 0,
