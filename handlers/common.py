@@ -6,6 +6,7 @@ from bot.i18n import translator
 from bot.runtime import Ctx
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers import (
+    broadcasts,
     events,
     feedback,
     matching,
@@ -90,6 +91,8 @@ async def on_text(ctx: Ctx) -> None:
         await events.on_text(ctx, dialog, text)
     elif dialog.flow == program_settings.FLOW:
         await program_settings.on_text(ctx, dialog, text)
+    elif dialog.flow == broadcasts.FLOW:
+        await broadcasts.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

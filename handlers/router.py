@@ -19,6 +19,8 @@ from telegram.ext import (
 from bot.runtime import Ctx, services, tandem_handler
 from handlers import (
     agreement,
+    broadcasts,
+    certificates,
     common,
     events,
     feedback,
@@ -28,6 +30,7 @@ from handlers import (
     program_settings,
     programs,
     registration,
+    reports,
     start,
     tandem,
 )
@@ -79,6 +82,12 @@ async def on_callback(ctx: Ctx) -> None:
         await events.on_coordinator_callback(ctx, rest)
     elif prefix == "ps":
         await program_settings.on_callback(ctx, rest)
+    elif prefix == "rp":
+        await reports.on_callback(ctx, rest)
+    elif prefix == "ce":
+        await certificates.on_callback(ctx, rest)
+    elif prefix == broadcasts.PREFIX:
+        await broadcasts.on_callback(ctx, rest)
     else:
         await _forged(ctx, query.data)
 
@@ -118,6 +127,10 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "meet": meetings.meet_command,
         "feedback": feedback.feedback_command,
         "events": events.events_command,
+        "stats": reports.stats_command,
+        "export": reports.export_command,
+        "certificates": certificates.certificates_command,
+        "broadcast": broadcasts.broadcast_command,
     }
     for name, fn in command.items():
         app.add_handler(CommandHandler(name, tandem_handler(fn), filters=PRIVATE))
