@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.broadcaster import Broadcaster
 from bot.errors import on_error
 from bot.messenger import Messenger
 from bot.ratelimit import RateLimiter
@@ -85,6 +86,7 @@ def build_application(
         horizon=reminder_horizon,
         reload_every=reminder_reload,
     )
+    svc.broadcaster = Broadcaster(svc)
     app.bot_data[SERVICES_KEY] = svc
     router.register(app)
     app.add_error_handler(on_error)
@@ -104,6 +106,8 @@ async def startup(app: AnyApplication) -> None:
     # Timers for what is due soon, rebuilt from the database: what came due while the bot was
     # down goes out now (if still useful), exactly once.
     await svc.scheduler.start()
+    assert svc.broadcaster is not None
+    await svc.broadcaster.resume()  # a broadcast cut off by a restart carries on
     if app.job_queue is not None:
         app.job_queue.run_repeating(_prune, interval=dt.timedelta(hours=6), first=60)
         # Tandems revealed at a set time (e.g. the kickoff): due ones go out within a minute.
@@ -164,6 +168,9 @@ async def running(
                 assert app.updater is not None
                 if app.updater.running:
                     await app.updater.stop()
+                broadcaster = services(app).broadcaster
+                if broadcaster is not None:
+                    await broadcaster.stop()
                 await app.stop()
     finally:
         await services(app).db.dispose()

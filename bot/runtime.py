@@ -30,6 +30,7 @@ from storage.db import Database
 from storage.models import Program, User
 
 if TYPE_CHECKING:
+    from bot.broadcaster import Broadcaster
     from bot.scheduler import ReminderScheduler
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Services:
     bot_username: str = ""
     introduction_interval: dt.timedelta = dt.timedelta(seconds=60)
     scheduler: ReminderScheduler | None = None
+    broadcaster: Broadcaster | None = None
 
     def schedule(self, rows: list[tuple[int, dt.datetime]]) -> None:
         """Timers for freshly planned reminders (call after their rows are committed)."""

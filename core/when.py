@@ -52,7 +52,8 @@ DAY_FILLERS = frozenset(
 )
 TIME_FILLERS = frozenset({"um", "at"})
 
-RELATIVE_DAYS = {"heute": 0, "today": 0, "morgen": 1, "tomorrow": 1}
+RELATIVE_DAYS = {"heute": 0, "today": 0, "morgen": 1, "tomorrow": 1, "gestern": -1, "yesterday": -1}
+RELATIVE_DAYS |= {"vorgestern": -2, "day before yesterday": -2}
 RELATIVE_DAYS |= dict.fromkeys(("übermorgen", "uebermorgen", "day after tomorrow"), 2)
 WEEKDAYS = {
     name: index

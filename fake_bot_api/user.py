@@ -78,12 +78,15 @@ class FakeUser:
                 f"{self!r} has blocked the bot and cannot write to it; call unblock() first"
             )
 
-    async def send(self, text: str) -> dict[str, Any]:
-        """Send a text message; a leading /command gets its bot_command entity like in Telegram."""
+    async def send(self, text: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Send a text message; a leading /command gets its bot_command entity like in Telegram.
+        `entities` is formatting the user applied in the app (offsets in UTF-16 units)."""
         self._check_can_write()
         message = self._new_message()
         message["text"] = text
-        if text.startswith("/"):
+        if entities:
+            message["entities"] = entities
+        elif text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
             length = len(command.encode("utf-16-le")) // 2
             if len(command) > 1:

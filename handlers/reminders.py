@@ -28,6 +28,7 @@ from core.reminders import (
     until,
     worth_sending,
 )
+from handlers import broadcasts
 from handlers import events as event_views
 from handlers.callbacks import pack
 from handlers.feedback import took_place_keyboard
@@ -71,10 +72,23 @@ async def _fire(services: Services, reminder_id: int) -> None:
             return  # already sent, cancelled, or taken by another timer
         reminder = await store.get(session, reminder_id)
         assert reminder is not None
-        rendered = await _render(session, services, reminder, now)
-        if rendered is None:
-            await store.finish(session, reminder_id, State.SKIPPED, now)
-            return
+        if reminder.kind == Kind.BROADCAST.value:  # not a message: the time to start sending
+            await store.finish(session, reminder_id, State.SENT, now)
+            started = reminder.broadcast_id is not None and await broadcasts.start_scheduled(
+                session, reminder.broadcast_id, now
+            )
+            broadcast_id = reminder.broadcast_id if started else None
+        else:
+            broadcast_id = rendered = None
+            rendered = await _render(session, services, reminder, now)
+            if rendered is None:
+                await store.finish(session, reminder_id, State.SKIPPED, now)
+                return
+    if reminder.kind == Kind.BROADCAST.value:
+        if broadcast_id is not None and services.broadcaster is not None:
+            services.broadcaster.start(broadcast_id)
+        return
+    assert rendered is not None
     _, outcome = await services.messenger.deliver(reminder.user_id, rendered.text, rendered.markup)
     state = {
         Outcome.SENT: State.SENT,

@@ -73,6 +73,7 @@ async def cancel(
     now: dt.datetime,
     meeting_id: int | None = None,
     event_id: int | None = None,
+    broadcast_id: int | None = None,
     user_id: int | None = None,
     kinds: Sequence[str] | None = None,
 ) -> int:
@@ -82,6 +83,8 @@ async def cancel(
         statement = statement.where(Reminder.meeting_id == meeting_id)
     if event_id is not None:
         statement = statement.where(Reminder.event_id == event_id)
+    if broadcast_id is not None:
+        statement = statement.where(Reminder.broadcast_id == broadcast_id)
     if user_id is not None:
         statement = statement.where(Reminder.user_id == user_id)
     if kinds is not None:

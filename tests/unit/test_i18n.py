@@ -16,6 +16,7 @@ import pytest
 from bot.i18n import Safe, Translator, catalog, placeholders, resolve_language, translator
 from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
+from core.broadcasts import Audience
 from core.meetings import DURATION_CHOICES, Act
 from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
 from core.programs import TRANSITIONS, ParticipantStatus, ProgramStatus
@@ -419,6 +420,8 @@ EXPANSIONS: dict[str, list[str]] = {
     "fb.not_held.{outcome.value}": ["fb.not_held.postponed", "fb.not_held.cancelled"],
     "fb.log_{problem.value}": ["fb.log_not_yet", "fb.log_too_far"],
     "event.kind.{kind}": [f"event.kind.{k}" for k in EVENT_KINDS],
+    "bc.audience.{a.value}": [f"bc.audience.{a.value}" for a in Audience if a != "quiet"],
+    "bc.audience.{audience.value}": [f"bc.audience.{a.value}" for a in Audience],
     "event.default_title.{kind}": [f"event.default_title.{k}" for k in EVENT_KINDS],
     "weight.{name}": [f"weight.{n}" for n in TUNABLE],
     "mt.format_hard.{hard}": ["mt.format_hard.on", "mt.format_hard.off"],

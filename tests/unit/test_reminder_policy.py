@@ -27,6 +27,7 @@ from core.reminders import (
     until,
     worth_sending,
 )
+from core.when import parse_when
 
 DETERMINISTIC = settings(derandomize=True, database=None, max_examples=200)
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -187,3 +188,4 @@ def test_a_logged_meeting_lies_in_the_past() -> None:
     logged = parse_logged("morgen", today)
     assert logged is not None and logged.day == dt.date(2027, 3, 25)  # the caller refuses it
     assert parse_logged("quatsch", today) is None
+    assert parse_logged("gestern", today) == parse_when("gestern", today)

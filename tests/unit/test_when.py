@@ -59,6 +59,9 @@ D = dt.date
         ("morgen 18 Uhr", at(D(2027, 3, 25), 18)),
         ("morgen 17", at(D(2027, 3, 25), 17)),
         ("übermorgen 9:00", at(D(2027, 3, 26), 9)),
+        ("gestern 17 Uhr", at(D(2027, 3, 23), 17)),  # for meetings reported afterwards
+        ("vorgestern", at(D(2027, 3, 22))),
+        ("yesterday 5pm", at(D(2027, 3, 23), 17)),
         ("tomorrow 6pm", at(D(2027, 3, 25), 18)),
         ("day after tomorrow 5:30 pm", at(D(2027, 3, 26), 17, 30)),
         ("Donnerstag 9:00", at(D(2027, 3, 25), 9)),

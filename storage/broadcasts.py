@@ -1,0 +1,298 @@
+"""Broadcasts and their outbox.
+
+Rows are claimed with a conditional UPDATE before they are sent; on PostgreSQL the claim skips
+rows another sender has locked (FOR UPDATE SKIP LOCKED), so several sender processes can work
+through one outbox without sending a row twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.broadcasts import Audience, BroadcastStatus, DeliveryState
+from core.programs import ParticipantStatus
+from storage.matching import ACTIVE
+from storage.meetings import last_met
+from storage.models import Broadcast, Delivery, Participant, Tandem
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    program_id: int | None,
+    audience: Audience,
+    quiet_days: int | None,
+    text: str,
+    status: BroadcastStatus,
+    scheduled_at: dt.datetime | None,
+    created_by: int,
+    now: dt.datetime,
+) -> Broadcast:
+    broadcast = Broadcast(
+        program_id=program_id,
+        audience=audience.value,
+        quiet_days=quiet_days,
+        text=text,
+        status=status.value,
+        scheduled_at=scheduled_at,
+        created_by=created_by,
+        created_at=now,
+    )
+    session.add(broadcast)
+    await session.flush()
+    return broadcast
+
+
+async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
+
+
+async def recipients(
+    session: AsyncSession,
+    *,
+    program_id: int | None,
+    audience: Audience,
+    quiet_days: int | None,
+    now: dt.datetime,
+) -> list[tuple[int, str]]:
+    """(user id, name) of everyone the audience means now; each person once, even if they take
+    part in several programs."""
+    query = select(Participant).where(Participant.status == ParticipantStatus.ACTIVE)
+    if program_id is not None:
+        query = query.where(Participant.program_id == program_id)
+    if audience is Audience.MENTORS:
+        query = query.where(Participant.role == "mentor")
+    elif audience is Audience.MENTEES:
+        query = query.where(Participant.role == "mentee")
+    elif audience is Audience.UNMATCHED:
+        in_tandem = select(Tandem.id).where(
+            Tandem.status == ACTIVE,
+            or_(Tandem.mentor_id == Participant.id, Tandem.mentee_id == Participant.id),
+        )
+        query = query.where(~in_tandem.exists())
+    elif audience is Audience.QUIET:
+        quiet = await quiet_participant_ids(
+            session, program_id=program_id, days=quiet_days or 0, now=now
+        )
+        query = query.where(Participant.id.in_(quiet))
+    people = (await session.scalars(query.order_by(Participant.name, Participant.id))).all()
+    seen: dict[int, str] = {}
+    for person in people:
+        seen.setdefault(person.user_id, person.name)
+    return list(seen.items())
+
+
+async def quiet_participant_ids(
+    session: AsyncSession, *, program_id: int | None, days: int, now: dt.datetime
+) -> set[int]:
+    """Both partners of introduced active tandems whose last meeting (or introduction, if they
+    never met) is at least `days` ago."""
+    query = select(Tandem).where(Tandem.status == ACTIVE, Tandem.introduced_at.is_not(None))
+    if program_id is not None:
+        query = query.where(Tandem.program_id == program_id)
+    tandems = (await session.scalars(query)).all()
+    met = await last_met(session, [t.id for t in tandems], now)
+    limit = now - dt.timedelta(days=days)
+    quiet: set[int] = set()
+    for tandem in tandems:
+        assert tandem.introduced_at is not None
+        anchor = max(tandem.introduced_at, met.get(tandem.id, tandem.introduced_at))
+        if anchor <= limit:
+            quiet.update((tandem.mentor_id, tandem.mentee_id))
+    return quiet
+
+
+async def enqueue(
+    session: AsyncSession, broadcast_id: int, people: Sequence[tuple[int, str]]
+) -> int:
+    """The outbox rows; a person already in it is not added again."""
+    if not people:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Delivery).on_conflict_do_nothing(index_elements=["broadcast_id", "user_id"])
+    await session.execute(
+        statement,
+        [
+            {
+                "broadcast_id": broadcast_id,
+                "user_id": user_id,
+                "name": name[:200],
+                "state": DeliveryState.PENDING.value,
+                "attempts": 0,
+            }
+            for user_id, name in people
+        ],
+    )
+    return len(people)
+
+
+async def start(session: AsyncSession, broadcast_id: int, now: dt.datetime) -> bool:
+    """Scheduled -> sending, once (the timer and a restart may both try)."""
+    result = await session.execute(
+        update(Broadcast)
+        .where(
+            Broadcast.id == broadcast_id,
+            Broadcast.status == BroadcastStatus.SCHEDULED.value,
+        )
+        .values(status=BroadcastStatus.SENDING.value, started_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def cancel(session: AsyncSession, broadcast_id: int) -> bool:
+    result = await session.execute(
+        update(Broadcast)
+        .where(
+            Broadcast.id == broadcast_id,
+            Broadcast.status == BroadcastStatus.SCHEDULED.value,
+        )
+        .values(status=BroadcastStatus.CANCELLED.value)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def finish_broadcast(session: AsyncSession, broadcast_id: int, now: dt.datetime) -> bool:
+    result = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING.value)
+        .values(status=BroadcastStatus.DONE.value, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def set_progress_message(
+    session: AsyncSession, broadcast_id: int, chat_id: int, message_id: int
+) -> None:
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id)
+        .values(progress_chat_id=chat_id, progress_message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def claim(
+    session: AsyncSession, broadcast_id: int, worker: str, limit: int, now: dt.datetime
+) -> list[tuple[int, int]]:
+    """Up to `limit` pending rows for this sender: (delivery id, user id)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    candidates = (
+        select(Delivery.id)
+        .where(
+            Delivery.broadcast_id == broadcast_id,
+            Delivery.state == DeliveryState.PENDING.value,
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
+    if dialect == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    # A CTE is evaluated once; an IN (subquery ... LIMIT) may be re-run by PostgreSQL's planner
+    # and claim more rows than asked for.
+    picked = candidates.cte("picked")
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id == picked.c.id, Delivery.state == DeliveryState.PENDING.value)
+        .values(
+            state=DeliveryState.SENDING.value,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(Delivery.id, Delivery.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((row.id, row.user_id) for row in result)
+
+
+async def finish(
+    session: AsyncSession,
+    delivery_id: int,
+    state: DeliveryState,
+    now: dt.datetime,
+    error: str | None = None,
+) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.SENDING.value)
+        .values(state=state.value, done_at=now, error=error[:200] if error else None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def interrupt_stale(session: AsyncSession, now: dt.datetime) -> int:
+    """Rows a dead sender had claimed: closed, not resent (an announcement at most once)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.state == DeliveryState.SENDING.value)
+        .values(state=DeliveryState.INTERRUPTED.value, done_at=now, error="interrupted")
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def retry_failed(session: AsyncSession, broadcast_id: int) -> int:
+    """The coordinator asks to try the failed ones again (after Telegram trouble)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.broadcast_id == broadcast_id,
+            Delivery.state == DeliveryState.FAILED.value,
+        )
+        .values(state=DeliveryState.PENDING.value, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    changed = int(getattr(result, "rowcount", 0) or 0)
+    if changed:
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.DONE.value)
+            .values(status=BroadcastStatus.SENDING.value, finished_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    return changed
+
+
+async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Delivery.state, func.count())
+        .where(Delivery.broadcast_id == broadcast_id)
+        .group_by(Delivery.state)
+    )
+    return {state: int(n) for state, n in rows.tuples()}
+
+
+async def names_in(session: AsyncSession, broadcast_id: int, states: Sequence[str]) -> list[str]:
+    rows = await session.scalars(
+        select(Delivery.name)
+        .where(Delivery.broadcast_id == broadcast_id, Delivery.state.in_(list(states)))
+        .order_by(Delivery.name)
+    )
+    return list(rows.all())
+
+
+async def in_progress(session: AsyncSession) -> list[int]:
+    rows = await session.scalars(
+        select(Broadcast.id)
+        .where(Broadcast.status == BroadcastStatus.SENDING.value)
+        .order_by(Broadcast.id)
+    )
+    return list(rows.all())
+
+
+async def scheduled(session: AsyncSession) -> list[Broadcast]:
+    rows = await session.scalars(
+        select(Broadcast)
+        .where(Broadcast.status == BroadcastStatus.SCHEDULED.value)
+        .order_by(Broadcast.scheduled_at, Broadcast.id)
+    )
+    return list(rows.all())

@@ -1,0 +1,292 @@
+"""Broadcasts end to end: audiences, preview, the outbox at Telegram's limit, blocked users,
+429 storms, a restart in the middle, scheduling, and refusal for non-coordinators."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import AnyApplication
+from bot.ratelimit import RateLimiter
+from bot.runtime import services
+from bot.settings import Settings
+from core.clock import FrozenClock
+from fake_bot_api import BotMessage, FakeBotApi, FakeUser
+from storage.db import Database
+from storage.models import AuditEntry, Broadcast, Delivery, Meeting
+from tests.e2e.harness import advance, answer_of, bot_running, expect
+from tests.e2e.tandems import Pair, seed_pair
+from tests.seeding import seed_participant, seed_program
+
+NOW = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)
+ANNOUNCEMENT = "Stammtisch am Freitag <b> & Co"
+BOLD = [{"type": "bold", "offset": 0, "length": 10}]  # "Stammtisch" in bold
+
+
+@pytest.fixture
+async def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+async def bot_at(
+    settings: Settings, coordinator: FakeUser, clock: FrozenClock
+) -> AsyncIterator[AnyApplication]:
+    async with bot_running(settings, clock=clock) as app:
+        yield app
+
+
+class Cohort:
+    def __init__(self, met: Pair, quiet: Pair, alone: FakeUser, pending: FakeUser, other: FakeUser):
+        self.met, self.quiet, self.alone, self.pending, self.other = (
+            met,
+            quiet,
+            alone,
+            pending,
+            other,
+        )
+
+    @property
+    def everyone(self) -> list[FakeUser]:
+        return [self.met.mentor, self.met.mentee, self.quiet.mentor, self.quiet.mentee, self.alone]
+
+
+async def seed(db: Database, api: FakeBotApi) -> Cohort:
+    program = await seed_program(db, NOW - dt.timedelta(days=90))
+    introduced = NOW - dt.timedelta(days=80)
+    met = await seed_pair(db, api, introduced, program_id=program, base=2000)
+    quiet = await seed_pair(
+        db, api, introduced, program_id=program, base=2100, mentor_name="Quentin <Quiet> & Co"
+    )
+    async with db.session() as session:  # the first tandem met ten days ago
+        session.add(
+            Meeting(
+                tandem_id=met.tandem_id,
+                status="confirmed",
+                starts_at=NOW - dt.timedelta(days=10),
+                ends_at=NOW - dt.timedelta(days=10, hours=-2),
+                online=True,
+                proposed_by=met.mentee.id,
+                version=0,
+                created_at=introduced,
+                updated_at=introduced,
+            )
+        )
+    await seed_participant(db, program, 2200, "Alma Alone", NOW)
+    await seed_participant(db, program, 2201, "Paul Pending", NOW, status="pending")
+    other_program = await seed_program(db, NOW, "Anderes Programm")
+    await seed_participant(db, other_program, 2300, "Otto Other", NOW)
+    return Cohort(
+        met,
+        quiet,
+        api.add_user(2200, "Alma"),
+        api.add_user(2201, "Paul"),
+        api.add_user(2300, "Otto"),
+    )
+
+
+async def compose(
+    coordinator: FakeUser, audience: str, program: str = "Salzgitter 2027"
+) -> BotMessage:
+    """Walks /broadcast up to the confirmation; returns the message with the send buttons."""
+    await coordinator.send("/broadcast")
+    choose = expect(await coordinator.next_message(), "an welches Programm")
+    await coordinator.press(program, message=choose)
+    expect(await coordinator.next_message(), "Schreiben Sie die Ankündigung")
+    await coordinator.send(ANNOUNCEMENT, entities=BOLD)
+    expect(await coordinator.next_message(), "Vorschau")
+    preview = await coordinator.next_message()
+    assert preview.text == ANNOUNCEMENT and preview.entities[0]["type"] == "bold"
+    ask = expect(await coordinator.next_message(), "An wen")
+    await coordinator.press(audience, message=ask)
+    return await coordinator.wait_edit(ask)
+
+
+async def received(user: FakeUser) -> list[BotMessage]:
+    return [m for m in user.chat if m.text == ANNOUNCEMENT]
+
+
+async def wait_report(api: FakeBotApi, coordinator: FakeUser, timeout: float = 15.0) -> BotMessage:
+    """The coordinator's final report: the last thing a broadcast sends."""
+    async with asyncio.timeout(timeout):
+        while not (found := [m for m in coordinator.chat if "Ankündigung versendet" in m.text]):
+            await api.wait_change(0.5)
+    return found[-1]
+
+
+async def wait_done(db: Database, timeout: float = 15.0) -> Broadcast:
+    async with asyncio.timeout(timeout):
+        while True:
+            async with db.session() as session:
+                row = (
+                    await session.scalars(select(Broadcast).order_by(Broadcast.id.desc()))
+                ).first()
+            if row is not None and row.status == "done":
+                return row
+            await asyncio.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("audience", "who"),
+    [
+        ("Alle Teilnehmenden", "everyone"),
+        ("Mentorinnen und Mentoren", "mentors"),
+        ("Mentees", "mentees"),
+        ("Teilnehmende ohne Tandem", "alone"),
+        ("Tandems ohne Treffen seit 30 Tagen", "quiet"),
+    ],
+)
+async def test_audiences_get_it_once_with_a_report(
+    api: FakeBotApi,
+    db: Database,
+    coordinator: FakeUser,
+    bot_at: AnyApplication,
+    audience: str,
+    who: str,
+) -> None:
+    cohort = await seed(db, api)
+    expected = {
+        "everyone": cohort.everyone,
+        "mentors": [cohort.met.mentor, cohort.quiet.mentor],
+        "mentees": [cohort.met.mentee, cohort.quiet.mentee, cohort.alone],
+        "alone": [cohort.alone],
+        "quiet": [cohort.quiet.mentor, cohort.quiet.mentee],
+    }[who]
+    confirm = await compose(coordinator, audience)
+    expect(confirm, f"Das sind {len(expected)} Personen")
+    await coordinator.press("📨 Jetzt senden", message=confirm)
+    await wait_report(api, coordinator)
+    expect(await coordinator.wait_edit(confirm), f"geht an {len(expected)} Personen")
+    everyone = [*cohort.everyone, cohort.pending, cohort.other]
+    got = {u.id for u in everyone if [m for m in u.chat if m.text == ANNOUNCEMENT]}
+    assert got == {u.id for u in expected}
+    for user in expected:
+        assert len([m for m in user.chat if m.text == ANNOUNCEMENT]) == 1
+    final = [m for m in coordinator.chat if "Ankündigung versendet" in m.text]
+    assert len(final) == 1
+    expect(final[0], f"Zugestellt: {len(expected)}", "Nicht erreichbar (Bot blockiert): 0")
+
+
+async def test_blocked_users_are_reported_and_a_429_storm_is_ridden_out(
+    api: FakeBotApi, db: Database, coordinator: FakeUser, bot_at: AnyApplication
+) -> None:
+    cohort = await seed(db, api)
+    cohort.quiet.mentor.block()
+    api.fail_next("sendMessage", status=429, retry_after=1, times=3)
+    api.fail_next("sendMessage", status=502, times=2)
+    confirm = await compose(coordinator, "Alle Teilnehmenden")
+    await coordinator.press("📨 Jetzt senden", message=confirm)
+    await wait_report(api, coordinator)
+    for user in cohort.everyone:
+        if user is not cohort.quiet.mentor:
+            assert len([m for m in user.chat if m.text == ANNOUNCEMENT]) == 1, user.dump()
+    report = next(m for m in coordinator.chat if "Ankündigung versendet" in m.text)
+    expect(report, "Zugestellt: 4", "Nicht erreichbar (Bot blockiert): 1 – Quentin <Quiet> & Co")
+    progress = next(m for m in coordinator.chat if m.text.startswith("📣 Ankündigung:"))
+    expect(progress, "5 von 5 bearbeitet", "4 zugestellt, 1 nicht erreichbar")
+    async with db.session() as session:
+        states = sorted((await session.scalars(select(Delivery.state))).all())
+    assert states == ["sent"] * 4 + ["unreachable"]
+
+
+async def test_a_restart_mid_broadcast_delivers_each_at_most_once(
+    api: FakeBotApi, db: Database, settings: Settings, coordinator: FakeUser
+) -> None:
+    clock = FrozenClock(NOW)
+    program = await seed_program(db, NOW)
+    people = [api.add_user(6000 + i, f"P{i}") for i in range(60)]
+    for user in people:
+        await seed_participant(db, program, user.id, f"Person {user.id}", NOW)
+    # Production pacing (one message per chat per second, 25/s overall) makes it take a while.
+    async with bot_running(settings, clock=clock, limiter=RateLimiter()) as app:
+        confirm = await compose(coordinator, "Alle Teilnehmenden")
+        await coordinator.press("📨 Jetzt senden", message=confirm)
+        async with asyncio.timeout(10):
+            while sum(1 for u in people for m in u.chat if m.text == ANNOUNCEMENT) < 15:
+                await api.wait_change(0.5)
+        assert services(app).broadcaster is not None
+    # Down in the middle: part sent, some in flight, the rest pending.
+    async with db.session() as session:
+        states = (await session.scalars(select(Delivery.state))).all()
+    assert "pending" in states and "sent" in states
+    async with bot_running(settings, clock=clock, limiter=RateLimiter()):
+        await wait_report(api, coordinator, timeout=20)
+    copies = [sum(1 for m in u.chat if m.text == ANNOUNCEMENT) for u in people]
+    assert max(copies) == 1, "never the same announcement twice"
+    async with db.session() as session:
+        rows = (await session.scalars(select(Delivery))).all()
+    lost = [r for r in rows if r.state != "sent"]
+    assert all(r.state == "interrupted" for r in lost) and len(lost) <= 8  # in flight only
+    # Every row recorded as sent arrived; an interrupted one may or may not have.
+    sent = len(rows) - len(lost)
+    assert sent <= sum(copies) <= len(rows)
+    assert all(
+        sum(1 for m in u.chat if m.text == ANNOUNCEMENT) == 1
+        for u in people
+        if u.id in {r.user_id for r in rows if r.state == "sent"}
+    )
+    report = [m for m in coordinator.chat if "Ankündigung versendet" in m.text]
+    assert len(report) == 1
+
+
+async def test_scheduled_broadcast_goes_out_at_its_time_or_not_at_all(
+    api: FakeBotApi, db: Database, coordinator: FakeUser, clock: FrozenClock, bot_at: AnyApplication
+) -> None:
+    cohort = await seed(db, api)
+    confirm = await compose(coordinator, "Teilnehmende ohne Tandem")
+    await coordinator.press("🕒 Zeitpunkt wählen", message=confirm)
+    expect(await coordinator.next_message(), "Wann soll")
+    await coordinator.send("heute 9 Uhr")  # 10:00 in Berlin already
+    expect(await coordinator.next_message(), "Vergangenheit")
+    await coordinator.send("morgen 9 Uhr")
+    scheduled = expect(await coordinator.next_message(), "Geplant", "02.06.2027 09:00")
+    await seed_participant(db, (await _program_id(db)), 2400, "Lena Late", NOW)  # joins later
+    late = api.add_user(2400, "Lena")
+    await advance(bot_at, clock, dt.timedelta(hours=23))
+    await wait_report(api, coordinator)
+    await coordinator.collect(0.2)  # the progress message and the report
+    assert [len(await received(u)) for u in (cohort.alone, late)] == [1, 1]
+    assert await received(cohort.met.mentor) == []
+    query = await coordinator.press("Geplante Ankündigung abbrechen", message=scheduled)
+    assert "schon unterwegs" in (await answer_of(coordinator, query))["text"]
+
+    # A second one is cancelled before its time: nobody gets it.
+    confirm = await compose(coordinator, "Mentees")
+    await coordinator.press("🕒 Zeitpunkt wählen", message=confirm)
+    await coordinator.next_message()
+    await coordinator.send("übermorgen 10:00")
+    scheduled = expect(await coordinator.next_message(), "Geplant")
+    await coordinator.press("Geplante Ankündigung abbrechen", message=scheduled)
+    expect(await coordinator.wait_edit(scheduled), "abgebrochen")
+    await advance(bot_at, clock, dt.timedelta(days=3))
+    await api.wait_idle()
+    assert len(await received(cohort.met.mentee)) == 0
+
+
+async def _program_id(db: Database) -> int:
+    from storage.models import Program
+
+    async with db.session() as session:
+        return (await session.scalars(select(Program.id).order_by(Program.id))).first() or 0
+
+
+async def test_participants_cannot_broadcast(
+    api: FakeBotApi, db: Database, coordinator: FakeUser, bot_at: AnyApplication
+) -> None:
+    cohort = await seed(db, api)
+    intruder = cohort.alone
+    await intruder.send("/broadcast")
+    expect(await intruder.next_message(), "nur Koordinatorinnen")
+    for data in ("bc:p:1", "bc:a:all", "bc:go", "bc:later", "bc:x:1", "bc:r:1", "bc:stop"):
+        query = await intruder.press_data(data)
+        assert (await answer_of(intruder, query))["show_alert"]
+    async with db.session() as session:
+        refused = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
+        ).all()
+        assert len(refused) == 8
+        assert (await session.scalars(select(Broadcast))).all() == []
