@@ -137,6 +137,12 @@ def _audience_keyboard(ctx: Ctx) -> InlineKeyboardMarkup:
     return column(buttons)
 
 
+def _audience_label(ctx: Ctx, audience: Audience, days: int | None) -> str:
+    if audience is Audience.QUIET:
+        return ctx.t.plain("bc.audience.quiet", days=days or DEFAULT_QUIET_DAYS)
+    return ctx.t.plain(f"bc.audience.{audience.value}")
+
+
 async def _dialog_button(ctx: Ctx, action: str, args: list[str]) -> None:
     dialog = await dialogs.get(ctx.session, ctx.user_id)
     if dialog is None or dialog.flow != FLOW:
@@ -181,7 +187,7 @@ async def _choose_audience(ctx: Ctx, data: dict[str, Any], args: list[str]) -> N
     ctx.edit(
         ctx.t(
             "bc.confirm",
-            audience=ctx.t.plain(f"bc.audience.{audience.value}", days=days or 0),
+            audience=_audience_label(ctx, audience, days),
             program=program.name if program else ctx.t.plain("bc.all_programs"),
             count=len(people),
         ),

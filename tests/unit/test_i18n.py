@@ -421,7 +421,7 @@ EXPANSIONS: dict[str, list[str]] = {
     "fb.log_{problem.value}": ["fb.log_not_yet", "fb.log_too_far"],
     "event.kind.{kind}": [f"event.kind.{k}" for k in EVENT_KINDS],
     "bc.audience.{a.value}": [f"bc.audience.{a.value}" for a in Audience if a != "quiet"],
-    "bc.audience.{audience.value}": [f"bc.audience.{a.value}" for a in Audience],
+    "bc.audience.{audience.value}": [f"bc.audience.{a.value}" for a in Audience if a != "quiet"],
     "event.default_title.{kind}": [f"event.default_title.{k}" for k in EVENT_KINDS],
     "weight.{name}": [f"weight.{n}" for n in TUNABLE],
     "mt.format_hard.{hard}": ["mt.format_hard.on", "mt.format_hard.off"],
