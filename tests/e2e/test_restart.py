@@ -19,11 +19,12 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.settings import Settings
+from core.broadcasts import Audience, BroadcastStatus
 from core.reminders import Kind, Planned
 from fake_bot_api import FakeBotApi, FakeUser
-from storage import reminders
+from storage import broadcasts, reminders
 from storage.db import Database
-from storage.models import Meeting, Participant, Reminder
+from storage.models import Delivery, Meeting, Participant, Reminder
 from tests.e2e.harness import (
     CONSENT,
     COORDINATOR_ID,
@@ -35,6 +36,7 @@ from tests.e2e.harness import (
     expect,
 )
 from tests.e2e.tandems import seed_pair
+from tests.seeding import seed_participant, seed_program
 
 TANDEM_BOT = str(Path(sys.executable).with_name("tandem-bot"))
 READY = "receiving updates by long polling"
@@ -207,3 +209,55 @@ async def test_sigkill_with_reminders_pending_sends_each_once(
 async def _reminder_states(db: Database) -> list[str]:
     async with db.session() as session:
         return sorted((await session.scalars(select(Reminder.state))).all())
+
+
+@pytest.mark.slow
+async def test_sigkill_mid_broadcast_then_restart_delivers_each_at_most_once(
+    api: FakeBotApi, coordinator: FakeUser, database_url: str, db: Database, tmp_path: Path
+) -> None:
+    """A real process is SIGKILLed while a broadcast is going out; the next start carries on:
+    everyone recorded as sent got exactly one copy, nobody got two, and only the few messages in
+    flight at the kill are left in doubt."""
+    now = dt.datetime.now(dt.UTC)
+    program = await seed_program(db, now)
+    people = [api.add_user(7000 + i, f"P{i}") for i in range(80)]
+    for user in people:
+        await seed_participant(db, program, user.id, f"Person {user.id}", now)
+    async with db.session() as session:
+        broadcast = await broadcasts.create(
+            session,
+            program_id=program,
+            audience=Audience.ALL,
+            quiet_days=None,
+            text="Kick-off am <b>Freitag</b>",
+            status=BroadcastStatus.SENDING,
+            scheduled_at=None,
+            created_by=COORDINATOR_ID,
+            now=now,
+        )
+        people_rows = await broadcasts.recipients(
+            session, program_id=program, audience=Audience.ALL, quiet_days=None, now=now
+        )
+        await broadcasts.enqueue(session, broadcast.id, people_rows)
+
+    def copies() -> list[int]:
+        return [sum(1 for m in u.chat if m.text == "Kick-off am Freitag") for u in people]
+
+    log = tmp_path / "bot.log"
+    async with bot_process(api, database_url, tmp_path, log) as process:  # resumes the broadcast
+        async with asyncio.timeout(20):
+            while sum(copies()) < 20:
+                await api.wait_change(0.5)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    async with bot_process(api, database_url, tmp_path, log):
+        async with asyncio.timeout(30):
+            while not [m for m in coordinator.chat if "Ankündigung versendet" in m.text]:
+                await api.wait_change(0.5)
+    async with db.session() as session:
+        rows = (await session.scalars(select(Delivery))).all()
+    sent = {r.user_id for r in rows if r.state == "sent"}
+    doubtful = [r for r in rows if r.state != "sent"]
+    assert all(r.state == "interrupted" for r in doubtful) and len(doubtful) <= 8
+    assert max(copies()) == 1, "never the same announcement twice"
+    assert all(c == 1 for u, c in zip(people, copies(), strict=True) if u.id in sent)
