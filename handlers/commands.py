@@ -31,6 +31,7 @@ COORDINATOR_COMMANDS = (
     "match",
     "tandems",
     "broadcast",
+    "survey",
     "stats",
     "export",
     "certificates",

@@ -32,6 +32,7 @@ from handlers import (
     registration,
     reports,
     start,
+    surveys,
     tandem,
 )
 from handlers.callbacks import unpack
@@ -88,6 +89,8 @@ async def on_callback(ctx: Ctx) -> None:
         await certificates.on_callback(ctx, rest)
     elif prefix == broadcasts.PREFIX:
         await broadcasts.on_callback(ctx, rest)
+    elif prefix == surveys.PREFIX:
+        await surveys.on_callback(ctx, rest)
     else:
         await _forged(ctx, query.data)
 
@@ -131,6 +134,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "export": reports.export_command,
         "certificates": certificates.certificates_command,
         "broadcast": broadcasts.broadcast_command,
+        "survey": surveys.survey_command,
     }
     for name, fn in command.items():
         app.add_handler(CommandHandler(name, tandem_handler(fn), filters=PRIVATE))
