@@ -23,9 +23,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from core.seniority import seniority_level
 
@@ -813,6 +810,9 @@ def _solve_dense(
         return {}
     if len(rows) < cost.shape[0] or len(cols) < cost.shape[1]:
         cost = cost[np.ix_(rows, cols)]
+    # Imported here: scipy.optimize costs 1.5 s at start-up, and most processes never match.
+    from scipy.optimize import linear_sum_assignment
+
     r, c = linear_sum_assignment(cost)
     keep = cost[r, c] < 0
     return {
@@ -933,6 +933,9 @@ def _full_matching(
     ``tandems`` are (mentee, slot, cost) edges, ``alone`` (mentee, column, count) edges to the
     ``count`` columns after the slots that stand for staying alone.
     """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     rows, slots, cost = tandems
     alone_rows, alone_cols, n_alone = alone
     n_mentors = len(capacity)
