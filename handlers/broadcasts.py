@@ -231,14 +231,7 @@ async def _send_now(ctx: Ctx, data: dict[str, Any]) -> None:
         recipients=len(people),
     )
     ctx.edit(ctx.t("bc.started", count=len(people)))
-    broadcaster = ctx.services.broadcaster
-    broadcast_id = broadcast.id
-
-    async def start() -> None:
-        if broadcaster is not None:
-            broadcaster.start(broadcast_id)
-
-    ctx.after_commit.append(start)
+    _send_after_commit(ctx, broadcast.id)
 
 
 async def _schedule(ctx: Ctx, data: dict[str, Any], raw: str) -> None:
@@ -299,6 +292,11 @@ async def _retry(ctx: Ctx, broadcast_id: int) -> None:
         return
     ctx.edit(None)
     ctx.reply(ctx.t("bc.retrying", count=count))
+    _send_after_commit(ctx, broadcast_id)
+
+
+def _send_after_commit(ctx: Ctx, broadcast_id: int) -> None:
+    """The sender reads the outbox rows this update writes: start it once they are committed."""
     broadcaster = ctx.services.broadcaster
 
     async def start() -> None:
