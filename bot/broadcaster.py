@@ -140,7 +140,9 @@ class Broadcaster:
                 unreachable_names=_names(t, unreachable),
                 failed_names=_names(t, failed),
             ),
-            _retry_keyboard(t, broadcast_id) if counts.get(DeliveryState.FAILED.value) else None,
+            _retry_keyboard(t, broadcast_id)
+            if counts.get(DeliveryState.FAILED.value) or counts.get(DeliveryState.UNREACHABLE.value)
+            else None,
         )
         log.info("broadcast %s done: %s", broadcast_id, counts)
 

@@ -241,12 +241,14 @@ async def interrupt_stale(session: AsyncSession, now: dt.datetime) -> int:
 
 
 async def retry_failed(session: AsyncSession, broadcast_id: int) -> int:
-    """The coordinator asks to try the failed ones again (after Telegram trouble)."""
+    """The coordinator asks to try again those it did not reach: failed ones (Telegram trouble)
+    and unreachable ones (who may have unblocked the bot since). Interrupted ones are not
+    retried: they may have arrived."""
     result = await session.execute(
         update(Delivery)
         .where(
             Delivery.broadcast_id == broadcast_id,
-            Delivery.state == DeliveryState.FAILED.value,
+            Delivery.state.in_([DeliveryState.FAILED.value, DeliveryState.UNREACHABLE.value]),
         )
         .values(state=DeliveryState.PENDING.value, error=None)
         .execution_options(synchronize_session=False)

@@ -192,6 +192,18 @@ async def test_blocked_users_are_reported_and_a_429_storm_is_ridden_out(
         states = sorted((await session.scalars(select(Delivery.state))).all())
     assert states == ["sent"] * 4 + ["unreachable"]
 
+    # Quentin unblocks; the coordinator retries those not reached: only he gets it now.
+    cohort.quiet.mentor.unblock()
+    await coordinator.collect(0.1)  # progress and report, read above
+    await coordinator.press("🔁 Nicht Erreichte erneut versuchen", message=report)
+    expect(await coordinator.next_message(), "Erneuter Versuch für 1 Personen")
+    async with asyncio.timeout(10):
+        while not await received(cohort.quiet.mentor):
+            await api.wait_change(0.5)
+    await api.wait_idle()
+    for user in cohort.everyone:
+        assert len(await received(user)) == 1, user.dump()
+
 
 async def test_a_restart_mid_broadcast_delivers_each_at_most_once(
     api: FakeBotApi, db: Database, settings: Settings, coordinator: FakeUser

@@ -1,0 +1,403 @@
+"""The figures and tables of the coordinators' reports (/stats, /export).
+
+Everything is aggregated in the database: a fixed number of queries per report however many
+tandems a program has (grouped subqueries joined to the tandems, never a query per tandem).
+Which meetings count as held is `storage.meetings._met`, the rule the tandem card and the nudges
+use too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core.programs import ParticipantStatus
+from core.stats import (
+    FeedbackRow,
+    MeetingRow,
+    ParticipantRow,
+    ProgramStats,
+    TandemHealth,
+    TandemRow,
+    average,
+)
+from storage.matching import ACTIVE, DISSOLVED
+from storage.meetings import Outcome, Status
+from storage.meetings import _met as met  # one rule for "held" everywhere
+from storage.models import Meeting, MeetingFeedback, Participant, Tandem, User
+
+# Participants the program team still deals with (unreachable ones are worth a word).
+CURRENT = (ParticipantStatus.PENDING, ParticipantStatus.ACTIVE, ParticipantStatus.PAUSED)
+
+
+def _count_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _held(now: dt.datetime) -> Any:
+    return and_(met(), Meeting.starts_at <= now)
+
+
+def _planned(now: dt.datetime) -> Any:
+    return and_(Meeting.status == Status.CONFIRMED.value, Meeting.starts_at > now)
+
+
+def _not_held(now: dt.datetime) -> Any:
+    """Cancelled after it was agreed, or reported as postponed or cancelled afterwards."""
+    return or_(
+        and_(Meeting.status == Status.CANCELLED.value, Meeting.confirmed_at.is_not(None)),
+        and_(
+            Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+            Meeting.starts_at <= now,
+            Meeting.outcome.in_((Outcome.POSTPONED.value, Outcome.CANCELLED.value)),
+        ),
+    )
+
+
+def _in_program(program_id: int) -> Any:
+    """Meetings of the program's tandems (for subqueries that join Meeting to Tandem)."""
+    return Tandem.program_id == program_id
+
+
+def _last_met(program_id: int, now: dt.datetime) -> Any:
+    return (
+        select(
+            Meeting.tandem_id.label("tandem_id"),
+            func.count().label("held"),
+            func.max(Meeting.starts_at).label("last"),
+        )
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .where(_in_program(program_id), _held(now))
+        .group_by(Meeting.tandem_id)
+        .subquery("held")
+    )
+
+
+def _next_planned(program_id: int, now: dt.datetime) -> Any:
+    return (
+        select(Meeting.tandem_id.label("tandem_id"), func.min(Meeting.starts_at).label("next"))
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .where(_in_program(program_id), _planned(now))
+        .group_by(Meeting.tandem_id)
+        .subquery("planned")
+    )
+
+
+def _ratings(program_id: int) -> Any:
+    return (
+        select(
+            Meeting.tandem_id.label("tandem_id"),
+            func.sum(MeetingFeedback.rating).label("total"),
+            func.count(MeetingFeedback.rating).label("n"),
+        )
+        .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .where(_in_program(program_id), MeetingFeedback.rating.is_not(None))
+        .group_by(Meeting.tandem_id)
+        .subquery("ratings")
+    )
+
+
+# --- /stats ------------------------------------------------------------------------------------
+
+
+async def program_stats(session: AsyncSession, program_id: int, now: dt.datetime) -> ProgramStats:
+    """The figures of one program, in six queries."""
+    by_role_status = await session.execute(
+        select(Participant.role, Participant.status, func.count())
+        .where(Participant.program_id == program_id)
+        .group_by(Participant.role, Participant.status)
+    )
+    participants = {(role, status): int(n) for role, status, n in by_role_status.tuples()}
+
+    active = Tandem.status == ACTIVE
+    both = and_(Tandem.mentor_agreed_at.is_not(None), Tandem.mentee_agreed_at.is_not(None))
+    introduced = Tandem.introduced_at.is_not(None)
+    tandem_row = (
+        await session.execute(
+            select(
+                _count_if(active),
+                _count_if(Tandem.status == DISSOLVED),
+                _count_if(and_(active, both)),
+                _count_if(and_(active, introduced, not_(both))),
+                _count_if(and_(active, not_(introduced))),
+            ).where(Tandem.program_id == program_id)
+        )
+    ).one()
+
+    meeting_row = (
+        await session.execute(
+            select(_count_if(_held(now)), _count_if(_planned(now)), _count_if(_not_held(now)))
+            .select_from(Meeting)
+            .join(Tandem, Tandem.id == Meeting.tandem_id)
+            .where(Tandem.program_id == program_id)
+        )
+    ).one()
+
+    feedback_row = (
+        await session.execute(
+            select(
+                func.count(MeetingFeedback.answered_at),
+                func.count(MeetingFeedback.rating),
+                func.sum(MeetingFeedback.rating),
+            )
+            .select_from(MeetingFeedback)
+            .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
+            .join(Tandem, Tandem.id == Meeting.tandem_id)
+            .where(Tandem.program_id == program_id)
+        )
+    ).one()
+    answers, rated, rating_total = feedback_row
+
+    return ProgramStats(
+        participants=participants,
+        tandems_active=int(tandem_row[0]),
+        tandems_dissolved=int(tandem_row[1]),
+        agreement_both=int(tandem_row[2]),
+        agreement_open=int(tandem_row[3]),
+        tandems_waiting=int(tandem_row[4]),
+        meetings_held=int(meeting_row[0]),
+        meetings_planned=int(meeting_row[1]),
+        meetings_not_held=int(meeting_row[2]),
+        feedback_answers=int(answers or 0),
+        ratings=int(rated or 0),
+        average_rating=average(rating_total, rated),
+        tandems=await tandem_health(session, program_id, now),
+        unreachable=await unreachable_names(session, program_id),
+    )
+
+
+async def tandem_health(
+    session: AsyncSession, program_id: int, now: dt.datetime
+) -> list[TandemHealth]:
+    """Each active tandem with its last meeting and average rating, in one query."""
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    held, ratings = _last_met(program_id, now), _ratings(program_id)
+    rows = await session.execute(
+        select(
+            Tandem.id,
+            mentor.name,
+            mentee.name,
+            Tandem.introduced_at,
+            held.c.last,
+            ratings.c.total,
+            ratings.c.n,
+        )
+        .join(mentor, mentor.id == Tandem.mentor_id)
+        .join(mentee, mentee.id == Tandem.mentee_id)
+        .outerjoin(held, held.c.tandem_id == Tandem.id)
+        .outerjoin(ratings, ratings.c.tandem_id == Tandem.id)
+        .where(Tandem.program_id == program_id, Tandem.status == ACTIVE)
+        .order_by(Tandem.id)
+    )
+    return [
+        TandemHealth(
+            tandem_id=tandem_id,
+            mentor=mentor_name,
+            mentee=mentee_name,
+            introduced_at=introduced_at,
+            last_met=last,
+            average_rating=average(total, n),
+        )
+        for tandem_id, mentor_name, mentee_name, introduced_at, last, total, n in rows.tuples()
+    ]
+
+
+async def unreachable_names(session: AsyncSession, program_id: int) -> list[str]:
+    """Current participants of the program who blocked the bot (or deleted their account)."""
+    rows = await session.scalars(
+        select(Participant.name)
+        .join(User, User.id == Participant.user_id)
+        .where(
+            Participant.program_id == program_id,
+            Participant.status.in_([s.value for s in CURRENT]),
+            User.reachable.is_(False),
+        )
+        .order_by(Participant.name, Participant.id)
+    )
+    return list(rows.all())
+
+
+# --- /export -----------------------------------------------------------------------------------
+
+
+async def participant_rows(session: AsyncSession, program_id: int) -> list[ParticipantRow]:
+    rows = await session.execute(
+        select(Participant, User.username, User.reachable)
+        .join(User, User.id == Participant.user_id)
+        .where(Participant.program_id == program_id)
+        .order_by(Participant.role.desc(), Participant.name, Participant.id)
+    )
+    return [
+        ParticipantRow(
+            id=p.id,
+            name=p.name,
+            role=p.role,
+            status=p.status,
+            company=p.company,
+            industry=p.industry,
+            position=p.position,
+            topics=list(p.topics or []),
+            goals=p.goals,
+            meeting_format=p.meeting_format,
+            username=username,
+            reachable=bool(reachable),
+            registered_at=p.created_at,
+        )
+        for p, username, reachable in rows.tuples()
+    ]
+
+
+async def tandem_rows(session: AsyncSession, program_id: int, now: dt.datetime) -> list[TandemRow]:
+    """Every tandem of the program (active and dissolved) with its meeting figures, one query."""
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    held, planned, ratings = (
+        _last_met(program_id, now),
+        _next_planned(program_id, now),
+        _ratings(program_id),
+    )
+    rows = await session.execute(
+        select(
+            Tandem,
+            mentor.name,
+            mentor.company,
+            mentee.name,
+            mentee.company,
+            held.c.held,
+            held.c.last,
+            planned.c.next,
+            ratings.c.total,
+            ratings.c.n,
+        )
+        .join(mentor, mentor.id == Tandem.mentor_id)
+        .join(mentee, mentee.id == Tandem.mentee_id)
+        .outerjoin(held, held.c.tandem_id == Tandem.id)
+        .outerjoin(planned, planned.c.tandem_id == Tandem.id)
+        .outerjoin(ratings, ratings.c.tandem_id == Tandem.id)
+        .where(Tandem.program_id == program_id)
+        .order_by(Tandem.id)
+    )
+    return [
+        TandemRow(
+            id=t.id,
+            mentor=mentor_name,
+            mentor_company=mentor_company,
+            mentee=mentee_name,
+            mentee_company=mentee_company,
+            status=t.status,
+            created_at=t.created_at,
+            introduced_at=t.introduced_at,
+            mentor_agreed_at=t.mentor_agreed_at,
+            mentee_agreed_at=t.mentee_agreed_at,
+            meetings_held=int(count or 0),
+            last_meeting=last,
+            next_meeting=next_at,
+            average_rating=average(total, n),
+            dissolved_at=t.dissolved_at,
+            dissolve_reason=t.dissolve_reason,
+        )
+        for (
+            t,
+            mentor_name,
+            mentor_company,
+            mentee_name,
+            mentee_company,
+            count,
+            last,
+            next_at,
+            total,
+            n,
+        ) in rows.tuples()
+    ]
+
+
+async def meeting_rows(session: AsyncSession, program_id: int) -> list[MeetingRow]:
+    """The program's meetings: agreed or logged ones, and agreed ones cancelled beforehand
+    (open, declined and replaced proposals are left out)."""
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    rows = await session.execute(
+        select(Meeting, mentor.name, mentee.name)
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .join(mentor, mentor.id == Tandem.mentor_id)
+        .join(mentee, mentee.id == Tandem.mentee_id)
+        .where(
+            Tandem.program_id == program_id,
+            or_(
+                Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+                and_(Meeting.status == Status.CANCELLED.value, Meeting.confirmed_at.is_not(None)),
+            ),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [
+        MeetingRow(
+            id=m.id,
+            tandem_id=m.tandem_id,
+            mentor=mentor_name,
+            mentee=mentee_name,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            online=m.online,
+            status=m.status,
+            outcome=m.outcome,
+        )
+        for m, mentor_name, mentee_name in rows.tuples()
+    ]
+
+
+async def feedback_rows(session: AsyncSession, program_id: int) -> list[FeedbackRow]:
+    """Every answered feedback of the program, per meeting and participant."""
+    rows = await session.execute(
+        select(
+            MeetingFeedback,
+            Meeting.starts_at,
+            Meeting.tandem_id,
+            Participant.name,
+            Participant.role,
+        )
+        .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .join(Participant, Participant.id == MeetingFeedback.participant_id)
+        .where(Tandem.program_id == program_id, MeetingFeedback.answered_at.is_not(None))
+        .order_by(Meeting.starts_at, Meeting.id, Participant.role.desc(), Participant.id)
+    )
+    return [
+        FeedbackRow(
+            meeting_id=f.meeting_id,
+            meeting_starts_at=starts_at,
+            tandem_id=tandem_id,
+            participant=name,
+            role=role,
+            took_place=f.took_place,
+            rating=f.rating,
+            note=f.comment,
+            fits=f.fits,
+            rematch=f.rematch_requested,
+            answered_at=f.answered_at,
+        )
+        for f, starts_at, tandem_id, name, role in rows.tuples()
+    ]
+
+
+async def held_meeting_times(
+    session: AsyncSession, program_ids: list[int], now: dt.datetime
+) -> list[tuple[int, dt.datetime]]:
+    """(program id, start) of every held meeting of these programs, for the chart.
+
+    Months are counted in each program's own time zone (a meeting at 00:30 on the first of a
+    month belongs to that month), which SQLite and PostgreSQL cannot do alike, so the few
+    hundred rows of a cohort are bucketed in `core.stats.per_month`.
+    """
+    if not program_ids:
+        return []
+    rows = await session.execute(
+        select(Tandem.program_id, Meeting.starts_at)
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .where(Tandem.program_id.in_(program_ids), _held(now))
+        .order_by(Meeting.starts_at)
+    )
+    return [(program_id, starts_at) for program_id, starts_at in rows.tuples()]
