@@ -20,6 +20,8 @@ from core.broadcasts import Audience
 from core.meetings import DURATION_CHOICES, Act
 from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
 from core.programs import TRANSITIONS, ParticipantStatus, ProgramStatus
+from core.stats import COLUMNS as REPORT_COLUMNS
+from core.stats import MeetingState
 from handlers import profile as profile_flow
 from handlers import programs as programs_flow
 from handlers import registration as registration_flow
@@ -420,6 +422,9 @@ EXPANSIONS: dict[str, list[str]] = {
     "fb.not_held.{outcome.value}": ["fb.not_held.postponed", "fb.not_held.cancelled"],
     "fb.log_{problem.value}": ["fb.log_not_yet", "fb.log_too_far"],
     "event.kind.{kind}": [f"event.kind.{k}" for k in EVENT_KINDS],
+    "rp.col.{column}": [f"rp.col.{c}" for c in REPORT_COLUMNS],
+    "rp.state.{state.value}": [f"rp.state.{s.value}" for s in MeetingState],
+    "rp.month.{month}": [f"rp.month.{m}" for m in range(1, 13)],
     "bc.audience.{a.value}": [f"bc.audience.{a.value}" for a in Audience if a != "quiet"],
     "bc.audience.{audience.value}": [f"bc.audience.{a.value}" for a in Audience if a != "quiet"],
     "event.default_title.{kind}": [f"event.default_title.{k}" for k in EVENT_KINDS],
