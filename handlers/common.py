@@ -15,7 +15,6 @@ from handlers import (
     program_settings,
     programs,
     registration,
-    surveys,
     tandem,
 )
 from handlers.callbacks import pack
@@ -94,8 +93,6 @@ async def on_text(ctx: Ctx) -> None:
         await program_settings.on_text(ctx, dialog, text)
     elif dialog.flow == broadcasts.FLOW:
         await broadcasts.on_text(ctx, dialog, text)
-    elif dialog.flow == surveys.FLOW:
-        await surveys.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

@@ -20,7 +20,6 @@ from bot.runtime import Ctx, services, tandem_handler
 from handlers import (
     agreement,
     broadcasts,
-    certificates,
     common,
     events,
     feedback,
@@ -32,7 +31,6 @@ from handlers import (
     registration,
     reports,
     start,
-    surveys,
     tandem,
 )
 from handlers.callbacks import unpack
@@ -85,12 +83,8 @@ async def on_callback(ctx: Ctx) -> None:
         await program_settings.on_callback(ctx, rest)
     elif prefix == "rp":
         await reports.on_callback(ctx, rest)
-    elif prefix == "ce":
-        await certificates.on_callback(ctx, rest)
     elif prefix == broadcasts.PREFIX:
         await broadcasts.on_callback(ctx, rest)
-    elif prefix == surveys.PREFIX:
-        await surveys.on_callback(ctx, rest)
     else:
         await _forged(ctx, query.data)
 
@@ -132,9 +126,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "events": events.events_command,
         "stats": reports.stats_command,
         "export": reports.export_command,
-        "certificates": certificates.certificates_command,
         "broadcast": broadcasts.broadcast_command,
-        "survey": surveys.survey_command,
     }
     for name, fn in command.items():
         app.add_handler(CommandHandler(name, tandem_handler(fn), filters=PRIVATE))
