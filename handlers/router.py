@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import ChatMember, Update
@@ -49,44 +50,36 @@ async def on_callback(ctx: Ctx) -> None:
         await _forged(ctx, query.data)
         return
     prefix, rest = parts[0], parts[1:]
-    if prefix == registration.PREFIX:
-        await registration.on_callback(ctx, rest)
-    elif prefix == profile.PREFIX:
-        await profile.on_callback(ctx, rest)
-    elif prefix == "np":
-        await programs.on_np_callback(ctx, rest)
-    elif prefix == "pg":
-        await programs.on_pg_callback(ctx, rest)
-    elif prefix == "pp":
-        await programs.on_pp_callback(ctx, rest)
-    elif prefix == "lg":
-        await common.on_language(ctx, rest)
-    elif prefix == "mg":
-        await matching.on_program_callback(ctx, rest)
-    elif prefix == "mt":
-        await matching.on_callback(ctx, rest)
-    elif prefix == "tn":
-        await tandem.on_callback(ctx, rest)
-    elif prefix == "td":
-        await tandem.on_coordinator_callback(ctx, rest)
-    elif prefix == meetings.PREFIX:
-        await meetings.on_callback(ctx, rest)
-    elif prefix == feedback.PREFIX:
-        await feedback.on_callback(ctx, rest)
-    elif prefix == agreement.PREFIX:
-        await agreement.on_callback(ctx, rest)
-    elif prefix == "ev":
-        await events.on_callback(ctx, rest)
-    elif prefix == "ek":
-        await events.on_coordinator_callback(ctx, rest)
-    elif prefix == "ps":
-        await program_settings.on_callback(ctx, rest)
-    elif prefix == "rp":
-        await reports.on_callback(ctx, rest)
-    elif prefix == broadcasts.PREFIX:
-        await broadcasts.on_callback(ctx, rest)
-    else:
+    handler = CALLBACKS.get(prefix)
+    if handler is None:
         await _forged(ctx, query.data)
+        return
+    await handler(ctx, rest)
+
+
+CallbackHandler = Callable[[Ctx, list[str]], Awaitable[None]]
+
+# Callback data is `prefix:action:args`; each flow owns its prefixes and re-checks everything.
+CALLBACKS: dict[str, CallbackHandler] = {
+    registration.PREFIX: registration.on_callback,
+    profile.PREFIX: profile.on_callback,
+    "np": programs.on_np_callback,
+    "pg": programs.on_pg_callback,
+    "pp": programs.on_pp_callback,
+    "lg": common.on_language,
+    "mg": matching.on_program_callback,
+    "mt": matching.on_callback,
+    "tn": tandem.on_callback,
+    "td": tandem.on_coordinator_callback,
+    meetings.PREFIX: meetings.on_callback,
+    feedback.PREFIX: feedback.on_callback,
+    agreement.PREFIX: agreement.on_callback,
+    "ev": events.on_callback,
+    "ek": events.on_coordinator_callback,
+    "ps": program_settings.on_callback,
+    "rp": reports.on_callback,
+    broadcasts.PREFIX: broadcasts.on_callback,
+}
 
 
 async def _forged(ctx: Ctx, data: str | None) -> None:
