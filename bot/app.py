@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.broadcaster import Broadcaster
 from bot.errors import on_error
+from bot.leader import Leadership
 from bot.messenger import Messenger
 from bot.ratelimit import RateLimiter
 from bot.runtime import SERVICES_KEY, PerUserUpdateProcessor, Services, services
@@ -35,6 +36,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 PROCESSED_UPDATES_KEPT = dt.timedelta(days=7)
 INTRODUCTION_INTERVAL = dt.timedelta(seconds=60)
+INTRODUCTION_AFTER_START = dt.timedelta(seconds=2)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -87,6 +89,13 @@ def build_application(
         reload_every=reminder_reload,
     )
     svc.broadcaster = Broadcaster(svc)
+    svc.leader = Leadership(
+        db,
+        on_elected=lambda: _lead(svc),
+        on_deposed=lambda: _step_down(svc),
+        on_notice=lambda payload: _heard(svc, payload),
+        retry_seconds=settings.leader_retry_seconds,
+    )
     app.bot_data[SERVICES_KEY] = svc
     router.register(app)
     app.add_error_handler(on_error)
@@ -102,23 +111,48 @@ async def startup(app: AnyApplication) -> None:
         coordinator_ids = await svc.coordinator_ids(session)
     for user_id in sorted(coordinator_ids):
         await commands.set_coordinator_commands(svc, user_id)
-    assert svc.scheduler is not None
-    # Timers for what is due soon, rebuilt from the database: what came due while the bot was
-    # down goes out now (if still useful), exactly once.
-    await svc.scheduler.start()
-    assert svc.broadcaster is not None
-    await svc.broadcaster.resume()  # a broadcast cut off by a restart carries on
+    assert svc.leader is not None
+    # The leader (this process alone, or whoever holds the lock among several) sends what is
+    # scheduled; see bot.leader and _lead.
+    await svc.leader.start()
     if app.job_queue is not None:
         app.job_queue.run_repeating(_prune, interval=dt.timedelta(hours=6), first=60)
         # Tandems revealed at a set time (e.g. the kickoff): due ones go out within a minute.
-        app.job_queue.run_repeating(
-            _introductions, interval=svc.introduction_interval, first=svc.introduction_interval
-        )
+        # After a restart, introductions that came due meanwhile go out within seconds.
+        first = min(svc.introduction_interval, INTRODUCTION_AFTER_START)
+        app.job_queue.run_repeating(_introductions, interval=svc.introduction_interval, first=first)
     log.info("Tandem is up as @%s", svc.bot_username)
 
 
+async def _lead(svc: Services) -> None:
+    """Taking over: timers for what is due soon, rebuilt from the database (what came due while
+    nobody led goes out now, if still useful, exactly once), and broadcasts carry on."""
+    assert svc.scheduler is not None and svc.broadcaster is not None
+    await svc.scheduler.start()
+    await svc.broadcaster.resume()
+
+
+async def _step_down(svc: Services) -> None:
+    assert svc.scheduler is not None and svc.broadcaster is not None
+    svc.scheduler.stop()
+    await svc.broadcaster.stop()
+
+
+async def _heard(svc: Services, payload: str) -> None:
+    """A follower's request: `r:<id>,<id>` arm these reminders, `b:<id>` send this broadcast."""
+    kind, _, rest = payload.partition(":")
+    ids = [int(part) for part in rest.split(",") if part.isdigit()]
+    if kind == "r" and svc.scheduler is not None:
+        await svc.scheduler.arm_ids(ids)
+    elif kind == "b" and svc.broadcaster is not None:
+        for broadcast_id in ids:
+            svc.broadcaster.start(broadcast_id)
+
+
 async def _introductions(context: Any) -> None:
-    await tandem.introduce_due(services(context.application))
+    svc = services(context.application)
+    if svc.leading:
+        await tandem.introduce_due(svc)
 
 
 async def _prune(context: Any) -> None:
@@ -168,9 +202,9 @@ async def running(
                 assert app.updater is not None
                 if app.updater.running:
                     await app.updater.stop()
-                broadcaster = services(app).broadcaster
-                if broadcaster is not None:
-                    await broadcaster.stop()
+                leader = services(app).leader
+                if leader is not None:
+                    await leader.stop()  # stops the broadcaster and the timers if leading
                 await app.stop()
     finally:
         await services(app).db.dispose()

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs
 from bot.settings import DatabaseSettings, Settings
@@ -38,11 +40,34 @@ def _load(cls: type[DatabaseSettings]) -> DatabaseSettings:
         raise SystemExit(2) from None
 
 
+UNREACHABLE = 4  # exit status when the database cannot be reached at start
+
+
+def _unreachable(url: str, exc: BaseException) -> int:
+    """One clear line, without a traceback and without the password in the URL."""
+    where = make_url(url).render_as_string(hide_password=True)
+    text = str(getattr(exc, "orig", None) or exc)
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    print(
+        f"Cannot reach the database at {where}: {reason}\n"
+        "Is it running, and are DATABASE_URL, the host and the credentials right?",
+        file=sys.stderr,
+    )
+    return UNREACHABLE
+
+
+DATABASE_DOWN = (OSError, TimeoutError, SQLAlchemyError)
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = _load(Settings)
     assert isinstance(settings, Settings)
     logs.configure(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
-    if asyncio.run(migrate.pending(settings.database_url)):
+    try:
+        outdated = asyncio.run(migrate.pending(settings.database_url))
+    except DATABASE_DOWN as exc:
+        return _unreachable(settings.database_url, exc)
+    if outdated:
         if args.no_migrate:
             print(
                 "The database schema is not up to date. Run `tandem-bot db upgrade` first.",
@@ -68,6 +93,13 @@ async def _serve(settings: Settings) -> None:
 def _db(args: argparse.Namespace) -> int:
     settings = _load(DatabaseSettings)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _db_command(args, settings)
+    except DATABASE_DOWN as exc:
+        return _unreachable(settings.database_url, exc)
+
+
+def _db_command(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     if args.db_command == "upgrade":
         migrate.upgrade(settings.database_url, args.revision)
     elif args.db_command == "downgrade":

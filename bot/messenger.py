@@ -22,6 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.ratelimit import RateLimiter
+from core.reminders import State
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,13 @@ class Outcome(StrEnum):
     UNREACHABLE = "unreachable"  # 403: blocked the bot or deleted the account
     FAILED = "failed"
 
+    @property
+    def state(self) -> State:
+        """What a row of the durable schedule becomes after this outcome."""
+        return State(self.value)  # the same three words
+
+
+assert {o.value for o in Outcome} <= {s.value for s in State}
 
 T = TypeVar("T")
 
@@ -52,6 +60,13 @@ class Messenger:
         self._on_unreachable = on_unreachable
         self._backoff = backoff
         self.limiter = limiter or RateLimiter()
+
+    async def request(
+        self, what: str, call: Callable[[], Awaitable[T]], chat_id: int = 0
+    ) -> tuple[T | None, Outcome]:
+        """Any other Bot API call (command menus, leaving a chat) with the same pacing and
+        retries as messages; `chat_id` 0 when it is about no chat."""
+        return await self._call(chat_id, what, call)
 
     async def _call(
         self, chat_id: int, what: str, call: Callable[[], Awaitable[T]]
@@ -76,7 +91,7 @@ class Messenger:
                     await self._on_unreachable(chat_id)
                 return None, Outcome.UNREACHABLE
             except BadRequest as exc:
-                if "message is not modified" in exc.message:
+                if "message is not modified" in exc.message.lower():  # PTB capitalises it
                     return None, Outcome.SENT
                 log.error("%s to %s rejected by Telegram: %s", what, chat_id, exc.message)
                 return None, Outcome.FAILED

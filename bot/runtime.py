@@ -22,10 +22,12 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes
 
 from bot.i18n import Translator, resolve_language, translator
+from bot.leader import Leadership, chunks
 from bot.messenger import Messenger
 from bot.settings import Settings
 from core.clock import Clock
-from storage import housekeeping, users
+from core.reminders import Kind, Planned
+from storage import housekeeping, reminders, users
 from storage.db import Database
 from storage.models import Program, User
 
@@ -48,17 +50,48 @@ class Services:
     introduction_interval: dt.timedelta = dt.timedelta(seconds=60)
     scheduler: ReminderScheduler | None = None
     broadcaster: Broadcaster | None = None
+    leader: Leadership | None = None
+
+    @property
+    def leading(self) -> bool:
+        """Whether this process sends what is scheduled (bot.leader); without one, it does."""
+        return self.leader is None or self.leader.is_leader
 
     def schedule(self, rows: list[tuple[int, dt.datetime]]) -> None:
-        """Timers for freshly planned reminders (call after their rows are committed)."""
-        if self.scheduler is not None and rows:
+        """Timers for freshly planned reminders (call after their rows are committed); a
+        follower passes them to the leader."""
+        if not rows:
+            return
+        if not self.leading:
+            assert self.leader is not None
+            for payload in chunks("r", [reminder_id for reminder_id, _ in rows]):
+                self.leader.forward(payload)
+        elif self.scheduler is not None:
             self.scheduler.arm(rows)
+
+    def start_broadcast(self, broadcast_id: int) -> None:
+        """Send a broadcast now (after its rows are committed); a follower asks the leader."""
+        if not self.leading:
+            assert self.leader is not None
+            self.leader.forward(f"b:{broadcast_id}")
+        elif self.broadcaster is not None:
+            self.broadcaster.start(broadcast_id)
 
     async def is_coordinator(self, session: AsyncSession, user_id: int) -> bool:
         return user_id in self.settings.coordinators or await users.is_coordinator(session, user_id)
 
-    async def coordinator_ids(self, session: AsyncSession) -> set[int]:
-        return set(self.settings.coordinators) | await users.coordinator_ids(session)
+    async def coordinator_ids(
+        self, session: AsyncSession, program_id: int | None = None
+    ) -> set[int]:
+        """Who hears about something: with `program_id`, only that program's coordinators
+        (and those of all programs); a coordinator never reads about another program."""
+        return set(self.settings.coordinators) | await users.coordinator_ids(session, program_id)
+
+    async def scope_of(self, session: AsyncSession, user_id: int) -> frozenset[int] | None:
+        """The programs a coordinator may see and act on; None means all."""
+        if user_id in self.settings.coordinators:
+            return None
+        return await users.coordinator_scope(session, user_id)
 
     def translator_for(self, user: User | None) -> Translator:
         """Another user's catalog: their chosen language, else the default."""
@@ -85,6 +118,7 @@ class Outgoing:
     markup: InlineKeyboardMarkup | None
     edit_message_id: int | None = None
     document: tuple[str, bytes] | None = None  # (file name, content), sent after the text
+    notice_key: str | None = None  # also a row of the durable schedule (see Ctx.send_to)
 
 
 @dataclass
@@ -100,21 +134,62 @@ class Ctx:
     t: Translator
     is_coordinator: bool
     now: dt.datetime
+    # The programs this coordinator coordinates; None: all (or not a coordinator at all).
+    scope: frozenset[int] | None
     args: list[str]
     outbox: list[Outgoing] = field(default_factory=list)
     callback_answer: tuple[str | None, bool] | None = None
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    notices: list[tuple[int, str, InlineKeyboardMarkup | None]] = field(default_factory=list)
+
+    async def plan_notices(self) -> None:
+        """Turn `send_to` messages into rows of the durable schedule (kind notice, due now);
+        keyed by the update, so a redelivered update cannot plan them twice."""
+        if not self.notices:
+            return
+        planned = [
+            Planned(
+                Kind.NOTICE,
+                self.now,
+                chat_id,
+                f"notice.{self.update.update_id}.{index}",
+                {"text": text, "markup": markup.to_dict() if markup is not None else None},
+            )
+            for index, (chat_id, text, markup) in enumerate(self.notices)
+        ]
+        # No timers: flush() sends them at once; the rows are the safety net for a crash.
+        await reminders.plan(self.session, planned, now=self.now)
+
+    def coordinates(self, program_id: int | None) -> bool:
+        """Whether this coordinator may see and act on the program (None: all programs)."""
+        if not self.is_coordinator:
+            return False
+        if self.scope is None:
+            return True
+        return program_id is not None and program_id in self.scope
 
     def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         self.outbox.append(Outgoing(self.user_id, text, markup))
 
-    def send_to(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        self.outbox.append(Outgoing(chat_id, text, markup))
+    def send_to(
+        self, chat_id: int | None, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """To another person (a partner, the coordinators). Sent right after the commit, in
+        order with the replies, and also written to the durable schedule in the same
+        transaction as the change it reports: a crash between the commit and the sending
+        cannot lose it (the next start sends it), and whoever claims the row first sends it,
+        so it never goes out twice. (The acting user, by contrast, sees the silence and asks
+        again.) None is an erased participant (/deleteme): nobody to tell."""
+        if chat_id is not None:
+            key = f"notice.{self.update.update_id}.{len(self.notices)}"
+            self.notices.append((chat_id, text, markup))
+            self.outbox.append(Outgoing(chat_id, text, markup, notice_key=key))
 
     def send_document(
-        self, chat_id: int, filename: str, content: bytes, caption: str | None = None
+        self, chat_id: int | None, filename: str, content: bytes, caption: str | None = None
     ) -> None:
-        self.outbox.append(Outgoing(chat_id, caption, None, document=(filename, content)))
+        if chat_id is not None:
+            self.outbox.append(Outgoing(chat_id, caption, None, document=(filename, content)))
 
     def schedule(self, rows: list[tuple[int, dt.datetime]]) -> None:
         """Arm timers for reminders planned in this update, once they are committed."""
@@ -127,9 +202,13 @@ class Ctx:
         self.after_commit.append(arm)
 
     def edit(self, text: str | None, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Replace the message whose button was pressed (text None: only its keyboard)."""
+        """Replace the message whose button was pressed (text None: only its keyboard).
+
+        A message without text (a document such as the /mydata file, or one too old for the
+        bot to see) cannot have its text edited: Telegram refuses with 400, so a press on it
+        (forged, or a stale keyboard) gets its answer as a new message instead."""
         message = self.update.callback_query.message if self.update.callback_query else None
-        if message is None:
+        if message is None or (text is not None and getattr(message, "text", None) is None):
             if text is not None:
                 self.reply(text, markup)
             return
@@ -204,11 +283,13 @@ def tandem_handler(fn: HandlerFn) -> PtbCallback:
                 user=user,
                 lang=lang,
                 t=translator(lang),
-                is_coordinator=await svc.is_coordinator(session, tg_user.id),
+                is_coordinator=(coordinator := await svc.is_coordinator(session, tg_user.id)),
                 now=now,
+                scope=await svc.scope_of(session, tg_user.id) if coordinator else None,
                 args=list(context.args or []),
             )
             await fn(ctx)
+            await ctx.plan_notices()
             housekeeping.mark_processed(session, update.update_id, now)
         await flush(ctx)
 
@@ -222,7 +303,9 @@ async def flush(ctx: Ctx) -> None:
         text, alert = ctx.callback_answer or (None, False)
         await messenger.answer(query.id, text, alert)
     for item in ctx.outbox:
-        if item.document is not None:
+        if item.notice_key is not None:
+            await _send_notice(ctx.services, item)
+        elif item.document is not None:
             await messenger.send_document(item.chat_id, *item.document, caption=item.text)
         elif item.edit_message_id is not None:
             await messenger.edit(item.chat_id, item.edit_message_id, item.text, item.markup)
@@ -230,6 +313,19 @@ async def flush(ctx: Ctx) -> None:
             await messenger.send(item.chat_id, item.text, item.markup)
     for task in ctx.after_commit:
         await task()
+
+
+async def _send_notice(svc: Services, item: Outgoing) -> None:
+    assert item.notice_key is not None and item.text is not None
+    async with svc.db.session() as session:
+        reminder_id = await reminders.claim_key(session, item.notice_key, svc.clock.now())
+    if reminder_id is None:
+        return  # sent already (a restart's scheduler was quicker)
+    _, outcome = await svc.messenger.deliver(item.chat_id, item.text, item.markup)
+    async with svc.db.session() as session:
+        await reminders.finish(
+            session, reminder_id, outcome.state, svc.clock.now(), error=outcome.value
+        )
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):

@@ -114,6 +114,19 @@ class ReminderScheduler:
             )
             self.armed_total += 1
 
+    def stop(self) -> None:
+        """No more timers here (another process leads now); the rows stay in the table."""
+        for job in self._scheduler.get_jobs():
+            if job.id == RELOAD_JOB or job.id.startswith("reminder:"):
+                with contextlib.suppress(JobLookupError):
+                    self._scheduler.remove_job(job.id)
+
+    async def arm_ids(self, reminder_ids: list[int]) -> None:
+        """Timers for rows another process planned (it told the leader their ids)."""
+        async with self._db.session() as session:
+            rows = await store.pending_due(session, reminder_ids)
+        self.arm(rows)
+
     def disarm(self, reminder_ids: Iterable[int]) -> None:
         for reminder_id in reminder_ids:
             with contextlib.suppress(JobLookupError):

@@ -48,6 +48,10 @@ class Settings(DatabaseSettings):
     webhook_listen: str = Field(default="0.0.0.0", alias="TANDEM_WEBHOOK_LISTEN")  # noqa: S104
     webhook_port: int = Field(default=8443, alias="TANDEM_WEBHOOK_PORT")
     log_level: str = Field(default="INFO", alias="TANDEM_LOG_LEVEL")
+    retention_months: int = Field(default=12, ge=1, le=120, alias="TANDEM_RETENTION_MONTHS")
+    leader_retry_seconds: float = Field(
+        default=5.0, gt=0, le=300, alias="TANDEM_LEADER_RETRY_SECONDS"
+    )
 
     @field_validator("telegram_bot_token")
     @classmethod

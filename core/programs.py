@@ -65,6 +65,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def purgeable(ends_on: dt.date, today: dt.date, retention_months: int) -> bool:
+    """A program's personal data is kept `retention_months` after its end (certificates,
+    questions afterwards), then it may be purged."""
+    return add_months(ends_on, retention_months) <= today
+
+
 def default_end(start: dt.date, months: int = DEFAULT_DURATION_MONTHS) -> dt.date:
     """The day before the same date `months` later; where that date does not exist (31 Aug + 6
     months), the month's last day, so that no day of the period is lost."""

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     BROADCAST = "broadcast"  # a scheduled announcement starts (to the coordinator who wrote it)
     SURVEY = "survey"  # a program questionnaire, to every active participant
     SURVEY_AGAIN = "survey_again"  # once, a week later, if it is still unanswered
+    NOTICE = "notice"  # a message to another person about an update (payload: text, markup)
 
 
 class State(StrEnum):
@@ -42,6 +43,19 @@ class State(StrEnum):
 
 
 DONE_STATES = frozenset(State) - {State.PENDING, State.SENDING}
+
+# What /pause stops: the bot's reminders and nudges to the participant. Invitations (an event, a
+# survey) and the coordinators' own messages still arrive: they are the program, not a nudge.
+PAUSABLE = frozenset(
+    {
+        Kind.MEETING_SOON,
+        Kind.FEEDBACK,
+        Kind.FEEDBACK_AGAIN,
+        Kind.NUDGE,
+        Kind.EVENT_SOON,
+        Kind.SURVEY_AGAIN,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -173,6 +187,26 @@ def plan_event(
                         {"minutes": minutes},
                     )
                 )
+    return planned
+
+
+SURVEY_REMINDER_AFTER = dt.timedelta(days=7)
+
+
+def plan_survey(*, survey_id: int, send_at: dt.datetime, user_ids: list[int]) -> list[Planned]:
+    """The survey to each participant at `send_at`, and one reminder a week later (sent only
+    if the questionnaire is still unanswered by then)."""
+    planned: list[Planned] = []
+    for user_id in user_ids:
+        planned.append(Planned(Kind.SURVEY, send_at, user_id, f"sv{survey_id}.u{user_id}"))
+        planned.append(
+            Planned(
+                Kind.SURVEY_AGAIN,
+                send_at + SURVEY_REMINDER_AFTER,
+                user_id,
+                f"sv{survey_id}.again.u{user_id}",
+            )
+        )
     return planned
 
 

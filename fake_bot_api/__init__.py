@@ -7,7 +7,7 @@ Telegram users through :class:`FakeUser`.
 from .errors import ApiError
 from .models import ApiCall, BotMessage, InlineButton, SentDocument, WebhookDelivery
 from .server import DEFAULT_TOKEN, FakeBotApi
-from .user import FakeUser, NoMessageError
+from .user import FakeGroup, FakeUser, NoMessageError
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -15,6 +15,7 @@ __all__ = [
     "ApiError",
     "BotMessage",
     "FakeBotApi",
+    "FakeGroup",
     "FakeUser",
     "InlineButton",
     "NoMessageError",

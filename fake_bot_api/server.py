@@ -20,7 +20,7 @@ from .errors import ApiError, bad_request, standard_error
 from .formatting import format_text
 from .models import ApiCall, BotMessage, SentDocument, UploadedFile, WebhookDelivery
 from .spec import ApiSpec
-from .user import FakeUser
+from .user import FakeGroup, FakeUser
 
 DEFAULT_TOKEN = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"  # noqa: S105 - a fake token
 
@@ -161,6 +161,7 @@ class FakeBotApi:
             "senddocument": self._send_document,
             "sendchataction": self._send_chat_action,
             "getchat": self._get_chat,
+            "leavechat": self._leave_chat,
             "getfile": self._get_file,
             "logout": self._log_out,
             "close": self._close,
@@ -214,6 +215,13 @@ class FakeBotApi:
         return f"{self.url}/file/bot"
 
     # -- world setup and inspection -------------------------------------------------------------
+
+    def add_group(self, chat_id: int, title: str) -> FakeGroup:
+        if chat_id in self.users:
+            raise ValueError(f"chat {chat_id} exists already")
+        group = FakeGroup(self, chat_id, title)
+        self.users[chat_id] = group
+        return group
 
     def add_user(
         self,
@@ -328,7 +336,9 @@ class FakeBotApi:
         self._user_messages.setdefault(user.id, set()).add(int(message["message_id"]))
         await self._enqueue({"message": message})
 
-    def _queue_member_change(self, user: FakeUser, old: str, new: str) -> None:
+    def _queue_member_change(
+        self, user: FakeUser, old: str, new: str, *, by: FakeUser | None = None
+    ) -> None:
         bot = self._bot_user()
 
         def member(status: str) -> dict[str, Any]:
@@ -342,7 +352,7 @@ class FakeBotApi:
         update = {
             "my_chat_member": {
                 "chat": user.chat_dict(),
-                "from": user.to_dict(),
+                "from": (by or user).to_dict(),
                 "date": int(time.time()),
                 "old_chat_member": member(old),
                 "new_chat_member": member(new),
@@ -494,6 +504,8 @@ class FakeBotApi:
             raise bad_request("chat not found")
         if user.blocked and not allow_blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if isinstance(user, FakeGroup) and user.left:
+            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
         return user
 
     def _check_markup(self, markup: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -908,6 +920,13 @@ class FakeBotApi:
         self._chat(p["chat_id"])
         if p["action"] not in _CHAT_ACTIONS:
             raise bad_request("wrong parameter action in request")
+        return True
+
+    async def _leave_chat(self, p: dict[str, Any]) -> Any:
+        chat = self._chat(p["chat_id"])
+        if not isinstance(chat, FakeGroup):
+            raise bad_request("chat member status can't be changed in private chats")
+        chat.left = True
         return True
 
     async def _get_chat(self, p: dict[str, Any]) -> Any:

@@ -78,11 +78,21 @@ class FakeUser:
                 f"{self!r} has blocked the bot and cannot write to it; call unblock() first"
             )
 
-    async def send(self, text: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    async def send(
+        self,
+        text: str,
+        entities: list[dict[str, Any]] | None = None,
+        *,
+        group: FakeGroup | None = None,
+    ) -> dict[str, Any]:
         """Send a text message; a leading /command gets its bot_command entity like in Telegram.
-        `entities` is formatting the user applied in the app (offsets in UTF-16 units)."""
+        `entities` is formatting the user applied in the app (offsets in UTF-16 units). With
+        `group`, the message is written in that group chat (where the bot is a member)."""
         self._check_can_write()
         message = self._new_message()
+        if group is not None:
+            message["message_id"] = self.api._next_message_id(group.id)
+            message["chat"] = group.chat_dict()
         message["text"] = text
         if entities:
             message["entities"] = entities
@@ -91,8 +101,26 @@ class FakeUser:
             length = len(command.encode("utf-16-le")) // 2
             if len(command) > 1:
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        await self.api._push_user_message(self, message)
+        await self.api._push_user_message(group or self, message)
         return message
+
+    async def edit_sent(self, message: dict[str, Any], new_text: str) -> dict[str, Any]:
+        """Edit a text message this user sent (as returned by `send`), in a private chat or a
+        group. Like Telegram, the bot hears of it as an `edited_message` update with the same
+        message_id and a new edit_date, and only if its allowed_updates include edited_message.
+        """
+        self._check_can_write()
+        if "text" not in message:
+            raise AssertionError("only text messages can be edited with edit_sent")
+        edited = {k: v for k, v in message.items() if k != "entities"}
+        edited["text"] = new_text
+        edited["edit_date"] = max(int(time.time()), int(message["date"]))
+        command = new_text.split(maxsplit=1)[0] if new_text.strip() else new_text
+        if command.startswith("/") and len(command) > 1:
+            length = len(command.encode("utf-16-le")) // 2
+            edited["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        await self.api._enqueue({"edited_message": edited})
+        return edited
 
     async def send_sticker(self, emoji: str = "👍") -> dict[str, Any]:
         self._check_can_write()
@@ -261,3 +289,26 @@ class FakeUser:
         if current is None:
             raise AssertionError(f"message #{message.message_id} is not a bot message here")
         return current
+
+
+class FakeGroup(FakeUser):
+    """A group chat the bot can be added to; members write with `user.send(..., group=g)`.
+    What the bot sends there is in `chat`, like a private chat's."""
+
+    def __init__(self, api: FakeBotApi, chat_id: int, title: str) -> None:
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        super().__init__(api, chat_id, title)
+        self.title = title
+        self.left = False  # the bot left the group (leaveChat)
+
+    def __repr__(self) -> str:
+        return f"FakeGroup({self.id}, {self.title!r})"
+
+    def chat_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "group", "title": self.title}
+
+    def add_bot(self, by: FakeUser) -> None:
+        """`by` adds the bot to the group; Telegram tells the bot with my_chat_member."""
+        self.left = False
+        self.api._queue_member_change(self, "left", "member", by=by)

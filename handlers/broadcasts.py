@@ -28,10 +28,10 @@ from core.meetings import TimeProblem, check_start
 from core.reminders import Kind, Planned
 from core.when import NonexistentTime, local_to_utc, parse_when
 from handlers.callbacks import as_int, pack
-from handlers.guard import require_coordinator
+from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
 from storage import broadcasts as store
-from storage import dialogs, housekeeping, programs, reminders
+from storage import dialogs, housekeeping, reminders
 from storage.models import Dialog, Program
 
 log = logging.getLogger(__name__)
@@ -44,14 +44,15 @@ ALL_PROGRAMS = 0
 async def broadcast_command(ctx: Ctx) -> None:
     if not require_coordinator(ctx, "broadcast"):
         return
-    items = await programs.list_all(ctx.session)
+    items = await visible_programs(ctx)
     if not items:
         ctx.reply(ctx.t("pg.none"))
         return
     for planned in await store.scheduled(ctx.session):
-        ctx.reply(*_scheduled_card(ctx, planned.id, planned.scheduled_at))
+        if ctx.coordinates(planned.program_id):
+            ctx.reply(*_scheduled_card(ctx, planned.id, planned.scheduled_at))
     buttons = [button(p.name, pack(PREFIX, "p", p.id)) for p in items]
-    if len(items) > 1:
+    if len(items) > 1 and ctx.coordinates(None):
         buttons.append(button(ctx.t.plain("bc.all_programs"), pack(PREFIX, "p", ALL_PROGRAMS)))
     ctx.reply(ctx.t("bc.choose_program"), column(buttons))
 
@@ -67,7 +68,21 @@ def _scheduled_card(
 
 
 async def _program_of(ctx: Ctx, program_id: int | None) -> Program | None:
-    return await programs.get(ctx.session, program_id) if program_id else None
+    """The program of a broadcast being written (None: all programs)."""
+    return await coordinated(ctx, program_id) if program_id else None
+
+
+async def _may_send(ctx: Ctx, program_id: int | None) -> bool:
+    """Re-checked at every step of the dialog: this coordinator coordinates that program (or,
+    for all programs, all of them)."""
+    if program_id:
+        return await coordinated(ctx, program_id) is not None
+    return ctx.coordinates(None)
+
+
+async def _own_broadcast(ctx: Ctx, broadcast_id: int) -> bool:
+    broadcast = await store.get(ctx.session, broadcast_id)
+    return broadcast is not None and await _may_send(ctx, broadcast.program_id)
 
 
 async def on_callback(ctx: Ctx, parts: list[str]) -> None:
@@ -86,7 +101,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
 
 
 async def _choose_program(ctx: Ctx, program_id: int) -> None:
-    if program_id != ALL_PROGRAMS and await programs.get(ctx.session, program_id) is None:
+    if not await _may_send(ctx, program_id or None):
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     await dialogs.save(
@@ -200,6 +215,10 @@ async def _choose_audience(ctx: Ctx, data: dict[str, Any], args: list[str]) -> N
 
 
 async def _send_now(ctx: Ctx, data: dict[str, Any]) -> None:
+    if not await _may_send(ctx, data.get("program")):
+        await dialogs.clear(ctx.session, ctx.user_id)
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
     audience = Audience(data["audience"])
     broadcast = await store.create(
         ctx.session,
@@ -235,6 +254,10 @@ async def _send_now(ctx: Ctx, data: dict[str, Any]) -> None:
 
 
 async def _schedule(ctx: Ctx, data: dict[str, Any], raw: str) -> None:
+    if not await _may_send(ctx, data.get("program")):
+        await dialogs.clear(ctx.session, ctx.user_id)
+        ctx.reply(ctx.t("error.no_dialog"))
+        return
     program = await _program_of(ctx, data.get("program"))
     zone = ctx.services.zone_of(program)
     when = parse_when(raw.strip()[:200], ctx.now.astimezone(zone).date()) if raw.strip() else None
@@ -273,7 +296,9 @@ async def _schedule(ctx: Ctx, data: dict[str, Any], raw: str) -> None:
 
 
 async def _cancel_scheduled(ctx: Ctx, broadcast_id: int) -> None:
-    if not await store.cancel(ctx.session, broadcast_id):
+    if not await _own_broadcast(ctx, broadcast_id) or not await store.cancel(
+        ctx.session, broadcast_id
+    ):
         ctx.answer(ctx.t.plain("bc.not_cancellable"), alert=True)
         ctx.edit(None)
         return
@@ -285,7 +310,11 @@ async def _cancel_scheduled(ctx: Ctx, broadcast_id: int) -> None:
 
 
 async def _retry(ctx: Ctx, broadcast_id: int) -> None:
-    count = await store.retry_failed(ctx.session, broadcast_id)
+    count = (
+        await store.retry_failed(ctx.session, broadcast_id)
+        if await _own_broadcast(ctx, broadcast_id)
+        else 0
+    )
     if not count:
         ctx.answer(ctx.t.plain("bc.nothing_to_retry"))
         ctx.edit(None)
@@ -297,11 +326,10 @@ async def _retry(ctx: Ctx, broadcast_id: int) -> None:
 
 def _send_after_commit(ctx: Ctx, broadcast_id: int) -> None:
     """The sender reads the outbox rows this update writes: start it once they are committed."""
-    broadcaster = ctx.services.broadcaster
+    services = ctx.services
 
     async def start() -> None:
-        if broadcaster is not None:
-            broadcaster.start(broadcast_id)
+        services.start_broadcast(broadcast_id)
 
     ctx.after_commit.append(start)
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
-from telegram.error import TelegramError
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
 
 from bot.i18n import translator
+from bot.messenger import Outcome
 from bot.runtime import Services
 from bot.settings import SUPPORTED_LANGUAGES
 
@@ -20,6 +25,11 @@ PARTICIPANT_COMMANDS = (
     "meet",
     "feedback",
     "events",
+    "survey",
+    "pause",
+    "resume",
+    "mydata",
+    "deleteme",
     "language",
     "help",
     "cancel",
@@ -33,6 +43,8 @@ COORDINATOR_COMMANDS = (
     "broadcast",
     "stats",
     "export",
+    "certificates",
+    "purge",
     "makecoordinator",
     "revokecoordinator",
     "help",
@@ -45,40 +57,48 @@ def menu(language: str, names: tuple[str, ...]) -> list[BotCommand]:
     return [BotCommand(name, t.plain(f"cmd.{name}")) for name in names]
 
 
-async def set_default_commands(services: Services) -> None:
+async def _set(
+    services: Services, names: tuple[str, ...], scope: BotCommandScope, language: str | None
+) -> None:
+    """One menu, with the messenger's retries (429, 5xx); a failure costs a menu, not the
+    start-up (a coordinator who never opened the bot has no chat to scope a menu to)."""
     bot = services.messenger.bot
+    _, outcome = await services.messenger.request(
+        "setMyCommands",
+        lambda: bot.set_my_commands(
+            menu(language or services.settings.default_language, names),
+            scope=scope,
+            language_code=language,
+        ),
+    )
+    if outcome is not Outcome.SENT:
+        log.warning("could not set a command menu (%s): %s", scope.type, outcome.value)
+
+
+async def set_default_commands(services: Services) -> None:
     scope = BotCommandScopeAllPrivateChats()
-    default = services.settings.default_language
-    await bot.set_my_commands(menu(default, PARTICIPANT_COMMANDS), scope=scope)
+    await _set(services, PARTICIPANT_COMMANDS, scope, None)
     for language in SUPPORTED_LANGUAGES:
-        await bot.set_my_commands(
-            menu(language, PARTICIPANT_COMMANDS), scope=scope, language_code=language
-        )
+        await _set(services, PARTICIPANT_COMMANDS, scope, language)
 
 
 async def set_coordinator_commands(services: Services, user_id: int) -> None:
-    """A chat scope per coordinator; fails softly for one who never opened the bot."""
-    bot = services.messenger.bot
+    """A chat scope per coordinator."""
     scope = BotCommandScopeChat(user_id)
-    try:
-        await bot.set_my_commands(
-            menu(services.settings.default_language, COORDINATOR_COMMANDS), scope=scope
-        )
-        for language in SUPPORTED_LANGUAGES:
-            await bot.set_my_commands(
-                menu(language, COORDINATOR_COMMANDS), scope=scope, language_code=language
-            )
-    except TelegramError as exc:
-        log.warning("could not set the coordinator menu for %s: %s", user_id, exc)
+    await _set(services, COORDINATOR_COMMANDS, scope, None)
+    for language in SUPPORTED_LANGUAGES:
+        await _set(services, COORDINATOR_COMMANDS, scope, language)
 
 
 async def clear_coordinator_commands(services: Services, user_id: int) -> None:
     """Back to the participants' menu: drop the chat scope in every language."""
     bot = services.messenger.bot
     scope = BotCommandScopeChat(user_id)
-    try:
-        await bot.delete_my_commands(scope=scope)
-        for language in SUPPORTED_LANGUAGES:
-            await bot.delete_my_commands(scope=scope, language_code=language)
-    except TelegramError as exc:
-        log.warning("could not reset the menu for %s: %s", user_id, exc)
+    for language in (None, *SUPPORTED_LANGUAGES):
+
+        async def drop(language: str | None = language) -> bool:
+            return await bot.delete_my_commands(scope=scope, language_code=language)
+
+        _, outcome = await services.messenger.request("deleteMyCommands", drop)
+        if outcome is not Outcome.SENT:
+            log.warning("could not reset the menu for %s: %s", user_id, outcome.value)

@@ -7,6 +7,7 @@ from bot.runtime import Ctx
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers import (
     broadcasts,
+    certificates,
     events,
     feedback,
     matching,
@@ -15,12 +16,30 @@ from handlers import (
     program_settings,
     programs,
     registration,
+    survey_admin,
+    surveys,
     tandem,
 )
 from handlers.callbacks import pack
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
+from handlers.guard import require_coordinator
 from handlers.keyboards import button, rows
 from storage import dialogs
+
+# Dialogs only coordinators may be in: checked here for every message, before the flow runs.
+COORDINATOR_FLOWS = frozenset(
+    {
+        programs.FLOW,
+        matching.REVEAL_FLOW,
+        matching.EXCLUDE_FLOW,
+        tandem.DISSOLVE_FLOW,
+        events.FLOW,
+        program_settings.FLOW,
+        broadcasts.FLOW,
+        survey_admin.FLOW,
+        certificates.FLOW,
+    }
+)
 
 
 async def help_command(ctx: Ctx) -> None:
@@ -73,6 +92,9 @@ async def on_text(ctx: Ctx) -> None:
     if dialog is None:
         ctx.reply(ctx.t("error.no_dialog"))
         return
+    if dialog.flow in COORDINATOR_FLOWS and not require_coordinator(ctx, f"dialog:{dialog.flow}"):
+        await dialogs.clear(ctx.session, ctx.user_id)  # the role was revoked mid-dialog
+        return
     if dialog.flow == registration.FLOW:
         await registration.on_text(ctx, dialog, text)
     elif dialog.flow == profile.FLOW:
@@ -91,6 +113,12 @@ async def on_text(ctx: Ctx) -> None:
         await events.on_text(ctx, dialog, text)
     elif dialog.flow == program_settings.FLOW:
         await program_settings.on_text(ctx, dialog, text)
+    elif dialog.flow == surveys.FLOW:
+        await surveys.on_text(ctx, dialog, text)
+    elif dialog.flow == survey_admin.FLOW:
+        await survey_admin.on_text(ctx, dialog, text)
+    elif dialog.flow == certificates.FLOW:
+        await certificates.on_text(ctx, dialog, text)
     elif dialog.flow == broadcasts.FLOW:
         await broadcasts.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row

@@ -21,7 +21,7 @@ from core.profile import clean_text
 from core.reminders import Policy, plan_event
 from core.when import NonexistentTime, local_to_utc, parse_when
 from handlers.callbacks import as_int, pack
-from handlers.guard import require_coordinator
+from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
 from storage import dialogs, events, housekeeping, programs, reminders
 from storage.models import Dialog, Participant, Program, ProgramEvent
@@ -167,7 +167,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
 
 
 async def _choose_program(ctx: Ctx, *, edit: bool = False) -> None:
-    items = await programs.list_all(ctx.session)
+    items = await visible_programs(ctx)
     if not items:
         ctx.reply(ctx.t("pg.none"))
         return
@@ -267,7 +267,7 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
 
 
 async def _on_program(ctx: Ctx, action: str, program_id: int | None) -> None:
-    program = await programs.get(ctx.session, program_id) if program_id is not None else None
+    program = await coordinated(ctx, program_id)
     if program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
@@ -287,7 +287,7 @@ async def _on_program(ctx: Ctx, action: str, program_id: int | None) -> None:
 
 async def _on_event(ctx: Ctx, action: str, event_id: int | None) -> None:
     event = await events.get(ctx.session, event_id) if event_id is not None else None
-    program = await programs.get(ctx.session, event.program_id) if event else None
+    program = await coordinated(ctx, event.program_id) if event else None
     if event is None or program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
@@ -394,7 +394,7 @@ async def _dialog_program(ctx: Ctx, dialog: Dialog | None) -> Program | None:
     if dialog is None or dialog.flow != FLOW:
         return None
     program_id = dialog.data.get("program_id")
-    return await programs.get(ctx.session, program_id) if isinstance(program_id, int) else None
+    return await coordinated(ctx, program_id) if isinstance(program_id, int) else None
 
 
 async def _on_dialog_button(ctx: Ctx, action: str, args: list[str]) -> None:
@@ -464,7 +464,7 @@ async def _set_title(ctx: Ctx, data: dict[str, Any], program: Program, title: st
 
 
 async def _on_when(ctx: Ctx, data: dict[str, Any], program: Program, raw: str) -> None:
-    starts_at = _parse_start(ctx, program, raw)
+    starts_at = parse_start(ctx, program, raw)
     if starts_at is None:
         return  # the problem was explained
     data["starts_at"] = starts_at.isoformat()
@@ -472,7 +472,7 @@ async def _on_when(ctx: Ctx, data: dict[str, Any], program: Program, raw: str) -
     ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
 
 
-def _parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
+def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
     """The start as UTC, or None after telling the coordinator what is wrong with the input."""
     zone = ctx.services.zone_of(program)
     when = parse_when(raw[:200], ctx.now.astimezone(zone).date()) if raw else None
@@ -530,7 +530,7 @@ async def _create(ctx: Ctx, data: dict[str, Any], program: Program) -> None:
     planned = plan_event(
         event_id=event.id,
         starts_at=event.starts_at,
-        user_ids=[p.user_id for p in people],
+        user_ids=[p.user_id for p in people if p.user_id is not None],
         policy=Policy.from_settings(program.settings),
         now=ctx.now,
     )

@@ -217,7 +217,9 @@ async def _tell_coordinators(ctx: Ctx, meeting: Meeting, me: Participant, *, rem
     tandem = meeting.tandem
     program = await programs.get(ctx.session, tandem.program_id)
     _, partner = partners(tandem, ctx.user_id)
-    for coordinator_id in sorted(await ctx.services.coordinator_ids(ctx.session)):
+    for coordinator_id in sorted(
+        await ctx.services.coordinator_ids(ctx.session, tandem.program_id)
+    ):
         t = ctx.for_user(await users.get(ctx.session, coordinator_id))
         ctx.send_to(
             coordinator_id,

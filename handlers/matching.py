@@ -21,9 +21,9 @@ from core.matching import match
 from core.programs import ProgramStatus
 from handlers import tandem
 from handlers.callbacks import as_int, pack
-from handlers.guard import require_coordinator
+from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
-from storage import dialogs, housekeeping, programs
+from storage import dialogs, housekeeping
 from storage import matching as store
 from storage.models import MatchProposal, Participant, Program
 
@@ -43,7 +43,7 @@ MAX_COMPANY = 200
 async def match_command(ctx: Ctx) -> None:
     if not require_coordinator(ctx, "match"):
         return
-    items = [p for p in await programs.list_all(ctx.session) if p.status != ProgramStatus.ARCHIVED]
+    items = [p for p in await visible_programs(ctx) if p.status != ProgramStatus.ARCHIVED]
     if not items:
         ctx.reply(ctx.t("pg.none"))
         return
@@ -61,7 +61,7 @@ async def on_program_callback(ctx: Ctx, parts: list[str]) -> None:
     if not require_coordinator(ctx, "mg"):
         return
     program_id = as_int(parts[0]) if len(parts) == 1 else None
-    program = await programs.get(ctx.session, program_id) if program_id is not None else None
+    program = await coordinated(ctx, program_id)
     if program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
@@ -377,7 +377,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     proposal = (
         await store.get_proposal(ctx.session, proposal_id) if proposal_id is not None else None
     )
-    program = await programs.get(ctx.session, proposal.program_id) if proposal else None
+    program = await coordinated(ctx, proposal.program_id) if proposal else None
     if proposal is None or program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
@@ -547,7 +547,7 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
         await dialogs.clear(ctx.session, ctx.user_id)
         return
     proposal = await store.get_proposal(ctx.session, int(data["proposal"]))
-    program = await programs.get(ctx.session, proposal.program_id) if proposal else None
+    program = await coordinated(ctx, proposal.program_id) if proposal else None
     if proposal is None or program is None or proposal.status != store.DRAFT:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("mt.approve_failed"))

@@ -151,7 +151,7 @@ async def plan_reminders(ctx: Ctx, meeting: Meeting, program: Program | None) ->
         version=meeting.version,
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
-        user_ids=(tandem.mentor.user_id, tandem.mentee.user_id),
+        user_ids=tuple(p.user_id for p in (tandem.mentor, tandem.mentee) if p.user_id is not None),
         policy=Policy.from_settings(program.settings if program else None),
         now=ctx.now,
     )
@@ -209,7 +209,11 @@ async def show_tandem_meetings(ctx: Ctx, tandem: Tandem) -> None:
     )
 
 
-def meeting_buttons(t: Translator, meeting: Meeting, user_id: int) -> InlineKeyboardMarkup | None:
+def meeting_buttons(
+    t: Translator, meeting: Meeting, user_id: int | None
+) -> InlineKeyboardMarkup | None:
+    if user_id is None:
+        return None
     acts = [
         act
         for act in (Act.ACCEPT, Act.DECLINE, Act.OTHER_TIME, Act.MOVE, Act.CANCEL)

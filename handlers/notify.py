@@ -12,7 +12,7 @@ from storage.models import Participant, Program
 
 
 async def new_registration(ctx: Ctx, program: Program, participant: Participant) -> None:
-    for coordinator_id in sorted(await ctx.services.coordinator_ids(ctx.session)):
+    for coordinator_id in sorted(await ctx.services.coordinator_ids(ctx.session, program.id)):
         coordinator = await users.get(ctx.session, coordinator_id)
         if coordinator is not None and not coordinator.reachable:
             continue
@@ -37,7 +37,7 @@ async def new_registration(ctx: Ctx, program: Program, participant: Participant)
 
 
 async def status_changed(ctx: Ctx, program: Program, participant: Participant) -> None:
-    user = await users.get(ctx.session, participant.user_id)
+    user = participant.user
     if user is None or not user.reachable:
         return
     t = ctx.for_user(user)

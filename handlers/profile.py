@@ -16,6 +16,7 @@ from core.profile import (
     parse_typed,
     toggle_topic,
 )
+from core.programs import ParticipantStatus
 from handlers import fields
 from handlers.callbacks import pack
 from handlers.keyboards import button, column
@@ -26,7 +27,13 @@ FLOW = "profile"
 PREFIX = "pf"
 
 
-def _keyboard(ctx: Ctx) -> InlineKeyboardMarkup:
+def _editable(participant: Participant, field: str) -> bool:
+    """The role decides the matching and the tandem: only a registration not yet approved
+    may change it (found by the fuzz test: a mentor in a tandem became a mentee)."""
+    return field != "role" or participant.status == ParticipantStatus.PENDING
+
+
+def _keyboard(ctx: Ctx, participant: Participant) -> InlineKeyboardMarkup:
     return column(
         [
             button(
@@ -34,6 +41,7 @@ def _keyboard(ctx: Ctx) -> InlineKeyboardMarkup:
                 pack(PREFIX, "e", f),
             )
             for f in FIELDS_BY_NAME
+            if _editable(participant, f)
         ],
         per_row=2,
     )
@@ -55,7 +63,7 @@ async def show(ctx: Ctx) -> None:
     if participant is None:
         ctx.reply(ctx.t("profile.none"))
         return
-    ctx.reply(await _render(ctx, participant), _keyboard(ctx))
+    ctx.reply(await _render(ctx, participant), _keyboard(ctx, participant))
 
 
 async def _participant(ctx: Ctx, dialog: Dialog | None) -> Participant | None:
@@ -84,10 +92,13 @@ async def _prompt(ctx: Ctx, dialog: Dialog, participant: Participant) -> None:
 
 
 async def _store(ctx: Ctx, participant: Participant, field: str, value: Any) -> None:
-    await participants.update_field(ctx.session, participant, field, value, ctx.now)
     await dialogs.clear(ctx.session, ctx.user_id)
+    if not _editable(participant, field):  # approved while the dialog was open
+        ctx.reply(ctx.t("profile.role_locked"))
+        return
+    await participants.update_field(ctx.session, participant, field, value, ctx.now)
     ctx.reply(ctx.t("profile.saved"))
-    ctx.reply(await _render(ctx, participant), _keyboard(ctx))
+    ctx.reply(await _render(ctx, participant), _keyboard(ctx, participant))
 
 
 async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
@@ -122,6 +133,9 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         participant = await participants.current_of_user(ctx.session, ctx.user_id)
         if participant is None:
             ctx.answer(ctx.t.plain("error.stale_button"))
+            return
+        if not _editable(participant, args[0]):
+            ctx.answer(ctx.t.plain("profile.role_locked"), alert=True)
             return
         data: dict[str, Any] = {"participant_id": participant.id}
         if args[0] == "topics":

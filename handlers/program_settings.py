@@ -20,7 +20,7 @@ from core.profile import clean_text
 from core.reminders import DAY_MINUTES, Policy
 from core.when import parse_duration, parse_offsets
 from handlers.callbacks import as_int, pack
-from handlers.guard import require_coordinator
+from handlers.guard import coordinated, require_coordinator
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs
 from storage.models import Dialog, Program
@@ -145,7 +145,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         return
     action, args = parts[0], parts[1:]
     program_id = as_int(args[0]) if args else None
-    program = await programs.get(ctx.session, program_id) if program_id is not None else None
+    program = await coordinated(ctx, program_id)
     if program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
@@ -189,7 +189,7 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
         await dialogs.clear(ctx.session, ctx.user_id)
         return
     program_id = dialog.data.get("program_id")
-    program = await programs.get(ctx.session, program_id) if isinstance(program_id, int) else None
+    program = await coordinated(ctx, program_id) if isinstance(program_id, int) else None
     if program is None or dialog.step not in SETTINGS:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

@@ -17,12 +17,27 @@ from core.programs import (
     default_end,
     parse_date,
 )
-from core.reminders import Policy, plan_event
+from core.reminders import Policy, plan_event, plan_survey
+from core.surveys import SurveyStatus
 from handlers import commands, notify
 from handlers.callbacks import as_int, pack
-from handlers.guard import require_coordinator
+from handlers.guard import (
+    coordinated,
+    require_all_programs,
+    require_coordinator,
+    visible_programs,
+)
 from handlers.keyboards import button, column, rows
-from storage import dialogs, events, housekeeping, participants, programs, reminders, users
+from storage import (
+    dialogs,
+    events,
+    housekeeping,
+    participants,
+    programs,
+    reminders,
+    surveys,
+    users,
+)
 from storage.models import Dialog, Participant, Program, User
 
 FLOW = "newprogram"
@@ -43,7 +58,7 @@ def _fmt(day: dt.date) -> str:
 
 
 async def new_program(ctx: Ctx) -> None:
-    if not require_coordinator(ctx, "newprogram"):
+    if not require_coordinator(ctx, "newprogram") or not require_all_programs(ctx, "newprogram"):
         return
     await dialogs.save(ctx.session, ctx.user_id, flow=FLOW, step="name", data={}, now=ctx.now)
     ctx.reply(ctx.t("np.ask_name", limit=MAX_PROGRAM_NAME))
@@ -73,7 +88,7 @@ def _end_prompt(ctx: Ctx, start: dt.date) -> tuple[str, InlineKeyboardMarkup]:
 
 
 async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
-    if not require_coordinator(ctx, "newprogram"):
+    if not require_coordinator(ctx, "newprogram") or not require_all_programs(ctx, "newprogram"):
         await dialogs.clear(ctx.session, ctx.user_id)
         return
     raw = " ".join((text or "").split())
@@ -129,7 +144,7 @@ async def _create(ctx: Ctx, dialog: Dialog, end: dt.date) -> None:
 
 
 async def on_np_callback(ctx: Ctx, parts: list[str]) -> None:
-    if not require_coordinator(ctx, "newprogram"):
+    if not require_coordinator(ctx, "newprogram") or not require_all_programs(ctx, "newprogram"):
         return
     dialog = await dialogs.get(ctx.session, ctx.user_id)
     action, args = parts[0], parts[1:]
@@ -168,7 +183,7 @@ async def list_programs(ctx: Ctx) -> None:
 
 
 async def _programs_list(ctx: Ctx) -> tuple[str, InlineKeyboardMarkup | None]:
-    items = await programs.list_all(ctx.session)
+    items = await visible_programs(ctx)
     if not items:
         return ctx.t("pg.none"), None
     buttons = []
@@ -222,6 +237,7 @@ async def _program_card(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboard
                 button(ctx.t.plain("ps.open"), pack("ps", "v", program.id)),
                 button(ctx.t.plain("ek.open"), pack("ek", "l", program.id)),
             ],
+            [button(ctx.t.plain("sk.open"), pack("sk", "l", program.id))],
             [button(ctx.t.plain("pg.back_to_list"), pack("pg", "all"))],
         ]
     )
@@ -278,7 +294,7 @@ async def on_pg_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.edit(text, markup)
         return
     program_id = as_int(args[0]) if args else None
-    program = await programs.get(ctx.session, program_id) if program_id is not None else None
+    program = await coordinated(ctx, program_id)
     if program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
@@ -308,7 +324,7 @@ async def on_pg_callback(ctx: Ctx, parts: list[str]) -> None:
 
 async def _invite_to_upcoming_events(ctx: Ctx, program: Program, user_id: int) -> None:
     """Someone approved after an event was announced gets its invitation and reminders too
-    (planning is keyed per user, so re-approval plans nothing twice)."""
+    (planning is keyed per user, so re-approval plans nothing twice); the same for surveys."""
     policy = Policy.from_settings(program.settings)
     for event in await events.upcoming(ctx.session, program.id, ctx.now):
         planned = plan_event(
@@ -319,11 +335,20 @@ async def _invite_to_upcoming_events(ctx: Ctx, program: Program, user_id: int) -
             now=ctx.now,
         )
         ctx.schedule(await reminders.plan(ctx.session, planned, now=ctx.now, event_id=event.id))
+    # Likewise a survey that is out or about to go out: the newcomer is asked too.
+    for survey in await surveys.for_program(ctx.session, program.id):
+        if survey.status != SurveyStatus.SCHEDULED.value or survey.send_at is None:
+            continue
+        planned = plan_survey(
+            survey_id=survey.id, send_at=max(survey.send_at, ctx.now), user_ids=[user_id]
+        )
+        ctx.schedule(await reminders.plan(ctx.session, planned, now=ctx.now, survey_id=survey.id))
 
 
 async def _participant_card(
     ctx: Ctx, participant: Participant, program: Program
 ) -> tuple[str, InlineKeyboardMarkup]:
+    assert participant.user_id is not None  # erased participants have no card
     user = await users.get(ctx.session, participant.user_id)
     contact = f"@{user.username}" if user and user.username else str(participant.user_id)
     text = ctx.t(
@@ -365,9 +390,12 @@ async def on_pp_callback(ctx: Ctx, parts: list[str]) -> None:
     participant = (
         await participants.get(ctx.session, participant_id) if participant_id is not None else None
     )
-    program = await programs.get(ctx.session, participant.program_id) if participant else None
+    program = await coordinated(ctx, participant.program_id) if participant else None
     if participant is None or program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
+    if participant.user_id is None:  # erased their data: nothing to decide or show
+        ctx.answer(ctx.t.plain("pp.erased"), alert=True)
         return
     if action == "v" and len(args) == 1:
         ctx.edit(*await _participant_card(ctx, participant, program))
@@ -433,7 +461,7 @@ async def on_pp_callback(ctx: Ctx, parts: list[str]) -> None:
             ),
         )
     elif action == "coy" and len(args) == 1:
-        await _grant(ctx, participant.user_id, participant.name)
+        await _grant(ctx, participant.user_id, participant.name, program_id=program.id)
         ctx.edit(*await _participant_card(ctx, participant, program))
     else:
         ctx.answer(ctx.t.plain("error.stale_button"))
@@ -463,7 +491,9 @@ def _name(user: User) -> str:
 
 
 async def make_coordinator(ctx: Ctx) -> None:
-    if not require_coordinator(ctx, "makecoordinator"):
+    if not require_coordinator(ctx, "makecoordinator") or not require_all_programs(
+        ctx, "makecoordinator"
+    ):
         return
     user = await _target_user(ctx, ctx.t("mc.usage"))
     if user is not None:
@@ -472,7 +502,9 @@ async def make_coordinator(ctx: Ctx) -> None:
 
 async def revoke_coordinator(ctx: Ctx) -> None:
     """Take the role back; coordinators from TANDEM_COORDINATORS stay (the operator's list)."""
-    if not require_coordinator(ctx, "revokecoordinator"):
+    if not require_coordinator(ctx, "revokecoordinator") or not require_all_programs(
+        ctx, "revokecoordinator"
+    ):
         return
     configured = ctx.services.settings.coordinators
     if len(ctx.args) == 1 and as_int(ctx.args[0]) in configured:  # may never have written
@@ -496,9 +528,10 @@ async def revoke_coordinator(ctx: Ctx) -> None:
     ctx.after_commit.append(lambda: commands.clear_coordinator_commands(services, user_id))
 
 
-async def _grant(ctx: Ctx, user_id: int, name: str) -> None:
+async def _grant(ctx: Ctx, user_id: int, name: str, program_id: int | None = None) -> None:
+    """A role for all programs (/makecoordinator) or for one (from a participant's card)."""
     if user_id in ctx.services.settings.coordinators or not await users.grant_coordinator(
-        ctx.session, user_id, granted_by=ctx.user_id, now=ctx.now
+        ctx.session, user_id, granted_by=ctx.user_id, now=ctx.now, program_id=program_id
     ):
         ctx.reply(ctx.t("mc.already", name=name))
         return

@@ -53,7 +53,7 @@ async def offer(ctx: Ctx, program: Program) -> None:
         ctx.reply(ctx.t("start.closed", program=program.name))
         return
     ctx.reply(
-        ctx.t("reg.privacy", program=program.name),
+        ctx.t("reg.privacy", program=program.name, months=ctx.services.settings.retention_months),
         rows(
             [button(ctx.t.plain("reg.consent.yes"), pack(PREFIX, "c", program.id))],
             [button(ctx.t.plain("reg.consent.no"), pack(PREFIX, "x", program.id))],
@@ -86,7 +86,10 @@ async def on_consent(ctx: Ctx, program_id: int) -> None:
         data={"program_id": program.id, "consent_at": ctx.now.isoformat(), "draft": {}},
         now=ctx.now,
     )
-    ctx.edit(ctx.t("reg.privacy", program=program.name) + "\n\n" + ctx.t("reg.consent.given"))
+    notice = ctx.t(
+        "reg.privacy", program=program.name, months=ctx.services.settings.retention_months
+    )
+    ctx.edit(notice + "\n\n" + ctx.t("reg.consent.given"))
     ctx.reply(ctx.t("reg.welcome", program=program.name))
     await prompt_step(ctx, dialog)
 

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.messenger import Outcome
 from bot.runtime import Services
 from core.reminders import (
+    PAUSABLE,
     Kind,
     Planned,
     Policy,
@@ -28,13 +28,15 @@ from core.reminders import (
     until,
     worth_sending,
 )
+from core.surveys import SurveyStatus
 from handlers import broadcasts
 from handlers import events as event_views
+from handlers import surveys as survey_views
 from handlers.callbacks import pack
 from handlers.feedback import took_place_keyboard
 from handlers.keyboards import button, column
 from handlers.meetings import describe, partners
-from storage import events, meetings, programs, users
+from storage import events, meetings, programs, surveys, users
 from storage import reminders as store
 from storage.meetings import Status
 from storage.models import Reminder
@@ -85,16 +87,12 @@ async def _fire(services: Services, reminder_id: int) -> None:
                 await store.finish(session, reminder_id, State.SKIPPED, now)
                 return
     if reminder.kind == Kind.BROADCAST.value:
-        if broadcast_id is not None and services.broadcaster is not None:
-            services.broadcaster.start(broadcast_id)
+        if broadcast_id is not None:
+            services.start_broadcast(broadcast_id)
         return
     assert rendered is not None
     _, outcome = await services.messenger.deliver(reminder.user_id, rendered.text, rendered.markup)
-    state = {
-        Outcome.SENT: State.SENT,
-        Outcome.UNREACHABLE: State.UNREACHABLE,
-        Outcome.FAILED: State.FAILED,
-    }[outcome]
+    state = outcome.state
     if state is not State.SENT:
         log.warning(
             "reminder %s (%s) to %s: %s", reminder_id, reminder.kind, reminder.user_id, state
@@ -108,6 +106,8 @@ async def _render(
 ) -> Rendered | None:
     kind = Kind(reminder.kind)
     user = await users.get(session, reminder.user_id)
+    if user is not None and user.paused_at is not None and kind in PAUSABLE:
+        return None  # /pause: skipped, not postponed (it would be stale by /resume)
     t = services.translator_for(user)
     if kind in (Kind.MEETING_SOON, Kind.FEEDBACK, Kind.FEEDBACK_AGAIN):
         return await _about_meeting(session, services, reminder, kind, t, now)
@@ -117,6 +117,14 @@ async def _render(
         return await _at_risk(session, services, reminder, t, now)
     if kind in (Kind.EVENT_INVITE, Kind.EVENT_SOON):
         return await _about_event(session, services, reminder, kind, t, now)
+    if kind in (Kind.SURVEY, Kind.SURVEY_AGAIN):
+        return await _about_survey(session, reminder, kind, t)
+    if kind is Kind.NOTICE:
+        markup = reminder.payload.get("markup")
+        return Rendered(
+            str(reminder.payload.get("text", "")),
+            InlineKeyboardMarkup.de_json(markup, None) if markup else None,
+        )
     log.error("reminder %s has a kind this version cannot send: %s", reminder.id, kind)
     return None
 
@@ -268,6 +276,27 @@ async def _about_event(
     )
 
 
+async def _about_survey(
+    session: AsyncSession, reminder: Reminder, kind: Kind, t: Translator
+) -> Rendered | None:
+    """Skipped when the survey was closed or taken back, the participant left the program, or
+    (for the reminder) has answered everything."""
+    survey = await surveys.get(session, reminder.survey_id or 0)
+    if survey is None or survey.status != SurveyStatus.SCHEDULED.value:
+        return None
+    participant = await surveys.participant_for(session, survey, reminder.user_id)
+    if participant is None:
+        return None
+    answered = await surveys.response(session, survey.id, participant.id)
+    if answered is not None and answered.completed_at is not None:
+        return None
+    program = await programs.get(session, survey.program_id)
+    text, markup = survey_views.invitation(
+        t, survey, program, answered, again=kind is Kind.SURVEY_AGAIN
+    )
+    return Rendered(text, markup)
+
+
 # --- the nudge sweep --------------------------------------------------------------------------
 
 
@@ -282,7 +311,6 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
         last = await meetings.last_met(session, ids, now)
         upcoming = await meetings.with_upcoming(session, ids, now)
         policies: dict[int, Policy] = {}
-        coordinators: list[int] | None = None
         for tandem in active:
             if tandem.program_id not in policies:
                 program = await programs.get(session, tandem.program_id)
@@ -307,12 +335,11 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
             nudges = [
                 Planned(Kind.NUDGE, now, p.user_id, f"nudge.t{tandem.id}.n{count}.u{p.user_id}")
                 for p in (tandem.mentor, tandem.mentee)
-                if p.status == "active"
+                if p.status == "active" and p.user_id is not None
             ]
             planned_rows += await store.plan(session, nudges, now=now, tandem_id=tandem.id)
             if at_risk(count, policy) and await meetings.mark_at_risk(session, tandem.id, now):
-                if coordinators is None:
-                    coordinators = sorted(await services.coordinator_ids(session))
+                coordinators = sorted(await services.coordinator_ids(session, tandem.program_id))
                 warn = [
                     Planned(Kind.AT_RISK, now, c, f"risk.t{tandem.id}.n{count}.u{c}")
                     for c in coordinators

@@ -49,12 +49,15 @@ from core.stats import (
     shortened,
     slug,
 )
+from core.surveys import SurveyStatus
 from handlers.callbacks import as_int, pack
-from handlers.guard import require_coordinator
+from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
-from storage import programs
+from handlers.survey_results import results_messages, results_table, texts_table
 from storage import reports as store
-from storage.models import Program
+from storage import surveys
+from storage.models import Program, Survey
+from storage.surveys import Answered
 
 PREFIX = "rp"
 STATS, EXPORT = "s", "e"
@@ -84,7 +87,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         return
     action = parts[0]
     target = as_int(parts[1]) if len(parts) == 2 else None
-    program = await programs.get(ctx.session, target) if target is not None else None
+    program = await coordinated(ctx, target)
     if program is None or action not in (STATS, EXPORT):
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
@@ -97,7 +100,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
 
 async def _choose_program(ctx: Ctx, action: str) -> None:
     """One program: straight to it; several: a button each."""
-    items = await programs.list_all(ctx.session)
+    items = await visible_programs(ctx)
     if not items:
         ctx.reply(ctx.t("pg.none"))
         return
@@ -133,6 +136,19 @@ async def _stats(ctx: Ctx, program: Program, *, edit: bool) -> None:
         ctx.edit(text, markup)
     else:
         ctx.reply(text, markup)
+    # Each survey that has gone out: its results per question and role, as messages of their own.
+    for survey, answered in await _surveys(ctx, program):
+        reach = await surveys.reach(ctx.session, survey.id)
+        for part in results_messages(ctx.t, ctx.lang, survey, program, answered, reach):
+            ctx.reply(part)
+
+
+async def _surveys(ctx: Ctx, program: Program) -> list[tuple[Survey, list[Answered]]]:
+    return [
+        (survey, await surveys.completed(ctx.session, survey.id))
+        for survey in await surveys.for_program(ctx.session, program.id)
+        if survey.status != SurveyStatus.DRAFT.value
+    ]
 
 
 def _export_button(ctx: Ctx, program: Program) -> InlineKeyboardMarkup:
@@ -367,7 +383,7 @@ def feedback_table(t: Translator, rows: Sequence[FeedbackRow], zone: ZoneInfo) -
 async def _chart_data(ctx: Ctx, program: Program) -> tuple[list[tuple[str, list[int]]], list[str]]:
     """Held meetings per month for every current program (and this one): the series and the
     month labels. This program comes first and always has a line."""
-    others = [p for p in await programs.list_all(ctx.session) if p.id != program.id]
+    others = [p for p in await visible_programs(ctx) if p.id != program.id]
     everyone = [program, *others]
     zones = {p.id: ctx.services.zone_of(p) for p in everyone}
     times = await store.held_meeting_times(ctx.session, [p.id for p in everyone], ctx.now)
@@ -392,6 +408,10 @@ async def _export(ctx: Ctx, program: Program) -> None:
         meetings_table(t, await store.meeting_rows(ctx.session, program.id), zone, ctx.now),
         feedback_table(t, await store.feedback_rows(ctx.session, program.id), zone),
     ]
+    sent_surveys = await _surveys(ctx, program)
+    if sent_surveys:
+        tables.append(results_table(t, ctx.lang, sent_surveys))
+        tables.append(texts_table(t, sent_surveys))
     series, labels = await _chart_data(ctx, program)
     decimal = DECIMAL.get(ctx.lang, ",")
     csv_format = CSV_DATETIME.get(ctx.lang, CSV_DATETIME["de"])

@@ -21,20 +21,28 @@ from bot.runtime import Ctx, services, tandem_handler
 from handlers import (
     agreement,
     broadcasts,
+    certificates,
     common,
     events,
     feedback,
+    groups,
     matching,
     meetings,
+    privacy,
     profile,
     program_settings,
     programs,
+    purge,
     registration,
     reports,
     start,
+    survey_admin,
+    surveys,
     tandem,
 )
 from handlers.callbacks import unpack
+from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
+from handlers.guard import require_coordinator
 from storage import housekeeping, users
 
 log = logging.getLogger(__name__)
@@ -53,6 +61,8 @@ async def on_callback(ctx: Ctx) -> None:
     handler = CALLBACKS.get(prefix)
     if handler is None:
         await _forged(ctx, query.data)
+        return
+    if prefix in COORDINATOR_PREFIXES and not require_coordinator(ctx, query.data or prefix):
         return
     await handler(ctx, rest)
 
@@ -79,7 +89,44 @@ CALLBACKS: dict[str, CallbackHandler] = {
     "ps": program_settings.on_callback,
     "rp": reports.on_callback,
     broadcasts.PREFIX: broadcasts.on_callback,
+    surveys.PREFIX: surveys.on_callback,
+    survey_admin.PREFIX: survey_admin.on_callback,
+    certificates.PREFIX: certificates.on_callback,
+    privacy.PREFIX: privacy.on_callback,
+    purge.PREFIX: purge.on_callback,
 }
+
+
+# Checked here, once, before any handler runs (the handlers check again: defence in depth).
+COORDINATOR_PREFIXES = frozenset(
+    {
+        "np",
+        "pg",
+        "pp",
+        "mg",
+        "mt",
+        "td",
+        "ek",
+        "ps",
+        "rp",
+        broadcasts.PREFIX,
+        survey_admin.PREFIX,
+        certificates.PREFIX,
+        purge.PREFIX,
+    }
+)
+COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)
+
+
+CommandFn = Callable[[Ctx], Awaitable[None]]
+
+
+def coordinator_only(name: str, fn: CommandFn) -> CommandFn:
+    async def guarded(ctx: Ctx) -> None:
+        if require_coordinator(ctx, name):
+            await fn(ctx)
+
+    return guarded
 
 
 async def _forged(ctx: Ctx, data: str | None) -> None:
@@ -92,7 +139,10 @@ async def _forged(ctx: Ctx, data: str | None) -> None:
 async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Telegram tells us when a user blocks or unblocks the bot; remember it."""
     change = update.my_chat_member
-    if change is None or change.chat.type != "private":
+    if change is None:
+        return
+    if change.chat.type != "private":
+        await groups.on_added_to_group(update, context)
         return
     reachable = change.new_chat_member.status not in (ChatMember.BANNED, ChatMember.LEFT)
     async with services(context.application).db.session() as session:
@@ -101,7 +151,7 @@ async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    command = {
+    command: dict[str, CommandFn] = {
         "start": start.start,
         "help": common.help_command,
         "cancel": common.cancel,
@@ -117,11 +167,21 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "meet": meetings.meet_command,
         "feedback": feedback.feedback_command,
         "events": events.events_command,
+        "survey": survey_admin.survey_command,
+        "mydata": privacy.mydata_command,
+        "deleteme": privacy.deleteme_command,
+        "purge": purge.purge_command,
+        "pause": privacy.pause_command,
+        "resume": privacy.resume_command,
         "stats": reports.stats_command,
         "export": reports.export_command,
+        "certificates": certificates.certificates_command,
         "broadcast": broadcasts.broadcast_command,
     }
+    assert command.keys() >= COORDINATOR_ONLY_COMMANDS
     for name, fn in command.items():
+        if name in COORDINATOR_ONLY_COMMANDS:
+            fn = coordinator_only(name, fn)
         app.add_handler(CommandHandler(name, tandem_handler(fn), filters=PRIVATE))
     app.add_handler(
         MessageHandler(PRIVATE & filters.COMMAND, tandem_handler(common.unknown_command))
@@ -132,6 +192,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
             tandem_handler(common.on_other_message),
         )
+    )
+    app.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, groups.on_group_command)
     )
     app.add_handler(CallbackQueryHandler(tandem_handler(on_callback)))
     app.add_handler(ChatMemberHandler(on_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

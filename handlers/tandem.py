@@ -19,7 +19,7 @@ from core.profile import DEFAULT_TOPICS, clean_text
 from core.programs import parse_date
 from handlers import agreement, meetings
 from handlers.callbacks import as_int, pack
-from handlers.guard import require_coordinator
+from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs, users
 from storage import matching as store
@@ -118,10 +118,12 @@ async def introduce(services: Services, tandem_ids: list[int]) -> None:
             assert tandem is not None
             pairs = ((tandem.mentor, tandem.mentee), (tandem.mentee, tandem.mentor))
             program = await programs.get(session, tandem.program_id)
-            coordinators = sorted(await services.coordinator_ids(session))
+            coordinators = sorted(await services.coordinator_ids(session, tandem.program_id))
             coordinator_users = {c: await users.get(session, c) for c in coordinators}
         unreachable = []
         for me, partner in pairs:
+            if me.user_id is None:  # erased (/deleteme) before the introduction
+                continue
             t = services.translator_for(me.user)
             _, outcome = await services.messenger.deliver(
                 me.user_id, introduction(t, tandem, me, partner), tandem_keyboard(t, tandem)
@@ -221,7 +223,9 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
     housekeeping.audit(
         ctx.session, user_id=ctx.user_id, action="concern", now=ctx.now, tandem=tandem.id
     )
-    for coordinator_id in sorted(await ctx.services.coordinator_ids(ctx.session)):
+    for coordinator_id in sorted(
+        await ctx.services.coordinator_ids(ctx.session, tandem.program_id)
+    ):
         t = ctx.for_user(await users.get(ctx.session, coordinator_id))
         ctx.send_to(
             coordinator_id,
@@ -243,7 +247,7 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
 async def tandems_command(ctx: Ctx) -> None:
     if not require_coordinator(ctx, "tandems"):
         return
-    items = await programs.list_all(ctx.session)
+    items = await visible_programs(ctx)
     if not items:
         ctx.reply(ctx.t("pg.none"))
         return
@@ -262,7 +266,7 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.answer(ctx.t.plain("error.stale_button"))
         return
     if action == "l":
-        program = await programs.get(ctx.session, target)
+        program = await coordinated(ctx, target)
         if program is None:
             ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
             return
@@ -292,7 +296,7 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.edit(text, InlineKeyboardMarkup(rows) if rows else None)
         return
     tandem = await store.get_tandem(ctx.session, target)
-    if tandem is None:
+    if tandem is None or await coordinated(ctx, tandem.program_id) is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     if action == "v":
@@ -366,6 +370,8 @@ async def _dissolve_text(ctx: Ctx, data: dict[str, Any], text: str | None) -> No
         return
     await dialogs.clear(ctx.session, ctx.user_id)
     tandem = await store.get_tandem(ctx.session, int(data["tandem"]))
+    if tandem is not None and await coordinated(ctx, tandem.program_id) is None:
+        tandem = None
     if tandem is None or not await store.dissolve(
         ctx.session, tandem, by=ctx.user_id, reason=reason, now=ctx.now
     ):

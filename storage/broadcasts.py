@@ -83,7 +83,8 @@ async def recipients(
     people = (await session.scalars(query.order_by(Participant.name, Participant.id))).all()
     seen: dict[int, str] = {}
     for person in people:
-        seen.setdefault(person.user_id, person.name)
+        if person.user_id is not None:
+            seen.setdefault(person.user_id, person.name)
     return list(seen.items())
 
 

@@ -53,7 +53,16 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # pre-ping: a connection the server dropped (a restart, an idle timeout) is replaced on
+    # checkout instead of failing the update; the connect timeout turns a server that is down
+    # into an error within seconds instead of a hang.
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"timeout": 10},
+    )
 
 
 class Database:

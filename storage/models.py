@@ -76,6 +76,8 @@ class User(Base):
     username: Mapped[str | None] = mapped_column(String(64), index=True)
     language: Mapped[str | None] = mapped_column(String(8))
     reachable: Mapped[bool] = mapped_column(default=True)
+    # Since when the user has paused reminders and nudges (/pause); NULL while they come.
+    paused_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 
@@ -122,7 +124,11 @@ class Participant(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    # NULL once the person erased their data (/deleteme): the row stays, anonymous, so that the
+    # partner's tandem, meetings and the program's figures keep their counts.
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE")
+    )
     role: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -140,8 +146,10 @@ class Participant(Base):
     # How many mentees a mentor takes; coordinators raise it for experienced mentors.
     capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    erased_at: Mapped[dt.datetime | None]
+
     program: Mapped[Program] = relationship(back_populates="participants")
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("program_id", "user_id", name="uq_participants_program_user"),

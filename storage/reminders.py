@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,10 +74,12 @@ async def cancel(
     meeting_id: int | None = None,
     event_id: int | None = None,
     broadcast_id: int | None = None,
+    survey_id: int | None = None,
     user_id: int | None = None,
     kinds: Sequence[str] | None = None,
 ) -> int:
-    """Pending rows about a meeting or event (optionally one user's, some kinds) are dropped."""
+    """Pending rows about a meeting, event, broadcast or survey (optionally one user's, some
+    kinds) are dropped."""
     statement = update(Reminder).where(Reminder.state == State.PENDING.value)
     if meeting_id is not None:
         statement = statement.where(Reminder.meeting_id == meeting_id)
@@ -85,6 +87,8 @@ async def cancel(
         statement = statement.where(Reminder.event_id == event_id)
     if broadcast_id is not None:
         statement = statement.where(Reminder.broadcast_id == broadcast_id)
+    if survey_id is not None:
+        statement = statement.where(Reminder.survey_id == survey_id)
     if user_id is not None:
         statement = statement.where(Reminder.user_id == user_id)
     if kinds is not None:
@@ -97,6 +101,28 @@ async def cancel(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def drop_pending(session: AsyncSession, *, survey_id: int) -> int:
+    """Forget a taken-back survey's planned rows, so that scheduling it again plans them anew
+    (their keys are unique). A timer already armed for one finds nothing to claim."""
+    result = await session.execute(
+        delete(Reminder)
+        .where(Reminder.survey_id == survey_id, Reminder.state == State.PENDING.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def pending_due(session: AsyncSession, ids: Sequence[int]) -> list[tuple[int, dt.datetime]]:
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(Reminder.id, Reminder.due_at).where(
+            Reminder.id.in_(list(ids)), Reminder.state == State.PENDING.value
+        )
+    )
+    return [(reminder_id, due_at) for reminder_id, due_at in rows.tuples()]
+
+
 async def due_until(session: AsyncSession, until: dt.datetime) -> list[tuple[int, dt.datetime]]:
     """Pending rows due by `until`, overdue ones included (the bot may have been down)."""
     rows = await session.execute(
@@ -105,6 +131,19 @@ async def due_until(session: AsyncSession, until: dt.datetime) -> list[tuple[int
         .order_by(Reminder.due_at, Reminder.id)
     )
     return [(row.id, row.due_at) for row in rows]
+
+
+async def claim_key(session: AsyncSession, key: str, now: dt.datetime) -> int | None:
+    """Claim the pending row with this key; its id, or None if it is gone or taken."""
+    result = await session.execute(
+        update(Reminder)
+        .where(Reminder.key == key, Reminder.state == State.PENDING.value)
+        .values(state=State.SENDING.value, claimed_at=now, attempts=Reminder.attempts + 1)
+        .returning(Reminder.id)
+        .execution_options(synchronize_session=False)
+    )
+    found = result.first()
+    return int(found[0]) if found is not None else None
 
 
 async def claim(session: AsyncSession, reminder_id: int, now: dt.datetime) -> bool:

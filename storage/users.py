@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Coordinator, User
@@ -80,6 +80,15 @@ async def set_reachable(session: AsyncSession, user_id: int, reachable: bool) ->
     await session.execute(update(User).where(User.id == user_id).values(reachable=reachable))
 
 
+async def set_paused(session: AsyncSession, user_id: int, now: dt.datetime | None) -> bool:
+    """Pause (a time) or resume (None) the user's reminders; False if nothing changed."""
+    already = User.paused_at.is_(None) if now is not None else User.paused_at.is_not(None)
+    result = await session.execute(
+        update(User).where(User.id == user_id, already).values(paused_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def find_by_username(session: AsyncSession, username: str) -> User | None:
     name = username.lstrip("@").lower()
     query = select(User).where(func.lower(User.username) == name).limit(1)
@@ -93,23 +102,51 @@ async def is_coordinator(session: AsyncSession, user_id: int) -> bool:
     return found is not None
 
 
-async def coordinator_ids(session: AsyncSession) -> set[int]:
-    return set((await session.scalars(select(Coordinator.user_id).distinct())).all())
+async def coordinator_ids(session: AsyncSession, program_id: int | None = None) -> set[int]:
+    """Everyone with a role; with `program_id`, those who coordinate that program (a grant for
+    all programs, or one for it)."""
+    query = select(Coordinator.user_id).distinct()
+    if program_id is not None:
+        query = query.where(
+            or_(Coordinator.program_id.is_(None), Coordinator.program_id == program_id)
+        )
+    return set((await session.scalars(query)).all())
+
+
+async def coordinator_scope(session: AsyncSession, user_id: int) -> frozenset[int] | None:
+    """The programs a user coordinates: None means all of them (a grant without a program)."""
+    grants = list(
+        (
+            await session.scalars(
+                select(Coordinator.program_id).where(Coordinator.user_id == user_id)
+            )
+        ).all()
+    )
+    if not grants or any(program_id is None for program_id in grants):
+        return None
+    return frozenset(p for p in grants if p is not None)
 
 
 async def grant_coordinator(
-    session: AsyncSession, user_id: int, *, granted_by: int | None, now: dt.datetime
+    session: AsyncSession,
+    user_id: int,
+    *,
+    granted_by: int | None,
+    now: dt.datetime,
+    program_id: int | None = None,
 ) -> bool:
-    """Make a user coordinator of all programs; False when they already were."""
+    """Make a user coordinator of one program, or of all (None); False when they already
+    were (a grant for all programs covers every single one)."""
     exists = await session.scalar(
         select(Coordinator.id).where(
-            Coordinator.user_id == user_id, Coordinator.program_id.is_(None)
+            Coordinator.user_id == user_id,
+            or_(Coordinator.program_id.is_(None), Coordinator.program_id == program_id),
         )
     )
     if exists is not None:
         return False
     session.add(
-        Coordinator(user_id=user_id, program_id=None, granted_by=granted_by, created_at=now)
+        Coordinator(user_id=user_id, program_id=program_id, granted_by=granted_by, created_at=now)
     )
     await session.flush()
     return True

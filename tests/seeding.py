@@ -70,3 +70,28 @@ async def seed_participant(
         row.status = status
         await session.flush()
         return row.id
+
+
+async def seed_broadcast(db: Database, program_id: int, text: str, now: dt.datetime) -> int:
+    """A broadcast to everyone in the program, its outbox filled, status sending: what
+    `/broadcast` leaves behind when the coordinator presses "send now". Returns its id."""
+    from core.broadcasts import Audience, BroadcastStatus
+    from storage import broadcasts
+
+    async with db.session() as session:
+        broadcast = await broadcasts.create(
+            session,
+            program_id=program_id,
+            audience=Audience.ALL,
+            quiet_days=None,
+            text=text,
+            status=BroadcastStatus.SENDING,
+            scheduled_at=None,
+            created_by=9001,
+            now=now,
+        )
+        people = await broadcasts.recipients(
+            session, program_id=program_id, audience=Audience.ALL, quiet_days=None, now=now
+        )
+        await broadcasts.enqueue(session, broadcast.id, people)
+        return broadcast.id

@@ -88,6 +88,20 @@ CONSENT = {"de": "✅ Ich stimme zu", "en": "✅ I agree"}
 SUBMIT = {"de": "✅ Anmeldung absenden", "en": "✅ Submit registration"}
 
 
+def refused_calls(api: FakeBotApi) -> list[tuple[str, int, object]]:
+    """Calls Telegram refused: broken HTML, bad markup, unknown chats. Not a message to a user
+    who blocked the bot (403), not an edit that changes nothing (a refreshed card showing the
+    same state), not the old long poll cut off when a restarted bot polls anew."""
+    return [
+        (c.method, c.status, c.response)
+        for c in api.calls
+        if c.status >= 400
+        and c.status != 403
+        and "not modified" not in str(c.response.get("description", ""))
+        and c.method != "getUpdates"
+    ]
+
+
 def expect(message: BotMessage, *fragments: str) -> BotMessage:
     for fragment in fragments:
         assert fragment in message.text, f"{fragment!r} not in bot message:\n{message.text}"

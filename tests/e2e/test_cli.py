@@ -74,3 +74,15 @@ def test_run_no_migrate_refuses_an_outdated_schema(tmp_path: Path) -> None:
     result = run("run", "--no-migrate", env=env, cwd=tmp_path)
     assert result.returncode == 3
     assert "tandem-bot db upgrade" in result.stderr
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    url = "postgresql://tandem:S3cret-pw@127.0.0.1:1/tandem"  # nothing listens on port 1
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": url}
+    for args in (("run",), ("db", "upgrade"), ("db", "current")):
+        result = run(*args, env=env, cwd=tmp_path)
+        assert result.returncode == 4, (args, result.stderr)
+        where = "Cannot reach the database at postgresql://tandem:***@127.0.0.1:1/tandem: "
+        assert where in result.stderr and "Connect call failed" in result.stderr
+        assert "Traceback" not in result.stderr and "S3cret-pw" not in result.stderr
+        assert TOKEN not in result.stderr + result.stdout

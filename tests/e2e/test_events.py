@@ -22,7 +22,7 @@ from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import dialogs
 from storage.db import Database
 from storage.models import AuditEntry, EventRsvp, Participant, Program, ProgramEvent, Reminder
-from tests.e2e.harness import advance, answer_of, bot_running, expect
+from tests.e2e.harness import advance, answer_of, bot_running, expect, refused_calls
 from tests.seeding import seed_participant, seed_program
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in Berlin
@@ -83,18 +83,6 @@ async def clock_and_bot(
     clock = FrozenClock(NOW)
     async with bot_running(settings, clock=clock) as app:
         yield app, clock
-
-
-def refused_calls(api: FakeBotApi) -> list[tuple[str, int, object]]:
-    """Calls Telegram refused: broken HTML, bad markup. Not a message to a user who blocked the
-    bot (403), nor an edit that changes nothing (a refreshed card showing the same state)."""
-    return [
-        (c.method, c.status, c.response)
-        for c in api.calls
-        if c.status >= 400
-        and c.status != 403
-        and "not modified" not in str(c.response.get("description", ""))
-    ]
 
 
 async def open_program_events(coordinator: FakeUser) -> BotMessage:

@@ -74,8 +74,10 @@ async def confirm(pair: Pair, when: str = "3.3. 17:30", **kw: str) -> tuple[BotM
 
 
 async def reminder_rows(db: Database) -> list[Reminder]:
+    """The planned reminders (not the notices to the partner, which are sent at once)."""
     async with db.session() as session:
-        return list((await session.scalars(select(Reminder).order_by(Reminder.id))).all())
+        query = select(Reminder).where(Reminder.kind != "notice").order_by(Reminder.id)
+        return list((await session.scalars(query)).all())
 
 
 async def test_propose_accept_remind_and_feedback(

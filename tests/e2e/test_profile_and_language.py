@@ -8,7 +8,7 @@ from fake_bot_api import FakeBotApi, FakeUser
 from handlers.commands import PARTICIPANT_COMMANDS
 from storage.db import Database
 from storage.models import Participant, User
-from tests.e2e.harness import Profile, expect, register
+from tests.e2e.harness import Profile, answer_of, expect, register
 
 
 async def test_profile_shows_and_edits_fields(api: FakeBotApi, code: str, db: Database) -> None:
@@ -95,3 +95,27 @@ async def test_help_and_menus_per_scope_and_language(
     assert "newprogram" not in {c["command"] for c in api.visible_commands(ben.id)}
     coordinator_menu = {c["command"] for c in api.visible_commands(coordinator.id)}
     assert {"newprogram", "programs", "makecoordinator", "help"} <= coordinator_menu
+
+
+async def test_the_role_is_fixed_once_approved(
+    api: FakeBotApi, code: str, db: Database, coordinator: FakeUser
+) -> None:
+    """Found by the fuzz test: a mentor in a tandem could make themselves a mentee."""
+    user = api.add_user(1201, "Rolf")
+    await register(user, code, Profile(role="mentor", name="Rolf Rolle"))
+    await user.send("/profile")
+    pending = await user.next_message()
+    assert "✏️ Rolle" in " ".join(pending.button_texts)  # still pending: may change
+    async with db.session() as session:
+        row = (await session.scalars(select(Participant))).one()
+        row.status = "active"
+        participant_id = row.id
+    await user.send("/profile")
+    card = await user.next_message()
+    assert not any("Rolle" in label for label in card.button_texts)
+    query = await user.press_data("pf:e:role", message=card)
+    refused = await answer_of(user, query)
+    assert refused["show_alert"] and "Programmleitung" in refused["text"]
+    async with db.session() as session:
+        stored = await session.get(Participant, participant_id)
+        assert stored is not None and stored.role == "mentor"

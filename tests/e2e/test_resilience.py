@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import aiohttp
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -140,3 +141,41 @@ async def test_webhook_mode_checks_the_secret_token(
                     assert response.status == 200
         expect(await coordinator.next_message(), "Neuen Jahrgang")
         assert await coordinator.collect(timeout=0.5) == []
+
+
+async def test_database_connections_dropped_by_the_server_are_replaced(
+    api: FakeBotApi, coordinator: FakeUser, settings: Settings, db: Database, database_url: str
+) -> None:
+    """What a PostgreSQL restart does to a running bot: every pooled connection dies. The pool's
+    pre-ping notices on checkout and reconnects; the user never sees it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminates server connections: PostgreSQL only")
+    async with bot_running(settings):
+        await coordinator.send("/programs")
+        expect(await coordinator.next_message(), "Programm")
+        async with db.session() as session:
+            killed = await session.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        assert killed and killed >= 1  # the bot's pooled connections
+        for _ in range(3):
+            await coordinator.send("/programs")
+            expect(await coordinator.next_message(), "Programm")
+    assert [c for c in api.calls if c.status >= 400 and c.method != "getUpdates"] == []
+
+
+async def test_command_menus_are_retried_at_start(
+    api: FakeBotApi, coordinator: FakeUser, settings: Settings
+) -> None:
+    """Telegram answering 502 and 429 to setMyCommands at start-up: retried, not a crash."""
+    api.fail_next("setMyCommands", status=502, times=2)
+    api.fail_next("setMyCommands", status=429, retry_after=1)
+    async with bot_running(settings):
+        await coordinator.send("/help")
+        expect(await coordinator.next_message(), "/newprogram")
+    statuses = [c.status for c in api.calls if c.method == "setMyCommands"]
+    assert statuses[:4] == [502, 502, 429, 200]
+    assert [c["command"] for c in api.visible_commands(coordinator.id)][:2] == ["start", "profile"]

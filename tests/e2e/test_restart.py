@@ -19,10 +19,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.settings import Settings
-from core.broadcasts import Audience, BroadcastStatus
 from core.reminders import Kind, Planned
 from fake_bot_api import FakeBotApi, FakeUser
-from storage import broadcasts, reminders
+from storage import reminders
 from storage.db import Database
 from storage.models import Delivery, Meeting, Participant, Reminder
 from tests.e2e.harness import (
@@ -36,7 +35,7 @@ from tests.e2e.harness import (
     expect,
 )
 from tests.e2e.tandems import seed_pair
-from tests.seeding import seed_participant, seed_program
+from tests.seeding import seed_broadcast, seed_participant, seed_program
 
 TANDEM_BOT = str(Path(sys.executable).with_name("tandem-bot"))
 READY = "receiving updates by long polling"
@@ -223,22 +222,7 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_at_most_once(
     people = [api.add_user(7000 + i, f"P{i}") for i in range(80)]
     for user in people:
         await seed_participant(db, program, user.id, f"Person {user.id}", now)
-    async with db.session() as session:
-        broadcast = await broadcasts.create(
-            session,
-            program_id=program,
-            audience=Audience.ALL,
-            quiet_days=None,
-            text="Kick-off am <b>Freitag</b>",
-            status=BroadcastStatus.SENDING,
-            scheduled_at=None,
-            created_by=COORDINATOR_ID,
-            now=now,
-        )
-        people_rows = await broadcasts.recipients(
-            session, program_id=program, audience=Audience.ALL, quiet_days=None, now=now
-        )
-        await broadcasts.enqueue(session, broadcast.id, people_rows)
+    await seed_broadcast(db, program, "Kick-off am <b>Freitag</b>", now)
 
     def copies() -> list[int]:
         return [sum(1 for m in u.chat if m.text == "Kick-off am Freitag") for u in people]

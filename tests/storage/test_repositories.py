@@ -506,7 +506,7 @@ async def test_create_from_draft(db: Database) -> None:
     assert participant is not None
     assert participant.program_id == program.id
     assert participant.user_id == BIG_ID
-    assert participant.user.id == BIG_ID  # loaded with the participant
+    assert participant.user is not None and participant.user.id == BIG_ID  # loaded with it
     assert participant.status == ParticipantStatus.PENDING
     for name in ("role", "name", "company", "industry", "position", "goals", "meeting_format"):
         assert getattr(participant, name) == DRAFT[name]

@@ -22,11 +22,22 @@ from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
 from core.programs import TRANSITIONS, ParticipantStatus, ProgramStatus
 from core.stats import COLUMNS as REPORT_COLUMNS
 from core.stats import MeetingState
+from core.surveys import OPTIONS as SURVEY_OPTIONS
+from core.surveys import (
+    AddType,
+    Flag,
+    QuestionType,
+    SurveyKind,
+    SurveyStatus,
+    default_questions,
+)
 from handlers import profile as profile_flow
 from handlers import programs as programs_flow
 from handlers import registration as registration_flow
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.matching import TUNABLE
+from handlers.survey_results import RESULT_COLUMNS as SURVEY_RESULT_COLUMNS
+from handlers.survey_results import TEXT_COLUMNS as SURVEY_TEXT_COLUMNS
 from storage.events import KINDS as EVENT_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -393,6 +404,7 @@ EXPANSIONS: dict[str, list[str]] = {
     "choice.{field}.{value}": [f"choice.{n}.{c}" for n, c in CHOICES],
     "choice.role.{participant.role}": [f"choice.role.{r}" for r in Role],
     "choice.role.{p.role}": [f"choice.role.{r}" for r in Role],
+    "choice.role.{departure.role}": [f"choice.role.{r}" for r in Role],
     "status.{participant.status}": [f"status.{s}" for s in STATUSES],
     "status.{status}": [f"status.{s}" for s in STATUSES],
     "status.{target}": [f"status.{s}" for s in STATUSES],
@@ -435,6 +447,17 @@ EXPANSIONS: dict[str, list[str]] = {
     "rule.{rule}": [f"rule.{c}" for c in RULE_CODES],
     "starter.{DEFAULT_TOPICS.index(topic)}": [f"starter.{i}" for i in range(len(DEFAULT_TOPICS))],
     "choice.meeting_format.{params[name]}": [f"choice.meeting_format.{f}" for f in MeetingFormat],
+    "sk.add.{kind.value}": [f"sk.add.{k.value}" for k in AddType],
+    "sk.col.{c}": [f"sk.col.{c}" for c in (*SURVEY_RESULT_COLUMNS, *SURVEY_TEXT_COLUMNS)],
+    "sk.group.{group}": ["sk.group.all", "sk.group.mentor", "sk.group.mentee"],
+    "sk.group.{role}": ["sk.group.mentor", "sk.group.mentee"],
+    "sk.short.{survey.status}": [f"sk.short.{s.value}" for s in SurveyStatus],
+    "sk.type.{question.type.value}": [f"sk.type.{q.value}" for q in QuestionType if q != "scale"],
+    "sv.opt.{option}": [f"sv.opt.{o}" for o in SURVEY_OPTIONS],
+    "sv.problem.{value.value}": ["sv.problem.not_a_number", "sv.problem.empty"],
+    "sv.flag.{wish.value}": [f"sv.flag.{f.value}" for f in Flag],
+    # Behind `t.has(key)`, but the default questions must all have their wording.
+    "sv.q.{question.id}": [f"sv.q.{q['id']}" for k in SurveyKind for q in default_questions(k)],
 }
 OPTIONAL_TEMPLATES = {"participant.status.{participant.status}"}
 

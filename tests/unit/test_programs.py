@@ -24,6 +24,7 @@ from core.programs import (
     new_invite_code,
     normalise_invite_code,
     parse_date,
+    purgeable,
 )
 
 # Hypothesis runs the same examples every time: a failure here is never a fluke.
@@ -272,3 +273,20 @@ def test_status_values_fit_their_columns() -> None:
     # participants.status and programs.status are String(16).
     assert all(len(s) <= 16 for s in ParticipantStatus)
     assert all(len(s) <= 16 for s in ProgramStatus)
+
+
+@pytest.mark.parametrize(
+    ("ends_on", "today", "months", "expected"),
+    [
+        (dt.date(2025, 2, 28), dt.date(2026, 2, 27), 12, False),
+        (dt.date(2025, 2, 28), dt.date(2026, 2, 28), 12, True),
+        (dt.date(2028, 2, 29), dt.date(2029, 2, 28), 12, True),  # no 29 February: the 28th
+        (dt.date(2028, 2, 29), dt.date(2029, 2, 27), 12, False),
+        (dt.date(2027, 1, 31), dt.date(2027, 2, 28), 1, True),
+        (dt.date(2027, 1, 31), dt.date(2027, 2, 27), 1, False),
+    ],
+)
+def test_purgeable_after_the_retention_months(
+    ends_on: dt.date, today: dt.date, months: int, expected: bool
+) -> None:
+    assert purgeable(ends_on, today, months) is expected

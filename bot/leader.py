@@ -1,0 +1,150 @@
+"""One sender of scheduled messages among several bot processes: a PostgreSQL advisory lock.
+
+Several processes may serve one bot (webhook mode behind a load balancer). Each handles the
+updates it receives, but only the leader runs what nobody asked for at that moment: the
+reminder timers and the nudge sweep, broadcasts, the introductions job. The leader is whoever
+holds a session-level advisory lock on a connection of its own; when the process dies, the
+server drops the connection and the lock with it, and a follower, retrying every few seconds,
+takes over: it closes what the dead leader had in flight as "interrupted" (never resent) and
+arms the timers from the table, exactly as after a restart.
+
+A follower that plans reminders or starts a broadcast while handling an update tells the
+leader with NOTIFY on the lock connection's channel; the leader arms those timers or starts
+the broadcast at once. Were no leader there at that moment, the next one picks everything up
+from the table when it takes over.
+
+SQLite means one process; it leads from the start and needs none of this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = int.from_bytes(b"tandem", "big")  # the same number in every process
+CHANNEL = "tandem_leader"
+MAX_PAYLOAD = 7000  # PostgreSQL allows 8000 bytes per notification
+HEALTH_EVERY = 2.0  # seconds between checks that the lock connection is alive
+
+
+class Leadership:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        on_elected: Callable[[], Awaitable[None]],
+        on_deposed: Callable[[], Awaitable[None]],
+        on_notice: Callable[[str], Awaitable[None]],
+        retry_seconds: float = 5.0,
+    ) -> None:
+        self._db = db
+        self._on_elected = on_elected
+        self._on_deposed = on_deposed
+        self._on_notice = on_notice
+        self._retry = retry_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.is_leader = False
+        self.solo = db.engine.dialect.name != "postgresql"
+
+    async def start(self) -> None:
+        if self.solo:
+            self.is_leader = True
+            await self._on_elected()
+            return
+        self._task = asyncio.create_task(self._campaign(), name="leadership")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for task in list(self._tasks):
+            task.cancel()
+        if self.is_leader:
+            self.is_leader = False
+            await self._on_deposed()
+
+    def forward(self, payload: str) -> None:
+        """From a follower: ask the leader to act (`r:<ids>` arm timers, `b:<id>` broadcast)."""
+        self._spawn(self._notify(payload))
+
+    def _spawn(self, coroutine: Awaitable[Any]) -> None:
+        task: asyncio.Task[Any] = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _notify(self, payload: str) -> None:
+        async with self._db.session() as session:
+            await session.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
+
+    def _dsn(self) -> str:
+        url = make_url(self._db.url).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
+
+    async def _campaign(self) -> None:
+        while True:
+            connection: Any = None
+            try:
+                connection = await asyncpg.connect(self._dsn(), timeout=10)
+                await self._acquire(connection)
+                await connection.add_listener(CHANNEL, self._heard)
+                self.is_leader = True
+                log.info("leading: this process sends reminders and broadcasts")
+                await self._on_elected()
+                while True:  # a dropped connection has dropped the lock: step down
+                    await asyncio.sleep(HEALTH_EVERY)
+                    await asyncio.wait_for(connection.fetchval("SELECT 1"), HEALTH_EVERY * 2)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the server went away, a timeout: try again
+                log.warning("leadership: %s", exc.__class__.__name__)
+            finally:
+                if self.is_leader:
+                    self.is_leader = False
+                    log.warning("no longer leading")
+                    await self._on_deposed()
+                if connection is not None:
+                    with contextlib.suppress(Exception):
+                        await connection.close(timeout=2)
+            await asyncio.sleep(self._retry)
+
+    async def _acquire(self, connection: Any) -> None:
+        """Return once this connection holds the lock; polls (a waiting pg_advisory_lock would
+        hide a dead connection and cannot be cancelled cleanly)."""
+        for _ in itertools.count():
+            if await connection.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY):
+                return
+            await asyncio.sleep(self._retry)
+
+    def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if self.is_leader:
+            self._spawn(self._on_notice(payload))
+
+
+def chunks(prefix: str, ids: list[int]) -> list[str]:
+    """`prefix:1,2,3` payloads, each within the notification size limit."""
+    payloads: list[str] = []
+    current: list[str] = []
+    size = len(prefix) + 1
+    for item in map(str, ids):
+        if current and size + len(item) + 1 > MAX_PAYLOAD:
+            payloads.append(f"{prefix}:{','.join(current)}")
+            current, size = [], len(prefix) + 1
+        current.append(item)
+        size += len(item) + 1
+    if current:
+        payloads.append(f"{prefix}:{','.join(current)}")
+    return payloads

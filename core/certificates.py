@@ -1,0 +1,146 @@
+"""Certificates of participation ("Teilnahmebescheinigung"): who gets one, and the PDF.
+
+Pure: no Telegram, no database. The handler gathers the figures and the wording (from the
+translation catalogs, in the participant's language); this module decides eligibility and lays
+out one A4 page with fpdf2.
+
+The font is DejaVu Sans, which ships with matplotlib (a dependency already, for the export
+chart): it covers German, most European scripts and Cyrillic, so names print as typed. A
+character the font lacks (an emoji in a name) is dropped rather than printed as a box.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MIN_MEETINGS = 6  # about half of the 10-12 meetings of a program year
+MAX_MIN_MEETINGS = 50
+
+
+def min_meetings(settings: dict[str, Any] | None) -> int:
+    """The program's minimum number of held meetings; malformed values mean the default."""
+    value = (settings or {}).get("min_meetings")
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_MIN_MEETINGS:
+        return value
+    return DEFAULT_MIN_MEETINGS
+
+
+def eligible(meetings_held: int, minimum: int) -> bool:
+    return meetings_held >= minimum
+
+
+@dataclass(frozen=True)
+class CertificateText:
+    """Everything printed, already in the reader's language."""
+
+    title: str  # "Teilnahmebescheinigung"
+    intro: str  # "Hiermit wird bestätigt, dass"
+    name: str
+    company: str
+    body: str  # role, program, period, meetings: a paragraph
+    focus: str  # what the program is about
+    place_date: str  # "Salzgitter, 12.03.2027" or just the date
+    signature: str  # "Die Programmleitung"
+    footer: str  # program name and a note how the certificate was issued
+
+
+@cache
+def _font_dir() -> Path:
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:  # pragma: no cover - matplotlib is a dependency
+        raise RuntimeError("matplotlib (for its DejaVu fonts) is not installed")
+    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
+
+
+@cache
+def _covered() -> frozenset[int]:
+    """Code points DejaVu Sans has glyphs for."""
+    from fontTools.ttLib import TTFont  # read once, on the first certificate
+
+    with TTFont(_font_dir() / "DejaVuSans.ttf") as font:
+        return frozenset(font.getBestCmap())
+
+
+def printable(text: str) -> str:
+    covered = _covered()
+    return " ".join("".join(c for c in text if ord(c) in covered).split())
+
+
+CONTENT_BOTTOM = 218.0  # mm: the date and the signature line sit below this
+SCALES = (1.0, 0.85, 0.7, 0.55)  # long names and program names shrink the text to fit
+
+
+def render_pdf(text: CertificateText, created: dt.datetime) -> bytes:
+    """One A4 page; `created` (the issue time) is the PDF's creation date, so the same
+    certificate renders to the same bytes. Text that would run into the signature block is
+    set smaller until it fits."""
+    for scale in SCALES:
+        pdf, bottom = _page(text, created, scale)
+        if bottom <= CONTENT_BOTTOM:
+            break
+    return bytes(pdf.output())
+
+
+def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[Any, float]:
+    from fpdf import FPDF  # only the certificate run needs it (its import takes ~0.1 s)
+
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.set_creation_date(created)
+    pdf.set_title(printable(f"{text.title} – {text.name}"))
+    pdf.set_author(printable(text.signature))
+    pdf.set_creator("Tandem")
+    pdf.set_auto_page_break(auto=False)
+    fonts = _font_dir()
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    width = pdf.w - 2 * 25
+
+    # A thin double frame, as on printed certificates.
+    pdf.set_draw_color(40, 70, 120)
+    pdf.set_line_width(1.2)
+    pdf.rect(12, 12, pdf.w - 24, pdf.h - 24)
+    pdf.set_line_width(0.3)
+    pdf.rect(15, 15, pdf.w - 30, pdf.h - 30)
+
+    def block(style: str, size: float, height: float, content: str) -> None:
+        pdf.set_x(25)
+        pdf.set_font("DejaVu", style, size * scale)
+        pdf.multi_cell(width, height * scale, printable(content), align="C")
+
+    pdf.set_text_color(40, 70, 120)
+    pdf.set_y(48)
+    block("B", 28, 14, text.title)
+    pdf.set_text_color(30, 30, 30)
+    pdf.set_y(85)
+    block("", 13, 8, text.intro)
+    pdf.ln(6 * scale)
+    block("B", 22, 11, text.name)
+    if text.company:
+        block("", 12, 7, text.company)
+    pdf.ln(10 * scale)
+    block("", 13, 8, text.body)
+    pdf.ln(6 * scale)
+    pdf.set_text_color(80, 80, 80)
+    block("", 11, 6.5, text.focus)
+    bottom = pdf.get_y()
+
+    pdf.set_text_color(30, 30, 30)
+    pdf.set_font("DejaVu", "", 12)
+    pdf.set_xy(25, 225)
+    pdf.cell(width / 2 - 5, 7, printable(text.place_date), align="L")
+    pdf.set_draw_color(30, 30, 30)
+    pdf.line(25 + width / 2 + 5, 245, 25 + width, 245)
+    pdf.set_xy(25 + width / 2 + 5, 247)
+    pdf.cell(width / 2 - 5, 7, printable(text.signature), align="C")
+
+    pdf.set_xy(25, pdf.h - 32)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.set_text_color(120, 120, 120)
+    pdf.multi_cell(width, 4.5, printable(text.footer), align="C")
+    return pdf, bottom
