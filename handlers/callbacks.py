@@ -26,11 +26,28 @@ def unpack(data: str | None) -> list[str]:
     return data.split(SEPARATOR)
 
 
+MAX_ROW_ID = 2**31 - 1  # an SQL INTEGER: PostgreSQL refuses a larger parameter outright
+MAX_BIG_ID = 2**63 - 1  # a BIGINT: Telegram user ids
+
+
 def as_int(value: str) -> int | None:
-    """Ids from callback data: digits only, within 64 bits, or nothing."""
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
+    """Row ids and small numbers from callback data or a command: ASCII digits within an SQL
+    INTEGER, or nothing. A forged `mt:999999999999999999:...` must read as "no such row",
+    not as a query PostgreSQL rejects (SQLite would just find nothing)."""
+    return _digits(value, MAX_ROW_ID)
+
+
+def as_big_int(value: str) -> int | None:
+    """Telegram user ids (64 bits) and unix times, typed or in callback data, or nothing."""
+    return _digits(value, MAX_BIG_ID)
+
+
+def _digits(value: str, limit: int) -> int | None:
+    # isdigit() alone accepts "²" and other Unicode digits that int() then rejects.
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
         return None
-    return int(value)
+    number = int(value)
+    return number if number <= limit else None
 
 
 def check(text: str) -> str:

@@ -10,7 +10,7 @@ from bot.i18n import Safe, Translator
 from core.profile import FIELDS_BY_NAME, MAX_TOPICS, FieldKind, InvalidInput
 
 __all__ = ["FIELDS_BY_NAME"]
-from handlers.callbacks import check, pack
+from handlers.callbacks import as_int, check, pack
 from handlers.keyboards import button
 from storage.models import Participant
 
@@ -94,9 +94,10 @@ def topic_from_callback(
     program_topics: list[str], selected: list[str], index: str, fingerprint: str
 ) -> str:
     options = topic_options(program_topics, selected)
-    if not index.isdigit() or int(index) >= len(options):
+    position = as_int(index)
+    if position is None or position >= len(options):
         raise InvalidInput("error.stale_button")
-    topic = options[int(index)]
+    topic = options[position]
     if check(topic) != fingerprint:
         raise InvalidInput("error.stale_button")
     return topic

@@ -20,7 +20,7 @@ from core.programs import (
 from core.reminders import Policy, plan_event, plan_survey
 from core.surveys import SurveyStatus
 from handlers import commands, notify
-from handlers.callbacks import as_int, pack
+from handlers.callbacks import as_big_int, as_int, pack
 from handlers.guard import (
     coordinated,
     require_all_programs,
@@ -160,8 +160,8 @@ async def on_np_callback(ctx: Ctx, parts: list[str]) -> None:
             return
         ctx.edit(None)
         await _set_start(ctx, dialog, day)
-    elif action == "d" and dialog.step == "end" and len(args) == 1 and args[0].isdigit():
-        months = int(args[0])
+    elif action == "d" and dialog.step == "end" and len(args) == 1:
+        months = as_int(args[0])
         if months not in DURATIONS:
             ctx.answer(ctx.t.plain("error.stale_button"))
             return
@@ -477,7 +477,7 @@ async def _target_user(ctx: Ctx, usage: str) -> User | None:
         return None
     target = ctx.args[0]
     user = None
-    if (user_id := as_int(target)) is not None:
+    if (user_id := as_big_int(target)) is not None:
         user = await users.get(ctx.session, user_id)
     elif target.startswith("@"):
         user = await users.find_by_username(ctx.session, target)
@@ -507,7 +507,7 @@ async def revoke_coordinator(ctx: Ctx) -> None:
     ):
         return
     configured = ctx.services.settings.coordinators
-    if len(ctx.args) == 1 and as_int(ctx.args[0]) in configured:  # may never have written
+    if len(ctx.args) == 1 and as_big_int(ctx.args[0]) in configured:  # may never have written
         ctx.reply(ctx.t("rc.configured", name=ctx.args[0]))
         return
     user = await _target_user(ctx, ctx.t("rc.usage"))

@@ -35,7 +35,7 @@ from core.surveys import (
     removed,
     with_text,
 )
-from handlers.callbacks import as_int, pack
+from handlers.callbacks import as_big_int, as_int, pack
 from handlers.events import parse_start, when_text
 from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
@@ -406,15 +406,17 @@ async def _send(ctx: Ctx, survey: Survey, program: Program, args: list[str]) -> 
 
 async def _confirm_send(ctx: Ctx, survey: Survey, program: Program, args: list[str]) -> None:
     """`sk:sy:<survey>:<unix time, 0 = now>`, from the "now" button or the typed time's confirm."""
-    stamp = as_int(args[0]) if len(args) == 1 else None
+    stamp = as_big_int(args[0]) if len(args) == 1 else None
     if stamp is None:
         ctx.answer(ctx.t.plain("error.stale_button"))
         return
-    send_at = ctx.now if stamp == 0 else dt.datetime.fromtimestamp(stamp, dt.UTC)
-    if stamp != 0 and (send_at <= ctx.now or send_at - ctx.now > MAX_AHEAD):
+    # Compared as numbers first: a forged stamp can lie beyond the years a datetime can hold.
+    now = ctx.now.timestamp()
+    if stamp != 0 and not now < stamp <= now + MAX_AHEAD.total_seconds():
         ctx.answer(ctx.t.plain("sk.time_passed"), alert=True)
         ctx.edit(None)
         return
+    send_at = ctx.now if stamp == 0 else dt.datetime.fromtimestamp(stamp, dt.UTC)
     if not await store.schedule(ctx.session, survey.id, send_at):
         await _refuse_not_draft(ctx, survey, program)
         return

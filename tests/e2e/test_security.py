@@ -39,7 +39,7 @@ from storage.models import (
     Survey,
     Tandem,
 )
-from tests.e2e.harness import answer_of, bot_running, expect
+from tests.e2e.harness import answer_of, bot_running, expect, refused_calls
 from tests.e2e.tandems import seed_pair
 from tests.seeding import seed_program
 
@@ -51,9 +51,9 @@ REFUSED = "nur Koordinatorinnen und Koordinatoren"
 ID = None  # an argument that is not a literal: filled with the ids of real objects
 
 
-def coordinator_callbacks() -> list[tuple[str | None, ...]]:
-    """The shape of every button the handlers build for coordinators: `pack(...)` calls whose
-    prefix is a coordinator prefix, literal parts (and module string constants) kept."""
+def callback_shapes() -> list[tuple[str | None, ...]]:
+    """The shape of every button the handlers build: `pack(...)` calls, literal parts (and
+    module string constants) kept."""
     found: set[tuple[str | None, ...]] = set()
     for path in HANDLERS.glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -81,12 +81,14 @@ def coordinator_callbacks() -> list[tuple[str | None, ...]]:
                     parts.append(constants[arg.id])
                 else:
                     parts.append(ID)
-            if parts and parts[0] in COORDINATOR_PREFIXES:
+            if parts and isinstance(parts[0], str):
                 found.add(tuple(parts))
     return sorted(found, key=lambda parts: [p or "" for p in parts])
 
 
-CALLBACKS = coordinator_callbacks()
+SHAPES = callback_shapes()
+CALLBACKS = [shape for shape in SHAPES if shape[0] in COORDINATOR_PREFIXES]
+PARTICIPANT_CALLBACKS = [shape for shape in SHAPES if shape[0] not in COORDINATOR_PREFIXES]
 
 
 def test_the_scan_sees_the_coordinator_buttons() -> None:
@@ -335,3 +337,40 @@ async def test_a_coordinator_of_one_program_sees_and_touches_only_that_one(
     await other.mentee.press("🗑 Ja, endgültig löschen", message=await other.mentee.next_message())
     expect(await coordinator.next_message(), "eigenen Daten gelöscht")
     assert [m for m in await sina.collect() if "gelöscht" in m.text] == []
+
+
+# Ids no button of ours carries: beyond an SQL INTEGER (PostgreSQL refuses such a parameter
+# instead of finding nothing), beyond 64 bits, a Unicode digit int() rejects, a sign, nothing.
+HOSTILE_IDS = ("2147483648", "99999999999999999999", "\u00b2", "-1", "")
+
+
+async def test_hostile_ids_in_any_button_get_a_clear_answer_on_both_databases(
+    api: FakeBotApi,
+    db: Database,
+    coordinator: FakeUser,
+    bot_at: AnyApplication,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every button shape, pressed by someone allowed to press it, with hostile ids in place
+    of the real ones: each press is answered, none with "something went wrong"."""
+    pair = await seed_pair(db, api, NOW)
+    await seed_survey_and_broadcast(db, pair.program_id, coordinator.id)
+    assert len(PARTICIPANT_CALLBACKS) > 30
+    pressed = 0
+    for user, shapes in ((coordinator, CALLBACKS), (pair.mentee, PARTICIPANT_CALLBACKS)):
+        await user.send("/help")  # a message for the presses to hang on
+        await user.next_message()
+        for shape in shapes:
+            if ID not in shape:
+                continue
+            for value in HOSTILE_IDS:
+                data = ":".join(value if part is ID else part for part in shape)
+                query = await user.press_data(data)
+                answer = await answer_of(user, query)
+                assert "schiefgegangen" not in (answer.get("text") or ""), (data, answer)
+                pressed += 1
+    assert pressed > 300
+    await api.wait_idle(quiet=0.2)
+    errors = [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert errors == []
+    assert refused_calls(api) == []

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import DatabaseSettings, Settings
-from handlers.callbacks import MAX_CALLBACK_BYTES, as_int, check, pack, unpack
+from handlers.callbacks import MAX_CALLBACK_BYTES, as_big_int, as_int, check, pack, unpack
 
 TOKEN = "123456789:AAH-secretPart_0123456789abcdefXYZ"
 SECRET = "Webhook_Secret-0123456789"
@@ -320,9 +320,10 @@ def test_unpack_rejects_junk(data: str | None) -> None:
     [
         ("0", 0),
         ("42", 42),
-        ("8000000000", 8_000_000_000),
-        ("9" * 18, int("9" * 18)),
-        ("9" * 19, None),
+        ("2147483647", 2**31 - 1),  # the largest SQL INTEGER
+        ("2147483648", None),  # PostgreSQL would refuse the parameter
+        ("8000000000", None),
+        ("9" * 18, None),
         ("", None),
         ("-1", None),
         ("+1", None),
@@ -337,6 +338,21 @@ def test_unpack_rejects_junk(data: str | None) -> None:
 )
 def test_as_int(value: str, expected: int | None) -> None:
     assert as_int(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("8000000000", 8_000_000_000),  # a Telegram user id beyond 32 bits
+        ("9223372036854775807", 2**63 - 1),  # the largest BIGINT
+        ("9223372036854775808", None),
+        ("9" * 20, None),
+        ("²", None),
+        ("-5", None),
+    ],
+)
+def test_as_big_int(value: str, expected: int | None) -> None:
+    assert as_big_int(value) == expected
 
 
 def test_check_is_a_short_stable_fingerprint() -> None:
