@@ -67,7 +67,10 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     async def acquire(self, chat_id: int) -> None:
-        await self._wait(self._chat(chat_id))
+        """Wait for a token; `chat_id` 0 is a call about no chat (command menus): only the
+        overall limit applies, since there is no chat it could flood."""
+        if chat_id != 0:
+            await self._wait(self._chat(chat_id))
         async with self._queue:
             await self._wait(self._overall)
         while (left := self._paused_until - self._clock()) > 0:

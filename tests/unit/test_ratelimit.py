@@ -59,6 +59,18 @@ async def test_one_chat_is_paced_after_a_short_burst(clock: SimClock) -> None:
     assert all(gap == pytest.approx(1 / 0.9) for gap in gaps)
 
 
+async def test_calls_about_no_chat_are_paced_only_overall(clock: SimClock) -> None:
+    """Six command menus at start-up (three scopes, two languages) went out at the pace of one
+    chat, three seconds of every start; they are no chat's messages."""
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(8):
+        await limiter.acquire(0)
+        stamps.append(clock.now)
+    assert stamps[:4] == [stamps[0]] * 4  # the overall burst
+    assert stamps[-1] - stamps[0] == pytest.approx(4 / 25.0)
+
+
 async def test_a_429_pauses_everybody(clock: SimClock) -> None:
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     start = clock.now
