@@ -36,7 +36,6 @@ hypothesis example is one batch of about 80 updates, 2,400 per database in all. 
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import datetime as dt
 import importlib
@@ -44,7 +43,6 @@ import pkgutil
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,6 +62,7 @@ from handlers.router import CALLBACKS
 from storage import users
 from storage.db import Database
 from storage.models import Program
+from tests.e2e.buttons import callback_shapes
 from tests.e2e.harness import advance, bot_running, refused_calls
 from tests.e2e.tandems import seed_pair
 from tests.seeding import seed_participant, seed_program
@@ -74,7 +73,6 @@ EXAMPLES = 30
 UPDATES = 80  # per example (a batch): 2,400 in all; a batch's actions stop at that budget
 BATCH = 80  # actions drawn per batch, enough for the budget (a walk is several updates)
 QUIET = 0.01  # seconds without a call to the stand-in: the bot has answered
-HANDLERS = Path(handlers.__file__).resolve().parent
 
 # -- what the handlers can produce ------------------------------------------------------------
 
@@ -90,35 +88,6 @@ def known_flows() -> frozenset[str]:
             if name.endswith("FLOW") and isinstance(value, str)
         }
     return frozenset(flows)
-
-
-def callback_shapes() -> list[tuple[str | None, ...]]:
-    """The shape of every button the handlers build: `pack(...)` calls with their literal parts
-    (and module string constants) kept and None for a computed part (an id, mostly)."""
-    found: set[tuple[str | None, ...]] = set()
-    for path in HANDLERS.glob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        constants = {
-            node.targets[0].id: node.value.value
-            for node in tree.body
-            if isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        }
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "pack":
-                parts: list[str | None] = []
-                for arg in node.args:
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                        parts.append(arg.value)
-                    elif isinstance(arg, ast.Name) and arg.id in constants:
-                        parts.append(constants[arg.id])
-                    else:
-                        parts.append(None)
-                found.add(tuple(parts))
-    return sorted(found, key=lambda parts: [p or "" for p in parts])
 
 
 FLOWS = known_flows()

@@ -9,10 +9,8 @@ tandem, a survey, a broadcast), so a missing check would act on something real.
 
 from __future__ import annotations
 
-import ast
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -39,56 +37,20 @@ from storage.models import (
     Survey,
     Tandem,
 )
+from tests.e2e.buttons import ID, callback_shapes
 from tests.e2e.harness import answer_of, bot_running, expect, refused_calls
 from tests.e2e.tandems import seed_pair
 from tests.seeding import seed_program
 
 NOW = dt.datetime(2027, 6, 1, 9, 0, tzinfo=dt.UTC)
-HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 REFUSED = "nur Koordinatorinnen und Koordinatoren"
-
-
-ID = None  # an argument that is not a literal: filled with the ids of real objects
-
-
-def callback_shapes() -> list[tuple[str | None, ...]]:
-    """The shape of every button the handlers build: `pack(...)` calls, literal parts (and
-    module string constants) kept."""
-    found: set[tuple[str | None, ...]] = set()
-    for path in HANDLERS.glob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        constants = {
-            node.targets[0].id: node.value.value
-            for node in tree.body
-            if isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        }
-        for node in ast.walk(tree):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "pack"
-            ):
-                continue
-            parts: list[str | None] = []
-            for arg in node.args:
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    parts.append(arg.value)
-                elif isinstance(arg, ast.Name) and arg.id in constants:
-                    parts.append(constants[arg.id])
-                else:
-                    parts.append(ID)
-            if parts and isinstance(parts[0], str):
-                found.add(tuple(parts))
-    return sorted(found, key=lambda parts: [p or "" for p in parts])
 
 
 SHAPES = callback_shapes()
 CALLBACKS = [shape for shape in SHAPES if shape[0] in COORDINATOR_PREFIXES]
-PARTICIPANT_CALLBACKS = [shape for shape in SHAPES if shape[0] not in COORDINATOR_PREFIXES]
+PARTICIPANT_CALLBACKS = [
+    shape for shape in SHAPES if shape[0] is not ID and shape[0] not in COORDINATOR_PREFIXES
+]
 
 
 def test_the_scan_sees_the_coordinator_buttons() -> None:
