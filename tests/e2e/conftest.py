@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import AnyApplication
 from bot.settings import Settings
+from core.clock import FrozenClock
 from fake_bot_api import FakeBotApi, FakeUser
 from tests.e2e.harness import COORDINATOR_ID, TOKEN, bot_running, make_settings
 
@@ -26,6 +27,21 @@ def settings(api: FakeBotApi, database_url: str) -> Settings:
 @pytest.fixture
 async def bot(settings: Settings, coordinator: FakeUser) -> AsyncIterator[AnyApplication]:
     async with bot_running(settings) as app:
+        yield app
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> FrozenClock:
+    """The bot's clock, stopped at the test module's `NOW` (tests move it with `advance`)."""
+    return FrozenClock(request.module.NOW)
+
+
+@pytest.fixture
+async def bot_at(
+    settings: Settings, coordinator: FakeUser, clock: FrozenClock
+) -> AsyncIterator[AnyApplication]:
+    """The bot on the `clock` fixture's time."""
+    async with bot_running(settings, clock=clock) as app:
         yield app
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -25,19 +24,6 @@ from tests.seeding import seed_participant, seed_program
 NOW = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)
 ANNOUNCEMENT = "Stammtisch am Freitag <b> & Co"
 BOLD = [{"type": "bold", "offset": 0, "length": 10}]  # "Stammtisch" in bold
-
-
-@pytest.fixture
-async def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
-@pytest.fixture
-async def bot_at(
-    settings: Settings, coordinator: FakeUser, clock: FrozenClock
-) -> AsyncIterator[AnyApplication]:
-    async with bot_running(settings, clock=clock) as app:
-        yield app
 
 
 class Cohort:

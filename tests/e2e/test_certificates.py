@@ -9,31 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import AsyncIterator
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.app import AnyApplication
-from bot.settings import Settings
-from core.clock import FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage.db import Database
 from storage.models import Certificate, Meeting
-from tests.e2e.harness import answer_of, bot_running, expect, refused_calls
+from tests.e2e.harness import answer_of, expect, refused_calls
 from tests.e2e.tandems import Pair, seed_pair
 from tests.seeding import seed_program
 
 NOW = dt.datetime(2028, 2, 20, 10, 0, tzinfo=dt.UTC)  # near the end of the program year
 PROGRAM = "Salzgitter <b>2027</b> & mehr"
 MARIA = "<b>Maria</b> & Co"
-
-
-@pytest.fixture
-async def bot_at(settings: Settings, coordinator: FakeUser) -> AsyncIterator[AnyApplication]:
-    async with bot_running(settings, clock=FrozenClock(NOW)) as app:
-        yield app
 
 
 async def meetings(db: Database, pair: Pair, held: int, other: int = 0) -> None:

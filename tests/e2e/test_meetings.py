@@ -7,9 +7,7 @@ the database exactly as a restart does; whatever came due in the skipped time fi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import select
 
 from bot.app import AnyApplication
@@ -24,19 +22,6 @@ from tests.e2e.tandems import Pair, seed_pair
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)  # Monday, 10:00 in Berlin
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-async def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
-@pytest.fixture
-async def bot_at(
-    settings: Settings, coordinator: FakeUser, clock: FrozenClock
-) -> AsyncIterator[AnyApplication]:
-    async with bot_running(settings, clock=clock) as app:
-        yield app
 
 
 async def propose(

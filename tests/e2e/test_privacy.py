@@ -5,13 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import select
 
 from bot.app import AnyApplication
-from bot.settings import Settings
 from core.clock import FrozenClock
 from core.reminders import Kind, Planned
 from fake_bot_api import FakeBotApi, FakeUser
@@ -27,25 +24,12 @@ from storage.models import (
     Tandem,
     User,
 )
-from tests.e2e.harness import advance, answer_of, bot_running, expect
+from tests.e2e.harness import advance, answer_of, expect
 from tests.e2e.tandems import seed_pair
 from tests.seeding import seed_program
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-async def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
-@pytest.fixture
-async def bot_at(
-    settings: Settings, coordinator: FakeUser, clock: FrozenClock
-) -> AsyncIterator[AnyApplication]:
-    async with bot_running(settings, clock=clock) as app:
-        yield app
 
 
 async def test_pause_skips_nudges_until_resume(

@@ -7,20 +7,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import AsyncIterator
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from bot.app import AnyApplication
-from bot.settings import Settings
-from core.clock import FrozenClock
 from core.stats import utf16_len
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage.db import Database
 from storage.models import AuditEntry, Participant, Tandem, User
-from tests.e2e.harness import answer_of, bot_running, expect
+from tests.e2e.harness import answer_of, expect
 from tests.seeding import seed_participant, seed_program
 from tests.storage.test_reports import INJECTION, NOTE, NOW, seed_cohort
 
@@ -33,19 +29,6 @@ FILES = [
     "tandem-salzgitter-2027.xlsx",
     "meetings-per-month.png",
 ]
-
-
-@pytest.fixture
-async def clock() -> FrozenClock:
-    return FrozenClock(NOW)
-
-
-@pytest.fixture
-async def bot_at(
-    settings: Settings, coordinator: FakeUser, clock: FrozenClock
-) -> AsyncIterator[AnyApplication]:
-    async with bot_running(settings, clock=clock) as app:
-        yield app
 
 
 async def open_stats(coordinator: FakeUser, program: str = "Salzgitter 2027") -> BotMessage:

@@ -10,15 +10,12 @@ tandem, a survey, a broadcast), so a missing check would act on something real.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import AnyApplication
 from bot.runtime import Ctx
-from bot.settings import Settings
-from core.clock import FrozenClock
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api import FakeBotApi, FakeUser
 from handlers import router
@@ -38,7 +35,7 @@ from storage.models import (
     Tandem,
 )
 from tests.e2e.buttons import ID, callback_shapes
-from tests.e2e.harness import answer_of, bot_running, expect, refused_calls
+from tests.e2e.harness import answer_of, expect, refused_calls
 from tests.e2e.tandems import seed_pair
 from tests.seeding import seed_program
 
@@ -59,12 +56,6 @@ def test_the_scan_sees_the_coordinator_buttons() -> None:
     assert len(CALLBACKS) > 60
     shapes = {parts[:2] for parts in CALLBACKS}
     assert {("pp", "s"), ("bc", "go"), ("sk", "sy"), ("ct", "iy"), ("mg", None)} <= shapes
-
-
-@pytest.fixture
-async def bot_at(settings: Settings, coordinator: FakeUser) -> AsyncIterator[AnyApplication]:
-    async with bot_running(settings, clock=FrozenClock(NOW)) as app:
-        yield app
 
 
 async def seed_survey_and_broadcast(db: Database, program_id: int, by: int) -> int:
