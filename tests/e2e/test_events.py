@@ -9,20 +9,17 @@ every test ends by checking that Telegram refused nothing but the blocked user.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import pytest
 from sqlalchemy import select
 
 from bot.app import AnyApplication
-from bot.settings import Settings
 from core.clock import FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import dialogs
 from storage.db import Database
 from storage.models import AuditEntry, EventRsvp, Participant, Program, ProgramEvent, Reminder
-from tests.e2e.harness import advance, answer_of, bot_running, expect, refused_calls
+from tests.e2e.harness import advance, answer_of, expect, refused_calls
 from tests.seeding import seed_participant, seed_program
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in Berlin
@@ -74,15 +71,6 @@ async def seed(db: Database, api: FakeBotApi) -> Cohort:
         left=await _person(db, api, program_id, 3101, "Lena Left", "left"),
         outsider=await _person(db, api, other, 3200, "Otto Outsider", "active"),
     )
-
-
-@pytest.fixture
-async def clock_and_bot(
-    settings: Settings, coordinator: FakeUser
-) -> AsyncIterator[tuple[AnyApplication, FrozenClock]]:
-    clock = FrozenClock(NOW)
-    async with bot_running(settings, clock=clock) as app:
-        yield app, clock
 
 
 async def open_program_events(coordinator: FakeUser) -> BotMessage:
@@ -150,9 +138,10 @@ async def test_create_invite_answer_and_remind(
     api: FakeBotApi,
     coordinator: FakeUser,
     db: Database,
-    clock_and_bot: tuple[AnyApplication, FrozenClock],
+    bot_at: AnyApplication,
+    clock: FrozenClock,
 ) -> None:
-    app, clock = clock_and_bot
+    app = bot_at
     cohort = await seed(db, api)
     card = await create_event(coordinator, bad_inputs=True)
     maria, emil, eva = cohort.active.values()
@@ -227,9 +216,10 @@ async def test_cancelling_tells_the_invited_and_stops_reminders(
     api: FakeBotApi,
     coordinator: FakeUser,
     db: Database,
-    clock_and_bot: tuple[AnyApplication, FrozenClock],
+    bot_at: AnyApplication,
+    clock: FrozenClock,
 ) -> None:
-    app, clock = clock_and_bot
+    app = bot_at
     cohort = await seed(db, api)
     card = await create_event(coordinator)
     invites = {name: await invitation(user) for name, user in cohort.active.items()}
@@ -267,9 +257,10 @@ async def test_an_event_that_started_cannot_be_cancelled(
     api: FakeBotApi,
     coordinator: FakeUser,
     db: Database,
-    clock_and_bot: tuple[AnyApplication, FrozenClock],
+    bot_at: AnyApplication,
+    clock: FrozenClock,
 ) -> None:
-    app, clock = clock_and_bot
+    app = bot_at
     cohort = await seed(db, api)
     card = await create_event(coordinator, "morgen 18:00", "Di, 02.03.2027, 18:00 Uhr")
     for user in cohort.active.values():
@@ -292,7 +283,8 @@ async def test_coordinator_actions_are_refused_to_participants(
     api: FakeBotApi,
     coordinator: FakeUser,
     db: Database,
-    clock_and_bot: tuple[AnyApplication, FrozenClock],
+    bot_at: AnyApplication,
+    clock: FrozenClock,
 ) -> None:
     cohort = await seed(db, api)
     await create_event(coordinator)
@@ -403,7 +395,8 @@ async def test_settings_are_edited_stored_and_shown(
     api: FakeBotApi,
     coordinator: FakeUser,
     db: Database,
-    clock_and_bot: tuple[AnyApplication, FrozenClock],
+    bot_at: AnyApplication,
+    clock: FrozenClock,
 ) -> None:
     cohort = await seed(db, api)
     card = await open_settings(coordinator)
@@ -488,7 +481,8 @@ async def test_new_event_reminders_follow_the_program_settings(
     api: FakeBotApi,
     coordinator: FakeUser,
     db: Database,
-    clock_and_bot: tuple[AnyApplication, FrozenClock],
+    bot_at: AnyApplication,
+    clock: FrozenClock,
 ) -> None:
     cohort = await seed(db, api)
     card = await open_settings(coordinator)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
@@ -62,15 +61,6 @@ async def seed(db: Database, api: FakeBotApi) -> Cohort:
         pending=await person(program_id, 5004, "Paula Pending", "mentee", "pending"),
         outsider=await person(other_id, 5005, "Otto Outsider", "mentee"),
     )
-
-
-@pytest.fixture
-async def clock_and_bot(
-    settings: Settings, coordinator: FakeUser
-) -> AsyncIterator[tuple[AnyApplication, FrozenClock]]:
-    clock = FrozenClock(NOW)
-    async with bot_running(settings, clock=clock) as app:
-        yield app, clock
 
 
 async def survey_id_of(db: Database) -> int:
@@ -167,9 +157,10 @@ async def test_prepare_send_answer_remind_and_report(
     api: FakeBotApi,
     coordinator: FakeUser,
     db: Database,
-    clock_and_bot: tuple[AnyApplication, FrozenClock],
+    bot_at: AnyApplication,
+    clock: FrozenClock,
 ) -> None:
-    app, clock = clock_and_bot
+    app = bot_at
     cohort = await seed(db, api)
     card = await edit_questions(coordinator, db, await new_midterm(coordinator))
     await schedule_tomorrow(coordinator, card)
