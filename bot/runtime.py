@@ -28,7 +28,7 @@ from bot.settings import Settings
 from core.clock import Clock
 from core.reminders import Kind, Planned
 from storage import housekeeping, reminders, users
-from storage.db import Database
+from storage.db import Database, is_transient
 from storage.models import Program, User
 
 if TYPE_CHECKING:
@@ -245,6 +245,12 @@ HandlerFn = Callable[[Ctx], Awaitable[None]]
 PtbCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
+# A unit of work that failed for a reason unrelated to its data (a PostgreSQL restart, a
+# deadlock victim) is run again: 4 attempts, 0.5 + 1 + 2 s apart, enough for a server restart.
+DB_ATTEMPTS = 4
+DB_BACKOFF = 0.5
+
+
 def tandem_handler(fn: HandlerFn) -> PtbCallback:
     @functools.wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -252,48 +258,75 @@ def tandem_handler(fn: HandlerFn) -> PtbCallback:
         tg_user = update.effective_user
         if tg_user is None or tg_user.is_bot:
             return
-        query = update.callback_query
-        async with svc.db.session() as session:
-            if await housekeeping.was_processed(session, update.update_id):
-                log.info("update %s was already handled; ignoring the redelivery", update.update_id)
-                if query is not None:
-                    await svc.messenger.answer(query.id)
-                return
-            now = svc.clock.now()
-            user = await users.get(session, tg_user.id)
-            if user is not None:
-                await users.refresh_identity(
-                    session,
-                    tg_user.id,
-                    first_name=tg_user.first_name,
-                    last_name=tg_user.last_name,
-                    username=tg_user.username,
-                    now=now,
+        attempt = 1
+        while True:
+            try:
+                ctx = await _unit_of_work(svc, update, context, fn)
+                break
+            except Exception as exc:
+                # Safe to repeat: the transaction was rolled back, and nothing is sent to
+                # Telegram before the commit (the Ctx collects it, flush() sends it).
+                if attempt == DB_ATTEMPTS or not is_transient(exc):
+                    raise
+                log.warning(
+                    "update %s: the database failed (%s); trying again",
+                    update.update_id,
+                    type(exc).__name__,
                 )
-            lang = resolve_language(
-                user.language if user else None,
-                tg_user.language_code,
-                svc.settings.default_language,
-            )
-            ctx = Ctx(
-                update=update,
-                session=session,
-                services=svc,
-                user_id=tg_user.id,
-                user=user,
-                lang=lang,
-                t=translator(lang),
-                is_coordinator=(coordinator := await svc.is_coordinator(session, tg_user.id)),
-                now=now,
-                scope=await svc.scope_of(session, tg_user.id) if coordinator else None,
-                args=list(context.args or []),
-            )
-            await fn(ctx)
-            await ctx.plan_notices()
-            housekeeping.mark_processed(session, update.update_id, now)
-        await flush(ctx)
+                await asyncio.sleep(DB_BACKOFF * 2 ** (attempt - 1))
+                attempt += 1
+        if ctx is not None:
+            await flush(ctx)
 
     return wrapper
+
+
+async def _unit_of_work(
+    svc: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, fn: HandlerFn
+) -> Ctx | None:
+    """The update's whole effect on the database, in one transaction; the Ctx it returns holds
+    what to send once that is committed (None: a redelivered update, nothing to do)."""
+    tg_user = update.effective_user
+    assert tg_user is not None
+    async with svc.db.session() as session:
+        if await housekeeping.was_processed(session, update.update_id):
+            log.info("update %s was already handled; ignoring the redelivery", update.update_id)
+            if update.callback_query is not None:
+                await svc.messenger.answer(update.callback_query.id)
+            return None
+        now = svc.clock.now()
+        user = await users.get(session, tg_user.id)
+        if user is not None:
+            await users.refresh_identity(
+                session,
+                tg_user.id,
+                first_name=tg_user.first_name,
+                last_name=tg_user.last_name,
+                username=tg_user.username,
+                now=now,
+            )
+        lang = resolve_language(
+            user.language if user else None,
+            tg_user.language_code,
+            svc.settings.default_language,
+        )
+        ctx = Ctx(
+            update=update,
+            session=session,
+            services=svc,
+            user_id=tg_user.id,
+            user=user,
+            lang=lang,
+            t=translator(lang),
+            is_coordinator=(coordinator := await svc.is_coordinator(session, tg_user.id)),
+            now=now,
+            scope=await svc.scope_of(session, tg_user.id) if coordinator else None,
+            args=list(context.args or []),
+        )
+        await fn(ctx)
+        await ctx.plan_notices()
+        housekeeping.mark_processed(session, update.update_id, now)
+    return ctx
 
 
 async def flush(ctx: Ctx) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -32,6 +33,26 @@ def normalise_url(url: str) -> str:
     elif driver == "sqlite":
         parsed = parsed.set(drivername="sqlite+aiosqlite")
     return parsed.render_as_string(hide_password=False)
+
+
+# SQLSTATEs after which the same unit of work, run again, may well succeed: a serialization
+# failure or a deadlock (PostgreSQL chose this transaction as the victim), the server shutting
+# down or starting up (a restart), and class 08, the connection failed.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a failed unit of work is worth running again from the start.
+
+    Only for errors that say nothing about the data: a bug or a constraint violation fails the
+    same way every time. A connection the server dropped mid-transaction comes as a DBAPIError
+    marked invalidated; a server that is not up yet, as the OSError of the connect."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return isinstance(code, str) and (code in TRANSIENT_SQLSTATES or code.startswith("08"))
+    return isinstance(error, (ConnectionError, TimeoutError))
 
 
 def is_sqlite(url: str) -> bool:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import aiohttp
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from fake_bot_api import FakeBotApi, FakeUser
-from storage import users
+from storage import programs, users
 from storage.db import Database
 from storage.models import Participant, User
 from tests.e2e.harness import TOKEN, Profile, bot_running, expect, make_settings, register
+from tests.seeding import seed_program
 
 
 async def test_flood_control_and_server_errors_are_retried(
@@ -165,6 +169,49 @@ async def test_database_connections_dropped_by_the_server_are_replaced(
             await coordinator.send("/programs")
             expect(await coordinator.next_message(), "Programm")
     assert [c for c in api.calls if c.status >= 400 and c.method != "getUpdates"] == []
+
+
+async def test_a_connection_cut_in_the_middle_of_an_update_is_retried(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    settings: Settings,
+    db: Database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A PostgreSQL restart while an update is in its transaction: the server terminates the
+    bot's connection between two queries. The update runs again from the start on a new
+    connection; the coordinator gets the list, not "something went wrong"."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminates server connections: PostgreSQL only")
+    await seed_program(db, dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    counted = programs.participant_counts
+    cuts = 0
+
+    async def cut_once_then_count(session: AsyncSession, program_id: int) -> dict[str, int]:
+        nonlocal cuts
+        if cuts == 0:
+            cuts += 1
+            async with db.session() as other:  # the test's own engine: a connection apart
+                await other.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+        return await counted(session, program_id)
+
+    monkeypatch.setattr(programs, "participant_counts", cut_once_then_count)
+    async with bot_running(settings):
+        await coordinator.send("/programs")
+        listing = expect(await coordinator.next_message(), "Programme")
+        assert any("Salzgitter 2027" in b.text for row in listing.buttons for b in row)
+        assert await coordinator.collect(timeout=0.3) == []
+    assert cuts == 1
+    retried = [r for r in caplog.records if "the database failed" in r.getMessage()]
+    assert len(retried) == 1
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
 
 
 async def test_command_menus_are_retried_at_start(
