@@ -15,11 +15,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from storage import migrate
 from storage.db import Database
 from tests.databases import scratch_database
+
+# Property and fuzz tests draw the same examples on every run by default, so that a red run is
+# the change's doing and can be repeated; `HYPOTHESIS_PROFILE=explore` draws new ones each run
+# (to hunt for bugs; a failure prints the seed to repeat it with --hypothesis-seed).
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgres"]
