@@ -28,8 +28,8 @@ from core.certificates import (
     render_pdf,
 )
 from core.stats import shortened, slug
-from handlers.callbacks import as_int, pack
-from handlers.guard import coordinated, require_coordinator, visible_programs
+from handlers.callbacks import pack
+from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
 from storage import certificates as store
 from storage import dialogs, housekeeping, programs, users
@@ -141,9 +141,10 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     if not require_coordinator(ctx, "ct:" + ":".join(parts)):
         return
     action = parts[0]
-    program_id = as_int(parts[1]) if len(parts) == 2 else None
-    program = await coordinated(ctx, program_id)
-    if program is None or action not in ("v", "i", "iy", "r", "m"):
+    program = await pressed_program(ctx, parts[1] if len(parts) == 2 else None)
+    if program is None:
+        return
+    if action not in ("v", "i", "iy", "r", "m"):
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     view = await _overview(ctx, program)

@@ -21,7 +21,7 @@ from core.profile import clean_text
 from core.reminders import Policy, plan_event
 from core.when import NonexistentTime, local_to_utc, parse_when
 from handlers.callbacks import as_int, pack
-from handlers.guard import coordinated, require_coordinator, visible_programs
+from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
 from storage import dialogs, events, housekeeping, programs, reminders
 from storage.models import Dialog, Participant, Program, ProgramEvent
@@ -259,17 +259,16 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
     elif action in ("k", "t", "c", "q"):
         await _on_dialog_button(ctx, action, args)
     elif action in ("l", "n") and len(args) == 1:
-        await _on_program(ctx, action, as_int(args[0]))
+        await _on_program(ctx, action, args[0])
     elif action in ("v", "x", "xy") and len(args) == 1:
         await _on_event(ctx, action, as_int(args[0]))
     else:
         ctx.answer(ctx.t.plain("error.stale_button"))
 
 
-async def _on_program(ctx: Ctx, action: str, program_id: int | None) -> None:
-    program = await coordinated(ctx, program_id)
+async def _on_program(ctx: Ctx, action: str, raw_id: str) -> None:
+    program = await pressed_program(ctx, raw_id)
     if program is None:
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     if action == "l":
         ctx.edit(*await _event_list(ctx, program))

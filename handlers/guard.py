@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.runtime import Ctx
+from handlers.callbacks import as_int
 from storage import housekeeping, programs
 from storage.models import Program
 
@@ -56,6 +57,15 @@ async def coordinated(ctx: Ctx, program_id: int | None) -> Program | None:
             what=f"program:{program.id}",
         )
         return None
+    return program
+
+
+async def pressed_program(ctx: Ctx, raw_id: str | None) -> Program | None:
+    """The program a coordinator's button names, if they coordinate it; otherwise the press is
+    answered like any stale button (an alert) and None returned."""
+    program = await coordinated(ctx, as_int(raw_id) if raw_id is not None else None)
+    if program is None:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
     return program
 
 

@@ -21,7 +21,7 @@ from core.matching import match
 from core.programs import ProgramStatus
 from handlers import tandem
 from handlers.callbacks import as_int, pack
-from handlers.guard import coordinated, require_coordinator, visible_programs
+from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping
 from storage import matching as store
@@ -60,12 +60,9 @@ async def match_command(ctx: Ctx) -> None:
 async def on_program_callback(ctx: Ctx, parts: list[str]) -> None:
     if not require_coordinator(ctx, "mg"):
         return
-    program_id = as_int(parts[0]) if len(parts) == 1 else None
-    program = await coordinated(ctx, program_id)
-    if program is None:
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
-        return
-    ctx.edit(*await _open(ctx, program))
+    program = await pressed_program(ctx, parts[0] if len(parts) == 1 else None)
+    if program is not None:
+        ctx.edit(*await _open(ctx, program))
 
 
 async def _open(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -19,8 +19,8 @@ from bot.runtime import Ctx
 from core.profile import clean_text
 from core.reminders import DAY_MINUTES, Policy
 from core.when import parse_duration, parse_offsets
-from handlers.callbacks import as_int, pack
-from handlers.guard import coordinated, require_coordinator
+from handlers.callbacks import pack
+from handlers.guard import coordinated, pressed_program, require_coordinator
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs
 from storage.models import Dialog, Program
@@ -144,10 +144,8 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     if not require_coordinator(ctx, "ps:" + ":".join(parts)):
         return
     action, args = parts[0], parts[1:]
-    program_id = as_int(args[0]) if args else None
-    program = await coordinated(ctx, program_id)
+    program = await pressed_program(ctx, args[0] if args else None)
     if program is None:
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     setting = args[1] if len(args) == 2 and args[1] in SETTINGS else None
     if action == "v" and len(args) == 1:

@@ -23,6 +23,7 @@ from handlers import commands, notify
 from handlers.callbacks import as_big_int, as_int, pack
 from handlers.guard import (
     coordinated,
+    pressed_program,
     require_all_programs,
     require_coordinator,
     visible_programs,
@@ -293,10 +294,8 @@ async def on_pg_callback(ctx: Ctx, parts: list[str]) -> None:
         text, markup = await _programs_list(ctx)
         ctx.edit(text, markup)
         return
-    program_id = as_int(args[0]) if args else None
-    program = await coordinated(ctx, program_id)
+    program = await pressed_program(ctx, args[0] if args else None)
     if program is None:
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     if action == "v" and len(args) == 1:
         ctx.edit(*await _program_card(ctx, program))

@@ -37,7 +37,7 @@ from core.surveys import (
 )
 from handlers.callbacks import as_big_int, as_int, pack
 from handlers.events import parse_start, when_text
-from handlers.guard import coordinated, require_coordinator, visible_programs
+from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
 from handlers.survey_results import results_messages
 from handlers.surveys import is_open, kind_label, my_surveys, question_text, type_label
@@ -231,10 +231,8 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
 
 
 async def _on_program(ctx: Ctx, action: str, args: list[str]) -> None:
-    program_id = as_int(args[0]) if args else None
-    program = await coordinated(ctx, program_id)
+    program = await pressed_program(ctx, args[0] if args else None)
     if program is None:
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     if action == "l" and len(args) == 1:
         ctx.edit(*await _list(ctx, program))
