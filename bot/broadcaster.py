@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import uuid
@@ -25,6 +26,7 @@ from handlers.callbacks import pack
 from handlers.keyboards import button, column
 from storage import broadcasts as store
 from storage import users
+from storage.db import is_transient, retrying
 
 if TYPE_CHECKING:
     from bot.runtime import Services
@@ -147,24 +149,34 @@ class Broadcaster:
         log.info("broadcast %s done: %s", broadcast_id, counts)
 
     async def _work(self, broadcast_id: int, text: str) -> None:
+        # Both database steps ride out a database restart (retrying): a claim that failed
+        # claimed nothing, and a delivery whose result could not be written would otherwise
+        # stay 'sending' and be reported as interrupted although it arrived.
         svc = self._services
+        what = f"broadcast {broadcast_id}"
         while True:
-            async with svc.db.session() as session:
-                claimed = await store.claim(
-                    session, broadcast_id, self.worker_id, 1, svc.clock.now()
-                )
+            claimed = await retrying(functools.partial(self._claim, broadcast_id), what)
             if not claimed:
                 return
             for delivery_id, user_id in claimed:
                 _, outcome = await svc.messenger.deliver(user_id, text)
-                async with svc.db.session() as session:
-                    await store.finish(
-                        session,
-                        delivery_id,
-                        OUTCOME_STATE[outcome],
-                        svc.clock.now(),
-                        None if outcome is Outcome.SENT else outcome.value,
-                    )
+                await retrying(functools.partial(self._finish, delivery_id, outcome), what)
+
+    async def _claim(self, broadcast_id: int) -> list[tuple[int, int]]:
+        svc = self._services
+        async with svc.db.session() as session:
+            return await store.claim(session, broadcast_id, self.worker_id, 1, svc.clock.now())
+
+    async def _finish(self, delivery_id: int, outcome: Outcome) -> None:
+        svc = self._services
+        async with svc.db.session() as session:
+            await store.finish(
+                session,
+                delivery_id,
+                OUTCOME_STATE[outcome],
+                svc.clock.now(),
+                None if outcome is Outcome.SENT else outcome.value,
+            )
 
     async def _report_progress(
         self, broadcast_id: int, progress: tuple[int | None, int | None]
@@ -172,8 +184,13 @@ class Broadcaster:
         last: dict[str, int] = {}
         while True:
             await asyncio.sleep(self._progress_every)
-            async with self._services.db.session() as session:
-                counts = await store.counts(session, broadcast_id)
+            try:
+                async with self._services.db.session() as session:
+                    counts = await store.counts(session, broadcast_id)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                continue  # the database is restarting: the next round shows the progress
             if counts != last:
                 await self._edit_progress(broadcast_id, progress, counts)
                 last = counts

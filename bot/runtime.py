@@ -26,9 +26,9 @@ from bot.leader import Leadership, chunks
 from bot.messenger import Messenger
 from bot.settings import Settings
 from core.clock import Clock
-from core.reminders import Kind, Planned
+from core.reminders import Kind, Planned, State
 from storage import housekeeping, reminders, users
-from storage.db import Database, is_transient
+from storage.db import Database, retrying
 from storage.models import Program, User
 
 if TYPE_CHECKING:
@@ -245,12 +245,6 @@ HandlerFn = Callable[[Ctx], Awaitable[None]]
 PtbCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-# A unit of work that failed for a reason unrelated to its data (a PostgreSQL restart, a
-# deadlock victim) is run again: 4 attempts, 0.5 + 1 + 2 s apart, enough for a server restart.
-DB_ATTEMPTS = 4
-DB_BACKOFF = 0.5
-
-
 def tandem_handler(fn: HandlerFn) -> PtbCallback:
     @functools.wraps(fn)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -258,23 +252,12 @@ def tandem_handler(fn: HandlerFn) -> PtbCallback:
         tg_user = update.effective_user
         if tg_user is None or tg_user.is_bot:
             return
-        attempt = 1
-        while True:
-            try:
-                ctx = await _unit_of_work(svc, update, context, fn)
-                break
-            except Exception as exc:
-                # Safe to repeat: the transaction was rolled back, and nothing is sent to
-                # Telegram before the commit (the Ctx collects it, flush() sends it).
-                if attempt == DB_ATTEMPTS or not is_transient(exc):
-                    raise
-                log.warning(
-                    "update %s: the database failed (%s); trying again",
-                    update.update_id,
-                    type(exc).__name__,
-                )
-                await asyncio.sleep(DB_BACKOFF * 2 ** (attempt - 1))
-                attempt += 1
+        # A transient database failure (a PostgreSQL restart, a deadlock victim) runs the
+        # update again from the start: safe, since the transaction was rolled back and nothing
+        # is sent to Telegram before the commit (the Ctx collects it, flush() sends it).
+        ctx = await retrying(
+            lambda: _unit_of_work(svc, update, context, fn), f"update {update.update_id}"
+        )
         if ctx is not None:
             await flush(ctx)
 
@@ -350,15 +333,28 @@ async def flush(ctx: Ctx) -> None:
 
 async def _send_notice(svc: Services, item: Outgoing) -> None:
     assert item.notice_key is not None and item.text is not None
-    async with svc.db.session() as session:
-        reminder_id = await reminders.claim_key(session, item.notice_key, svc.clock.now())
+    key = item.notice_key
+
+    async def claim() -> int | None:
+        async with svc.db.session() as session:
+            return await reminders.claim_key(session, key, svc.clock.now())
+
+    reminder_id = await retrying(claim, f"notice {key}")
     if reminder_id is None:
         return  # sent already (a restart's scheduler was quicker)
     _, outcome = await svc.messenger.deliver(item.chat_id, item.text, item.markup)
-    async with svc.db.session() as session:
-        await reminders.finish(
-            session, reminder_id, outcome.state, svc.clock.now(), error=outcome.value
-        )
+    await finish_reminder(svc, reminder_id, outcome.state, outcome.value)
+
+
+async def finish_reminder(svc: Services, reminder_id: int, state: State, error: str) -> None:
+    """Record what became of a sent reminder, through a database restart: otherwise the row
+    would stay 'sending' and be reported as interrupted although it arrived."""
+
+    async def finish() -> None:
+        async with svc.db.session() as session:
+            await reminders.finish(session, reminder_id, state, svc.clock.now(), error=error)
+
+    await retrying(finish, f"reminder {reminder_id}")
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):

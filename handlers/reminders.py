@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.runtime import Services
+from bot.runtime import Services, finish_reminder
 from core.reminders import (
     PAUSABLE,
     Kind,
@@ -38,6 +38,7 @@ from handlers.keyboards import button, column
 from handlers.meetings import describe, partners
 from storage import events, meetings, programs, surveys, users
 from storage import reminders as store
+from storage.db import retrying
 from storage.meetings import Status
 from storage.models import Reminder
 
@@ -67,11 +68,42 @@ async def fire(services: Services, reminder_id: int) -> None:
             await store.finish(session, reminder_id, State.FAILED, services.clock.now(), "error")
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A claimed reminder: a message to send, or a scheduled broadcast to start."""
+
+    kind: str
+    user_id: int
+    rendered: Rendered | None = None
+    broadcast_id: int | None = None
+
+
 async def _fire(services: Services, reminder_id: int) -> None:
+    # Claiming and rendering is one transaction that does nothing outside the database, so a
+    # database restart in the middle of it just runs it again.
+    claimed = await retrying(lambda: _claim(services, reminder_id), f"reminder {reminder_id}")
+    if claimed is None:
+        return
+    if claimed.kind == Kind.BROADCAST.value:
+        if claimed.broadcast_id is not None:
+            services.start_broadcast(claimed.broadcast_id)
+        return
+    assert claimed.rendered is not None
+    rendered = claimed.rendered
+    _, outcome = await services.messenger.deliver(claimed.user_id, rendered.text, rendered.markup)
+    state = outcome.state
+    if state is not State.SENT:
+        log.warning("reminder %s (%s) to %s: %s", reminder_id, claimed.kind, claimed.user_id, state)
+    await finish_reminder(services, reminder_id, state, outcome.value)
+
+
+async def _claim(services: Services, reminder_id: int) -> _Claimed | None:
+    """Claim the row and prepare what to do; None when there is nothing to send (already sent,
+    cancelled, taken by another timer, or skipped as stale or paused)."""
     async with services.db.session() as session:
         now = services.clock.now()
         if not await store.claim(session, reminder_id, now):
-            return  # already sent, cancelled, or taken by another timer
+            return None
         reminder = await store.get(session, reminder_id)
         assert reminder is not None
         if reminder.kind == Kind.BROADCAST.value:  # not a message: the time to start sending
@@ -79,26 +111,16 @@ async def _fire(services: Services, reminder_id: int) -> None:
             started = reminder.broadcast_id is not None and await broadcasts.start_scheduled(
                 session, reminder.broadcast_id, now
             )
-            broadcast_id = reminder.broadcast_id if started else None
-        else:
-            broadcast_id = rendered = None
-            rendered = await _render(session, services, reminder, now)
-            if rendered is None:
-                await store.finish(session, reminder_id, State.SKIPPED, now)
-                return
-    if reminder.kind == Kind.BROADCAST.value:
-        if broadcast_id is not None:
-            services.start_broadcast(broadcast_id)
-        return
-    assert rendered is not None
-    _, outcome = await services.messenger.deliver(reminder.user_id, rendered.text, rendered.markup)
-    state = outcome.state
-    if state is not State.SENT:
-        log.warning(
-            "reminder %s (%s) to %s: %s", reminder_id, reminder.kind, reminder.user_id, state
-        )
-    async with services.db.session() as session:
-        await store.finish(session, reminder_id, state, services.clock.now(), error=outcome.value)
+            return _Claimed(
+                reminder.kind,
+                reminder.user_id,
+                broadcast_id=reminder.broadcast_id if started else None,
+            )
+        rendered = await _render(session, services, reminder, now)
+        if rendered is None:
+            await store.finish(session, reminder_id, State.SKIPPED, now)
+            return None
+        return _Claimed(reminder.kind, reminder.user_id, rendered=rendered)
 
 
 async def _render(

@@ -7,9 +7,10 @@ the write lock instead of failing; PostgreSQL gets a modest pool.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -53,6 +54,36 @@ def is_transient(error: BaseException) -> bool:
         code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
         return isinstance(code, str) and (code in TRANSIENT_SQLSTATES or code.startswith("08"))
     return isinstance(error, (ConnectionError, TimeoutError))
+
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Enough for a server restart: 4 attempts, 0.5 + 1 + 2 s apart.
+ATTEMPTS = 4
+BACKOFF = 0.5
+
+
+async def retrying(
+    unit: Callable[[], Awaitable[T]],
+    what: str,
+    *,
+    attempts: int = ATTEMPTS,
+    backoff: float = BACKOFF,
+) -> T:
+    """Run a unit of work (a function that opens its own session) again when it fails
+    transiently. Only for units that are safe to repeat: their transaction was rolled back and
+    they did nothing outside the database."""
+    attempt = 1
+    while True:
+        try:
+            return await unit()
+        except Exception as exc:
+            if attempt >= attempts or not is_transient(exc):
+                raise
+            log.warning("%s: the database failed (%s); trying again", what, type(exc).__name__)
+            await asyncio.sleep(backoff * 2 ** (attempt - 1))
+            attempt += 1
 
 
 def is_sqlite(url: str) -> bool:

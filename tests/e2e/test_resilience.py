@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import aiohttp
 import pytest
@@ -11,12 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from core.reminders import Kind, Planned
 from fake_bot_api import FakeBotApi, FakeUser
-from storage import programs, users
+from storage import broadcasts, programs, reminders, users
 from storage.db import Database
-from storage.models import Participant, User
+from storage.models import Delivery, Participant, Reminder, User
 from tests.e2e.harness import TOKEN, Profile, bot_running, expect, make_settings, register
-from tests.seeding import seed_program
+from tests.seeding import seed_broadcast, seed_participant, seed_program
+
+T = TypeVar("T")
 
 
 async def test_flood_control_and_server_errors_are_retried(
@@ -171,6 +177,20 @@ async def test_database_connections_dropped_by_the_server_are_replaced(
     assert [c for c in api.calls if c.status >= 400 and c.method != "getUpdates"] == []
 
 
+async def cut_pooled_connections(db: Database) -> None:
+    """What a database restart does to the bot's pooled connections, from the test's own engine
+    (a connection apart). The leader's lock connection is spared: losing it is a change of
+    leader, tested in test_leader.py."""
+    async with db.session() as session:
+        await session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory')"
+            )
+        )
+
+
 async def test_a_connection_cut_in_the_middle_of_an_update_is_retried(
     api: FakeBotApi,
     coordinator: FakeUser,
@@ -193,13 +213,7 @@ async def test_a_connection_cut_in_the_middle_of_an_update_is_retried(
         nonlocal cuts
         if cuts == 0:
             cuts += 1
-            async with db.session() as other:  # the test's own engine: a connection apart
-                await other.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    )
-                )
+            await cut_pooled_connections(db)
         return await counted(session, program_id)
 
     monkeypatch.setattr(programs, "participant_counts", cut_once_then_count)
@@ -211,6 +225,101 @@ async def test_a_connection_cut_in_the_middle_of_an_update_is_retried(
     assert cuts == 1
     retried = [r for r in caplog.records if "the database failed" in r.getMessage()]
     assert len(retried) == 1
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+async def test_a_broadcast_rides_out_cut_connections(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    settings: Settings,
+    db: Database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database drops the sender's connections twice mid-broadcast: once in the transaction
+    of a worker claiming its next recipient, once in one recording a delivery. Everybody gets
+    the announcement once, every row ends 'sent' (none 'interrupted'), and the report comes."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminates server connections: PostgreSQL only")
+    now = dt.datetime.now(dt.UTC)
+    program = await seed_program(db, now)
+    people = [api.add_user(7000 + i, f"P{i}") for i in range(20)]
+    for user in people:
+        await seed_participant(db, program, user.id, f"Person {user.id}", now)
+    await seed_broadcast(db, program, "Kick-off am <b>Freitag</b>", now)
+    calls = {"claim": 0, "finish": 0}
+
+    def cutting(name: str, at: int, original: Callable[..., Awaitable[T]]) -> Callable[..., Any]:
+        async def wrapper(*args: Any, **kwargs: Any) -> T:
+            result = await original(*args, **kwargs)
+            calls[name] += 1
+            if calls[name] == at:  # before the commit: this transaction is lost
+                await cut_pooled_connections(db)
+            return result
+
+        return wrapper
+
+    monkeypatch.setattr(broadcasts, "claim", cutting("claim", 6, broadcasts.claim))
+    monkeypatch.setattr(broadcasts, "finish", cutting("finish", 12, broadcasts.finish))
+    async with bot_running(settings):  # the leader resumes the broadcast
+        async with asyncio.timeout(30):
+            while not [m for m in coordinator.chat if "Ankündigung versendet" in m.text]:
+                await api.wait_change(0.5)
+    assert [sum(m.text == "Kick-off am Freitag" for m in u.chat) for u in people] == [1] * 20
+    async with db.session() as session:
+        states = [r.state for r in await session.scalars(select(Delivery))]
+    assert states == ["sent"] * 20
+    # The two cut transactions were run again (and any other worker's that was in flight).
+    assert len([r for r in caplog.records if "the database failed" in r.getMessage()]) >= 2
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+async def test_a_reminder_rides_out_cut_connections(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    settings: Settings,
+    db: Database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database drops the connections in the middle of the transaction that claims a due
+    reminder, and again in the one that records its delivery: it arrives once and its row ends
+    'sent', not 'failed' (never sent) or 'interrupted' (sent, but reported as in doubt)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminates server connections: PostgreSQL only")
+    now = dt.datetime.now(dt.UTC)
+    user = api.add_user(7100, "Clara")
+    due = now + dt.timedelta(seconds=1.5)  # after the start: the leader is settled by then
+    async with db.session() as session:
+        await reminders.plan(
+            session,
+            [Planned(Kind.NOTICE, due, user.id, "notice.test.0", {"text": "Hallo <b>Clara</b>"})],
+            now=now,
+        )
+    claim, finish = reminders.claim, reminders.finish
+
+    async def claim_then_cut(*args: Any, **kwargs: Any) -> bool:
+        claimed = await claim(*args, **kwargs)
+        await cut_pooled_connections(db)  # before the commit: the claim is rolled back
+        monkeypatch.setattr(reminders, "claim", claim)
+        return claimed
+
+    async def finish_then_cut(*args: Any, **kwargs: Any) -> None:
+        await finish(*args, **kwargs)
+        await cut_pooled_connections(db)
+        monkeypatch.setattr(reminders, "finish", finish)
+
+    monkeypatch.setattr(reminders, "claim", claim_then_cut)
+    monkeypatch.setattr(reminders, "finish", finish_then_cut)
+    async with bot_running(settings):
+        expect(await user.next_message(), "Hallo Clara")
+        await api.wait_idle(quiet=0.3)
+    assert sum("Hallo Clara" in m.text for m in user.chat) == 1
+    async with db.session() as session:
+        assert [r.state for r in await session.scalars(select(Reminder))] == ["sent"]
+    assert len([r for r in caplog.records if "the database failed" in r.getMessage()]) == 2
     assert [r for r in caplog.records if r.levelname == "ERROR"] == []
 
 
