@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 import pytest
@@ -21,8 +21,6 @@ from storage.db import Database
 from storage.models import Delivery, Participant, Reminder, User
 from tests.e2e.harness import TOKEN, Profile, bot_running, expect, make_settings, register
 from tests.seeding import seed_broadcast, seed_participant, seed_program
-
-T = TypeVar("T")
 
 
 async def test_flood_control_and_server_errors_are_retried(
@@ -191,6 +189,25 @@ async def cut_pooled_connections(db: Database) -> None:
         )
 
 
+def cut_after(
+    monkeypatch: pytest.MonkeyPatch, db: Database, module: object, name: str, at: int = 1
+) -> None:
+    """Wrap the storage function `module.name` so that its `at`-th call cuts the pooled
+    connections right after its statement, before the commit: that transaction is lost."""
+    original: Callable[..., Awaitable[Any]] = getattr(module, name)
+    calls = 0
+
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        result = await original(*args, **kwargs)
+        calls += 1
+        if calls == at:
+            await cut_pooled_connections(db)
+        return result
+
+    monkeypatch.setattr(module, name, wrapper)
+
+
 async def test_a_connection_cut_in_the_middle_of_an_update_is_retried(
     api: FakeBotApi,
     coordinator: FakeUser,
@@ -248,20 +265,8 @@ async def test_a_broadcast_rides_out_cut_connections(
     for user in people:
         await seed_participant(db, program, user.id, f"Person {user.id}", now)
     await seed_broadcast(db, program, "Kick-off am <b>Freitag</b>", now)
-    calls = {"claim": 0, "finish": 0}
-
-    def cutting(name: str, at: int, original: Callable[..., Awaitable[T]]) -> Callable[..., Any]:
-        async def wrapper(*args: Any, **kwargs: Any) -> T:
-            result = await original(*args, **kwargs)
-            calls[name] += 1
-            if calls[name] == at:  # before the commit: this transaction is lost
-                await cut_pooled_connections(db)
-            return result
-
-        return wrapper
-
-    monkeypatch.setattr(broadcasts, "claim", cutting("claim", 6, broadcasts.claim))
-    monkeypatch.setattr(broadcasts, "finish", cutting("finish", 12, broadcasts.finish))
+    cut_after(monkeypatch, db, broadcasts, "claim", at=6)
+    cut_after(monkeypatch, db, broadcasts, "finish", at=12)
     async with bot_running(settings):  # the leader resumes the broadcast
         async with asyncio.timeout(30):
             while not [m for m in coordinator.chat if "Ankündigung versendet" in m.text]:
@@ -298,21 +303,8 @@ async def test_a_reminder_rides_out_cut_connections(
             [Planned(Kind.NOTICE, due, user.id, "notice.test.0", {"text": "Hallo <b>Clara</b>"})],
             now=now,
         )
-    claim, finish = reminders.claim, reminders.finish
-
-    async def claim_then_cut(*args: Any, **kwargs: Any) -> bool:
-        claimed = await claim(*args, **kwargs)
-        await cut_pooled_connections(db)  # before the commit: the claim is rolled back
-        monkeypatch.setattr(reminders, "claim", claim)
-        return claimed
-
-    async def finish_then_cut(*args: Any, **kwargs: Any) -> None:
-        await finish(*args, **kwargs)
-        await cut_pooled_connections(db)
-        monkeypatch.setattr(reminders, "finish", finish)
-
-    monkeypatch.setattr(reminders, "claim", claim_then_cut)
-    monkeypatch.setattr(reminders, "finish", finish_then_cut)
+    cut_after(monkeypatch, db, reminders, "claim")  # the claim is rolled back
+    cut_after(monkeypatch, db, reminders, "finish")
     async with bot_running(settings):
         expect(await user.next_message(), "Hallo Clara")
         await api.wait_idle(quiet=0.3)
