@@ -33,7 +33,8 @@ import numpy as np
 import scipy
 
 from bench.common import format_table
-from core.matching import Constraints, MatchResult, Person, greedy, match, normalize_company
+from core.companies import normalize_company
+from core.matching import Constraints, MatchResult, Person, greedy, match
 from core.profile import DEFAULT_TOPICS
 
 INDUSTRIES = (

@@ -14,7 +14,6 @@ fast; reasons are only built for the pairs that end up in the result.
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from core.companies import normalize_company
 from core.seniority import seniority_level
 
 FloatArray = npt.NDArray[np.float64]
@@ -166,35 +166,6 @@ class MatchResult:
 
 
 # --- normalisation --------------------------------------------------------------------------------
-
-# Legal forms and their fragments. They are dropped anywhere but in the first word, because
-# people write "Salzgitter AG", "Salzgitter Aktiengesellschaft" or just "Salzgitter".
-_LEGAL_WORDS = frozenset((
-    "gmbh", "mbh", "ggmbh", "ag", "se", "kg", "kgaa", "ohg", "gbr", "ev", "eg", "ug",
-    "haftungsbeschränkt", "haftungsbeschraenkt", "aktiengesellschaft", "kommanditgesellschaft",
-    "gesellschaft", "mit", "beschränkter", "beschraenkter", "haftung", "ltd", "limited", "inc",
-    "incorporated", "corp", "corporation", "llc", "llp", "plc", "lp", "sa", "sas", "sarl", "srl",
-    "spa", "bv", "nv", "ab", "oy", "co", "cokg", "gmbhcokg",
-))  # fmt: skip
-_DOTTED = re.compile(r"(?<=\w)\.(?=\w)|\.")
-_NON_WORD = re.compile(r"[^\w&+]+")
-
-
-@lru_cache(maxsize=65536)
-def normalize_company(name: str) -> str:
-    """A key under which spellings of the same company meet ("ALSTOM GmbH" == "Alstom").
-
-    Subsidiaries ("Alstom Transport Deutschland") stay distinct on purpose: whether two parts of a
-    group may be paired is a coordinator's decision, expressed as an excluded company pair.
-    """
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = _DOTTED.sub("", text)  # e.V. -> ev, S.A. -> sa, Co. -> co
-    text = text.replace("+", " & ").replace("&", " & ")
-    words = [w for w in _NON_WORD.split(text) if w]
-    words = ["&" if w in {"und", "and"} else w for w in words]
-    kept = words[:1] + [w for w in words[1:] if w not in _LEGAL_WORDS and w != "&"]
-    key = "".join(w for w in kept if w != "&")
-    return key or "".join(words)
 
 
 def _norm_text(value: str) -> str:

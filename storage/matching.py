@@ -13,13 +13,13 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.companies import normalize_company
 from core.matching import (
     Constraints,
     MatchResult,
     Person,
     Reason,
     Weights,
-    normalize_company,
 )
 from core.profile import Role
 from core.programs import ParticipantStatus

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -132,7 +133,12 @@ class Participant(Base):
     role: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # As typed at registration; `company_id` is the employer it names in the directory, which
+    # the matching's "different employer" rule uses.
     company: Mapped[str] = mapped_column(String(200))
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
     industry: Mapped[str] = mapped_column(String(200))
     position: Mapped[str] = mapped_column(String(200))
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -153,6 +159,68 @@ class Participant(Base):
 
     __table_args__ = (
         UniqueConstraint("program_id", "user_id", name="uq_participants_program_user"),
+    )
+
+
+class CompanyGroup(Base):
+    """A corporate group: no tandem may join two of its companies (e.g. Salzgitter AG and
+    Salzgitter Flachstahl GmbH). Per installation, shared by every program."""
+
+    __tablename__ = "company_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+
+
+class Company(Base):
+    """An employer in the installation's company directory.
+
+    `key` is `core.companies.normalize_company(name)`; other spellings of the same employer are
+    `CompanyAlias` rows. `reviewed_at` is NULL while no coordinator has looked at a name that a
+    participant typed at registration (a new company, or a typo of a known one).
+    """
+
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("company_groups.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime]
+    reviewed_at: Mapped[dt.datetime | None]
+
+
+class CompanyAlias(Base):
+    """Another spelling of a company ("VW", "Volkswagen AG, Werk Salzgitter"), by its key."""
+
+    __tablename__ = "company_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime]
+
+
+class CompanyDistinction(Base):
+    """A coordinator's decision that two similar names are different employers ("keep apart"):
+    the matching no longer warns about them. `company_a` < `company_b`."""
+
+    __tablename__ = "company_distinctions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_a: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    company_b: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        UniqueConstraint("company_a", "company_b", name="uq_company_distinctions_pair"),
+        CheckConstraint("company_a < company_b", name="order"),
     )
 
 

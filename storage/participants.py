@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.programs import ParticipantStatus
+from storage import companies
 from storage.models import Participant
 
 EDITABLE = ("role", "name", "company", "industry", "position", "topics", "goals", "meeting_format")
@@ -24,6 +25,7 @@ async def create_from_draft(
     consent_at: dt.datetime,
     now: dt.datetime,
 ) -> Participant:
+    company = await companies.resolve(session, draft["company"], now)
     participant = Participant(
         program_id=program_id,
         user_id=user_id,
@@ -31,6 +33,7 @@ async def create_from_draft(
         status=ParticipantStatus.PENDING,
         name=draft["name"],
         company=draft["company"],
+        company_id=company.id,
         industry=draft["industry"],
         position=draft["position"],
         topics=list(draft["topics"]),
@@ -92,6 +95,8 @@ async def update_field(
     if field not in EDITABLE:
         raise ValueError(f"{field} is not an editable profile field")
     setattr(participant, field, list(value) if field == "topics" else value)
+    if field == "company":
+        participant.company_id = (await companies.resolve(session, value, now)).id
     participant.updated_at = now
     await session.flush()
 

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import matching
+from core.companies import normalize_company
 from core.matching import (
     Constraints,
     MatchResult,
@@ -25,7 +26,6 @@ from core.matching import (
     greedy,
     hard_violations,
     match,
-    normalize_company,
     score_pair,
 )
 from core.seniority import Level, seniority_level
