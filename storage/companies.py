@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.companies import normalize_company
@@ -39,16 +40,21 @@ async def find(session: AsyncSession, typed: str) -> Company | None:
 async def resolve(session: AsyncSession, typed: str, now: dt.datetime) -> Company:
     """The directory's company for a name a participant typed, created (unreviewed) if new.
 
-    Creation races (two registrations with the same new name at once) end in the unique key:
-    the loser's transaction fails and the update runs again, finding the winner's row.
+    Two registrations with the same new name at once both try to insert it; the unique key lets
+    one win, and the other (inside a savepoint, so its update goes on) takes the winner's row.
     """
     company = await find(session, typed)
     if company is not None:
         return company
     name = tidy(typed)
-    company = Company(name=name, key=normalize_company(name), created_at=now)
-    session.add(company)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            company = Company(name=name, key=normalize_company(name), created_at=now)
+            session.add(company)
+    except IntegrityError:
+        company = await find(session, typed)
+        if company is None:
+            raise
     return company
 
 
