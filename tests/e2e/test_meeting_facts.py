@@ -135,8 +135,8 @@ async def test_a_recorded_meeting_is_checked_and_counts_once_the_partner_confirm
     summary = expect(await pair.mentee.next_message(), "Di, 09.03.2027", "nachtragen?")
     assert await all_meetings(db) == []  # nothing stored before the dialog is complete
     await pair.mentee.press("✅ Eintragen", message=summary)
-    expect(await pair.mentee.wait_edit(summary), "Eingetragen", "bestätigt")
-    rate = expect(await pair.mentee.next_message(), "Wie hilfreich")
+    expect(await pair.mentee.wait_edit(summary), "Maria <b>Mentor</b> & Co", "bestätigt")
+    rate = expect(await pair.mentee.next_message(), "Eingetragen", "Wie hilfreich")
     ask = expect(await pair.mentor.next_message(), "Emil Mentee", "09.03.2027", "Stimmt das?")
     assert ask.button_texts == ["✅ Ja, stimmt", "❌ Nein"]
     assert await held_counts(db, pair, clock.now()) == (0, 0)  # not before the partner says so
@@ -151,11 +151,13 @@ async def test_a_recorded_meeting_is_checked_and_counts_once_the_partner_confirm
     await pair.mentee.press("4", message=rate)
     await pair.mentee.next_message()  # the note, asked as for any meeting
 
+    stale_no = ask.buttons[0][1].callback_data
+    assert stale_no is not None
     await pair.mentor.press("✅ Ja, stimmt", message=ask)
     expect(await pair.mentor.wait_edit(ask), "zählt")
     expect(await pair.mentee.next_message(), "bestätigt", "09.03.2027")
     assert await held_counts(db, pair, clock.now()) == (1, 1)
-    query = await pair.mentor.press_data(ask.buttons[0][1].callback_data or "", message=ask)
+    query = await pair.mentor.press_data(stale_no, message=ask)
     assert "schon" in await alert_of(pair.mentor, query)
 
     # A "no" from the partner: it does not count, and the day is free again.
@@ -176,7 +178,9 @@ async def test_a_recorded_meeting_is_checked_and_counts_once_the_partner_confirm
     await pair.mentee.collect(0.3)
     late_ask = expect(await pair.mentor.next_message(), "07.03.2027")
     await coordinator.send("/tandems")
-    listing = await coordinator.next_message()
+    choose = await coordinator.next_message()
+    await coordinator.press(choose.button_texts[0], message=choose)
+    listing = await coordinator.wait_edit(choose)
     await coordinator.press(listing.button_texts[0], message=listing)
     card = await coordinator.wait_edit(listing)
     expect(card, "Treffen: 1", "noch nicht bestätigt: 07.03.2027")
@@ -228,11 +232,13 @@ async def test_contradicting_feedback_makes_a_meeting_disputed(
     assert await held_counts(db, pair, clock.now()) == (0, 0)
 
     await coordinator.send("/tandems")
-    listing = await coordinator.next_message()
+    choose = await coordinator.next_message()
+    await coordinator.press(choose.button_texts[0], message=choose)
+    listing = await coordinator.wait_edit(choose)
     await coordinator.press(listing.button_texts[0], message=listing)
     card = expect(await coordinator.wait_edit(listing), "Treffen: 0", "Strittig", "03.03.2027")
     await coordinator.send("/stats")
-    expect(await coordinator.next_message(), "0 stattgefunden", "1 strittig")
+    expect(await coordinator.next_message(), "0 stattgefunden", "Treffen: 1 strittig")
 
     # A coordinator who knows better settles it on the card.
     await coordinator.press("✅ Treffen am 03.03.2027 bestätigen", message=card)
