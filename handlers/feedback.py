@@ -16,7 +16,13 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.runtime import Ctx
-from core.meetings import DEFAULT_DURATION, check_logged, check_recorded_day, parse_logged
+from core.meetings import (
+    DEFAULT_DURATION,
+    RecordProblem,
+    check_logged,
+    check_recorded_day,
+    parse_logged,
+)
 from core.profile import clean_text
 from core.reminders import Kind
 from core.when import NonexistentTime, local_to_utc
@@ -321,9 +327,11 @@ async def _note(ctx: Ctx, data: dict[str, Any], text: str | None) -> None:
 def _day_text(ctx: Ctx, start: dt.datetime, zone: ZoneInfo, timed: bool) -> str:
     if timed:
         return when_text(ctx.t, start, start + dt.timedelta(minutes=DEFAULT_DURATION), zone)
-    local = start.astimezone(zone)
+    start = start.astimezone(zone)
     return ctx.t.plain(
-        "fb.log_day", weekday=ctx.t.plain(f"weekday.{local.weekday()}"), date=local.strftime("%d.%m.%Y")
+        "fb.log_day",
+        weekday=ctx.t.plain(f"weekday.{start.weekday()}"),
+        date=start.strftime("%d.%m.%Y"),
     )
 
 
@@ -356,26 +364,34 @@ async def _log(ctx: Ctx, data: dict[str, Any], text: str | None) -> None:
     if not await _recordable(ctx, tandem, start, zone):
         return
     data.update(start=start.isoformat(), timed=when.time is not None)
-    await dialogs.save(ctx.session, ctx.user_id, flow=LOG_FLOW, step="confirm", data=data, now=ctx.now)
+    await dialogs.save(
+        ctx.session, ctx.user_id, flow=LOG_FLOW, step="confirm", data=data, now=ctx.now
+    )
     await _log_summary(ctx, data, tandem)
 
 
 async def _recordable(ctx: Ctx, tandem: Tandem, start: dt.datetime, zone: ZoneInfo) -> bool:
     """Within the tandem's lifetime, not in the future, one per day; else the user is told."""
     day = start.astimezone(zone).date()
-    problem = check_recorded_day(
+    record = check_recorded_day(
         day,
         formed_on=tandem.created_at.astimezone(zone).date(),
         today=ctx.now.astimezone(zone).date(),
         taken=await meetings.days_taken(ctx.session, tandem.id, zone),
     )
-    if problem is not None:
+    if record is RecordProblem.BEFORE_TANDEM:
         since = tandem.created_at.astimezone(zone).strftime("%d.%m.%Y")
-        ctx.reply(ctx.t(f"fb.log_{problem.value}", since=since, date=day.strftime("%d.%m.%Y")))
+        ctx.reply(ctx.t("fb.log_before_tandem", since=since))
         return False
-    time_problem = check_logged(start, ctx.now)
-    if time_problem is not None:
-        ctx.reply(ctx.t(f"fb.log_{time_problem.value}"))
+    if record is RecordProblem.TAKEN:
+        ctx.reply(ctx.t("fb.log_taken", date=day.strftime("%d.%m.%Y")))
+        return False
+    if record is RecordProblem.NOT_YET:
+        ctx.reply(ctx.t("fb.log_not_yet"))
+        return False
+    problem = check_logged(start, ctx.now)
+    if problem is not None:
+        ctx.reply(ctx.t(f"fb.log_{problem.value}"))
         return False
     return True
 
@@ -432,7 +448,7 @@ async def _log_button(ctx: Ctx, *, save: bool) -> None:
     day = start.astimezone(zone).strftime("%d.%m.%Y")
     if meeting is None:  # a simultaneous press for the same day won
         ctx.edit(None)
-        ctx.reply(ctx.t("fb.log_taken", date=day, since=""))
+        ctx.reply(ctx.t("fb.log_taken", date=day))
         return
     me, partner = partners(tandem, ctx.user_id)
     row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
@@ -475,12 +491,9 @@ async def _verify(ctx: Ctx, meeting: Meeting, held: bool) -> None:
         row.took_place = Outcome.HELD.value
         row.answered_at = ctx.now
         await meetings.reset_nudges(ctx.session, meeting.tandem_id)
-        key, to_recorder = "fb.verified", "fb.verified_to_recorder"
-    else:
-        if not await meetings.reject_logged(ctx.session, meeting, ctx.now):
-            ctx.answer(ctx.t.plain("fb.verify_decided"), alert=True)
-            return
-        key, to_recorder = "fb.rejected", "fb.rejected_to_recorder"
+    elif not await meetings.reject_logged(ctx.session, meeting, ctx.now):
+        ctx.answer(ctx.t.plain("fb.verify_decided"), alert=True)
+        return
     housekeeping.audit(
         ctx.session,
         user_id=ctx.user_id,
@@ -488,6 +501,13 @@ async def _verify(ctx: Ctx, meeting: Meeting, held: bool) -> None:
         now=ctx.now,
         meeting=meeting.id,
     )
-    ctx.edit(ctx.t(key, when=day))
+    ctx.edit(ctx.t("fb.verified" if held else "fb.rejected", when=day))
     t = ctx.for_user(recorder.user)
-    ctx.send_to(recorder.user_id, t(to_recorder, partner=me.name, when=day))
+    ctx.send_to(
+        recorder.user_id,
+        t(
+            "fb.verified_to_recorder" if held else "fb.rejected_to_recorder",
+            partner=me.name,
+            when=day,
+        ),
+    )

@@ -347,7 +347,9 @@ def meetings_table(
             _local(m.starts_at, zone),
             _local(m.ends_at, zone),
             _yes_no(t, m.online),
-            _state_label(t, meeting_state(m.status, m.outcome, m.starts_at, now, verified=m.verified)),
+            _state_label(
+                t, meeting_state(m.status, m.outcome, m.starts_at, now, verified=m.verified)
+            ),
         ]
         for m in rows
     ]

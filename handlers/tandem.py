@@ -362,7 +362,9 @@ async def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMar
     # partner or a coordinator settles them, so the coordinators see them here.
     pending, disputed = await meeting_store.needing_attention(ctx.session, tandem.id, ctx.now)
     if pending:
-        text += "\n" + ctx.t("td.logged_pending", dates=", ".join(day(m.starts_at) for m in pending))
+        text += "\n" + ctx.t(
+            "td.logged_pending", dates=", ".join(day(m.starts_at) for m in pending)
+        )
     if disputed:
         text += "\n" + ctx.t("td.disputed", dates=", ".join(day(m.starts_at) for m in disputed))
     buttons = [

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from typing import Any
-
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, or_, select, update

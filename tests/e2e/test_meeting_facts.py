@@ -209,8 +209,9 @@ async def test_both_partners_recording_the_same_day_at_once_store_one_meeting(
         )
     )
     await api.wait_idle(quiet=0.3)
-    texts = [m.text for user in (pair.mentor, pair.mentee) for m in user.chat]
-    assert sum("schon ein Treffen" in text for text in texts) == 1, texts
+    texts = [m.text for user in (pair.mentor, pair.mentee) for m in await user.collect(1.0)]
+    assert sum("schon ein Treffen" in text for text in texts) == 1, "\n---\n".join(texts)
+    assert sum("Eingetragen" in text for text in texts) == 1, "\n---\n".join(texts)
     (meeting,) = await all_meetings(db)
     assert meeting.status == "logged" and meeting.confirmed_at is None
 
