@@ -63,6 +63,7 @@ class ProgramStats:
     average_rating: float | None
     tandems: Sequence[TandemHealth] = field(default_factory=tuple)  # the active ones
     unreachable: Sequence[str] = field(default_factory=tuple)  # names, sorted
+    meetings_disputed: int = 0  # one partner says held, the other not: not counted as held
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,8 @@ class MeetingState(StrEnum):
     PLANNED = "planned"
     POSTPONED = "postponed"
     CANCELLED = "cancelled"
+    DISPUTED = "disputed"  # the partners' answers contradict each other
+    UNCONFIRMED = "unconfirmed"  # recorded afterwards, the partner has not confirmed it yet
 
 
 def meeting_state(
@@ -211,6 +214,7 @@ def meeting_state(
     now: dt.datetime,
     *,
     was_confirmed: bool = True,
+    verified: bool = True,
 ) -> MeetingState | None:
     """The rule of `storage.meetings._met`: a confirmed or logged meeting that began counts as
     held unless the feedback said it was postponed or cancelled; a confirmed one still ahead is
@@ -222,6 +226,10 @@ def meeting_state(
         return None
     if starts_at > now:
         return MeetingState.PLANNED if status == "confirmed" else None
+    if status == "logged" and not verified:
+        return MeetingState.UNCONFIRMED
+    if outcome == MeetingState.DISPUTED.value:
+        return MeetingState.DISPUTED
     if outcome == MeetingState.POSTPONED.value:
         return MeetingState.POSTPONED
     if outcome == MeetingState.CANCELLED.value:
@@ -354,6 +362,7 @@ class MeetingRow:
     online: bool
     status: str
     outcome: str | None
+    verified: bool = True  # a recorded meeting: confirmed by the partner or a coordinator
 
 
 @dataclass(frozen=True)

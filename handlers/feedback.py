@@ -10,12 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.runtime import Ctx
-from core.meetings import DEFAULT_DURATION, check_logged, parse_logged
+from core.meetings import (
+    DEFAULT_DURATION,
+    RecordProblem,
+    check_logged,
+    check_recorded_day,
+    parse_logged,
+)
 from core.profile import clean_text
 from core.reminders import Kind
 from core.when import NonexistentTime, local_to_utc
@@ -93,6 +100,9 @@ async def _offer(ctx: Ctx, tandem: Tandem) -> None:
 
 async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     action, args = parts[0], parts[1:]
+    if action in ("ls", "lx") and not args:
+        await _log_button(ctx, save=action == "ls")
+        return
     if action in ("k", "l") and len(args) == 1:
         tandem = await own_tandem(ctx, as_int(args[0]))
         if tandem is None:
@@ -129,6 +139,8 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         await _fits(ctx, meeting, value == "y")
     elif action == "m" and value in ("y", "n"):
         await _rematch(ctx, meeting, value == "y")
+    elif action == "v" and value in ("y", "n"):
+        await _verify(ctx, meeting, value == "y")
     else:
         ctx.answer(ctx.t.plain("error.stale_button"))
 
@@ -149,11 +161,19 @@ async def _ask_took_place(ctx: Ctx, meeting: Meeting) -> None:
 
 
 async def _took_place(ctx: Ctx, meeting: Meeting, outcome: Outcome) -> None:
+    if meetings.awaiting_verification(meeting) and meeting.proposed_by != ctx.user_id:
+        # The partner of a recorded meeting answers the one question that decides it.
+        await _verify(ctx, meeting, outcome is Outcome.HELD)
+        return
     me = _me(meeting, ctx.user_id)
     row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
+    if row.took_place is not None or outcome is Outcome.DISPUTED:  # an answer stands
+        ctx.answer(ctx.t.plain("fb.already"))
+        ctx.edit(None)
+        return
     row.took_place = outcome.value
     row.answered_at = ctx.now
-    await meetings.record_outcome(ctx.session, meeting, outcome)
+    await meetings.record_outcome(ctx.session, meeting)
     await reminders.cancel(
         ctx.session,
         now=ctx.now,
@@ -174,9 +194,9 @@ async def _took_place(ctx: Ctx, meeting: Meeting, outcome: Outcome) -> None:
 async def _rated(ctx: Ctx, meeting: Meeting, rating: int) -> None:
     me = _me(meeting, ctx.user_id)
     row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
-    if row.took_place is None:  # rated from /feedback's logged meeting or an old button
+    if row.took_place is None:  # rated from an old button
         row.took_place = Outcome.HELD.value
-        await meetings.record_outcome(ctx.session, meeting, Outcome.HELD)
+        await meetings.record_outcome(ctx.session, meeting)
     row.rating = rating
     row.answered_at = ctx.now
     await dialogs.save(
@@ -195,10 +215,12 @@ async def _rated(ctx: Ctx, meeting: Meeting, rating: int) -> None:
 
 
 async def _after_comment(ctx: Ctx, meeting: Meeting) -> None:
-    """After the tandem's first meeting, each partner is asked privately whether it fits."""
+    """After the tandem's first meeting, each partner is asked privately whether it fits: once
+    per partner and tandem, whatever meetings follow or are recorded for earlier days."""
     me = _me(meeting, ctx.user_id)
     row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
-    if row.fits is None and await meetings.held_before(ctx.session, meeting) == 0:
+    if not await meetings.fit_asked(ctx.session, meeting.tandem_id, me.id):
+        row.fit_asked_at = ctx.now
         ctx.reply(
             ctx.t("fit.ask"),
             rows(
@@ -231,7 +253,7 @@ async def _tell_coordinators(ctx: Ctx, meeting: Meeting, me: Participant, *, rem
 async def _fits(ctx: Ctx, meeting: Meeting, fits: bool) -> None:
     me = _me(meeting, ctx.user_id)
     row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
-    if row.fits is not None:
+    if row.fits is not None or await meetings.fit_answered(ctx.session, meeting.tandem_id, me.id):
         ctx.answer(ctx.t.plain("fb.already"))
         ctx.edit(None)
         return
@@ -302,11 +324,27 @@ async def _note(ctx: Ctx, data: dict[str, Any], text: str | None) -> None:
     await _after_comment(ctx, meeting)
 
 
+def _day_text(ctx: Ctx, start: dt.datetime, zone: ZoneInfo, timed: bool) -> str:
+    if timed:
+        return when_text(ctx.t, start, start + dt.timedelta(minutes=DEFAULT_DURATION), zone)
+    start = start.astimezone(zone)
+    return ctx.t.plain(
+        "fb.log_day",
+        weekday=ctx.t.plain(f"weekday.{start.weekday()}"),
+        date=start.strftime("%d.%m.%Y"),
+    )
+
+
 async def _log(ctx: Ctx, data: dict[str, Any], text: str | None) -> None:
+    """The day (and time) of a meeting held outside the bot; nothing is stored until the
+    summary's button is pressed."""
     tandem = await own_tandem(ctx, int(data["tandem"]))
     if tandem is None:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("tandem.none"))
+        return
+    if data.get("start") is not None:  # at the summary only the buttons act
+        await _log_summary(ctx, data, tandem)
         return
     program = await programs.get(ctx.session, tandem.program_id)
     zone = ctx.services.zone_of(program)
@@ -323,28 +361,153 @@ async def _log(ctx: Ctx, data: dict[str, Any], text: str | None) -> None:
         return
     if when.time is None and when.day == today and start > ctx.now:  # earlier today
         start = ctx.now.replace(second=0, microsecond=0)
+    if not await _recordable(ctx, tandem, start, zone):
+        return
+    data.update(start=start.isoformat(), timed=when.time is not None)
+    await dialogs.save(
+        ctx.session, ctx.user_id, flow=LOG_FLOW, step="confirm", data=data, now=ctx.now
+    )
+    await _log_summary(ctx, data, tandem)
+
+
+async def _recordable(ctx: Ctx, tandem: Tandem, start: dt.datetime, zone: ZoneInfo) -> bool:
+    """Within the tandem's lifetime, not in the future, one per day; else the user is told."""
+    day = start.astimezone(zone).date()
+    record = check_recorded_day(
+        day,
+        formed_on=tandem.created_at.astimezone(zone).date(),
+        today=ctx.now.astimezone(zone).date(),
+        taken=await meetings.days_taken(ctx.session, tandem.id, zone),
+    )
+    if record is RecordProblem.BEFORE_TANDEM:
+        since = tandem.created_at.astimezone(zone).strftime("%d.%m.%Y")
+        ctx.reply(ctx.t("fb.log_before_tandem", since=since))
+        return False
+    if record is RecordProblem.TAKEN:
+        ctx.reply(ctx.t("fb.log_taken", date=day.strftime("%d.%m.%Y")))
+        return False
+    if record is RecordProblem.NOT_YET:
+        ctx.reply(ctx.t("fb.log_not_yet"))
+        return False
     problem = check_logged(start, ctx.now)
     if problem is not None:
         ctx.reply(ctx.t(f"fb.log_{problem.value}"))
+        return False
+    return True
+
+
+async def _log_summary(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
+    program = await programs.get(ctx.session, tandem.program_id)
+    zone = ctx.services.zone_of(program)
+    start = dt.datetime.fromisoformat(data["start"])
+    _, partner = partners(tandem, ctx.user_id)
+    ctx.reply(
+        ctx.t(
+            "fb.log_summary",
+            partner=partner.name,
+            when=_day_text(ctx, start, zone, bool(data.get("timed"))),
+        ),
+        rows(
+            [button(ctx.t.plain("fb.log_save"), pack(PREFIX, "ls"))],
+            [button(ctx.t.plain("fb.log_discard"), pack(PREFIX, "lx"))],
+        ),
+    )
+
+
+async def _log_button(ctx: Ctx, *, save: bool) -> None:
+    dialog = await dialogs.get(ctx.session, ctx.user_id)
+    if dialog is None or dialog.flow != LOG_FLOW or dialog.step != "confirm":
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        ctx.edit(None)
         return
+    data = dict(dialog.data)
     await dialogs.clear(ctx.session, ctx.user_id)
+    if not save:
+        ctx.edit(ctx.t("fb.log_discarded"))
+        return
+    tandem = await own_tandem(ctx, int(data["tandem"]))
+    if tandem is None:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        ctx.edit(None)
+        return
+    program = await programs.get(ctx.session, tandem.program_id)
+    zone = ctx.services.zone_of(program)
+    start = dt.datetime.fromisoformat(data["start"])
+    if not await _recordable(ctx, tandem, start, zone):  # the partner was quicker, or time passed
+        ctx.edit(None)
+        return
     meeting = await meetings.log_past(
         ctx.session,
         tandem_id=tandem.id,
         starts_at=start,
         ends_at=start + dt.timedelta(minutes=DEFAULT_DURATION),
+        day=start.astimezone(zone).date(),
         by=ctx.user_id,
         now=ctx.now,
     )
-    me, _ = partners(tandem, ctx.user_id)
+    day = start.astimezone(zone).strftime("%d.%m.%Y")
+    if meeting is None:  # a simultaneous press for the same day won
+        ctx.edit(None)
+        ctx.reply(ctx.t("fb.log_taken", date=day))
+        return
+    me, partner = partners(tandem, ctx.user_id)
     row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
     row.took_place = Outcome.HELD.value
     row.answered_at = ctx.now
-    await meetings.reset_nudges(ctx.session, tandem.id)
     housekeeping.audit(
         ctx.session, user_id=ctx.user_id, action="meeting_logged", now=ctx.now, meeting=meeting.id
     )
-    ctx.reply(
-        ctx.t("fb.logged", when=start.astimezone(zone).strftime("%d.%m.%Y")),
-        _rating_keyboard(ctx.t, meeting.id),
+    ctx.edit(ctx.t("fb.log_saved", partner=partner.name, when=day))
+    ctx.reply(ctx.t("fb.logged", when=day), _rating_keyboard(ctx.t, meeting.id))
+    t = ctx.for_user(partner.user)
+    ctx.send_to(
+        partner.user_id,
+        t("fb.verify_ask", name=me.name, when=day),
+        rows(
+            [
+                button(t.plain("fb.verify_yes"), pack(PREFIX, "v", meeting.id, "y")),
+                button(t.plain("fb.verify_no"), pack(PREFIX, "v", meeting.id, "n")),
+            ]
+        ),
+    )
+
+
+async def _verify(ctx: Ctx, meeting: Meeting, held: bool) -> None:
+    """The partner of a recorded meeting confirms it (it counts from now on) or says it did not
+    take place (it never counts); decided once, by them or a coordinator."""
+    if meeting.proposed_by == ctx.user_id or not meetings.awaiting_verification(meeting):
+        ctx.answer(ctx.t.plain("fb.verify_decided"), alert=True)
+        ctx.edit(None)
+        return
+    program = await programs.get(ctx.session, meeting.tandem.program_id)
+    zone = ctx.services.zone_of(program)
+    day = meeting.starts_at.astimezone(zone).strftime("%d.%m.%Y")
+    me, recorder = partners(meeting.tandem, ctx.user_id)
+    if held:
+        if not await meetings.verify_logged(ctx.session, meeting, ctx.now):
+            ctx.answer(ctx.t.plain("fb.verify_decided"), alert=True)
+            return
+        row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
+        row.took_place = Outcome.HELD.value
+        row.answered_at = ctx.now
+        await meetings.reset_nudges(ctx.session, meeting.tandem_id)
+    elif not await meetings.reject_logged(ctx.session, meeting, ctx.now):
+        ctx.answer(ctx.t.plain("fb.verify_decided"), alert=True)
+        return
+    housekeeping.audit(
+        ctx.session,
+        user_id=ctx.user_id,
+        action="meeting_verified" if held else "meeting_rejected",
+        now=ctx.now,
+        meeting=meeting.id,
+    )
+    ctx.edit(ctx.t("fb.verified" if held else "fb.rejected", when=day))
+    t = ctx.for_user(recorder.user)
+    ctx.send_to(
+        recorder.user_id,
+        t(
+            "fb.verified_to_recorder" if held else "fb.rejected_to_recorder",
+            partner=me.name,
+            when=day,
+        ),
     )

@@ -27,6 +27,7 @@ from core.meetings import (
     allowed,
     check_start,
     clean_link,
+    is_fact,
 )
 from core.profile import clean_text
 from core.reminders import Policy, plan_meeting
@@ -201,7 +202,7 @@ async def show_tandem_meetings(ctx: Ctx, tandem: Tandem) -> None:
         key = "meet.upcoming_confirmed" if meeting.status == Status.CONFIRMED else "meet.pending"
         ctx.reply(
             ctx.t(key, partner=partner.name, **describe(ctx.t, meeting, zone)),
-            meeting_buttons(ctx.t, meeting, ctx.user_id),
+            meeting_buttons(ctx.t, meeting, ctx.user_id, ctx.now),
         )
     ctx.reply(
         ctx.t("meet.another"),
@@ -210,14 +211,17 @@ async def show_tandem_meetings(ctx: Ctx, tandem: Tandem) -> None:
 
 
 def meeting_buttons(
-    t: Translator, meeting: Meeting, user_id: int | None
+    t: Translator, meeting: Meeting, user_id: int | None, now: dt.datetime
 ) -> InlineKeyboardMarkup | None:
     if user_id is None:
         return None
+    fact = is_fact(meeting.starts_at, meeting.outcome, now)
     acts = [
         act
         for act in (Act.ACCEPT, Act.DECLINE, Act.OTHER_TIME, Act.MOVE, Act.CANCEL)
-        if allowed(act, status=meeting.status, proposed_by=meeting.proposed_by, user_id=user_id)
+        if allowed(
+            act, status=meeting.status, proposed_by=meeting.proposed_by, user_id=user_id, fact=fact
+        )
     ]
     if not acts:
         return None
@@ -535,7 +539,8 @@ async def _send(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
             ctx.reply(ctx.t("meet.changed"))
             return
         if not await meetings.move(ctx.session, meeting, starts_at=start, ends_at=end, now=ctx.now):
-            ctx.reply(ctx.t("meet.changed"))
+            fact = is_fact(meeting.starts_at, meeting.outcome, ctx.now)
+            ctx.reply(ctx.t("meet.already_held" if fact else "meet.changed"))
             return
         await reminders.cancel(ctx.session, meeting_id=meeting.id, now=ctx.now)
         await plan_reminders(ctx, meeting, program)
@@ -552,7 +557,7 @@ async def _send(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
             ctx.send_to(
                 person.user_id,
                 t(key, partner=other.name, **describe(t, meeting, zone)),
-                meeting_buttons(t, meeting, person.user_id) if person is partner else None,
+                meeting_buttons(t, meeting, person.user_id, ctx.now) if person is partner else None,
             )
             send_calendar(ctx, meeting, program, zone, person, other)
         return
@@ -574,7 +579,7 @@ async def _send(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
     ctx.send_to(
         partner.user_id,
         t(key, name=me.name, **describe(t, meeting, zone)),
-        meeting_buttons(t, meeting, partner.user_id),
+        meeting_buttons(t, meeting, partner.user_id, ctx.now),
     )
     ctx.reply(ctx.t("meet.proposal_sent", partner=partner.name, **describe(ctx.t, meeting, zone)))
 
@@ -587,6 +592,8 @@ async def _meeting_button(
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     act = Act.CANCEL if action == "X" else Act(action)
+    if act in (Act.MOVE, Act.CANCEL) and not _still_changeable(ctx, meeting):
+        return
     if meeting.version != version or not allowed(
         act, status=meeting.status, proposed_by=meeting.proposed_by, user_id=ctx.user_id
     ):
@@ -612,7 +619,7 @@ async def _meeting_button(
             ctx.send_to(
                 person.user_id,
                 t("meet.confirmed", partner=other.name, **describe(t, meeting, zone)),
-                meeting_buttons(t, meeting, person.user_id),
+                meeting_buttons(t, meeting, person.user_id, ctx.now),
             )
             send_calendar(ctx, meeting, program, zone, person, other)
     elif act is Act.DECLINE:
@@ -647,7 +654,8 @@ async def _meeting_button(
     else:
         was_confirmed = meeting.status == Status.CONFIRMED
         if not await meetings.cancel(ctx.session, meeting, ctx.user_id, ctx.now):
-            ctx.answer(ctx.t.plain("meet.changed_alert"), alert=True)
+            if _still_changeable(ctx, meeting):
+                ctx.answer(ctx.t.plain("meet.changed_alert"), alert=True)
             return
         await reminders.cancel(ctx.session, meeting_id=meeting.id, now=ctx.now)
         housekeeping.audit(
@@ -667,3 +675,14 @@ async def _meeting_button(
         if was_confirmed:  # take it out of both calendars
             for person, other in ((me, partner), (partner, me)):
                 send_calendar(ctx, meeting, program, zone, person, other, cancelled=True)
+
+
+def _still_changeable(ctx: Ctx, meeting: Meeting) -> bool:
+    """A meeting that began or was held is a fact: the partner is not told of a cancellation
+    or a move, however old the button; the user is told why (False)."""
+    if not is_fact(meeting.starts_at, meeting.outcome, ctx.now):
+        return True
+    agreed = meeting.status in (Status.CONFIRMED, Status.LOGGED)
+    ctx.answer(ctx.t.plain("meet.already_held" if agreed else "meet.too_late"), alert=True)
+    ctx.edit(None)
+    return False

@@ -218,6 +218,8 @@ def stats_text(
             not_held=figures.meetings_not_held,
         ),
     ]
+    if figures.meetings_disputed:
+        lines.append(t("rp.meetings_disputed", count=figures.meetings_disputed))
     if figures.average_rating is None:
         lines.append(t("rp.feedback_unrated", answers=figures.feedback_answers))
     else:
@@ -345,7 +347,9 @@ def meetings_table(
             _local(m.starts_at, zone),
             _local(m.ends_at, zone),
             _yes_no(t, m.online),
-            _state_label(t, meeting_state(m.status, m.outcome, m.starts_at, now)),
+            _state_label(
+                t, meeting_state(m.status, m.outcome, m.starts_at, now, verified=m.verified)
+            ),
         ]
         for m in rows
     ]

@@ -295,6 +295,9 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
             )
         ctx.edit(text, InlineKeyboardMarkup(rows) if rows else None)
         return
+    if action == "c":
+        await _settle_meeting(ctx, target)
+        return
     tandem = await store.get_tandem(ctx.session, target)
     if tandem is None or await coordinated(ctx, tandem.program_id) is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
@@ -355,9 +358,48 @@ async def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMar
             )
         ),
     )
-    if tandem.status != store.ACTIVE:
-        return text, None
-    return text, column([button(ctx.t.plain("td.dissolve"), pack("td", "x", tandem.id))])
+    # Recorded meetings nobody confirmed yet and disputed ones: they do not count until a
+    # partner or a coordinator settles them, so the coordinators see them here.
+    pending, disputed = await meeting_store.needing_attention(ctx.session, tandem.id, ctx.now)
+    if pending:
+        text += "\n" + ctx.t(
+            "td.logged_pending", dates=", ".join(day(m.starts_at) for m in pending)
+        )
+    if disputed:
+        text += "\n" + ctx.t("td.disputed", dates=", ".join(day(m.starts_at) for m in disputed))
+    buttons = [
+        button(ctx.t.plain("td.confirm_meeting", date=day(m.starts_at)), pack("td", "c", m.id))
+        for m in (pending + disputed)[:8]
+    ]
+    if tandem.status == store.ACTIVE:
+        buttons.append(button(ctx.t.plain("td.dissolve"), pack("td", "x", tandem.id)))
+    return text, column(buttons) if buttons else None
+
+
+async def _settle_meeting(ctx: Ctx, meeting_id: int) -> None:
+    """A coordinator counts a recorded meeting the partner has not confirmed, or a disputed
+    one, as held."""
+    meeting = await meeting_store.get(ctx.session, meeting_id)
+    if meeting is None or await coordinated(ctx, meeting.tandem.program_id) is None:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        return
+    if meeting_store.awaiting_verification(meeting):
+        settled = await meeting_store.verify_logged(ctx.session, meeting, ctx.now)
+    else:
+        settled = await meeting_store.settle_held(ctx.session, meeting, ctx.now)
+    if settled:
+        await meeting_store.reset_nudges(ctx.session, meeting.tandem_id)
+        housekeeping.audit(
+            ctx.session,
+            user_id=ctx.user_id,
+            action="meeting_settled",
+            now=ctx.now,
+            meeting=meeting.id,
+        )
+    ctx.answer(ctx.t.plain("td.meeting_counted" if settled else "td.meeting_decided"))
+    tandem = await store.get_tandem(ctx.session, meeting.tandem_id)
+    if tandem is not None:
+        ctx.edit(*await _tandem_card(ctx, tandem))
 
 
 async def _dissolve_text(ctx: Ctx, data: dict[str, Any], text: str | None) -> None:

@@ -1,7 +1,10 @@
 """Meetings of tandems, the partners' feedback, the mentoring agreement and nudges.
 
 Status changes are conditional UPDATEs: two partners pressing "accept" and "cancel" at the same
-moment end in one consistent state, and the loser is told the meeting changed.
+moment end in one consistent state, and the loser is told the meeting changed. A meeting that
+began or was said to be held is a fact: the UPDATEs that move or cancel it do not match it, so
+no button, however old, can rewrite it. Which meetings count as held is `_met`, the one rule
+certificates, reports, the tandem card and the nudges use.
 """
 
 from __future__ import annotations
@@ -9,11 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.meetings import Outcome, combined_outcome
 from storage.matching import ACTIVE
 from storage.models import Meeting, MeetingFeedback, Participant, Tandem
 
@@ -27,11 +33,7 @@ class Status(StrEnum):
     LOGGED = "logged"  # happened outside the bot, reported afterwards via /feedback
 
 
-class Outcome(StrEnum):
-    HELD = "held"
-    POSTPONED = "postponed"
-    CANCELLED = "cancelled"
-
+__all__ = ["Outcome", "Status"]
 
 OPEN = (Status.PROPOSED.value, Status.CONFIRMED.value)
 
@@ -87,11 +89,20 @@ async def propose(
     return meeting
 
 
+def _not_yet_a_fact(now: dt.datetime) -> Any:
+    """Not begun and nobody said it was held (`core.meetings.is_fact`, in SQL)."""
+    return and_(
+        Meeting.starts_at > now,
+        or_(Meeting.outcome.is_(None), Meeting.outcome != Outcome.HELD.value),
+    )
+
+
 async def _transition(
     session: AsyncSession,
     meeting: Meeting,
     from_status: tuple[str, ...],
     values: dict[str, Any],
+    *conditions: Any,
 ) -> bool:
     result = await session.execute(
         update(Meeting)
@@ -99,6 +110,7 @@ async def _transition(
             Meeting.id == meeting.id,
             Meeting.status.in_(from_status),
             Meeting.version == meeting.version,
+            *conditions,
         )
         .values(**values)
         .execution_options(synchronize_session=False)
@@ -113,6 +125,7 @@ async def confirm(session: AsyncSession, meeting: Meeting, now: dt.datetime) -> 
         meeting,
         (Status.PROPOSED.value,),
         {"status": Status.CONFIRMED.value, "confirmed_at": now, "updated_at": now},
+        _not_yet_a_fact(now),
     )
 
 
@@ -126,6 +139,7 @@ async def decline(session: AsyncSession, meeting: Meeting, now: dt.datetime) -> 
 
 
 async def cancel(session: AsyncSession, meeting: Meeting, by: int, now: dt.datetime) -> bool:
+    """False also for a meeting that began or was held: a fact is never cancelled."""
     return await _transition(
         session,
         meeting,
@@ -136,6 +150,7 @@ async def cancel(session: AsyncSession, meeting: Meeting, by: int, now: dt.datet
             "cancelled_by": by,
             "updated_at": now,
         },
+        _not_yet_a_fact(now),
     )
 
 
@@ -147,7 +162,8 @@ async def move(
     ends_at: dt.datetime,
     now: dt.datetime,
 ) -> bool:
-    """A confirmed meeting at a new time: a new version, so old reminders are recognisable."""
+    """A confirmed meeting at a new time: a new version, so old reminders are recognisable.
+    False for a meeting that began or was held: a fact is never moved."""
     return await _transition(
         session,
         meeting,
@@ -156,9 +172,9 @@ async def move(
             "starts_at": starts_at,
             "ends_at": ends_at,
             "version": meeting.version + 1,
-            "outcome": None,
             "updated_at": now,
         },
+        _not_yet_a_fact(now),
     )
 
 
@@ -168,25 +184,119 @@ async def log_past(
     tandem_id: int,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
+    day: dt.date,
     by: int,
     now: dt.datetime,
-) -> Meeting:
-    meeting = Meeting(
-        tandem_id=tandem_id,
-        status=Status.LOGGED.value,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        online=False,
-        proposed_by=by,
-        version=0,
-        outcome=Outcome.HELD.value,
-        created_at=now,
-        updated_at=now,
-        confirmed_at=now,
+) -> Meeting | None:
+    """A meeting held outside the bot, as its recorder says; it counts once confirmed
+    (`verify_logged`). None if the tandem has a recorded meeting on that day already: the
+    unique (tandem, day) constraint decides, even between two simultaneous presses."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    meeting_id = await session.scalar(
+        insert(Meeting)
+        .values(
+            tandem_id=tandem_id,
+            status=Status.LOGGED.value,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            online=False,
+            proposed_by=by,
+            version=0,
+            outcome=Outcome.HELD.value,
+            logged_on=day,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["tandem_id", "logged_on"])
+        .returning(Meeting.id)
     )
-    session.add(meeting)
-    await session.flush()
-    return meeting
+    return None if meeting_id is None else await get(session, meeting_id)
+
+
+def awaiting_verification(meeting: Meeting) -> bool:
+    return meeting.status == Status.LOGGED and meeting.confirmed_at is None
+
+
+async def verify_logged(session: AsyncSession, meeting: Meeting, now: dt.datetime) -> bool:
+    """The partner or a coordinator confirms a recorded meeting; exactly once."""
+    return await _transition(
+        session,
+        meeting,
+        (Status.LOGGED.value,),
+        {"confirmed_at": now, "updated_at": now},
+        Meeting.confirmed_at.is_(None),
+    )
+
+
+async def reject_logged(session: AsyncSession, meeting: Meeting, now: dt.datetime) -> bool:
+    """The partner says a recorded meeting did not take place: it never counts, and its day
+    is free again."""
+    return await _transition(
+        session,
+        meeting,
+        (Status.LOGGED.value,),
+        {"status": Status.DECLINED.value, "logged_on": None, "updated_at": now},
+        Meeting.confirmed_at.is_(None),
+    )
+
+
+async def settle_held(session: AsyncSession, meeting: Meeting, now: dt.datetime) -> bool:
+    """A coordinator decides that a disputed meeting took place."""
+    return await _transition(
+        session,
+        meeting,
+        (Status.CONFIRMED.value, Status.LOGGED.value),
+        {"outcome": Outcome.HELD.value, "updated_at": now},
+        Meeting.outcome == Outcome.DISPUTED.value,
+        Meeting.starts_at <= now,
+    )
+
+
+async def days_taken(session: AsyncSession, tandem_id: int, zone: ZoneInfo) -> set[dt.date]:
+    """Days (in the program's zone) on which the tandem has a meeting that may count: recorded
+    ones still standing, and agreed ones not reported as postponed or cancelled."""
+    starts = await session.scalars(
+        select(Meeting.starts_at).where(
+            Meeting.tandem_id == tandem_id,
+            or_(
+                Meeting.status == Status.LOGGED.value,
+                and_(
+                    Meeting.status == Status.CONFIRMED.value,
+                    or_(
+                        Meeting.outcome.is_(None),
+                        Meeting.outcome.in_((Outcome.HELD.value, Outcome.DISPUTED.value)),
+                    ),
+                ),
+            ),
+        )
+    )
+    return {start.astimezone(zone).date() for start in starts}
+
+
+async def needing_attention(
+    session: AsyncSession, tandem_id: int, now: dt.datetime
+) -> tuple[list[Meeting], list[Meeting]]:
+    """(recorded meetings awaiting confirmation, disputed meetings) for the coordinators."""
+    query = (
+        select(Meeting)
+        .where(
+            Meeting.tandem_id == tandem_id,
+            or_(
+                and_(Meeting.status == Status.LOGGED.value, Meeting.confirmed_at.is_(None)),
+                and_(
+                    Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+                    Meeting.outcome == Outcome.DISPUTED.value,
+                    Meeting.starts_at <= now,
+                ),
+            ),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    found = list((await session.scalars(query)).all())
+    return [m for m in found if awaiting_verification(m)], [
+        m for m in found if not awaiting_verification(m)
+    ]
 
 
 async def upcoming(session: AsyncSession, tandem_id: int, now: dt.datetime) -> list[Meeting]:
@@ -218,9 +328,15 @@ async def recent_past(
 
 
 def _met() -> Any:
-    """Meetings that count as held: confirmed and begun, unless someone said they were not."""
+    """Meetings that count as held (with `starts_at <= now`, which callers add): agreed in the
+    bot, or recorded afterwards and confirmed by the partner or a coordinator; unless the
+    feedback said they were postponed, cancelled or disputed. `core.meetings.counts_as_held`
+    is the same rule in Python."""
     return and_(
-        Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+        or_(
+            Meeting.status == Status.CONFIRMED.value,
+            and_(Meeting.status == Status.LOGGED.value, Meeting.confirmed_at.is_not(None)),
+        ),
         or_(Meeting.outcome.is_(None), Meeting.outcome == Outcome.HELD.value),
     )
 
@@ -249,19 +365,33 @@ async def with_upcoming(session: AsyncSession, tandem_ids: list[int], now: dt.da
     return set(rows.all())
 
 
-async def held_before(session: AsyncSession, meeting: Meeting) -> int:
-    """How many meetings of the tandem were held before this one (0: this is the first)."""
+async def fit_asked(session: AsyncSession, tandem_id: int, participant_id: int) -> bool:
+    """Whether this partner was asked (or answered) "does the tandem fit?" for this tandem."""
     found = await session.scalar(
-        select(func.count())
-        .select_from(Meeting)
-        .where(
-            Meeting.tandem_id == meeting.tandem_id,
-            Meeting.outcome == Outcome.HELD.value,
-            Meeting.starts_at < meeting.starts_at,
-            Meeting.id != meeting.id,
+        select(
+            exists().where(
+                MeetingFeedback.participant_id == participant_id,
+                MeetingFeedback.meeting_id == Meeting.id,
+                Meeting.tandem_id == tandem_id,
+                or_(MeetingFeedback.fit_asked_at.is_not(None), MeetingFeedback.fits.is_not(None)),
+            )
         )
     )
-    return int(found or 0)
+    return bool(found)
+
+
+async def fit_answered(session: AsyncSession, tandem_id: int, participant_id: int) -> bool:
+    found = await session.scalar(
+        select(
+            exists().where(
+                MeetingFeedback.participant_id == participant_id,
+                MeetingFeedback.meeting_id == Meeting.id,
+                Meeting.tandem_id == tandem_id,
+                MeetingFeedback.fits.is_not(None),
+            )
+        )
+    )
+    return bool(found)
 
 
 async def feedback_of(
@@ -287,13 +417,22 @@ async def feedback_row(
     return row
 
 
-async def record_outcome(session: AsyncSession, meeting: Meeting, outcome: Outcome) -> None:
-    """Held wins: if either partner says the meeting happened, it counts as held."""
-    if meeting.outcome == Outcome.HELD.value:
-        return
-    if meeting.outcome is None or outcome is Outcome.HELD:
-        meeting.outcome = outcome.value
-        await session.flush()
+async def record_outcome(session: AsyncSession, meeting: Meeting) -> None:
+    """The meeting's outcome from both partners' answers as stored now
+    (`core.meetings.combined_outcome`): one partner alone cannot make a meeting count that
+    the other says did not happen. A recorded meeting's recorder said "held" by recording it."""
+    answers = list(
+        (
+            await session.scalars(
+                select(MeetingFeedback.took_place).where(MeetingFeedback.meeting_id == meeting.id)
+            )
+        ).all()
+    )
+    if meeting.status == Status.LOGGED:
+        answers.append(Outcome.HELD.value)
+    combined = combined_outcome(answers)
+    meeting.outcome = combined.value if combined is not None else None
+    await session.flush()
 
 
 # --- the mentoring agreement and nudges -------------------------------------------------------

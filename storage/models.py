@@ -362,19 +362,27 @@ class Meeting(Base):
     proposed_by: Mapped[int] = mapped_column(BigInteger)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=0)
-    # held | postponed | cancelled, from the partners' feedback (held wins).
+    # held | postponed | cancelled | disputed, from both partners' feedback
+    # (`core.meetings.combined_outcome`).
     outcome: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    # For a recorded ("logged") meeting: when the partner or a coordinator confirmed it; it
+    # counts as held only from then on.
     confirmed_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]
     cancelled_by: Mapped[int | None] = mapped_column(BigInteger)
+    # The day (in the program's zone) of a recorded meeting still standing: one per tandem and
+    # day, enforced by the unique constraint even for two simultaneous presses. NULL for
+    # meetings planned in the bot and for recorded ones the partner rejected.
+    logged_on: Mapped[dt.date | None] = mapped_column(Date)
 
     tandem: Mapped[Tandem] = relationship()
 
     __table_args__ = (
         Index("ix_meetings_tandem_status", "tandem_id", "status"),
         Index("ix_meetings_starts_at", "starts_at"),
+        UniqueConstraint("tandem_id", "logged_on", name="uq_meetings_tandem_logged_on"),
     )
 
 
@@ -389,8 +397,10 @@ class MeetingFeedback(Base):
     took_place: Mapped[str | None] = mapped_column(String(16))
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
-    # Asked once, after the tandem's first meeting: does the tandem fit? (private)
+    # Asked once per partner and tandem, after the first meeting: does the tandem fit?
+    # (private). `fit_asked_at` marks the feedback with which it was asked.
     fits: Mapped[bool | None]
+    fit_asked_at: Mapped[dt.datetime | None]
     rematch_requested: Mapped[bool | None]
     created_at: Mapped[dt.datetime]
     answered_at: Mapped[dt.datetime | None]

@@ -46,6 +46,14 @@ def _planned(now: dt.datetime) -> Any:
     return and_(Meeting.status == Status.CONFIRMED.value, Meeting.starts_at > now)
 
 
+def _disputed(now: dt.datetime) -> Any:
+    return and_(
+        Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+        Meeting.starts_at <= now,
+        Meeting.outcome == Outcome.DISPUTED.value,
+    )
+
+
 def _not_held(now: dt.datetime) -> Any:
     """Cancelled after it was agreed, or reported as postponed or cancelled afterwards."""
     return or_(
@@ -131,7 +139,12 @@ async def program_stats(session: AsyncSession, program_id: int, now: dt.datetime
 
     meeting_row = (
         await session.execute(
-            select(_count_if(_held(now)), _count_if(_planned(now)), _count_if(_not_held(now)))
+            select(
+                _count_if(_held(now)),
+                _count_if(_planned(now)),
+                _count_if(_not_held(now)),
+                _count_if(_disputed(now)),
+            )
             .select_from(Meeting)
             .join(Tandem, Tandem.id == Meeting.tandem_id)
             .where(Tandem.program_id == program_id)
@@ -163,6 +176,7 @@ async def program_stats(session: AsyncSession, program_id: int, now: dt.datetime
         meetings_held=int(meeting_row[0]),
         meetings_planned=int(meeting_row[1]),
         meetings_not_held=int(meeting_row[2]),
+        meetings_disputed=int(meeting_row[3]),
         feedback_answers=int(answers or 0),
         ratings=int(rated or 0),
         average_rating=average(rating_total, rated),
@@ -344,6 +358,7 @@ async def meeting_rows(session: AsyncSession, program_id: int) -> list[MeetingRo
             online=m.online,
             status=m.status,
             outcome=m.outcome,
+            verified=m.status != Status.LOGGED or m.confirmed_at is not None,
         )
         for m, mentor_name, mentee_name in rows.tuples()
     ]

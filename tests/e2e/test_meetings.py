@@ -365,8 +365,14 @@ async def test_quiet_tandems_are_nudged_then_reported(
     await pair.mentee.send("morgen")
     expect(await pair.mentee.next_message(), "in der Zukunft")
     await pair.mentee.send(clock.now().strftime("%d.%m."))
+    summary = expect(await pair.mentee.next_message(), "nachtragen?")
+    await pair.mentee.press("✅ Eintragen", message=summary)
     logged = expect(await pair.mentee.next_message(), "Eingetragen")
     await pair.mentee.press("4", message=logged)
+    # It counts (and quiets the nudges) once the partner confirms it.
+    ask = expect(await pair.mentor.next_message(), "Stimmt das?")
+    await pair.mentor.press("✅ Ja, stimmt", message=ask)
+    await pair.mentor.wait_edit(ask)
     async with db.session() as session:
         tandem = (await session.scalars(select(Tandem))).one()
     assert tandem.nudges == 0 and tandem.at_risk_reported_at is None

@@ -432,7 +432,7 @@ EXPANSIONS: dict[str, list[str]] = {
     "rel.{unit}.other": [f"rel.{u}.other" for u in ("minutes", "hours", "days")],
     "fb.rating.{n}": [f"fb.rating.{n}" for n in range(1, 6)],
     "fb.not_held.{outcome.value}": ["fb.not_held.postponed", "fb.not_held.cancelled"],
-    "fb.log_{problem.value}": ["fb.log_not_yet", "fb.log_too_far"],
+    "fb.log_{problem.value}": ["fb.log_not_yet", "fb.log_too_far"],  # core.meetings.TimeProblem
     "event.kind.{kind}": [f"event.kind.{k}" for k in EVENT_KINDS],
     "rp.col.{column}": [f"rp.col.{c}" for c in REPORT_COLUMNS],
     "rp.state.{state.value}": [f"rp.state.{s.value}" for s in MeetingState],

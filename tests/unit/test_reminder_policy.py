@@ -189,3 +189,13 @@ def test_a_logged_meeting_lies_in_the_past() -> None:
     assert logged is not None and logged.day == dt.date(2027, 3, 25)  # the caller refuses it
     assert parse_logged("quatsch", today) is None
     assert parse_logged("gestern", today) == parse_when("gestern", today)
+
+
+def test_a_logged_date_of_the_past_days_is_this_year() -> None:
+    today = dt.date(2027, 3, 4)
+    for text, day in [("2.3.", dt.date(2027, 3, 2)), ("3.3.", dt.date(2027, 3, 3))]:
+        logged = parse_logged(text, today)
+        assert logged is not None and logged.day == day
+    for text in ("Freitag", "übermorgen"):
+        logged = parse_logged(text, today)
+        assert logged is not None and logged.day > today  # relative: the caller refuses it
