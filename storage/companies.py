@@ -328,7 +328,7 @@ async def mark_reviewed(session: AsyncSession, company_id: int, now: dt.datetime
         .values(reviewed_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(getattr(result, "rowcount", 0))
 
 
 AliasOutcome = Literal["added", "already", "taken", "empty"]
@@ -413,3 +413,31 @@ async def names_by_key(session: AsyncSession, keys: Iterable[str]) -> dict[str, 
         .where(CompanyAlias.key.in_(wanted))
     )
     return {**dict(aliased.tuples().all()), **named}
+
+
+# --- company-pair exclusions, as the directory lists them -------------------------------------
+
+
+async def program_exclusions(
+    session: AsyncSession, program_ids: Iterable[int]
+) -> list[CompanyExclusion]:
+    wanted = list(program_ids)
+    if not wanted:
+        return []
+    rows = await session.scalars(
+        select(CompanyExclusion)
+        .where(CompanyExclusion.program_id.in_(wanted))
+        .order_by(CompanyExclusion.program_id, CompanyExclusion.id)
+    )
+    return list(rows.all())
+
+
+async def exclusion(session: AsyncSession, exclusion_id: int) -> CompanyExclusion | None:
+    return await session.get(CompanyExclusion, exclusion_id)
+
+
+async def lift_exclusion(session: AsyncSession, exclusion_id: int) -> bool:
+    result = await session.execute(
+        delete(CompanyExclusion).where(CompanyExclusion.id == exclusion_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
