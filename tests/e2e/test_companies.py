@@ -188,6 +188,19 @@ async def test_an_alias_links_a_later_registration_directly(
     assert (await participant(db, 2002)).company_id == (await participant(db, 2001)).company_id
 
 
+async def test_the_directory_opens_from_the_program_card(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    await register(api.add_user(2001, "Vera"), code, Profile(company="Volkswagen AG"))
+    await coordinator.collect(timeout=0.3)
+    await coordinator.send("/programs")
+    listing = await coordinator.next_message()
+    await coordinator.press(listing.button_texts[0], message=listing)
+    card = expect(await coordinator.wait_edit(listing), code)
+    await coordinator.press("🏢 Unternehmen", message=card)
+    expect(await coordinator.wait_edit(card), "Unternehmensverzeichnis", "Volkswagen AG")
+
+
 async def test_two_companies_put_into_one_group_share_an_employer(
     api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
 ) -> None:
