@@ -175,3 +175,49 @@ async def test_similar_finds_probable_spellings_by_name_and_alias_best_first(db:
         assert await ids("Siemens") == []
         assert await ids("Volkswagen") == [vw]  # the known company itself
         assert await ids("") == []
+
+
+async def test_a_registration_links_the_chosen_company_even_after_it_was_merged(
+    db: Database,
+) -> None:
+    await _registered(db, ["Volkswagen AG", "VW Werk Salzgitter"])
+    target, source = (
+        await _company_of(db, "Volkswagen AG"),
+        await _company_of(db, "VW Werk Salzgitter"),
+    )
+    draft = {
+        "role": "mentee",
+        "name": "Neu",
+        "company": "VW Werk Salzgitter",
+        "company_id": source,
+        "industry": "x",
+        "position": "x",
+        "topics": ["Feedback"],
+        "goals": "x",
+        "meeting_format": "both",
+    }
+    async with db.session() as session:
+        await users.upsert(
+            session, user_id=7100, first_name="N", last_name=None, username=None, now=NOW
+        )
+        program_id = (await session.scalars(select(Participant.program_id))).first()
+        assert program_id is not None
+        chosen = await participants.create_from_draft(
+            session,
+            program_id=program_id,
+            user_id=7100,
+            draft={**draft, "company": "Werk SZ"},
+            consent_at=NOW,
+            now=NOW,
+        )
+        assert chosen.company_id == source  # the draft's choice wins over resolving the text
+        assert await companies.merge(session, source, target, NOW)
+    async with db.session() as session:
+        await users.upsert(
+            session, user_id=7101, first_name="N", last_name=None, username=None, now=NOW
+        )
+        late = await participants.create_from_draft(
+            session, program_id=program_id, user_id=7101, draft=draft, consent_at=NOW, now=NOW
+        )
+        # Chosen before the merge (the draft holds the chosen company's name), submitted after.
+        assert late.company_id == target
