@@ -92,9 +92,9 @@ def test_the_company_directory_links_participants_registered_before_it(empty_url
                         text(
                             "INSERT INTO participants (id, program_id, user_id, role, status, name,"
                             " company, industry, position, topics, goals, meeting_format,"
-                            " consent_at, created_at, updated_at, capacity) VALUES (:id, 1, :user_id,"
-                            " 'mentor', 'active', 'N', :company, 'x', 'x', '[]', 'x', 'both',"
-                            " :t, :t, :t, 1)"
+                            " consent_at, created_at, updated_at, capacity) VALUES (:id, 1,"
+                            " :user_id, 'mentor', 'active', 'N', :company, 'x', 'x', '[]', 'x',"
+                            " 'both', :t, :t, :t, 1)"
                         ),
                         {"id": index, "user_id": index, "company": company, "t": stamp},
                     )
