@@ -39,6 +39,7 @@ COORDINATOR_COMMANDS = (
     "newprogram",
     "programs",
     "match",
+    "companies",
     "tandems",
     "broadcast",
     "stats",

@@ -8,6 +8,7 @@ from bot.settings import SUPPORTED_LANGUAGES
 from handlers import (
     broadcasts,
     certificates,
+    companies,
     events,
     feedback,
     matching,
@@ -38,6 +39,7 @@ COORDINATOR_FLOWS = frozenset(
         broadcasts.FLOW,
         survey_admin.FLOW,
         certificates.FLOW,
+        companies.FLOW,
     }
 )
 
@@ -121,6 +123,8 @@ async def on_text(ctx: Ctx) -> None:
         await certificates.on_text(ctx, dialog, text)
     elif dialog.flow == broadcasts.FLOW:
         await broadcasts.on_text(ctx, dialog, text)
+    elif dialog.flow == companies.FLOW:
+        await companies.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

@@ -238,7 +238,10 @@ async def _program_card(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboard
                 button(ctx.t.plain("ps.open"), pack("ps", "v", program.id)),
                 button(ctx.t.plain("ek.open"), pack("ek", "l", program.id)),
             ],
-            [button(ctx.t.plain("sk.open"), pack("sk", "l", program.id))],
+            [
+                button(ctx.t.plain("sk.open"), pack("sk", "l", program.id)),
+                button(ctx.t.plain("companies.open"), pack("cy", "l", 0)),
+            ],
             [button(ctx.t.plain("pg.back_to_list"), pack("pg", "all"))],
         ]
     )

@@ -27,12 +27,15 @@ from core.programs import ProgramStatus
 from handlers import fields, notify
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
-from storage import dialogs, participants, programs
+from storage import companies, dialogs, participants, programs
 from storage.models import Dialog, Program
 
 FLOW = "reg"
 PREFIX = "rg"
 SUMMARY = "summary"
+# While the participant chooses among known companies ("Meinten Sie …?"), the step stays
+# "company" and this entry of the dialog data holds what they typed and the ids offered.
+CHOICE = "company_choice"
 
 
 # --- entry: /start with a program -------------------------------------------------------------
@@ -118,15 +121,27 @@ async def prompt_step(ctx: Ctx, dialog: Dialog) -> None:
     if dialog.step == SUMMARY:
         await show_summary(ctx, dialog)
         return
+    if dialog.step == "company" and dialog.data.get(CHOICE):
+        await _offer_companies(ctx, dialog)
+        return
     text, markup = fields.prompt(
         ctx.t, PREFIX, dialog.step, _draft(dialog), await _program_topics(ctx, dialog)
     )
     ctx.reply(text, markup)
 
 
-async def _save(ctx: Ctx, dialog: Dialog, draft: dict[str, Any], step: str) -> Dialog:
+async def _save(
+    ctx: Ctx,
+    dialog: Dialog,
+    draft: dict[str, Any],
+    step: str,
+    choice: dict[str, Any] | None = None,
+) -> Dialog:
     data = dict(dialog.data)
     data["draft"] = draft
+    data.pop(CHOICE, None)
+    if choice is not None:
+        data[CHOICE] = choice
     if step == SUMMARY:
         data.pop("editing", None)
     return await dialogs.save(
@@ -160,6 +175,71 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
         ctx.reply(ctx.t("field.topics.added"))
         await prompt_step(ctx, dialog)
         return
+    if step == "company":
+        await _on_company(ctx, dialog, draft)
+        return
+    await _advance(ctx, dialog, draft)
+
+
+# --- the company: one employer of the directory -------------------------------------------------
+
+
+async def _on_company(ctx: Ctx, dialog: Dialog, draft: dict[str, Any]) -> None:
+    """A known name (or alias) is taken as that company; a name that probably is a known one
+    is asked about ("Meinten Sie …?"); anything else becomes a new company on submission.
+
+    Typed text while the question is open is simply a new answer to the company step.
+    """
+    typed = str(draft["company"])
+    draft.pop("company_id", None)
+    known = await companies.find(ctx.session, typed)
+    if known is not None:
+        draft["company_id"] = known.id
+        await _advance(ctx, dialog, draft)
+        return
+    candidates = await companies.similar(ctx.session, typed, limit=5)
+    if not candidates:
+        await _advance(ctx, dialog, draft)
+        return
+    choice = {"typed": typed, "ids": [c.id for c in candidates]}
+    dialog = await _save(ctx, dialog, draft, "company", choice)
+    await prompt_step(ctx, dialog)
+
+
+async def _offer_companies(ctx: Ctx, dialog: Dialog) -> None:
+    choice = dict(dialog.data[CHOICE])
+    found = await companies.by_ids(ctx.session, choice["ids"])
+    buttons = [
+        button(found[cid].name, pack(PREFIX, "co", cid)) for cid in choice["ids"] if cid in found
+    ]
+    buttons.append(button(ctx.t.plain("reg.company.keep"), pack(PREFIX, "cn")))
+    ctx.reply(ctx.t("reg.company.did_you_mean", typed=choice["typed"]), column(buttons))
+
+
+async def _on_company_choice(
+    ctx: Ctx, dialog: Dialog, draft: dict[str, Any], company_id: int | None
+) -> None:
+    """A press on "Meinten Sie …?": a company offered in this very question, or their own
+    spelling (None). Anything else (an old question, a forged id, a company merged away since)
+    is answered as a stale button and the question asked again."""
+    choice = dialog.data.get(CHOICE)
+    if dialog.step != "company" or not choice:
+        raise InvalidInput("error.stale_button")
+    if company_id is None:
+        draft["company"] = choice["typed"]
+        draft.pop("company_id", None)
+        ctx.edit(fields.answered(ctx.t, "company", draft["company"]))
+        await _advance(ctx, dialog, draft)
+        return
+    company = await companies.get(ctx.session, company_id)
+    if company is None or company_id not in choice["ids"]:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        ctx.edit(None)
+        await _on_company(ctx, dialog, {**draft, "company": choice["typed"]})
+        return
+    draft["company"] = company.name
+    draft["company_id"] = company.id
+    ctx.edit(fields.answered(ctx.t, "company", company.name))
     await _advance(ctx, dialog, draft)
 
 
@@ -190,6 +270,10 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
             draft["topics"] = toggle_topic(selected, topic)
             await _save(ctx, dialog, draft, "topics")
             ctx.edit(None, fields.topics_keyboard(ctx.t, PREFIX, program_topics, draft["topics"]))
+        elif action == "co" and len(args) == 1 and (company_id := as_int(args[0])) is not None:
+            await _on_company_choice(ctx, dialog, draft, company_id)
+        elif action == "cn" and not args:
+            await _on_company_choice(ctx, dialog, draft, None)
         elif action == "td" and dialog.step == "topics":
             if not draft.get("topics"):
                 raise InvalidInput("error.no_topics")

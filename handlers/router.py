@@ -23,6 +23,7 @@ from handlers import (
     broadcasts,
     certificates,
     common,
+    companies,
     events,
     feedback,
     groups,
@@ -94,6 +95,7 @@ CALLBACKS: dict[str, CallbackHandler] = {
     certificates.PREFIX: certificates.on_callback,
     privacy.PREFIX: privacy.on_callback,
     purge.PREFIX: purge.on_callback,
+    companies.PREFIX: companies.on_callback,
 }
 
 
@@ -113,6 +115,7 @@ COORDINATOR_PREFIXES = frozenset(
         survey_admin.PREFIX,
         certificates.PREFIX,
         purge.PREFIX,
+        companies.PREFIX,
     }
 )
 COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)
@@ -162,6 +165,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "makecoordinator": programs.make_coordinator,
         "revokecoordinator": programs.revoke_coordinator,
         "match": matching.match_command,
+        "companies": companies.companies_command,
         "tandem": tandem.tandem_command,
         "tandems": tandem.tandems_command,
         "meet": meetings.meet_command,

@@ -25,7 +25,12 @@ async def create_from_draft(
     consent_at: dt.datetime,
     now: dt.datetime,
 ) -> Participant:
-    company = await companies.resolve(session, draft["company"], now)
+    # The company chosen from the directory at registration wins over what the text resolves
+    # to; if it was merged away since, its name now is an alias of the company it went into.
+    chosen = draft.get("company_id")
+    company = await companies.get(session, int(chosen)) if chosen is not None else None
+    if company is None:
+        company = await companies.resolve(session, draft["company"], now)
     participant = Participant(
         program_id=program_id,
         user_id=user_id,

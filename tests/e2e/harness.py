@@ -153,7 +153,10 @@ async def register(user: FakeUser, code: str, profile: Profile, language: str = 
     role = await user.next_message()
     await user.press(ROLE_LABEL[language][profile.role], message=role)
     for value in (profile.name, profile.company, profile.industry, profile.position):
-        await user.next_message()
+        prompt = await user.next_message()
+        if prompt.find_button("rg:cn") is not None:  # "Meinten Sie …?": keep the typed name
+            await user.press("rg:cn", message=prompt)
+            await user.next_message()
         await user.send(value)
     topics = await user.next_message()
     for topic in profile.topics:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from storage import migrate
 from storage.db import create_engine
@@ -57,3 +58,67 @@ def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
     assert _tables(empty_url) == set()
     migrate.upgrade(empty_url)
     assert _tables(empty_url) == EXPECTED_TABLES
+
+
+def test_the_company_directory_links_participants_registered_before_it(empty_url: str) -> None:
+    """Participants from before the directory (0006) each get the company of their spelling's
+    key, named by the most frequent spelling; matching by employer then sees what it saw."""
+    migrate.upgrade(empty_url, "0006")
+    stamp = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
+
+    async def seed() -> None:
+        engine = create_engine(empty_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO programs (id, name, invite_code, starts_on, ends_on, timezone,"
+                        " status, settings, created_at) VALUES (1, 'P', 'C', '2027-01-01',"
+                        " '2027-12-31', 'Europe/Berlin', 'open', '{}', :t)"
+                    ),
+                    {"t": stamp},
+                )
+                for index, company in enumerate(
+                    ["ALSTOM GmbH", "Alstom", "Alstom", "Volkswagen AG", "  "], start=1
+                ):
+                    await conn.execute(
+                        text(
+                            "INSERT INTO users (id, first_name, reachable, created_at, updated_at)"
+                            " VALUES (:id, 'U', true, :t, :t)"
+                        ),
+                        {"id": index, "t": stamp},
+                    )
+                    await conn.execute(
+                        text(
+                            "INSERT INTO participants (id, program_id, user_id, role, status, name,"
+                            " company, industry, position, topics, goals, meeting_format,"
+                            " consent_at, created_at, updated_at, capacity) VALUES (:id, 1,"
+                            " :user_id, 'mentor', 'active', 'N', :company, 'x', 'x', '[]', 'x',"
+                            " 'both', :t, :t, :t, 1)"
+                        ),
+                        {"id": index, "user_id": index, "company": company, "t": stamp},
+                    )
+        finally:
+            await engine.dispose()
+
+    async def links() -> tuple[dict[int, int | None], dict[int, tuple[str, str]]]:
+        engine = create_engine(empty_url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(text("SELECT id, company_id FROM participants"))
+                linked: dict[int, int | None] = dict(rows.tuples().all())
+                rows = await conn.execute(text("SELECT id, name, key FROM companies"))
+                named = {cid: (name, key) for cid, name, key in rows.tuples()}
+                return linked, named
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    migrate.upgrade(empty_url)
+    linked, named = asyncio.run(links())
+    alstom, volkswagen = linked[1], linked[4]
+    assert alstom is not None and linked[2] == linked[3] == alstom
+    assert named[alstom] == ("Alstom", "alstom")
+    assert volkswagen is not None and named[volkswagen] == ("Volkswagen AG", "volkswagen")
+    assert linked[5] is None  # nothing typed: no employer to guess
+    assert len(named) == 2
