@@ -19,19 +19,88 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MIN_MEETINGS = 6  # about half of the 10-12 meetings of a program year
+MIN_MIN_MEETINGS = 1  # a certificate of participation without a single meeting certifies nothing
 MAX_MIN_MEETINGS = 50
+MAX_ORGANISATIONS = 300
+MAX_SIGNER = 60  # two lines at most under the signature line
+
+
+def valid_min_meetings(value: object) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and MIN_MIN_MEETINGS <= value <= MAX_MIN_MEETINGS
+    )
 
 
 def min_meetings(settings: dict[str, Any] | None) -> int:
     """The program's minimum number of held meetings; malformed values mean the default."""
     value = (settings or {}).get("min_meetings")
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_MIN_MEETINGS:
-        return value
-    return DEFAULT_MIN_MEETINGS
+    return value if valid_min_meetings(value) and isinstance(value, int) else DEFAULT_MIN_MEETINGS
+
+
+def parse_min_meetings(raw: str) -> int | None:
+    """A typed minimum: a whole number from 1 to 50, else None ("0", "-1", "zwei")."""
+    text = raw.strip()
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None
+    return value if valid_min_meetings(value) else None
 
 
 def eligible(meetings_held: int, minimum: int) -> bool:
-    return meetings_held >= minimum
+    return meetings_held >= max(minimum, MIN_MIN_MEETINGS)
+
+
+def ended(ends_on: dt.date, today: dt.date) -> bool:
+    """The program is over after its last day (in the program's time zone)."""
+    return today > ends_on
+
+
+def may_issue(ends_on: dt.date, today: dt.date, *, confirmed_early: bool) -> bool:
+    """Certificates go out after the end; before it only when the coordinator confirmed a
+    question that named the end date."""
+    return ended(ends_on, today) or confirmed_early
+
+
+def long_date(day: dt.date, language: str) -> str:
+    """ "30. Juni 2027" / "30 June 2027"."""
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale="en_GB" if language == "en" else language)
+
+
+def join_names(names: list[str], language: str) -> str:
+    """ "Ben Becker und Lena Lang" / "Ben Becker and Lena Lang"."""
+    from babel.lists import format_list
+
+    return format_list(names, locale="en_GB" if language == "en" else language) if names else ""
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who runs the program and signs its certificates (program settings; empty when unset)."""
+
+    organisations: str = ""
+    signer_name: str = ""
+    signer_function: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any] | None) -> Issuer:
+        def text(key: str, limit: int) -> str:
+            value = (settings or {}).get(key)
+            return " ".join(value.split())[:limit] if isinstance(value, str) else ""
+
+        return cls(
+            text("organisations", MAX_ORGANISATIONS),
+            text("signer_name", MAX_SIGNER),
+            text("signer_function", MAX_SIGNER),
+        )
+
+    def signature(self, fallback: str) -> tuple[str, ...]:
+        """The lines under the signature line: name and function as far as given, else the
+        fallback ("Die Programmleitung"), never an empty line."""
+        return tuple(line for line in (self.signer_name, self.signer_function) if line) or (
+            fallback,
+        )
 
 
 @dataclass(frozen=True)
@@ -45,8 +114,9 @@ class CertificateText:
     body: str  # role, program, period, meetings: a paragraph
     focus: str  # what the program is about
     place_date: str  # "Salzgitter, 12.03.2027" or just the date
-    signature: str  # "Die Programmleitung"
+    signature: tuple[str, ...]  # ("Dr. Juliane Stockhammer", "Projektleitung") or the fallback
     footer: str  # program name and a note how the certificate was issued
+    organisations: str = ""  # "Ein Programm von …", printed above the title when set
 
 
 @cache
@@ -92,7 +162,7 @@ def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[An
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_creation_date(created)
     pdf.set_title(printable(f"{text.title} – {text.name}"))
-    pdf.set_author(printable(text.signature))
+    pdf.set_author(printable(text.signature[0]))
     pdf.set_creator("Tandem")
     pdf.set_auto_page_break(auto=False)
     fonts = _font_dir()
@@ -113,6 +183,10 @@ def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[An
         pdf.set_font("DejaVu", style, size * scale)
         pdf.multi_cell(width, height * scale, printable(content), align="C")
 
+    if text.organisations:
+        pdf.set_text_color(80, 80, 80)
+        pdf.set_y(24)
+        block("", 10, 5, text.organisations)
     pdf.set_text_color(40, 70, 120)
     pdf.set_y(48)
     block("B", 28, 14, text.title)
@@ -135,9 +209,12 @@ def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[An
     pdf.set_xy(25, 225)
     pdf.cell(width / 2 - 5, 7, printable(text.place_date), align="L")
     pdf.set_draw_color(30, 30, 30)
-    pdf.line(25 + width / 2 + 5, 245, 25 + width, 245)
-    pdf.set_xy(25 + width / 2 + 5, 247)
-    pdf.cell(width / 2 - 5, 7, printable(text.signature), align="C")
+    pdf.line(25 + width / 2 + 5, 240, 25 + width, 240)
+    pdf.set_xy(25 + width / 2 + 5, 242)
+    for index, line in enumerate(text.signature[:2]):
+        pdf.set_x(25 + width / 2 + 5)
+        pdf.set_font("DejaVu", "" if index else "B", 11 if index == 0 else 10)
+        pdf.multi_cell(width / 2 - 5, 5, printable(line), align="C")
 
     pdf.set_xy(25, pdf.h - 32)
     pdf.set_font("DejaVu", "", 8)

@@ -9,10 +9,21 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.address import form_of
 from core.programs import ParticipantStatus
 from storage.models import Participant
 
-EDITABLE = ("role", "name", "company", "industry", "position", "topics", "goals", "meeting_format")
+EDITABLE = (
+    "role",
+    "name",
+    "company",
+    "industry",
+    "position",
+    "topics",
+    "goals",
+    "meeting_format",
+    "form_of_address",
+)
 
 
 async def create_from_draft(
@@ -36,6 +47,7 @@ async def create_from_draft(
         topics=list(draft["topics"]),
         goals=draft["goals"],
         meeting_format=draft["meeting_format"],
+        form_of_address=form_of(draft.get("form_of_address")).value,
         consent_at=consent_at,
         created_at=now,
         updated_at=now,

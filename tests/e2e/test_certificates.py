@@ -27,6 +27,7 @@ from tests.seeding import seed_program
 NOW = dt.datetime(2028, 2, 20, 10, 0, tzinfo=dt.UTC)  # near the end of the program year
 PROGRAM = "Salzgitter <b>2027</b> & mehr"
 MARIA = "<b>Maria</b> & Co"
+ORGANISATIONS = "Wirtschaftsförderung Salzgitter, Allianz für die Region, IHK Braunschweig"
 
 
 async def meetings(db: Database, pair: Pair, held: int, other: int = 0) -> None:
@@ -108,8 +109,9 @@ async def test_issue_deliver_redeliver_and_minimum(
         "Noch nicht erfüllt, Treffen bisher (2): Bernd Mentor (2/6), Berta Mentee (2/6)",
     )
     await coordinator.press("🎓 4 Bescheinigung(en) ausstellen …", message=overview)
+    # The program ends on 29 February: issuing now needs the confirmation naming the end.
     confirm = expect(await coordinator.wait_edit(overview), "4 Teilnahmebescheinigung(en)")
-    await coordinator.press("✅ Ja, ausstellen und zustellen", message=confirm)
+    await coordinator.press("✅ Trotzdem jetzt ausstellen", message=confirm)
     expect(await coordinator.wait_edit(confirm), "werden erstellt und zugestellt")
 
     maria = read_pdf(await a.mentor.next_message())
@@ -117,7 +119,8 @@ async def test_issue_deliver_redeliver_and_minimum(
         "Teilnahmebescheinigung",
         MARIA,
         "Alstom",
-        "als Mentorin bzw. Mentor",
+        "als erfahrene Führungskraft im Mentoring",  # Maria chose no form of address
+        "Das Tandem mit Emil Mentee hat sich",
         f"„{PROGRAM}“",
         "6-mal",
         "Ausgestellt am 20.02.2028",
@@ -177,7 +180,7 @@ async def test_issue_deliver_redeliver_and_minimum(
     await coordinator.press("🔢 Mindestzahl der Treffen ändern", message=overview)
     expect(await coordinator.next_message(), "Bisher: 6")
     await coordinator.send("zwei")
-    expect(await coordinator.next_message(), "ganze Zahl von 0 bis 50")
+    expect(await coordinator.next_message(), "ganze Zahl von 1 bis 50")
     await coordinator.send("2")
     expect(await coordinator.next_message(), "mindestens 2 Treffen")
     overview = expect(
@@ -186,7 +189,7 @@ async def test_issue_deliver_redeliver_and_minimum(
     )
     await coordinator.press("🎓 2 Bescheinigung(en) ausstellen …", message=overview)
     expect(await coordinator.wait_edit(overview), "2 Teilnahmebescheinigung(en)")
-    await coordinator.press("✅ Ja, ausstellen und zustellen", message=overview)
+    await coordinator.press("✅ Trotzdem jetzt ausstellen", message=overview)
     berta = read_pdf(await b.mentee.next_message())
     assert "Certificate of Participation" in berta and "took part as a mentee" in berta
     assert "20 Feb 2028" in berta
@@ -219,7 +222,6 @@ async def test_before_the_end_only_with_a_confirmation_naming_the_end(
     assert "29. Februar 2028" in (await answer_of(coordinator, query))["text"]
     async with db.session() as session:
         assert (await session.scalars(select(Certificate))).all() == []
-    confirm = await coordinator.wait_edit(confirm)
     await coordinator.press("✅ Trotzdem jetzt ausstellen", message=confirm)
     expect(await coordinator.wait_edit(confirm), "werden erstellt und zugestellt")
     assert "Teilnahmebescheinigung" in read_pdf(await pair.mentor.next_message())
@@ -289,7 +291,9 @@ async def test_one_certificate_per_person_with_form_of_address_partners_and_sign
             .values(form_of_address="m")
         )
         await session.execute(
-            update(Tandem).where(Tandem.id == second.tandem_id).values(mentor_id=first.mentor_participant)
+            update(Tandem)
+            .where(Tandem.id == second.tandem_id)
+            .values(mentor_id=first.mentor_participant)
         )
         program = await programs.get(session, program_id)
         assert program is not None
@@ -306,10 +310,10 @@ async def test_one_certificate_per_person_with_form_of_address_partners_and_sign
     card = expect(
         await coordinator.wait_edit(card),
         "Organisationen: nicht angegeben",
-        "Unterschrift: Die Programmleitung",
+        "Unterschrift auf der Teilnahmebescheinigung: Die Programmleitung",
     )
     for label, value in (
-        ("🏛 Organisationen", "Wirtschaftsförderung Salzgitter, Allianz für die Region, IHK Braunschweig"),
+        ("🏛 Organisationen", ORGANISATIONS),
         ("✍️ Unterschrift: Name", "Dr. Juliane Stockhammer"),
         ("✍️ Unterschrift: Funktion", "Projektleitung Cross-Mentoring"),
     ):  # fmt: skip
@@ -332,7 +336,7 @@ async def test_one_certificate_per_person_with_form_of_address_partners_and_sign
         "Ben Becker",
         "Lena Lang",
         "7-mal",
-        "Wirtschaftsförderung Salzgitter, Allianz für die Region, IHK Braunschweig",
+        ORGANISATIONS,
         "Dr. Juliane Stockhammer",
         "Projektleitung Cross-Mentoring",
     ):

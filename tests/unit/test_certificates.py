@@ -33,7 +33,7 @@ def text(name: str = "Maria Müller", company: str = "Müller & Söhne <GmbH>") 
         body="als Mentee am Cross-Mentoring-Programm „Salzgitter 2027“ teilgenommen hat.",
         focus="Führung und persönliche Entwicklung.",
         place_date="Ausgestellt am 20.02.2028",
-        signature="Die Programmleitung",
+        signature=("Die Programmleitung",),
         footer="Salzgitter 2027 · Bescheinigung Nr. 1-7",
     )
 
@@ -49,7 +49,8 @@ def read(pdf: bytes) -> str:
     [
         (None, DEFAULT_MIN_MEETINGS),
         ({}, DEFAULT_MIN_MEETINGS),
-        ({"min_meetings": 0}, 0),
+        ({"min_meetings": 0}, DEFAULT_MIN_MEETINGS),  # a certificate needs a meeting
+        ({"min_meetings": 1}, 1),
         ({"min_meetings": 10}, 10),
         ({"min_meetings": 51}, DEFAULT_MIN_MEETINGS),
         ({"min_meetings": -1}, DEFAULT_MIN_MEETINGS),
@@ -63,8 +64,9 @@ def test_minimum_from_settings(settings: dict[str, object] | None, expected: int
 
 
 def test_eligible_at_the_minimum() -> None:
-    assert eligible(6, 6) and eligible(7, 6) and eligible(0, 0)
+    assert eligible(6, 6) and eligible(7, 6) and eligible(1, 0)
     assert not eligible(5, 6)
+    assert not eligible(0, 0)  # whatever a stored minimum says, no meeting is no certificate
 
 
 def test_the_page_reads_back() -> None:
