@@ -188,10 +188,10 @@ def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[An
         pdf.set_y(24)
         block("", 10, 5, text.organisations)
     pdf.set_text_color(40, 70, 120)
-    pdf.set_y(48)
+    pdf.set_y(max(48, pdf.get_y() + 4))  # a long list of organisations pushes the rest down
     block("B", 28, 14, text.title)
     pdf.set_text_color(30, 30, 30)
-    pdf.set_y(85)
+    pdf.set_y(max(85, pdf.get_y() + 8))
     block("", 13, 8, text.intro)
     pdf.ln(6 * scale)
     block("B", 22, 11, text.name)
@@ -210,14 +210,34 @@ def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[An
     pdf.cell(width / 2 - 5, 7, printable(text.place_date), align="L")
     pdf.set_draw_color(30, 30, 30)
     pdf.line(25 + width / 2 + 5, 240, 25 + width, 240)
-    pdf.set_xy(25 + width / 2 + 5, 242)
-    for index, line in enumerate(text.signature[:2]):
-        pdf.set_x(25 + width / 2 + 5)
-        pdf.set_font("DejaVu", "" if index else "B", 11 if index == 0 else 10)
-        pdf.multi_cell(width / 2 - 5, 5, printable(line), align="C")
+    _signature(pdf, [printable(line) for line in text.signature[:2]], 25 + width / 2 + 5)
 
     pdf.set_xy(25, pdf.h - 32)
     pdf.set_font("DejaVu", "", 8)
     pdf.set_text_color(120, 120, 120)
     pdf.multi_cell(width, 4.5, printable(text.footer), align="C")
     return pdf, bottom
+
+
+SIGNATURE_TOP = 242.0
+SIGNATURE_SPACE = 20.0  # mm below the line, clear of the footer
+SIGNATURE_SIZES = (11.0, 10.0, 9.0, 8.0, 7.0, 6.0)
+
+
+def _signature(pdf: Any, lines: list[str], left: float) -> None:
+    """Name (bold) and function under the signature line, set smaller until both fit the space
+    above the footer: a long name or function never runs into it."""
+    width = pdf.w - 25 - left
+    for size in SIGNATURE_SIZES:
+        height = size * 0.45
+        needed = 0
+        for index, line in enumerate(lines):
+            pdf.set_font("DejaVu", "" if index else "B", size)
+            needed += len(pdf.multi_cell(width, height, line, dry_run=True, output="LINES"))
+        if needed * height <= SIGNATURE_SPACE:
+            break
+    pdf.set_y(SIGNATURE_TOP)
+    for index, line in enumerate(lines):
+        pdf.set_x(left)
+        pdf.set_font("DejaVu", "" if index else "B", size)
+        pdf.multi_cell(width, height, line, align="C")
