@@ -50,6 +50,7 @@ from fake_bot_api import FakeUser
 from storage.db import Database
 from storage.models import Dialog, Participant
 from tests.e2e.harness import (
+    ADDRESS_LABEL,
     CONSENT,
     FORMAT_LABEL,
     ROLE_LABEL,
@@ -108,12 +109,20 @@ async def register_timed(
         await timed_press(user, topic, topics, recorder, "topic", replies=0, timeout=timeout)
     await timed_press(user, "rg:td", topics, recorder, "topics_done", timeout=timeout)
     fmt = await timed_send(user, profile.goals, recorder, "goals", timeout=timeout)
-    summary = await timed_press(
+    address = await timed_press(
         user,
         FORMAT_LABEL[language][profile.meeting_format],
         fmt,
         recorder,
         "format",
+        timeout=timeout,
+    )
+    summary = await timed_press(
+        user,
+        ADDRESS_LABEL[language][profile.form_of_address],
+        address,
+        recorder,
+        "form_of_address",
         timeout=timeout,
     )
     expect(summary, profile.name, profile.company)

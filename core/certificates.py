@@ -19,19 +19,88 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MIN_MEETINGS = 6  # about half of the 10-12 meetings of a program year
+MIN_MIN_MEETINGS = 1  # a certificate of participation without a single meeting certifies nothing
 MAX_MIN_MEETINGS = 50
+MAX_ORGANISATIONS = 300
+MAX_SIGNER = 60  # two lines at most under the signature line
+
+
+def valid_min_meetings(value: object) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and MIN_MIN_MEETINGS <= value <= MAX_MIN_MEETINGS
+    )
 
 
 def min_meetings(settings: dict[str, Any] | None) -> int:
     """The program's minimum number of held meetings; malformed values mean the default."""
     value = (settings or {}).get("min_meetings")
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_MIN_MEETINGS:
-        return value
-    return DEFAULT_MIN_MEETINGS
+    return value if valid_min_meetings(value) and isinstance(value, int) else DEFAULT_MIN_MEETINGS
+
+
+def parse_min_meetings(raw: str) -> int | None:
+    """A typed minimum: a whole number from 1 to 50, else None ("0", "-1", "zwei")."""
+    text = raw.strip()
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None
+    return value if valid_min_meetings(value) else None
 
 
 def eligible(meetings_held: int, minimum: int) -> bool:
-    return meetings_held >= minimum
+    return meetings_held >= max(minimum, MIN_MIN_MEETINGS)
+
+
+def ended(ends_on: dt.date, today: dt.date) -> bool:
+    """The program is over after its last day (in the program's time zone)."""
+    return today > ends_on
+
+
+def may_issue(ends_on: dt.date, today: dt.date, *, confirmed_early: bool) -> bool:
+    """Certificates go out after the end; before it only when the coordinator confirmed a
+    question that named the end date."""
+    return ended(ends_on, today) or confirmed_early
+
+
+def long_date(day: dt.date, language: str) -> str:
+    """ "30. Juni 2027" / "30 June 2027"."""
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale="en_GB" if language == "en" else language)
+
+
+def join_names(names: list[str], language: str) -> str:
+    """ "Ben Becker und Lena Lang" / "Ben Becker and Lena Lang"."""
+    from babel.lists import format_list
+
+    return format_list(names, locale="en_GB" if language == "en" else language) if names else ""
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who runs the program and signs its certificates (program settings; empty when unset)."""
+
+    organisations: str = ""
+    signer_name: str = ""
+    signer_function: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any] | None) -> Issuer:
+        def text(key: str, limit: int) -> str:
+            value = (settings or {}).get(key)
+            return " ".join(value.split())[:limit] if isinstance(value, str) else ""
+
+        return cls(
+            text("organisations", MAX_ORGANISATIONS),
+            text("signer_name", MAX_SIGNER),
+            text("signer_function", MAX_SIGNER),
+        )
+
+    def signature(self, fallback: str) -> tuple[str, ...]:
+        """The lines under the signature line: name and function as far as given, else the
+        fallback ("Die Programmleitung"), never an empty line."""
+        return tuple(line for line in (self.signer_name, self.signer_function) if line) or (
+            fallback,
+        )
 
 
 @dataclass(frozen=True)
@@ -45,8 +114,9 @@ class CertificateText:
     body: str  # role, program, period, meetings: a paragraph
     focus: str  # what the program is about
     place_date: str  # "Salzgitter, 12.03.2027" or just the date
-    signature: str  # "Die Programmleitung"
+    signature: tuple[str, ...]  # ("Dr. Juliane Stockhammer", "Projektleitung") or the fallback
     footer: str  # program name and a note how the certificate was issued
+    organisations: str = ""  # "Ein Programm von …", printed above the title when set
 
 
 @cache
@@ -92,7 +162,7 @@ def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[An
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_creation_date(created)
     pdf.set_title(printable(f"{text.title} – {text.name}"))
-    pdf.set_author(printable(text.signature))
+    pdf.set_author(printable(text.signature[0]))
     pdf.set_creator("Tandem")
     pdf.set_auto_page_break(auto=False)
     fonts = _font_dir()
@@ -113,11 +183,15 @@ def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[An
         pdf.set_font("DejaVu", style, size * scale)
         pdf.multi_cell(width, height * scale, printable(content), align="C")
 
+    if text.organisations:
+        pdf.set_text_color(80, 80, 80)
+        pdf.set_y(24)
+        block("", 10, 5, text.organisations)
     pdf.set_text_color(40, 70, 120)
-    pdf.set_y(48)
+    pdf.set_y(max(48, pdf.get_y() + 4))  # a long list of organisations pushes the rest down
     block("B", 28, 14, text.title)
     pdf.set_text_color(30, 30, 30)
-    pdf.set_y(85)
+    pdf.set_y(max(85, pdf.get_y() + 8))
     block("", 13, 8, text.intro)
     pdf.ln(6 * scale)
     block("B", 22, 11, text.name)
@@ -135,12 +209,35 @@ def _page(text: CertificateText, created: dt.datetime, scale: float) -> tuple[An
     pdf.set_xy(25, 225)
     pdf.cell(width / 2 - 5, 7, printable(text.place_date), align="L")
     pdf.set_draw_color(30, 30, 30)
-    pdf.line(25 + width / 2 + 5, 245, 25 + width, 245)
-    pdf.set_xy(25 + width / 2 + 5, 247)
-    pdf.cell(width / 2 - 5, 7, printable(text.signature), align="C")
+    pdf.line(25 + width / 2 + 5, 240, 25 + width, 240)
+    _signature(pdf, [printable(line) for line in text.signature[:2]], 25 + width / 2 + 5)
 
     pdf.set_xy(25, pdf.h - 32)
     pdf.set_font("DejaVu", "", 8)
     pdf.set_text_color(120, 120, 120)
     pdf.multi_cell(width, 4.5, printable(text.footer), align="C")
     return pdf, bottom
+
+
+SIGNATURE_TOP = 242.0
+SIGNATURE_SPACE = 20.0  # mm below the line, clear of the footer
+SIGNATURE_SIZES = (11.0, 10.0, 9.0, 8.0, 7.0, 6.0)
+
+
+def _signature(pdf: Any, lines: list[str], left: float) -> None:
+    """Name (bold) and function under the signature line, set smaller until both fit the space
+    above the footer: a long name or function never runs into it."""
+    width = pdf.w - 25 - left
+    for size in SIGNATURE_SIZES:
+        height = size * 0.45
+        needed = 0
+        for index, line in enumerate(lines):
+            pdf.set_font("DejaVu", "" if index else "B", size)
+            needed += len(pdf.multi_cell(width, height, line, dry_run=True, output="LINES"))
+        if needed * height <= SIGNATURE_SPACE:
+            break
+    pdf.set_y(SIGNATURE_TOP)
+    for index, line in enumerate(lines):
+        pdf.set_x(left)
+        pdf.set_font("DejaVu", "" if index else "B", size)
+        pdf.multi_cell(width, height, line, align="C")

@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.address import FormOfAddress
+
 DEFAULT_TOPICS: tuple[str, ...] = (
     "Führung und Führungsrolle",
     "Vom Kollegen zur Führungskraft",
@@ -63,6 +65,8 @@ FIELDS: tuple[ProfileField, ...] = (
     ProfileField("topics", FieldKind.TOPICS),
     ProfileField("goals", FieldKind.TEXT, max_length=1000),
     ProfileField("meeting_format", FieldKind.CHOICE, choices=tuple(MeetingFormat)),
+    # Asked last, apart from the fields above: how the bot writes about the person.
+    ProfileField("form_of_address", FieldKind.CHOICE, choices=tuple(FormOfAddress)),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 FIELD_ORDER = tuple(f.name for f in FIELDS)

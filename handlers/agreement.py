@@ -10,6 +10,8 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Safe, Translator
 from bot.runtime import Ctx
+from core.address import Case
+from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column
 from handlers.meetings import own_tandem, partners
@@ -55,6 +57,6 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     if tandem.mentor_agreed_at is not None and tandem.mentee_agreed_at is not None:
         for person, other in ((me, partner), (partner, me)):
             t = ctx.for_user(person.user)
-            ctx.send_to(person.user_id, t("agreement.both", partner=other.name))
+            ctx.send_to(person.user_id, t("agreement.both", partner=who(t, other, Case.NOMINATIVE)))
     else:
-        ctx.reply(ctx.t("agreement.waiting", partner=partner.name))
+        ctx.reply(ctx.t("agreement.waiting", partner=who(ctx.t, partner, Case.DATIVE)))

@@ -11,6 +11,7 @@ delivered again without ever issuing a second one.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,11 +21,17 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import Safe, Translator
 from bot.messenger import Outcome
 from bot.runtime import Ctx, Services
+from core.address import form_of, role_of
 from core.certificates import (
     MAX_MIN_MEETINGS,
     CertificateText,
+    Issuer,
     eligible,
+    join_names,
+    long_date,
+    may_issue,
     min_meetings,
+    parse_min_meetings,
     render_pdf,
 )
 from core.stats import shortened, slug
@@ -144,7 +151,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     program = await pressed_program(ctx, parts[1] if len(parts) == 2 else None)
     if program is None:
         return
-    if action not in ("v", "i", "iy", "r", "m"):
+    if action not in ("v", "i", "iy", "ie", "r", "m"):
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
     view = await _overview(ctx, program)
@@ -153,7 +160,14 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.edit(*_overview_message(ctx, program, view))
     elif action == "i":
         await _confirm_issue(ctx, program, view)
-    elif action == "iy":
+    elif action in ("iy", "ie"):
+        early = not may_issue(program.ends_on, _today(ctx, program), confirmed_early=action == "ie")
+        if early and view.due:
+            # A plain "yes" before the end (an old screen, a forged button): ask the question
+            # that names the end date instead.
+            ctx.answer(ctx.t.plain("ct.not_ended", end=_end(ctx, program)), alert=True)
+            await _confirm_issue(ctx, program, view, answered=True)
+            return
         await _issue(ctx, program, view)
     elif action == "r":
         await _redeliver(ctx, program, view)
@@ -170,19 +184,35 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.reply(ctx.t("ct.ask_minimum", current=view.minimum, limit=MAX_MIN_MEETINGS))
 
 
-async def _confirm_issue(ctx: Ctx, program: Program, view: Overview) -> None:
+def _today(ctx: Ctx, program: Program) -> dt.date:
+    return ctx.now.astimezone(ctx.services.zone_of(program)).date()
+
+
+def _end(ctx: Ctx, program: Program) -> str:
+    return long_date(program.ends_on, ctx.t.language)
+
+
+async def _confirm_issue(
+    ctx: Ctx, program: Program, view: Overview, *, answered: bool = False
+) -> None:
+    """Ask before issuing; before the program's end the question names the end date and its
+    button is another one ("ie"), so that no old or forged "yes" issues early."""
     if not view.due:
-        ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
+        if not answered:
+            ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
         ctx.edit(*_overview_message(ctx, program, view))
         return
-    ctx.answer()
-    ctx.edit(
-        ctx.t("ct.confirm", count=len(view.due), program=program.name),
-        rows(
-            [button(ctx.t.plain("ct.confirm_yes"), pack(PREFIX, "iy", program.id))],
-            [button(ctx.t.plain("common.back"), pack(PREFIX, "v", program.id))],
-        ),
-    )
+    if not answered:
+        ctx.answer()
+    if may_issue(program.ends_on, _today(ctx, program), confirmed_early=False):
+        text = ctx.t("ct.confirm", count=len(view.due), program=program.name)
+        yes = button(ctx.t.plain("ct.confirm_yes"), pack(PREFIX, "iy", program.id))
+    else:
+        text = ctx.t(
+            "ct.confirm_early", count=len(view.due), program=program.name, end=_end(ctx, program)
+        )
+        yes = button(ctx.t.plain("ct.confirm_early_yes"), pack(PREFIX, "ie", program.id))
+    ctx.edit(text, rows([yes], [button(ctx.t.plain("common.back"), pack(PREFIX, "v", program.id))]))
 
 
 async def _issue(ctx: Ctx, program: Program, view: Overview) -> None:
@@ -247,26 +277,48 @@ def _deliver_after_commit(
 
 
 def certificate_text(
-    t: Translator, program: Program, person: Participant, certificate: Certificate
+    t: Translator,
+    program: Program,
+    person: Participant,
+    certificate: Certificate,
+    partners: list[str],
 ) -> CertificateText:
+    """The wording for one person: "Frau Petra Schulz … als Mentorin", or the name alone and a
+    neutral role phrase; every tandem that met is named (a mentor with two mentees gets one
+    certificate naming both); the program's organisations and signer from its settings."""
     date_format = t.plain("ct.pdf.date_format")
+    role, form = role_of(person.role), form_of(person.form_of_address).value
+    issuer = Issuer.from_settings(program.settings)
+    role_sentence = t.plain(
+        f"ct.pdf.role.{role}.{form}",
+        program=program.name,
+        start=program.starts_on.strftime(date_format),
+        end=program.ends_on.strftime(date_format),
+    )
+    if partners:
+        met = t.plain(
+            f"ct.pdf.tandems.{'one' if len(partners) == 1 else 'many'}",
+            partners=join_names(partners, t.language),
+            meetings=certificate.meetings,
+        )
+    else:  # the partners' tandems held no meeting the storage still knows of
+        met = t.plain("ct.pdf.tandems.none", meetings=certificate.meetings)
     return CertificateText(
         title=t.plain("ct.pdf.title"),
         intro=t.plain("ct.pdf.intro"),
-        name=person.name,
+        name=t.plain(f"ct.pdf.name.{form}", name=person.name),
         company=person.company,
-        body=t.plain(
-            "ct.pdf.body.mentor" if person.role == "mentor" else "ct.pdf.body.mentee",
-            program=program.name,
-            start=program.starts_on.strftime(date_format),
-            end=program.ends_on.strftime(date_format),
-            meetings=certificate.meetings,
-        ),
+        body=f"{role_sentence} {met}",
         focus=t.plain("ct.pdf.focus"),
         place_date=t.plain("ct.pdf.issued_on", date=certificate.issued_at.strftime(date_format)),
-        signature=t.plain("ct.pdf.signature"),
+        signature=issuer.signature(t.plain("ct.pdf.signature")),
         footer=t.plain(
             "ct.pdf.footer", program=program.name, number=f"{program.id}-{certificate.id}"
+        ),
+        organisations=(
+            t.plain("ct.pdf.organisations", organisations=issuer.organisations)
+            if issuer.organisations
+            else ""
         ),
     )
 
@@ -288,6 +340,7 @@ async def deliver_certificates(
         program = await programs.get(session, program_id)
         given = await store.issued(session, program_id)
         people = {p.id: p for p in await store.candidates(session, program_id)}
+        tandems = await store.partners(session, program_id, services.clock.now())
         coordinator = await users.get(session, coordinator_id)
     if program is None:
         return
@@ -297,7 +350,9 @@ async def deliver_certificates(
             continue  # left the program since
         t = services.translator_for(person.user)
         pdf = await asyncio.to_thread(
-            render_pdf, certificate_text(t, program, person, certificate), certificate.issued_at
+            render_pdf,
+            certificate_text(t, program, person, certificate, tandems.get(participant_id, [])),
+            certificate.issued_at,
         )
         filename = f"{t.plain('ct.pdf.filename')}-{slug(person.name, str(person.id))}.pdf"
         _, outcome = await services.messenger.send_document(
@@ -341,9 +396,8 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))
         return
-    raw = (text or "").strip()
-    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else None
-    if value is None or value > MAX_MIN_MEETINGS:
+    value = parse_min_meetings(text or "")
+    if value is None:
         ctx.reply(ctx.t("ct.bad_minimum", limit=MAX_MIN_MEETINGS))
         return
     locked = await programs.get_for_update(ctx.session, program.id)

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.runtime import Ctx
+from core.address import Case
 from core.meetings import (
     DEFAULT_DURATION,
     RecordProblem,
@@ -26,6 +27,7 @@ from core.meetings import (
 from core.profile import clean_text
 from core.reminders import Kind
 from core.when import NonexistentTime, local_to_utc
+from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
 from handlers.meetings import one_tandem, own_meeting, own_tandem, partners, when_text
@@ -92,7 +94,7 @@ async def _offer(ctx: Ctx, tandem: Tandem) -> None:
     ]
     buttons.append(button(ctx.t.plain("fb.log_button"), pack(PREFIX, "l", tandem.id)))
     key = "fb.offer" if open_ones else "fb.offer_none"
-    ctx.reply(ctx.t(key, partner=partner.name), column(buttons))
+    ctx.reply(ctx.t(key, partner=who(ctx.t, partner, Case.DATIVE)), column(buttons))
 
 
 # --- buttons ------------------------------------------------------------------------------------
@@ -152,7 +154,7 @@ async def _ask_took_place(ctx: Ctx, meeting: Meeting) -> None:
     ctx.reply(
         ctx.t(
             "fb.ask",
-            partner=partner.name,
+            partner=who(ctx.t, partner, Case.DATIVE),
             when=when_text(ctx.t, meeting.starts_at, meeting.ends_at, zone),
             where=meeting.place or "–",
         ),
@@ -245,7 +247,12 @@ async def _tell_coordinators(ctx: Ctx, meeting: Meeting, me: Participant, *, rem
         t = ctx.for_user(await users.get(ctx.session, coordinator_id))
         ctx.send_to(
             coordinator_id,
-            t(key, name=me.name, partner=partner.name, program=program.name if program else ""),
+            t(
+                key,
+                name=who(t, me, Case.BARE),
+                partner=who(t, partner, Case.BARE),
+                program=program.name if program else "",
+            ),
             column([button(t.plain("td.open"), pack("td", "v", tandem.id))]),
         )
 

@@ -18,6 +18,7 @@ from telegram import InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.runtime import Ctx
 from core import ics
+from core.address import Case
 from core.meetings import (
     DAY_BUTTONS,
     DURATION_CHOICES,
@@ -32,6 +33,7 @@ from core.meetings import (
 from core.profile import clean_text
 from core.reminders import Policy, plan_meeting
 from core.when import NonexistentTime, local_to_utc, parse_duration, parse_time, parse_when
+from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
 from storage import dialogs, housekeeping, meetings, programs, reminders
@@ -201,7 +203,7 @@ async def show_tandem_meetings(ctx: Ctx, tandem: Tandem) -> None:
     for meeting in upcoming:
         key = "meet.upcoming_confirmed" if meeting.status == Status.CONFIRMED else "meet.pending"
         ctx.reply(
-            ctx.t(key, partner=partner.name, **describe(ctx.t, meeting, zone)),
+            ctx.t(key, partner=who(ctx.t, partner, Case.DATIVE), **describe(ctx.t, meeting, zone)),
             meeting_buttons(ctx.t, meeting, ctx.user_id, ctx.now),
         )
     ctx.reply(
@@ -330,7 +332,7 @@ async def _summary(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
     ctx.reply(
         ctx.t(
             "meet.summary",
-            partner=partner.name,
+            partner=who(ctx.t, partner, Case.ACCUSATIVE),
             when=when_text(ctx.t, start, end, zone),
             where=where_text(ctx.t, bool(data.get("online")), data.get("place"), data.get("link")),
         ),
@@ -554,9 +556,10 @@ async def _send(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
         for person, other in ((me, partner), (partner, me)):
             t = ctx.for_user(person.user)
             key = "meet.moved_by_you" if person is me else "meet.moved"
+            case = Case.DATIVE if person is me else Case.START
             ctx.send_to(
                 person.user_id,
-                t(key, partner=other.name, **describe(t, meeting, zone)),
+                t(key, partner=who(t, other, case), **describe(t, meeting, zone)),
                 meeting_buttons(t, meeting, person.user_id, ctx.now) if person is partner else None,
             )
             send_calendar(ctx, meeting, program, zone, person, other)
@@ -578,10 +581,16 @@ async def _send(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
     key = "meet.counter_to_partner" if data["mode"] == "counter" else "meet.proposal"
     ctx.send_to(
         partner.user_id,
-        t(key, name=me.name, **describe(t, meeting, zone)),
+        t(key, name=who(t, me, Case.START), **describe(t, meeting, zone)),
         meeting_buttons(t, meeting, partner.user_id, ctx.now),
     )
-    ctx.reply(ctx.t("meet.proposal_sent", partner=partner.name, **describe(ctx.t, meeting, zone)))
+    ctx.reply(
+        ctx.t(
+            "meet.proposal_sent",
+            partner=who(ctx.t, partner, Case.ACCUSATIVE),
+            **describe(ctx.t, meeting, zone),
+        )
+    )
 
 
 async def _meeting_button(
@@ -618,7 +627,11 @@ async def _meeting_button(
             t = ctx.for_user(person.user)
             ctx.send_to(
                 person.user_id,
-                t("meet.confirmed", partner=other.name, **describe(t, meeting, zone)),
+                t(
+                    "meet.confirmed",
+                    partner=who(t, other, Case.DATIVE),
+                    **describe(t, meeting, zone),
+                ),
                 meeting_buttons(t, meeting, person.user_id, ctx.now),
             )
             send_calendar(ctx, meeting, program, zone, person, other)
@@ -630,7 +643,7 @@ async def _meeting_button(
         t = ctx.for_user(partner.user)
         ctx.send_to(
             partner.user_id,
-            t("meet.declined", name=me.name, **describe(t, meeting, zone)),
+            t("meet.declined", name=who(t, me, Case.START), **describe(t, meeting, zone)),
             column([button(t.plain("meet.new_button"), pack(PREFIX, "n", tandem.id))]),
         )
     elif act is Act.OTHER_TIME:
@@ -641,7 +654,11 @@ async def _meeting_button(
         await start_proposal(ctx, tandem, mode="move", meeting=meeting)
     elif action == "x":  # ask first: a cancellation reaches the partner at once
         ctx.reply(
-            ctx.t("meet.cancel_confirm", partner=partner.name, **describe(ctx.t, meeting, zone)),
+            ctx.t(
+                "meet.cancel_confirm",
+                partner=who(ctx.t, partner, Case.DATIVE),
+                **describe(ctx.t, meeting, zone),
+            ),
             rows(
                 [
                     button(
@@ -669,7 +686,7 @@ async def _meeting_button(
         t = ctx.for_user(partner.user)
         ctx.send_to(
             partner.user_id,
-            t("meet.cancelled", name=me.name, **describe(t, meeting, zone)),
+            t("meet.cancelled", name=who(t, me, Case.START), **describe(t, meeting, zone)),
             column([button(t.plain("meet.new_button"), pack(PREFIX, "n", tandem.id))]),
         )
         if was_confirmed:  # take it out of both calendars

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Safe, Translator
 from bot.runtime import Ctx
+from core.certificates import MAX_ORGANISATIONS, MAX_SIGNER, Issuer
 from core.profile import clean_text
 from core.reminders import DAY_MINUTES, Policy
 from core.when import parse_duration, parse_offsets
@@ -32,7 +33,16 @@ FEEDBACK_DELAY = "fd"
 NUDGE_WEEKS = "nw"
 BEFORE_EVENT = "be"
 AGREEMENT = "ag"
-SETTINGS = (BEFORE_MEETING, FEEDBACK_DELAY, NUDGE_WEEKS, BEFORE_EVENT, AGREEMENT)
+# Printed on the certificates of participation (core.certificates.Issuer).
+ORGANISATIONS = "og"
+SIGNER_NAME = "sn"
+SIGNER_FUNCTION = "sf"
+ISSUER = {
+    ORGANISATIONS: ("organisations", MAX_ORGANISATIONS),
+    SIGNER_NAME: ("signer_name", MAX_SIGNER),
+    SIGNER_FUNCTION: ("signer_function", MAX_SIGNER),
+}
+SETTINGS = (BEFORE_MEETING, FEEDBACK_DELAY, NUDGE_WEEKS, BEFORE_EVENT, AGREEMENT, *ISSUER)
 MAX_OFFSETS = 4
 MAX_BEFORE_MEETING = 7 * DAY_MINUTES
 MAX_BEFORE_EVENT = 60 * DAY_MINUTES
@@ -90,6 +100,16 @@ def agreement_text(t: Translator, program: Program) -> str:
     return t("ps.agreement_custom", text=custom)
 
 
+def issuer_text(t: Translator, program: Program) -> str:
+    """HTML: the organisations and the signature as the certificates will print them."""
+    issuer = Issuer.from_settings(program.settings)
+    return t(
+        "ps.card.certificate",
+        organisations=issuer.organisations or t.plain("ps.not_set"),
+        signature=", ".join(issuer.signature(t.plain("ct.pdf.signature"))),
+    )
+
+
 def _card(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup]:
     policy = Policy.from_settings(program.settings)
     text = ctx.t(
@@ -101,6 +121,7 @@ def _card(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup]:
         before_event=event_offsets(ctx.t, policy),
         agreement=Safe(agreement_text(ctx.t, program)),
     )
+    text += "\n" + issuer_text(ctx.t, program)
     return text, column(
         [
             button(ctx.t.plain("ps.edit.bm"), pack(PREFIX, "e", program.id, BEFORE_MEETING)),
@@ -108,6 +129,9 @@ def _card(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup]:
             button(ctx.t.plain("ps.edit.nw"), pack(PREFIX, "e", program.id, NUDGE_WEEKS)),
             button(ctx.t.plain("ps.edit.be"), pack(PREFIX, "e", program.id, BEFORE_EVENT)),
             button(ctx.t.plain("ps.edit.ag"), pack(PREFIX, "e", program.id, AGREEMENT)),
+            button(ctx.t.plain("ps.edit.og"), pack(PREFIX, "e", program.id, ORGANISATIONS)),
+            button(ctx.t.plain("ps.edit.sn"), pack(PREFIX, "e", program.id, SIGNER_NAME)),
+            button(ctx.t.plain("ps.edit.sf"), pack(PREFIX, "e", program.id, SIGNER_FUNCTION)),
             button(ctx.t.plain("ps.to_program"), pack("pg", "v", program.id)),
         ]
     )
@@ -123,6 +147,16 @@ def _prompt_text(ctx: Ctx, program: Program, setting: str) -> str:
         return ctx.t("ps.ask.nw", current=nudge_text(ctx.t, policy))
     if setting == BEFORE_EVENT:
         return ctx.t("ps.ask.be", current=event_offsets(ctx.t, policy))
+    if setting in ISSUER:
+        issuer = Issuer.from_settings(program.settings)
+        field, limit = ISSUER[setting]
+        current = getattr(issuer, field) or ctx.t.plain("ps.not_set")
+        if setting == ORGANISATIONS:
+            return ctx.t("ps.ask.og", current=current, limit=limit)
+        if setting == SIGNER_NAME:
+            fallback = ctx.t.plain("ct.pdf.signature")
+            return ctx.t("ps.ask.sn", current=current, limit=limit, fallback=fallback)
+        return ctx.t("ps.ask.sf", current=current, limit=limit)
     current = custom_agreement(program)
     shown = ctx.t("ps.agreement_custom", text=current) if current else ctx.t("agreement.default")
     return ctx.t("ps.ask.ag", current=Safe(shown), limit=MAX_AGREEMENT)
@@ -214,6 +248,8 @@ def _parse(ctx: Ctx, setting: str, raw: str) -> Any:
         return _parse_delay(ctx, raw)
     if setting == NUDGE_WEEKS:
         return _parse_weeks(ctx, raw)
+    if setting in ISSUER:
+        return _parse_issuer(ctx, raw, ISSUER[setting][1])
     return _parse_agreement(ctx, raw)
 
 
@@ -253,6 +289,17 @@ def _parse_weeks(ctx: Ctx, raw: str) -> int | None:
     return weeks
 
 
+def _parse_issuer(ctx: Ctx, raw: str, limit: int) -> str | None:
+    text = " ".join(raw.split())  # one line on the certificate
+    if not text:
+        ctx.reply(ctx.t("ps.bad.empty"))
+        return None
+    if len(text) > limit:
+        ctx.reply(ctx.t("error.too_long", limit=limit, length=len(text)))
+        return None
+    return text
+
+
 def _parse_agreement(ctx: Ctx, raw: str) -> str | None:
     if not raw:
         ctx.reply(ctx.t("ps.bad.ag_empty"))
@@ -266,6 +313,13 @@ def _parse_agreement(ctx: Ctx, raw: str) -> str | None:
 def _apply(settings: dict[str, Any], setting: str, value: Any) -> dict[str, Any]:
     """A new settings dict with one value changed (None: back to the default)."""
     result = dict(settings)
+    if setting in ISSUER:
+        key = ISSUER[setting][0]
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = value
+        return result
     if setting == AGREEMENT:
         if value is None:
             result.pop("agreement", None)

@@ -17,6 +17,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.runtime import Services, finish_reminder
+from core.address import Case
 from core.reminders import (
     PAUSABLE,
     Kind,
@@ -32,6 +33,7 @@ from core.surveys import SurveyStatus
 from handlers import broadcasts
 from handlers import events as event_views
 from handlers import surveys as survey_views
+from handlers.address import who
 from handlers.callbacks import pack
 from handlers.feedback import took_place_keyboard
 from handlers.keyboards import button, column
@@ -184,7 +186,7 @@ async def _about_meeting(
         return Rendered(
             t(
                 "remind.meeting",
-                partner=partner.name,
+                partner=who(t, partner, Case.DATIVE),
                 rel=relative(t, meeting.starts_at, now),
                 **info,
             ),
@@ -200,7 +202,9 @@ async def _about_meeting(
     if answered is not None and answered.took_place is not None:
         return None
     key = "fb.ask" if kind is Kind.FEEDBACK else "fb.ask_again"
-    return Rendered(t(key, partner=partner.name, **info), took_place_keyboard(t, meeting.id))
+    return Rendered(
+        t(key, partner=who(t, partner, Case.DATIVE), **info), took_place_keyboard(t, meeting.id)
+    )
 
 
 async def _nudge(
@@ -226,7 +230,7 @@ async def _nudge(
     return Rendered(
         t(
             key,
-            partner=partner.name,
+            partner=who(t, partner, Case.DATIVE),
             weeks=max(1, (now - since).days // 7) if since else weeks,
             last=since.astimezone(services.zone_of(program)).strftime("%d.%m.%Y") if since else "",
         ),

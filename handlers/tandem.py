@@ -15,9 +15,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import Safe, Translator
 from bot.messenger import Outcome
 from bot.runtime import Ctx, Services
+from core.address import Case
 from core.profile import DEFAULT_TOPICS, clean_text
 from core.programs import parse_date
 from handlers import agreement, meetings
+from handlers.address import introduced_as, who
 from handlers.callbacks import as_int, pack
 from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
@@ -88,7 +90,7 @@ def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Partic
     key = "intro.to_mentee" if partner.id == tandem.mentor_id else "intro.to_mentor"
     return t(
         key,
-        partner=partner.name,
+        who=introduced_as(t, partner),
         company=partner.company,
         position=partner.position,
         industry=partner.industry,
@@ -231,8 +233,8 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
             coordinator_id,
             t(
                 "concern.to_coordinators",
-                name=me.name,
-                partner=partner.name,
+                name=who(t, me, Case.BARE),
+                partner=who(t, partner, Case.BARE),
                 program=program.name if program else "",
                 note=note,
             ),
@@ -426,5 +428,7 @@ async def _dissolve_text(ctx: Ctx, data: dict[str, Any], text: str | None) -> No
         if tandem.introduced_at is None:
             continue  # they never learned of each other: nothing to tell
         t = ctx.for_user(person.user)
-        ctx.send_to(person.user_id, t("td.dissolved_to_participant", partner=partner.name))
+        ctx.send_to(
+            person.user_id, t("td.dissolved_to_participant", partner=who(t, partner, Case.DATIVE))
+        )
     ctx.reply(ctx.t("td.dissolved", mentor=tandem.mentor.name, mentee=tandem.mentee.name))

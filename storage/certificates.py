@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from core.programs import ParticipantStatus
 from storage.meetings import _met as met  # one rule for "held" everywhere
@@ -89,3 +89,27 @@ async def mark_delivered(session: AsyncSession, certificate_id: int, now: dt.dat
         .values(delivered_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+async def partners(
+    session: AsyncSession, program_id: int, now: dt.datetime
+) -> dict[int, list[str]]:
+    """Participant id -> the names of their partners in the program's tandems that held a
+    meeting, in the order the tandems were formed: a mentor with two mentees is certified once,
+    naming both tandems."""
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    rows = await session.execute(
+        select(Tandem.id, mentor.id, mentor.name, mentee.id, mentee.name)
+        .join(mentor, mentor.id == Tandem.mentor_id)
+        .join(mentee, mentee.id == Tandem.mentee_id)
+        .where(
+            Tandem.program_id == program_id,
+            exists().where(Meeting.tandem_id == Tandem.id, met(), Meeting.starts_at <= now),
+        )
+        .order_by(Tandem.created_at, Tandem.id)
+    )
+    found: dict[int, dict[int, str]] = {}  # dicts keep the order; a rematch twice names once
+    for _, mentor_id, mentor_name, mentee_id, mentee_name in rows.tuples():
+        found.setdefault(mentor_id, {})[mentee_id] = mentee_name
+        found.setdefault(mentee_id, {})[mentor_id] = mentor_name
+    return {person: list(names.values()) for person, names in found.items()}

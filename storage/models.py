@@ -153,12 +153,16 @@ class Participant(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     erased_at: Mapped[dt.datetime | None]
+    # How the bot writes about the person (core.address.FormOfAddress): f "Frau", m "Herr",
+    # n neutral (by name only). Rows from before the question was asked are neutral.
+    form_of_address: Mapped[str] = mapped_column(String(1), default="n", server_default="n")
 
     program: Mapped[Program] = relationship(back_populates="participants")
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("program_id", "user_id", name="uq_participants_program_user"),
+        CheckConstraint("form_of_address IN ('f', 'm', 'n')", name="form_of_address"),
     )
 
 

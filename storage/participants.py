@@ -9,11 +9,22 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.address import form_of
 from core.programs import ParticipantStatus
 from storage import companies
 from storage.models import Participant
 
-EDITABLE = ("role", "name", "company", "industry", "position", "topics", "goals", "meeting_format")
+EDITABLE = (
+    "role",
+    "name",
+    "company",
+    "industry",
+    "position",
+    "topics",
+    "goals",
+    "meeting_format",
+    "form_of_address",
+)
 
 
 async def create_from_draft(
@@ -44,6 +55,7 @@ async def create_from_draft(
         topics=list(draft["topics"]),
         goals=draft["goals"],
         meeting_format=draft["meeting_format"],
+        form_of_address=form_of(draft.get("form_of_address")).value,
         consent_at=consent_at,
         created_at=now,
         updated_at=now,

@@ -187,6 +187,7 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
                 position="",
                 topics=[],
                 goals="",
+                form_of_address="n",  # how they wished to be addressed is theirs too
                 updated_at=now,
             )
             .execution_options(synchronize_session=False)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.certificates import valid_min_meetings
 from core.profile import DEFAULT_TOPICS
 from core.programs import ProgramStatus, new_invite_code
 from storage.models import Participant, Program
@@ -99,8 +100,13 @@ async def get_for_update(session: AsyncSession, program_id: int) -> Program | No
 
 async def update_settings(session: AsyncSession, program_id: int, settings: dict[str, Any]) -> None:
     """Replace the program's settings. Flagged as modified: a JSON column compares by value, so a
-    dict edited in place and assigned back would otherwise look unchanged and never be written."""
+    dict edited in place and assigned back would otherwise look unchanged and never be written.
+    A minimum of meetings below one is refused here, whoever writes it: a certificate of
+    participation without a single meeting would certify nothing."""
     from sqlalchemy.orm.attributes import flag_modified
+
+    if "min_meetings" in settings and not valid_min_meetings(settings["min_meetings"]):
+        raise ValueError(f"min_meetings must be 1 to 50, not {settings['min_meetings']!r}")
 
     program = await session.get(Program, program_id)
     if program is None:

@@ -74,6 +74,7 @@ class Profile:
     custom_topics: list[str] = field(default_factory=list)
     goals: str = "Ich möchte meine Erfahrung als Führungskraft weitergeben."
     meeting_format: str = "both"  # in_person | online | both
+    form_of_address: str = "n"  # f (Frau) | m (Herr) | n (neutral)
 
 
 ROLE_LABEL = {
@@ -83,6 +84,10 @@ ROLE_LABEL = {
 FORMAT_LABEL = {
     "de": {"in_person": "Persönlich", "online": "Online", "both": "Beides"},
     "en": {"in_person": "In person", "online": "Online", "both": "Both"},
+}
+ADDRESS_LABEL = {
+    "de": {"f": "Frau", "m": "Herr", "n": "Neutral / keine Angabe"},
+    "en": {"f": "Ms", "m": "Mr", "n": "Neutral / not specified"},
 }
 CONSENT = {"de": "✅ Ich stimme zu", "en": "✅ I agree"}
 SUBMIT = {"de": "✅ Anmeldung absenden", "en": "✅ Submit registration"}
@@ -169,6 +174,8 @@ async def register(user: FakeUser, code: str, profile: Profile, language: str = 
     await user.send(profile.goals)
     fmt = await user.next_message()
     await user.press(FORMAT_LABEL[language][profile.meeting_format], message=fmt)
+    address = await user.next_message()
+    await user.press(ADDRESS_LABEL[language][profile.form_of_address], message=address)
     summary = await user.next_message()
     expect(summary, profile.name, profile.company)
     await user.press(SUBMIT[language], message=summary)

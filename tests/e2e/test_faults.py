@@ -25,6 +25,7 @@ from fake_bot_api import BotMessage, FakeBotApi, FakeUser, NoMessageError
 from storage.db import Database
 from storage.models import Participant, Tandem
 from tests.e2e.harness import (
+    ADDRESS_LABEL,
     CONSENT,
     COORDINATOR_ID,
     FORMAT_LABEL,
@@ -129,6 +130,8 @@ async def answer(user: FakeUser, prompt: BotMessage) -> bool:
         await user.send(GOALS)
     elif FORMAT_LABEL["de"]["in_person"] in buttons:
         await user.press(FORMAT_LABEL["de"]["in_person"], message=prompt)
+    elif ADDRESS_LABEL["de"]["f"] in buttons:
+        await user.press(ADDRESS_LABEL["de"]["f"], message=prompt)
     elif SUBMIT["de"] in buttons:
         await user.press(SUBMIT["de"], message=prompt)
     # Anything else is a note ("Sie sind mitten in der Anmeldung", the welcome): read on.

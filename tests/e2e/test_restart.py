@@ -25,6 +25,7 @@ from storage import reminders
 from storage.db import Database
 from storage.models import Delivery, Meeting, Participant, Reminder
 from tests.e2e.harness import (
+    ADDRESS_LABEL,
     CONSENT,
     COORDINATOR_ID,
     FORMAT_LABEL,
@@ -62,6 +63,7 @@ async def _second_half(user: FakeUser) -> None:
     expect(await user.next_message(), "Ziele")
     await user.send("Sicherer in der neuen Führungsrolle werden.")
     await user.press(FORMAT_LABEL["de"]["in_person"], message=await user.next_message())
+    await user.press(ADDRESS_LABEL["de"]["f"], message=await user.next_message())
     summary = expect(await user.next_message(), "Clara Neumann", "Salzgitter AG", "Stahl")
     await user.press(SUBMIT["de"], message=summary)
     expect(await user.next_message(), "Vielen Dank")

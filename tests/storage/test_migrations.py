@@ -122,3 +122,62 @@ def test_the_company_directory_links_participants_registered_before_it(empty_url
     assert volkswagen is not None and named[volkswagen] == ("Volkswagen AG", "volkswagen")
     assert linked[5] is None  # nothing typed: no employer to guess
     assert len(named) == 2
+
+
+def test_existing_participants_get_the_neutral_form_of_address(empty_url: str) -> None:
+    """Nobody was asked before 0009: existing rows read as neutral (by name only), and the
+    database refuses any value but f, m and n."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    migrate.upgrade(empty_url, "0006")
+
+    async def seed() -> None:
+        engine = create_engine(empty_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO programs (id, name, invite_code, starts_on, ends_on, timezone,"
+                        " status, settings, created_at) VALUES (1, 'P', 'CODE1', '2027-03-01',"
+                        " '2028-02-29', 'Europe/Berlin', 'open', '{}', '2027-01-01 00:00:00+00')"
+                    )
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (id, first_name, reachable, created_at, updated_at)"
+                        " VALUES (5, 'Eva', TRUE, '2027-01-01 00:00:00+00',"
+                        " '2027-01-01 00:00:00+00')"
+                    )
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO participants (program_id, user_id, role, status, name,"
+                        " company, industry, position, topics, goals, meeting_format,"
+                        " consent_at, created_at, updated_at) VALUES (1, 5, 'mentor', 'active',"
+                        " 'Eva', 'A', 'B', 'C', '[]', 'D', 'both', '2027-01-01 00:00:00+00',"
+                        " '2027-01-01 00:00:00+00', '2027-01-01 00:00:00+00')"
+                    )
+                )
+        finally:
+            await engine.dispose()
+
+    async def forms() -> list[str]:
+        engine = create_engine(empty_url)
+        try:
+            async with engine.begin() as conn:
+                rows = await conn.execute(text("SELECT form_of_address FROM participants"))
+                found = [row[0] for row in rows]
+            with pytest.raises(IntegrityError):
+                async with engine.begin() as conn:
+                    await conn.execute(text("UPDATE participants SET form_of_address = 'x'"))
+            return found
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    migrate.upgrade(empty_url)
+    assert asyncio.run(forms()) == ["n"]
+    migrate.downgrade(empty_url, "0006")
+    migrate.upgrade(empty_url)
+    assert asyncio.run(forms()) == ["n"]

@@ -14,7 +14,9 @@ from core.certificates import (
     DEFAULT_MIN_MEETINGS,
     SCALES,
     CertificateText,
+    _font_dir,
     _page,
+    _signature,
     eligible,
     min_meetings,
     printable,
@@ -33,7 +35,7 @@ def text(name: str = "Maria Müller", company: str = "Müller & Söhne <GmbH>") 
         body="als Mentee am Cross-Mentoring-Programm „Salzgitter 2027“ teilgenommen hat.",
         focus="Führung und persönliche Entwicklung.",
         place_date="Ausgestellt am 20.02.2028",
-        signature="Die Programmleitung",
+        signature=("Die Programmleitung",),
         footer="Salzgitter 2027 · Bescheinigung Nr. 1-7",
     )
 
@@ -49,7 +51,8 @@ def read(pdf: bytes) -> str:
     [
         (None, DEFAULT_MIN_MEETINGS),
         ({}, DEFAULT_MIN_MEETINGS),
-        ({"min_meetings": 0}, 0),
+        ({"min_meetings": 0}, DEFAULT_MIN_MEETINGS),  # a certificate needs a meeting
+        ({"min_meetings": 1}, 1),
         ({"min_meetings": 10}, 10),
         ({"min_meetings": 51}, DEFAULT_MIN_MEETINGS),
         ({"min_meetings": -1}, DEFAULT_MIN_MEETINGS),
@@ -63,8 +66,9 @@ def test_minimum_from_settings(settings: dict[str, object] | None, expected: int
 
 
 def test_eligible_at_the_minimum() -> None:
-    assert eligible(6, 6) and eligible(7, 6) and eligible(0, 0)
+    assert eligible(6, 6) and eligible(7, 6) and eligible(1, 0)
     assert not eligible(5, 6)
+    assert not eligible(0, 0)  # whatever a stored minimum says, no meeting is no certificate
 
 
 def test_the_page_reads_back() -> None:
@@ -103,3 +107,25 @@ def test_long_names_shrink_until_they_clear_the_signature() -> None:
     assert content.count("Maximiliane") == 18 and "Die Programmleitung" in content
     _, normal = _page(text(), ISSUED, 1.0)
     assert normal <= CONTENT_BOTTOM
+
+
+def test_organisations_and_a_long_signer_fit_the_page() -> None:
+    """The longest organisations and signer a program can set still read back on one page,
+    and the signature block is set smaller rather than running into the footer."""
+    from fpdf import FPDF
+
+    organisations = "Ein Programm von " + ", ".join(["Wirtschaftsförderung Salzgitter"] * 9)
+    signer = ("Dr. " + "Juliane Stockhammer-" * 3)[:60], ("Projektleitung " * 5)[:60]
+    page = text()
+    page = CertificateText(
+        **{**page.__dict__, "organisations": organisations[:317], "signature": signer}
+    )
+    content = read(render_pdf(page, ISSUED))
+    assert "Ein Programm von Wirtschaftsförderung Salzgitter" in content
+    assert "Juliane Stockhammer" in content and "Projektleitung" in content
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(_font_dir() / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(_font_dir() / "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    _signature(pdf, ["W" * 60, "W" * 60], 110)  # the widest letters, no space to wrap at
+    assert pdf.get_y() <= pdf.h - 32  # the last signature line ends above the footer

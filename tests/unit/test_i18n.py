@@ -16,6 +16,7 @@ import pytest
 from bot.i18n import Safe, Translator, catalog, placeholders, resolve_language, translator
 from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
+from core.address import ROLES, Case, FormOfAddress
 from core.broadcasts import Audience
 from core.meetings import DURATION_CHOICES, Act
 from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
@@ -458,6 +459,19 @@ EXPANSIONS: dict[str, list[str]] = {
     "sv.flag.{wish.value}": [f"sv.flag.{f.value}" for f in Flag],
     # Behind `t.has(key)`, but the default questions must all have their wording.
     "sv.q.{question.id}": [f"sv.q.{q['id']}" for k in SurveyKind for q in default_questions(k)],
+    # How the bot writes about a person: every role, form of address and case (core.address).
+    "who.{role}.{form}.{case.value}": [
+        f"who.{r}.{f.value}.{c.value}" for r in ROLES for f in FormOfAddress for c in Case
+    ],
+    "intro.who.{role}.{form}": [f"intro.who.{r}.{f.value}" for r in ROLES for f in FormOfAddress],
+    "ct.pdf.role.{role}.{form}": [
+        f"ct.pdf.role.{r}.{f.value}" for r in ROLES for f in FormOfAddress
+    ],
+    "ct.pdf.name.{form}": [f"ct.pdf.name.{f.value}" for f in FormOfAddress],
+    "ct.pdf.tandems.{'one' if len(partners) == 1 else 'many'}": [
+        "ct.pdf.tandems.one",
+        "ct.pdf.tandems.many",
+    ],
 }
 OPTIONAL_TEMPLATES = {"participant.status.{participant.status}"}
 

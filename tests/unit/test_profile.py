@@ -56,6 +56,7 @@ def test_fields_are_asked_in_the_documented_order() -> None:
         "topics",
         "goals",
         "meeting_format",
+        "form_of_address",
     )
     assert set(FIELDS_BY_NAME) == set(FIELD_ORDER)
 
@@ -345,6 +346,7 @@ COMPLETE = {
     "topics_done": True,
     "goals": "Wachsen",
     "meeting_format": "online",
+    "form_of_address": "f",
 }
 
 

@@ -1,0 +1,24 @@
+"""Writing about a person in the form of address they chose (see core.address).
+
+Every message that names a partner takes its phrase from here, so "Ihre Mentorin Petra Schulz",
+"Ihrem Mentor Jonas Weber" or just "Alex Kim" (neutral) follow one rule everywhere.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import Safe, Translator
+from core.address import Case, form_of, role_of
+from storage.models import Participant
+
+
+def who(t: Translator, person: Participant, case: Case) -> Safe:
+    """The phrase in the case the sentence needs; the name is escaped here, so the phrase goes
+    into any message as ready HTML."""
+    role, form = role_of(person.role), form_of(person.form_of_address).value
+    return Safe(t(f"who.{role}.{form}.{case.value}", name=person.name))
+
+
+def introduced_as(t: Translator, person: Participant) -> Safe:
+    """The introduction's "Ihre Mentorin ist <b>Petra Schulz</b>"."""
+    role, form = role_of(person.role), form_of(person.form_of_address).value
+    return Safe(t(f"intro.who.{role}.{form}", name=person.name))
