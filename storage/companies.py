@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.companies import normalize_company
-from storage.models import Company, CompanyAlias
+from core.companies import closeness, normalize_company, probably_same_keys
+from storage.models import (
+    Company,
+    CompanyAlias,
+    CompanyDistinction,
+    CompanyExclusion,
+    CompanyGroup,
+    Participant,
+)
 
 
 def tidy(name: str) -> str:
@@ -73,3 +82,334 @@ async def by_ids(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, 
         return {}
     rows = await session.scalars(select(Company).where(Company.id.in_(wanted)))
     return {c.id: c for c in rows.all()}
+
+
+async def similar(session: AsyncSession, name: str, limit: int = 5) -> list[Company]:
+    """Known companies whose name or an alias probably is the same employer as `name`, closest
+    first. A company whose name or alias has exactly the key of `name` is included (closest).
+
+    The whole directory is read: one installation holds a few thousand employers at most, and a
+    typo can sit anywhere in a name, so no index would narrow it down.
+    """
+    key = normalize_company(tidy(name))
+    if not key:
+        return []
+    best: dict[int, float] = {}
+    rows = await session.execute(select(Company.id, Company.key))
+    aliases = await session.execute(select(CompanyAlias.company_id, CompanyAlias.key))
+    for company_id, other in [*rows.tuples().all(), *aliases.tuples().all()]:
+        if probably_same_keys(key, other):
+            score = 1000.0 if other == key else closeness(key, other)
+            best[company_id] = max(score, best.get(company_id, 0.0))
+    ranked = sorted(best, key=lambda cid: (-best[cid], cid))[:limit]
+    found = await by_ids(session, ranked)
+    return [found[cid] for cid in ranked if cid in found]
+
+
+async def keep_apart(session: AsyncSession, a_id: int, b_id: int, now: dt.datetime) -> bool:
+    """Record that two companies are different employers (no "probably the same" warning).
+
+    True when the pair is kept apart afterwards (also if it already was); False if either
+    company is gone or both ids are the same company.
+    """
+    if a_id == b_id:
+        return False
+    first, second = sorted((a_id, b_id))
+    if len(await by_ids(session, (first, second))) != 2:
+        return False
+    if await _distinction(session, first, second) is not None:
+        return True
+    try:
+        async with session.begin_nested():
+            session.add(CompanyDistinction(company_a=first, company_b=second, created_at=now))
+    except IntegrityError:
+        # A second coordinator pressed the same button at the same moment: their row stands.
+        if await _distinction(session, first, second) is None:
+            raise
+    return True
+
+
+async def _distinction(session: AsyncSession, first: int, second: int) -> int | None:
+    found: int | None = await session.scalar(
+        select(CompanyDistinction.id).where(
+            CompanyDistinction.company_a == first, CompanyDistinction.company_b == second
+        )
+    )
+    return found
+
+
+async def kept_apart(session: AsyncSession) -> set[frozenset[int]]:
+    """Every pair of companies a coordinator declared different employers."""
+    rows = await session.execute(select(CompanyDistinction.company_a, CompanyDistinction.company_b))
+    return {frozenset(pair) for pair in rows.tuples().all()}
+
+
+async def merge(session: AsyncSession, source_id: int, target_id: int, now: dt.datetime) -> bool:
+    """Make `source` another name of `target`: one employer from now on, for every program.
+
+    The source's name and aliases become aliases of the target, its participants are linked to
+    the target (what they typed stays as they typed it, and nobody is told), "keep apart"
+    decisions and company-pair exclusions that named the source now name the target (a pair that
+    would join the target with itself is dropped), and a group the target lacks is taken over
+    from the source. The source row is deleted. False if either is gone or they are the same.
+    """
+    if source_id == target_id:
+        return False
+    # Both rows locked in id order (PostgreSQL), so two crossing merges cannot both go through.
+    locked = await session.scalars(
+        select(Company)
+        .where(Company.id.in_((source_id, target_id)))
+        .order_by(Company.id)
+        .with_for_update()
+    )
+    found = {c.id: c for c in locked.all()}
+    source, target = found.get(source_id), found.get(target_id)
+    if source is None or target is None:
+        return False
+
+    source_keys = {source.key} | set(
+        (
+            await session.scalars(
+                select(CompanyAlias.key).where(CompanyAlias.company_id == source.id)
+            )
+        ).all()
+    )
+    await session.execute(
+        update(CompanyAlias)
+        .where(CompanyAlias.company_id == source.id)
+        .values(company_id=target.id)
+    )
+    session.add(
+        CompanyAlias(company_id=target.id, name=source.name, key=source.key, created_at=now)
+    )
+    await session.execute(
+        update(Participant)
+        .where(Participant.company_id == source.id)
+        .values(company_id=target.id)
+        .execution_options(synchronize_session="fetch")
+    )
+
+    others = await session.execute(
+        select(CompanyDistinction.company_a, CompanyDistinction.company_b).where(
+            or_(
+                CompanyDistinction.company_a == source.id, CompanyDistinction.company_b == source.id
+            )
+        )
+    )
+    apart_from = {a if b == source.id else b for a, b in others.tuples().all()} - {target.id}
+    await session.execute(
+        delete(CompanyDistinction).where(
+            or_(
+                CompanyDistinction.company_a == source.id, CompanyDistinction.company_b == source.id
+            )
+        )
+    )
+    await _move_exclusions(session, source_keys, target.key)
+
+    if target.group_id is None:
+        target.group_id = source.group_id
+    if target.reviewed_at is None:
+        target.reviewed_at = now
+    await session.delete(source)
+    await session.flush()
+    for other in sorted(apart_from):
+        await keep_apart(session, target.id, other, now)
+    return True
+
+
+async def _move_exclusions(session: AsyncSession, old_keys: set[str], new_key: str) -> None:
+    rows = await session.scalars(
+        select(CompanyExclusion)
+        .where(
+            or_(CompanyExclusion.company_a.in_(old_keys), CompanyExclusion.company_b.in_(old_keys))
+        )
+        .order_by(CompanyExclusion.id)
+    )
+    for exclusion in rows.all():
+        first, second = sorted(
+            new_key if key in old_keys else key
+            for key in (exclusion.company_a, exclusion.company_b)
+        )
+        duplicate = await session.scalar(
+            select(CompanyExclusion.id).where(
+                CompanyExclusion.program_id == exclusion.program_id,
+                CompanyExclusion.company_a == first,
+                CompanyExclusion.company_b == second,
+                CompanyExclusion.id != exclusion.id,
+            )
+        )
+        if first == second or duplicate is not None:
+            await session.delete(exclusion)
+        else:
+            exclusion.company_a, exclusion.company_b = first, second
+        await session.flush()
+
+
+# --- the directory as coordinators keep it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One company as the directory lists it."""
+
+    company: Company
+    participants: int
+    aliases: list[str]
+    group: str | None
+
+
+async def get(session: AsyncSession, company_id: int) -> Company | None:
+    return await session.get(Company, company_id)
+
+
+async def directory(session: AsyncSession) -> list[Entry]:
+    """Every company, the names nobody reviewed yet first, then alphabetically."""
+    companies = (await session.scalars(select(Company))).all()
+    counts = dict(
+        (
+            await session.execute(
+                select(Participant.company_id, func.count())
+                .where(Participant.company_id.is_not(None), Participant.erased_at.is_(None))
+                .group_by(Participant.company_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    aliases: dict[int, list[str]] = {}
+    for company_id, name in (
+        await session.execute(
+            select(CompanyAlias.company_id, CompanyAlias.name).order_by(CompanyAlias.id)
+        )
+    ).tuples():
+        aliases.setdefault(company_id, []).append(name)
+    groups = dict(
+        (await session.execute(select(CompanyGroup.id, CompanyGroup.name))).tuples().all()
+    )
+    ordered = sorted(companies, key=lambda c: (c.reviewed_at is not None, c.name.casefold(), c.id))
+    return [
+        Entry(
+            company=c,
+            participants=counts.get(c.id, 0),
+            aliases=aliases.get(c.id, []),
+            group=groups.get(c.group_id) if c.group_id is not None else None,
+        )
+        for c in ordered
+    ]
+
+
+async def entry(session: AsyncSession, company_id: int) -> Entry | None:
+    company = await session.get(Company, company_id)
+    if company is None:
+        return None
+    count = await session.scalar(
+        select(func.count()).where(
+            Participant.company_id == company_id, Participant.erased_at.is_(None)
+        )
+    )
+    aliases = await session.scalars(
+        select(CompanyAlias.name)
+        .where(CompanyAlias.company_id == company_id)
+        .order_by(CompanyAlias.id)
+    )
+    group = await session.get(CompanyGroup, company.group_id) if company.group_id else None
+    return Entry(
+        company=company,
+        participants=count or 0,
+        aliases=list(aliases.all()),
+        group=group.name if group is not None else None,
+    )
+
+
+async def mark_reviewed(session: AsyncSession, company_id: int, now: dt.datetime) -> bool:
+    result = await session.execute(
+        update(Company)
+        .where(Company.id == company_id, Company.reviewed_at.is_(None))
+        .values(reviewed_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+AliasOutcome = Literal["added", "already", "taken", "empty"]
+
+
+async def add_alias(
+    session: AsyncSession, company_id: int, typed: str, now: dt.datetime
+) -> tuple[AliasOutcome, Company | None]:
+    """Another name of a company; refused when the name already stands for another company
+    (that is a merge, which the coordinator decides explicitly). Returns the outcome and the
+    company the name stands for (None if the company is gone)."""
+    company = await session.get(Company, company_id)
+    name = tidy(typed)
+    key = normalize_company(name)
+    if company is None:
+        return "taken", None
+    if not key:
+        return "empty", company
+    known = await find(session, name)
+    if known is not None:
+        return ("already" if known.id == company.id else "taken"), known
+    try:
+        async with session.begin_nested():
+            session.add(CompanyAlias(company_id=company.id, name=name, key=key, created_at=now))
+    except IntegrityError:
+        known = await find(session, name)
+        if known is None:
+            raise
+        return ("already" if known.id == company.id else "taken"), known
+    return "added", company
+
+
+async def groups(session: AsyncSession) -> list[CompanyGroup]:
+    rows = await session.scalars(select(CompanyGroup).order_by(CompanyGroup.name, CompanyGroup.id))
+    return list(rows.all())
+
+
+async def create_group(session: AsyncSession, typed: str, now: dt.datetime) -> CompanyGroup:
+    """The group of that name (ignoring case and spacing), created if there is none."""
+    name = tidy(typed)
+    for group in await groups(session):
+        if group.name.casefold() == name.casefold():
+            return group
+    group = CompanyGroup(name=name, created_at=now)
+    session.add(group)
+    await session.flush()
+    return group
+
+
+async def set_group(session: AsyncSession, company_id: int, group_id: int | None) -> bool:
+    """Put a company into a group, or out of its group (None); a group left empty is deleted,
+    so that the list of groups offered holds only real ones."""
+    company = await session.get(Company, company_id)
+    if company is None:
+        return False
+    if group_id is not None and await session.get(CompanyGroup, group_id) is None:
+        return False
+    previous = company.group_id
+    company.group_id = group_id
+    await session.flush()
+    if previous is not None and previous != group_id:
+        left = await session.scalar(select(func.count()).where(Company.group_id == previous))
+        if not left:
+            await session.execute(delete(CompanyGroup).where(CompanyGroup.id == previous))
+    return True
+
+
+async def names_by_key(session: AsyncSession, keys: Iterable[str]) -> dict[str, str]:
+    """The directory's name for normalised keys (company exclusions store keys): the company's
+    own name, also when the key is one of its aliases."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    named = dict(
+        (await session.execute(select(Company.key, Company.name).where(Company.key.in_(wanted))))
+        .tuples()
+        .all()
+    )
+    aliased = await session.execute(
+        select(CompanyAlias.key, Company.name)
+        .join(Company, Company.id == CompanyAlias.company_id)
+        .where(CompanyAlias.key.in_(wanted))
+    )
+    return {**dict(aliased.tuples().all()), **named}
