@@ -225,7 +225,7 @@ async def render(
         )
     ]
     warnings = _warnings(result)
-    for number, warning in enumerate(warnings, start=1):
+    for number, warning in enumerate(warnings[:WARNING_BUTTONS], start=1):
         lines.append(
             ctx.t(
                 "mt.doubt",
@@ -234,6 +234,8 @@ async def render(
                 target=warning["target_name"],
             )
         )
+    if len(warnings) > WARNING_BUTTONS:
+        lines.append(ctx.t("mt.doubt_more", count=len(warnings) - WARNING_BUTTONS))
     for problem in result.get("problems") or []:
         lines.append(ctx.t("mt.problem", text=Safe(reason_text(ctx.t, problem))))
     shown = pairs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -479,6 +481,7 @@ async def _act(
             broken = (await _round(ctx, program, pins, exclusions)).broken([(pair[0], pair[1])])
             if broken:
                 await _refused(ctx, broken)
+                ctx.edit(*await render(ctx, program, proposal, 0))
                 return
             pins.append(pair)
         await _change(ctx, program, proposal, pins, exclusions)
@@ -494,6 +497,7 @@ async def _act(
         broken = (await _round(ctx, program, pins, exclusions)).broken(wanted)
         if broken:
             await _refused(ctx, broken)
+            ctx.edit(*await render(ctx, program, proposal, 0))
             return
         pins += [list(p) for p in wanted]
         await _change(ctx, program, proposal, pins, exclusions)

@@ -153,6 +153,11 @@ async def test_a_corporate_group_is_one_employer_and_a_swap_into_it_is_refused(
     await coordinator.press("🔁 Mentee tauschen mit …", message=detail)
     choose = await coordinator.wait_edit(detail)
     await coordinator.press("Martin Mentor ↔ Fritz Mentee", message=choose)
+    back = await coordinator.wait_edit(choose)  # the unchanged proposal again
+    assert sorted(pairs_in(back)) == [
+        ("Martin Mentor", "Fritz Mentee"),
+        ("Mona Mentor", "Ella Mentee"),
+    ]
     expect(
         await coordinator.next_message(),
         "Nicht geändert",
@@ -177,11 +182,11 @@ async def test_a_directory_change_after_the_proposal_blocks_pin_and_approval(
     await coordinator.press(proposal.button_texts[0], message=proposal)
     detail = await coordinator.wait_edit(proposal)
     await coordinator.press("📌 Paar festhalten", message=detail)
+    back = await coordinator.wait_edit(detail)  # the unchanged proposal again
+    assert pairs_in(back) == [("Mona Mentor", "Fritz Mentee")] and "📌" not in back.text
     expect(await coordinator.next_message(), "Nicht geändert", "gleicher Arbeitgeber")
     assert (await proposal_row(db)).pins == []
 
-    await coordinator.press("« Zurück", message=detail)
-    back = await coordinator.wait_edit(detail)
     await coordinator.press("✅ Alle übernehmen", message=back)
     ask = await coordinator.wait_edit(back)
     await coordinator.press("Jetzt vorstellen", message=ask)
