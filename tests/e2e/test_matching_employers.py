@@ -23,7 +23,7 @@ from storage.models import (
     Participant,
     Tandem,
 )
-from tests.e2e.harness import expect
+from tests.e2e.harness import answer_of, expect
 from tests.e2e.test_matching import pairs_in, seed
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -127,10 +127,12 @@ async def test_keep_apart_removes_the_warning_and_allows_the_pair(
 
     # A forged decision on companies the proposal does not warn about is refused.
     stored = await proposal_row(db)
-    query = await coordinator.press_data(f"mt:{stored.id}:{stored.version}:mg:{min(ids)}:999")
-    await api.wait_idle()
-    assert query
+    forged = f"mt:{stored.id}:{stored.version}:mg:{distinction.company_a}:{distinction.company_b}"
+    query = await coordinator.press_data(forged, message=apart)
+    assert "nicht mehr aktuell" in (await answer_of(coordinator, query)).get("text", "")
     assert (await proposal_row(db)).version == stored.version
+    async with db.session() as session:
+        assert len((await session.scalars(select(Company))).all()) == 3  # nothing merged
 
 
 async def test_a_corporate_group_is_one_employer_and_a_swap_into_it_is_refused(
