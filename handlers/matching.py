@@ -21,7 +21,13 @@ from core.matching import Reason, match
 from core.programs import ProgramStatus
 from handlers import tandem
 from handlers.callbacks import as_int, pack
-from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
+from handlers.guard import (
+    coordinated,
+    pressed_program,
+    require_all_programs,
+    require_coordinator,
+    visible_programs,
+)
 from handlers.keyboards import button, column
 from storage import companies, dialogs, housekeeping
 from storage import matching as store
@@ -262,6 +268,8 @@ async def render(
             ),
         ]
         for number, warning in enumerate(warnings[:WARNING_BUTTONS], start=1)
+        # The directory serves every program: only a coordinator of all programs changes it.
+        if ctx.coordinates(None)
     ]
     keyboard += [
         [
@@ -569,6 +577,8 @@ async def _decide(
     Only a pair the proposal currently warns about can be decided here (the ids in the button
     are checked against the stored warnings); the directory screens decide any other pair.
     """
+    if not require_all_programs(ctx, f"mt:{action}"):
+        return
     if not any(
         (w.get("source"), w.get("target")) == (source, target) for w in _warnings(proposal.result)
     ):

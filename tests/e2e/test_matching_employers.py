@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from fake_bot_api import FakeBotApi, FakeUser
-from storage import companies
+from storage import companies, users
 from storage.db import Database
 from storage.models import (
     AuditEntry,
@@ -204,3 +204,34 @@ async def test_a_directory_change_after_the_proposal_blocks_pin_and_approval(
     async with db.session() as session:
         assert (await session.scalars(select(Tandem))).all() == []
         assert (await session.scalars(select(MatchProposal.status))).one() == "draft"
+
+
+async def test_only_a_coordinator_of_all_programs_changes_the_directory(
+    api: FakeBotApi, coordinator: FakeUser, db: Database, bot_at: object
+) -> None:
+    """The directory serves every program: a coordinator of one program sees the warning and the
+    rule holds, but merging or keeping apart is not theirs (a forged button changes nothing)."""
+    seeded = await seed(db, api, VOLKSWAGEN)
+    local = api.add_user(9002, "Linda", username="linda")
+    async with db.session() as session:
+        await users.upsert(
+            session, user_id=9002, first_name="Linda", last_name=None, username="linda", now=NOW
+        )
+        await users.grant_coordinator(
+            session, 9002, granted_by=9001, now=NOW, program_id=seeded.program_id
+        )
+    await local.send("/match")
+    proposal = expect(await local.next_message(), "vielleicht derselbe Arbeitgeber")
+    assert not any("Zusammenführen" in b for b in proposal.button_texts)
+    assert pairs_in(proposal) == [("Maria Mentor", "Ella Mentee")]
+    stored = await proposal_row(db)
+    (warning,) = stored.result["warnings"]
+    forged = f"mt:{stored.id}:{stored.version}:mg:{warning['source']}:{warning['target']}"
+    query = await local.press_data(forged, message=proposal)
+    assert "aller Programme" in (await answer_of(local, query)).get("text", "")
+    async with db.session() as session:
+        assert len((await session.scalars(select(Company))).all()) == 3
+        refused = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
+        ).all()
+        assert [r.user_id for r in refused] == [9002]
