@@ -54,14 +54,36 @@ class Person:
     capacity: int = 1
     location: tuple[float, float] | None = None
     name: str = ""
+    # The employer under the "different employers" rule: equal keys never form a tandem. The
+    # company directory gives one key to a company's aliases and to every company of a corporate
+    # group (`storage.companies.employer_key`); empty = the normalised company name, for callers
+    # without a directory.
+    employer: str = ""
+
+
+def employer_of(person: Person) -> str:
+    return person.employer or f"n:{normalize_company(person.company)}"
 
 
 @dataclass(frozen=True)
 class Constraints:
+    """The hard rules of a round besides "different employers", language and capacity.
+
+    ``excluded_companies`` are pairs of company names as typed (normalised here), applied to the
+    name a person typed; ``excluded_employers`` are pairs of employer keys (see
+    ``Person.employer``), which is how the bot passes a coordinator's exclusions, resolved through
+    the company directory so that they hold for every alias and group member. ``doubtful`` are
+    pairs of employer keys that are probably one employer under two spellings and that nobody has
+    decided on yet: never paired until a coordinator merges them (then the employer rule applies)
+    or keeps them apart (then they drop out of this set).
+    """
+
     must: frozenset[tuple[int, int]] = frozenset()
     forbidden: frozenset[tuple[int, int]] = frozenset()
     previous: frozenset[tuple[int, int]] = frozenset()
     excluded_companies: frozenset[frozenset[str]] = frozenset()
+    excluded_employers: frozenset[frozenset[str]] = frozenset()
+    doubtful: frozenset[frozenset[str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -260,15 +282,19 @@ def _hard_violations(
 ) -> tuple[Reason, ...]:
     found: list[Reason] = []
     a, b = normalize_company(mentor.company), normalize_company(mentee.company)
+    employers = frozenset({employer_of(mentor), employer_of(mentee)})
+    companies = (("mentor", mentor.company.strip()), ("mentee", mentee.company.strip()))
     if a == b:
         found.append(Reason("same_company", (("company", mentee.company.strip()),)))
-    elif frozenset({a, b}) in _excluded_keys(constraints.excluded_companies):
-        found.append(
-            Reason(
-                "excluded_companies",
-                (("mentor", mentor.company.strip()), ("mentee", mentee.company.strip())),
-            )
-        )
+    elif len(employers) == 1:
+        found.append(Reason("same_employer", companies))
+    elif (
+        frozenset({a, b}) in _excluded_keys(constraints.excluded_companies)
+        or employers in constraints.excluded_employers
+    ):
+        found.append(Reason("excluded_companies", companies))
+    elif employers in constraints.doubtful:
+        found.append(Reason("probably_same_employer", companies))
     if not _languages(mentor) & _languages(mentee):
         found.append(
             Reason(
@@ -287,6 +313,39 @@ def _hard_violations(
     if key in constraints.previous:
         found.append(Reason("previous"))
     return tuple(found)
+
+
+def broken_pairs(
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    pairs: Iterable[tuple[int, int]],
+    constraints: Constraints,
+    weights: Weights,
+) -> list[tuple[int, int, tuple[Reason, ...]]]:
+    """The pairs (mentor id, mentee id) that today's people and rules no longer allow.
+
+    A stored proposal was computed against the directory and the pool of its time; a merge, a new
+    corporate group, an exclusion or a participant leaving since then can make one of its pairs
+    illegal. Checked before a proposal becomes tandems and before a swap or pin is accepted.
+    """
+    by_mentor = {p.id: p for p in mentors}
+    by_mentee = {p.id: p for p in mentees}
+    load: dict[int, int] = {}
+    broken: list[tuple[int, int, tuple[Reason, ...]]] = []
+    for mentor_id, mentee_id in pairs:
+        mentor, mentee = by_mentor.get(mentor_id), by_mentee.get(mentee_id)
+        if mentor is None or mentee is None:
+            broken.append((mentor_id, mentee_id, (Reason("not_available"),)))
+            continue
+        reasons = list(
+            _hard_violations(mentor, mentee, constraints, format_hard=weights.format_hard)
+        )
+        load[mentor_id] = load.get(mentor_id, 0) + 1
+        if load[mentor_id] > mentor.capacity:
+            reasons.append(Reason("over_capacity", (("capacity", str(mentor.capacity)),)))
+        if reasons:
+            broken.append((mentor_id, mentee_id, tuple(reasons)))
+    return broken
 
 
 @lru_cache(maxsize=64)
@@ -415,23 +474,50 @@ def _codes(keys: Sequence[str], vocabulary: dict[str, int]) -> IntArray:
     return np.array([vocabulary.setdefault(k, len(vocabulary)) for k in keys], dtype=np.int64)
 
 
+class _PairTable:
+    """Pairs of keys (employers, company names) as a symmetric boolean table over small codes.
+
+    Only keys that occur in some pair get a code; every other key shares one extra code whose row
+    and column stay False. ``active`` is False without pairs, so the common round pays nothing.
+    """
+
+    def __init__(self, pairs: Iterable[frozenset[str]]) -> None:
+        usable = [p for p in pairs if len(p) == 2]
+        involved = sorted({k for pair in usable for k in pair})
+        self.code = {k: i for i, k in enumerate(involved)}
+        self.table = np.zeros((len(involved) + 1, len(involved) + 1), dtype=np.bool_)
+        for pair in usable:
+            a, b = (self.code[k] for k in pair)
+            self.table[a, b] = self.table[b, a] = True
+        self.active = bool(usable)
+
+    def codes(self, keys: Sequence[str]) -> IntArray:
+        other = len(self.code)
+        return np.array([self.code.get(k, other) for k in keys], dtype=np.int64)
+
+
 class _Side:
     """One side (mentors or mentees) as integer arrays."""
 
     def __init__(
         self,
         people: Sequence[Person],
-        companies: dict[str, int],
+        employers: dict[str, int],
+        names_seen: dict[str, int],
         industries: dict[str, int],
-        excluded_code: Mapping[str, int],
+        tables: tuple[_PairTable, _PairTable, _PairTable],
     ) -> None:
         n = len(people)
         self.people = people
-        company_keys = [normalize_company(p.company) for p in people]
-        self.company = _codes(company_keys, companies)
-        self.excluded = np.array(
-            [excluded_code.get(k, len(excluded_code)) for k in company_keys], dtype=np.int64
-        )
+        employer_keys = [employer_of(p) for p in people]
+        name_keys = [normalize_company(p.company) for p in people]
+        # Same employer: the same key, or (for safety, whatever the keys say) the same name.
+        self.company = _codes(employer_keys, employers)
+        self.name = _codes(name_keys, names_seen)
+        names, excluded, doubtful = tables
+        self.excluded_name = names.codes(name_keys)
+        self.excluded = excluded.codes(employer_keys)
+        self.doubtful = doubtful.codes(employer_keys)
         industry_keys = [_industry_key(p.industry) for p in people]
         self.industry = np.array(
             [industries.setdefault(k, len(industries)) if k else -1 for k in industry_keys],
@@ -465,19 +551,15 @@ class _Prepared:
     ) -> None:
         self.weights = weights
         self.constraints = constraints
-        excluded = _excluded_keys(constraints.excluded_companies)
-        involved = sorted({c for pair in excluded for c in pair})
-        excluded_code = {c: i for i, c in enumerate(involved)}
-        # One extra code for "in no exclusion", whose row and column stay False.
-        self.excluded_table = np.zeros((len(involved) + 1, len(involved) + 1), dtype=np.bool_)
-        for pair in excluded:
-            a, b = (excluded_code[c] for c in pair)
-            self.excluded_table[a, b] = self.excluded_table[b, a] = True
-        companies: dict[str, int] = {}
+        self.excluded_names = _PairTable(_excluded_keys(constraints.excluded_companies))
+        self.excluded_employers = _PairTable(constraints.excluded_employers)
+        self.doubtful = _PairTable(constraints.doubtful)
+        tables = (self.excluded_names, self.excluded_employers, self.doubtful)
+        employers: dict[str, int] = {}
+        names: dict[str, int] = {}
         industries: dict[str, int] = {}
-        self.mentors = _Side(mentors, companies, industries, excluded_code)
-        self.mentees = _Side(mentees, companies, industries, excluded_code)
-        self.company_names = companies
+        self.mentors = _Side(mentors, employers, names, industries, tables)
+        self.mentees = _Side(mentees, employers, names, industries, tables)
 
         languages = {k: i for i, k in enumerate(sorted(set().union(*self.mentors.languages)))}
         self.mentor_languages = _bitsets(self.mentors.languages, languages)
@@ -495,13 +577,31 @@ class _Prepared:
             if m is not None and e is not None:
                 self.blocked.setdefault(e, []).append(m)
 
+    def other_employer(self, rows: IntArray) -> BoolArray:
+        m, e = self.mentors, self.mentees
+        other: BoolArray = m.company[None, :] != e.company[rows, None]
+        other &= m.name[None, :] != e.name[rows, None]
+        return other
+
+    def excluded(self, rows: IntArray) -> BoolArray:
+        """Cells whose companies a coordinator excluded, by typed name or by employer."""
+        m, e = self.mentors, self.mentees
+        out = np.zeros((len(rows), len(m.people)), dtype=np.bool_)
+        if self.excluded_names.active:
+            out |= self.excluded_names.table[e.excluded_name[rows, None], m.excluded_name[None, :]]
+        if self.excluded_employers.active:
+            out |= self.excluded_employers.table[e.excluded[rows, None], m.excluded[None, :]]
+        return out
+
     def block(self, rows: IntArray) -> tuple[FloatArray, BoolArray]:
         """Scores and feasibility of the mentees at ``rows`` x all mentors."""
         w = self.weights
         m, e = self.mentors, self.mentees
 
-        feasible = m.company[None, :] != e.company[rows, None]
-        feasible &= ~self.excluded_table[e.excluded[rows, None], m.excluded[None, :]]
+        feasible = self.other_employer(rows)
+        feasible &= ~self.excluded(rows)
+        if self.doubtful.active:
+            feasible &= ~self.doubtful.table[e.doubtful[rows, None], m.doubtful[None, :]]
         feasible &= _any_common(self.mentee_languages[rows], self.mentor_languages)
         effective = _FORMAT_TABLE[m.format[None, :], e.format[rows, None]]
         if w.format_hard:
@@ -668,11 +768,11 @@ class _Round:
         if not self.mentors:
             return (Reason("no_mentors"),)
         mentee = self.mentees[e]
-        left = m_side.company != e_side.company[e]
+        left = p.other_employer(np.array([e], dtype=np.int64))[0]
         if not left.any():
             return (Reason("no_mentor_other_company", (("company", mentee.company.strip()),)),)
         before = int(left.sum())
-        excluded = p.excluded_table[e_side.excluded[e], m_side.excluded]
+        excluded = p.excluded(np.array([e], dtype=np.int64))[0]
         if not (left & ~excluded).any():
             names = sorted({self.mentors[i].company.strip() for i in np.flatnonzero(left)})
             return (
@@ -695,6 +795,18 @@ class _Round:
             if not left.any():
                 fmt = _FORMAT_NAMES[int(e_side.format[e])]
                 return (Reason("no_format_match", (("format", fmt), ("mentors", str(before)))),)
+        if p.doubtful.active:
+            before = int(left.sum())
+            doubtful = p.doubtful.table[e_side.doubtful[e], m_side.doubtful]
+            if not (left & ~doubtful).any():
+                names = sorted({self.mentors[i].company.strip() for i in np.flatnonzero(left)})
+                return (
+                    Reason(
+                        "only_doubtful_companies",
+                        (("companies", ", ".join(names)), ("mentors", str(before))),
+                    ),
+                )
+            left &= ~doubtful
         key_ids = [(self.mentors[i].id, mentee.id) for i in np.flatnonzero(left)]
         forbidden = sum(k in self.constraints.forbidden for k in key_ids)
         previous = sum(

@@ -17,17 +17,26 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Safe, Translator
 from bot.runtime import Ctx
-from core.matching import match
+from core.matching import Reason, match
 from core.programs import ProgramStatus
 from handlers import tandem
 from handlers.callbacks import as_int, pack
-from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
+from handlers.guard import (
+    coordinated,
+    pressed_program,
+    require_all_programs,
+    require_coordinator,
+    visible_programs,
+)
 from handlers.keyboards import button, column
-from storage import dialogs, housekeeping
+from storage import companies, dialogs, housekeeping
 from storage import matching as store
 from storage.models import MatchProposal, Participant, Program
 
 PAGE_SIZE = 6
+# Probable-spelling warnings with their own merge/keep-apart buttons; the rest follow once these
+# are decided (each decision recomputes the proposal).
+WARNING_BUTTONS = 5
 # The weights a coordinator tunes in the chat, in steps; the rest stay at their defaults.
 TUNABLE = ("topics", "industry", "seniority", "format", "distance")
 WEIGHT_STEP = 5.0
@@ -91,23 +100,55 @@ async def _recompute(
     pins: list[list[int]],
     exclusions: list[list[int]],
 ) -> bool:
-    mentors, mentees = await store.pool(
-        ctx.session, program, ctx.services.settings.default_language
-    )
-    trial = MatchProposal(program_id=program.id, pins=pins, exclusions=exclusions)
-    constraints = await store.constraints_for(ctx.session, trial, mentors, mentees)
-    weights = store.weights_of(program)
+    """Run the engine against the directory's current state and store its answer (and the
+    probable-spelling warnings, which are recomputed here too and so vanish with their cause)."""
+    rnd = await _round(ctx, program, pins, exclusions)
     # The engine is CPU work (seconds for thousands); keep the event loop answering meanwhile.
-    result = await asyncio.to_thread(match, mentors, mentees, constraints, weights)
+    result = await asyncio.to_thread(match, rnd.mentors, rnd.mentees, rnd.constraints, rnd.weights)
     return await store.save_proposal(
         ctx.session,
         proposal,
         expected_version=proposal.version,
         pins=pins,
         exclusions=exclusions,
-        result=store.result_to_json(result, len(mentors), len(mentees)),
+        result=store.result_to_json(
+            result, len(rnd.mentors), len(rnd.mentees), rnd.doubts.values()
+        ),
         now=ctx.now,
     )
+
+
+async def _round(
+    ctx: Ctx, program: Program, pins: list[list[int]], exclusions: list[list[int]]
+) -> store.Round:
+    return await store.prepare(
+        ctx.session, program, pins, exclusions, ctx.services.settings.default_language
+    )
+
+
+async def _refused(
+    ctx: Ctx, broken: list[tuple[int, int, tuple[Reason, ...]]], *, approving: bool = False
+) -> None:
+    """Name every rule a requested pair breaks and both people, instead of working around it."""
+    people = await store.participants_by_id(
+        ctx.session, {b[0] for b in broken} | {b[1] for b in broken}
+    )
+    lines = [
+        ctx.t(
+            "mt.refused_pair",
+            mentor=_who(people, mentor)["name"],
+            mentee=_who(people, mentee)["name"],
+            rules=Safe("; ".join(reason_text(ctx.t, _reason_json(r)) for r in reasons)),
+        )
+        for mentor, mentee, reasons in broken
+    ]
+    ctx.answer(ctx.t.plain("mt.refused_short"), alert=True)
+    header = ctx.t("mt.approve_rechecked") if approving else ctx.t("mt.refused")
+    ctx.reply(fit(ctx.t, [header, *lines]))
+
+
+def _reason_json(reason: Reason) -> dict[str, Any]:
+    return {"code": reason.code, "params": dict(reason.params)}
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -189,6 +230,18 @@ async def render(
             pages=pages,
         )
     ]
+    warnings = _warnings(result)
+    for number, warning in enumerate(warnings[:WARNING_BUTTONS], start=1):
+        lines.append(
+            ctx.t(
+                "mt.doubt",
+                number=number,
+                source=warning["source_name"],
+                target=warning["target_name"],
+            )
+        )
+    if len(warnings) > WARNING_BUTTONS:
+        lines.append(ctx.t("mt.doubt_more", count=len(warnings) - WARNING_BUTTONS))
     for problem in result.get("problems") or []:
         lines.append(ctx.t("mt.problem", text=Safe(reason_text(ctx.t, problem))))
     shown = pairs[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -204,6 +257,21 @@ async def render(
             lines.append(ctx.t("mt.more", count=len(unmatched) - 15))
     v = proposal.version
     keyboard: list[list[InlineKeyboardButton]] = [
+        [
+            button(
+                ctx.t.plain("mt.doubt_merge", number=number),
+                pack("mt", proposal.id, v, "mg", warning["source"], warning["target"]),
+            ),
+            button(
+                ctx.t.plain("mt.doubt_apart", number=number),
+                pack("mt", proposal.id, v, "ka", warning["source"], warning["target"]),
+            ),
+        ]
+        for number, warning in enumerate(warnings[:WARNING_BUTTONS], start=1)
+        # The directory serves every program: only a coordinator of all programs changes it.
+        if ctx.coordinates(None)
+    ]
+    keyboard += [
         [
             button(
                 ctx.t.plain(
@@ -239,6 +307,10 @@ async def render(
     )
     keyboard.append([button(ctx.t.plain("mt.discard"), pack("mt", proposal.id, v, "dx"))])
     return fit(ctx.t, lines), InlineKeyboardMarkup(keyboard)
+
+
+def _warnings(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [w for w in result.get("warnings") or [] if isinstance(w, dict)]
 
 
 def _weights_view(
@@ -414,6 +486,11 @@ async def _act(
         if pair in pins:
             pins.remove(pair)
         else:
+            broken = (await _round(ctx, program, pins, exclusions)).broken([(pair[0], pair[1])])
+            if broken:
+                await _refused(ctx, broken)
+                ctx.edit(*await render(ctx, program, proposal, 0))
+                return
             pins.append(pair)
         await _change(ctx, program, proposal, pins, exclusions)
     elif action == "ex" and len(args) == 1 and args[0] in pairs:
@@ -424,8 +501,16 @@ async def _act(
     elif action == "sw2" and len(args) == 2 and args[0] in pairs and args[1] in pairs:
         a, b = args
         pins = [p for p in pins if p[1] not in (a, b)]
-        pins += [[pairs[a], b], [pairs[b], a]]
+        wanted = [(pairs[a], b), (pairs[b], a)]
+        broken = (await _round(ctx, program, pins, exclusions)).broken(wanted)
+        if broken:
+            await _refused(ctx, broken)
+            ctx.edit(*await render(ctx, program, proposal, 0))
+            return
+        pins += [list(p) for p in wanted]
         await _change(ctx, program, proposal, pins, exclusions)
+    elif action in ("mg", "ka") and len(args) == 2:
+        await _decide(ctx, program, proposal, action, args[0], args[1])
     elif action == "rr":
         await _change(ctx, program, proposal, pins, exclusions)
     elif action == "w":
@@ -484,6 +569,38 @@ async def _act(
         ctx.answer(ctx.t.plain("error.stale_button"))
 
 
+async def _decide(
+    ctx: Ctx, program: Program, proposal: MatchProposal, action: str, source: int, target: int
+) -> None:
+    """Merge two probable spellings of one employer, or keep them apart; then recompute.
+
+    Only a pair the proposal currently warns about can be decided here (the ids in the button
+    are checked against the stored warnings); the directory screens decide any other pair.
+    """
+    if not require_all_programs(ctx, f"mt:{action}"):
+        return
+    if not any(
+        (w.get("source"), w.get("target")) == (source, target) for w in _warnings(proposal.result)
+    ):
+        ctx.answer(ctx.t.plain("error.stale_button"))
+        return
+    if action == "mg":
+        done = await companies.merge(ctx.session, source, target, ctx.now)
+    else:
+        done = await companies.keep_apart(ctx.session, source, target, ctx.now)
+    housekeeping.audit(
+        ctx.session,
+        user_id=ctx.user_id,
+        action="company_merged" if action == "mg" else "companies_kept_apart",
+        now=ctx.now,
+        program=program.id,
+        source=source,
+        target=target,
+        done=done,
+    )
+    await _change(ctx, program, proposal, proposal.pins, proposal.exclusions)
+
+
 async def _change(
     ctx: Ctx,
     program: Program,
@@ -505,6 +622,19 @@ async def approve(
     version: int,
     reveal_at: dt.datetime | None,
 ) -> None:
+    # The directory may have changed since the proposal was computed (a merge, a corporate
+    # group, an exclusion, someone left): a pair that is illegal now never becomes a tandem.
+    if proposal.version == version and proposal.status == store.DRAFT:
+        pins, exclusions = list(proposal.pins), list(proposal.exclusions)
+        rnd = await _round(ctx, program, pins, exclusions)
+        pairs = [(p["mentor"], p["mentee"]) for p in store.pairs_of(proposal.result)]
+        broken = rnd.broken(pairs)
+        if broken:
+            await _refused(ctx, broken, approving=True)
+            await _recompute(ctx, program, proposal, pins, exclusions)
+            ctx.edit(None)
+            ctx.reply(*await render(ctx, program, proposal, 0))
+            return
     tandems = await store.approve(
         ctx.session,
         proposal,

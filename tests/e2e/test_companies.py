@@ -54,6 +54,7 @@ async def finish_after_company(user: FakeUser) -> BotMessage:
     await user.next_message()  # goals
     await user.send("Wachsen.")
     await user.press("Beides", message=await user.next_message())
+    await user.press("Neutral / keine Angabe", message=await user.next_message())
     summary = await user.next_message()
     await user.press(SUBMIT["de"], message=summary)
     return expect(await user.next_message(), "Vielen Dank")

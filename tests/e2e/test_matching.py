@@ -425,19 +425,26 @@ async def test_pin_swap_and_company_exclusion(
     await coordinator.press("🔁 Mentee tauschen mit …", message=detail)
     choose = await coordinator.wait_edit(detail)
     a, b = before[0][1], before[1][1]
+    company = {name: str(c) for name, _, c, *_ in PEOPLE}
+    breaks = company[mentor_of[a]] == company[b] or company[mentor_of[b]] == company[a]
     await coordinator.press(f"{mentor_of[b]} ↔ {b}", message=choose)
-    swapped = await coordinator.wait_edit(choose)
-    after = pairs_in(swapped)
-    # Swapping can break the company rule; then the engine says so instead of pairing.
-    if "nicht möglich" in swapped.text:
-        assert "gleiches Unternehmen" in swapped.text
+    if breaks:
+        # A swap that breaks the company rule is refused with the reason; nothing changes.
+        swapped = await coordinator.wait_edit(choose)  # back to the unchanged proposal
+        assert pairs_in(swapped) == before
+        expect(await coordinator.next_message(), "Nicht geändert", "gleiches Unternehmen")
+        async with db.session() as session:
+            stored = (await session.scalars(select(MatchProposal))).one()
+            assert stored.pins == [[seeded.ids[mentor], seeded.ids[mentee]]]
     else:
+        swapped = await coordinator.wait_edit(choose)
+        after = pairs_in(swapped)
         assert (mentor_of[a], b) in after and (mentor_of[b], a) in after
         assert swapped.text.count("📌") == 3
-    async with db.session() as session:
-        stored = (await session.scalars(select(MatchProposal))).one()
-        assert [seeded.ids[mentor_of[a]], seeded.ids[b]] in stored.pins
-        assert [seeded.ids[mentor_of[b]], seeded.ids[a]] in stored.pins
+        async with db.session() as session:
+            stored = (await session.scalars(select(MatchProposal))).one()
+            assert [seeded.ids[mentor_of[a]], seeded.ids[b]] in stored.pins
+            assert [seeded.ids[mentor_of[b]], seeded.ids[a]] in stored.pins
 
     # Exclude Salzgitter AG with WIS: Mona (Salzgitter AG) must not get Ella (WIS).
     await coordinator.press("🚫 Firmenpaar ausschließen", message=swapped)
@@ -458,7 +465,8 @@ async def test_a_proposal_of_long_profiles_still_fits_one_message(
 ) -> None:
     topics = [f"Thema {i} " + "x" * 50 for i in range(8)]
     people = [
-        (f"{'M' * 90} {i}", role, f"Firma {i} " + "F" * 100, f"Branche {i} " + "B" * 60,
+        (f"{'M' * 90} {i}", role, f"Firma {i} " + chr(ord("A") + i) * 100,
+         f"Branche {i} " + "B" * 60,
          "Bereichsleitung " + "P" * 100, topics, "both")
         for i, role in enumerate(["mentor"] * 6 + ["mentee"] * 6)
     ]  # fmt: skip

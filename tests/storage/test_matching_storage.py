@@ -197,3 +197,63 @@ async def test_company_exclusions_are_normalised_and_unique(db: Database) -> Non
         )
         rows = await store.company_exclusions(session, program_id)
         assert len(rows) == 1
+
+
+async def test_engine_inputs_follow_the_company_directory(db: Database) -> None:
+    """Employer keys, exclusions and probable spellings are read from today's directory."""
+    from storage import companies
+    from storage.models import CompanyGroup
+
+    program_id, (steel, bosch, plant, sub, vw) = await _people(
+        db,
+        [
+            ("mentor", "Salzgitter AG"),
+            ("mentor", "Robert Bosch GmbH"),
+            ("mentee", "Volkswagen AG, Werk Salzgitter"),
+            ("mentee", "Peiner Träger GmbH"),
+            ("mentor", "Volkswagen AG"),
+        ],
+    )
+    async with db.session() as session:
+        program = await programs.get(session, program_id)
+        assert program is not None
+        group = CompanyGroup(name="Salzgitter-Konzern", created_at=NOW)
+        session.add(group)
+        await session.flush()
+        for name in ("Salzgitter AG", "Peiner Träger"):
+            company = await companies.find(session, name)
+            assert company is not None
+            company.group_id = group.id
+        # Excluded by one name of the group: holds for the whole group.
+        await store.add_company_exclusion(
+            session, program_id, "SALZGITTER AG", "Bosch", by=1, now=NOW
+        )
+        rnd = await store.prepare(session, program, [], [], "de")
+        employer = {p.id: p.employer for p in (*rnd.mentors, *rnd.mentees)}
+        assert employer[steel] == employer[sub] == f"g:{group.id}"
+        assert len({employer[steel], employer[bosch], employer[plant], employer[vw]}) == 4
+        # "Bosch" is not in the directory: its exclusion key is the typed name's.
+        assert rnd.constraints.excluded_employers == frozenset(
+            {frozenset({f"g:{group.id}", "n:bosch"})}
+        )
+        # "Salzgitter" inside "Volkswagen AG, Werk Salzgitter" is a probable spelling too.
+        doubts = {(d.source_name, d.target_name): d for d in rnd.doubts.values()}
+        assert sorted(doubts) == [
+            ("Volkswagen AG, Werk Salzgitter", "Salzgitter AG"),
+            ("Volkswagen AG, Werk Salzgitter", "Volkswagen AG"),
+        ]
+        assert rnd.constraints.doubtful == frozenset(
+            {
+                frozenset({employer[vw], employer[plant]}),
+                frozenset({employer[steel], employer[plant]}),
+            }
+        )
+        assert [(m, e) for m, e, _ in rnd.broken([(steel, sub), (vw, plant)])] == [
+            (steel, sub),
+            (vw, plant),
+        ]
+        for doubt in doubts.values():
+            assert await companies.keep_apart(session, doubt.source, doubt.target, NOW)
+        rnd = await store.prepare(session, program, [], [], "de")
+        assert rnd.doubts == {} and rnd.constraints.doubtful == frozenset()
+        assert rnd.broken([(vw, plant)]) == []

@@ -387,6 +387,8 @@ REASON_CODES = sorted(
 )
 RULE_CODES = [
     "same_company",
+    "same_employer",
+    "probably_same_employer",
     "excluded_companies",
     "language_mismatch",
     "incompatible_format",

@@ -23,6 +23,8 @@ from core.matching import (
     Weights,
     _hard_violations,
     _Prepared,
+    broken_pairs,
+    employer_of,
     greedy,
     hard_violations,
     match,
@@ -45,6 +47,7 @@ def person(
     languages: tuple[str, ...] = ("de",),
     capacity: int = 1,
     location: tuple[float, float] | None = None,
+    employer: str = "",
 ) -> Person:
     return Person(
         id=pid,
@@ -57,6 +60,7 @@ def person(
         capacity=capacity,
         location=location,
         name=f"P{pid}",
+        employer=employer,
     )
 
 
@@ -109,6 +113,63 @@ def test_excluded_companies_are_never_paired() -> None:
     # Exclusions typed as shown in the bot are normalised too.
     typed = Constraints(excluded_companies=frozenset({frozenset({"SALZGITTER AG", "WIS GmbH"})}))
     assert match([mentor], [mentee], typed).pairs == ()
+
+
+def test_one_employer_under_different_names_is_never_paired() -> None:
+    """The directory's key decides: a corporate group or an alias is one employer."""
+    mentor = person(1, "Salzgitter AG", "Stahl", employer="g:1")
+    mentee = person(10, "Peiner Träger GmbH", "Maschinenbau", employer="g:1")
+    (reason,) = hard_violations(mentor, mentee, Constraints())
+    assert reason == Reason(
+        "same_employer", (("mentor", "Salzgitter AG"), ("mentee", "Peiner Träger GmbH"))
+    )
+    result = match([mentor], [mentee])
+    assert result.pairs == ()
+    assert result.unmatched[0].reasons[0].code == "no_mentor_other_company"
+    other = person(2, "Alstom", "Bahntechnik", employer="c:3")
+    assert pairs_of(match([mentor, other], [mentee])) == {(2, 10)}
+    # The same typed name is one employer whatever keys a caller passes.
+    assert codes(hard_violations(person(3, "Alstom", employer="c:4"), other, Constraints())) == [
+        "same_company"
+    ]
+    assert employer_of(person(4, "ALSTOM GmbH")) == "n:alstom"
+
+
+def test_excluded_employers_hold_for_every_name_of_the_employer() -> None:
+    mentor = person(1, "Salzgitter Flachstahl", "Stahl", employer="g:1")
+    mentee = person(10, "Robert Bosch GmbH", "Automobil", employer="c:5")
+    constraints = Constraints(excluded_employers=frozenset({frozenset({"g:1", "c:5"})}))
+    assert codes(hard_violations(mentor, mentee, constraints)) == ["excluded_companies"]
+    (reason,) = match([mentor], [mentee], constraints).unmatched[0].reasons
+    assert reason.code == "only_excluded_companies"
+
+
+def test_probable_spellings_are_not_paired_until_decided() -> None:
+    """Hard until a coordinator merges or keeps them apart; an alternative is taken meanwhile."""
+    vw = person(1, "Volkswagen AG", "Automobil", topics=("Feedback",), employer="c:1")
+    other = person(2, "WIS", "Bau", topics=(), employer="c:2")
+    plant = person(10, "Volkswagen AG, Werk Salzgitter", "Bank", employer="c:3")
+    doubt = Constraints(doubtful=frozenset({frozenset({"c:1", "c:3"})}))
+    assert pairs_of(match([vw, other], [plant])) == {(1, 10)}  # the better pair, undecided
+    assert pairs_of(match([vw, other], [plant], doubt)) == {(2, 10)}
+    assert codes(hard_violations(vw, plant, doubt)) == ["probably_same_employer"]
+    (reason,) = match([vw], [plant], doubt).unmatched[0].reasons
+    assert reason == Reason(
+        "only_doubtful_companies", (("companies", "Volkswagen AG"), ("mentors", "1"))
+    )
+
+
+def test_broken_pairs_name_every_rule_a_stored_pair_breaks_now() -> None:
+    mentor = person(1, "Salzgitter AG", employer="g:1", capacity=1)
+    mentees = [person(10, "Peiner Träger", employer="g:1"), person(11, "WIS", employer="c:2")]
+    constraints = Constraints(previous=frozenset({(1, 11)}))
+    broken = broken_pairs([mentor], mentees, [(1, 10), (1, 11), (2, 11)], constraints, Weights())
+    assert [(m, e, codes(r)) for m, e, r in broken] == [
+        (1, 10, ["same_employer"]),
+        (1, 11, ["previous", "over_capacity"]),
+        (2, 11, ["not_available"]),
+    ]
+    assert broken_pairs([mentor], mentees, [(1, 11)], Constraints(), Weights()) == []
 
 
 def test_a_shared_language_is_required() -> None:
@@ -374,6 +435,9 @@ def test_weights_round_trip_and_tolerate_unknown_or_bad_keys() -> None:
 # --- properties -----------------------------------------------------------------------------------
 
 COMPANIES = ("Alstom", "ALSTOM GmbH", "Salzgitter AG", "WIS", "BLSK")
+# Employer keys as the directory gives them ("" = the typed name decides): one corporate group,
+# one company with aliases, and the fallback key of a name.
+EMPLOYERS = ("", "", "", "g:1", "g:1", "c:7", "n:wis")
 INDUSTRIES = ("Bank", "Stahl", "Bahntechnik", "")
 POSITIONS = ("Vorstand", "Bereichsleiter", "Abteilungsleiterin", "Teamleiter", "Meister", "Koch")
 TOPICS = ("Feedback", "Führung", "Netzwerken", "Konflikte")
@@ -392,6 +456,7 @@ def random_person(rng: random.Random, pid: int, capacity: int) -> Person:
         tuple(rng.sample(("de", "en"), rng.choice((1, 1, 1, 2, 0)))),
         capacity,
         rng.choice(PLACES),
+        rng.choice(EMPLOYERS),
     )
 
 
@@ -402,6 +467,7 @@ def random_instance(
     mentees = [random_person(rng, 100 + i, 1) for i in range(rng.randint(0, max_mentees))]
     cells = [(m.id, e.id) for m in mentors for e in mentees]
     normalized = sorted({normalize_company(c) for c in COMPANIES})
+    keys = sorted({"g:1", "c:7"} | {f"n:{k}" for k in normalized})
     constraints = Constraints(
         must=frozenset(rng.sample(cells, min(len(cells), rng.choice((0, 0, 1, 2))))),
         forbidden=frozenset(c for c in cells if rng.random() < 0.1),
@@ -409,6 +475,10 @@ def random_instance(
         excluded_companies=frozenset(
             frozenset(rng.sample(normalized, 2)) for _ in range(rng.choice((0, 0, 1)))
         ),
+        excluded_employers=frozenset(
+            frozenset(rng.sample(keys, 2)) for _ in range(rng.choice((0, 0, 1)))
+        ),
+        doubtful=frozenset(frozenset(rng.sample(keys, 2)) for _ in range(rng.choice((0, 0, 1)))),
     )
     return mentors, mentees, constraints
 
@@ -545,6 +615,8 @@ def cohort(seed: int, size: int) -> tuple[list[Person], list[Person], Constraint
         must=frozenset(rng.sample(cells, 3)),
         forbidden=frozenset(rng.sample(cells, len(cells) // 20)),
         previous=frozenset(rng.sample(cells, len(cells) // 20)),
+        excluded_employers=frozenset({frozenset({"c:7", "n:wis"})}),
+        doubtful=frozenset({frozenset({"g:1", "n:blsk"})}),
     )
     return mentors, mentees, constraints
 
