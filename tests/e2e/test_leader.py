@@ -45,7 +45,11 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def bot_process(
-    api: FakeBotApi, database_url: str, workdir: Path, log: Path
+    api: FakeBotApi,
+    database_url: str,
+    workdir: Path,
+    log: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     port = free_port()
     env = {
@@ -60,6 +64,7 @@ async def bot_process(
         "TANDEM_WEBHOOK_PORT": str(port),
         "TANDEM_LEADER_RETRY_SECONDS": "0.5",
         "TANDEM_LOG_LEVEL": "INFO",
+        **(extra_env or {}),
     }
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(
