@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from bot.broadcaster import Broadcaster
 from bot.errors import on_error
@@ -22,6 +23,8 @@ from bot.ratelimit import RateLimiter
 from bot.runtime import SERVICES_KEY, PerUserUpdateProcessor, Services, services
 from bot.scheduler import HORIZON, RELOAD_EVERY, ReminderScheduler
 from bot.settings import Settings
+from bot.updates import TandemBot
+from bot.webhook import WebhookServer
 from core.clock import Clock, SystemClock
 from handlers import commands, reminders, router, tandem
 from storage import housekeeping
@@ -53,13 +56,19 @@ def build_application(
 ) -> AnyApplication:
     """The Application with its services. `limiter` defaults to Telegram's limits; tests that
     play a user at superhuman speed pass a looser one."""
+    # PTB's bot, except that an update it cannot read is skipped instead of blocking the
+    # ones behind it forever (bot.updates).
+    tg_bot = TandemBot(
+        token=settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.base_file_url,
+        request=HTTPXRequest(connection_pool_size=max(8, max_concurrent_updates // 2)),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
     app: AnyApplication = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.base_file_url)
+        .bot(tg_bot)
         .concurrent_updates(PerUserUpdateProcessor(max_concurrent_updates))
-        .connection_pool_size(max(8, max_concurrent_updates // 2))
         .build()
     )
     db = Database(settings.database_url)
@@ -164,26 +173,31 @@ async def _prune(context: Any) -> None:
     log.debug("pruned %d processed update ids", removed)
 
 
-async def start_updates(app: AnyApplication, settings: Settings, poll_timeout: int = 30) -> None:
-    """Polling by default; a webhook when TANDEM_WEBHOOK_URL is set."""
+async def start_updates(
+    app: AnyApplication, settings: Settings, poll_timeout: int = 30
+) -> WebhookServer | None:
+    """Polling by default; a webhook when TANDEM_WEBHOOK_URL is set (bot.webhook: the
+    secret is checked before the body is read). Returns the webhook server to stop."""
     assert app.updater is not None
     if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        await app.updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
+        assert settings.webhook_secret is not None  # the settings require one
+        secret = settings.webhook_secret.get_secret_value()
+        server = WebhookServer(
+            app.bot, app.update_queue, secret, urlparse(settings.webhook_url).path
+        )
+        server.listen(settings.webhook_port, settings.webhook_listen)
+        await app.bot.set_webhook(
+            url=settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
         )
         log.info("receiving updates by webhook on port %d", settings.webhook_port)
+        return server
     else:
         await app.bot.delete_webhook()
         await app.updater.start_polling(
             poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
         )
         log.info("receiving updates by long polling")
+        return None
 
 
 @asynccontextmanager
@@ -195,10 +209,12 @@ async def running(
         async with app:
             await startup(app)
             await app.start()
-            await start_updates(app, settings, poll_timeout)
+            webhook = await start_updates(app, settings, poll_timeout)
             try:
                 yield app
             finally:
+                if webhook is not None:
+                    await webhook.stop()
                 assert app.updater is not None
                 if app.updater.running:
                     await app.updater.stop()

@@ -1,10 +1,11 @@
 """The sender that works through a broadcast's outbox.
 
-Eight workers each claim one row at a time and send it through the messenger, whose shared pacer
-keeps all sending (broadcasts, reminders, replies) under Telegram's limits, waits out 429s and
-retries 5xx and timeouts with backoff. Claiming one row at a time keeps what a crash can leave
-in doubt to the few messages actually in flight. The coordinator watches one message that is
-edited as delivery goes on, then gets a report with names.
+Eight workers each pick one pending row, wait for the messenger's shared pacer to give its chat
+a slot (the pacer keeps all sending, broadcasts, reminders and replies, under Telegram's limits),
+and only then claim the row and send it; 429s are waited out, 5xx and timeouts retried with
+backoff. Claiming at the moment of sending keeps what a crash can leave in doubt to the messages
+actually in flight; those the coordinator can send again with a note. The coordinator watches
+one message that is edited as delivery goes on, then gets a report with names.
 """
 
 from __future__ import annotations
@@ -111,8 +112,11 @@ class Broadcaster:
                 async with svc.db.session() as session:
                     await store.set_progress_message(session, broadcast_id, *progress)
         reporter = asyncio.create_task(self._report_progress(broadcast_id, progress))
+        picker = _Picker(svc)
         try:
-            await asyncio.gather(*(self._work(broadcast_id, text) for _ in range(self._workers)))
+            await asyncio.gather(
+                *(self._work(broadcast_id, text, picker) for _ in range(self._workers))
+            )
         finally:
             reporter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -131,41 +135,63 @@ class Broadcaster:
         if not finished:
             return  # another sender finished it and reported
         await self._edit_progress(broadcast_id, progress, counts)
+        interrupted = counts.get(DeliveryState.INTERRUPTED.value, 0)
+        report = t(
+            "bc.report",
+            sent=counts.get(DeliveryState.SENT.value, 0),
+            unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
+            failed=counts.get(DeliveryState.FAILED.value, 0) + interrupted,
+            unreachable_names=_names(t, unreachable),
+            failed_names=_names(t, failed),
+        )
+        if interrupted:
+            report += "\n\n" + t("bc.report_interrupted", count=interrupted)
         await svc.messenger.send(
-            broadcast.created_by,
-            t(
-                "bc.report",
-                sent=counts.get(DeliveryState.SENT.value, 0),
-                unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
-                failed=counts.get(DeliveryState.FAILED.value, 0)
-                + counts.get(DeliveryState.INTERRUPTED.value, 0),
-                unreachable_names=_names(t, unreachable),
-                failed_names=_names(t, failed),
-            ),
-            _retry_keyboard(t, broadcast_id)
-            if counts.get(DeliveryState.FAILED.value) or counts.get(DeliveryState.UNREACHABLE.value)
-            else None,
+            broadcast.created_by, report, _report_keyboard(t, broadcast_id, counts)
         )
         log.info("broadcast %s done: %s", broadcast_id, counts)
 
-    async def _work(self, broadcast_id: int, text: str) -> None:
-        # Both database steps ride out a database restart (retrying): a claim that failed
+    async def _work(self, broadcast_id: int, text: str, picker: _Picker) -> None:
+        # A row is claimed only when its message is about to go out: first the rate limiter
+        # gives the chat a slot, then the row becomes 'sending', then the request is made. A
+        # sender killed at any moment leaves in doubt ('interrupted') only the requests really
+        # in flight, never rows that were merely waiting for their turn.
+        # Every database step rides out a database restart (retrying): a claim that failed
         # claimed nothing, and a delivery whose result could not be written would otherwise
         # stay 'sending' and be reported as interrupted although it arrived.
         svc = self._services
         what = f"broadcast {broadcast_id}"
         while True:
-            claimed = await retrying(functools.partial(self._claim, broadcast_id), what)
-            if not claimed:
+            row = await retrying(functools.partial(picker.next, broadcast_id), what)
+            if row is None:
                 return
-            for delivery_id, user_id in claimed:
-                _, outcome = await svc.messenger.deliver(user_id, text)
+            delivery_id, user_id, _ = row
+            try:
+                await svc.messenger.slot(user_id)
+                body = await retrying(functools.partial(self._claim, broadcast_id, row, text), what)
+                if body is None:
+                    continue  # another sender took it
+                _, outcome = await svc.messenger.deliver(user_id, body, paced=False)
                 await retrying(functools.partial(self._finish, delivery_id, outcome), what)
+            finally:
+                picker.release(delivery_id)
 
-    async def _claim(self, broadcast_id: int) -> list[tuple[int, int]]:
+    async def _claim(self, broadcast_id: int, row: tuple[int, int, bool], text: str) -> str | None:
+        """The row, now 'sending'; returns the text to send (None: not claimed). A copy sent
+        again after an interruption says that they may have it already, in their language."""
+        delivery_id, user_id, resent = row
         svc = self._services
         async with svc.db.session() as session:
-            return await store.claim(session, broadcast_id, self.worker_id, 1, svc.clock.now())
+            claimed = await store.claim(
+                session, broadcast_id, self.worker_id, 1, svc.clock.now(), ids=[delivery_id]
+            )
+            if not claimed:
+                return None
+            if not resent:
+                return text
+            recipient = await users.get(session, user_id)
+        t = svc.translator_for(recipient)
+        return text + "\n\n" + t("bc.resent_note")
 
     async def _finish(self, delivery_id: int, outcome: Outcome) -> None:
         svc = self._services
@@ -230,5 +256,35 @@ def _names(t: Translator, names: list[str]) -> str:
     return shown
 
 
-def _retry_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
-    return column([button(t.plain("bc.retry"), pack("bc", "r", broadcast_id))])
+def _report_keyboard(
+    t: Translator, broadcast_id: int, counts: dict[str, int]
+) -> InlineKeyboardMarkup | None:
+    """Try again those not reached; send again, with a note, those whose message was in flight
+    when a sender died (they may have it already)."""
+    buttons = []
+    if counts.get(DeliveryState.FAILED.value) or counts.get(DeliveryState.UNREACHABLE.value):
+        buttons.append(button(t.plain("bc.retry"), pack("bc", "r", broadcast_id)))
+    if counts.get(DeliveryState.INTERRUPTED.value):
+        buttons.append(button(t.plain("bc.resend"), pack("bc", "ri", broadcast_id)))
+    return column(buttons) if buttons else None
+
+
+class _Picker:
+    """Hands each worker of one broadcast a different pending row to wait for a slot with.
+    Nothing is written: the row is claimed only when its message goes out."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._lock = asyncio.Lock()
+        self._taken: set[int] = set()
+
+    async def next(self, broadcast_id: int) -> tuple[int, int, bool] | None:
+        async with self._lock:
+            async with self._services.db.session() as session:
+                row = await store.next_pending(session, broadcast_id, self._taken)
+            if row is not None:
+                self._taken.add(row[0])
+            return row
+
+    def release(self, delivery_id: int) -> None:
+        self._taken.discard(delivery_id)

@@ -62,7 +62,7 @@ DATABASE_DOWN = (OSError, TimeoutError, SQLAlchemyError)
 def _run(args: argparse.Namespace) -> int:
     settings = _load(Settings)
     assert isinstance(settings, Settings)
-    logs.configure(settings.log_level, [settings.telegram_bot_token.get_secret_value()])
+    logs.configure(settings.log_level, settings.secrets)
     try:
         outdated = asyncio.run(migrate.pending(settings.database_url))
     except DATABASE_DOWN as exc:

@@ -68,12 +68,25 @@ class Messenger:
         retries as messages; `chat_id` 0 when it is about no chat."""
         return await self._call(chat_id, what, call)
 
+    async def slot(self, chat_id: int) -> None:
+        """Wait until a message to this chat may go out now; the caller then sends it with
+        `deliver(..., paced=False)`. Lets a sender claim its row only once the slot is there,
+        so that what a crash leaves in doubt is what was really in flight (bot.broadcaster)."""
+        await self.limiter.acquire(chat_id)
+
     async def _call(
-        self, chat_id: int, what: str, call: Callable[[], Awaitable[T]]
+        self,
+        chat_id: int,
+        what: str,
+        call: Callable[[], Awaitable[T]],
+        paced: bool = True,
     ) -> tuple[T | None, Outcome]:
+        """`paced` False: the first attempt's slot was taken already (see slot)."""
         attempt = floods = 0
         while True:
-            await self.limiter.acquire(chat_id)
+            if paced:
+                await self.limiter.acquire(chat_id)
+            paced = True  # a retry waits for a slot of its own
             try:
                 return await call(), Outcome.SENT
             except RetryAfter as exc:
@@ -111,7 +124,12 @@ class Messenger:
         return (await self.deliver(chat_id, text, markup))[0]
 
     async def deliver(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        paced: bool = True,
     ) -> tuple[Message | None, Outcome]:
         """Like `send`, but says whether the user could be reached at all."""
         return await self._call(
@@ -124,6 +142,7 @@ class Messenger:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
             ),
+            paced,
         )
 
     async def send_document(

@@ -121,6 +121,14 @@ class Settings(DatabaseSettings):
         return self
 
     @property
+    def secrets(self) -> list[str]:
+        """What the log must never show: the token and the webhook secret."""
+        values = [self.telegram_bot_token.get_secret_value()]
+        if self.webhook_secret is not None:
+            values.append(self.webhook_secret.get_secret_value())
+        return values
+
+    @property
     def base_file_url(self) -> str:
         """PTB needs the file URL too; derive it the way Telegram lays out its own."""
         if self.telegram_api_base_url.endswith("/bot"):

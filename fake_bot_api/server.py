@@ -364,6 +364,11 @@ class FakeBotApi:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
+    async def inject_update(self, update: dict[str, Any]) -> int:
+        """Queue any update body as Telegram would deliver it, unchecked (e.g. one the bot
+        cannot parse: a newer Bot API's field, a broken object); returns its update_id."""
+        return await self._enqueue(update)
+
     async def _enqueue(self, update: dict[str, Any]) -> int:
         update_id = self._add_update(update)
         await self._notify()

@@ -96,6 +96,8 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         await _cancel_scheduled(ctx, target)
     elif action == "r" and target is not None:
         await _retry(ctx, target)
+    elif action == "ri" and target is not None:
+        await _resend_interrupted(ctx, target)
     else:
         await _dialog_button(ctx, action, args)
 
@@ -321,6 +323,22 @@ async def _retry(ctx: Ctx, broadcast_id: int) -> None:
         return
     ctx.edit(None)
     ctx.reply(ctx.t("bc.retrying", count=count))
+    _send_after_commit(ctx, broadcast_id)
+
+
+async def _resend_interrupted(ctx: Ctx, broadcast_id: int) -> None:
+    """Those whose message was in flight when a sender died get it again, with a note that
+    they may have it already (the retry button leaves them out: they may have it)."""
+    count = (
+        await store.resend_interrupted(ctx.session, broadcast_id)
+        if await _own_broadcast(ctx, broadcast_id)
+        else 0
+    )
+    ctx.edit(None)
+    if not count:
+        ctx.answer(ctx.t.plain("bc.nothing_to_resend"))
+        return
+    ctx.reply(ctx.t("bc.resending", count=count))
     _send_after_commit(ctx, broadcast_id)
 
 

@@ -52,6 +52,21 @@ COORDINATOR_COMMANDS = (
     "cancel",
 )
 
+# Only a coordinator of all programs may use these (handlers.guard.require_all_programs); a
+# coordinator of some programs neither sees them in /help nor in the command menu.
+ALL_PROGRAMS_COMMANDS = frozenset({"newprogram", "purge", "makecoordinator", "revokecoordinator"})
+PROGRAM_COORDINATOR_COMMANDS = tuple(
+    name for name in COORDINATOR_COMMANDS if name not in ALL_PROGRAMS_COMMANDS
+)
+
+
+def commands_for(is_coordinator: bool, all_programs: bool) -> tuple[str, ...]:
+    """The commands a person may use: a participant's, a coordinator's of some programs, or
+    all of them for a coordinator of all programs."""
+    if not is_coordinator:
+        return PARTICIPANT_COMMANDS
+    return COORDINATOR_COMMANDS if all_programs else PROGRAM_COORDINATOR_COMMANDS
+
 
 def menu(language: str, names: tuple[str, ...]) -> list[BotCommand]:
     t = translator(language)
@@ -83,12 +98,19 @@ async def set_default_commands(services: Services) -> None:
         await _set(services, PARTICIPANT_COMMANDS, scope, language)
 
 
-async def set_coordinator_commands(services: Services, user_id: int) -> None:
-    """A chat scope per coordinator."""
+async def set_coordinator_commands(
+    services: Services, user_id: int, all_programs: bool | None = None
+) -> None:
+    """A chat scope per coordinator, with the commands of their grants (`all_programs` None:
+    looked up)."""
+    if all_programs is None:
+        async with services.db.session() as session:
+            all_programs = await services.scope_of(session, user_id) is None
+    names = commands_for(True, all_programs)
     scope = BotCommandScopeChat(user_id)
-    await _set(services, COORDINATOR_COMMANDS, scope, None)
+    await _set(services, names, scope, None)
     for language in SUPPORTED_LANGUAGES:
-        await _set(services, COORDINATOR_COMMANDS, scope, language)
+        await _set(services, names, scope, language)
 
 
 async def clear_coordinator_commands(services: Services, user_id: int) -> None:

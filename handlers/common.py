@@ -22,7 +22,7 @@ from handlers import (
     tandem,
 )
 from handlers.callbacks import pack
-from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
+from handlers.commands import commands_for
 from handlers.guard import require_coordinator
 from handlers.keyboards import button, rows
 from storage import dialogs
@@ -45,7 +45,7 @@ COORDINATOR_FLOWS = frozenset(
 
 
 async def help_command(ctx: Ctx) -> None:
-    names = COORDINATOR_COMMANDS if ctx.is_coordinator else PARTICIPANT_COMMANDS
+    names = commands_for(ctx.is_coordinator, ctx.coordinates(None))
     lines = [ctx.t("help.line", command=name, text=ctx.t.plain(f"cmd.{name}")) for name in names]
     key = "help.coordinator" if ctx.is_coordinator else "help.participant"
     ctx.reply(ctx.t(key) + "\n\n" + "\n".join(lines))

@@ -16,7 +16,7 @@ def require_coordinator(ctx: Ctx, action: str) -> bool:
     """True if the user may act as coordinator; otherwise answers, audits and returns False."""
     if ctx.is_coordinator:
         return True
-    log.warning("user %s tried coordinator action %s", ctx.user_id, action)
+    log.warning("user %s tried coordinator action %r", ctx.user_id, action)
     _refuse(ctx, action, ctx.t.plain("error.not_allowed"), ctx.t("error.not_allowed"))
     return False
 

@@ -456,14 +456,16 @@ async def on_pp_callback(ctx: Ctx, parts: list[str]) -> None:
         ctx.edit(*await _participant_card(ctx, participant, program))
     elif action == "co" and len(args) == 1:
         ctx.edit(
-            ctx.t("pp.make_coordinator.confirm", name=participant.name),
+            ctx.t(
+                "pp.make_coordinator.confirm_program", name=participant.name, program=program.name
+            ),
             rows(
                 [button(ctx.t.plain("common.yes"), pack("pp", "coy", participant.id))],
                 [button(ctx.t.plain("common.back"), pack("pp", "v", participant.id))],
             ),
         )
     elif action == "coy" and len(args) == 1:
-        await _grant(ctx, participant.user_id, participant.name, program_id=program.id)
+        await _grant(ctx, participant.user_id, participant.name, program=program)
         ctx.edit(*await _participant_card(ctx, participant, program))
     else:
         ctx.answer(ctx.t.plain("error.stale_button"))
@@ -530,18 +532,31 @@ async def revoke_coordinator(ctx: Ctx) -> None:
     ctx.after_commit.append(lambda: commands.clear_coordinator_commands(services, user_id))
 
 
-async def _grant(ctx: Ctx, user_id: int, name: str, program_id: int | None = None) -> None:
-    """A role for all programs (/makecoordinator) or for one (from a participant's card)."""
+async def _grant(ctx: Ctx, user_id: int, name: str, program: Program | None = None) -> None:
+    """A role for all programs (/makecoordinator) or for one (from a participant's card); what
+    is said names what was granted."""
     if user_id in ctx.services.settings.coordinators or not await users.grant_coordinator(
-        ctx.session, user_id, granted_by=ctx.user_id, now=ctx.now, program_id=program_id
+        ctx.session,
+        user_id,
+        granted_by=ctx.user_id,
+        now=ctx.now,
+        program_id=program.id if program is not None else None,
     ):
         ctx.reply(ctx.t("mc.already", name=name))
         return
     housekeeping.audit(
         ctx.session, user_id=ctx.user_id, action="coordinator_granted", now=ctx.now, target=user_id
     )
-    ctx.reply(ctx.t("mc.done", name=name))
     target = await users.get(ctx.session, user_id)
+    if program is None:
+        ctx.reply(ctx.t("mc.done", name=name))
+        told = ctx.for_user(target)("mc.you_are_coordinator")
+    else:
+        ctx.reply(ctx.t("mc.done_program", name=name, program=program.name))
+        told = ctx.for_user(target)("mc.you_coordinate_program", program=program.name)
     if target is not None and target.reachable:
-        ctx.send_to(user_id, ctx.for_user(target)("mc.you_are_coordinator"))
-    ctx.after_commit.append(lambda: commands.set_coordinator_commands(ctx.services, user_id))
+        ctx.send_to(user_id, told)
+    all_programs = await ctx.services.scope_of(ctx.session, user_id) is None
+    ctx.after_commit.append(
+        lambda: commands.set_coordinator_commands(ctx.services, user_id, all_programs)
+    )

@@ -8,7 +8,7 @@ through one outbox without sending a row twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -181,10 +181,31 @@ async def set_progress_message(
     )
 
 
+async def next_pending(
+    session: AsyncSession, broadcast_id: int, skip: Collection[int]
+) -> tuple[int, int, bool] | None:
+    """The next pending row not in `skip` (rows this sender already waits to send): (delivery
+    id, user id, resent). Only a look: the row is claimed when its message is about to go out."""
+    query = select(Delivery.id, Delivery.user_id, Delivery.resent).where(
+        Delivery.broadcast_id == broadcast_id, Delivery.state == DeliveryState.PENDING.value
+    )
+    if skip:
+        query = query.where(Delivery.id.not_in(list(skip)))
+    row = (await session.execute(query.order_by(Delivery.id).limit(1))).first()
+    return (row.id, row.user_id, bool(row.resent)) if row is not None else None
+
+
 async def claim(
-    session: AsyncSession, broadcast_id: int, worker: str, limit: int, now: dt.datetime
+    session: AsyncSession,
+    broadcast_id: int,
+    worker: str,
+    limit: int,
+    now: dt.datetime,
+    ids: Collection[int] | None = None,
 ) -> list[tuple[int, int]]:
-    """Up to `limit` pending rows for this sender: (delivery id, user id)."""
+    """Up to `limit` pending rows (of `ids`, if given) for this sender: (delivery id, user id).
+    A claimed row is in doubt until it is finished: a sender that dies leaves it interrupted,
+    so the broadcaster claims a row only once the rate limiter has given its message a slot."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     candidates = (
         select(Delivery.id)
@@ -195,6 +216,8 @@ async def claim(
         .order_by(Delivery.id)
         .limit(limit)
     )
+    if ids is not None:
+        candidates = candidates.where(Delivery.id.in_(list(ids)))
     if dialect == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     # A CTE is evaluated once; an IN (subquery ... LIMIT) may be re-run by PostgreSQL's planner
@@ -244,7 +267,7 @@ async def interrupt_stale(session: AsyncSession, now: dt.datetime) -> int:
 async def retry_failed(session: AsyncSession, broadcast_id: int) -> int:
     """The coordinator asks to try again those it did not reach: failed ones (Telegram trouble)
     and unreachable ones (who may have unblocked the bot since). Interrupted ones are not
-    retried: they may have arrived."""
+    retried here: they may have arrived (see resend_interrupted)."""
     result = await session.execute(
         update(Delivery)
         .where(
@@ -256,13 +279,35 @@ async def retry_failed(session: AsyncSession, broadcast_id: int) -> int:
     )
     changed = int(getattr(result, "rowcount", 0) or 0)
     if changed:
-        await session.execute(
-            update(Broadcast)
-            .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.DONE.value)
-            .values(status=BroadcastStatus.SENDING.value, finished_at=None)
-            .execution_options(synchronize_session=False)
-        )
+        await _reopen(session, broadcast_id)
     return changed
+
+
+async def resend_interrupted(session: AsyncSession, broadcast_id: int) -> int:
+    """The coordinator asks to send again those whose message was in flight when a sender died:
+    they may have it already, so the copy carries a note saying so (`resent`)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.broadcast_id == broadcast_id,
+            Delivery.state == DeliveryState.INTERRUPTED.value,
+        )
+        .values(state=DeliveryState.PENDING.value, error=None, resent=True)
+        .execution_options(synchronize_session=False)
+    )
+    changed = int(getattr(result, "rowcount", 0) or 0)
+    if changed:
+        await _reopen(session, broadcast_id)
+    return changed
+
+
+async def _reopen(session: AsyncSession, broadcast_id: int) -> None:
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.DONE.value)
+        .values(status=BroadcastStatus.SENDING.value, finished_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from storage.db import Database
 from storage.models import AuditEntry, Broadcast, Delivery, Meeting
 from tests.e2e.harness import advance, answer_of, bot_running, expect
 from tests.e2e.tandems import Pair, seed_pair
-from tests.seeding import seed_participant, seed_program
+from tests.seeding import seed_broadcast, seed_participant, seed_program
 
 NOW = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)
 ANNOUNCEMENT = "Stammtisch am Freitag <b> & Co"
@@ -219,6 +220,9 @@ async def test_a_restart_mid_broadcast_delivers_each_at_most_once(
         rows = (await session.scalars(select(Delivery))).all()
     lost = [r for r in rows if r.state != "sent"]
     assert all(r.state == "interrupted" for r in lost) and len(lost) <= 8  # in flight only
+    # In doubt only what really went out: a row is claimed when its slot has come, so every
+    # interrupted row's message was requested from Telegram (not just waiting for its turn).
+    assert not [r.user_id for r in lost if r.user_id not in requested(api)]
     # Every row recorded as sent arrived; an interrupted one may or may not have.
     sent = len(rows) - len(lost)
     assert sent <= sum(copies) <= len(rows)
@@ -229,6 +233,55 @@ async def test_a_restart_mid_broadcast_delivers_each_at_most_once(
     )
     report = [m for m in coordinator.chat if "Ankündigung versendet" in m.text]
     assert len(report) == 1
+
+
+def requested(api: FakeBotApi) -> set[int]:
+    """Chats a sendMessage was asked for, whatever became of it."""
+    return {int(c.params["chat_id"]) for c in api.calls_to("sendMessage")}
+
+
+async def test_interrupted_messages_can_be_resent_with_a_note(
+    api: FakeBotApi, db: Database, settings: Settings, coordinator: FakeUser
+) -> None:
+    """A sender died with three messages in flight: the report says so and offers to send them
+    again, with a note that they may have it already; the retry button leaves them out."""
+    program = await seed_program(db, NOW)
+    people = [api.add_user(6100 + i, f"P{i}") for i in range(5)]
+    for user in people:
+        await seed_participant(db, program, user.id, f"Person {user.id}", NOW)
+    await seed_broadcast(db, program, html.escape(ANNOUNCEMENT, quote=False), NOW)
+    doubtful = {people[0].id, people[1].id, people[2].id}
+    async with db.session() as session:  # what a killed sender leaves behind
+        for row in (await session.scalars(select(Delivery))).all():
+            if row.user_id in doubtful:
+                row.state, row.claimed_by, row.attempts = "sending", "dead-process", 1
+    async with bot_running(settings, clock=FrozenClock(NOW)):
+        report = await wait_report(api, coordinator)
+        expect(report, "Unterwegs, als der Versand unterbrochen wurde: 3")
+        assert "📨 Mit Hinweis erneut senden" in report.button_texts
+        for user in people[3:]:
+            assert [m.text for m in user.chat] == [ANNOUNCEMENT]
+        query = await coordinator.press("📨 Mit Hinweis erneut senden", message=report)
+        await answer_of(coordinator, query)
+        async with asyncio.timeout(5):
+            while not any("noch einmal hinaus (Empfänger: 3)" in m.text for m in coordinator.chat):
+                await api.wait_change(0.5)
+        async with asyncio.timeout(10):
+            while sum(len(u.chat) for u in people[:3]) < 3:
+                await api.wait_change(0.5)
+        await api.wait_idle()
+    for user in people[:3]:
+        [message] = user.chat
+        assert message.text.startswith(ANNOUNCEMENT)
+        assert "erneut gesendet – vielleicht haben Sie diese Nachricht schon erhalten" in (
+            message.text
+        )
+    for user in people[3:]:
+        assert [m.text for m in user.chat] == [ANNOUNCEMENT]  # nobody else got it twice
+    async with db.session() as session:
+        rows = (await session.scalars(select(Delivery))).all()
+    assert {r.state for r in rows} == {"sent"}
+    assert {r.user_id for r in rows if r.resent} == doubtful
 
 
 async def test_scheduled_broadcast_goes_out_at_its_time_or_not_at_all(

@@ -131,8 +131,10 @@ async def test_make_coordinator_by_username_and_by_button(
     await coordinator.send("/makecoordinator @giselarb")
     expect(await coordinator.next_message(), "gehört jetzt zur Programmleitung")
     expect(await gisela.next_message(), "Programmleitung")
-    await api.wait_idle()
     scope = {"type": "chat", "chat_id": 2001}
+    async with asyncio.timeout(5):  # the menu is set after the grant is committed
+        while not api.commands(scope, "de"):
+            await api.wait_change(0.5)
     names = [c["command"] for c in api.commands(scope, "de")]
     assert "newprogram" in names and "programs" in names
     await gisela.send("/programs")
@@ -174,3 +176,49 @@ async def test_close_registration(api: FakeBotApi, coordinator: FakeUser, code: 
     await late.send(f"/start {code}")
     expect(await late.next_message(), "geschlossen")
     await asyncio.sleep(0)
+
+
+ALL_PROGRAM_COMMANDS = {"newprogram", "purge", "makecoordinator", "revokecoordinator"}
+
+
+async def test_a_grant_from_the_card_says_it_is_for_one_program_and_the_menu_fits(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    """The card's grant is for the card's program: the question names it, and the new
+    coordinator's /help and command menu show only what a coordinator of one program may use."""
+    gisela = api.add_user(2002, "Gisela", username="gisela")
+    await register(gisela, code, Profile(name="Gisela Rose"))
+    note = next(m for m in await coordinator.collect() if "Neue Anmeldung" in m.text)
+    async with db.session() as session:
+        participant = (await session.scalars(select(Participant))).one()
+    await coordinator.press("Details", message=note)
+    card = expect(await coordinator.wait_edit(note), "Gisela Rose")
+    await coordinator.press("🔑 Zur Programmleitung machen", message=card)
+    question = expect(
+        await coordinator.wait_edit(card), "Gisela Rose", "Cross-Mentoring Salzgitter 2027"
+    )
+    assert "alle Programme" not in question.text
+    await coordinator.press("Ja", message=question)
+    expect(
+        await coordinator.next_message(),
+        "gehört jetzt zur Programmleitung",
+        "Cross-Mentoring Salzgitter 2027",
+    )
+    expect(await gisela.next_message(), "Programmleitung", "Cross-Mentoring Salzgitter 2027")
+    async with asyncio.timeout(5):  # the menu is set after the grant is committed
+        while not api.commands({"type": "chat", "chat_id": gisela.id}, "de"):
+            await api.wait_change(0.5)
+    menu = {c["command"] for c in api.visible_commands(gisela.id)}
+    assert {"programs", "match", "broadcast", "help"} <= menu
+    assert not menu & ALL_PROGRAM_COMMANDS
+    await gisela.send("/help")
+    shown = (await gisela.next_message()).text
+    assert "/match" in shown and "/programs" in shown
+    assert not [name for name in ALL_PROGRAM_COMMANDS if f"/{name} " in shown]
+    # A coordinator of all programs still sees everything.
+    await coordinator.send("/help")
+    everything = (await coordinator.next_message()).text
+    assert all(f"/{name} " in everything for name in ALL_PROGRAM_COMMANDS)
+    async with db.session() as session:
+        [grant] = (await session.scalars(select(Coordinator))).all()
+        assert grant.program_id == participant.program_id

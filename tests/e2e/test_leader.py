@@ -45,7 +45,11 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def bot_process(
-    api: FakeBotApi, database_url: str, workdir: Path, log: Path
+    api: FakeBotApi,
+    database_url: str,
+    workdir: Path,
+    log: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     port = free_port()
     env = {
@@ -60,6 +64,7 @@ async def bot_process(
         "TANDEM_WEBHOOK_PORT": str(port),
         "TANDEM_LEADER_RETRY_SECONDS": "0.5",
         "TANDEM_LOG_LEVEL": "INFO",
+        **(extra_env or {}),
     }
     with log.open("ab") as out:
         process = await asyncio.create_subprocess_exec(
@@ -182,4 +187,10 @@ async def test_one_leader_sends_and_the_other_takes_over_when_it_dies(
         assert all(r.state == "interrupted" for r in doubtful) and len(doubtful) <= 8
         sent = {r.user_id for r in rows if r.state == "sent"}
         assert all(c == 1 for u, c in zip(people, received, strict=True) if u.id in sent)
+    # Interrupted broadcast rows <= requests in flight at the kill: a row is claimed only when
+    # its message goes out, so each one left in doubt was really requested from Telegram.
+    requested = {int(c.params["chat_id"]) for c in api.calls_to("sendMessage")}
+    assert not [
+        r.user_id for r in deliveries if r.state == "interrupted" and r.user_id not in requested
+    ]
     assert sum(invited) >= PEOPLE - 8 and sum(announced) >= PEOPLE - 8

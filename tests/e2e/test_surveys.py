@@ -405,3 +405,43 @@ async def schedule_tomorrow_final(coordinator: FakeUser, card: BotMessage) -> No
 async def start12(user: FakeUser, invitation: BotMessage) -> BotMessage:
     await user.press("▶️ Befragung starten", message=invitation)
     return expect(await user.next_message(), "Frage 1 von 12", "Wie zufrieden")
+
+
+async def test_approved_after_the_survey_went_out_gets_it_while_it_is_open(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    db: Database,
+    bot_at: AnyApplication,
+    clock: FrozenClock,
+) -> None:
+    """Paula is approved ten days after the mid-term review went out (after the others'
+    reminder): she is asked too, once, and reminded a week after she was asked."""
+    app = bot_at
+    cohort = await seed(db, api)
+    card = await new_midterm(coordinator)
+    await schedule_tomorrow(coordinator, card)
+    await advance(app, clock, dt.timedelta(days=1, minutes=1))
+    for user in (cohort.maria, cohort.emil, cohort.eva):
+        expect(await user.next_message(), "Zwischenbilanz", PROGRAM)
+    await advance(app, clock, dt.timedelta(days=9))
+    for user in (cohort.maria, cohort.emil, cohort.eva):
+        expect(await user.next_message(), "Zwischenbilanz")  # the reminder
+    assert await cohort.pending.collect() == []
+
+    async with db.session() as session:
+        paula = (
+            await session.scalars(
+                select(Participant).where(Participant.user_id == cohort.pending.id)
+            )
+        ).one()
+    await coordinator.press_data(f"pp:s:{paula.id}:active")
+    expect(await cohort.pending.next_message(), "wurde freigegeben")
+    invitation = expect(await cohort.pending.next_message(), "Zwischenbilanz", PROGRAM)
+    assert await cohort.pending.collect() == [], "the invitation only, no reminder with it"
+    await advance(app, clock, dt.timedelta(days=6))
+    assert await cohort.pending.collect() == []
+    await advance(app, clock, dt.timedelta(days=1, minutes=1))
+    reminder = expect(await cohort.pending.next_message(), "Zwischenbilanz")
+    assert reminder.text != invitation.text
+    await start(cohort.pending, reminder)
+    assert refused_calls(api) == []
