@@ -98,13 +98,15 @@ class Broadcaster:
             broadcast = await store.get(session, broadcast_id)
             if broadcast is None:
                 return
-            coordinator = await users.get(session, broadcast.created_by)
+            # None: the author erased their data since; the announcement still goes out.
+            author = broadcast.created_by
+            coordinator = await users.get(session, author) if author is not None else None
             progress = (broadcast.progress_chat_id, broadcast.progress_message_id)
             text = broadcast.text
         t = svc.translator_for(coordinator)
-        if progress[1] is None:
+        if progress[1] is None and author is not None:
             message = await svc.messenger.send(
-                broadcast.created_by, t("bc.progress", done=0, total="…", sent=0, unreachable=0)
+                author, t("bc.progress", done=0, total="…", sent=0, unreachable=0)
             )
             if message is not None:
                 progress = (message.chat_id, message.message_id)
@@ -131,8 +133,10 @@ class Broadcaster:
         if not finished:
             return  # another sender finished it and reported
         await self._edit_progress(broadcast_id, progress, counts)
+        if author is None:
+            return
         await svc.messenger.send(
-            broadcast.created_by,
+            author,
             t(
                 "bc.report",
                 sent=counts.get(DeliveryState.SENT.value, 0),

@@ -59,7 +59,7 @@ class Act(StrEnum):
     CANCEL = "x"
 
 
-def allowed(act: Act, *, status: str, proposed_by: int, user_id: int) -> bool:
+def allowed(act: Act, *, status: str, proposed_by: int | None, user_id: int) -> bool:
     """The proposer cannot accept their own proposal; a confirmed meeting can be moved or
     cancelled by either partner."""
     if status == "proposed":

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -291,7 +292,8 @@ class Meeting(Base):
     online: Mapped[bool] = mapped_column(default=False)
     place: Mapped[str | None] = mapped_column(String(300))
     link: Mapped[str | None] = mapped_column(String(500))
-    proposed_by: Mapped[int] = mapped_column(BigInteger)
+    # NULL once the proposer erased their data (/deleteme); the meeting stays for the counts.
+    proposed_by: Mapped[int | None] = mapped_column(BigInteger)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=0)
     # held | postponed | cancelled, from the partners' feedback (held wins).
@@ -364,6 +366,9 @@ class EventRsvp(Base):
     )
 
 
+FINISHED_WITHOUT_PAYLOAD = "state IN ('pending', 'sending') OR CAST(payload AS TEXT) = '{}'"
+
+
 class Reminder(Base):
     """The durable schedule: one row per message the bot will send on its own at a set time.
 
@@ -400,6 +405,9 @@ class Reminder(Base):
     __table_args__ = (
         Index("ix_reminders_state_due", "state", "due_at"),
         Index("ix_reminders_meeting", "meeting_id"),
+        # A message for someone else is text about a person: it lives only until it is sent
+        # (or given up), so that an erasure never has finished messages to hunt for.
+        CheckConstraint(FINISHED_WITHOUT_PAYLOAD, name="finished_without_payload"),
     )
 
 
@@ -417,7 +425,7 @@ class Broadcast(Base):
     # draft | scheduled | sending | done | cancelled
     status: Mapped[str] = mapped_column(String(16), index=True)
     scheduled_at: Mapped[dt.datetime | None]
-    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)  # NULL: the author was erased
     created_at: Mapped[dt.datetime]
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
@@ -472,7 +480,12 @@ class SurveyResponse(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    # NULL once the person erased their data: the answers that count stay, without a link to
+    # the registration (a partner could tell whose they were), with the role it had.
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE")
+    )
+    role: Mapped[str | None] = mapped_column(String(8))
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     wants_support: Mapped[bool] = mapped_column(default=False)
     wants_rematch: Mapped[bool] = mapped_column(default=False)

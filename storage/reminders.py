@@ -1,7 +1,9 @@
 """The durable schedule: planned messages and their delivery state.
 
 Every state change is a conditional UPDATE, so two timers for the same row (a reload racing a
-fire, or later two processes) can never both send it.
+fire, or later two processes) can never both send it. A row that leaves pending/sending drops
+its payload (the finished text of a notice, which names people) in the same UPDATE; the
+database refuses a finished row that still has one (`ck_reminders_finished_without_payload`).
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ async def cancel(
     if kinds is not None:
         statement = statement.where(Reminder.kind.in_(list(kinds)))
     result = await session.execute(
-        statement.values(state=State.CANCELLED.value, done_at=now).execution_options(
+        statement.values(state=State.CANCELLED.value, done_at=now, payload={}).execution_options(
             synchronize_session=False
         )
     )
@@ -170,7 +172,7 @@ async def finish(
     await session.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.state == State.SENDING.value)
-        .values(state=state.value, done_at=now, error=(error or None) and error[:200])
+        .values(state=state.value, done_at=now, error=(error or None) and error[:200], payload={})
         .execution_options(synchronize_session=False)
     )
 
@@ -181,7 +183,7 @@ async def interrupt_stale(session: AsyncSession, now: dt.datetime) -> int:
     result = await session.execute(
         update(Reminder)
         .where(Reminder.state == State.SENDING.value)
-        .values(state=State.INTERRUPTED.value, done_at=now)
+        .values(state=State.INTERRUPTED.value, done_at=now, payload={})
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
