@@ -53,4 +53,6 @@ def downgrade() -> None:
         with op.batch_alter_table("reminders", recreate="always"):
             pass
     else:
-        op.drop_constraint("ck_reminders_finished_without_payload", "reminders", type_="check")
+        op.drop_constraint(
+            op.f("ck_reminders_finished_without_payload"), "reminders", type_="check"
+        )
