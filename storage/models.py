@@ -384,7 +384,9 @@ class Reminder(Base):
     key: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[dt.datetime]
-    user_id: Mapped[int] = mapped_column(BigInteger)
+    # The recipient; NULL once they erased their data (/deleteme): the rows already finished
+    # stay for the counts (a survey's reach), those still pending go.
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
     tandem_id: Mapped[int | None] = mapped_column(ForeignKey("tandems.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     event_id: Mapped[int | None] = mapped_column(

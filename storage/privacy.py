@@ -12,7 +12,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Text, cast, delete, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    String,
+    Text,
+    cast,
+    delete,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.erasure import ERASED, Scrubber
@@ -109,13 +120,12 @@ ERASED_REASON = "erased"  # a tandem's dissolve reason when a partner erased the
 
 # Telegram ids live in BigInteger columns (models.py). Every such column is a reference to a
 # person unless it is named here, and erasure takes the person out of all of them: a row
-# addressed to the person (a NOT NULL id: their role, their reminders, their copy of a
-# broadcast, their dialog) goes, any other reference becomes NULL. A new NOT NULL id column must
+# addressed to the person (a NOT NULL id: their role, their copy of a broadcast, their dialog)
+# goes, any other reference becomes NULL (their finished reminders stay for the counts, their
+# pending ones are deleted first). A new NOT NULL id column must
 # be added to one of these sets (`person_columns` refuses otherwise; a test calls it).
 NOT_A_PERSON = frozenset({"processed_updates.update_id", "broadcasts.progress_message_id"})
-ADDRESSED_TO = frozenset(
-    {"coordinators.user_id", "reminders.user_id", "deliveries.user_id", "dialogs.user_id"}
-)
+ADDRESSED_TO = frozenset({"coordinators.user_id", "deliveries.user_id", "dialogs.user_id"})
 
 
 def person_columns() -> list[tuple[Column[Any], bool]]:
@@ -249,6 +259,16 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
         )
     await _detach_responses(session, responses, {p.id: p.role for p in participants})
     await _forget_mentions(session, identity)
+    # Not sent yet: nobody to send it to. Those finished stay, anonymous, for the counts.
+    await session.execute(
+        delete(Reminder).where(Reminder.user_id == user_id, Reminder.state == State.PENDING.value)
+    )
+    await session.execute(  # keys name the recipient ("sv3.u4711"); a row's id is unique too
+        update(Reminder)
+        .where(Reminder.user_id == user_id)
+        .values(key=literal("erased.", String) + cast(Reminder.id, String))
+        .execution_options(synchronize_session=False)
+    )
     for column, addressed in person_columns():
         statement: Any = (
             delete(column.table) if addressed else update(column.table).values({column.name: None})

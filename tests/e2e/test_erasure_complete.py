@@ -77,15 +77,16 @@ async def traces(db: Database) -> list[str]:
     return found
 
 
-async def figures(db: Database, program_id: int, mentor: int) -> tuple[int, list[Any]]:
-    """The partner's held meetings and the survey's results (without the open answers)."""
+async def figures(db: Database, program_id: int, mentor: int) -> tuple[Any, ...]:
+    """The partner's held meetings, the survey's reach and results (without open answers)."""
     async with db.session() as session:
         held = (await certificates.meetings_held(session, program_id, NOW + 400 * DAY))[mentor]
         survey = (await session.scalars(select(Survey))).one()
         questions = parse_questions(survey.questions)
         answered = await surveys.completed(session, survey.id)
+        reach = await surveys.reach(session, survey.id)
     results = aggregate(questions, [(a.role, a.answers) for a in answered])
-    return held, [
+    return held, reach, [
         (r.question.id, r.everyone.answered, r.everyone.mean, dict(r.everyone.counts),
          {role: (f.answered, f.mean, dict(f.counts)) for role, f in r.by_role.items()})
         for r in results
@@ -167,8 +168,9 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     await zora.next_message()
     invitation = expect(await maria.next_message(), "schlägt ein Tandem-Treffen vor", NAME, PLACE)
     await maria.press("✅ Passt", message=invitation)
-    await maria.collect()
-    await zora.collect()
+    for user in (maria, zora):
+        expect(await user.next_message(), "bestätigt", PLACE)
+        assert (await user.next_message()).document is not None  # the calendar file
 
     # After it: held, a note, "does not fit" and a rematch wish.
     await advance(bot_at, clock, dt.datetime(2027, 3, 3, 19, 30, tzinfo=dt.UTC) - NOW)
@@ -188,7 +190,7 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     asked = expect(await maria.next_message(), "Hat es stattgefunden?")
     await maria.press("✅ Ja, hat stattgefunden", message=asked)
     await maria.press("4", message=await maria.wait_edit(asked))
-    await maria.collect()
+    expect(await maria.next_message(), "Das lesen nur die Koordinatorinnen")
 
     # A concern for the program team.
     await zora.send("/tandem")
@@ -209,10 +211,10 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     await coordinator.send("morgen 9 Uhr")
     confirm = expect(await coordinator.next_message(), "09:00 Uhr")
     await coordinator.press("✅ Ja, so planen", message=confirm)
-    await coordinator.collect()
+    expect(await coordinator.next_message(), "Geht hinaus am")
     await advance(bot_at, clock, DAY)
     invitation = expect(await zora.next_message(), "Zwischenbilanz")
-    await maria.collect()
+    expect(await maria.next_message(), "Zwischenbilanz")
     await zora.press("▶️ Befragung starten", message=invitation)
     q = expect(await zora.next_message(), "Frage 1 von 10")
     for label in ("8", "2", "3", "Teilweise"):
@@ -236,8 +238,8 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     await coordinator.press("✅ Ja, ausstellen und zustellen", message=confirm)
     certificate = await zora.next_message()
     assert certificate.document is not None and certificate.document.filename.endswith(".pdf")
-    await maria.collect()
-    await coordinator.collect()
+    assert (await maria.next_message()).document is not None
+    expect(await coordinator.next_message(), "Zugestellt")
     await quiet_notices(db)
 
     async with db.session() as session:
@@ -245,7 +247,7 @@ async def test_deleteme_leaves_no_trace_in_any_table(
             await session.scalars(select(Participant.id).where(Participant.user_id == PERSON_ID))
         ).one()
     before = await figures(db, program_id, mentor_pid)
-    assert before[0] == 1
+    assert before[0] == 1 and before[1].completed == 1 and before[1].invited == 2
     assert len(await traces(db)) > 0  # the test finds what it looks for
 
     # The erasure, through the chat.

@@ -1,6 +1,6 @@
-"""Erasure leaves nothing: finished reminders keep no payload (checked by the database),
-meetings.proposed_by and broadcasts.created_by nullable, survey_responses detachable
-(participant_id nullable, role)
+"""Erasure leaves nothing: finished reminders keep no payload (checked by the database);
+reminders.user_id, meetings.proposed_by and broadcasts.created_by nullable; survey_responses
+detachable (participant_id nullable, role)
 
 Revision ID: 0010
 Revises: 0006
@@ -25,6 +25,7 @@ def upgrade() -> None:
     # erased their data.
     op.execute("UPDATE reminders SET payload = '{}' WHERE state NOT IN ('pending', 'sending')")
     with op.batch_alter_table("reminders") as batch:
+        batch.alter_column("user_id", existing_type=sa.BigInteger(), nullable=True)
         batch.create_check_constraint(op.f("ck_reminders_finished_without_payload"), CHECK)
     with op.batch_alter_table("meetings") as batch:
         batch.alter_column("proposed_by", existing_type=sa.BigInteger(), nullable=True)
@@ -48,6 +49,9 @@ def downgrade() -> None:
     op.execute("UPDATE meetings SET proposed_by = 0 WHERE proposed_by IS NULL")
     with op.batch_alter_table("meetings") as batch:
         batch.alter_column("proposed_by", existing_type=sa.BigInteger(), nullable=False)
+    op.execute("DELETE FROM reminders WHERE user_id IS NULL")
+    with op.batch_alter_table("reminders") as batch:
+        batch.alter_column("user_id", existing_type=sa.BigInteger(), nullable=False)
     if op.get_bind().dialect.name == "sqlite":
         # SQLite does not report CHECK constraints: a copy of the table is made without it.
         with op.batch_alter_table("reminders", recreate="always"):
