@@ -384,8 +384,8 @@ class Reminder(Base):
     key: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[dt.datetime]
-    # The recipient; NULL once they erased their data (/deleteme): the rows already finished
-    # stay for the counts (a survey's reach), those still pending go.
+    # The recipient; NULL once they erased their data (/deleteme): their rows that went out
+    # stay for the counts (a survey's reach), those never to be sent go.
     user_id: Mapped[int | None] = mapped_column(BigInteger)
     tandem_id: Mapped[int | None] = mapped_column(ForeignKey("tandems.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))

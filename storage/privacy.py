@@ -121,8 +121,8 @@ ERASED_REASON = "erased"  # a tandem's dissolve reason when a partner erased the
 # Telegram ids live in BigInteger columns (models.py). Every such column is a reference to a
 # person unless it is named here, and erasure takes the person out of all of them: a row
 # addressed to the person (a NOT NULL id: their role, their copy of a broadcast, their dialog)
-# goes, any other reference becomes NULL (their finished reminders stay for the counts, their
-# pending ones are deleted first). A new NOT NULL id column must
+# goes, any other reference becomes NULL (their reminders that went out stay for the counts,
+# those never to be sent are deleted first). A new NOT NULL id column must
 # be added to one of these sets (`person_columns` refuses otherwise; a test calls it).
 NOT_A_PERSON = frozenset({"processed_updates.update_id", "broadcasts.progress_message_id"})
 ADDRESSED_TO = frozenset({"coordinators.user_id", "deliveries.user_id", "dialogs.user_id"})
@@ -259,9 +259,13 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
         )
     await _detach_responses(session, responses, {p.id: p.role for p in participants})
     await _forget_mentions(session, identity)
-    # Not sent yet: nobody to send it to. Those finished stay, anonymous, for the counts.
+    # Never to be sent (pending: nobody to send it to any more; cancelled): they go. Those sent
+    # or tried stay, anonymous, for the counts (a survey's reach).
     await session.execute(
-        delete(Reminder).where(Reminder.user_id == user_id, Reminder.state == State.PENDING.value)
+        delete(Reminder).where(
+            Reminder.user_id == user_id,
+            Reminder.state.in_((State.PENDING.value, State.CANCELLED.value)),
+        )
     )
     await session.execute(  # keys name the recipient ("sv3.u4711"); a row's id is unique too
         update(Reminder)
