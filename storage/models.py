@@ -366,7 +366,9 @@ class EventRsvp(Base):
     )
 
 
-FINISHED_WITHOUT_PAYLOAD = "state IN ('pending', 'sending') OR CAST(payload AS TEXT) = '{}'"
+FINISHED_WITHOUT_PAYLOAD = (
+    "kind <> 'notice' OR state IN ('pending', 'sending') OR CAST(payload AS TEXT) = '{}'"
+)
 
 
 class Reminder(Base):
@@ -407,8 +409,8 @@ class Reminder(Base):
     __table_args__ = (
         Index("ix_reminders_state_due", "state", "due_at"),
         Index("ix_reminders_meeting", "meeting_id"),
-        # A message for someone else is text about a person: it lives only until it is sent
-        # (or given up), so that an erasure never has finished messages to hunt for.
+        # A notice (a message for someone else) is text about a person: it lives only until
+        # it is sent (or given up), so that an erasure never has finished messages to hunt for.
         CheckConstraint(FINISHED_WITHOUT_PAYLOAD, name="finished_without_payload"),
     )
 

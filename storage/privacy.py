@@ -50,6 +50,7 @@ from storage.models import (
     Tandem,
     User,
 )
+from storage.reminders import FINISHED_PAYLOAD
 
 
 def _value(value: Any) -> Any:
@@ -324,7 +325,7 @@ async def _end_tandems(session: AsyncSession, person: Participant, now: dt.datet
                 Reminder.state == State.PENDING.value,
                 or_(Reminder.tandem_id == tandem.id, Reminder.meeting_id.in_(meeting_ids)),
             )
-            .values(state=State.CANCELLED.value, done_at=now, payload={})
+            .values(state=State.CANCELLED.value, done_at=now, payload=FINISHED_PAYLOAD)
             .execution_options(synchronize_session=False)
         )
         other = tandem.mentee_id if tandem.mentor_id == person.id else tandem.mentor_id

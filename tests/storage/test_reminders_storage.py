@@ -171,18 +171,21 @@ async def test_nudge_count_moves_once(db: Database) -> None:
         assert tandem.nudges == 1
 
 
-async def test_a_finished_row_keeps_no_text_and_the_database_refuses_one_that_does(
+async def test_a_finished_notice_keeps_no_text_and_the_database_refuses_one_that_does(
     db: Database,
 ) -> None:
-    """A notice's text names people; it lives only until the row is finished, however it ends."""
+    """A notice's text names people; it lives only until the row is finished, however it ends.
+    Other kinds keep their payload (an offset, nobody's words)."""
     text = {"text": "<b>Zora</b> schlägt ein Treffen vor", "markup": None}
     notices = [Planned(Kind.NOTICE, NOW, 7, f"notice.1.{i}", dict(text)) for i in range(4)]
+    event = Planned(Kind.EVENT_SOON, NOW, 7, "e1.soon60.u7", {"minutes": 60})
     async with db.session() as session:
-        ids = [rid for rid, _ in await store.plan(session, notices, now=NOW)]
-        for rid in ids[:3]:
+        ids = [rid for rid, _ in await store.plan(session, [*notices, event], now=NOW)]
+        for rid in [*ids[:3], ids[4]]:
             assert await store.claim(session, rid, NOW)
         await store.finish(session, ids[0], State.SENT, NOW)
         await store.finish(session, ids[1], State.UNREACHABLE, NOW, error="blocked")
+        await store.finish(session, ids[4], State.SENT, NOW)
         assert await store.interrupt_stale(session, NOW) == 1  # ids[2], left 'sending'
         await store.cancel(session, now=NOW, user_id=7)  # ids[3], still pending
     async with db.session() as session:
@@ -192,6 +195,7 @@ async def test_a_finished_row_keeps_no_text_and_the_database_refuses_one_that_do
             ("unreachable", {}),
             ("interrupted", {}),
             ("cancelled", {}),
+            ("sent", {"minutes": 60}),
         ]
     with pytest.raises(IntegrityError):
         async with db.session() as session:

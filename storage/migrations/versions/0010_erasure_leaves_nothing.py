@@ -1,4 +1,4 @@
-"""Erasure leaves nothing: finished reminders keep no payload (checked by the database);
+"""Erasure leaves nothing: finished notices keep no payload (checked by the database);
 reminders.user_id, meetings.proposed_by and broadcasts.created_by nullable; survey_responses
 detachable (participant_id nullable, role)
 
@@ -17,13 +17,16 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CHECK = "state IN ('pending', 'sending') OR CAST(payload AS TEXT) = '{}'"
+CHECK = "kind <> 'notice' OR state IN ('pending', 'sending') OR CAST(payload AS TEXT) = '{}'"
 
 
 def upgrade() -> None:
     # Texts of notices sent before this version go now: they named people who may since have
     # erased their data.
-    op.execute("UPDATE reminders SET payload = '{}' WHERE state NOT IN ('pending', 'sending')")
+    op.execute(
+        "UPDATE reminders SET payload = '{}'"
+        " WHERE kind = 'notice' AND state NOT IN ('pending', 'sending')"
+    )
     with op.batch_alter_table("reminders") as batch:
         batch.alter_column("user_id", existing_type=sa.BigInteger(), nullable=True)
         batch.create_check_constraint(op.f("ck_reminders_finished_without_payload"), CHECK)
