@@ -167,9 +167,9 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
     person goes too: places and links of their tandems' meetings, score and dissolve reasons,
     their entries in matching rounds, notices about them not sent yet, audit details. Survey
     answers to scale, choice and number questions stay for the figures, detached from the
-    registration (only its role is kept); open answers and feedback notes go. Everything
-    addressed to them (reminders, deliveries, dialogs, roles) and the user row are deleted,
-    and every other column holding their Telegram id is set to NULL.
+    registration (only its role is kept); open answers and feedback notes go. What is
+    addressed to them (roles, deliveries, their dialog, reminders never to be sent) and the
+    user row are deleted, and every other column holding their Telegram id is set to NULL.
     """
     user = await session.get(User, user_id)
     participants = list(
@@ -180,7 +180,9 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
     tandems = list(
         (
             await session.scalars(
-                select(Tandem).where(or_(Tandem.mentor_id.in_(mine), Tandem.mentee_id.in_(mine)))
+                select(Tandem)
+                .where(or_(Tandem.mentor_id.in_(mine), Tandem.mentee_id.in_(mine)))
+                .execution_options(populate_existing=True)  # just dissolved by _end_tandems
             )
         ).all()
     )
@@ -222,7 +224,8 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
             .where(Tandem.id == tandem.id)
             .values(
                 reasons=profile.json(tandem.reasons),
-                dissolve_reason=ERASED_REASON if tandem.dissolve_reason is not None else None,
+                # All of them are dissolved now; a coordinator's reason may name the person.
+                dissolve_reason=ERASED_REASON,
             )
             .execution_options(synchronize_session=False)
         )

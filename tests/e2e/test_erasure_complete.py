@@ -267,5 +267,18 @@ async def test_deleteme_leaves_no_trace_in_any_table(
                 select(SurveyResponse.id).where(SurveyResponse.participant_id == mine)
             )
         ).all()
+        erased = (
+            (await session.execute(select(Participant.__table__).where(Participant.id == mine)))
+            .mappings()
+            .one()
+        )
     assert linked == [], "the survey answers that stay are no longer linked to the registration"
+    # The registration stays for the counts with what they need, and nothing of the profile:
+    # a profile field added later must be erased too (or declared here as a count's need).
+    kept = {"id", "program_id", "role", "status", "meeting_format", "capacity", "consent_at"}
+    kept |= {"created_at", "updated_at", "decided_by", "decided_at", "erased_at"}
+    profile_left = {
+        k: v for k, v in erased.items() if k not in kept and v not in (None, "", [], "–")
+    }
+    assert profile_left == {}
     assert await figures(db, program_id, mentor_pid) == before
