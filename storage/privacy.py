@@ -167,9 +167,10 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
     person goes too: places and links of their tandems' meetings, score and dissolve reasons,
     their entries in matching rounds, notices about them not sent yet, audit details. Survey
     answers to scale, choice and number questions stay for the figures, detached from the
-    registration (only its role is kept); open answers and feedback notes go. What is
-    addressed to them (roles, deliveries, their dialog, reminders never to be sent) and the
-    user row are deleted, and every other column holding their Telegram id is set to NULL.
+    registration (only its role is kept); open answers, feedback notes and the private answer
+    whether the tandem fits go. What is addressed to them (roles, deliveries, their dialog,
+    reminders never to be sent) and the user row are deleted, and every other column holding
+    their Telegram id is set to NULL.
     """
     user = await session.get(User, user_id)
     participants = list(
@@ -256,9 +257,11 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
             .execution_options(synchronize_session=False)
         )
         await session.execute(
+            # Whether it took place and the rating stay (facts about a meeting); the note and
+            # the private answer about the partner ("does not fit", a rematch wish) go.
             update(MeetingFeedback)
             .where(MeetingFeedback.participant_id.in_(mine))
-            .values(comment=None)
+            .values(comment=None, fits=None, rematch_requested=None)
             .execution_options(synchronize_session=False)
         )
     await _detach_responses(session, responses, {p.id: p.role for p in participants})

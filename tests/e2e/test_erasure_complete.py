@@ -20,7 +20,15 @@ from core.surveys import aggregate, parse_questions
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import certificates, surveys
 from storage.db import Database
-from storage.models import Base, Participant, Program, Reminder, Survey, SurveyResponse
+from storage.models import (
+    Base,
+    MeetingFeedback,
+    Participant,
+    Program,
+    Reminder,
+    Survey,
+    SurveyResponse,
+)
 from tests.e2e.harness import Profile, advance, answer_of, create_program, expect, register
 from tests.e2e.test_matching import approve_now
 from tests.seeding import seed_participant
@@ -272,7 +280,14 @@ async def test_deleteme_leaves_no_trace_in_any_table(
             .mappings()
             .one()
         )
+        [feedback] = (
+            await session.scalars(
+                select(MeetingFeedback).where(MeetingFeedback.participant_id == mine)
+            )
+        ).all()
     assert linked == [], "the survey answers that stay are no longer linked to the registration"
+    assert (feedback.took_place, feedback.rating) == ("held", 5), "facts about the meeting stay"
+    assert (feedback.comment, feedback.fits, feedback.rematch_requested) == (None, None, None)
     # The registration stays for the counts with what they need, and nothing of the profile:
     # a profile field added later must be erased too (or declared here as a count's need).
     kept = {"id", "program_id", "role", "status", "meeting_format", "capacity", "consent_at"}
