@@ -360,7 +360,7 @@ async def run_burst(db: Database, options: Options, rng: random.Random) -> Burst
                     if not await store.claim(session, reminder_id, clock.now()):
                         return
                     reminder = await store.get(session, reminder_id)
-                    assert reminder is not None
+                    assert reminder is not None and reminder.user_id is not None
                     user_id = reminder.user_id
                 _, outcome = await messenger.deliver(
                     user_id, f"Erinnerung <b>{reminder_id}</b>: Zeit für ein Treffen?"

@@ -99,13 +99,15 @@ class Broadcaster:
             broadcast = await store.get(session, broadcast_id)
             if broadcast is None:
                 return
-            coordinator = await users.get(session, broadcast.created_by)
+            # None: the author erased their data since; the announcement still goes out.
+            author = broadcast.created_by
+            coordinator = await users.get(session, author) if author is not None else None
             progress = (broadcast.progress_chat_id, broadcast.progress_message_id)
             text = broadcast.text
         t = svc.translator_for(coordinator)
-        if progress[1] is None:
+        if progress[1] is None and author is not None:
             message = await svc.messenger.send(
-                broadcast.created_by, t("bc.progress", done=0, total="…", sent=0, unreachable=0)
+                author, t("bc.progress", done=0, total="…", sent=0, unreachable=0)
             )
             if message is not None:
                 progress = (message.chat_id, message.message_id)
@@ -146,9 +148,9 @@ class Broadcaster:
         )
         if interrupted:
             report += "\n\n" + t("bc.report_interrupted", count=interrupted)
-        await svc.messenger.send(
-            broadcast.created_by, report, _report_keyboard(t, broadcast_id, counts)
-        )
+        if author is None:
+            return
+        await svc.messenger.send(author, report, _report_keyboard(t, broadcast_id, counts))
         log.info("broadcast %s done: %s", broadcast_id, counts)
 
     async def _work(self, broadcast_id: int, text: str, picker: _Picker) -> None:

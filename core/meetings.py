@@ -132,7 +132,9 @@ class Act(StrEnum):
     CANCEL = "x"
 
 
-def allowed(act: Act, *, status: str, proposed_by: int, user_id: int, fact: bool = False) -> bool:
+def allowed(
+    act: Act, *, status: str, proposed_by: int | None, user_id: int, fact: bool = False
+) -> bool:
     """The proposer cannot accept their own proposal; a confirmed meeting can be moved or
     cancelled by either partner, until it is a fact (`is_fact`)."""
     if fact:

@@ -3,8 +3,10 @@
 
 /mydata sends everything stored about the user as one JSON file (storage.privacy), in the
 private chat only. /deleteme erases it after a confirmation (storage.privacy.erase): tandems
-end, the partner and the coordinators are told, anonymous counts stay; afterwards /start begins
-from scratch.
+end, the partner and the coordinators are told, anonymous counts stay and nothing else names or
+points at the person (see "Erasure" in docs/architecture.md); afterwards /start begins from
+scratch. The notices sent here name the person once more: like every notice, their text is
+dropped when they are sent.
 
 Pausing skips reminders and nudges while it lasts (core.reminders.PAUSABLE); they are not
 postponed, since a reminder for a meeting that has passed would only confuse. Invitations to

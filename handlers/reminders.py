@@ -70,6 +70,13 @@ async def fire(services: Services, reminder_id: int) -> None:
             await store.finish(session, reminder_id, State.FAILED, services.clock.now(), "error")
 
 
+def recipient(reminder: Reminder) -> int:
+    """Who a claimed row goes to. Only pending rows are claimed, and an erasure deletes the
+    pending rows of the person it erases (it keeps only finished ones, without the id)."""
+    assert reminder.user_id is not None, f"reminder {reminder.id} has no recipient"
+    return reminder.user_id
+
+
 @dataclass(frozen=True)
 class _Claimed:
     """A claimed reminder: a message to send, or a scheduled broadcast to start."""
@@ -115,21 +122,21 @@ async def _claim(services: Services, reminder_id: int) -> _Claimed | None:
             )
             return _Claimed(
                 reminder.kind,
-                reminder.user_id,
+                recipient(reminder),
                 broadcast_id=reminder.broadcast_id if started else None,
             )
         rendered = await _render(session, services, reminder, now)
         if rendered is None:
             await store.finish(session, reminder_id, State.SKIPPED, now)
             return None
-        return _Claimed(reminder.kind, reminder.user_id, rendered=rendered)
+        return _Claimed(reminder.kind, recipient(reminder), rendered=rendered)
 
 
 async def _render(
     session: AsyncSession, services: Services, reminder: Reminder, now: dt.datetime
 ) -> Rendered | None:
     kind = Kind(reminder.kind)
-    user = await users.get(session, reminder.user_id)
+    user = await users.get(session, recipient(reminder))
     if user is not None and user.paused_at is not None and kind in PAUSABLE:
         return None  # /pause: skipped, not postponed (it would be stale by /resume)
     t = services.translator_for(user)
@@ -175,9 +182,9 @@ async def _about_meeting(
         kind, due_at=reminder.due_at, now=now, starts_at=meeting.starts_at, policy=policy
     ):
         return None
-    if reminder.user_id not in (tandem.mentor.user_id, tandem.mentee.user_id):
+    if recipient(reminder) not in (tandem.mentor.user_id, tandem.mentee.user_id):
         return None
-    me, partner = partners(tandem, reminder.user_id)
+    me, partner = partners(tandem, recipient(reminder))
     zone = services.zone_of(program)
     info = describe(t, meeting, zone)
     if kind is Kind.MEETING_SOON:
@@ -221,7 +228,7 @@ async def _nudge(
         Kind.NUDGE, due_at=reminder.due_at, now=now, starts_at=None, policy=Policy()
     ):
         return None
-    _, partner = partners(tandem, reminder.user_id)
+    _, partner = partners(tandem, recipient(reminder))
     weeks = max(1, (now - (tandem.introduced_at or now)).days // 7)
     last = await meetings.last_met(session, [tandem.id], now)
     key = "nudge.after_meeting" if tandem.id in last else "nudge.never_met"
@@ -280,7 +287,7 @@ async def _about_event(
         kind, due_at=reminder.due_at, now=now, starts_at=event.starts_at, policy=policy
     ):
         return None
-    participant = await events.participant_for(session, event, reminder.user_id)
+    participant = await events.participant_for(session, event, recipient(reminder))
     if participant is None:
         return None  # left the program since
     answer = await events.answer_of(session, event.id, participant.id)
@@ -310,7 +317,7 @@ async def _about_survey(
     survey = await surveys.get(session, reminder.survey_id or 0)
     if survey is None or survey.status != SurveyStatus.SCHEDULED.value:
         return None
-    participant = await surveys.participant_for(session, survey, reminder.user_id)
+    participant = await surveys.participant_for(session, survey, recipient(reminder))
     if participant is None:
         return None
     answered = await surveys.response(session, survey.id, participant.id)

@@ -364,7 +364,8 @@ class Meeting(Base):
     online: Mapped[bool] = mapped_column(default=False)
     place: Mapped[str | None] = mapped_column(String(300))
     link: Mapped[str | None] = mapped_column(String(500))
-    proposed_by: Mapped[int] = mapped_column(BigInteger)
+    # NULL once the proposer erased their data (/deleteme); the meeting stays for the counts.
+    proposed_by: Mapped[int | None] = mapped_column(BigInteger)
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=0)
     # held | postponed | cancelled | disputed, from both partners' feedback
@@ -447,6 +448,11 @@ class EventRsvp(Base):
     )
 
 
+FINISHED_WITHOUT_PAYLOAD = (
+    "kind <> 'notice' OR state IN ('pending', 'sending') OR CAST(payload AS TEXT) = '{}'"
+)
+
+
 class Reminder(Base):
     """The durable schedule: one row per message the bot will send on its own at a set time.
 
@@ -462,7 +468,9 @@ class Reminder(Base):
     key: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[dt.datetime]
-    user_id: Mapped[int] = mapped_column(BigInteger)
+    # The recipient; NULL once they erased their data (/deleteme): their rows that went out
+    # stay for the counts (a survey's reach), those never to be sent go.
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
     tandem_id: Mapped[int | None] = mapped_column(ForeignKey("tandems.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     event_id: Mapped[int | None] = mapped_column(
@@ -483,6 +491,9 @@ class Reminder(Base):
     __table_args__ = (
         Index("ix_reminders_state_due", "state", "due_at"),
         Index("ix_reminders_meeting", "meeting_id"),
+        # A notice (a message for someone else) is text about a person: it lives only until
+        # it is sent (or given up), so that an erasure never has finished messages to hunt for.
+        CheckConstraint(FINISHED_WITHOUT_PAYLOAD, name="finished_without_payload"),
     )
 
 
@@ -500,7 +511,7 @@ class Broadcast(Base):
     # draft | scheduled | sending | done | cancelled
     status: Mapped[str] = mapped_column(String(16), index=True)
     scheduled_at: Mapped[dt.datetime | None]
-    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)  # NULL: the author was erased
     created_at: Mapped[dt.datetime]
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
@@ -557,7 +568,12 @@ class SurveyResponse(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
-    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    # NULL once the person erased their data: the answers that count stay, without a link to
+    # the registration (a partner could tell whose they were), with the role it had.
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE")
+    )
+    role: Mapped[str | None] = mapped_column(String(8))
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     wants_support: Mapped[bool] = mapped_column(default=False)
     wants_rematch: Mapped[bool] = mapped_column(default=False)

@@ -1,7 +1,9 @@
 """The durable schedule: planned messages and their delivery state.
 
 Every state change is a conditional UPDATE, so two timers for the same row (a reload racing a
-fire, or later two processes) can never both send it.
+fire, or later two processes) can never both send it. A notice that leaves pending/sending
+drops its payload (its finished text, which names people) in the same UPDATE; the database
+refuses a finished notice that still has one (`ck_reminders_finished_without_payload`).
 """
 
 from __future__ import annotations
@@ -9,12 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import JSON, case, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.reminders import Planned, State
+from core.reminders import Kind, Planned, State
 from storage.models import Reminder
+
+# The payload of a row being finished: a notice's text goes (it names people and is not needed
+# once sent or given up); other kinds keep theirs (an event reminder's offset, no person).
+FINISHED_PAYLOAD = case(
+    (Reminder.kind == Kind.NOTICE.value, literal({}, JSON)), else_=Reminder.payload
+)
 
 
 async def plan(
@@ -94,9 +102,9 @@ async def cancel(
     if kinds is not None:
         statement = statement.where(Reminder.kind.in_(list(kinds)))
     result = await session.execute(
-        statement.values(state=State.CANCELLED.value, done_at=now).execution_options(
-            synchronize_session=False
-        )
+        statement.values(
+            state=State.CANCELLED.value, done_at=now, payload=FINISHED_PAYLOAD
+        ).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -170,7 +178,12 @@ async def finish(
     await session.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.state == State.SENDING.value)
-        .values(state=state.value, done_at=now, error=(error or None) and error[:200])
+        .values(
+            state=state.value,
+            done_at=now,
+            error=(error or None) and error[:200],
+            payload=FINISHED_PAYLOAD,
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -181,7 +194,7 @@ async def interrupt_stale(session: AsyncSession, now: dt.datetime) -> int:
     result = await session.execute(
         update(Reminder)
         .where(Reminder.state == State.SENDING.value)
-        .values(state=State.INTERRUPTED.value, done_at=now)
+        .values(state=State.INTERRUPTED.value, done_at=now, payload=FINISHED_PAYLOAD)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.erasure import ERASED
 from core.programs import ParticipantStatus
 from core.reminders import Kind, State
 from core.surveys import SurveyKind, SurveyStatus
@@ -222,7 +223,7 @@ async def complete(
 class Answered:
     """A completed response, with who gave it (for flags) and their role (for the figures)."""
 
-    participant_id: int
+    participant_id: int | None  # None: the person erased their data (name "–")
     name: str
     role: str
     answers: dict[str, Any]
@@ -232,13 +233,19 @@ class Answered:
 
 async def completed(session: AsyncSession, survey_id: int) -> list[Answered]:
     query = (
-        select(SurveyResponse, Participant.name, Participant.role)
-        .join(Participant, Participant.id == SurveyResponse.participant_id)
+        select(
+            SurveyResponse,
+            func.coalesce(Participant.name, ERASED),
+            func.coalesce(Participant.role, SurveyResponse.role),
+        )
+        .outerjoin(Participant, Participant.id == SurveyResponse.participant_id)
         .where(SurveyResponse.survey_id == survey_id, SurveyResponse.completed_at.is_not(None))
-        .order_by(Participant.name, Participant.id)
+        .order_by(Participant.name, Participant.id, SurveyResponse.id)
     )
     return [
-        Answered(r.participant_id, name, role, dict(r.answers), r.wants_support, r.wants_rematch)
+        Answered(
+            r.participant_id, name, role or "", dict(r.answers), r.wants_support, r.wants_rematch
+        )
         for r, name, role in (await session.execute(query)).tuples().all()
     ]
 

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger
 
 from storage.db import Database
 from storage.models import Base
-from storage.privacy import personal_data
+from storage.privacy import ADDRESSED_TO, NOT_A_PERSON, person_columns, personal_data
 from tests.seeding import seed_participant, seed_program
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -42,3 +42,19 @@ async def test_every_table_about_a_person_is_exported(db: Database) -> None:
 async def test_nothing_for_a_stranger(db: Database) -> None:
     async with db.session() as session:
         assert await personal_data(session, 1) == {}
+
+
+def test_erasure_knows_every_column_that_can_hold_a_telegram_id() -> None:
+    """A new BigInteger column is a reference to a person (set to NULL on erasure) unless it
+    is declared otherwise; a NOT NULL one must be declared, or erasure refuses to run."""
+    found = {f"{c.table.name}.{c.name}": goes for c, goes in person_columns()}
+    every = {
+        f"{t.name}.{c.name}"
+        for t in Base.metadata.tables.values()
+        for c in t.columns
+        if isinstance(c.type, BigInteger)
+    }
+    assert set(found) == every - NOT_A_PERSON - {"users.id"}
+    assert {name for name, goes in found.items() if goes} == ADDRESSED_TO
+    for name in ("meetings.proposed_by", "audit_log.user_id", "participants.user_id"):
+        assert found[name] is False

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.reminders import Kind, Planned, Policy, State, plan_meeting
 from fake_bot_api import FakeBotApi
@@ -167,3 +169,37 @@ async def test_nudge_count_moves_once(db: Database) -> None:
         stale_view = Tandem(id=tandem.id, nudges=0)
         assert not await meetings.count_nudge(session, stale_view, NOW)
         assert tandem.nudges == 1
+
+
+async def test_a_finished_notice_keeps_no_text_and_the_database_refuses_one_that_does(
+    db: Database,
+) -> None:
+    """A notice's text names people; it lives only until the row is finished, however it ends.
+    Other kinds keep their payload (an offset, nobody's words)."""
+    text = {"text": "<b>Zora</b> schlägt ein Treffen vor", "markup": None}
+    notices = [Planned(Kind.NOTICE, NOW, 7, f"notice.1.{i}", dict(text)) for i in range(4)]
+    event = Planned(Kind.EVENT_SOON, NOW, 7, "e1.soon60.u7", {"minutes": 60})
+    async with db.session() as session:
+        ids = [rid for rid, _ in await store.plan(session, [*notices, event], now=NOW)]
+        for rid in [*ids[:3], ids[4]]:
+            assert await store.claim(session, rid, NOW)
+        await store.finish(session, ids[0], State.SENT, NOW)
+        await store.finish(session, ids[1], State.UNREACHABLE, NOW, error="blocked")
+        await store.finish(session, ids[4], State.SENT, NOW)
+        assert await store.interrupt_stale(session, NOW) == 1  # ids[2], left 'sending'
+        await store.cancel(session, now=NOW, user_id=7)  # ids[3], still pending
+    async with db.session() as session:
+        rows = (await session.scalars(select(Reminder).order_by(Reminder.id))).all()
+        assert [(r.state, r.payload) for r in rows] == [
+            ("sent", {}),
+            ("unreachable", {}),
+            ("interrupted", {}),
+            ("cancelled", {}),
+            ("sent", {"minutes": 60}),
+        ]
+    with pytest.raises(IntegrityError):
+        async with db.session() as session:
+            await store.plan(session, [Planned(Kind.NOTICE, NOW, 7, "notice.2.0", text)], now=NOW)
+            await session.execute(
+                update(Reminder).where(Reminder.key == "notice.2.0").values(state="sent")
+            )

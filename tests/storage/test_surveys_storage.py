@@ -331,7 +331,7 @@ async def _plan(db: Database, survey_id: int, user_ids: list[int]) -> list[tuple
             .where(Reminder.survey_id == survey_id, Reminder.kind == Kind.SURVEY.value)
             .order_by(Reminder.user_id)
         )
-        return [(rid, uid) for rid, uid in rows.tuples()]
+        return [(rid, uid) for rid, uid in rows.tuples() if uid is not None]
 
 
 async def _deliver(db: Database, reminder_id: int, state: State) -> None:
