@@ -23,6 +23,7 @@ from bot.i18n import Translator
 from bot.messenger import Outcome
 from core.broadcasts import DeliveryState
 from handlers.callbacks import pack
+from handlers.fit import Part, escaped, fit_message
 from handlers.keyboards import button, column
 from storage import broadcasts as store
 from storage import users
@@ -35,7 +36,6 @@ log = logging.getLogger(__name__)
 
 WORKERS = 8
 PROGRESS_EVERY = 2.0  # seconds between edits of the progress message
-MAX_NAMES = 30
 
 OUTCOME_STATE = {
     Outcome.SENT: DeliveryState.SENT,
@@ -133,15 +133,7 @@ class Broadcaster:
         await self._edit_progress(broadcast_id, progress, counts)
         await svc.messenger.send(
             broadcast.created_by,
-            t(
-                "bc.report",
-                sent=counts.get(DeliveryState.SENT.value, 0),
-                unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
-                failed=counts.get(DeliveryState.FAILED.value, 0)
-                + counts.get(DeliveryState.INTERRUPTED.value, 0),
-                unreachable_names=_names(t, unreachable),
-                failed_names=_names(t, failed),
-            ),
+            report_text(t, counts, unreachable, failed),
             _retry_keyboard(t, broadcast_id)
             if counts.get(DeliveryState.FAILED.value) or counts.get(DeliveryState.UNREACHABLE.value)
             else None,
@@ -221,13 +213,25 @@ class Broadcaster:
         )
 
 
-def _names(t: Translator, names: list[str]) -> str:
-    if not names:
-        return "–"
-    shown = ", ".join(names[:MAX_NAMES])
-    if len(names) > MAX_NAMES:
-        shown += " " + t.plain("bc.more", count=len(names) - MAX_NAMES)
-    return shown
+def report_text(
+    t: Translator, counts: dict[str, int], unreachable: list[str], failed: list[str]
+) -> str:
+    """The final report; both lists of names share one message (`handlers.fit`)."""
+    return fit_message(
+        lambda names: t(
+            "bc.report",
+            sent=counts.get(DeliveryState.SENT.value, 0),
+            unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
+            failed=counts.get(DeliveryState.FAILED.value, 0)
+            + counts.get(DeliveryState.INTERRUPTED.value, 0),
+            unreachable_names=names[0],
+            failed_names=names[1],
+        ),
+        [
+            Part(escaped(names), lambda rest: t("bc.more", count=rest))
+            for names in (unreachable, failed)
+        ],
+    )
 
 
 def _retry_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
