@@ -24,6 +24,7 @@ from bot.i18n import Translator
 from bot.messenger import Outcome
 from core.broadcasts import DeliveryState
 from handlers.callbacks import pack
+from handlers.fit import Part, escaped, fit_message
 from handlers.keyboards import button, column
 from storage import broadcasts as store
 from storage import users
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 
 WORKERS = 8
 PROGRESS_EVERY = 2.0  # seconds between edits of the progress message
-MAX_NAMES = 30
 
 OUTCOME_STATE = {
     Outcome.SENT: DeliveryState.SENT,
@@ -137,15 +137,8 @@ class Broadcaster:
         if not finished:
             return  # another sender finished it and reported
         await self._edit_progress(broadcast_id, progress, counts)
+        report = report_text(t, counts, unreachable, failed)
         interrupted = counts.get(DeliveryState.INTERRUPTED.value, 0)
-        report = t(
-            "bc.report",
-            sent=counts.get(DeliveryState.SENT.value, 0),
-            unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
-            failed=counts.get(DeliveryState.FAILED.value, 0) + interrupted,
-            unreachable_names=_names(t, unreachable),
-            failed_names=_names(t, failed),
-        )
         if interrupted:
             report += "\n\n" + t("bc.report_interrupted", count=interrupted)
         if author is None:
@@ -249,13 +242,25 @@ class Broadcaster:
         )
 
 
-def _names(t: Translator, names: list[str]) -> str:
-    if not names:
-        return "–"
-    shown = ", ".join(names[:MAX_NAMES])
-    if len(names) > MAX_NAMES:
-        shown += " " + t.plain("bc.more", count=len(names) - MAX_NAMES)
-    return shown
+def report_text(
+    t: Translator, counts: dict[str, int], unreachable: list[str], failed: list[str]
+) -> str:
+    """The final report; both lists of names share one message (`handlers.fit`)."""
+    return fit_message(
+        lambda names: t(
+            "bc.report",
+            sent=counts.get(DeliveryState.SENT.value, 0),
+            unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
+            failed=counts.get(DeliveryState.FAILED.value, 0)
+            + counts.get(DeliveryState.INTERRUPTED.value, 0),
+            unreachable_names=names[0],
+            failed_names=names[1],
+        ),
+        [
+            Part(escaped(names), lambda rest: t("bc.more", count=rest))
+            for names in (unreachable, failed)
+        ],
+    )
 
 
 def _report_keyboard(

@@ -58,6 +58,22 @@ def normalise_invite_code(raw: str) -> str | None:
     return code.upper()
 
 
+def admits(presented: object, program_code: str, program_status: str) -> bool:
+    """Whether the invitation code a registration carries still admits to its program.
+
+    A registration's program comes only from an invitation: at consent and again at the final
+    confirmation the code must be the program's current one (compared as `by_invite_code`
+    finds it, case-insensitively) and registration must be open. A program whose code was
+    replaced or which closed in between refuses.
+    """
+    if not isinstance(presented, str):
+        return False
+    code = normalise_invite_code(presented)
+    return (
+        code is not None and code == program_code.upper() and program_status == ProgramStatus.OPEN
+    )
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
     index = day.month - 1 + months

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,8 +33,9 @@ from core.certificates import (
     parse_min_meetings,
     render_pdf,
 )
-from core.stats import shortened, slug
+from core.stats import slug
 from handlers.callbacks import pack
+from handlers.fit import Part, escaped, fit_message
 from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
 from storage import certificates as store
@@ -44,7 +44,6 @@ from storage.models import Certificate, Dialog, Participant, Program
 
 PREFIX = "ct"
 FLOW = "certificates"
-MAX_NAMES = 40
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,61 @@ async def _overview(ctx: Ctx, program: Program) -> Overview:
     return result
 
 
-def _names(t: Translator, names: Sequence[str]) -> Safe:
-    shown, rest = shortened(list(names), MAX_NAMES)
-    text = html.escape(", ".join(shown) or "–", quote=False)
-    return Safe(text + (" " + t("rp.more", count=rest) if rest else ""))
+def _names(t: Translator, names: Sequence[str]) -> Part:
+    return Part(escaped(names), lambda rest: t("rp.more", count=rest))
+
+
+def overview_text(t: Translator, program: Program, view: Overview) -> str:
+    """Every list of the overview shares one message: as many names as fit, then how many more."""
+    undelivered = [p for p, c in view.issued if c.delivered_at is None]
+
+    def render(names: Sequence[Safe]) -> str:
+        issued = t("ct.issued", count=len(view.issued), names=names[1])
+        if undelivered:
+            issued += "\n" + t("ct.undelivered", count=len(undelivered), names=names[2])
+        return "\n\n".join(
+            [
+                t("ct.title", program=program.name, minimum=view.minimum),
+                t("ct.due", count=len(view.due), names=names[0]),
+                issued,
+                t("ct.short", count=len(view.short), names=names[3]),
+            ]
+        )
+
+    return fit_message(
+        render,
+        [
+            _names(t, [f"{p.name} ({n})" for p, n in view.due]),
+            _names(t, [p.name for p, _ in view.issued]),
+            _names(t, [p.name for p in undelivered]),
+            _names(t, [f"{p.name} ({n}/{view.minimum})" for p, n in view.short]),
+        ],
+    )
+
+
+def report_text(
+    t: Translator,
+    program: Program,
+    delivered: Sequence[str],
+    missed: Sequence[str],
+    short: Sequence[tuple[str, int]],
+    minimum: int,
+) -> str:
+    return fit_message(
+        lambda names: "\n\n".join(
+            [
+                t("ct.report", program=program.name),
+                t("ct.report_delivered", count=len(delivered), names=names[0]),
+                t("ct.report_missed", count=len(missed), names=names[1]),
+                t("ct.report_short", count=len(short), minimum=minimum, names=names[2]),
+            ]
+        ),
+        [
+            _names(t, delivered),
+            _names(t, missed),
+            _names(t, [f"{name} ({n}/{minimum})" for name, n in short]),
+        ],
+    )
 
 
 def _overview_message(
@@ -81,36 +131,7 @@ def _overview_message(
 ) -> tuple[str, InlineKeyboardMarkup]:
     t = ctx.t
     undelivered = [p for p, c in view.issued if c.delivered_at is None]
-    text = "\n\n".join(
-        [
-            t("ct.title", program=program.name, minimum=view.minimum),
-            t(
-                "ct.due",
-                count=len(view.due),
-                names=_names(t, [f"{p.name} ({n})" for p, n in view.due]),
-            ),
-            t(
-                "ct.issued",
-                count=len(view.issued),
-                names=_names(t, [p.name for p, _ in view.issued]),
-            )
-            + (
-                "\n"
-                + t(
-                    "ct.undelivered",
-                    count=len(undelivered),
-                    names=_names(t, [p.name for p in undelivered]),
-                )
-                if undelivered
-                else ""
-            ),
-            t(
-                "ct.short",
-                count=len(view.short),
-                names=_names(t, [f"{p.name} ({n}/{view.minimum})" for p, n in view.short]),
-            ),
-        ]
-    )
+    text = overview_text(t, program, view)
     keyboard: list[list[InlineKeyboardButton]] = []
     if view.due:
         keyboard.append(
@@ -365,19 +386,7 @@ async def deliver_certificates(
         else:
             missed.append(person.name)
     t = services.translator_for(coordinator)
-    report = "\n\n".join(
-        [
-            t("ct.report", program=program.name),
-            t("ct.report_delivered", count=len(delivered), names=_names(t, delivered)),
-            t("ct.report_missed", count=len(missed), names=_names(t, missed)),
-            t(
-                "ct.report_short",
-                count=len(short),
-                minimum=minimum,
-                names=_names(t, [f"{name} ({n}/{minimum})" for name, n in short]),
-            ),
-        ]
-    )
+    report = report_text(t, program, delivered, missed, short, minimum)
     await services.messenger.send(
         coordinator_id, report, column([button(t.plain("ct.open"), pack(PREFIX, "v", program_id))])
     )

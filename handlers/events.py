@@ -21,9 +21,11 @@ from core.profile import clean_text
 from core.reminders import Policy, plan_event
 from core.when import NonexistentTime, local_to_utc, parse_when
 from handlers.callbacks import as_int, pack
+from handlers.fit import Part, escaped, fit_message
 from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
 from storage import dialogs, events, housekeeping, programs, reminders
+from storage.events import Attendance
 from storage.models import Dialog, Participant, Program, ProgramEvent
 
 FLOW = "event"
@@ -31,7 +33,6 @@ MAX_TITLE = 120
 MAX_PLACE = 200
 MAX_AHEAD = dt.timedelta(days=400)  # a program runs about a year
 LIST_GRACE = dt.timedelta(days=30)  # started events stay listed for their attendance
-MAX_NAMES = 40  # per answer on the card: a message holds 4096 characters
 SHOWN_TO_PARTICIPANT = 10
 NO_PLACE = "-"
 
@@ -205,13 +206,35 @@ async def _event_list(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMa
     return text, InlineKeyboardMarkup(keyboard)
 
 
-def _names(ctx: Ctx, people: list[Participant]) -> str:
-    if not people:
-        return "–"
-    shown = ", ".join(p.name for p in people[:MAX_NAMES])
-    if len(people) > MAX_NAMES:
-        shown += " " + ctx.t.plain("ek.more", count=len(people) - MAX_NAMES)
-    return shown
+def _names(t: Translator, people: list[Participant]) -> Part:
+    return Part(escaped([p.name for p in people]), lambda rest: t("ek.more", count=rest))
+
+
+def card_text(
+    t: Translator, program: Program, info: dict[str, str], present: Attendance, status: str
+) -> str:
+    """The attendance card: every name that fits into one message, then how many more."""
+    return fit_message(
+        lambda names: (
+            t(
+                "ek.card",
+                program=program.name,
+                title=info["title"],
+                kind=info["kind"],
+                when=info["when"],
+                where=info["where"],
+                yes=len(present.yes),
+                no=len(present.no),
+                open=len(present.open),
+                yes_names=names[0],
+                no_names=names[1],
+                open_names=names[2],
+            )
+            + "\n\n"
+            + status
+        ),
+        [_names(t, present.yes), _names(t, present.no), _names(t, present.open)],
+    )
 
 
 def _status_line(ctx: Ctx, event: ProgramEvent) -> str:
@@ -227,21 +250,7 @@ async def _event_card(
 ) -> tuple[str, InlineKeyboardMarkup]:
     info = describe(ctx.t, event, ctx.services.zone_of(program))
     present = await events.attendance(ctx.session, event)
-    text = ctx.t(
-        "ek.card",
-        program=program.name,
-        title=info["title"],
-        kind=info["kind"],
-        when=info["when"],
-        where=info["where"],
-        yes=len(present.yes),
-        no=len(present.no),
-        open=len(present.open),
-        yes_names=_names(ctx, present.yes),
-        no_names=_names(ctx, present.no),
-        open_names=_names(ctx, present.open),
-    )
-    text += "\n\n" + _status_line(ctx, event)
+    text = card_text(ctx.t, program, info, present, _status_line(ctx, event))
     keyboard: list[list[InlineKeyboardButton]] = []
     if event.status == events.PLANNED and event.starts_at > ctx.now:
         keyboard.append([button(ctx.t.plain("ek.refresh"), pack("ek", "v", event.id))])

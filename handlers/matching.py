@@ -21,6 +21,7 @@ from core.matching import Reason, match
 from core.programs import ProgramStatus
 from handlers import tandem
 from handlers.callbacks import as_int, pack
+from handlers.fit import fit_lines
 from handlers.guard import (
     coordinated,
     pressed_program,
@@ -180,24 +181,10 @@ def reason_text(t: Translator, reason: dict[str, Any]) -> str:
     return t("reason.other", code=str(reason["code"]), details=details)
 
 
-MESSAGE_BUDGET = 3900  # of Telegram's 4096 characters, counted on the HTML (always longer)
-
-
 def fit(t: Translator, blocks: list[str]) -> str:
-    """Join blocks, leaving out the tail that would break Telegram's length limit.
-
-    Long names and topic lists can make six pairs exceed it; every pair stays reachable through
-    its button, so the text says how many blocks it left out instead of failing to send.
-    """
-    kept: list[str] = []
-    used = 0
-    for index, block in enumerate(blocks):
-        if used + len(block) + 2 > MESSAGE_BUDGET - 100:
-            kept.append(t("mt.more", count=len(blocks) - index))
-            break
-        kept.append(block)
-        used += len(block) + 2
-    return "\n\n".join(kept)
+    """The header, then as many blocks (pairs, problems, unmatched mentees) as fit into one
+    message, then how many were left out. Every pair stays reachable through its button."""
+    return fit_lines(blocks[0], blocks[1:], lambda rest: t("mt.more", count=rest), sep="\n\n")
 
 
 def _who(people: dict[int, Participant], participant_id: int) -> dict[str, str]:
@@ -249,12 +236,10 @@ async def render(
         lines.append(_pair_block(ctx.t, people, pair, number))
     if unmatched and page == pages - 1:
         lines.append(ctx.t("mt.unmatched_header", count=len(unmatched)))
-        for item in unmatched[:15]:
+        for item in unmatched:
             who = _who(people, item["mentee"])
             why = "; ".join(reason_text(ctx.t, r) for r in item["reasons"]) or "–"
             lines.append(ctx.t("mt.unmatched_line", **who, why=Safe(why)))
-        if len(unmatched) > 15:
-            lines.append(ctx.t("mt.more", count=len(unmatched) - 15))
     v = proposal.version
     keyboard: list[list[InlineKeyboardButton]] = [
         [
@@ -293,12 +278,10 @@ async def render(
         nav.append(button("»", pack("mt", proposal.id, v, "p", page + 1)))
     if nav:
         keyboard.append(nav)
-    keyboard.append(
-        [
-            button(ctx.t.plain("mt.rerun"), pack("mt", proposal.id, v, "rr")),
-            button(ctx.t.plain("mt.approve"), pack("mt", proposal.id, v, "ok")),
-        ]
-    )
+    actions = [button(ctx.t.plain("mt.rerun"), pack("mt", proposal.id, v, "rr"))]
+    if pairs:  # a proposal without tandems has nothing to approve
+        actions.append(button(ctx.t.plain("mt.approve"), pack("mt", proposal.id, v, "ok")))
+    keyboard.append(actions)
     keyboard.append(
         [
             button(ctx.t.plain("mt.weights"), pack("mt", proposal.id, v, "w")),
@@ -519,6 +502,8 @@ async def _act(
         if await _recompute(ctx, program, proposal, pins, exclusions):
             ctx.answer(ctx.t.plain("mt.updated"))
         ctx.edit(*_weights_view(ctx, program, proposal))
+    elif action in ("ok", "now", "later") and not pairs:
+        _refuse_empty(ctx)
     elif action == "ok":
         ctx.edit(
             ctx.t("mt.reveal_ask", count=len(pairs)),
@@ -615,6 +600,11 @@ async def _change(
     ctx.edit(*await render(ctx, program, proposal, 0))
 
 
+def _refuse_empty(ctx: Ctx) -> None:
+    """A forged or stale approve press on a proposal that forms no tandem."""
+    ctx.answer(ctx.t.plain("mt.nothing_to_approve"), alert=True)
+
+
 async def approve(
     ctx: Ctx,
     program: Program,
@@ -622,6 +612,11 @@ async def approve(
     version: int,
     reveal_at: dt.datetime | None,
 ) -> None:
+    if not store.pairs_of(proposal.result):  # every way to approve passes here
+        _refuse_empty(ctx)
+        if ctx.update.callback_query is None:
+            ctx.reply(ctx.t("mt.nothing_to_approve"))
+        return
     # The directory may have changed since the proposal was computed (a merge, a corporate
     # group, an exclusion, someone left): a pair that is illegal now never becomes a tandem.
     if proposal.version == version and proposal.status == store.DRAFT:

@@ -23,7 +23,7 @@ from core.profile import (
     parse_typed,
     toggle_topic,
 )
-from core.programs import ProgramStatus
+from core.programs import ProgramStatus, admits, normalise_invite_code
 from handlers import fields, notify
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
@@ -41,14 +41,32 @@ CHOICE = "company_choice"
 # --- entry: /start with a program -------------------------------------------------------------
 
 
-async def offer(ctx: Ctx, program: Program) -> None:
-    """Show the privacy notice; consent and decline carry the program id, nothing is stored."""
+INVITE_CODE = "invite_code"  # the dialog's record of the invitation the user opened
+
+
+async def offer(ctx: Ctx, program: Program, code: str) -> None:
+    """Show the privacy notice for the program of a valid invitation code. The consent button
+    carries that code, not the program id: pressing it re-validates the code, so a button with
+    another program's id or a guessed code admits to nothing. Nothing is stored before consent.
+    """
     existing = await participants.of_user_in_program(ctx.session, ctx.user_id, program.id)
     if existing is not None:
         ctx.reply(ctx.t(f"start.already.{existing.status}", program=program.name))
         return
     dialog = await dialogs.get(ctx.session, ctx.user_id)
     if dialog is not None and dialog.flow == FLOW and dialog.data.get("program_id") == program.id:
+        if dialog.data.get(INVITE_CODE) != code and admits(
+            code, program.invite_code, program.status
+        ):
+            # The current link of the same program: the draft now rests on this invitation.
+            dialog = await dialogs.save(
+                ctx.session,
+                ctx.user_id,
+                flow=FLOW,
+                step=dialog.step,
+                data={**dialog.data, INVITE_CODE: code},
+                now=ctx.now,
+            )
         ctx.reply(ctx.t("reg.resume"))
         await prompt_step(ctx, dialog)
         return
@@ -58,16 +76,21 @@ async def offer(ctx: Ctx, program: Program) -> None:
     ctx.reply(
         ctx.t("reg.privacy", program=program.name, months=ctx.services.settings.retention_months),
         rows(
-            [button(ctx.t.plain("reg.consent.yes"), pack(PREFIX, "c", program.id))],
-            [button(ctx.t.plain("reg.consent.no"), pack(PREFIX, "x", program.id))],
+            [button(ctx.t.plain("reg.consent.yes"), pack(PREFIX, "c", code))],
+            [button(ctx.t.plain("reg.consent.no"), pack(PREFIX, "x"))],
         ),
     )
 
 
-async def on_consent(ctx: Ctx, program_id: int) -> None:
-    program = await programs.get(ctx.session, program_id)
+async def on_consent(ctx: Ctx, raw_code: str) -> None:
+    code = normalise_invite_code(raw_code)
+    program = await programs.by_invite_code(ctx.session, code) if code else None
     if program is None:
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        # A forged or outdated button: the refusal names no program, and nothing is stored.
+        ctx.answer(ctx.t.plain("reg.invitation_invalid"), alert=True)
+        return
+    if not admits(code, program.invite_code, program.status):
+        ctx.edit(ctx.t("start.closed", program=program.name))
         return
     dialog = await dialogs.get(ctx.session, ctx.user_id)
     if dialog is not None and dialog.flow == FLOW:
@@ -77,16 +100,18 @@ async def on_consent(ctx: Ctx, program_id: int) -> None:
         ctx.answer(ctx.t.plain("start.already.short"), alert=True)
         ctx.edit(None)
         return
-    if program.status != ProgramStatus.OPEN:
-        ctx.edit(ctx.t("start.closed", program=program.name))
-        return
     await ctx.remember_user(ctx.lang)
     dialog = await dialogs.save(
         ctx.session,
         ctx.user_id,
         flow=FLOW,
         step="role",
-        data={"program_id": program.id, "consent_at": ctx.now.isoformat(), "draft": {}},
+        data={
+            "program_id": program.id,
+            INVITE_CODE: program.invite_code.upper(),
+            "consent_at": ctx.now.isoformat(),
+            "draft": {},
+        },
         now=ctx.now,
     )
     notice = ctx.t(
@@ -245,8 +270,8 @@ async def _on_company_choice(
 
 async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     action, args = parts[0], parts[1:]
-    if action == "c" and len(args) == 1 and (program_id := as_int(args[0])) is not None:
-        await on_consent(ctx, program_id)
+    if action == "c" and len(args) == 1:
+        await on_consent(ctx, args[0])
         return
     if action == "x":
         await on_decline(ctx)
@@ -336,6 +361,11 @@ async def submit(ctx: Ctx, dialog: Dialog) -> None:
     if program is None or program.status != ProgramStatus.OPEN:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.edit(ctx.t("start.closed", program=program.name if program else ""))
+        return
+    if not admits(dialog.data.get(INVITE_CODE), program.invite_code, program.status):
+        # The invitation was replaced since consent (or the draft predates the record): no
+        # registration; the draft waits until the user opens the program's current link.
+        ctx.edit(ctx.t("reg.invitation_expired"))
         return
     if await participants.of_user_in_program(ctx.session, ctx.user_id, program.id) is not None:
         await dialogs.clear(ctx.session, ctx.user_id)

@@ -24,7 +24,6 @@ from core.reminders import Policy
 from core.stats import (
     FEEDBACK_COLUMNS,
     LOW_RATING,
-    MAX_NAMES,
     MEETING_COLUMNS,
     PARTICIPANT_COLUMNS,
     TANDEM_COLUMNS,
@@ -41,16 +40,15 @@ from core.stats import (
     at_risk,
     clip,
     csv_bytes,
-    fits_message,
     format_decimal,
     meeting_state,
     month_axis,
     per_month,
-    shortened,
     slug,
 )
 from core.surveys import SurveyStatus
 from handlers.callbacks import as_int, pack
+from handlers.fit import Part, fit_message
 from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
 from handlers.survey_results import results_messages, results_table, texts_table
@@ -63,8 +61,6 @@ PREFIX = "rp"
 STATS, EXPORT = "s", "e"
 # Statuses in the order a coordinator reads them.
 STATUS_ORDER = ("active", "pending", "paused", "left", "rejected")
-# Fewer names until the message fits Telegram's limit (long names, many at-risk tandems).
-NAME_LIMITS = (MAX_NAMES, 10, 5, 0)
 CSV_DATETIME = {"de": "%d.%m.%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 XLSX_DATETIME = {"de": "DD.MM.YYYY HH:MM", "en": "YYYY-MM-DD HH:MM"}
 DECIMAL = {"de": ",", "en": "."}
@@ -124,13 +120,7 @@ async def _stats(ctx: Ctx, program: Program, *, edit: bool) -> None:
     quiet_days = Policy.from_settings(program.settings).nudge_after_days
     risky = at_risk(figures.tandems, quiet_after_days=quiet_days, now=ctx.now)
     zone = ctx.services.zone_of(program)
-    text = ""
-    for limit in NAME_LIMITS:
-        text = stats_text(
-            ctx.t, ctx.lang, program, figures, risky, quiet_days, zone, ctx.now, limit
-        )
-        if fits_message(text):
-            break
+    text = stats_text(ctx.t, ctx.lang, program, figures, risky, quiet_days, zone, ctx.now)
     markup = _export_button(ctx, program)
     if edit:
         ctx.edit(text, markup)
@@ -153,10 +143,6 @@ async def _surveys(ctx: Ctx, program: Program) -> list[tuple[Survey, list[Answer
 
 def _export_button(ctx: Ctx, program: Program) -> InlineKeyboardMarkup:
     return column([button(ctx.t.plain("rp.export_button"), pack(PREFIX, EXPORT, program.id))])
-
-
-def _names(names: Sequence[str]) -> str:
-    return ", ".join(html.escape(clip(name), quote=False) for name in names)
 
 
 def _statuses(t: Translator, figures: ProgramStats, role: str) -> str:
@@ -191,9 +177,9 @@ def stats_text(
     quiet_days: int,
     zone: ZoneInfo,
     now: dt.datetime,
-    limit: int,
 ) -> str:
-    """The statistics message, listing at most `limit` names per list."""
+    """The statistics message: the at-risk tandems and the unreachable people share what the
+    figures leave of one message (`handlers.fit`)."""
     decimal = DECIMAL.get(lang, ",")
     mentors = sum(n for (role, _), n in figures.participants.items() if role == "mentor")
     mentees = sum(n for (role, _), n in figures.participants.items() if role == "mentee")
@@ -237,20 +223,26 @@ def stats_text(
         lines.append(t("rp.risk", count=len(risky), days=quiet_days, threshold=threshold))
     else:  # nudges are off for this program: only the ratings can tell
         lines.append(t("rp.risk_rating_only", count=len(risky), threshold=threshold))
-    shown, rest = shortened(risky, limit)
-    lines += [_risk_line(t, lang, item) for item in shown]
-    if rest:
-        lines.append(t("rp.more", count=rest))
-    lines.append("")
-    if figures.unreachable:
-        names, rest = shortened(figures.unreachable, limit)
-        listed = _names(names)
-        if rest:
-            listed = (listed + " " if listed else "") + t("rp.more", count=rest)
-        lines.append(t("rp.unreachable", count=len(figures.unreachable), names=Safe(listed or "–")))
-    else:
-        lines.append(t("rp.unreachable_none"))
-    return "\n".join(lines)
+    risk_part = Part(
+        [_risk_line(t, lang, item) for item in risky],
+        lambda rest: t("rp.more", count=rest),
+        sep="\n",
+        empty="",
+    )
+    names_part = Part(
+        [html.escape(clip(name), quote=False) for name in figures.unreachable],
+        lambda rest: t("rp.more", count=rest),
+    )
+
+    def render(lists: Sequence[Safe]) -> str:
+        text = lines + ([lists[0]] if risky else []) + [""]
+        if figures.unreachable:
+            text.append(t("rp.unreachable", count=len(figures.unreachable), names=lists[1]))
+        else:
+            text.append(t("rp.unreachable_none"))
+        return "\n".join(text)
+
+    return fit_message(render, [risk_part, names_part])
 
 
 # --- /export -----------------------------------------------------------------------------------

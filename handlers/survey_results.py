@@ -8,18 +8,17 @@ gets forwarded). Who asked for support or a new match is named: the coordinators
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
-from bot.i18n import Safe, Translator
-from core.stats import Table, fits_message, format_decimal, shortened
+from bot.i18n import Translator
+from core.stats import Table, format_decimal
 from core.surveys import QuestionResult, QuestionType, aggregate, parse_questions
+from handlers.fit import Part, escaped, fit_message, fits
 from handlers.surveys import kind_label, option_label, question_text, type_label
 from storage.models import Program, Survey
 from storage.surveys import Answered, Reach
 
 DECIMAL = {"de": ",", "en": "."}
-MAX_FLAG_NAMES = 30
 
 
 def _number(lang: str, value: float | None) -> str:
@@ -63,10 +62,8 @@ def _question_block(t: Translator, lang: str, number: int, result: QuestionResul
     return "\n".join(lines)
 
 
-def _names(t: Translator, people: Sequence[Answered]) -> str:
-    shown, rest = shortened([p.name for p in people], MAX_FLAG_NAMES)
-    text = ", ".join(shown) or "–"
-    return text + (" " + t.plain("rp.more", count=rest) if rest else "")
+def _names(t: Translator, people: Sequence[Answered]) -> Part:
+    return Part(escaped([p.name for p in people]), lambda rest: t("rp.more", count=rest))
 
 
 def results_messages(
@@ -92,16 +89,13 @@ def results_messages(
     support = [a for a in answered if a.wants_support]
     rematch = [a for a in answered if a.wants_rematch]
     blocks.append(
-        t(
-            "sk.res.support",
-            count=len(support),
-            names=Safe(html.escape(_names(t, support), quote=False)),
-        )
-        + "\n"
-        + t(
-            "sk.res.rematch",
-            count=len(rematch),
-            names=Safe(html.escape(_names(t, rematch), quote=False)),
+        fit_message(
+            lambda names: (
+                t("sk.res.support", count=len(support), names=names[0])
+                + "\n"
+                + t("sk.res.rematch", count=len(rematch), names=names[1])
+            ),
+            [_names(t, support), _names(t, rematch)],
         )
     )
     if not answered:
@@ -112,7 +106,7 @@ def results_messages(
     current = ""
     for block in blocks:
         candidate = f"{current}\n\n{block}" if current else block
-        if current and not fits_message(candidate):
+        if current and not fits(candidate):
             messages.append(current)
             current = block
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,12 +22,13 @@ from core.programs import parse_date
 from handlers import agreement, meetings
 from handlers.address import introduced_as, who
 from handlers.callbacks import as_int, pack
+from handlers.fit import Part, escaped, fit_message
 from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs, users
 from storage import matching as store
 from storage import meetings as meeting_store
-from storage.models import Participant, Tandem
+from storage.models import Participant, Program, Tandem
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +261,18 @@ async def tandems_command(ctx: Ctx) -> None:
     )
 
 
+def list_text(t: Translator, program: Program, count: int, unconfirmed: Sequence[Tandem]) -> str:
+    """The program's tandem list; the pairs whose agreement is still open, as many as fit."""
+    head = t("td.list", program=program.name, count=count)
+    if not unconfirmed:
+        return head
+    pairs = escaped([f"{x.mentor.name} / {x.mentee.name}" for x in unconfirmed])
+    return fit_message(
+        lambda names: head + "\n\n" + t("td.unconfirmed", count=len(unconfirmed), names=names[0]),
+        [Part(pairs, lambda rest: t("rp.more", count=rest))],
+    )
+
+
 async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
     if not require_coordinator(ctx, "td:" + ":".join(parts)):
         return
@@ -288,13 +302,7 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
             for t in tandems
             if t.introduced_at and not (t.mentor_agreed_at and t.mentee_agreed_at)
         ]
-        text = ctx.t("td.list", program=program.name, count=len(tandems))
-        if unconfirmed:
-            text += "\n\n" + ctx.t(
-                "td.unconfirmed",
-                count=len(unconfirmed),
-                names=", ".join(f"{t.mentor.name} / {t.mentee.name}" for t in unconfirmed[:30]),
-            )
+        text = list_text(ctx.t, program, len(tandems), unconfirmed)
         ctx.edit(text, InlineKeyboardMarkup(rows) if rows else None)
         return
     if action == "c":

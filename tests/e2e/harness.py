@@ -151,6 +151,15 @@ async def create_program(
 
 async def register(user: FakeUser, code: str, profile: Profile, language: str = "de") -> BotMessage:
     """Registers through the deep link, asserting each step; returns the final confirmation."""
+    summary = await fill_registration(user, code, profile, language)
+    await user.press(SUBMIT[language], message=summary)
+    return await user.next_message()
+
+
+async def fill_registration(
+    user: FakeUser, code: str, profile: Profile, language: str = "de"
+) -> BotMessage:
+    """Every step of the registration up to the summary, whose confirm button is not pressed."""
     await user.send(f"/start {code}")
     privacy = await user.next_message()
     await user.press(CONSENT[language], message=privacy)
@@ -178,5 +187,4 @@ async def register(user: FakeUser, code: str, profile: Profile, language: str = 
     await user.press(ADDRESS_LABEL[language][profile.form_of_address], message=address)
     summary = await user.next_message()
     expect(summary, profile.name, profile.company)
-    await user.press(SUBMIT[language], message=summary)
-    return await user.next_message()
+    return summary

@@ -41,8 +41,9 @@ async def test_unknown_invite_code_and_start_without_code(api: FakeBotApi, code:
     user = api.add_user(1001, "Anna")
     await user.send("/start NOPE1234")
     expect(await user.next_message(), "ungültig")
-    await user.send("/start")  # exactly one open program: it is offered
-    expect(await user.next_message(), "Datenschutzhinweis", "Cross-Mentoring Salzgitter 2027")
+    await user.send("/start")  # one open program, but only its invitation link leads to it
+    answer = expect(await user.next_message(), "Einladungslink")
+    assert "Cross-Mentoring Salzgitter 2027" not in answer.text
 
 
 async def test_start_without_code_and_no_program_explains(api: FakeBotApi, bot: object) -> None:

@@ -209,8 +209,12 @@ async def test_deleteme_erases_tells_the_partner_and_keeps_anonymous_counts(
     query = await coordinator.press_data(f"pp:v:{pair.mentee_participant}")
     assert "Daten gelöscht" in (await answer_of(coordinator, query))["text"]
 
-    # /start begins from scratch: the privacy notice and consent, as for anyone new.
-    await emil.send("/start")
+    # The invitation link begins from scratch: the privacy notice and consent, as for anyone new.
+    async with db.session() as session:
+        invite = await session.scalar(
+            select(Program.invite_code).where(Program.id == pair.program_id)
+        )
+    await emil.send(f"/start {invite}")
     expect(await emil.next_message(), "Datenschutzhinweis", "Stimmen Sie der Speicherung zu?")
 
 

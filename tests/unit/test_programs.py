@@ -19,6 +19,7 @@ from core.programs import (
     ParticipantStatus,
     ProgramStatus,
     add_months,
+    admits,
     can_transition,
     default_end,
     new_invite_code,
@@ -31,6 +32,25 @@ from core.programs import (
 DETERMINISTIC = settings(derandomize=True, database=None, max_examples=200)
 
 # --- invite codes -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("presented", "code", "status", "expected"),
+    [
+        ("ABCD2345", "ABCD2345", "open", True),
+        ("abcd2345", "ABCD2345", "open", True),  # typed in lower case: the same code
+        ("Salzgitter-2027", "Salzgitter-2027", "open", True),  # a hand-set mixed-case code
+        ("ABCD2345", "ABCD2345", "closed", False),  # registration closed since
+        ("ABCD2345", "NEWCODE9", "open", False),  # the code was replaced since
+        ("7", "ABCD2345", "open", False),  # a program id, as an old button carried
+        (None, "ABCD2345", "open", False),  # a draft from before the invitation was recorded
+        ("ABCD 2345", "ABCD 2345", "open", False),  # not a code at all
+    ],
+)
+def test_only_the_current_code_of_an_open_program_admits(
+    presented: object, code: str, status: str, expected: bool
+) -> None:
+    assert admits(presented, code, status) is expected
 
 
 def test_invite_alphabet_has_no_look_alikes() -> None:

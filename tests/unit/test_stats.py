@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -40,7 +41,8 @@ from core.stats import (
     slug,
     utf16_len,
 )
-from handlers.reports import NAME_LIMITS, stats_text
+from handlers.fit import fits
+from handlers.reports import stats_text
 from storage.models import Program
 
 NOW = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)
@@ -331,13 +333,11 @@ def _crowded(count: int) -> tuple[ProgramStats, list[AtRisk]]:
 def test_a_crowded_statistics_message_still_fits(language: str) -> None:
     stats, risky = _crowded(60)
     program = Program(id=1, name="P" * 120, settings={})
-    texts = [
-        stats_text(translator(language), language, program, stats, risky, 35, BERLIN, NOW, n)
-        for n in NAME_LIMITS
-    ]
-    assert not fits_message(texts[0])  # 15 long names per list are too many here...
-    assert any(fits_message(text) for text in texts)  # ...but fewer fit
-    assert fits_message(texts[-1])
-    more = "und 60 weitere" if language == "de" else "and 60 more"
-    assert more in texts[-1]
-    assert "<Ümlaut" not in texts[0] and "&lt;Ümlaut &amp; Co&gt;" in texts[0]
+    text = stats_text(translator(language), language, program, stats, risky, 35, BERLIN, NOW)
+    assert fits(text)  # shortened by length: as many names as fit, then how many more
+    more = re.compile(r"\d+ (weitere|more)")
+    assert len(more.findall(text)) == 2  # both lists were cut ...
+    assert "<Ümlaut" not in text and "&lt;Ümlaut &amp; Co&gt;" in text  # ... escaped
+    few, few_risky = _crowded(3)
+    short = stats_text(translator(language), language, program, few, few_risky, 35, BERLIN, NOW)
+    assert not more.search(short)  # three of each: nothing left out
