@@ -1,4 +1,4 @@
-""""Meinten Sie …?": a typed company name that probably is a known employer is asked about.
+"""Asking "Meinten Sie …?": a typed company name that probably is a known employer.
 
 Registration and /profile ask the same question with the same rules, so that a company typed
 either way ends up linked to the directory's employer instead of starting a look-alike. The

@@ -112,6 +112,7 @@ class Departure:
     name: str
     role: str
     partners: list[Participant]  # of the tandems that ended (still introduced ones only)
+    form_of_address: str = "n"  # so that the partner reads "Ihre Mentorin Petra Schulz hat …"
 
 
 async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[Departure]:
@@ -172,7 +173,9 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
             partner = await session.get(Participant, other)
             if partner is not None and tandem.introduced_at is not None:
                 partners.append(partner)
-        departures.append(Departure(person.program_id, person.name, person.role, partners))
+        departures.append(
+            Departure(person.program_id, person.name, person.role, partners, person.form_of_address)
+        )
     if mine:
         await session.execute(
             update(Participant)

@@ -407,7 +407,6 @@ EXPANSIONS: dict[str, list[str]] = {
     "choice.{field}.{value}": [f"choice.{n}.{c}" for n, c in CHOICES],
     "choice.role.{participant.role}": [f"choice.role.{r}" for r in Role],
     "choice.role.{p.role}": [f"choice.role.{r}" for r in Role],
-    "choice.role.{departure.role}": [f"choice.role.{r}" for r in Role],
     "status.{participant.status}": [f"status.{s}" for s in STATUSES],
     "status.{status}": [f"status.{s}" for s in STATUSES],
     "status.{target}": [f"status.{s}" for s in STATUSES],
