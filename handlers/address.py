@@ -36,3 +36,10 @@ def introduced_as(t: Translator, person: Person) -> Safe:
     """The introduction's "Ihre Mentorin ist <b>Petra Schulz</b>"."""
     role, form = role_of(person.role), form_of(person.form_of_address).value
     return Safe(t(f"intro.who.{role}.{form}", name=person.name))
+
+
+def role_label(t: Translator, person: Person) -> Safe:
+    """The role as a label in a card line ("Mentorin: Petra Schulz") for the program team, who
+    need the role even of someone written about by name only."""
+    role, form = role_of(person.role), form_of(person.form_of_address).value
+    return Safe(t(f"role.label.{role}.{form}"))
