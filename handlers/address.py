@@ -38,8 +38,9 @@ def introduced_as(t: Translator, person: Person) -> Safe:
     return Safe(t(f"intro.who.{role}.{form}", name=person.name))
 
 
-def role_label(t: Translator, person: Person) -> Safe:
-    """The role as a label in a card line ("Mentorin: Petra Schulz") for the program team, who
-    need the role even of someone written about by name only."""
+def role_label(t: Translator, person: Person) -> str:
+    """The role as a label in a card line or list ("Mentorin: Petra Schulz") for the program
+    team, who need the role even of someone written about by name only; plain text, so it
+    serves button labels too."""
     role, form = role_of(person.role), form_of(person.form_of_address).value
-    return Safe(t(f"role.label.{role}.{form}"))
+    return t.plain(f"role.label.{role}.{form}")
