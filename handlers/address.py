@@ -6,19 +6,41 @@ Every message that names a partner takes its phrase from here, so "Ihre Mentorin
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.i18n import Safe, Translator
 from core.address import Case, form_of, role_of
-from storage.models import Participant
 
 
-def who(t: Translator, person: Participant, case: Case) -> Safe:
+class Person(Protocol):
+    """A participant, or what is left of one that has just erased their data (a departure)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def form_of_address(self) -> str: ...
+
+
+def who(t: Translator, person: Person, case: Case) -> Safe:
     """The phrase in the case the sentence needs; the name is escaped here, so the phrase goes
     into any message as ready HTML."""
     role, form = role_of(person.role), form_of(person.form_of_address).value
     return Safe(t(f"who.{role}.{form}.{case.value}", name=person.name))
 
 
-def introduced_as(t: Translator, person: Participant) -> Safe:
+def introduced_as(t: Translator, person: Person) -> Safe:
     """The introduction's "Ihre Mentorin ist <b>Petra Schulz</b>"."""
     role, form = role_of(person.role), form_of(person.form_of_address).value
     return Safe(t(f"intro.who.{role}.{form}", name=person.name))
+
+
+def role_label(t: Translator, person: Person) -> str:
+    """The role as a label in a card line or list ("Mentorin: Petra Schulz") for the program
+    team, who need the role even of someone written about by name only; plain text, so it
+    serves button labels too."""
+    role, form = role_of(person.role), form_of(person.form_of_address).value
+    return t.plain(f"role.label.{role}.{form}")

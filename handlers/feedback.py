@@ -411,7 +411,8 @@ async def _log_summary(ctx: Ctx, data: dict[str, Any], tandem: Tandem) -> None:
     ctx.reply(
         ctx.t(
             "fb.log_summary",
-            partner=partner.name,
+            partner=who(ctx.t, partner, Case.DATIVE),
+            partner_start=who(ctx.t, partner, Case.START),
             when=_day_text(ctx, start, zone, bool(data.get("timed"))),
         ),
         rows(
@@ -464,12 +465,12 @@ async def _log_button(ctx: Ctx, *, save: bool) -> None:
     housekeeping.audit(
         ctx.session, user_id=ctx.user_id, action="meeting_logged", now=ctx.now, meeting=meeting.id
     )
-    ctx.edit(ctx.t("fb.log_saved", partner=partner.name, when=day))
+    ctx.edit(ctx.t("fb.log_saved", partner=who(ctx.t, partner, Case.START), when=day))
     ctx.reply(ctx.t("fb.logged", when=day), _rating_keyboard(ctx.t, meeting.id))
     t = ctx.for_user(partner.user)
     ctx.send_to(
         partner.user_id,
-        t("fb.verify_ask", name=me.name, when=day),
+        t("fb.verify_ask", name=who(t, me, Case.START), when=day),
         rows(
             [
                 button(t.plain("fb.verify_yes"), pack(PREFIX, "v", meeting.id, "y")),
@@ -514,7 +515,7 @@ async def _verify(ctx: Ctx, meeting: Meeting, held: bool) -> None:
         recorder.user_id,
         t(
             "fb.verified_to_recorder" if held else "fb.rejected_to_recorder",
-            partner=me.name,
+            partner=who(t, me, Case.START),
             when=day,
         ),
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.i18n import Safe
 from bot.runtime import Ctx
 from handlers import fields
+from handlers.address import role_label
 from handlers.callbacks import pack
 from handlers.keyboards import button, rows
 from storage import users
@@ -20,7 +20,7 @@ async def new_registration(ctx: Ctx, program: Program, participant: Participant)
         text = t(
             "coord.new_registration",
             program=program.name,
-            role=Safe(t(f"choice.role.{participant.role}")),
+            role=role_label(t, participant),
             name=participant.name,
             company=participant.company,
             industry=participant.industry,

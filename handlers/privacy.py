@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import json
 
+from bot.i18n import Safe
 from bot.runtime import Ctx
+from core.address import Case
+from handlers.address import who
 from handlers.callbacks import pack
 from handlers.keyboards import button, rows
 from storage import housekeeping, privacy, programs, users
@@ -65,17 +68,20 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
             t = ctx.for_user(await users.get(ctx.session, partner.user_id))
             ctx.send_to(
                 partner.user_id,
-                t("privacy.partner_left", name=departure.name, program=program_name),
+                t(
+                    "privacy.partner_left",
+                    partner=who(t, departure, Case.START),
+                    program=program_name,
+                ),
             )
         for coordinator_id in coordinators:
             t = ctx.for_user(await users.get(ctx.session, coordinator_id))
-            ended = ", ".join(p.name for p in departure.partners)
+            ended = Safe(", ".join(who(t, p, Case.BARE) for p in departure.partners))
             ctx.send_to(
                 coordinator_id,
                 t(
                     "privacy.coordinator_notice",
-                    name=departure.name,
-                    role=t.plain(f"choice.role.{departure.role}"),
+                    name=who(t, departure, Case.BARE),
                     program=program_name,
                 )
                 + ("\n" + t("privacy.coordinator_ended", partners=ended) if ended else ""),

@@ -17,8 +17,8 @@ from core.profile import (
     toggle_topic,
 )
 from core.programs import ParticipantStatus
-from handlers import fields
-from handlers.callbacks import pack
+from handlers import company_choice, fields
+from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column
 from storage import dialogs, participants, programs
 from storage.models import Dialog, Participant
@@ -82,6 +82,9 @@ async def _topics(ctx: Ctx, participant: Participant) -> list[str]:
 
 
 async def _prompt(ctx: Ctx, dialog: Dialog, participant: Participant) -> None:
+    if dialog.step == "company" and dialog.data.get(company_choice.CHOICE):
+        await company_choice.ask(ctx, PREFIX, dict(dialog.data[company_choice.CHOICE]))
+        return
     values = fields.values_of(participant)
     if dialog.step == "topics":
         values["topics"] = dialog.data.get("topics", participant.topics)
@@ -91,12 +94,16 @@ async def _prompt(ctx: Ctx, dialog: Dialog, participant: Participant) -> None:
     ctx.reply(ctx.t("profile.editing") + "\n\n" + text, markup)
 
 
-async def _store(ctx: Ctx, participant: Participant, field: str, value: Any) -> None:
+async def _store(
+    ctx: Ctx, participant: Participant, field: str, value: Any, company_id: int | None = None
+) -> None:
     await dialogs.clear(ctx.session, ctx.user_id)
     if not _editable(participant, field):  # approved while the dialog was open
         ctx.reply(ctx.t("profile.role_locked"))
         return
-    await participants.update_field(ctx.session, participant, field, value, ctx.now)
+    await participants.update_field(
+        ctx.session, participant, field, value, ctx.now, company_id=company_id
+    )
     ctx.reply(ctx.t("profile.saved"))
     ctx.reply(await _render(ctx, participant), _keyboard(ctx, participant))
 
@@ -124,7 +131,41 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
         ctx.reply(ctx.t("field.topics.added"))
         await _prompt(ctx, dialog, participant)
         return
+    if dialog.step == "company":
+        await _on_company(ctx, dialog, participant, str(value))
+        return
     await _store(ctx, participant, dialog.step, value)
+
+
+async def _on_company(ctx: Ctx, dialog: Dialog, participant: Participant, typed: str) -> None:
+    """The same question as at registration ("Meinten Sie …?"), so that a changed company
+    links the directory's employer instead of starting a look-alike; typed text while the
+    question is open is a new answer."""
+    found = await company_choice.look_up(ctx, typed)
+    if found.choice is None:
+        await _store(ctx, participant, "company", typed, found.company_id)
+        return
+    data = {**dialog.data, company_choice.CHOICE: found.choice}
+    dialog = await dialogs.save(
+        ctx.session, ctx.user_id, flow=FLOW, step="company", data=data, now=ctx.now
+    )
+    await _prompt(ctx, dialog, participant)
+
+
+async def _on_company_choice(
+    ctx: Ctx, dialog: Dialog, participant: Participant, company_id: int | None
+) -> None:
+    choice = dialog.data.get(company_choice.CHOICE)
+    if dialog.step != "company" or not choice:
+        raise InvalidInput("error.stale_button")
+    chosen = await company_choice.answer(ctx, choice, company_id)
+    if chosen is None:  # forged, or merged away since: say so and ask again
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        ctx.edit(None)
+        await _on_company(ctx, dialog, participant, str(choice["typed"]))
+        return
+    ctx.edit(fields.answered(ctx.t, "company", chosen.name))
+    await _store(ctx, participant, "company", chosen.name, chosen.company_id)
 
 
 async def on_callback(ctx: Ctx, parts: list[str]) -> None:
@@ -166,6 +207,10 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
                 ctx.session, ctx.user_id, flow=FLOW, step="topics", data=data, now=ctx.now
             )
             ctx.edit(None, fields.topics_keyboard(ctx.t, PREFIX, program_topics, data["topics"]))
+        elif action == "co" and len(args) == 1 and (company_id := as_int(args[0])) is not None:
+            await _on_company_choice(ctx, dialog, participant, company_id)
+        elif action == "cn" and not args:
+            await _on_company_choice(ctx, dialog, participant, None)
         elif action == "td" and dialog.step == "topics":
             selected = list(dialog.data.get("topics") or [])
             if not selected:

@@ -20,6 +20,7 @@ from core.programs import (
 from core.reminders import Policy, plan_event, plan_survey
 from core.surveys import SurveyStatus
 from handlers import commands, notify
+from handlers.address import role_label
 from handlers.callbacks import as_big_int, as_int, pack
 from handlers.guard import (
     coordinated,
@@ -260,7 +261,7 @@ async def _participant_list(
                 ctx.t.plain(
                     "pp.list_item",
                     name=p.name,
-                    role=ctx.t.plain(f"choice.role.{p.role}"),
+                    role=role_label(ctx.t, p),
                     company=p.company,
                 ),
                 pack("pp", "v", p.id),

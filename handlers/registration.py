@@ -24,10 +24,10 @@ from core.profile import (
     toggle_topic,
 )
 from core.programs import ProgramStatus, admits, normalise_invite_code
-from handlers import fields, notify
+from handlers import company_choice, fields, notify
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
-from storage import companies, dialogs, participants, programs
+from storage import dialogs, participants, programs
 from storage.models import Dialog, Program
 
 FLOW = "reg"
@@ -35,7 +35,7 @@ PREFIX = "rg"
 SUMMARY = "summary"
 # While the participant chooses among known companies ("Meinten Sie …?"), the step stays
 # "company" and this entry of the dialog data holds what they typed and the ids offered.
-CHOICE = "company_choice"
+CHOICE = company_choice.CHOICE
 
 
 # --- entry: /start with a program -------------------------------------------------------------
@@ -147,7 +147,7 @@ async def prompt_step(ctx: Ctx, dialog: Dialog) -> None:
         await show_summary(ctx, dialog)
         return
     if dialog.step == "company" and dialog.data.get(CHOICE):
-        await _offer_companies(ctx, dialog)
+        await company_choice.ask(ctx, PREFIX, dict(dialog.data[CHOICE]))
         return
     text, markup = fields.prompt(
         ctx.t, PREFIX, dialog.step, _draft(dialog), await _program_topics(ctx, dialog)
@@ -215,56 +215,36 @@ async def _on_company(ctx: Ctx, dialog: Dialog, draft: dict[str, Any]) -> None:
 
     Typed text while the question is open is simply a new answer to the company step.
     """
-    typed = str(draft["company"])
     draft.pop("company_id", None)
-    known = await companies.find(ctx.session, typed)
-    if known is not None:
-        draft["company_id"] = known.id
-        await _advance(ctx, dialog, draft)
+    found = await company_choice.look_up(ctx, str(draft["company"]))
+    if found.choice is not None:
+        dialog = await _save(ctx, dialog, draft, "company", found.choice)
+        await prompt_step(ctx, dialog)
         return
-    candidates = await companies.similar(ctx.session, typed, limit=5)
-    if not candidates:
-        await _advance(ctx, dialog, draft)
-        return
-    choice = {"typed": typed, "ids": [c.id for c in candidates]}
-    dialog = await _save(ctx, dialog, draft, "company", choice)
-    await prompt_step(ctx, dialog)
-
-
-async def _offer_companies(ctx: Ctx, dialog: Dialog) -> None:
-    choice = dict(dialog.data[CHOICE])
-    found = await companies.by_ids(ctx.session, choice["ids"])
-    buttons = [
-        button(found[cid].name, pack(PREFIX, "co", cid)) for cid in choice["ids"] if cid in found
-    ]
-    buttons.append(button(ctx.t.plain("reg.company.keep"), pack(PREFIX, "cn")))
-    ctx.reply(ctx.t("reg.company.did_you_mean", typed=choice["typed"]), column(buttons))
+    if found.company_id is not None:
+        draft["company_id"] = found.company_id
+    await _advance(ctx, dialog, draft)
 
 
 async def _on_company_choice(
     ctx: Ctx, dialog: Dialog, draft: dict[str, Any], company_id: int | None
 ) -> None:
-    """A press on "Meinten Sie …?": a company offered in this very question, or their own
-    spelling (None). Anything else (an old question, a forged id, a company merged away since)
-    is answered as a stale button and the question asked again."""
+    """A press on "Meinten Sie …?"; a stale or forged one is answered so and the question
+    asked again."""
     choice = dialog.data.get(CHOICE)
     if dialog.step != "company" or not choice:
         raise InvalidInput("error.stale_button")
-    if company_id is None:
-        draft["company"] = choice["typed"]
-        draft.pop("company_id", None)
-        ctx.edit(fields.answered(ctx.t, "company", draft["company"]))
-        await _advance(ctx, dialog, draft)
-        return
-    company = await companies.get(ctx.session, company_id)
-    if company is None or company_id not in choice["ids"]:
+    chosen = await company_choice.answer(ctx, choice, company_id)
+    if chosen is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         ctx.edit(None)
         await _on_company(ctx, dialog, {**draft, "company": choice["typed"]})
         return
-    draft["company"] = company.name
-    draft["company_id"] = company.id
-    ctx.edit(fields.answered(ctx.t, "company", company.name))
+    draft["company"] = chosen.name
+    draft.pop("company_id", None)
+    if chosen.company_id is not None:
+        draft["company_id"] = chosen.company_id
+    ctx.edit(fields.answered(ctx.t, "company", chosen.name))
     await _advance(ctx, dialog, draft)
 
 

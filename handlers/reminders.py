@@ -258,8 +258,8 @@ async def _at_risk(
     return Rendered(
         t(
             "risk.to_coordinators",
-            mentor=tandem.mentor.name,
-            mentee=tandem.mentee.name,
+            mentor=who(t, tandem.mentor, Case.BARE),
+            mentee=who(t, tandem.mentee, Case.BARE),
             program=program.name if program else "",
             nudges=tandem.nudges,
             last=last.astimezone(services.zone_of(program)).strftime("%d.%m.%Y")

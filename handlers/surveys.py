@@ -19,6 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.runtime import Ctx
+from core.address import Case
 from core.surveys import (
     MAX_TEXT_ANSWER,
     SKIPPED,
@@ -33,6 +34,7 @@ from core.surveys import (
     parse_questions,
     typed_answer,
 )
+from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs, users
@@ -313,8 +315,7 @@ async def _tell_coordinators(
             coordinator_id,
             t(
                 f"sv.flag.{wish.value}",
-                name=participant.name,
-                role=t.plain(f"choice.role.{participant.role}"),
+                name=who(t, participant, Case.BARE),
                 kind=kind_label(t, survey.kind),
                 program=program.name if program else "",
             ),

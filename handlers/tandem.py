@@ -144,7 +144,7 @@ async def introduce(services: Services, tandem_ids: list[int]) -> None:
                     coordinator_id,
                     t(
                         f"intro.undelivered.{outcome.value}",
-                        name=me.name,
+                        name=who(t, me, Case.BARE),
                         program=program.name if program else "",
                     ),
                 )
@@ -323,9 +323,17 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
             data={"tandem": tandem.id},
             now=ctx.now,
         )
-        ctx.reply(ctx.t("td.dissolve_ask", mentor=tandem.mentor.name, mentee=tandem.mentee.name))
+        ctx.reply(ctx.t("td.dissolve_ask", **_pair(ctx, tandem)))
     else:
         ctx.answer(ctx.t.plain("error.stale_button"))
+
+
+def _pair(ctx: Ctx, tandem: Tandem) -> dict[str, Safe]:
+    """Both partners for the program team, each with the role noun of their form of address."""
+    return {
+        "mentor": who(ctx.t, tandem.mentor, Case.BARE),
+        "mentee": who(ctx.t, tandem.mentee, Case.BARE),
+    }
 
 
 def _agreed(ctx: Ctx, when: dt.datetime | None) -> str:
@@ -341,11 +349,11 @@ async def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMar
     def day(when: dt.datetime | None) -> str:
         return when.astimezone(zone).strftime("%d.%m.%Y") if when else "–"
 
+    pair = _pair(ctx, tandem)
     text = ctx.t(
         "td.card",
-        mentor=tandem.mentor.name,
+        **pair,
         mentor_company=tandem.mentor.company,
-        mentee=tandem.mentee.name,
         mentee_company=tandem.mentee.company,
         status=Safe(ctx.t(f"td.status.{tandem.status}")),
         since=tandem.created_at.astimezone(zone).strftime("%d.%m.%Y"),
@@ -358,8 +366,9 @@ async def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMar
         agreement=Safe(
             ctx.t(
                 "td.agreement",
-                mentor=_agreed(ctx, tandem.mentor_agreed_at),
-                mentee=_agreed(ctx, tandem.mentee_agreed_at),
+                **pair,
+                mentor_agreed=_agreed(ctx, tandem.mentor_agreed_at),
+                mentee_agreed=_agreed(ctx, tandem.mentee_agreed_at),
             )
         ),
         meetings=Safe(
@@ -371,12 +380,26 @@ async def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMar
     # Recorded meetings nobody confirmed yet and disputed ones: they do not count until a
     # partner or a coordinator settles them, so the coordinators see them here.
     pending, disputed = await meeting_store.needing_attention(ctx.session, tandem.id, ctx.now)
-    if pending:
-        text += "\n" + ctx.t(
-            "td.logged_pending", dates=", ".join(day(m.starts_at) for m in pending)
-        )
+    recorders = {
+        person.user_id: pair[role]
+        for role, person in (("mentor", tandem.mentor), ("mentee", tandem.mentee))
+        if person.user_id is not None
+    }
+    by_recorder: dict[int | None, list[str]] = {}
+    for m in pending:  # who recorded it: the other one is to confirm
+        recorder = m.proposed_by if m.proposed_by in recorders else None
+        by_recorder.setdefault(recorder, []).append(day(m.starts_at))
+    for recorder, dates in by_recorder.items():
+        if recorder is None:  # the recorder's data is erased
+            text += "\n" + ctx.t("td.logged_pending_anonymous", dates=", ".join(dates))
+        else:
+            text += "\n" + ctx.t(
+                "td.logged_pending", recorder=recorders[recorder], dates=", ".join(dates)
+            )
     if disputed:
-        text += "\n" + ctx.t("td.disputed", dates=", ".join(day(m.starts_at) for m in disputed))
+        text += "\n" + ctx.t(
+            "td.disputed", **pair, dates=", ".join(day(m.starts_at) for m in disputed)
+        )
     buttons = [
         button(ctx.t.plain("td.confirm_meeting", date=day(m.starts_at)), pack("td", "c", m.id))
         for m in (pending + disputed)[:8]
@@ -439,4 +462,4 @@ async def _dissolve_text(ctx: Ctx, data: dict[str, Any], text: str | None) -> No
         ctx.send_to(
             person.user_id, t("td.dissolved_to_participant", partner=who(t, partner, Case.DATIVE))
         )
-    ctx.reply(ctx.t("td.dissolved", mentor=tandem.mentor.name, mentee=tandem.mentee.name))
+    ctx.reply(ctx.t("td.dissolved", **_pair(ctx, tandem)))

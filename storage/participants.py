@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from core.address import form_of
 from core.programs import ParticipantStatus
 from storage import companies
-from storage.models import Participant
+from storage.models import Company, Participant
 
 EDITABLE = (
     "role",
@@ -36,12 +36,8 @@ async def create_from_draft(
     consent_at: dt.datetime,
     now: dt.datetime,
 ) -> Participant:
-    # The company chosen from the directory at registration wins over what the text resolves
-    # to; if it was merged away since, its name now is an alias of the company it went into.
     chosen = draft.get("company_id")
-    company = await companies.get(session, int(chosen)) if chosen is not None else None
-    if company is None:
-        company = await companies.resolve(session, draft["company"], now)
+    company = await _employer(session, draft["company"], int(chosen) if chosen else None, now)
     participant = Participant(
         program_id=program_id,
         user_id=user_id,
@@ -106,14 +102,31 @@ async def list_in_program(
     return list((await session.scalars(query)).all())
 
 
+async def _employer(
+    session: AsyncSession, typed: str, chosen: int | None, now: dt.datetime
+) -> Company:
+    """The company chosen from the directory ("Meinten Sie …?") wins over what the text
+    resolves to; if it was merged away since, its name now is an alias of the company it went
+    into, so resolving the text finds that one."""
+    company = await companies.get(session, chosen) if chosen is not None else None
+    return company if company is not None else await companies.resolve(session, typed, now)
+
+
 async def update_field(
-    session: AsyncSession, participant: Participant, field: str, value: Any, now: dt.datetime
+    session: AsyncSession,
+    participant: Participant,
+    field: str,
+    value: Any,
+    now: dt.datetime,
+    *,
+    company_id: int | None = None,
 ) -> None:
+    """`company_id` is the directory's company the participant chose for a typed company."""
     if field not in EDITABLE:
         raise ValueError(f"{field} is not an editable profile field")
     setattr(participant, field, list(value) if field == "topics" else value)
     if field == "company":
-        participant.company_id = (await companies.resolve(session, value, now)).id
+        participant.company_id = (await _employer(session, value, company_id, now)).id
     participant.updated_at = now
     await session.flush()
 

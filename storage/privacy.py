@@ -157,6 +157,7 @@ class Departure:
     name: str
     role: str
     partners: list[Participant]  # of the tandems that ended (still introduced ones only)
+    form_of_address: str = "n"  # so that the partner reads "Ihre Mentorin Petra Schulz hat …"
 
 
 async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[Departure]:
@@ -357,7 +358,7 @@ async def _end_tandems(session: AsyncSession, person: Participant, now: dt.datet
         partner = await session.get(Participant, other)
         if partner is not None and tandem.introduced_at is not None:
             partners.append(partner)
-    return Departure(person.program_id, person.name, person.role, partners)
+    return Departure(person.program_id, person.name, person.role, partners, person.form_of_address)
 
 
 async def _scrub_proposals(

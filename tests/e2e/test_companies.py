@@ -293,3 +293,57 @@ async def test_participants_and_coordinators_of_one_program_cannot_change_the_di
     async with db.session() as session:
         assert sorted((await session.scalars(select(Company.id))).all()) == ids
         assert all(c.reviewed_at is None for c in await session.scalars(select(Company)))
+
+
+async def test_profile_offers_the_known_company_and_links_it(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    await register(api.add_user(2001, "Vera"), code, Profile(company="Volkswagen AG"))
+    ben = api.add_user(2002, "Ben")
+    await register(ben, code, Profile(name="Ben Becker", company="Peiner Träger GmbH"))
+    await ben.send("/profile")
+    shown = expect(await ben.next_message(), "Ihr Profil", "Peiner Träger GmbH")
+    await ben.press("✏️ Unternehmen", message=shown)
+    expect(await ben.next_message(), "Unternehmen", "Bisher: Peiner Träger GmbH")
+
+    await ben.send("Volkswagen AG, Werk Salzgitter")
+    question = expect(await ben.next_message(), DID_YOU_MEAN, "Volkswagen AG, Werk Salzgitter")
+    assert question.button_texts == ["Volkswagen AG", KEEP]
+    forged = await ben.press_data("pf:co:999999", message=question)
+    assert "nicht mehr aktuell" in (await answer_of(ben, forged))["text"]
+    asked_again = await ben.next_message()  # the question once more, nothing stored
+    assert asked_again.button_texts == ["Volkswagen AG", KEEP]
+    assert (await participant(db, 2002)).company == "Peiner Träger GmbH"
+
+    chosen = asked_again.find_button("Volkswagen AG")
+    assert chosen is not None and chosen.callback_data is not None
+    await ben.press("Volkswagen AG", message=asked_again)
+    expect(await ben.next_message(), "Gespeichert")
+    expect(await ben.next_message(), "Ihr Profil", "Volkswagen AG")
+    stale = await ben.press_data(chosen.callback_data, message=asked_again)  # pressed twice
+    assert "nicht mehr aktuell" in (await answer_of(ben, stale))["text"]
+
+    vera, ben_row = await participant(db, 2001), await participant(db, 2002)
+    assert ben_row.company_id == vera.company_id is not None
+    assert ben_row.company == "Volkswagen AG"
+    async with db.session() as session:
+        names = set((await session.scalars(select(Company.name))).all())
+    assert "Volkswagen AG, Werk Salzgitter" not in names
+
+
+async def test_profile_keeps_the_own_spelling_as_a_new_company(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    await register(api.add_user(2001, "Vera"), code, Profile(company="Volkswagen AG"))
+    ben = api.add_user(2002, "Ben")
+    await register(ben, code, Profile(name="Ben Becker", company="Peiner Träger GmbH"))
+    await ben.send("/profile")
+    await ben.press("✏️ Unternehmen", message=await ben.next_message())
+    await ben.next_message()
+    await ben.send("Volkswagen Financial Services")
+    question = expect(await ben.next_message(), DID_YOU_MEAN)
+    await ben.press(KEEP, message=question)
+    expect(await ben.next_message(), "Gespeichert")
+    vera, ben_row = await participant(db, 2001), await participant(db, 2002)
+    assert ben_row.company == "Volkswagen Financial Services"
+    assert ben_row.company_id is not None and ben_row.company_id != vera.company_id

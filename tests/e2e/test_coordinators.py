@@ -62,7 +62,7 @@ async def test_review_participants_and_decide(
     people = await coordinator.wait_edit(
         card,
     )
-    await coordinator.press("Anna Schmidt · Mentorin/Mentor · Alstom", message=people)
+    await coordinator.press("Anna Schmidt · Führungskraft im Mentoring · Alstom", message=people)
     person = await coordinator.wait_edit(people)
     expect(person, "@anna_s", "wartet auf Freigabe", "Bahntechnik", "Kommunikation, Feedback")
     await coordinator.press("❌ Ablehnen", message=person)

@@ -141,7 +141,9 @@ async def test_propose_accept_remind_and_feedback(
     await coordinator.press(listing.button_texts[0], message=listing)
     card = await coordinator.wait_edit(listing)
     expect(
-        card, "Treffen: 1 · letztes: 03.03.2027 · nächstes: –", "Vereinbarung: Mentor/in ⏳ offen"
+        card,
+        "Treffen: 1 · letztes: 03.03.2027 · nächstes: –",
+        "Vereinbarung: Maria <b>Mentor</b> & Co ⏳ offen · Emil Mentee ⏳ offen",
     )
     states = sorted((r.kind, r.state) for r in await reminder_rows(db))
     assert states == sorted(

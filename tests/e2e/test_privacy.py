@@ -169,10 +169,15 @@ async def test_deleteme_erases_tells_the_partner_and_keeps_anonymous_counts(
     await emil.press("🗑 Ja, endgültig löschen", message=confirm)
     expect(await emil.wait_edit(confirm), "Ihre Daten sind gelöscht", "/start")
 
-    expect(await pair.mentor.next_message(), "Ihr Tandem mit Emil Mentee", "beendet", "abgesagt")
+    expect(
+        await pair.mentor.next_message(),
+        "Emil Mentee hat die Teilnahme",
+        "Tandem ist damit beendet",
+        "abgesagt",
+    )
     expect(
         await coordinator.next_message(),
-        "Emil Mentee (Mentee,",
+        "Emil Mentee (",
         "eigenen Daten gelöscht",
         "Beendetes Tandem mit: Maria <b>Mentor</b> & Co",
     )

@@ -24,6 +24,9 @@ async def test_profile_shows_and_edits_fields(api: FakeBotApi, code: str, db: Da
     expect(await anna.next_message(), "höchstens 120")
     await anna.next_message()
     await anna.send("Alstom Transport <Deutschland> & Co")
+    # "Alstom" (her own registration's company) is known: the name probably means it
+    question = expect(await anna.next_message(), "Meinten Sie", "Alstom Transport <Deutschland>")
+    await anna.press("pf:cn", message=question)  # no: her own spelling
     expect(await anna.next_message(), "Gespeichert")
     again = expect(await anna.next_message(), "Alstom Transport <Deutschland> & Co")
     await anna.press("✏️ Treffen", message=again)

@@ -16,7 +16,7 @@ async def test_mentor_and_mentee_register_and_coordinator_approves(
     mentor = api.add_user(1001, "Anna", username="anna_s", language_code="de")
     mentee = api.add_user(1002, "Ben", username="ben", language_code="en-GB")
 
-    done = await register(mentor, code, Profile(company="<Müller & Söhne>"))
+    done = await register(mentor, code, Profile(company="<Müller & Söhne>", form_of_address="f"))
     expect(done, "Vielen Dank", "Cross-Mentoring Salzgitter 2027")
     done = await register(
         mentee,
@@ -38,6 +38,8 @@ async def test_mentor_and_mentee_register_and_coordinator_approves(
     notes = await coordinator.collect(timeout=0.3)
     new = sorted((m for m in notes if "Neue Anmeldung" in m.text), key=lambda m: "Ben" in m.text)
     assert len(new) == 2 and "Anna Schmidt" in new[0].text and "Ben Becker" in new[1].text
+    assert "Mentorin: Anna Schmidt" in new[0].text  # her form of address, no "Mentorin/Mentor"
+    assert "Mentee: Ben Becker" in new[1].text
     assert "<Müller & Söhne>" in new[0].text  # shown verbatim ...
     assert "&lt;Müller &amp; Söhne&gt;" in new[0].raw_text  # ... because it was escaped
 

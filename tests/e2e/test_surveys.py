@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import AnyApplication
 from bot.settings import Settings
@@ -162,6 +162,10 @@ async def test_prepare_send_answer_remind_and_report(
 ) -> None:
     app = bot_at
     cohort = await seed(db, api)
+    async with db.session() as session:  # Emil chose "Herr": the team reads "Mentee Emil …"
+        await session.execute(
+            update(Participant).where(Participant.user_id == 5002).values(form_of_address="m")
+        )
     card = await edit_questions(coordinator, db, await new_midterm(coordinator))
     await schedule_tomorrow(coordinator, card)
 
@@ -230,7 +234,10 @@ async def test_prepare_send_answer_remind_and_report(
     await emil.send("Mehr Zeit & <Ruhe>")
     expect(await emil.next_message(), "Wunsch erhalten")
     flag = expect(
-        await coordinator.next_message(), EMIL, "Mentee", "neues Matching", "Zwischenbilanz"
+        await coordinator.next_message(),
+        f"Mentee {EMIL} wünscht",
+        "neues Matching",
+        "Zwischenbilanz",
     )
     assert flag.button_texts == ["Details"]
 

@@ -405,9 +405,7 @@ EXPANSIONS: dict[str, list[str]] = {
     "field.{field}.label": [f"field.{n}.label" for n in FIELD_NAMES],
     "field.{field}.ask": [f"field.{n}.ask" for n in FIELD_NAMES],
     "choice.{field}.{value}": [f"choice.{n}.{c}" for n, c in CHOICES],
-    "choice.role.{participant.role}": [f"choice.role.{r}" for r in Role],
     "choice.role.{p.role}": [f"choice.role.{r}" for r in Role],
-    "choice.role.{departure.role}": [f"choice.role.{r}" for r in Role],
     "status.{participant.status}": [f"status.{s}" for s in STATUSES],
     "status.{status}": [f"status.{s}" for s in STATUSES],
     "status.{target}": [f"status.{s}" for s in STATUSES],
@@ -466,6 +464,7 @@ EXPANSIONS: dict[str, list[str]] = {
         f"who.{r}.{f.value}.{c.value}" for r in ROLES for f in FormOfAddress for c in Case
     ],
     "intro.who.{role}.{form}": [f"intro.who.{r}.{f.value}" for r in ROLES for f in FormOfAddress],
+    "role.label.{role}.{form}": [f"role.label.{r}.{f.value}" for r in ROLES for f in FormOfAddress],
     "ct.pdf.role.{role}.{form}": [
         f"ct.pdf.role.{r}.{f.value}" for r in ROLES for f in FormOfAddress
     ],
