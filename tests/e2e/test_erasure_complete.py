@@ -263,7 +263,7 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     confirm = expect(await zora.next_message(), "Ihre Daten löschen?")
     await zora.press("🗑 Ja, endgültig löschen", message=confirm)
     expect(await zora.wait_edit(confirm), "Ihre Daten sind gelöscht")
-    expect(await maria.next_message(), f"Ihr Tandem mit {NAME}", "beendet")
+    expect(await maria.next_message(), f"{NAME} hat die Teilnahme", "beendet")
     expect(await coordinator.next_message(), NAME, "eigenen Daten gelöscht")
     await quiet_notices(db)
 
