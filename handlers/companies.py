@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.i18n import Translator
 from bot.runtime import Ctx
 from handlers.callbacks import as_int, pack
 from handlers.guard import coordinated, require_all_programs, visible_programs
@@ -181,12 +182,15 @@ async def _company(ctx: Ctx, raw: str) -> Company | None:
 # --- merging --------------------------------------------------------------------------------
 
 
-def _merge_keyboard(source: Company, targets: list[Company]) -> InlineKeyboardMarkup:
+def _merge_keyboard(t: Translator, source: Company, targets: list[Company]) -> InlineKeyboardMarkup:
+    """The candidates, and always a way back to the company's card: with no candidate the
+    keyboard would otherwise be empty, which Telegram refuses."""
     picks = [
-        button(t.name[:60], pack(PREFIX, "mt", source.id, t.id))
-        for t in targets
-        if t.id != source.id
+        button(target.name[:60], pack(PREFIX, "mt", source.id, target.id))
+        for target in targets
+        if target.id != source.id
     ]
+    picks.append(button(t.plain("common.back"), pack(PREFIX, "c", source.id)))
     return column(picks)
 
 
@@ -202,7 +206,7 @@ async def _ask_merge(ctx: Ctx, source: Company) -> None:
     targets = list(await companies.similar(ctx.session, source.name, MERGE_CHOICES + 1))
     targets = [c for c in targets if c.id != source.id][:MERGE_CHOICES]
     key = "companies.merge.ask" if targets else "companies.merge.ask_typed"
-    ctx.reply(ctx.t(key, name=source.name), _merge_keyboard(source, targets))
+    ctx.reply(ctx.t(key, name=source.name), _merge_keyboard(ctx.t, source, targets))
 
 
 async def _confirm_merge(ctx: Ctx, source: Company, target: Company) -> None:
@@ -298,6 +302,10 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         await _show_directory(ctx, page, edit=True)
     elif action == "c" and len(args) == 1:
         if (company := await _company(ctx, args[0])) is not None:
+            # Back to the card ends a question for a typed name (merge target, alias, group).
+            dialog = await dialogs.get(ctx.session, ctx.user_id)
+            if dialog is not None and dialog.flow == FLOW:
+                await dialogs.clear(ctx.session, ctx.user_id)
             await _show_card(ctx, company.id, edit=True)
     elif action == "x" and not args:
         await _show_exclusions(ctx, edit=True)
@@ -389,7 +397,8 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
             ctx.reply(ctx.t("companies.merge.none", typed=typed))
             return
         ctx.reply(
-            ctx.t("companies.merge.pick", name=company.name), _merge_keyboard(company, targets)
+            ctx.t("companies.merge.pick", name=company.name),
+            _merge_keyboard(ctx.t, company, targets),
         )
     elif dialog.step == "alias":
         outcome, other = await companies.add_alias(ctx.session, company.id, typed, ctx.now)

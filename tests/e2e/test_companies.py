@@ -347,3 +347,23 @@ async def test_profile_keeps_the_own_spelling_as_a_new_company(
     vera, ben_row = await participant(db, 2001), await participant(db, 2002)
     assert ben_row.company == "Volkswagen Financial Services"
     assert ben_row.company_id is not None and ben_row.company_id != vera.company_id
+
+
+async def test_a_merge_without_candidates_asks_for_a_name_and_leads_back(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    """Found by the deep fuzz: with no similar company the question came with an empty
+    keyboard, which Telegram refuses, so the coordinator saw nothing. It has a way back now,
+    and going back ends the question: a name typed later is not taken as the merge target."""
+    await register(api.add_user(2001, "Vera"), code, Profile(company="Qwertz Logistik"))
+    await coordinator.collect(timeout=0.3)
+    card = expect(await open_company(coordinator, "Qwertz Logistik"), "noch nicht geprüft")
+    await coordinator.press("🔀 Zusammenführen mit …", message=card)
+    ask = expect(await coordinator.next_message(), "derselbe Arbeitgeber", "Schreiben Sie")
+    assert ask.button_texts == ["« Zurück"]
+    await coordinator.press("« Zurück", message=ask)
+    expect(await coordinator.wait_edit(ask), "Qwertz Logistik", "noch nicht geprüft")
+    await coordinator.send("Volkswagen AG")
+    expect(await coordinator.next_message(), "nicht sicher")  # no dialog takes it any more
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Company)) == 1
