@@ -48,6 +48,13 @@ MAX_RETRY_AFTER = 60.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
+def _keyboard(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """No buttons means no keyboard. PTB leaves an empty keyboard out of the request, and
+    Telegram refuses a `reply_markup` without `inline_keyboard`: the whole message would be lost
+    for want of a button list that happened to be empty."""
+    return markup if markup is not None and any(markup.inline_keyboard) else None
+
+
 class Messenger:
     def __init__(
         self,
@@ -138,7 +145,7 @@ class Messenger:
             lambda: self.bot.send_message(
                 chat_id=chat_id,
                 text=text,
-                reply_markup=markup,
+                reply_markup=_keyboard(markup),
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
             ),
@@ -184,7 +191,7 @@ class Messenger:
                 chat_id=chat_id,
                 message_id=message_id,
                 text=text,
-                reply_markup=markup,
+                reply_markup=_keyboard(markup),
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
             ),
