@@ -4,8 +4,9 @@
 scheduler and the broadcaster, leadership among processes); `Ctx` is one update's view of it:
 the open session of the update's transaction, the acting user with their role, language and
 clock reading, and the queue of what to send once the transaction has committed (bot.outbox).
-Handlers see only this module, so they cannot reach Telegram or commit by themselves; the
-middleware (bot.middleware) builds the Ctx, commits, and flushes it.
+A handler is given a Ctx and queues on it; the middleware (bot.middleware) builds the Ctx,
+commits, and then flushes the queue (bot.outbox), so no handler commits or sends in the middle of
+its transaction.
 """
 
 from __future__ import annotations
