@@ -1,4 +1,6 @@
 # Tandem bot image: small, non-root, migrations applied on start by `tandem-bot run`.
+# Production packages only: tests, benchmarks and the Bot API stand-in (fake_bot_api) stay out
+# (.dockerignore keeps them out of the build context too).
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -6,7 +8,6 @@ COPY bot bot
 COPY handlers handlers
 COPY storage storage
 COPY core core
-COPY fake_bot_api fake_bot_api
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim

@@ -38,7 +38,7 @@ from typing import cast
 from sqlalchemy import insert, select
 
 from bench.common import Backend, bench_world, fresh_database
-from bot.runtime import services
+from bot.context import services
 from core.broadcasts import Audience
 from storage import broadcasts
 from storage.db import Database

@@ -16,11 +16,12 @@ from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from bot.broadcaster import Broadcaster
+from bot.context import SERVICES_KEY, Services, services
 from bot.errors import on_error
 from bot.leader import Leadership
 from bot.messenger import Messenger
+from bot.middleware import PerUserUpdateProcessor
 from bot.ratelimit import RateLimiter
-from bot.runtime import SERVICES_KEY, PerUserUpdateProcessor, Services, services
 from bot.scheduler import HORIZON, RELOAD_EVERY, ReminderScheduler
 from bot.settings import Settings
 from bot.updates import TandemBot

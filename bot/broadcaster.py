@@ -31,7 +31,7 @@ from storage import users
 from storage.db import is_transient, retrying
 
 if TYPE_CHECKING:
-    from bot.runtime import Services
+    from bot.context import Services
 
 log = logging.getLogger(__name__)
 

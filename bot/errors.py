@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError
 from telegram.ext import ContextTypes
 
+from bot.context import services
 from bot.i18n import resolve_language, translator
-from bot.runtime import services
 
 log = logging.getLogger(__name__)
 

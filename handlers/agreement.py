@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Safe, Translator
-from bot.runtime import Ctx
 from core.address import Case
 from handlers.address import who
 from handlers.callbacks import as_int, pack

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
-from bot.runtime import Ctx
+from bot.context import Ctx
 from core.broadcasts import (
     DEFAULT_QUIET_DAYS,
     MAX_TEXT,

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.context import Ctx, Services
 from bot.i18n import Safe, Translator
 from bot.messenger import Outcome
-from bot.runtime import Ctx, Services
 from core.address import form_of, role_of
 from core.certificates import (
     MAX_MIN_MEETINGS,

@@ -11,9 +11,9 @@ from telegram import (
     BotCommandScopeChat,
 )
 
+from bot.context import Services
 from bot.i18n import translator
 from bot.messenger import Outcome
-from bot.runtime import Services
 from bot.settings import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.context import Ctx
 from bot.i18n import translator
-from bot.runtime import Ctx
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers import (
     broadcasts,

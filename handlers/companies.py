@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Translator
-from bot.runtime import Ctx
 from handlers.callbacks import as_int, pack
 from handlers.guard import coordinated, require_all_programs, visible_programs
 from handlers.keyboards import button, column, rows

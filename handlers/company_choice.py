@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.runtime import Ctx
+from bot.context import Ctx
 from handlers.callbacks import pack
 from handlers.keyboards import button, column
 from storage import companies

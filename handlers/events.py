@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Translator
-from bot.runtime import Ctx
 from core.profile import clean_text
 from core.reminders import Policy, plan_event
 from core.when import NonexistentTime, local_to_utc, parse_when

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Translator
-from bot.runtime import Ctx
 from core.address import Case
 from core.meetings import (
     DEFAULT_DURATION,

@@ -14,8 +14,8 @@ import logging
 from telegram import ChatMember, Update
 from telegram.ext import ContextTypes
 
+from bot.context import services
 from bot.i18n import translator
-from bot.runtime import services
 from bot.settings import SUPPORTED_LANGUAGES
 
 log = logging.getLogger(__name__)

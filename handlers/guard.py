@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.runtime import Ctx
+from bot.context import Ctx
 from handlers.callbacks import as_int
 from storage import housekeeping, programs
 from storage.models import Program

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Safe, Translator
-from bot.runtime import Ctx
 from core.matching import Reason, match
 from core.programs import ProgramStatus
 from handlers import tandem

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.runtime import Ctx
+from bot.context import Ctx
 from handlers import fields
 from handlers.address import role_label
 from handlers.callbacks import pack

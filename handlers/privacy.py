@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 
+from bot.context import Ctx
 from bot.i18n import Safe
-from bot.runtime import Ctx
 from core.address import Case
 from handlers.address import who
 from handlers.callbacks import pack

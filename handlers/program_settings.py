@@ -14,8 +14,8 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Safe, Translator
-from bot.runtime import Ctx
 from core.certificates import MAX_ORGANISATIONS, MAX_SIGNER, Issuer
 from core.profile import clean_text
 from core.reminders import DAY_MINUTES, Policy

@@ -6,8 +6,8 @@ import datetime as dt
 
 from telegram import InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Safe
-from bot.runtime import Ctx
 from core.programs import (
     MAX_PROGRAM_NAME,
     TRANSITIONS,

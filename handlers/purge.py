@@ -7,7 +7,7 @@ so an old or forged button cannot purge a running program.
 
 from __future__ import annotations
 
-from bot.runtime import Ctx
+from bot.context import Ctx
 from core.programs import add_months, purgeable
 from handlers.callbacks import as_int, pack
 from handlers.guard import require_all_programs

@@ -12,8 +12,8 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Safe
-from bot.runtime import Ctx
 from core.profile import (
     FIELDS_BY_NAME,
     FieldKind,

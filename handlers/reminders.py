@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup
 
+from bot.context import Services
 from bot.i18n import Translator
-from bot.runtime import Services, finish_reminder
+from bot.outbox import finish_reminder
 from core.address import Case
 from core.reminders import (
     PAUSABLE,

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Safe, Translator
-from bot.runtime import Ctx
 from core.export import chart_png, xlsx_bytes
 from core.reminders import Policy
 from core.stats import (

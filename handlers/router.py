@@ -17,7 +17,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.runtime import Ctx, services, tandem_handler
+from bot.context import Ctx, services
+from bot.middleware import tandem_handler
 from handlers import (
     agreement,
     broadcasts,

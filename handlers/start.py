@@ -6,7 +6,7 @@ the link and names no program, even when only one is open.
 
 from __future__ import annotations
 
-from bot.runtime import Ctx
+from bot.context import Ctx
 from core.programs import normalise_invite_code
 from handlers import registration
 from storage import programs

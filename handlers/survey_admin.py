@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.runtime import Ctx
+from bot.context import Ctx
 from core.profile import clean_text
 from core.reminders import plan_survey
 from core.surveys import (

@@ -17,8 +17,8 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.context import Ctx
 from bot.i18n import Translator
-from bot.runtime import Ctx
 from core.address import Case
 from core.surveys import (
     MAX_TEXT_ANSWER,

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.context import Ctx, Services
 from bot.i18n import Safe, Translator
 from bot.messenger import Outcome
-from bot.runtime import Ctx, Services
 from core.address import Case
 from core.profile import DEFAULT_TOPICS, clean_text
 from core.programs import parse_date

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.app import AnyApplication, build_application, running
+from bot.context import services
 from bot.ratelimit import RateLimiter
-from bot.runtime import services
 from bot.settings import Settings
 from core.clock import Clock, FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser

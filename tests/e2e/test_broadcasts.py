@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import AnyApplication
+from bot.context import services
 from bot.ratelimit import RateLimiter
-from bot.runtime import services
 from bot.settings import Settings
 from core.clock import FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser

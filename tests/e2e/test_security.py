@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import AnyApplication
-from bot.runtime import Ctx
+from bot.context import Ctx
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api import FakeBotApi, FakeUser
 from handlers import router

@@ -1,47 +1,48 @@
-"""What every update goes through before and after its handler.
+"""The per-update context: what a handler is given and what it leaves behind.
 
-`tandem_handler` is the middleware: it drops redelivered updates, opens one database session for
-the update, loads the user, their role and language, runs the handler, commits, and only then sends
-the replies the handler queued. Commit-then-send keeps write transactions short (SQLite has one
-writer) and means a reply never announces something that was rolled back.
+`Services` is what lives as long as the process (settings, database, clock, messenger, the
+scheduler and the broadcaster, leadership among processes); `Ctx` is one update's view of it:
+the open session of the update's transaction, the acting user with their role, language and
+clock reading, and the queue of what to send once the transaction has committed (bot.outbox).
+A handler is given a Ctx and queues on it; the middleware (bot.middleware) builds the Ctx,
+commits, and then flushes the queue (bot.outbox), so no handler commits or sends in the middle of
+its transaction.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import functools
-import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, BaseUpdateProcessor, ContextTypes
+from telegram.ext import Application
 
 from bot.i18n import Translator, resolve_language, translator
 from bot.leader import Leadership, chunks
 from bot.messenger import Messenger
+from bot.outbox import Outgoing, notice_key
 from bot.settings import Settings
 from core.clock import Clock
-from core.reminders import Kind, Planned, State
-from storage import housekeeping, reminders, users
-from storage.db import Database, retrying
+from storage import users
+from storage.db import Database
 from storage.models import Program, User
 
 if TYPE_CHECKING:
     from bot.broadcaster import Broadcaster
     from bot.scheduler import ReminderScheduler
 
-log = logging.getLogger(__name__)
-
 SERVICES_KEY = "tandem.services"
 
 
 @dataclass
 class Services:
+    """The process's long-lived dependencies, one instance in PTB's bot_data, shared by every
+    update, the scheduler and the broadcaster."""
+
     settings: Settings
     db: Database
     clock: Clock
@@ -108,17 +109,8 @@ class Services:
 
 
 def services(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    """The Services of a running Application (typed, unlike PTB's bot_data)."""
     return cast(Services, app.bot_data[SERVICES_KEY])
-
-
-@dataclass
-class Outgoing:
-    chat_id: int
-    text: str | None
-    markup: InlineKeyboardMarkup | None
-    edit_message_id: int | None = None
-    document: tuple[str, bytes] | None = None  # (file name, content), sent after the text
-    notice_key: str | None = None  # also a row of the durable schedule (see Ctx.send_to)
 
 
 @dataclass
@@ -142,24 +134,6 @@ class Ctx:
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     notices: list[tuple[int, str, InlineKeyboardMarkup | None]] = field(default_factory=list)
 
-    async def plan_notices(self) -> None:
-        """Turn `send_to` messages into rows of the durable schedule (kind notice, due now);
-        keyed by the update, so a redelivered update cannot plan them twice."""
-        if not self.notices:
-            return
-        planned = [
-            Planned(
-                Kind.NOTICE,
-                self.now,
-                chat_id,
-                f"notice.{self.update.update_id}.{index}",
-                {"text": text, "markup": markup.to_dict() if markup is not None else None},
-            )
-            for index, (chat_id, text, markup) in enumerate(self.notices)
-        ]
-        # No timers: flush() sends them at once; the rows are the safety net for a crash.
-        await reminders.plan(self.session, planned, now=self.now)
-
     def coordinates(self, program_id: int | None) -> bool:
         """Whether this coordinator may see and act on the program (None: all programs)."""
         if not self.is_coordinator:
@@ -181,7 +155,7 @@ class Ctx:
         so it never goes out twice. (The acting user, by contrast, sees the silence and asks
         again.) None is an erased participant (/deleteme): nobody to tell."""
         if chat_id is not None:
-            key = f"notice.{self.update.update_id}.{len(self.notices)}"
+            key = notice_key(self.update.update_id, len(self.notices))
             self.notices.append((chat_id, text, markup))
             self.outbox.append(Outgoing(chat_id, text, markup, notice_key=key))
 
@@ -239,153 +213,3 @@ class Ctx:
     async def set_language(self, language: str) -> None:
         self.lang = language
         self.t = translator(language)
-
-
-HandlerFn = Callable[[Ctx], Awaitable[None]]
-PtbCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-
-
-def tandem_handler(fn: HandlerFn) -> PtbCallback:
-    @functools.wraps(fn)
-    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        svc = services(context.application)
-        tg_user = update.effective_user
-        if tg_user is None or tg_user.is_bot:
-            return
-        # A transient database failure (a PostgreSQL restart, a deadlock victim) runs the
-        # update again from the start: safe, since the transaction was rolled back and nothing
-        # is sent to Telegram before the commit (the Ctx collects it, flush() sends it).
-        ctx = await retrying(
-            lambda: _unit_of_work(svc, update, context, fn), f"update {update.update_id}"
-        )
-        if ctx is not None:
-            await flush(ctx)
-
-    return wrapper
-
-
-async def _unit_of_work(
-    svc: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, fn: HandlerFn
-) -> Ctx | None:
-    """The update's whole effect on the database, in one transaction; the Ctx it returns holds
-    what to send once that is committed (None: a redelivered update, nothing to do)."""
-    tg_user = update.effective_user
-    assert tg_user is not None
-    async with svc.db.session() as session:
-        if await housekeeping.was_processed(session, update.update_id):
-            log.info("update %s was already handled; ignoring the redelivery", update.update_id)
-            if update.callback_query is not None:
-                await svc.messenger.answer(update.callback_query.id)
-            return None
-        now = svc.clock.now()
-        user = await users.get(session, tg_user.id)
-        if user is not None:
-            await users.refresh_identity(
-                session,
-                tg_user.id,
-                first_name=tg_user.first_name,
-                last_name=tg_user.last_name,
-                username=tg_user.username,
-                now=now,
-            )
-        lang = resolve_language(
-            user.language if user else None,
-            tg_user.language_code,
-            svc.settings.default_language,
-        )
-        ctx = Ctx(
-            update=update,
-            session=session,
-            services=svc,
-            user_id=tg_user.id,
-            user=user,
-            lang=lang,
-            t=translator(lang),
-            is_coordinator=(coordinator := await svc.is_coordinator(session, tg_user.id)),
-            now=now,
-            scope=await svc.scope_of(session, tg_user.id) if coordinator else None,
-            args=list(context.args or []),
-        )
-        await fn(ctx)
-        await ctx.plan_notices()
-        housekeeping.mark_processed(session, update.update_id, now)
-    return ctx
-
-
-async def flush(ctx: Ctx) -> None:
-    messenger = ctx.services.messenger
-    query = ctx.update.callback_query
-    if query is not None:
-        text, alert = ctx.callback_answer or (None, False)
-        await messenger.answer(query.id, text, alert)
-    for item in ctx.outbox:
-        if item.notice_key is not None:
-            await _send_notice(ctx.services, item)
-        elif item.document is not None:
-            await messenger.send_document(item.chat_id, *item.document, caption=item.text)
-        elif item.edit_message_id is not None:
-            await messenger.edit(item.chat_id, item.edit_message_id, item.text, item.markup)
-        elif item.text is not None:
-            await messenger.send(item.chat_id, item.text, item.markup)
-    for task in ctx.after_commit:
-        await task()
-
-
-async def _send_notice(svc: Services, item: Outgoing) -> None:
-    assert item.notice_key is not None and item.text is not None
-    key = item.notice_key
-
-    async def claim() -> int | None:
-        async with svc.db.session() as session:
-            return await reminders.claim_key(session, key, svc.clock.now())
-
-    reminder_id = await retrying(claim, f"notice {key}")
-    if reminder_id is None:
-        return  # sent already (a restart's scheduler was quicker)
-    _, outcome = await svc.messenger.deliver(item.chat_id, item.text, item.markup)
-    await finish_reminder(svc, reminder_id, outcome.state, outcome.value)
-
-
-async def finish_reminder(svc: Services, reminder_id: int, state: State, error: str) -> None:
-    """Record what became of a sent reminder, through a database restart: otherwise the row
-    would stay 'sending' and be reported as interrupted although it arrived."""
-
-    async def finish() -> None:
-        async with svc.db.session() as session:
-            await reminders.finish(session, reminder_id, state, svc.clock.now(), error=error)
-
-    await retrying(finish, f"reminder {reminder_id}")
-
-
-class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across users, strictly in order for each user.
-
-    PTB's default processes one update at a time (slow under load); its plain concurrency would let
-    two quick taps of the same user race on the same dialog row.
-    """
-
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = 0
-        if isinstance(update, Update) and update.effective_user is not None:
-            key = update.effective_user.id
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:
-                del self._waiting[key]
-                del self._locks[key]
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
