@@ -19,13 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
-import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from bot.app import AnyApplication
 from core.clock import FrozenClock
@@ -34,9 +32,16 @@ from core.surveys import SurveyKind, default_questions
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import events, participants, programs, reminders, surveys, users
 from storage.db import Database
-from storage.models import Meeting, Program
+from storage.models import Program
 from tests.conftest import fresh_database_url
-from tests.e2e.harness import COORDINATOR_ID, Profile, bot_running, make_settings, register
+from tests.e2e.harness import (
+    COORDINATOR_ID,
+    Profile,
+    advance,
+    bot_running,
+    make_settings,
+    register,
+)
 
 GOLDEN = Path(__file__).resolve().parents[2] / "docs" / "messages"
 LANGUAGES = ("de", "en")
@@ -179,8 +184,6 @@ class Year:
         return message
 
     async def advance_to(self, when: dt.datetime) -> None:
-        from tests.e2e.harness import advance
-
         await advance(self.app, self.clock, when - self.clock.now())
         await self.api.wait_idle()
 
@@ -275,7 +278,11 @@ def button_data(message: BotMessage, prefix: str, suffix: str = "") -> str:
     data keeps the walk the same in every language."""
     for row in message.buttons:
         for candidate in row:
-            if candidate.callback_data and candidate.callback_data.startswith(prefix) and candidate.callback_data.endswith(suffix):
+            if (
+                candidate.callback_data
+                and candidate.callback_data.startswith(prefix)
+                and candidate.callback_data.endswith(suffix)
+            ):
                 return candidate.callback_data
     raise AssertionError(f"no button {prefix}… on\n{message.describe()}")
 
@@ -482,6 +489,10 @@ def compare(language: str, captured: dict[str, str]) -> list[str]:
     """The differences between the captured messages and the files (or rewrite the files)."""
     assert sorted(captured) == sorted(MESSAGES), "the walk must capture every listed message"
     problems: list[str] = []
+    if UPDATE:  # a message renamed or dropped takes its file with it
+        for stale in (GOLDEN / language).glob("*.txt"):
+            if stale.stem not in MESSAGES:
+                stale.unlink()
     for name in MESSAGES:
         path = golden_path(language, name)
         actual = captured[name]
@@ -517,9 +528,7 @@ async def test_golden_messages_of_a_program_year(
 def test_golden_every_file_is_produced_by_the_walk() -> None:
     """No orphaned golden files (a message renamed or dropped leaves none behind), none missing."""
     expected = {f"{language}/{name}.txt" for language in LANGUAGES for name in MESSAGES}
-    on_disk = {
-        str(path.relative_to(GOLDEN)) for path in GOLDEN.glob("*/*") if path.is_file()
-    }
+    on_disk = {str(path.relative_to(GOLDEN)) for path in GOLDEN.glob("*/*") if path.is_file()}
     assert on_disk == expected, (
         f"orphaned: {sorted(on_disk - expected)}; missing: {sorted(expected - on_disk)}"
     )
