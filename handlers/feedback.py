@@ -19,6 +19,7 @@ from bot.runtime import Ctx
 from core.address import Case
 from core.meetings import (
     DEFAULT_DURATION,
+    Outcome,
     RecordProblem,
     check_logged,
     check_recorded_day,
@@ -32,7 +33,6 @@ from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
 from handlers.meetings import one_tandem, own_meeting, own_tandem, partners, when_text
 from storage import dialogs, housekeeping, meetings, programs, reminders, users
-from storage.meetings import Outcome
 from storage.models import Meeting, Participant, Tandem
 
 log = logging.getLogger(__name__)

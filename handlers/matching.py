@@ -19,6 +19,7 @@ from bot.i18n import Safe, Translator
 from bot.runtime import Ctx
 from core.matching import Reason, match
 from core.programs import ProgramStatus
+from core.tandems import ProposalStatus
 from handlers import tandem
 from handlers.callbacks import as_int, pack
 from handlers.fit import fit_lines
@@ -433,7 +434,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     if proposal is None or program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
-    if proposal.status != store.DRAFT:
+    if proposal.status != ProposalStatus.DRAFT:
         ctx.answer(ctx.t.plain(f"mt.already.{proposal.status}"), alert=True)
         ctx.edit(None)
         return
@@ -619,7 +620,7 @@ async def approve(
         return
     # The directory may have changed since the proposal was computed (a merge, a corporate
     # group, an exclusion, someone left): a pair that is illegal now never becomes a tandem.
-    if proposal.version == version and proposal.status == store.DRAFT:
+    if proposal.version == version and proposal.status == ProposalStatus.DRAFT:
         pins, exclusions = list(proposal.pins), list(proposal.exclusions)
         rnd = await _round(ctx, program, pins, exclusions)
         pairs = [(p["mentor"], p["mentee"]) for p in store.pairs_of(proposal.result)]
@@ -670,7 +671,7 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
         return
     proposal = await store.get_proposal(ctx.session, int(data["proposal"]))
     program = await coordinated(ctx, proposal.program_id) if proposal else None
-    if proposal is None or program is None or proposal.status != store.DRAFT:
+    if proposal is None or program is None or proposal.status != ProposalStatus.DRAFT:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("mt.approve_failed"))
         return

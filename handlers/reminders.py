@@ -18,6 +18,9 @@ from telegram import InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.runtime import Services, finish_reminder
 from core.address import Case
+from core.events import EventStatus
+from core.meetings import MeetingStatus
+from core.programs import ParticipantStatus
 from core.reminders import (
     PAUSABLE,
     Kind,
@@ -30,6 +33,7 @@ from core.reminders import (
     worth_sending,
 )
 from core.surveys import SurveyStatus
+from core.tandems import TandemStatus
 from handlers import broadcasts
 from handlers import events as event_views
 from handlers import surveys as survey_views
@@ -41,7 +45,6 @@ from handlers.meetings import describe, partners
 from storage import events, meetings, programs, surveys, users
 from storage import reminders as store
 from storage.db import retrying
-from storage.meetings import Status
 from storage.models import Reminder
 
 log = logging.getLogger(__name__)
@@ -169,12 +172,12 @@ async def _about_meeting(
     now: dt.datetime,
 ) -> Rendered | None:
     meeting = await meetings.get(session, reminder.meeting_id or 0)
-    if meeting is None or meeting.status != Status.CONFIRMED:
+    if meeting is None or meeting.status != MeetingStatus.CONFIRMED:
         return None
     if f".v{meeting.version}." not in reminder.key:
         return None  # planned for a time the meeting has since moved away from
     tandem = meeting.tandem
-    if tandem.status != "active":
+    if tandem.status != TandemStatus.ACTIVE:
         return None
     program = await programs.get(session, tandem.program_id)
     policy = Policy.from_settings(program.settings if program else None)
@@ -220,7 +223,7 @@ async def _nudge(
     from storage import matching as tandems
 
     tandem = await tandems.get_tandem(session, reminder.tandem_id or 0)
-    if tandem is None or tandem.status != "active":
+    if tandem is None or tandem.status != TandemStatus.ACTIVE:
         return None
     if tandem.id in await meetings.with_upcoming(session, [tandem.id], now):
         return None  # they planned a meeting since
@@ -251,7 +254,7 @@ async def _at_risk(
     from storage import matching as tandems
 
     tandem = await tandems.get_tandem(session, reminder.tandem_id or 0)
-    if tandem is None or tandem.status != "active" or tandem.at_risk_reported_at is None:
+    if tandem is None or tandem.status != TandemStatus.ACTIVE or tandem.at_risk_reported_at is None:
         return None  # they met in the meantime (which clears the flag)
     program = await programs.get(session, tandem.program_id)
     last = (await meetings.last_met(session, [tandem.id], now)).get(tandem.id)
@@ -279,7 +282,7 @@ async def _about_event(
     now: dt.datetime,
 ) -> Rendered | None:
     event = await events.get(session, reminder.event_id or 0)
-    if event is None or event.status != events.PLANNED:
+    if event is None or event.status != EventStatus.PLANNED:
         return None
     program = await programs.get(session, event.program_id)
     policy = Policy.from_settings(program.settings if program else None)
@@ -368,7 +371,7 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
             nudges = [
                 Planned(Kind.NUDGE, now, p.user_id, f"nudge.t{tandem.id}.n{count}.u{p.user_id}")
                 for p in (tandem.mentor, tandem.mentee)
-                if p.status == "active" and p.user_id is not None
+                if p.status == ParticipantStatus.ACTIVE and p.user_id is not None
             ]
             planned_rows += await store.plan(session, nudges, now=now, tandem_id=tandem.id)
             if at_risk(count, policy) and await meetings.mark_at_risk(session, tandem.id, now):

@@ -19,6 +19,7 @@ from bot.runtime import Ctx, Services
 from core.address import Case
 from core.profile import DEFAULT_TOPICS, clean_text
 from core.programs import parse_date
+from core.tandems import TandemStatus
 from handlers import agreement, meetings
 from handlers.address import introduced_as, who
 from handlers.callbacks import as_int, pack
@@ -314,7 +315,7 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
         return
     if action == "v":
         ctx.edit(*await _tandem_card(ctx, tandem))
-    elif action == "x" and tandem.status == store.ACTIVE:
+    elif action == "x" and tandem.status == TandemStatus.ACTIVE:
         await dialogs.save(
             ctx.session,
             ctx.user_id,
@@ -404,7 +405,7 @@ async def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMar
         button(ctx.t.plain("td.confirm_meeting", date=day(m.starts_at)), pack("td", "c", m.id))
         for m in (pending + disputed)[:8]
     ]
-    if tandem.status == store.ACTIVE:
+    if tandem.status == TandemStatus.ACTIVE:
         buttons.append(button(ctx.t.plain("td.dissolve"), pack("td", "x", tandem.id)))
     return text, column(buttons) if buttons else None
 

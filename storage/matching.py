@@ -27,6 +27,7 @@ from core.matching import (
 )
 from core.profile import Role
 from core.programs import ParticipantStatus
+from core.tandems import ProposalStatus, TandemStatus
 from storage import companies
 from storage.models import (
     Company,
@@ -38,10 +39,6 @@ from storage.models import (
     Tandem,
     User,
 )
-
-DRAFT, APPROVED, DISCARDED = "draft", "approved", "discarded"
-ACTIVE, DISSOLVED = "active", "dissolved"
-
 
 # --- engine inputs ----------------------------------------------------------------------------
 
@@ -81,7 +78,7 @@ async def _employers(session: AsyncSession, participants: Sequence[Participant])
 async def active_tandem_counts(session: AsyncSession, program_id: int) -> dict[int, int]:
     rows = await session.execute(
         select(Tandem.mentor_id, func.count())
-        .where(Tandem.program_id == program_id, Tandem.status == ACTIVE)
+        .where(Tandem.program_id == program_id, Tandem.status == TandemStatus.ACTIVE)
         .group_by(Tandem.mentor_id)
     )
     return dict(rows.tuples().all())
@@ -89,7 +86,9 @@ async def active_tandem_counts(session: AsyncSession, program_id: int) -> dict[i
 
 async def matched_mentee_ids(session: AsyncSession, program_id: int) -> set[int]:
     rows = await session.scalars(
-        select(Tandem.mentee_id).where(Tandem.program_id == program_id, Tandem.status == ACTIVE)
+        select(Tandem.mentee_id).where(
+            Tandem.program_id == program_id, Tandem.status == TandemStatus.ACTIVE
+        )
     )
     return set(rows.all())
 
@@ -383,7 +382,7 @@ def pairs_of(result: dict[str, Any]) -> list[dict[str, Any]]:
 async def current_proposal(session: AsyncSession, program_id: int) -> MatchProposal | None:
     query = (
         select(MatchProposal)
-        .where(MatchProposal.program_id == program_id, MatchProposal.status == DRAFT)
+        .where(MatchProposal.program_id == program_id, MatchProposal.status == ProposalStatus.DRAFT)
         .order_by(MatchProposal.id.desc())
         .limit(1)
     )
@@ -399,7 +398,7 @@ async def new_proposal(
 ) -> MatchProposal:
     proposal = MatchProposal(
         program_id=program_id,
-        status=DRAFT,
+        status=ProposalStatus.DRAFT,
         version=0,
         pins=[],
         exclusions=[],
@@ -429,7 +428,7 @@ async def save_proposal(
         .where(
             MatchProposal.id == proposal.id,
             MatchProposal.version == expected_version,
-            MatchProposal.status == DRAFT,
+            MatchProposal.status == ProposalStatus.DRAFT,
         )
         .values(
             pins=pins,
@@ -459,9 +458,9 @@ async def approve(
         .where(
             MatchProposal.id == proposal.id,
             MatchProposal.version == expected_version,
-            MatchProposal.status == DRAFT,
+            MatchProposal.status == ProposalStatus.DRAFT,
         )
-        .values(status=APPROVED, approved_by=by, approved_at=now, updated_at=now)
+        .values(status=ProposalStatus.APPROVED, approved_by=by, approved_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if not getattr(outcome, "rowcount", 0):
@@ -472,7 +471,7 @@ async def approve(
             program_id=proposal.program_id,
             mentor_id=pair["mentor"],
             mentee_id=pair["mentee"],
-            status=ACTIVE,
+            status=TandemStatus.ACTIVE,
             proposal_id=proposal.id,
             score=float(pair["score"]),
             reasons=list(pair["reasons"]),
@@ -489,8 +488,8 @@ async def approve(
 async def discard(session: AsyncSession, proposal: MatchProposal, now: dt.datetime) -> None:
     await session.execute(
         update(MatchProposal)
-        .where(MatchProposal.id == proposal.id, MatchProposal.status == DRAFT)
-        .values(status=DISCARDED, updated_at=now)
+        .where(MatchProposal.id == proposal.id, MatchProposal.status == ProposalStatus.DRAFT)
+        .values(status=ProposalStatus.DISCARDED, updated_at=now)
     )
 
 
@@ -515,7 +514,7 @@ async def tandems_of_user(session: AsyncSession, user_id: int) -> list[Tandem]:
     query = (
         select(Tandem)
         .where(
-            Tandem.status == ACTIVE,
+            Tandem.status == TandemStatus.ACTIVE,
             or_(Tandem.mentor_id.in_(mine), Tandem.mentee_id.in_(mine)),
         )
         .order_by(Tandem.id.desc())
@@ -525,7 +524,7 @@ async def tandems_of_user(session: AsyncSession, user_id: int) -> list[Tandem]:
 
 
 async def tandems_in_program(
-    session: AsyncSession, program_id: int, status: str = ACTIVE
+    session: AsyncSession, program_id: int, status: str = TandemStatus.ACTIVE
 ) -> list[Tandem]:
     query = (
         select(Tandem)
@@ -540,7 +539,7 @@ async def due_introductions(session: AsyncSession, now: dt.datetime) -> list[int
     rows = await session.scalars(
         select(Tandem.id)
         .where(
-            Tandem.status == ACTIVE,
+            Tandem.status == TandemStatus.ACTIVE,
             Tandem.introduced_at.is_(None),
             or_(Tandem.intro_due_at.is_(None), Tandem.intro_due_at <= now),
         )
@@ -555,7 +554,7 @@ async def claim_introduction(session: AsyncSession, tandem_id: int, now: dt.date
         update(Tandem)
         .where(
             Tandem.id == tandem_id,
-            Tandem.status == ACTIVE,
+            Tandem.status == TandemStatus.ACTIVE,
             Tandem.introduced_at.is_(None),
             or_(Tandem.intro_due_at.is_(None), Tandem.intro_due_at <= now),
         )
@@ -569,8 +568,10 @@ async def dissolve(
 ) -> bool:
     outcome = await session.execute(
         update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == ACTIVE)
-        .values(status=DISSOLVED, dissolved_by=by, dissolved_at=now, dissolve_reason=reason)
+        .where(Tandem.id == tandem.id, Tandem.status == TandemStatus.ACTIVE)
+        .values(
+            status=TandemStatus.DISSOLVED, dissolved_by=by, dissolved_at=now, dissolve_reason=reason
+        )
         .execution_options(synchronize_session=False)
     )
     await session.refresh(tandem)

@@ -18,6 +18,7 @@ from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
 from core.address import ROLES, Case, FormOfAddress
 from core.broadcasts import Audience
+from core.events import KINDS as EVENT_KINDS
 from core.meetings import DURATION_CHOICES, Act
 from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
 from core.programs import TRANSITIONS, ParticipantStatus, ProgramStatus
@@ -39,7 +40,6 @@ from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.matching import TUNABLE
 from handlers.survey_results import RESULT_COLUMNS as SURVEY_RESULT_COLUMNS
 from handlers.survey_results import TEXT_COLUMNS as SURVEY_TEXT_COLUMNS
-from storage.events import KINDS as EVENT_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "core")
