@@ -32,7 +32,7 @@ from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
 from handlers.meetings import one_tandem, own_meeting, own_tandem, partners, when_text
-from storage import dialogs, housekeeping, meetings, programs, reminders, users
+from storage import dialogs, housekeeping, meetings, programs, reminders, tandems, users
 from storage.models import Meeting, Participant, Tandem
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ async def _took_place(ctx: Ctx, meeting: Meeting, outcome: Outcome) -> None:
         kinds=[Kind.FEEDBACK.value, Kind.FEEDBACK_AGAIN.value],
     )
     if outcome is Outcome.HELD:
-        await meetings.reset_nudges(ctx.session, meeting.tandem_id)
+        await tandems.reset_nudges(ctx.session, meeting.tandem_id)
         ctx.edit(ctx.t("fb.rate"), _rating_keyboard(ctx.t, meeting.id))
         return
     ctx.edit(
@@ -498,7 +498,7 @@ async def _verify(ctx: Ctx, meeting: Meeting, held: bool) -> None:
         row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
         row.took_place = Outcome.HELD.value
         row.answered_at = ctx.now
-        await meetings.reset_nudges(ctx.session, meeting.tandem_id)
+        await tandems.reset_nudges(ctx.session, meeting.tandem_id)
     elif not await meetings.reject_logged(ctx.session, meeting, ctx.now):
         ctx.answer(ctx.t.plain("fb.verify_decided"), alert=True)
         return

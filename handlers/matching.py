@@ -32,7 +32,7 @@ from handlers.guard import (
 )
 from handlers.keyboards import button, column
 from storage import companies, dialogs, housekeeping
-from storage import matching as store
+from storage import proposals as store
 from storage.models import MatchProposal, Participant, Program
 
 PAGE_SIZE = 6

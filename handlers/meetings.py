@@ -38,8 +38,7 @@ from core.when import NonexistentTime, local_to_utc, parse_duration, parse_time,
 from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
-from storage import dialogs, housekeeping, meetings, programs, reminders
-from storage import matching as tandems
+from storage import dialogs, housekeeping, meetings, programs, reminders, tandems
 from storage.models import Meeting, Participant, Program, Tandem
 
 log = logging.getLogger(__name__)
@@ -625,7 +624,7 @@ async def _meeting_button(
         if not await meetings.confirm(ctx.session, meeting, ctx.now):
             ctx.answer(ctx.t.plain("meet.changed_alert"), alert=True)
             return
-        await meetings.reset_nudges(ctx.session, tandem.id)
+        await tandems.reset_nudges(ctx.session, tandem.id)
         await plan_reminders(ctx, meeting, program)
         ctx.edit(None)
         for person, other in ((me, partner), (partner, me)):

@@ -42,7 +42,7 @@ from handlers.callbacks import pack
 from handlers.feedback import took_place_keyboard
 from handlers.keyboards import button, column
 from handlers.meetings import describe, partners
-from storage import events, meetings, programs, surveys, users
+from storage import events, meetings, programs, surveys, tandems, users
 from storage import reminders as store
 from storage.db import retrying
 from storage.models import Reminder
@@ -220,8 +220,6 @@ async def _about_meeting(
 async def _nudge(
     session: AsyncSession, services: Services, reminder: Reminder, t: Translator, now: dt.datetime
 ) -> Rendered | None:
-    from storage import matching as tandems
-
     tandem = await tandems.get_tandem(session, reminder.tandem_id or 0)
     if tandem is None or tandem.status != TandemStatus.ACTIVE:
         return None
@@ -251,8 +249,6 @@ async def _nudge(
 async def _at_risk(
     session: AsyncSession, services: Services, reminder: Reminder, t: Translator, now: dt.datetime
 ) -> Rendered | None:
-    from storage import matching as tandems
-
     tandem = await tandems.get_tandem(session, reminder.tandem_id or 0)
     if tandem is None or tandem.status != TandemStatus.ACTIVE or tandem.at_risk_reported_at is None:
         return None  # they met in the meantime (which clears the flag)
@@ -342,7 +338,7 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
     planned_rows: list[tuple[int, dt.datetime]] = []
     async with services.db.session() as session:
         now = services.clock.now()
-        active = await meetings.introduced_active(session)
+        active = await tandems.introduced_active(session)
         ids = [t.id for t in active]
         last = await meetings.last_met(session, ids, now)
         upcoming = await meetings.with_upcoming(session, ids, now)
@@ -365,7 +361,7 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
                 policy=policy,
             ):
                 continue
-            if not await meetings.count_nudge(session, tandem, now):
+            if not await tandems.count_nudge(session, tandem, now):
                 continue
             count = tandem.nudges + 1
             nudges = [
@@ -374,7 +370,7 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
                 if p.status == ParticipantStatus.ACTIVE and p.user_id is not None
             ]
             planned_rows += await store.plan(session, nudges, now=now, tandem_id=tandem.id)
-            if at_risk(count, policy) and await meetings.mark_at_risk(session, tandem.id, now):
+            if at_risk(count, policy) and await tandems.mark_at_risk(session, tandem.id, now):
                 coordinators = sorted(await services.coordinator_ids(session, tandem.program_id))
                 warn = [
                     Planned(Kind.AT_RISK, now, c, f"risk.t{tandem.id}.n{count}.u{c}")

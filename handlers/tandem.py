@@ -27,8 +27,8 @@ from handlers.fit import Part, escaped, fit_message
 from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs, users
-from storage import matching as store
 from storage import meetings as meeting_store
+from storage import tandems as store
 from storage.models import Participant, Program, Tandem
 
 log = logging.getLogger(__name__)
@@ -422,7 +422,7 @@ async def _settle_meeting(ctx: Ctx, meeting_id: int) -> None:
     else:
         settled = await meeting_store.settle_held(ctx.session, meeting, ctx.now)
     if settled:
-        await meeting_store.reset_nudges(ctx.session, meeting.tandem_id)
+        await store.reset_nudges(ctx.session, meeting.tandem_id)
         housekeeping.audit(
             ctx.session,
             user_id=ctx.user_id,

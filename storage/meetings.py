@@ -1,4 +1,4 @@
-"""Meetings of tandems, the partners' feedback, the mentoring agreement and nudges.
+"""Meetings of tandems and the partners' feedback.
 
 Status changes are conditional UPDATEs: two partners pressing "accept" and "cancel" at the same
 moment end in one consistent state, and the loser is told the meeting changed. A meeting that
@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.meetings import MeetingStatus, Outcome, combined_outcome
-from core.tandems import TandemStatus
 from storage.models import Meeting, MeetingFeedback, Participant, Tandem
 
 OPEN = (MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value)
@@ -420,67 +419,6 @@ async def record_outcome(session: AsyncSession, meeting: Meeting) -> None:
     combined = combined_outcome(answers)
     meeting.outcome = combined.value if combined is not None else None
     await session.flush()
-
-
-# --- the mentoring agreement and nudges -------------------------------------------------------
-
-
-async def agree(session: AsyncSession, tandem: Tandem, user_id: int, now: dt.datetime) -> bool:
-    """Record this partner's confirmation once; False if it was already recorded."""
-    column = (
-        Tandem.mentor_agreed_at if tandem.mentor.user_id == user_id else Tandem.mentee_agreed_at
-    )
-    result = await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem.id, column.is_(None))
-        .values({column.key: now})
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(tandem)
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def reset_nudges(session: AsyncSession, tandem_id: int) -> None:
-    await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem_id)
-        .values(nudges=0, at_risk_reported_at=None)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def count_nudge(session: AsyncSession, tandem: Tandem, now: dt.datetime) -> bool:
-    """One nudge per round even if two sweeps race: only the one that moves the count wins."""
-    result = await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.nudges == tandem.nudges)
-        .values(nudges=tandem.nudges + 1, last_nudged_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def mark_at_risk(session: AsyncSession, tandem_id: int, now: dt.datetime) -> bool:
-    result = await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem_id, Tandem.at_risk_reported_at.is_(None))
-        .values(at_risk_reported_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def introduced_active(session: AsyncSession) -> list[Tandem]:
-    query = (
-        select(Tandem)
-        .where(Tandem.status == TandemStatus.ACTIVE, Tandem.introduced_at.is_not(None))
-        .order_by(Tandem.id)
-        .options(
-            selectinload(Tandem.mentor).selectinload(Participant.user),
-            selectinload(Tandem.mentee).selectinload(Participant.user),
-        )
-    )
-    return list((await session.scalars(query)).all())
 
 
 async def summary(

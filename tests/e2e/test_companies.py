@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import companies, users
-from storage import matching as matching_store
+from storage import proposals as matching_store
 from storage.db import Database
 from storage.models import Company, CompanyExclusion, Participant, Program
 from tests.e2e.harness import (

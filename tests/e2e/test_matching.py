@@ -15,8 +15,8 @@ from bot.app import AnyApplication
 from bot.settings import Settings
 from core.clock import FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
-from storage import matching as store
 from storage import participants, programs, users
+from storage import proposals as store
 from storage.db import Database
 from storage.models import AuditEntry, MatchProposal, Tandem
 from tests.e2e.harness import answer_of, bot_running, expect

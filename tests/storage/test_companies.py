@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from storage import companies, participants, programs, users
-from storage import matching as matching_store
+from storage import proposals as matching_store
 from storage.db import Database
 from storage.models import Company, CompanyAlias, CompanyDistinction, CompanyExclusion, Participant
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from storage import matching as store
 from storage import participants, programs, users
+from storage import proposals as store
+from storage import tandems as tandem_store
 from storage.db import Database
 from storage.models import Tandem
 
@@ -163,19 +164,19 @@ async def test_pool_previous_pairs_and_introduction_claims(db: Database) -> None
         mentors, mentees = await store.pool(session, program, "de")
         assert mentors == []  # capacity 1, taken
         assert [p.id for p in mentees] == [other]
-        assert await store.due_introductions(session, NOW - dt.timedelta(minutes=1)) == []
-        assert await store.due_introductions(session, NOW) == [tandem_id]
+        assert await tandem_store.due_introductions(session, NOW - dt.timedelta(minutes=1)) == []
+        assert await tandem_store.due_introductions(session, NOW) == [tandem_id]
     claims = []
     for _ in range(2):
         async with db.session() as session:
-            claims.append(await store.claim_introduction(session, tandem_id, NOW))
+            claims.append(await tandem_store.claim_introduction(session, tandem_id, NOW))
     assert claims == [True, False]
 
     async with db.session() as session:
-        tandem = await store.get_tandem(session, tandem_id)
+        tandem = await tandem_store.get_tandem(session, tandem_id)
         assert tandem is not None
-        assert await store.dissolve(session, tandem, by=1, reason="Chemie", now=NOW)
-        assert not await store.dissolve(session, tandem, by=1, reason="again", now=NOW)
+        assert await tandem_store.dissolve(session, tandem, by=1, reason="Chemie", now=NOW)
+        assert not await tandem_store.dissolve(session, tandem, by=1, reason="again", now=NOW)
     async with db.session() as session:
         program = await programs.get(session, program_id)
         assert program is not None

@@ -1,7 +1,9 @@
-"""Matching rounds and tandems: what the engine gets from the database and what it leaves there.
+"""Matching rounds: what the engine gets from the database and what it leaves there.
 
-The engine (`core.matching`) is pure; this module turns rows into its inputs and its result into
-JSON and rows. Every state change that two coordinators could race on is a conditional UPDATE.
+The engine (`core.matching`) is pure; this module turns rows into its inputs (the pool, the
+constraints) and its result into JSON and a proposal; approving a proposal creates the tandems
+(`storage.tandems` then keeps them). Every state change that two coordinators could race on is
+a conditional UPDATE.
 """
 
 from __future__ import annotations
@@ -491,91 +493,6 @@ async def discard(session: AsyncSession, proposal: MatchProposal, now: dt.dateti
         .where(MatchProposal.id == proposal.id, MatchProposal.status == ProposalStatus.DRAFT)
         .values(status=ProposalStatus.DISCARDED, updated_at=now)
     )
-
-
-# --- tandems ----------------------------------------------------------------------------------
-
-
-def _with_people() -> Any:
-    return (
-        selectinload(Tandem.mentor).selectinload(Participant.user),
-        selectinload(Tandem.mentee).selectinload(Participant.user),
-    )
-
-
-async def get_tandem(session: AsyncSession, tandem_id: int) -> Tandem | None:
-    query = select(Tandem).where(Tandem.id == tandem_id).options(*_with_people())
-    return (await session.scalars(query)).first()
-
-
-async def tandems_of_user(session: AsyncSession, user_id: int) -> list[Tandem]:
-    """Active tandems the user is part of, as mentor or mentee, newest program first."""
-    mine = select(Participant.id).where(Participant.user_id == user_id)
-    query = (
-        select(Tandem)
-        .where(
-            Tandem.status == TandemStatus.ACTIVE,
-            or_(Tandem.mentor_id.in_(mine), Tandem.mentee_id.in_(mine)),
-        )
-        .order_by(Tandem.id.desc())
-        .options(*_with_people())
-    )
-    return list((await session.scalars(query)).all())
-
-
-async def tandems_in_program(
-    session: AsyncSession, program_id: int, status: str = TandemStatus.ACTIVE
-) -> list[Tandem]:
-    query = (
-        select(Tandem)
-        .where(Tandem.program_id == program_id, Tandem.status == status)
-        .order_by(Tandem.id)
-        .options(*_with_people())
-    )
-    return list((await session.scalars(query)).all())
-
-
-async def due_introductions(session: AsyncSession, now: dt.datetime) -> list[int]:
-    rows = await session.scalars(
-        select(Tandem.id)
-        .where(
-            Tandem.status == TandemStatus.ACTIVE,
-            Tandem.introduced_at.is_(None),
-            or_(Tandem.intro_due_at.is_(None), Tandem.intro_due_at <= now),
-        )
-        .order_by(Tandem.id)
-    )
-    return list(rows.all())
-
-
-async def claim_introduction(session: AsyncSession, tandem_id: int, now: dt.datetime) -> bool:
-    """One sender per tandem, even with several processes or a job and a handler at once."""
-    outcome = await session.execute(
-        update(Tandem)
-        .where(
-            Tandem.id == tandem_id,
-            Tandem.status == TandemStatus.ACTIVE,
-            Tandem.introduced_at.is_(None),
-            or_(Tandem.intro_due_at.is_(None), Tandem.intro_due_at <= now),
-        )
-        .values(introduced_at=now)
-    )
-    return bool(getattr(outcome, "rowcount", 0))
-
-
-async def dissolve(
-    session: AsyncSession, tandem: Tandem, *, by: int, reason: str, now: dt.datetime
-) -> bool:
-    outcome = await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == TandemStatus.ACTIVE)
-        .values(
-            status=TandemStatus.DISSOLVED, dissolved_by=by, dissolved_at=now, dissolve_reason=reason
-        )
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(tandem)
-    return bool(getattr(outcome, "rowcount", 0))
 
 
 async def participants_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Participant]:
