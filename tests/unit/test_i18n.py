@@ -378,12 +378,13 @@ def _flows() -> list[str]:
 FLOWS = _flows()
 
 # Every code core.matching can produce (read from its source, so a new code needs a message).
+ENGINE_SOURCE = "\n".join(p.read_text() for p in sorted((ROOT / "core" / "matching").glob("*.py")))
 REASON_CODES = sorted(
-    set(re.findall(r'Reason\(\s*"([a-z_]+)"', (ROOT / "core" / "matching.py").read_text()))
-    | set(re.findall(r'"(pin_unknown_[a-z]+)"', (ROOT / "core" / "matching.py").read_text()))
-    | set(re.findall(r'code = "([a-z_]+)" if', (ROOT / "core" / "matching.py").read_text()))
-    | set(re.findall(r'else "([a-z_]+)" if', (ROOT / "core" / "matching.py").read_text()))
-    | set(re.findall(r'else "([a-z_]+)"\n', (ROOT / "core" / "matching.py").read_text()))
+    set(re.findall(r'Reason\(\s*"([a-z_]+)"', ENGINE_SOURCE))
+    | set(re.findall(r'"(pin_unknown_[a-z]+)"', ENGINE_SOURCE))
+    | set(re.findall(r'code = "([a-z_]+)" if', ENGINE_SOURCE))
+    | set(re.findall(r'else "([a-z_]+)" if', ENGINE_SOURCE))
+    | set(re.findall(r'else "([a-z_]+)"\n', ENGINE_SOURCE))
 )
 RULE_CODES = [
     "same_company",
