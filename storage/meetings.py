@@ -415,9 +415,9 @@ async def record_outcome(session: AsyncSession, meeting: Meeting) -> None:
         ).all()
     )
     if meeting.status == MeetingStatus.LOGGED:
-        answers.append(Outcome.HELD.value)
+        answers.append(Outcome.HELD)
     combined = combined_outcome(answers)
-    meeting.outcome = combined.value if combined is not None else None
+    meeting.outcome = combined
     await session.flush()
 
 

@@ -120,7 +120,9 @@ async def program_stats(session: AsyncSession, program_id: int, now: dt.datetime
         .where(Participant.program_id == program_id)
         .group_by(Participant.role, Participant.status)
     )
-    participants = {(role, status): int(n) for role, status, n in by_role_status.tuples()}
+    participants = {
+        (role.value, status.value): int(n) for role, status, n in by_role_status.tuples()
+    }
 
     active = Tandem.status == TandemStatus.ACTIVE
     both = and_(Tandem.mentor_agreed_at.is_not(None), Tandem.mentee_agreed_at.is_not(None))

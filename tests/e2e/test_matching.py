@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.app import AnyApplication
 from bot.settings import Settings
 from core.clock import FrozenClock
+from core.programs import ParticipantStatus
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import participants, programs, users
 from storage import proposals as store
@@ -97,7 +98,7 @@ async def seed(
                 consent_at=NOW,
                 now=NOW,
             )
-            row.status = "active"
+            row.status = ParticipantStatus.ACTIVE
             ids[str(name)] = row.id
     for index, (name, *_rest) in enumerate(people):
         first = str(name).split()[0]

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.events import Answer, EventStatus
+from core.programs import ParticipantStatus
 from storage import events, programs
 from storage.db import Database
 from storage.models import EventRsvp, Participant
@@ -157,7 +158,7 @@ async def test_attendance_groups_active_participants_by_answer(db: Database) -> 
         await events.set_answer(session, event_id, left, Answer.YES, NOW)
         row = await session.get(Participant, left)
         assert row is not None
-        row.status = "left"
+        row.status = ParticipantStatus.LEFT
     async with db.session() as session:
         event = await events.get(session, event_id)
         assert event is not None

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core.programs import ParticipantStatus
 from storage import participants, programs, users
 from storage import proposals as store
 from storage import tandems as tandem_store
@@ -53,7 +54,7 @@ async def _people(db: Database, spec: list[tuple[str, str]]) -> tuple[int, list[
                 consent_at=NOW,
                 now=NOW,
             )
-            row.status = "active"
+            row.status = ParticipantStatus.ACTIVE
             ids.append(row.id)
         return program.id, ids
 
