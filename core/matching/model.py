@@ -8,8 +8,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from core.companies import normalize_company
+from core.profile import MeetingFormat
 
-IN_PERSON, ONLINE, BOTH = "in_person", "online", "both"
+# The ways of meeting (`core.profile.MeetingFormat`), as the plain strings `Person` carries.
+IN_PERSON = MeetingFormat.IN_PERSON.value
+ONLINE = MeetingFormat.ONLINE.value
+BOTH = MeetingFormat.BOTH.value
 EARTH_RADIUS_KM = 6371.0088
 
 
