@@ -30,10 +30,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from core.broadcasts import Audience, BroadcastStatus, DeliveryState
 from core.events import Answer, EventStatus
 from core.meetings import MeetingStatus, Outcome
 from core.profile import Role
 from core.programs import ParticipantStatus, ProgramStatus
+from core.reminders import Kind, State
+from core.surveys import SurveyKind, SurveyStatus
 from core.tandems import ProposalStatus, TandemStatus
 
 NAMING_CONVENTION = {
@@ -500,7 +503,7 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[Kind] = mapped_column(EnumText(Kind, 32))
     due_at: Mapped[dt.datetime]
     # The recipient; NULL once they erased their data (/deleteme): their rows that went out
     # stay for the counts (a survey's reach), those never to be sent go.
@@ -515,7 +518,7 @@ class Reminder(Base):
         ForeignKey("broadcasts.id", ondelete="CASCADE")
     )
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[State] = mapped_column(EnumText(State, 16), default=State.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[dt.datetime | None]
     done_at: Mapped[dt.datetime | None]
@@ -539,11 +542,11 @@ class Broadcast(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # NULL: all programs.
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    audience: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[Audience] = mapped_column(EnumText(Audience, 16))
     quiet_days: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     # draft | scheduled | sending | done | cancelled
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[BroadcastStatus] = mapped_column(EnumText(BroadcastStatus, 16), index=True)
     scheduled_at: Mapped[dt.datetime | None]
     created_by: Mapped[int | None] = mapped_column(BigInteger)  # NULL: the author was erased
     created_at: Mapped[dt.datetime]
@@ -565,7 +568,7 @@ class Delivery(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(200))
     # pending | sending | sent | unreachable | failed | interrupted
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[DeliveryState] = mapped_column(EnumText(DeliveryState, 16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Sent again after an interruption: the copy says they may have it already.
     resent: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -587,9 +590,9 @@ class Survey(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # midterm | final
+    kind: Mapped[SurveyKind] = mapped_column(EnumText(SurveyKind, 16))
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16))  # draft | scheduled | sent | closed
+    status: Mapped[SurveyStatus] = mapped_column(EnumText(SurveyStatus, 16))
     send_at: Mapped[dt.datetime | None]
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]
@@ -607,7 +610,7 @@ class SurveyResponse(Base):
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE")
     )
-    role: Mapped[str | None] = mapped_column(String(8))
+    role: Mapped[Role | None] = mapped_column(EnumText(Role, 8))
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     wants_support: Mapped[bool] = mapped_column(default=False)
     wants_rematch: Mapped[bool] = mapped_column(default=False)
