@@ -31,7 +31,7 @@ from handlers.guard import (
     visible_programs,
 )
 from handlers.keyboards import button, column
-from storage import companies, dialogs, housekeeping
+from storage import companies, dialogs, housekeeping, rounds
 from storage import proposals as store
 from storage.models import MatchProposal, Participant, Program
 
@@ -122,8 +122,8 @@ async def _recompute(
 
 async def _round(
     ctx: Ctx, program: Program, pins: list[list[int]], exclusions: list[list[int]]
-) -> store.Round:
-    return await store.prepare(
+) -> rounds.Round:
+    return await rounds.prepare(
         ctx.session, program, pins, exclusions, ctx.services.settings.default_language
     )
 
@@ -300,7 +300,7 @@ def _warnings(result: dict[str, Any]) -> list[dict[str, Any]]:
 def _weights_view(
     ctx: Ctx, program: Program, proposal: MatchProposal
 ) -> tuple[str, InlineKeyboardMarkup]:
-    weights = store.weights_of(program)
+    weights = rounds.weights_of(program)
     v = proposal.version
     lines = [
         ctx.t(
@@ -326,7 +326,7 @@ def _weights_view(
 
 async def _tune(ctx: Ctx, program: Program, action: str, args: list[int]) -> bool:
     """Change one weight of the program; False if the request makes no sense."""
-    current = store.weights_of(program).to_dict()
+    current = rounds.weights_of(program).to_dict()
     if action == "wf":
         current["format_hard"] = not current["format_hard"]
     elif len(args) == 1 and 0 <= args[0] < len(TUNABLE):
@@ -689,7 +689,7 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
         ctx.reply(ctx.t("mt.exclude_bad"))
         return
     await dialogs.clear(ctx.session, ctx.user_id)
-    added = await store.add_company_exclusion(
+    added = await rounds.add_company_exclusion(
         ctx.session, program.id, names[0], names[1], by=ctx.user_id, now=ctx.now
     )
     ctx.reply(ctx.t("mt.exclude_done" if added else "mt.exclude_known", a=names[0], b=names[1]))
