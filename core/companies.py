@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import StrEnum
 from functools import lru_cache
 
 from rapidfuzz import fuzz
@@ -101,3 +102,12 @@ def closeness(a: str, b: str) -> float:
         prefix += 1
     shortest = min(len(a), len(b)) or 1
     return float(fuzz.ratio(a, b)) + 20.0 * prefix / shortest
+
+
+class AliasOutcome(StrEnum):
+    """What became of another name a coordinator typed for a company."""
+
+    ADDED = "added"
+    ALREADY = "already"  # the name already stands for this company
+    TAKEN = "taken"  # the name stands for another company: a merge, decided explicitly
+    EMPTY = "empty"  # nothing left of the name once normalised

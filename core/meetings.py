@@ -24,6 +24,15 @@ MAX_PLACE = 200
 MAX_LINK = 400
 
 
+class MeetingStatus(StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    SUPERSEDED = "superseded"  # a partner proposed another time instead
+    CANCELLED = "cancelled"
+    LOGGED = "logged"  # happened outside the bot, reported afterwards via /feedback
+
+
 class TimeProblem(StrEnum):
     PAST = "past"
     NOT_YET = "not_yet"  # a meeting reported as held lies in the future
@@ -93,7 +102,7 @@ def counts_as_held(
     the feedback said it was postponed, cancelled or disputed."""
     if starts_at > now:
         return False
-    if status == "confirmed" or (status == "logged" and verified):
+    if status == MeetingStatus.CONFIRMED or (status == MeetingStatus.LOGGED and verified):
         return outcome in (None, Outcome.HELD.value)
     return False
 
@@ -139,11 +148,11 @@ def allowed(
     cancelled by either partner, until it is a fact (`is_fact`)."""
     if fact:
         return False
-    if status == "proposed":
+    if status == MeetingStatus.PROPOSED:
         if act in (Act.ACCEPT, Act.DECLINE, Act.OTHER_TIME):
             return user_id != proposed_by
         return act is Act.CANCEL and user_id == proposed_by
-    if status == "confirmed":  # another time for a confirmed meeting is a move
+    if status == MeetingStatus.CONFIRMED:  # another time for a confirmed meeting is a move
         return act in (Act.MOVE, Act.CANCEL)
     return False
 

@@ -21,6 +21,8 @@ from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from core.meetings import MeetingStatus
+
 LOW_RATING = 3.0  # an average usefulness (1-5) below this puts a tandem at risk
 MAX_NAMES = 15  # names listed in a report before "and N more"
 NAME_WIDTH = 60  # a name in a report list is cut after this many characters
@@ -220,13 +222,13 @@ def meeting_state(
     held unless the feedback said it was postponed or cancelled; a confirmed one still ahead is
     planned; a confirmed one cancelled beforehand is cancelled. Open, declined or replaced
     proposals, and proposals withdrawn before anyone agreed, are no meetings (None)."""
-    if status == "cancelled":
+    if status == MeetingStatus.CANCELLED:
         return MeetingState.CANCELLED if was_confirmed else None
-    if status not in ("confirmed", "logged"):
+    if status not in (MeetingStatus.CONFIRMED, MeetingStatus.LOGGED):
         return None
     if starts_at > now:
-        return MeetingState.PLANNED if status == "confirmed" else None
-    if status == "logged" and not verified:
+        return MeetingState.PLANNED if status == MeetingStatus.CONFIRMED else None
+    if status == MeetingStatus.LOGGED and not verified:
         return MeetingState.UNCONFIRMED
     if outcome == MeetingState.DISPUTED.value:
         return MeetingState.DISPUTED

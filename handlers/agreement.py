@@ -15,7 +15,7 @@ from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column
 from handlers.meetings import own_tandem, partners
-from storage import housekeeping, meetings, programs
+from storage import housekeeping, programs, tandems
 from storage.models import Program, Tandem
 
 PREFIX = "ag"
@@ -42,7 +42,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     if tandem is None or parts[0] != "y":
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
-    if not await meetings.agree(ctx.session, tandem, ctx.user_id, ctx.now):
+    if not await tandems.agree(ctx.session, tandem, ctx.user_id, ctx.now):
         ctx.answer(ctx.t.plain("agreement.already"))
         ctx.edit(None)
         return

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import Ctx
 from bot.i18n import Translator
+from core.companies import AliasOutcome
 from handlers.callbacks import as_int, pack
 from handlers.guard import coordinated, require_all_programs, visible_programs
 from handlers.keyboards import button, column, rows
@@ -402,7 +403,7 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
         )
     elif dialog.step == "alias":
         outcome, other = await companies.add_alias(ctx.session, company.id, typed, ctx.now)
-        if outcome == "taken" and other is not None:
+        if outcome == AliasOutcome.TAKEN and other is not None:
             await dialogs.clear(ctx.session, ctx.user_id)
             ctx.reply(
                 ctx.t("companies.alias.taken", alias=typed, other=other.name),
@@ -417,11 +418,13 @@ async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
                 ),
             )
             return
-        if outcome == "empty":
+        if outcome == AliasOutcome.EMPTY:
             ctx.reply(ctx.t("companies.typed_empty"))
             return
         await dialogs.clear(ctx.session, ctx.user_id)
-        key = "companies.alias.added" if outcome == "added" else "companies.alias.already"
+        key = (
+            "companies.alias.added" if outcome == AliasOutcome.ADDED else "companies.alias.already"
+        )
         ctx.reply(ctx.t(key, alias=typed, name=company.name))
         await _show_card(ctx, company.id, edit=False)
     elif dialog.step == "group":

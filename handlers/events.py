@@ -17,6 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import Ctx
 from bot.i18n import Translator
+from core.events import KINDS, Answer, EventStatus
 from core.profile import clean_text
 from core.reminders import Policy, plan_event
 from core.when import NonexistentTime, local_to_utc, parse_when
@@ -41,7 +42,7 @@ NO_PLACE = "-"
 
 
 def kind_label(t: Translator, kind: str) -> str:
-    if kind not in events.KINDS:  # a row from a newer version of the bot
+    if kind not in KINDS:  # a row from a newer version of the bot
         return kind
     return t.plain(f"event.kind.{kind}")
 
@@ -72,9 +73,9 @@ def describe(t: Translator, event: ProgramEvent, zone: ZoneInfo) -> dict[str, st
 
 def rsvp_keyboard(t: Translator, event_id: int, answer: str | None) -> InlineKeyboardMarkup:
     yes, no = t.plain("ev.yes"), t.plain("ev.no")
-    if answer == events.YES:
+    if answer == Answer.YES:
         yes = t.plain("ev.chosen", label=yes)
-    elif answer == events.NO:
+    elif answer == Answer.NO:
         no = t.plain("ev.chosen", label=no)
     return column(
         [button(yes, pack("ev", "r", event_id, "y")), button(no, pack("ev", "r", event_id, "n"))],
@@ -83,9 +84,9 @@ def rsvp_keyboard(t: Translator, event_id: int, answer: str | None) -> InlineKey
 
 
 def _answer_line(t: Translator, answer: str | None) -> str:
-    if answer == events.YES:
+    if answer == Answer.YES:
         return t("ev.answer.yes")
-    if answer == events.NO:
+    if answer == Answer.NO:
         return t("ev.answer.no")
     return t("ev.answer.none")
 
@@ -152,12 +153,12 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
         )
         ctx.answer(ctx.t.plain("ev.not_invited"), alert=True)
         return
-    if event.status != events.PLANNED or event.starts_at <= ctx.now:
-        over = event.status == events.PLANNED
+    if event.status != EventStatus.PLANNED or event.starts_at <= ctx.now:
+        over = event.status == EventStatus.PLANNED
         ctx.answer(ctx.t.plain("ev.over" if over else "ev.cancelled"), alert=True)
         ctx.edit(None)
         return
-    answer = events.YES if parts[2] == "y" else events.NO
+    answer = Answer.YES if parts[2] == "y" else Answer.NO
     await events.set_answer(ctx.session, event.id, participant.id, answer, ctx.now)
     program = await programs.get(ctx.session, event.program_id)
     ctx.answer(ctx.t.plain("ev.thanks"))
@@ -238,7 +239,7 @@ def card_text(
 
 
 def _status_line(ctx: Ctx, event: ProgramEvent) -> str:
-    if event.status == events.CANCELLED:
+    if event.status == EventStatus.CANCELLED:
         return ctx.t("ek.status.cancelled")
     if event.starts_at <= ctx.now:
         return ctx.t("ek.status.past")
@@ -252,7 +253,7 @@ async def _event_card(
     present = await events.attendance(ctx.session, event)
     text = card_text(ctx.t, program, info, present, _status_line(ctx, event))
     keyboard: list[list[InlineKeyboardButton]] = []
-    if event.status == events.PLANNED and event.starts_at > ctx.now:
+    if event.status == EventStatus.PLANNED and event.starts_at > ctx.now:
         keyboard.append([button(ctx.t.plain("ek.refresh"), pack("ek", "v", event.id))])
         keyboard.append([button(ctx.t.plain("ek.cancel"), pack("ek", "x", event.id))])
     keyboard.append([button(ctx.t.plain("common.back"), pack("ek", "l", program.id))])
@@ -308,7 +309,7 @@ async def _on_event(ctx: Ctx, action: str, event_id: int | None) -> None:
 
 
 async def _confirm_cancel(ctx: Ctx, event: ProgramEvent, program: Program) -> None:
-    if event.status != events.PLANNED or event.starts_at <= ctx.now:
+    if event.status != EventStatus.PLANNED or event.starts_at <= ctx.now:
         ctx.answer(ctx.t.plain("ek.cannot_cancel"), alert=True)
         ctx.edit(*await _event_card(ctx, event, program))
         return
@@ -362,7 +363,7 @@ async def _cancel(ctx: Ctx, event: ProgramEvent, program: Program) -> None:
 
 def _kind_prompt(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup]:
     return ctx.t("ek.ask_kind", program=program.name), column(
-        [button(kind_label(ctx.t, kind), pack("ek", "k", kind)) for kind in events.KINDS]
+        [button(kind_label(ctx.t, kind), pack("ek", "k", kind)) for kind in KINDS]
     )
 
 
@@ -417,7 +418,7 @@ async def _on_dialog_button(ctx: Ctx, action: str, args: list[str]) -> None:
     if action == "q":
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.edit(ctx.t("cancel.event"))
-    elif action == "k" and len(args) == 1 and args[0] in events.KINDS:
+    elif action == "k" and len(args) == 1 and args[0] in KINDS:
         data["kind"] = args[0]
         await _save(ctx, "title", data)
         ctx.edit(None)

@@ -19,6 +19,7 @@ from bot.i18n import Translator
 from core.address import Case
 from core.meetings import (
     DEFAULT_DURATION,
+    Outcome,
     RecordProblem,
     check_logged,
     check_recorded_day,
@@ -31,8 +32,7 @@ from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
 from handlers.meetings import one_tandem, own_meeting, own_tandem, partners, when_text
-from storage import dialogs, housekeeping, meetings, programs, reminders, users
-from storage.meetings import Outcome
+from storage import dialogs, housekeeping, meetings, programs, reminders, tandems, users
 from storage.models import Meeting, Participant, Tandem
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ async def _took_place(ctx: Ctx, meeting: Meeting, outcome: Outcome) -> None:
         ctx.answer(ctx.t.plain("fb.already"))
         ctx.edit(None)
         return
-    row.took_place = outcome.value
+    row.took_place = outcome
     row.answered_at = ctx.now
     await meetings.record_outcome(ctx.session, meeting)
     await reminders.cancel(
@@ -184,7 +184,7 @@ async def _took_place(ctx: Ctx, meeting: Meeting, outcome: Outcome) -> None:
         kinds=[Kind.FEEDBACK.value, Kind.FEEDBACK_AGAIN.value],
     )
     if outcome is Outcome.HELD:
-        await meetings.reset_nudges(ctx.session, meeting.tandem_id)
+        await tandems.reset_nudges(ctx.session, meeting.tandem_id)
         ctx.edit(ctx.t("fb.rate"), _rating_keyboard(ctx.t, meeting.id))
         return
     ctx.edit(
@@ -197,7 +197,7 @@ async def _rated(ctx: Ctx, meeting: Meeting, rating: int) -> None:
     me = _me(meeting, ctx.user_id)
     row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
     if row.took_place is None:  # rated from an old button
-        row.took_place = Outcome.HELD.value
+        row.took_place = Outcome.HELD
         await meetings.record_outcome(ctx.session, meeting)
     row.rating = rating
     row.answered_at = ctx.now
@@ -460,7 +460,7 @@ async def _log_button(ctx: Ctx, *, save: bool) -> None:
         return
     me, partner = partners(tandem, ctx.user_id)
     row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
-    row.took_place = Outcome.HELD.value
+    row.took_place = Outcome.HELD
     row.answered_at = ctx.now
     housekeeping.audit(
         ctx.session, user_id=ctx.user_id, action="meeting_logged", now=ctx.now, meeting=meeting.id
@@ -496,9 +496,9 @@ async def _verify(ctx: Ctx, meeting: Meeting, held: bool) -> None:
             ctx.answer(ctx.t.plain("fb.verify_decided"), alert=True)
             return
         row = await meetings.feedback_row(ctx.session, meeting.id, me.id, ctx.now)
-        row.took_place = Outcome.HELD.value
+        row.took_place = Outcome.HELD
         row.answered_at = ctx.now
-        await meetings.reset_nudges(ctx.session, meeting.tandem_id)
+        await tandems.reset_nudges(ctx.session, meeting.tandem_id)
     elif not await meetings.reject_logged(ctx.session, meeting, ctx.now):
         ctx.answer(ctx.t.plain("fb.verify_decided"), alert=True)
         return

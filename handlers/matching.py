@@ -19,6 +19,7 @@ from bot.context import Ctx
 from bot.i18n import Safe, Translator
 from core.matching import Reason, match
 from core.programs import ProgramStatus
+from core.tandems import ProposalStatus
 from handlers import tandem
 from handlers.callbacks import as_int, pack
 from handlers.fit import fit_lines
@@ -30,8 +31,8 @@ from handlers.guard import (
     visible_programs,
 )
 from handlers.keyboards import button, column
-from storage import companies, dialogs, housekeeping
-from storage import matching as store
+from storage import companies, dialogs, housekeeping, rounds
+from storage import proposals as store
 from storage.models import MatchProposal, Participant, Program
 
 PAGE_SIZE = 6
@@ -121,8 +122,8 @@ async def _recompute(
 
 async def _round(
     ctx: Ctx, program: Program, pins: list[list[int]], exclusions: list[list[int]]
-) -> store.Round:
-    return await store.prepare(
+) -> rounds.Round:
+    return await rounds.prepare(
         ctx.session, program, pins, exclusions, ctx.services.settings.default_language
     )
 
@@ -299,7 +300,7 @@ def _warnings(result: dict[str, Any]) -> list[dict[str, Any]]:
 def _weights_view(
     ctx: Ctx, program: Program, proposal: MatchProposal
 ) -> tuple[str, InlineKeyboardMarkup]:
-    weights = store.weights_of(program)
+    weights = rounds.weights_of(program)
     v = proposal.version
     lines = [
         ctx.t(
@@ -325,7 +326,7 @@ def _weights_view(
 
 async def _tune(ctx: Ctx, program: Program, action: str, args: list[int]) -> bool:
     """Change one weight of the program; False if the request makes no sense."""
-    current = store.weights_of(program).to_dict()
+    current = rounds.weights_of(program).to_dict()
     if action == "wf":
         current["format_hard"] = not current["format_hard"]
     elif len(args) == 1 and 0 <= args[0] < len(TUNABLE):
@@ -433,7 +434,7 @@ async def on_callback(ctx: Ctx, parts: list[str]) -> None:
     if proposal is None or program is None:
         ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
         return
-    if proposal.status != store.DRAFT:
+    if proposal.status != ProposalStatus.DRAFT:
         ctx.answer(ctx.t.plain(f"mt.already.{proposal.status}"), alert=True)
         ctx.edit(None)
         return
@@ -619,7 +620,7 @@ async def approve(
         return
     # The directory may have changed since the proposal was computed (a merge, a corporate
     # group, an exclusion, someone left): a pair that is illegal now never becomes a tandem.
-    if proposal.version == version and proposal.status == store.DRAFT:
+    if proposal.version == version and proposal.status == ProposalStatus.DRAFT:
         pins, exclusions = list(proposal.pins), list(proposal.exclusions)
         rnd = await _round(ctx, program, pins, exclusions)
         pairs = [(p["mentor"], p["mentee"]) for p in store.pairs_of(proposal.result)]
@@ -670,7 +671,7 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
         return
     proposal = await store.get_proposal(ctx.session, int(data["proposal"]))
     program = await coordinated(ctx, proposal.program_id) if proposal else None
-    if proposal is None or program is None or proposal.status != store.DRAFT:
+    if proposal is None or program is None or proposal.status != ProposalStatus.DRAFT:
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("mt.approve_failed"))
         return
@@ -688,7 +689,7 @@ async def on_text(ctx: Ctx, flow: str, data: dict[str, Any], text: str | None) -
         ctx.reply(ctx.t("mt.exclude_bad"))
         return
     await dialogs.clear(ctx.session, ctx.user_id)
-    added = await store.add_company_exclusion(
+    added = await rounds.add_company_exclusion(
         ctx.session, program.id, names[0], names[1], by=ctx.user_id, now=ctx.now
     )
     ctx.reply(ctx.t("mt.exclude_done" if added else "mt.exclude_known", a=names[0], b=names[1]))

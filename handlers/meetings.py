@@ -25,6 +25,7 @@ from core.meetings import (
     HOUR_BUTTONS,
     MAX_PLACE,
     Act,
+    MeetingStatus,
     allowed,
     check_start,
     clean_link,
@@ -32,13 +33,12 @@ from core.meetings import (
 )
 from core.profile import clean_text
 from core.reminders import Policy, plan_meeting
+from core.tandems import TandemStatus
 from core.when import NonexistentTime, local_to_utc, parse_duration, parse_time, parse_when
 from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
-from storage import dialogs, housekeeping, meetings, programs, reminders
-from storage import matching as tandems
-from storage.meetings import Status
+from storage import dialogs, housekeeping, meetings, programs, reminders, tandems
 from storage.models import Meeting, Participant, Program, Tandem
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def send_calendar(
 async def own_tandem(ctx: Ctx, tandem_id: int | None) -> Tandem | None:
     """The tandem if this user belongs to it and it is active and introduced; never another's."""
     tandem = await tandems.get_tandem(ctx.session, tandem_id) if tandem_id is not None else None
-    if tandem is None or tandem.status != tandems.ACTIVE or tandem.introduced_at is None:
+    if tandem is None or tandem.status != TandemStatus.ACTIVE or tandem.introduced_at is None:
         return None
     if ctx.user_id not in (tandem.mentor.user_id, tandem.mentee.user_id):
         housekeeping.audit(
@@ -201,7 +201,11 @@ async def show_tandem_meetings(ctx: Ctx, tandem: Tandem) -> None:
     zone = ctx.services.zone_of(program)
     _, partner = partners(tandem, ctx.user_id)
     for meeting in upcoming:
-        key = "meet.upcoming_confirmed" if meeting.status == Status.CONFIRMED else "meet.pending"
+        key = (
+            "meet.upcoming_confirmed"
+            if meeting.status == MeetingStatus.CONFIRMED
+            else "meet.pending"
+        )
         ctx.reply(
             ctx.t(key, partner=who(ctx.t, partner, Case.DATIVE), **describe(ctx.t, meeting, zone)),
             meeting_buttons(ctx.t, meeting, ctx.user_id, ctx.now),
@@ -620,7 +624,7 @@ async def _meeting_button(
         if not await meetings.confirm(ctx.session, meeting, ctx.now):
             ctx.answer(ctx.t.plain("meet.changed_alert"), alert=True)
             return
-        await meetings.reset_nudges(ctx.session, tandem.id)
+        await tandems.reset_nudges(ctx.session, tandem.id)
         await plan_reminders(ctx, meeting, program)
         ctx.edit(None)
         for person, other in ((me, partner), (partner, me)):
@@ -669,7 +673,7 @@ async def _meeting_button(
             ),
         )
     else:
-        was_confirmed = meeting.status == Status.CONFIRMED
+        was_confirmed = meeting.status == MeetingStatus.CONFIRMED
         if not await meetings.cancel(ctx.session, meeting, ctx.user_id, ctx.now):
             if _still_changeable(ctx, meeting):
                 ctx.answer(ctx.t.plain("meet.changed_alert"), alert=True)
@@ -699,7 +703,7 @@ def _still_changeable(ctx: Ctx, meeting: Meeting) -> bool:
     or a move, however old the button; the user is told why (False)."""
     if not is_fact(meeting.starts_at, meeting.outcome, ctx.now):
         return True
-    agreed = meeting.status in (Status.CONFIRMED, Status.LOGGED)
+    agreed = meeting.status in (MeetingStatus.CONFIRMED, MeetingStatus.LOGGED)
     ctx.answer(ctx.t.plain("meet.already_held" if agreed else "meet.too_late"), alert=True)
     ctx.edit(None)
     return False

@@ -307,7 +307,7 @@ async def on_pg_callback(ctx: Ctx, parts: list[str]) -> None:
         page = as_int(args[2]) or 0
         ctx.edit(*await _participant_list(ctx, program, args[1], page))
     elif action == "s" and len(args) == 2 and args[1] in (ProgramStatus.OPEN, ProgramStatus.CLOSED):
-        program.status = args[1]
+        program.status = ProgramStatus(args[1])
         housekeeping.audit(
             ctx.session,
             user_id=ctx.user_id,

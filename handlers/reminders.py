@@ -19,6 +19,9 @@ from bot.context import Services
 from bot.i18n import Translator
 from bot.outbox import finish_reminder
 from core.address import Case
+from core.events import EventStatus
+from core.meetings import MeetingStatus
+from core.programs import ParticipantStatus
 from core.reminders import (
     PAUSABLE,
     Kind,
@@ -31,6 +34,7 @@ from core.reminders import (
     worth_sending,
 )
 from core.surveys import SurveyStatus
+from core.tandems import TandemStatus
 from handlers import broadcasts
 from handlers import events as event_views
 from handlers import surveys as survey_views
@@ -39,10 +43,9 @@ from handlers.callbacks import pack
 from handlers.feedback import took_place_keyboard
 from handlers.keyboards import button, column
 from handlers.meetings import describe, partners
-from storage import events, meetings, programs, surveys, users
+from storage import events, meetings, programs, surveys, tandems, users
 from storage import reminders as store
 from storage.db import retrying
-from storage.meetings import Status
 from storage.models import Reminder
 
 log = logging.getLogger(__name__)
@@ -170,12 +173,12 @@ async def _about_meeting(
     now: dt.datetime,
 ) -> Rendered | None:
     meeting = await meetings.get(session, reminder.meeting_id or 0)
-    if meeting is None or meeting.status != Status.CONFIRMED:
+    if meeting is None or meeting.status != MeetingStatus.CONFIRMED:
         return None
     if f".v{meeting.version}." not in reminder.key:
         return None  # planned for a time the meeting has since moved away from
     tandem = meeting.tandem
-    if tandem.status != "active":
+    if tandem.status != TandemStatus.ACTIVE:
         return None
     program = await programs.get(session, tandem.program_id)
     policy = Policy.from_settings(program.settings if program else None)
@@ -218,10 +221,8 @@ async def _about_meeting(
 async def _nudge(
     session: AsyncSession, services: Services, reminder: Reminder, t: Translator, now: dt.datetime
 ) -> Rendered | None:
-    from storage import matching as tandems
-
     tandem = await tandems.get_tandem(session, reminder.tandem_id or 0)
-    if tandem is None or tandem.status != "active":
+    if tandem is None or tandem.status != TandemStatus.ACTIVE:
         return None
     if tandem.id in await meetings.with_upcoming(session, [tandem.id], now):
         return None  # they planned a meeting since
@@ -249,10 +250,8 @@ async def _nudge(
 async def _at_risk(
     session: AsyncSession, services: Services, reminder: Reminder, t: Translator, now: dt.datetime
 ) -> Rendered | None:
-    from storage import matching as tandems
-
     tandem = await tandems.get_tandem(session, reminder.tandem_id or 0)
-    if tandem is None or tandem.status != "active" or tandem.at_risk_reported_at is None:
+    if tandem is None or tandem.status != TandemStatus.ACTIVE or tandem.at_risk_reported_at is None:
         return None  # they met in the meantime (which clears the flag)
     program = await programs.get(session, tandem.program_id)
     last = (await meetings.last_met(session, [tandem.id], now)).get(tandem.id)
@@ -280,7 +279,7 @@ async def _about_event(
     now: dt.datetime,
 ) -> Rendered | None:
     event = await events.get(session, reminder.event_id or 0)
-    if event is None or event.status != events.PLANNED:
+    if event is None or event.status != EventStatus.PLANNED:
         return None
     program = await programs.get(session, event.program_id)
     policy = Policy.from_settings(program.settings if program else None)
@@ -340,7 +339,7 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
     planned_rows: list[tuple[int, dt.datetime]] = []
     async with services.db.session() as session:
         now = services.clock.now()
-        active = await meetings.introduced_active(session)
+        active = await tandems.introduced_active(session)
         ids = [t.id for t in active]
         last = await meetings.last_met(session, ids, now)
         upcoming = await meetings.with_upcoming(session, ids, now)
@@ -363,16 +362,16 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
                 policy=policy,
             ):
                 continue
-            if not await meetings.count_nudge(session, tandem, now):
+            if not await tandems.count_nudge(session, tandem, now):
                 continue
             count = tandem.nudges + 1
             nudges = [
                 Planned(Kind.NUDGE, now, p.user_id, f"nudge.t{tandem.id}.n{count}.u{p.user_id}")
                 for p in (tandem.mentor, tandem.mentee)
-                if p.status == "active" and p.user_id is not None
+                if p.status == ParticipantStatus.ACTIVE and p.user_id is not None
             ]
             planned_rows += await store.plan(session, nudges, now=now, tandem_id=tandem.id)
-            if at_risk(count, policy) and await meetings.mark_at_risk(session, tandem.id, now):
+            if at_risk(count, policy) and await tandems.mark_at_risk(session, tandem.id, now):
                 coordinators = sorted(await services.coordinator_ids(session, tandem.program_id))
                 warn = [
                     Planned(Kind.AT_RISK, now, c, f"risk.t{tandem.id}.n{count}.u{c}")

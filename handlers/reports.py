@@ -20,6 +20,7 @@ from telegram import InlineKeyboardMarkup
 from bot.context import Ctx
 from bot.i18n import Safe, Translator
 from core.export import chart_png, xlsx_bytes
+from core.programs import ParticipantStatus
 from core.reminders import Policy
 from core.stats import (
     FEEDBACK_COLUMNS,
@@ -60,7 +61,13 @@ from storage.surveys import Answered
 PREFIX = "rp"
 STATS, EXPORT = "s", "e"
 # Statuses in the order a coordinator reads them.
-STATUS_ORDER = ("active", "pending", "paused", "left", "rejected")
+STATUS_ORDER = (
+    ParticipantStatus.ACTIVE,
+    ParticipantStatus.PENDING,
+    ParticipantStatus.PAUSED,
+    ParticipantStatus.LEFT,
+    ParticipantStatus.REJECTED,
+)
 CSV_DATETIME = {"de": "%d.%m.%Y %H:%M", "en": "%Y-%m-%d %H:%M"}
 XLSX_DATETIME = {"de": "DD.MM.YYYY HH:MM", "en": "YYYY-MM-DD HH:MM"}
 DECIMAL = {"de": ",", "en": "."}

@@ -19,6 +19,7 @@ from bot.messenger import Outcome
 from core.address import Case
 from core.profile import DEFAULT_TOPICS, clean_text
 from core.programs import parse_date
+from core.tandems import TandemStatus
 from handlers import agreement, meetings
 from handlers.address import introduced_as, who
 from handlers.callbacks import as_int, pack
@@ -26,8 +27,8 @@ from handlers.fit import Part, escaped, fit_message
 from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
 from storage import dialogs, housekeeping, programs, users
-from storage import matching as store
 from storage import meetings as meeting_store
+from storage import tandems as store
 from storage.models import Participant, Program, Tandem
 
 log = logging.getLogger(__name__)
@@ -314,7 +315,7 @@ async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
         return
     if action == "v":
         ctx.edit(*await _tandem_card(ctx, tandem))
-    elif action == "x" and tandem.status == store.ACTIVE:
+    elif action == "x" and tandem.status == TandemStatus.ACTIVE:
         await dialogs.save(
             ctx.session,
             ctx.user_id,
@@ -404,7 +405,7 @@ async def _tandem_card(ctx: Ctx, tandem: Tandem) -> tuple[str, InlineKeyboardMar
         button(ctx.t.plain("td.confirm_meeting", date=day(m.starts_at)), pack("td", "c", m.id))
         for m in (pending + disputed)[:8]
     ]
-    if tandem.status == store.ACTIVE:
+    if tandem.status == TandemStatus.ACTIVE:
         buttons.append(button(ctx.t.plain("td.dissolve"), pack("td", "x", tandem.id)))
     return text, column(buttons) if buttons else None
 
@@ -421,7 +422,7 @@ async def _settle_meeting(ctx: Ctx, meeting_id: int) -> None:
     else:
         settled = await meeting_store.settle_held(ctx.session, meeting, ctx.now)
     if settled:
-        await meeting_store.reset_nudges(ctx.session, meeting.tandem_id)
+        await store.reset_nudges(ctx.session, meeting.tandem_id)
         housekeeping.audit(
             ctx.session,
             user_id=ctx.user_id,

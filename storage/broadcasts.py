@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.broadcasts import Audience, BroadcastStatus, DeliveryState
 from core.programs import ParticipantStatus
-from storage.matching import ACTIVE
+from core.tandems import TandemStatus
 from storage.meetings import last_met
 from storage.models import Broadcast, Delivery, Participant, Tandem
 
@@ -71,7 +71,7 @@ async def recipients(
         query = query.where(Participant.role == "mentee")
     elif audience is Audience.UNMATCHED:
         in_tandem = select(Tandem.id).where(
-            Tandem.status == ACTIVE,
+            Tandem.status == TandemStatus.ACTIVE,
             or_(Tandem.mentor_id == Participant.id, Tandem.mentee_id == Participant.id),
         )
         query = query.where(~in_tandem.exists())
@@ -93,7 +93,9 @@ async def quiet_participant_ids(
 ) -> set[int]:
     """Both partners of introduced active tandems whose last meeting (or introduction, if they
     never met) is at least `days` ago."""
-    query = select(Tandem).where(Tandem.status == ACTIVE, Tandem.introduced_at.is_not(None))
+    query = select(Tandem).where(
+        Tandem.status == TandemStatus.ACTIVE, Tandem.introduced_at.is_not(None)
+    )
     if program_id is not None:
         query = query.where(Tandem.program_id == program_id)
     tandems = (await session.scalars(query)).all()

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.companies import closeness, normalize_company, probably_same_keys
+from core.companies import AliasOutcome, closeness, normalize_company, probably_same_keys
 from storage.models import (
     Company,
     CompanyAlias,
@@ -331,9 +330,6 @@ async def mark_reviewed(session: AsyncSession, company_id: int, now: dt.datetime
     return bool(getattr(result, "rowcount", 0))
 
 
-AliasOutcome = Literal["added", "already", "taken", "empty"]
-
-
 async def add_alias(
     session: AsyncSession, company_id: int, typed: str, now: dt.datetime
 ) -> tuple[AliasOutcome, Company | None]:
@@ -344,12 +340,12 @@ async def add_alias(
     name = tidy(typed)
     key = normalize_company(name)
     if company is None:
-        return "taken", None
+        return AliasOutcome.TAKEN, None
     if not key:
-        return "empty", company
+        return AliasOutcome.EMPTY, company
     known = await find(session, name)
     if known is not None:
-        return ("already" if known.id == company.id else "taken"), known
+        return (AliasOutcome.ALREADY if known.id == company.id else AliasOutcome.TAKEN), known
     try:
         async with session.begin_nested():
             session.add(CompanyAlias(company_id=company.id, name=name, key=key, created_at=now))
@@ -357,8 +353,8 @@ async def add_alias(
         known = await find(session, name)
         if known is None:
             raise
-        return ("already" if known.id == company.id else "taken"), known
-    return "added", company
+        return (AliasOutcome.ALREADY if known.id == company.id else AliasOutcome.TAKEN), known
+    return AliasOutcome.ADDED, company
 
 
 async def groups(session: AsyncSession) -> list[CompanyGroup]:

@@ -17,16 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.events import ANSWERS, KINDS, Answer, EventStatus
 from core.programs import ParticipantStatus
 from storage.models import EventRsvp, Participant, ProgramEvent
-
-PLANNED = "planned"
-CANCELLED = "cancelled"
-YES = "yes"
-NO = "no"
-ANSWERS = (YES, NO)
-# What a program's events are, in the order a cohort meets them.
-KINDS = ("kickoff", "workshop", "network", "midterm", "closing")
 
 
 @dataclass
@@ -61,7 +54,7 @@ async def create(
         title=title,
         starts_at=starts_at,
         place=place,
-        status=PLANNED,
+        status=EventStatus.PLANNED,
         created_by=created_by,
         created_at=now,
     )
@@ -88,7 +81,7 @@ async def upcoming(
         select(ProgramEvent)
         .where(
             ProgramEvent.program_id == program_id,
-            ProgramEvent.status == PLANNED,
+            ProgramEvent.status == EventStatus.PLANNED,
             ProgramEvent.starts_at > now - grace,
         )
         .order_by(ProgramEvent.starts_at, ProgramEvent.id)
@@ -107,7 +100,7 @@ async def upcoming_for_user(
         .where(
             Participant.user_id == user_id,
             Participant.status == ParticipantStatus.ACTIVE,
-            ProgramEvent.status == PLANNED,
+            ProgramEvent.status == EventStatus.PLANNED,
             ProgramEvent.starts_at > now,
         )
         .order_by(ProgramEvent.starts_at, ProgramEvent.id)
@@ -184,7 +177,13 @@ async def attendance(session: AsyncSession, event: ProgramEvent) -> Attendance:
     result = Attendance()
     for participant in await active_participants(session, event.program_id):
         answer = given.get(participant.id)
-        bucket = result.yes if answer == YES else result.no if answer == NO else result.open
+        bucket = (
+            result.yes
+            if answer == Answer.YES
+            else result.no
+            if answer == Answer.NO
+            else result.open
+        )
         bucket.append(participant)
     return result
 
@@ -196,10 +195,10 @@ async def cancel(session: AsyncSession, event: ProgramEvent, now: dt.datetime) -
         update(ProgramEvent)
         .where(
             ProgramEvent.id == event.id,
-            ProgramEvent.status == PLANNED,
+            ProgramEvent.status == EventStatus.PLANNED,
             ProgramEvent.starts_at > now,
         )
-        .values(status=CANCELLED)
+        .values(status=EventStatus.CANCELLED)
         .execution_options(synchronize_session=False)
     )
     changed = bool(getattr(result, "rowcount", 0))

@@ -1,4 +1,4 @@
-"""Meetings of tandems, the partners' feedback, the mentoring agreement and nudges.
+"""Meetings of tandems and the partners' feedback.
 
 Status changes are conditional UPDATEs: two partners pressing "accept" and "cancel" at the same
 moment end in one consistent state, and the loser is told the meeting changed. A meeting that
@@ -10,7 +10,6 @@ certificates, reports, the tandem card and the nudges use.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,23 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.meetings import Outcome, combined_outcome
-from storage.matching import ACTIVE
+from core.meetings import MeetingStatus, Outcome, combined_outcome
 from storage.models import Meeting, MeetingFeedback, Participant, Tandem
 
-
-class Status(StrEnum):
-    PROPOSED = "proposed"
-    CONFIRMED = "confirmed"
-    DECLINED = "declined"
-    SUPERSEDED = "superseded"  # a partner proposed another time instead
-    CANCELLED = "cancelled"
-    LOGGED = "logged"  # happened outside the bot, reported afterwards via /feedback
-
-
-__all__ = ["Outcome", "Status"]
-
-OPEN = (Status.PROPOSED.value, Status.CONFIRMED.value)
+OPEN = (MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value)
 
 
 def _with_tandem() -> Any:
@@ -66,13 +52,13 @@ async def propose(
     """A new proposal replaces the tandem's other open proposals: only one answer is pending."""
     await session.execute(
         update(Meeting)
-        .where(Meeting.tandem_id == tandem_id, Meeting.status == Status.PROPOSED.value)
-        .values(status=Status.SUPERSEDED.value, updated_at=now)
+        .where(Meeting.tandem_id == tandem_id, Meeting.status == MeetingStatus.PROPOSED.value)
+        .values(status=MeetingStatus.SUPERSEDED.value, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     meeting = Meeting(
         tandem_id=tandem_id,
-        status=Status.PROPOSED.value,
+        status=MeetingStatus.PROPOSED.value,
         starts_at=starts_at,
         ends_at=ends_at,
         online=online,
@@ -123,8 +109,8 @@ async def confirm(session: AsyncSession, meeting: Meeting, now: dt.datetime) -> 
     return await _transition(
         session,
         meeting,
-        (Status.PROPOSED.value,),
-        {"status": Status.CONFIRMED.value, "confirmed_at": now, "updated_at": now},
+        (MeetingStatus.PROPOSED.value,),
+        {"status": MeetingStatus.CONFIRMED.value, "confirmed_at": now, "updated_at": now},
         _not_yet_a_fact(now),
     )
 
@@ -133,8 +119,8 @@ async def decline(session: AsyncSession, meeting: Meeting, now: dt.datetime) -> 
     return await _transition(
         session,
         meeting,
-        (Status.PROPOSED.value,),
-        {"status": Status.DECLINED.value, "updated_at": now},
+        (MeetingStatus.PROPOSED.value,),
+        {"status": MeetingStatus.DECLINED.value, "updated_at": now},
     )
 
 
@@ -145,7 +131,7 @@ async def cancel(session: AsyncSession, meeting: Meeting, by: int, now: dt.datet
         meeting,
         OPEN,
         {
-            "status": Status.CANCELLED.value,
+            "status": MeetingStatus.CANCELLED.value,
             "cancelled_at": now,
             "cancelled_by": by,
             "updated_at": now,
@@ -167,7 +153,7 @@ async def move(
     return await _transition(
         session,
         meeting,
-        (Status.CONFIRMED.value,),
+        (MeetingStatus.CONFIRMED.value,),
         {
             "starts_at": starts_at,
             "ends_at": ends_at,
@@ -197,7 +183,7 @@ async def log_past(
         insert(Meeting)
         .values(
             tandem_id=tandem_id,
-            status=Status.LOGGED.value,
+            status=MeetingStatus.LOGGED.value,
             starts_at=starts_at,
             ends_at=ends_at,
             online=False,
@@ -215,7 +201,7 @@ async def log_past(
 
 
 def awaiting_verification(meeting: Meeting) -> bool:
-    return meeting.status == Status.LOGGED and meeting.confirmed_at is None
+    return meeting.status == MeetingStatus.LOGGED and meeting.confirmed_at is None
 
 
 async def verify_logged(session: AsyncSession, meeting: Meeting, now: dt.datetime) -> bool:
@@ -223,7 +209,7 @@ async def verify_logged(session: AsyncSession, meeting: Meeting, now: dt.datetim
     return await _transition(
         session,
         meeting,
-        (Status.LOGGED.value,),
+        (MeetingStatus.LOGGED.value,),
         {"confirmed_at": now, "updated_at": now},
         Meeting.confirmed_at.is_(None),
     )
@@ -235,8 +221,8 @@ async def reject_logged(session: AsyncSession, meeting: Meeting, now: dt.datetim
     return await _transition(
         session,
         meeting,
-        (Status.LOGGED.value,),
-        {"status": Status.DECLINED.value, "logged_on": None, "updated_at": now},
+        (MeetingStatus.LOGGED.value,),
+        {"status": MeetingStatus.DECLINED.value, "logged_on": None, "updated_at": now},
         Meeting.confirmed_at.is_(None),
     )
 
@@ -246,7 +232,7 @@ async def settle_held(session: AsyncSession, meeting: Meeting, now: dt.datetime)
     return await _transition(
         session,
         meeting,
-        (Status.CONFIRMED.value, Status.LOGGED.value),
+        (MeetingStatus.CONFIRMED.value, MeetingStatus.LOGGED.value),
         {"outcome": Outcome.HELD.value, "updated_at": now},
         Meeting.outcome == Outcome.DISPUTED.value,
         Meeting.starts_at <= now,
@@ -260,9 +246,9 @@ async def days_taken(session: AsyncSession, tandem_id: int, zone: ZoneInfo) -> s
         select(Meeting.starts_at).where(
             Meeting.tandem_id == tandem_id,
             or_(
-                Meeting.status == Status.LOGGED.value,
+                Meeting.status == MeetingStatus.LOGGED.value,
                 and_(
-                    Meeting.status == Status.CONFIRMED.value,
+                    Meeting.status == MeetingStatus.CONFIRMED.value,
                     or_(
                         Meeting.outcome.is_(None),
                         Meeting.outcome.in_((Outcome.HELD.value, Outcome.DISPUTED.value)),
@@ -283,9 +269,9 @@ async def needing_attention(
         .where(
             Meeting.tandem_id == tandem_id,
             or_(
-                and_(Meeting.status == Status.LOGGED.value, Meeting.confirmed_at.is_(None)),
+                and_(Meeting.status == MeetingStatus.LOGGED.value, Meeting.confirmed_at.is_(None)),
                 and_(
-                    Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+                    Meeting.status.in_((MeetingStatus.CONFIRMED.value, MeetingStatus.LOGGED.value)),
                     Meeting.outcome == Outcome.DISPUTED.value,
                     Meeting.starts_at <= now,
                 ),
@@ -318,7 +304,7 @@ async def recent_past(
         select(Meeting)
         .where(
             Meeting.tandem_id == tandem_id,
-            Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+            Meeting.status.in_((MeetingStatus.CONFIRMED.value, MeetingStatus.LOGGED.value)),
             Meeting.starts_at <= now,
         )
         .order_by(Meeting.starts_at.desc())
@@ -334,8 +320,8 @@ def _met() -> Any:
     is the same rule in Python."""
     return and_(
         or_(
-            Meeting.status == Status.CONFIRMED.value,
-            and_(Meeting.status == Status.LOGGED.value, Meeting.confirmed_at.is_not(None)),
+            Meeting.status == MeetingStatus.CONFIRMED.value,
+            and_(Meeting.status == MeetingStatus.LOGGED.value, Meeting.confirmed_at.is_not(None)),
         ),
         or_(Meeting.outcome.is_(None), Meeting.outcome == Outcome.HELD.value),
     )
@@ -428,72 +414,11 @@ async def record_outcome(session: AsyncSession, meeting: Meeting) -> None:
             )
         ).all()
     )
-    if meeting.status == Status.LOGGED:
-        answers.append(Outcome.HELD.value)
+    if meeting.status == MeetingStatus.LOGGED:
+        answers.append(Outcome.HELD)
     combined = combined_outcome(answers)
-    meeting.outcome = combined.value if combined is not None else None
+    meeting.outcome = combined
     await session.flush()
-
-
-# --- the mentoring agreement and nudges -------------------------------------------------------
-
-
-async def agree(session: AsyncSession, tandem: Tandem, user_id: int, now: dt.datetime) -> bool:
-    """Record this partner's confirmation once; False if it was already recorded."""
-    column = (
-        Tandem.mentor_agreed_at if tandem.mentor.user_id == user_id else Tandem.mentee_agreed_at
-    )
-    result = await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem.id, column.is_(None))
-        .values({column.key: now})
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(tandem)
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def reset_nudges(session: AsyncSession, tandem_id: int) -> None:
-    await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem_id)
-        .values(nudges=0, at_risk_reported_at=None)
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def count_nudge(session: AsyncSession, tandem: Tandem, now: dt.datetime) -> bool:
-    """One nudge per round even if two sweeps race: only the one that moves the count wins."""
-    result = await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.nudges == tandem.nudges)
-        .values(nudges=tandem.nudges + 1, last_nudged_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def mark_at_risk(session: AsyncSession, tandem_id: int, now: dt.datetime) -> bool:
-    result = await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem_id, Tandem.at_risk_reported_at.is_(None))
-        .values(at_risk_reported_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def introduced_active(session: AsyncSession) -> list[Tandem]:
-    query = (
-        select(Tandem)
-        .where(Tandem.status == ACTIVE, Tandem.introduced_at.is_not(None))
-        .order_by(Tandem.id)
-        .options(
-            selectinload(Tandem.mentor).selectinload(Participant.user),
-            selectinload(Tandem.mentee).selectinload(Participant.user),
-        )
-    )
-    return list((await session.scalars(query)).all())
 
 
 async def summary(
@@ -509,7 +434,7 @@ async def summary(
     upcoming_start = await session.scalar(
         select(func.min(Meeting.starts_at)).where(
             Meeting.tandem_id == tandem_id,
-            Meeting.status == Status.CONFIRMED.value,
+            Meeting.status == MeetingStatus.CONFIRMED.value,
             Meeting.starts_at > now,
         )
     )

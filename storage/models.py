@@ -8,7 +8,8 @@ matching weights) sit in one JSON column so that adding a knob needs no migratio
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +29,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from core.broadcasts import Audience, BroadcastStatus, DeliveryState
+from core.events import Answer, EventStatus
+from core.meetings import MeetingStatus, Outcome
+from core.profile import Role
+from core.programs import ParticipantStatus, ProgramStatus
+from core.reminders import Kind, State
+from core.surveys import SurveyKind, SurveyStatus
+from core.tandems import ProposalStatus, TandemStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,6 +67,31 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumText(TypeDecorator[E]):
+    """A vocabulary of `core` stored as its value in a plain String column (no database enum, so
+    a new member needs no migration). A value outside the vocabulary is refused when it is
+    written, in a row or in a comparison, instead of landing in the table as a typo; rows come
+    back as members, so code compares them with the enum and never with a loose string."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -111,7 +146,7 @@ class Program(Base):
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)
     timezone: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[ProgramStatus] = mapped_column(EnumText(ProgramStatus, 16), index=True)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]
@@ -131,8 +166,8 @@ class Participant(Base):
     user_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE")
     )
-    role: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    role: Mapped[Role] = mapped_column(EnumText(Role, 8))
+    status: Mapped[ParticipantStatus] = mapped_column(EnumText(ParticipantStatus, 16), index=True)
     name: Mapped[str] = mapped_column(String(200))
     # As typed at registration; `company_id` is the employer it names in the directory, which
     # the matching's "different employer" rule uses.
@@ -257,7 +292,7 @@ class MatchProposal(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[ProposalStatus] = mapped_column(EnumText(ProposalStatus, 16), index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     pins: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
     exclusions: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
@@ -278,7 +313,7 @@ class Tandem(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[TandemStatus] = mapped_column(EnumText(TandemStatus, 16))
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey("match_proposals.id", ondelete="SET NULL")
     )
@@ -358,7 +393,7 @@ class Meeting(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tandem_id: Mapped[int] = mapped_column(ForeignKey("tandems.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[MeetingStatus] = mapped_column(EnumText(MeetingStatus, 16))
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
     online: Mapped[bool] = mapped_column(default=False)
@@ -370,7 +405,7 @@ class Meeting(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     # held | postponed | cancelled | disputed, from both partners' feedback
     # (`core.meetings.combined_outcome`).
-    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome: Mapped[Outcome | None] = mapped_column(EnumText(Outcome, 16))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     # For a recorded ("logged") meeting: when the partner or a coordinator confirmed it; it
@@ -400,7 +435,7 @@ class MeetingFeedback(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
-    took_place: Mapped[str | None] = mapped_column(String(16))
+    took_place: Mapped[Outcome | None] = mapped_column(EnumText(Outcome, 16))
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     # Asked once per partner and tandem, after the first meeting: does the tandem fit?
@@ -427,7 +462,9 @@ class ProgramEvent(Base):
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[dt.datetime]
     place: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="planned")
+    status: Mapped[EventStatus] = mapped_column(
+        EnumText(EventStatus, 16), default=EventStatus.PLANNED
+    )
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]
 
@@ -440,7 +477,7 @@ class EventRsvp(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("program_events.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
-    answer: Mapped[str] = mapped_column(String(8))
+    answer: Mapped[Answer] = mapped_column(EnumText(Answer, 8))
     answered_at: Mapped[dt.datetime]
 
     __table_args__ = (
@@ -466,7 +503,7 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[Kind] = mapped_column(EnumText(Kind, 32))
     due_at: Mapped[dt.datetime]
     # The recipient; NULL once they erased their data (/deleteme): their rows that went out
     # stay for the counts (a survey's reach), those never to be sent go.
@@ -481,7 +518,7 @@ class Reminder(Base):
         ForeignKey("broadcasts.id", ondelete="CASCADE")
     )
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[State] = mapped_column(EnumText(State, 16), default=State.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[dt.datetime | None]
     done_at: Mapped[dt.datetime | None]
@@ -505,11 +542,11 @@ class Broadcast(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # NULL: all programs.
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    audience: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[Audience] = mapped_column(EnumText(Audience, 16))
     quiet_days: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     # draft | scheduled | sending | done | cancelled
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[BroadcastStatus] = mapped_column(EnumText(BroadcastStatus, 16), index=True)
     scheduled_at: Mapped[dt.datetime | None]
     created_by: Mapped[int | None] = mapped_column(BigInteger)  # NULL: the author was erased
     created_at: Mapped[dt.datetime]
@@ -531,7 +568,7 @@ class Delivery(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(200))
     # pending | sending | sent | unreachable | failed | interrupted
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[DeliveryState] = mapped_column(EnumText(DeliveryState, 16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Sent again after an interruption: the copy says they may have it already.
     resent: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -553,9 +590,9 @@ class Survey(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # midterm | final
+    kind: Mapped[SurveyKind] = mapped_column(EnumText(SurveyKind, 16))
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16))  # draft | scheduled | sent | closed
+    status: Mapped[SurveyStatus] = mapped_column(EnumText(SurveyStatus, 16))
     send_at: Mapped[dt.datetime | None]
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]
@@ -573,7 +610,7 @@ class SurveyResponse(Base):
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE")
     )
-    role: Mapped[str | None] = mapped_column(String(8))
+    role: Mapped[Role | None] = mapped_column(EnumText(Role, 8))
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     wants_support: Mapped[bool] = mapped_column(default=False)
     wants_rematch: Mapped[bool] = mapped_column(default=False)

@@ -27,11 +27,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.erasure import ERASED, Scrubber
+from core.meetings import MeetingStatus
 from core.programs import ParticipantStatus
 from core.reminders import Kind, State
 from core.surveys import QuestionType, parse_questions
-from storage.matching import ACTIVE, DISSOLVED
-from storage.meetings import Status
+from core.tandems import ERASED_REASON, TandemStatus
 from storage.models import (
     AuditEntry,
     Base,
@@ -118,7 +118,6 @@ async def personal_data(session: AsyncSession, user_id: int) -> dict[str, list[d
 # --- erasure (GDPR Art. 17, /deleteme) ---------------------------------------------------------
 
 ERASED_NAME = ERASED  # what lists show for an erased participant
-ERASED_REASON = "erased"  # a tandem's dissolve reason when a partner erased their data
 
 # Telegram ids live in BigInteger columns (models.py). Every such column is a reference to a
 # person unless it is named here, and erasure takes the person out of all of them: a row
@@ -320,7 +319,7 @@ async def _end_tandems(session: AsyncSession, person: Participant, now: dt.datet
         await session.scalars(
             select(Tandem).where(
                 or_(Tandem.mentor_id == person.id, Tandem.mentee_id == person.id),
-                Tandem.status == ACTIVE,
+                Tandem.status == TandemStatus.ACTIVE,
             )
         )
     ).all()
@@ -328,13 +327,13 @@ async def _end_tandems(session: AsyncSession, person: Participant, now: dt.datet
     for tandem in tandems:
         await session.execute(
             update(Tandem)
-            .where(Tandem.id == tandem.id, Tandem.status == ACTIVE)
-            .values(status=DISSOLVED, dissolved_at=now, dissolve_reason=ERASED_REASON)
+            .where(Tandem.id == tandem.id, Tandem.status == TandemStatus.ACTIVE)
+            .values(status=TandemStatus.DISSOLVED, dissolved_at=now, dissolve_reason=ERASED_REASON)
             .execution_options(synchronize_session=False)
         )
         upcoming = select(Meeting.id).where(
             Meeting.tandem_id == tandem.id,
-            Meeting.status.in_((Status.PROPOSED.value, Status.CONFIRMED.value)),
+            Meeting.status.in_((MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value)),
             Meeting.starts_at > now,
         )
         meeting_ids = list((await session.scalars(upcoming)).all())
@@ -342,7 +341,7 @@ async def _end_tandems(session: AsyncSession, person: Participant, now: dt.datet
             await session.execute(
                 update(Meeting)
                 .where(Meeting.id.in_(meeting_ids))
-                .values(status=Status.CANCELLED.value, updated_at=now)
+                .values(status=MeetingStatus.CANCELLED.value, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
         await session.execute(

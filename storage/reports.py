@@ -15,6 +15,7 @@ from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.meetings import MeetingStatus, Outcome
 from core.programs import ParticipantStatus
 from core.stats import (
     FeedbackRow,
@@ -25,8 +26,7 @@ from core.stats import (
     TandemRow,
     average,
 )
-from storage.matching import ACTIVE, DISSOLVED
-from storage.meetings import Outcome, Status
+from core.tandems import TandemStatus
 from storage.meetings import _met as met  # one rule for "held" everywhere
 from storage.models import Meeting, MeetingFeedback, Participant, Tandem, User
 
@@ -43,12 +43,12 @@ def _held(now: dt.datetime) -> Any:
 
 
 def _planned(now: dt.datetime) -> Any:
-    return and_(Meeting.status == Status.CONFIRMED.value, Meeting.starts_at > now)
+    return and_(Meeting.status == MeetingStatus.CONFIRMED.value, Meeting.starts_at > now)
 
 
 def _disputed(now: dt.datetime) -> Any:
     return and_(
-        Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+        Meeting.status.in_((MeetingStatus.CONFIRMED.value, MeetingStatus.LOGGED.value)),
         Meeting.starts_at <= now,
         Meeting.outcome == Outcome.DISPUTED.value,
     )
@@ -57,9 +57,9 @@ def _disputed(now: dt.datetime) -> Any:
 def _not_held(now: dt.datetime) -> Any:
     """Cancelled after it was agreed, or reported as postponed or cancelled afterwards."""
     return or_(
-        and_(Meeting.status == Status.CANCELLED.value, Meeting.confirmed_at.is_not(None)),
+        and_(Meeting.status == MeetingStatus.CANCELLED.value, Meeting.confirmed_at.is_not(None)),
         and_(
-            Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
+            Meeting.status.in_((MeetingStatus.CONFIRMED.value, MeetingStatus.LOGGED.value)),
             Meeting.starts_at <= now,
             Meeting.outcome.in_((Outcome.POSTPONED.value, Outcome.CANCELLED.value)),
         ),
@@ -120,16 +120,18 @@ async def program_stats(session: AsyncSession, program_id: int, now: dt.datetime
         .where(Participant.program_id == program_id)
         .group_by(Participant.role, Participant.status)
     )
-    participants = {(role, status): int(n) for role, status, n in by_role_status.tuples()}
+    participants = {
+        (role.value, status.value): int(n) for role, status, n in by_role_status.tuples()
+    }
 
-    active = Tandem.status == ACTIVE
+    active = Tandem.status == TandemStatus.ACTIVE
     both = and_(Tandem.mentor_agreed_at.is_not(None), Tandem.mentee_agreed_at.is_not(None))
     introduced = Tandem.introduced_at.is_not(None)
     tandem_row = (
         await session.execute(
             select(
                 _count_if(active),
-                _count_if(Tandem.status == DISSOLVED),
+                _count_if(Tandem.status == TandemStatus.DISSOLVED),
                 _count_if(and_(active, both)),
                 _count_if(and_(active, introduced, not_(both))),
                 _count_if(and_(active, not_(introduced))),
@@ -205,7 +207,7 @@ async def tandem_health(
         .join(mentee, mentee.id == Tandem.mentee_id)
         .outerjoin(held, held.c.tandem_id == Tandem.id)
         .outerjoin(ratings, ratings.c.tandem_id == Tandem.id)
-        .where(Tandem.program_id == program_id, Tandem.status == ACTIVE)
+        .where(Tandem.program_id == program_id, Tandem.status == TandemStatus.ACTIVE)
         .order_by(Tandem.id)
     )
     return [
@@ -341,8 +343,11 @@ async def meeting_rows(session: AsyncSession, program_id: int) -> list[MeetingRo
         .where(
             Tandem.program_id == program_id,
             or_(
-                Meeting.status.in_((Status.CONFIRMED.value, Status.LOGGED.value)),
-                and_(Meeting.status == Status.CANCELLED.value, Meeting.confirmed_at.is_not(None)),
+                Meeting.status.in_((MeetingStatus.CONFIRMED.value, MeetingStatus.LOGGED.value)),
+                and_(
+                    Meeting.status == MeetingStatus.CANCELLED.value,
+                    Meeting.confirmed_at.is_not(None),
+                ),
             ),
         )
         .order_by(Meeting.starts_at, Meeting.id)
@@ -358,7 +363,7 @@ async def meeting_rows(session: AsyncSession, program_id: int) -> list[MeetingRo
             online=m.online,
             status=m.status,
             outcome=m.outcome,
-            verified=m.status != Status.LOGGED or m.confirmed_at is not None,
+            verified=m.status != MeetingStatus.LOGGED or m.confirmed_at is not None,
         )
         for m, mentor_name, mentee_name in rows.tuples()
     ]

@@ -280,11 +280,11 @@ async def reach(session: AsyncSession, survey_id: int) -> Reach:
             )
         )
     ).one()
-    invited = sum(n for state, n in states.items() if state != State.CANCELLED.value)
+    invited = sum(n for state, n in states.items() if state != State.CANCELLED)
     return Reach(
         invited=invited,
-        reached=states.get(State.SENT.value, 0),
-        unreachable=states.get(State.UNREACHABLE.value, 0),
+        reached=states.get(State.SENT, 0),
+        unreachable=states.get(State.UNREACHABLE, 0),
         started=int(started),
         completed=int(done),
     )

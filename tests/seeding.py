@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.programs import ParticipantStatus
 from storage import participants, programs, users
 from storage.db import Database
 
@@ -67,7 +68,7 @@ async def seed_participant(
             consent_at=now,
             now=now,
         )
-        row.status = status
+        row.status = ParticipantStatus(status)
         await session.flush()
         return row.id
 

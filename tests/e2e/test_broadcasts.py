@@ -14,6 +14,7 @@ from bot.app import AnyApplication
 from bot.context import services
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from core.broadcasts import DeliveryState
 from core.clock import FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage.db import Database
@@ -254,7 +255,7 @@ async def test_interrupted_messages_can_be_resent_with_a_note(
     async with db.session() as session:  # what a killed sender leaves behind
         for row in (await session.scalars(select(Delivery))).all():
             if row.user_id in doubtful:
-                row.state, row.claimed_by, row.attempts = "sending", "dead-process", 1
+                row.state, row.claimed_by, row.attempts = DeliveryState.SENDING, "dead-process", 1
     async with bot_running(settings, clock=FrozenClock(NOW)):
         report = await wait_report(api, coordinator)
         expect(report, "Unterwegs, als der Versand unterbrochen wurde: 3")

@@ -12,8 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
-from storage import companies, users
-from storage import matching as matching_store
+from storage import companies, rounds, users
 from storage.db import Database
 from storage.models import Company, CompanyExclusion, Participant, Program
 from tests.e2e.harness import (
@@ -239,7 +238,7 @@ async def test_company_pair_exclusions_are_listed_and_lifted(
     async with db.session() as session:
         program_id = await session.scalar(select(Program.id).where(Program.invite_code == code))
         assert program_id is not None
-        await matching_store.add_company_exclusion(
+        await rounds.add_company_exclusion(
             session, program_id, "VOLKSWAGEN", "Alstom GmbH", by=coordinator.id, now=_now()
         )
 

@@ -27,6 +27,7 @@ import pytest
 
 from bot.app import AnyApplication
 from core.clock import FrozenClock
+from core.programs import ParticipantStatus
 from core.reminders import Policy, plan_event, plan_survey
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
@@ -229,7 +230,7 @@ async def seed(db: Database, language: str) -> tuple[int, str]:
                 consent_at=NOW,
                 now=NOW,
             )
-            row.status = "active"
+            row.status = ParticipantStatus.ACTIVE
         return program.id, program.invite_code
 
 

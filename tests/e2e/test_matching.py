@@ -14,9 +14,9 @@ from sqlalchemy import select
 from bot.app import AnyApplication
 from bot.settings import Settings
 from core.clock import FrozenClock
+from core.programs import ParticipantStatus
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
-from storage import matching as store
-from storage import participants, programs, users
+from storage import participants, programs, rounds, users
 from storage.db import Database
 from storage.models import AuditEntry, MatchProposal, Tandem
 from tests.e2e.harness import answer_of, bot_running, expect
@@ -97,7 +97,7 @@ async def seed(
                 consent_at=NOW,
                 now=NOW,
             )
-            row.status = "active"
+            row.status = ParticipantStatus.ACTIVE
             ids[str(name)] = row.id
     for index, (name, *_rest) in enumerate(people):
         first = str(name).split()[0]
@@ -456,7 +456,7 @@ async def test_pin_swap_and_company_exclusion(
     recomputed = await coordinator.next_message()
     assert ("Mona Mentor", "Ella Mentee") not in pairs_in(recomputed)
     async with db.session() as session:
-        rows = await store.company_exclusions(session, seeded.program_id)
+        rows = await rounds.company_exclusions(session, seeded.program_id)
         assert [(r.company_a, r.company_b) for r in rows] == [("salzgitter", "wis")]
 
 

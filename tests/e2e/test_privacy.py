@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.app import AnyApplication
 from core.clock import FrozenClock
+from core.meetings import Outcome
 from core.reminders import Kind, Planned
 from fake_bot_api import FakeBotApi, FakeUser
 from storage import reminders
@@ -122,7 +123,7 @@ async def test_deleteme_erases_tells_the_partner_and_keeps_anonymous_counts(
             online=False,
             proposed_by=pair.mentee.id,
             version=0,
-            outcome="held",
+            outcome=Outcome.HELD,
             created_at=NOW - 20 * DAY,
             updated_at=NOW - 20 * DAY,
             confirmed_at=NOW - 19 * DAY,
@@ -145,7 +146,7 @@ async def test_deleteme_erases_tells_the_partner_and_keeps_anonymous_counts(
             MeetingFeedback(
                 meeting_id=past.id,
                 participant_id=pair.mentee_participant,
-                took_place="yes",
+                took_place=Outcome.HELD,
                 rating=5,
                 comment="Mein Chef & ich <geheim>",
                 created_at=NOW - 9 * DAY,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core.programs import ParticipantStatus
 from fake_bot_api import FakeBotApi, FakeUser
 from handlers.commands import PARTICIPANT_COMMANDS
 from storage.db import Database
@@ -111,7 +112,7 @@ async def test_the_role_is_fixed_once_approved(
     assert "✏️ Rolle" in " ".join(pending.button_texts)  # still pending: may change
     async with db.session() as session:
         row = (await session.scalars(select(Participant))).one()
-        row.status = "active"
+        row.status = ParticipantStatus.ACTIVE
         participant_id = row.id
     await user.send("/profile")
     card = await user.next_message()

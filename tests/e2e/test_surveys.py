@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from bot.app import AnyApplication
 from bot.settings import Settings
 from core.clock import FrozenClock
+from core.reminders import Kind, State
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage.db import Database
 from storage.models import Participant, Reminder, Survey, SurveyResponse
@@ -315,8 +316,8 @@ async def test_prepare_send_answer_remind_and_report(
         (False, False),
         (False, True),
     ]
-    assert states[(cohort.eva.id, "survey_again")] == "sent"
-    assert states[(maria.id, "survey_again")] == "skipped"
+    assert states[(cohort.eva.id, Kind.SURVEY_AGAIN)] == State.SENT
+    assert states[(maria.id, Kind.SURVEY_AGAIN)] == State.SKIPPED
     assert refused_calls(api) == []
 
 

@@ -7,8 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from storage import companies, participants, programs, users
-from storage import matching as matching_store
+from storage import companies, participants, programs, rounds, users
 from storage.db import Database
 from storage.models import Company, CompanyAlias, CompanyDistinction, CompanyExclusion, Participant
 
@@ -73,10 +72,10 @@ async def test_merge_moves_name_aliases_participants_distinctions_and_exclusions
     async with db.session() as session:
         session.add(CompanyAlias(company_id=source, name="VWS", key="vws", created_at=NOW))
         assert await companies.keep_apart(session, source, other, NOW)
-        assert await matching_store.add_company_exclusion(
+        assert await rounds.add_company_exclusion(
             session, program_id, "VW Werk Salzgitter", "Bosch", by=1, now=NOW
         )
-        assert await matching_store.add_company_exclusion(
+        assert await rounds.add_company_exclusion(
             session, program_id, "VWS", "Volkswagen", by=1, now=NOW
         )
 

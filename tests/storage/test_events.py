@@ -12,6 +12,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from core.events import Answer, EventStatus
+from core.programs import ParticipantStatus
 from storage import events, programs
 from storage.db import Database
 from storage.models import EventRsvp, Participant
@@ -55,7 +57,7 @@ async def test_create_and_get(db: Database) -> None:
         event = await events.get(session, event_id)
         assert event is not None
         assert event.title == "<b>Auftakt</b> & mehr"
-        assert event.status == events.PLANNED
+        assert event.status == EventStatus.PLANNED
         assert event.starts_at == NOW + 10 * DAY
         assert event.starts_at.tzinfo is not None
         assert await events.get(session, event_id + 1000) is None
@@ -96,13 +98,13 @@ async def test_answers_are_upserted_one_row_per_person(db: Database) -> None:
     event_id = await _event(db, program_id, NOW + 10 * DAY)
     async with db.session() as session:
         assert await events.answer_of(session, event_id, anna) is None
-        await events.set_answer(session, event_id, anna, events.YES, NOW)
+        await events.set_answer(session, event_id, anna, Answer.YES, NOW)
     async with db.session() as session:
-        assert await events.answer_of(session, event_id, anna) == events.YES
-        await events.set_answer(session, event_id, anna, events.NO, NOW + DAY)
-        await events.set_answer(session, event_id, anna, events.NO, NOW + DAY)
+        assert await events.answer_of(session, event_id, anna) == Answer.YES
+        await events.set_answer(session, event_id, anna, Answer.NO, NOW + DAY)
+        await events.set_answer(session, event_id, anna, Answer.NO, NOW + DAY)
     async with db.session() as session:
-        assert await events.answer_of(session, event_id, anna) == events.NO
+        assert await events.answer_of(session, event_id, anna) == Answer.NO
         count = await session.scalar(select(func.count()).select_from(EventRsvp))
         assert count == 1
         row = (await session.scalars(select(EventRsvp))).one()
@@ -120,7 +122,7 @@ async def test_concurrent_answers_leave_one_row(db: Database) -> None:
         async with db.session() as session:
             await events.set_answer(session, event_id, anna, value, NOW)
 
-    await asyncio.gather(*(answer(events.YES if i % 2 else events.NO) for i in range(6)))
+    await asyncio.gather(*(answer(Answer.YES if i % 2 else Answer.NO) for i in range(6)))
     async with db.session() as session:
         count = await session.scalar(select(func.count()).select_from(EventRsvp))
         assert count == 1
@@ -151,12 +153,12 @@ async def test_attendance_groups_active_participants_by_answer(db: Database) -> 
     left = await _person(db, program_id, 104, "Dora")
     event_id = await _event(db, program_id, NOW + 10 * DAY)
     async with db.session() as session:
-        await events.set_answer(session, event_id, anna, events.YES, NOW)
-        await events.set_answer(session, event_id, bert, events.NO, NOW)
-        await events.set_answer(session, event_id, left, events.YES, NOW)
+        await events.set_answer(session, event_id, anna, Answer.YES, NOW)
+        await events.set_answer(session, event_id, bert, Answer.NO, NOW)
+        await events.set_answer(session, event_id, left, Answer.YES, NOW)
         row = await session.get(Participant, left)
         assert row is not None
-        row.status = "left"
+        row.status = ParticipantStatus.LEFT
     async with db.session() as session:
         event = await events.get(session, event_id)
         assert event is not None
@@ -177,14 +179,14 @@ async def test_cancel_decides_once_and_never_after_the_start(db: Database) -> No
         started = await events.get(session, started_id)
         assert event is not None and started is not None
         assert await events.cancel(session, event, NOW)
-        assert event.status == events.CANCELLED
+        assert event.status == EventStatus.CANCELLED
         assert not await events.cancel(session, event, NOW)
         assert not await events.cancel(session, started, NOW)
     async with db.session() as session:
         event = await events.get(session, event_id)
         started = await events.get(session, started_id)
-        assert event is not None and event.status == events.CANCELLED
-        assert started is not None and started.status == events.PLANNED
+        assert event is not None and event.status == EventStatus.CANCELLED
+        assert started is not None and started.status == EventStatus.PLANNED
 
 
 async def test_upcoming_for_user_covers_every_active_registration(db: Database) -> None:

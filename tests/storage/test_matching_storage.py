@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from storage import matching as store
-from storage import participants, programs, users
+from core.programs import ParticipantStatus
+from storage import participants, programs, rounds, users
+from storage import proposals as store
+from storage import tandems as tandem_store
 from storage.db import Database
 from storage.models import Tandem
 
@@ -52,7 +54,7 @@ async def _people(db: Database, spec: list[tuple[str, str]]) -> tuple[int, list[
                 consent_at=NOW,
                 now=NOW,
             )
-            row.status = "active"
+            row.status = ParticipantStatus.ACTIVE
             ids.append(row.id)
         return program.id, ids
 
@@ -160,42 +162,42 @@ async def test_pool_previous_pairs_and_introduction_claims(db: Database) -> None
     async with db.session() as session:
         program = await programs.get(session, program_id)
         assert program is not None
-        mentors, mentees = await store.pool(session, program, "de")
+        mentors, mentees = await rounds.pool(session, program, "de")
         assert mentors == []  # capacity 1, taken
         assert [p.id for p in mentees] == [other]
-        assert await store.due_introductions(session, NOW - dt.timedelta(minutes=1)) == []
-        assert await store.due_introductions(session, NOW) == [tandem_id]
+        assert await tandem_store.due_introductions(session, NOW - dt.timedelta(minutes=1)) == []
+        assert await tandem_store.due_introductions(session, NOW) == [tandem_id]
     claims = []
     for _ in range(2):
         async with db.session() as session:
-            claims.append(await store.claim_introduction(session, tandem_id, NOW))
+            claims.append(await tandem_store.claim_introduction(session, tandem_id, NOW))
     assert claims == [True, False]
 
     async with db.session() as session:
-        tandem = await store.get_tandem(session, tandem_id)
+        tandem = await tandem_store.get_tandem(session, tandem_id)
         assert tandem is not None
-        assert await store.dissolve(session, tandem, by=1, reason="Chemie", now=NOW)
-        assert not await store.dissolve(session, tandem, by=1, reason="again", now=NOW)
+        assert await tandem_store.dissolve(session, tandem, by=1, reason="Chemie", now=NOW)
+        assert not await tandem_store.dissolve(session, tandem, by=1, reason="again", now=NOW)
     async with db.session() as session:
         program = await programs.get(session, program_id)
         assert program is not None
-        mentors, mentees = await store.pool(session, program, "de")
+        mentors, mentees = await rounds.pool(session, program, "de")
         assert [p.id for p in mentors] == [mentor]
         assert sorted(p.id for p in mentees) == sorted([mentee, other])
-        previous = await store.previous_pairs(session, mentors, mentees)
+        previous = await rounds.previous_pairs(session, mentors, mentees)
         assert previous == frozenset({(mentor, mentee)})  # dissolved pairs are never repeated
 
 
 async def test_company_exclusions_are_normalised_and_unique(db: Database) -> None:
     program_id, _ = await _people(db, [("mentor", "A")])
     async with db.session() as session:
-        assert await store.add_company_exclusion(
+        assert await rounds.add_company_exclusion(
             session, program_id, "ALSTOM GmbH", "Siemens AG", by=1, now=NOW
         )
-        assert not await store.add_company_exclusion(
+        assert not await rounds.add_company_exclusion(
             session, program_id, "siemens", "Alstom", by=1, now=NOW
         )
-        rows = await store.company_exclusions(session, program_id)
+        rows = await rounds.company_exclusions(session, program_id)
         assert len(rows) == 1
 
 
@@ -225,10 +227,10 @@ async def test_engine_inputs_follow_the_company_directory(db: Database) -> None:
             assert company is not None
             company.group_id = group.id
         # Excluded by one name of the group: holds for the whole group.
-        await store.add_company_exclusion(
+        await rounds.add_company_exclusion(
             session, program_id, "SALZGITTER AG", "Bosch", by=1, now=NOW
         )
-        rnd = await store.prepare(session, program, [], [], "de")
+        rnd = await rounds.prepare(session, program, [], [], "de")
         employer = {p.id: p.employer for p in (*rnd.mentors, *rnd.mentees)}
         assert employer[steel] == employer[sub] == f"g:{group.id}"
         assert len({employer[steel], employer[bosch], employer[plant], employer[vw]}) == 4
@@ -254,6 +256,6 @@ async def test_engine_inputs_follow_the_company_directory(db: Database) -> None:
         ]
         for doubt in doubts.values():
             assert await companies.keep_apart(session, doubt.source, doubt.target, NOW)
-        rnd = await store.prepare(session, program, [], [], "de")
+        rnd = await rounds.prepare(session, program, [], [], "de")
         assert rnd.doubts == {} and rnd.constraints.doubtful == frozenset()
         assert rnd.broken([(vw, plant)]) == []

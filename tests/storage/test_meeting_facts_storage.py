@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from core.meetings import Outcome
 from storage import meetings
 from storage.db import Database
 from storage.models import Tandem
@@ -56,7 +57,7 @@ async def test_a_meeting_that_began_is_neither_cancelled_nor_moved(db: Database)
         )
         assert (meeting.status, meeting.version) == ("confirmed", 0)
         # Said to be held (by feedback), it stays held even if its time were still ahead.
-        meeting.outcome = "held"
+        meeting.outcome = Outcome.HELD
         await session.flush()
         assert not await meetings.cancel(session, meeting, 101, NOW)
         assert meeting.status == "confirmed"

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.reminders import Kind, Planned, Policy, State, plan_meeting
 from fake_bot_api import FakeBotApi
-from storage import meetings
+from storage import meetings, tandems
 from storage import reminders as store
 from storage.db import Database
 from storage.models import Reminder, Tandem
@@ -160,14 +160,14 @@ async def test_nudge_count_moves_once(db: Database) -> None:
     async def nudge() -> bool:
         async with db.session() as session:
             tandem = (await session.scalars(select(Tandem))).one()
-            return await meetings.count_nudge(session, tandem, NOW)
+            return await tandems.count_nudge(session, tandem, NOW)
 
     # Sequential here: a concurrent pair on SQLite would serialise anyway.
     assert await nudge()
     async with db.session() as session:
         tandem = (await session.scalars(select(Tandem))).one()
         stale_view = Tandem(id=tandem.id, nudges=0)
-        assert not await meetings.count_nudge(session, stale_view, NOW)
+        assert not await tandems.count_nudge(session, stale_view, NOW)
         assert tandem.nudges == 1
 
 

@@ -99,7 +99,7 @@ async def add_program(
     session: AsyncSession,
     name: str = "Cross-Mentoring 2027",
     starts_on: dt.date = dt.date(2027, 3, 11),
-    status: str | None = None,
+    status: ProgramStatus | None = None,
 ) -> Program:
     program = await programs.create(
         session,

@@ -18,6 +18,7 @@ from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
 from core.address import ROLES, Case, FormOfAddress
 from core.broadcasts import Audience
+from core.events import KINDS as EVENT_KINDS
 from core.meetings import DURATION_CHOICES, Act
 from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
 from core.programs import TRANSITIONS, ParticipantStatus, ProgramStatus
@@ -39,7 +40,6 @@ from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.matching import TUNABLE
 from handlers.survey_results import RESULT_COLUMNS as SURVEY_RESULT_COLUMNS
 from handlers.survey_results import TEXT_COLUMNS as SURVEY_TEXT_COLUMNS
-from storage.events import KINDS as EVENT_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "core")
@@ -378,12 +378,13 @@ def _flows() -> list[str]:
 FLOWS = _flows()
 
 # Every code core.matching can produce (read from its source, so a new code needs a message).
+ENGINE_SOURCE = "\n".join(p.read_text() for p in sorted((ROOT / "core" / "matching").glob("*.py")))
 REASON_CODES = sorted(
-    set(re.findall(r'Reason\(\s*"([a-z_]+)"', (ROOT / "core" / "matching.py").read_text()))
-    | set(re.findall(r'"(pin_unknown_[a-z]+)"', (ROOT / "core" / "matching.py").read_text()))
-    | set(re.findall(r'code = "([a-z_]+)" if', (ROOT / "core" / "matching.py").read_text()))
-    | set(re.findall(r'else "([a-z_]+)" if', (ROOT / "core" / "matching.py").read_text()))
-    | set(re.findall(r'else "([a-z_]+)"\n', (ROOT / "core" / "matching.py").read_text()))
+    set(re.findall(r'Reason\(\s*"([a-z_]+)"', ENGINE_SOURCE))
+    | set(re.findall(r'"(pin_unknown_[a-z]+)"', ENGINE_SOURCE))
+    | set(re.findall(r'code = "([a-z_]+)" if', ENGINE_SOURCE))
+    | set(re.findall(r'else "([a-z_]+)" if', ENGINE_SOURCE))
+    | set(re.findall(r'else "([a-z_]+)"\n', ENGINE_SOURCE))
 )
 RULE_CODES = [
     "same_company",

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import matching
 from core.companies import normalize_company
 from core.matching import (
     Constraints,
@@ -21,15 +20,16 @@ from core.matching import (
     Person,
     Reason,
     Weights,
-    _hard_violations,
-    _Prepared,
     broken_pairs,
     employer_of,
     greedy,
     hard_violations,
     match,
     score_pair,
+    solver,
 )
+from core.matching.rules import _hard_violations
+from core.matching.scoring import _Prepared
 from core.seniority import Level, seniority_level
 
 SALZGITTER = (52.15, 10.33)
@@ -596,7 +596,7 @@ def test_greedy_is_valid_and_never_beats_the_optimum(seed: int, weights: Weights
 def test_tiny_candidate_graphs_never_cost_a_tandem(seed: int) -> None:
     """One candidate per mentee: column generation must still reach the most tandems."""
     mentors, mentees, constraints = random_instance(random.Random(seed), 6, 7)
-    with patch.object(matching, "_CANDIDATES", 1):
+    with patch.object(solver, "_CANDIDATES", 1):
         result = match(mentors, mentees, constraints, exact=False)
     assert_valid(result, mentors, mentees, constraints, Weights())
     assert len(result.pairs) == len(match(mentors, mentees, constraints, exact=True).pairs)
@@ -633,9 +633,9 @@ def test_large_path_is_certified_optimal(
     mentors, mentees, constraints = cohort(seed, size)
     dense = match(mentors, mentees, constraints, weights, exact=True)
     with (
-        patch.object(matching, "_DENSE_CELLS", 0),
-        patch.object(matching, "_CANDIDATES", candidates),
-        patch.object(matching, "_solve_dense", _no_dense_fallback),
+        patch.object(solver, "_DENSE_CELLS", 0),
+        patch.object(solver, "_CANDIDATES", candidates),
+        patch.object(solver, "_solve_dense", _no_dense_fallback),
     ):
         sparse = match(mentors, mentees, constraints, weights)
     assert_valid(sparse, mentors, mentees, constraints, weights)
@@ -654,8 +654,8 @@ def test_certified_candidate_path_equals_brute_force(
 ) -> None:
     mentors, mentees, constraints = random_instance(random.Random(seed), 6, 7)
     with (
-        patch.object(matching, "_CANDIDATES", candidates),
-        patch.object(matching, "_solve_dense", _no_dense_fallback),
+        patch.object(solver, "_CANDIDATES", candidates),
+        patch.object(solver, "_solve_dense", _no_dense_fallback),
     ):
         result = match(mentors, mentees, constraints, weights, exact=False)
     assert_valid(result, mentors, mentees, constraints, weights)

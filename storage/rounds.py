@@ -1,7 +1,8 @@
-"""Matching rounds and tandems: what the engine gets from the database and what it leaves there.
+"""What a matching round reads from the database: the pool, the coordinators' constraints and the
+company directory's view of who works for whom, as the engine's (`core.matching`) inputs.
 
-The engine (`core.matching`) is pure; this module turns rows into its inputs and its result into
-JSON and rows. Every state change that two coordinators could race on is a conditional UPDATE.
+Everything is read fresh for each computation, so a merge, a new corporate group or an exclusion
+applies to the next proposal, swap and approval.
 """
 
 from __future__ import annotations
@@ -11,22 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from core.companies import normalize_company, probably_same
-from core.matching import (
-    Constraints,
-    MatchResult,
-    Person,
-    Reason,
-    Weights,
-    broken_pairs,
-    employer_of,
-)
+from core.matching import Constraints, Person, Reason, Weights, broken_pairs, employer_of
 from core.profile import Role
 from core.programs import ParticipantStatus
+from core.tandems import TandemStatus
 from storage import companies
 from storage.models import (
     Company,
@@ -38,12 +31,6 @@ from storage.models import (
     Tandem,
     User,
 )
-
-DRAFT, APPROVED, DISCARDED = "draft", "approved", "discarded"
-ACTIVE, DISSOLVED = "active", "dissolved"
-
-
-# --- engine inputs ----------------------------------------------------------------------------
 
 
 def _person(participant: Participant, language: str, employer: str, capacity: int = 1) -> Person:
@@ -81,7 +68,7 @@ async def _employers(session: AsyncSession, participants: Sequence[Participant])
 async def active_tandem_counts(session: AsyncSession, program_id: int) -> dict[int, int]:
     rows = await session.execute(
         select(Tandem.mentor_id, func.count())
-        .where(Tandem.program_id == program_id, Tandem.status == ACTIVE)
+        .where(Tandem.program_id == program_id, Tandem.status == TandemStatus.ACTIVE)
         .group_by(Tandem.mentor_id)
     )
     return dict(rows.tuples().all())
@@ -89,7 +76,9 @@ async def active_tandem_counts(session: AsyncSession, program_id: int) -> dict[i
 
 async def matched_mentee_ids(session: AsyncSession, program_id: int) -> set[int]:
     rows = await session.scalars(
-        select(Tandem.mentee_id).where(Tandem.program_id == program_id, Tandem.status == ACTIVE)
+        select(Tandem.mentee_id).where(
+            Tandem.program_id == program_id, Tandem.status == TandemStatus.ACTIVE
+        )
     )
     return set(rows.all())
 
@@ -337,250 +326,3 @@ async def constraints_for(
 
 def weights_of(program: Program) -> Weights:
     return Weights.from_dict(dict(program.settings.get("matching_weights") or {}))
-
-
-# --- results as JSON --------------------------------------------------------------------------
-
-
-def _reason_json(reason: Reason) -> dict[str, Any]:
-    return {"code": reason.code, "params": dict(reason.params)}
-
-
-def result_to_json(
-    result: MatchResult, mentors: int, mentees: int, doubts: Iterable[Doubt] = ()
-) -> dict[str, Any]:
-    return {
-        "pairs": [
-            {
-                "mentor": p.mentor_id,
-                "mentee": p.mentee_id,
-                "score": round(p.score, 1),
-                "pinned": p.pinned,
-                "reasons": [_reason_json(r) for r in p.reasons],
-            }
-            for p in result.pairs
-        ],
-        "unmatched": [
-            {"mentee": u.mentee_id, "reasons": [_reason_json(r) for r in u.reasons]}
-            for u in result.unmatched
-        ],
-        "problems": [_reason_json(r) for r in result.problems],
-        "total": round(result.total_score, 1),
-        "mentors": mentors,
-        "mentees": mentees,
-        # Probable spellings of one employer, for the coordinator to merge or keep apart.
-        "warnings": [d.to_json() for d in doubts],
-    }
-
-
-def pairs_of(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(result.get("pairs") or [])
-
-
-# --- proposals --------------------------------------------------------------------------------
-
-
-async def current_proposal(session: AsyncSession, program_id: int) -> MatchProposal | None:
-    query = (
-        select(MatchProposal)
-        .where(MatchProposal.program_id == program_id, MatchProposal.status == DRAFT)
-        .order_by(MatchProposal.id.desc())
-        .limit(1)
-    )
-    return (await session.scalars(query)).first()
-
-
-async def get_proposal(session: AsyncSession, proposal_id: int) -> MatchProposal | None:
-    return await session.get(MatchProposal, proposal_id)
-
-
-async def new_proposal(
-    session: AsyncSession, program_id: int, *, by: int, now: dt.datetime
-) -> MatchProposal:
-    proposal = MatchProposal(
-        program_id=program_id,
-        status=DRAFT,
-        version=0,
-        pins=[],
-        exclusions=[],
-        result={},
-        created_by=by,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(proposal)
-    await session.flush()
-    return proposal
-
-
-async def save_proposal(
-    session: AsyncSession,
-    proposal: MatchProposal,
-    *,
-    expected_version: int,
-    pins: list[list[int]],
-    exclusions: list[list[int]],
-    result: dict[str, Any],
-    now: dt.datetime,
-) -> bool:
-    """Store a new state only if nobody changed the proposal since `expected_version` was read."""
-    outcome = await session.execute(
-        update(MatchProposal)
-        .where(
-            MatchProposal.id == proposal.id,
-            MatchProposal.version == expected_version,
-            MatchProposal.status == DRAFT,
-        )
-        .values(
-            pins=pins,
-            exclusions=exclusions,
-            result=result,
-            version=expected_version + 1,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(proposal)
-    return bool(getattr(outcome, "rowcount", 0))
-
-
-async def approve(
-    session: AsyncSession,
-    proposal: MatchProposal,
-    *,
-    expected_version: int,
-    by: int,
-    intro_due_at: dt.datetime | None,
-    now: dt.datetime,
-) -> list[Tandem] | None:
-    """Turn the proposal into tandems, once: the second of two racing approvals gets None."""
-    outcome = await session.execute(
-        update(MatchProposal)
-        .where(
-            MatchProposal.id == proposal.id,
-            MatchProposal.version == expected_version,
-            MatchProposal.status == DRAFT,
-        )
-        .values(status=APPROVED, approved_by=by, approved_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not getattr(outcome, "rowcount", 0):
-        return None
-    await session.refresh(proposal)
-    tandems = [
-        Tandem(
-            program_id=proposal.program_id,
-            mentor_id=pair["mentor"],
-            mentee_id=pair["mentee"],
-            status=ACTIVE,
-            proposal_id=proposal.id,
-            score=float(pair["score"]),
-            reasons=list(pair["reasons"]),
-            created_at=now,
-            intro_due_at=intro_due_at,
-        )
-        for pair in pairs_of(proposal.result)
-    ]
-    session.add_all(tandems)
-    await session.flush()
-    return tandems
-
-
-async def discard(session: AsyncSession, proposal: MatchProposal, now: dt.datetime) -> None:
-    await session.execute(
-        update(MatchProposal)
-        .where(MatchProposal.id == proposal.id, MatchProposal.status == DRAFT)
-        .values(status=DISCARDED, updated_at=now)
-    )
-
-
-# --- tandems ----------------------------------------------------------------------------------
-
-
-def _with_people() -> Any:
-    return (
-        selectinload(Tandem.mentor).selectinload(Participant.user),
-        selectinload(Tandem.mentee).selectinload(Participant.user),
-    )
-
-
-async def get_tandem(session: AsyncSession, tandem_id: int) -> Tandem | None:
-    query = select(Tandem).where(Tandem.id == tandem_id).options(*_with_people())
-    return (await session.scalars(query)).first()
-
-
-async def tandems_of_user(session: AsyncSession, user_id: int) -> list[Tandem]:
-    """Active tandems the user is part of, as mentor or mentee, newest program first."""
-    mine = select(Participant.id).where(Participant.user_id == user_id)
-    query = (
-        select(Tandem)
-        .where(
-            Tandem.status == ACTIVE,
-            or_(Tandem.mentor_id.in_(mine), Tandem.mentee_id.in_(mine)),
-        )
-        .order_by(Tandem.id.desc())
-        .options(*_with_people())
-    )
-    return list((await session.scalars(query)).all())
-
-
-async def tandems_in_program(
-    session: AsyncSession, program_id: int, status: str = ACTIVE
-) -> list[Tandem]:
-    query = (
-        select(Tandem)
-        .where(Tandem.program_id == program_id, Tandem.status == status)
-        .order_by(Tandem.id)
-        .options(*_with_people())
-    )
-    return list((await session.scalars(query)).all())
-
-
-async def due_introductions(session: AsyncSession, now: dt.datetime) -> list[int]:
-    rows = await session.scalars(
-        select(Tandem.id)
-        .where(
-            Tandem.status == ACTIVE,
-            Tandem.introduced_at.is_(None),
-            or_(Tandem.intro_due_at.is_(None), Tandem.intro_due_at <= now),
-        )
-        .order_by(Tandem.id)
-    )
-    return list(rows.all())
-
-
-async def claim_introduction(session: AsyncSession, tandem_id: int, now: dt.datetime) -> bool:
-    """One sender per tandem, even with several processes or a job and a handler at once."""
-    outcome = await session.execute(
-        update(Tandem)
-        .where(
-            Tandem.id == tandem_id,
-            Tandem.status == ACTIVE,
-            Tandem.introduced_at.is_(None),
-            or_(Tandem.intro_due_at.is_(None), Tandem.intro_due_at <= now),
-        )
-        .values(introduced_at=now)
-    )
-    return bool(getattr(outcome, "rowcount", 0))
-
-
-async def dissolve(
-    session: AsyncSession, tandem: Tandem, *, by: int, reason: str, now: dt.datetime
-) -> bool:
-    outcome = await session.execute(
-        update(Tandem)
-        .where(Tandem.id == tandem.id, Tandem.status == ACTIVE)
-        .values(status=DISSOLVED, dissolved_by=by, dissolved_at=now, dissolve_reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(tandem)
-    return bool(getattr(outcome, "rowcount", 0))
-
-
-async def participants_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Participant]:
-    if not ids:
-        return {}
-    rows = await session.scalars(
-        select(Participant).where(Participant.id.in_(ids)).options(selectinload(Participant.user))
-    )
-    return {p.id: p for p in rows.all()}

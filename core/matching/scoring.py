@@ -1,0 +1,347 @@
+"""How well a mentor fits a mentee: the soft score with its breakdown into reasons for one pair
+(`score_pair`, what coordinators read), and the same score and the hard rules computed with numpy
+over whole blocks of the mentee x mentor matrix (`_Prepared.block`, what the solver reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from core.companies import normalize_company
+from core.matching.model import EARTH_RADIUS_KM, Constraints, Person, Reason, Weights, employer_of
+from core.matching.rules import (
+    _FORMAT_NAMES,
+    _FORMAT_TABLE,
+    _SENIORITY_TABLE,
+    _distance_fit,
+    _effective_format,
+    _excluded_keys,
+    _format_code,
+    _format_params,
+    _haversine_km,
+    _industry_key,
+    _languages,
+    _level,
+    _topic_keys,
+)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+WordArray = npt.NDArray[np.uint64]
+
+# Numbers of mentee x mentor cells computed at once: big enough for numpy to be efficient, small
+# enough that the temporaries stay in the tens of megabytes even for 5,000 x 5,000.
+_BLOCK_CELLS = 1 << 21
+
+
+# --- one pair -------------------------------------------------------------------------------------
+
+
+def score_pair(
+    mentor: Person, mentee: Person, weights: Weights
+) -> tuple[float, tuple[Reason, ...]]:
+    """The soft score (about 0-100 with default weights) and its readable breakdown.
+
+    Must agree with the vectorised scoring in ``_Prepared.block``; a test checks that it does.
+    """
+    reasons: list[Reason] = []
+
+    ind_a, ind_b = _industry_key(mentor.industry), _industry_key(mentee.industry)
+    if not ind_a or not ind_b:
+        industry_fit = 0.5
+    elif ind_a != ind_b:
+        industry_fit = 1.0
+        reasons.append(
+            Reason(
+                "different_industries",
+                (("mentor", mentor.industry.strip()), ("mentee", mentee.industry.strip())),
+            )
+        )
+    else:
+        industry_fit = 0.0
+        reasons.append(Reason("same_industry", (("industry", mentee.industry.strip()),)))
+
+    wanted = _topic_keys(mentee.topics)
+    offered = _topic_keys(mentor.topics)
+    shared = [wanted[k] for k in wanted if k in offered]
+    if not wanted:
+        topic_fit = 0.5
+    else:
+        topic_fit = len(shared) / len(wanted)
+        if shared:
+            reasons.append(
+                Reason(
+                    "shared_topics",
+                    (
+                        ("topics", ", ".join(shared)),
+                        ("count", str(len(shared))),
+                        ("of", str(len(wanted))),
+                    ),
+                )
+            )
+        else:
+            reasons.append(Reason("no_shared_topics", (("of", str(len(wanted))),)))
+
+    lm, le = _level(mentor.position), _level(mentee.position)
+    seniority_fit = float(_SENIORITY_TABLE[lm, le])
+    if lm and le:
+        code = "mentor_senior" if lm > le else "same_level" if lm == le else "mentor_junior"
+        reasons.append(
+            Reason(code, (("mentor", mentor.position.strip()), ("mentee", mentee.position.strip())))
+        )
+
+    effective = _effective_format(mentor, mentee)
+    if effective < 0:
+        format_fit = 0.0
+        reasons.append(Reason("format_mismatch", _format_params(mentor, mentee)))
+    else:
+        format_fit = 1.0
+        reasons.append(Reason("format_match", (("format", _FORMAT_NAMES[effective]),)))
+
+    km: float | None = None
+    if mentor.location is not None and mentee.location is not None:
+        km = _haversine_km(mentor.location, mentee.location)
+    distance_fit, too_far = _distance_fit(effective, km, weights)
+    if km is not None and effective in (0, 2):
+        if too_far:
+            reasons.append(
+                Reason(
+                    "too_far",
+                    (("km", f"{km:.0f}"), ("max_km", f"{weights.max_distance_km:.0f}")),
+                )
+            )
+        else:
+            reasons.append(Reason("distance", (("km", f"{km:.0f}"),)))
+
+    score = (
+        weights.topics * topic_fit
+        + weights.industry * industry_fit
+        + weights.seniority * seniority_fit
+        + weights.format * format_fit
+        + weights.distance * distance_fit
+        - (weights.far_penalty if too_far else 0.0)
+    )
+    return score, tuple(reasons)
+
+
+# --- many pairs at once ---------------------------------------------------------------------------
+
+
+def _bitsets(sets: Sequence[frozenset[str]], vocabulary: Mapping[str, int]) -> WordArray:
+    """Sets as rows of 64-bit words, so intersections are a bitwise AND and a popcount."""
+    words = max(1, -(-len(vocabulary) // 64))
+    out = np.zeros((len(sets), words), dtype=np.uint64)
+    for row, items in enumerate(sets):
+        for item in items:
+            bit = vocabulary.get(item)
+            if bit is not None:
+                out[row, bit >> 6] |= np.uint64(1 << (bit & 63))
+    return out
+
+
+def _codes(keys: Sequence[str], vocabulary: dict[str, int]) -> IntArray:
+    return np.array([vocabulary.setdefault(k, len(vocabulary)) for k in keys], dtype=np.int64)
+
+
+class _PairTable:
+    """Pairs of keys (employers, company names) as a symmetric boolean table over small codes.
+
+    Only keys that occur in some pair get a code; every other key shares one extra code whose row
+    and column stay False. ``active`` is False without pairs, so the common round pays nothing.
+    """
+
+    def __init__(self, pairs: Iterable[frozenset[str]]) -> None:
+        usable = [p for p in pairs if len(p) == 2]
+        involved = sorted({k for pair in usable for k in pair})
+        self.code = {k: i for i, k in enumerate(involved)}
+        self.table = np.zeros((len(involved) + 1, len(involved) + 1), dtype=np.bool_)
+        for pair in usable:
+            a, b = (self.code[k] for k in pair)
+            self.table[a, b] = self.table[b, a] = True
+        self.active = bool(usable)
+
+    def codes(self, keys: Sequence[str]) -> IntArray:
+        other = len(self.code)
+        return np.array([self.code.get(k, other) for k in keys], dtype=np.int64)
+
+
+class _Side:
+    """One side (mentors or mentees) as integer arrays."""
+
+    def __init__(
+        self,
+        people: Sequence[Person],
+        employers: dict[str, int],
+        names_seen: dict[str, int],
+        industries: dict[str, int],
+        tables: tuple[_PairTable, _PairTable, _PairTable],
+    ) -> None:
+        n = len(people)
+        self.people = people
+        employer_keys = [employer_of(p) for p in people]
+        name_keys = [normalize_company(p.company) for p in people]
+        # Same employer: the same key, or (for safety, whatever the keys say) the same name.
+        self.company = _codes(employer_keys, employers)
+        self.name = _codes(name_keys, names_seen)
+        names, excluded, doubtful = tables
+        self.excluded_name = names.codes(name_keys)
+        self.excluded = excluded.codes(employer_keys)
+        self.doubtful = doubtful.codes(employer_keys)
+        industry_keys = [_industry_key(p.industry) for p in people]
+        self.industry = np.array(
+            [industries.setdefault(k, len(industries)) if k else -1 for k in industry_keys],
+            dtype=np.int64,
+        )
+        self.level = np.array([_level(p.position) for p in people], dtype=np.int64)
+        self.format = np.array([_format_code(p.meeting_format) for p in people], dtype=np.int64)
+        self.languages = [_languages(p) for p in people]
+        self.topics = [frozenset(_topic_keys(p.topics)) for p in people]
+        self.topic_count = np.array([len(t) for t in self.topics], dtype=np.float64)
+        lat = np.full(n, np.nan)
+        lon = np.full(n, np.nan)
+        for i, p in enumerate(people):
+            if p.location is not None:
+                lat[i], lon[i] = p.location
+        self.has_location = ~np.isnan(lat)
+        self.lat = np.radians(lat)
+        self.lon = np.radians(lon)
+        self.index = {p.id: i for i, p in enumerate(people)}
+
+
+class _Prepared:
+    """Both sides encoded once; ``block`` scores any range of mentees against all mentors."""
+
+    def __init__(
+        self,
+        mentors: Sequence[Person],
+        mentees: Sequence[Person],
+        constraints: Constraints,
+        weights: Weights,
+    ) -> None:
+        self.weights = weights
+        self.constraints = constraints
+        self.excluded_names = _PairTable(_excluded_keys(constraints.excluded_companies))
+        self.excluded_employers = _PairTable(constraints.excluded_employers)
+        self.doubtful = _PairTable(constraints.doubtful)
+        tables = (self.excluded_names, self.excluded_employers, self.doubtful)
+        employers: dict[str, int] = {}
+        names: dict[str, int] = {}
+        industries: dict[str, int] = {}
+        self.mentors = _Side(mentors, employers, names, industries, tables)
+        self.mentees = _Side(mentees, employers, names, industries, tables)
+
+        languages = {k: i for i, k in enumerate(sorted(set().union(*self.mentors.languages)))}
+        self.mentor_languages = _bitsets(self.mentors.languages, languages)
+        self.mentee_languages = _bitsets(self.mentees.languages, languages)
+        # Only topics that both sides mention can be shared; the rest (typed one-offs) need no bit.
+        common = set().union(*self.mentors.topics) & set().union(*self.mentees.topics)
+        topics = {k: i for i, k in enumerate(sorted(common))}
+        self.mentor_topics = _bitsets(self.mentors.topics, topics)
+        self.mentee_topics = _bitsets(self.mentees.topics, topics)
+
+        self.blocked: dict[int, list[int]] = {}
+        for mentor_id, mentee_id in sorted(constraints.forbidden | constraints.previous):
+            m = self.mentors.index.get(mentor_id)
+            e = self.mentees.index.get(mentee_id)
+            if m is not None and e is not None:
+                self.blocked.setdefault(e, []).append(m)
+
+    def other_employer(self, rows: IntArray) -> BoolArray:
+        m, e = self.mentors, self.mentees
+        other: BoolArray = m.company[None, :] != e.company[rows, None]
+        other &= m.name[None, :] != e.name[rows, None]
+        return other
+
+    def excluded(self, rows: IntArray) -> BoolArray:
+        """Cells whose companies a coordinator excluded, by typed name or by employer."""
+        m, e = self.mentors, self.mentees
+        out = np.zeros((len(rows), len(m.people)), dtype=np.bool_)
+        if self.excluded_names.active:
+            out |= self.excluded_names.table[e.excluded_name[rows, None], m.excluded_name[None, :]]
+        if self.excluded_employers.active:
+            out |= self.excluded_employers.table[e.excluded[rows, None], m.excluded[None, :]]
+        return out
+
+    def block(self, rows: IntArray) -> tuple[FloatArray, BoolArray]:
+        """Scores and feasibility of the mentees at ``rows`` x all mentors."""
+        w = self.weights
+        m, e = self.mentors, self.mentees
+
+        feasible = self.other_employer(rows)
+        feasible &= ~self.excluded(rows)
+        if self.doubtful.active:
+            feasible &= ~self.doubtful.table[e.doubtful[rows, None], m.doubtful[None, :]]
+        feasible &= _any_common(self.mentee_languages[rows], self.mentor_languages)
+        effective = _FORMAT_TABLE[m.format[None, :], e.format[rows, None]]
+        if w.format_hard:
+            feasible &= effective >= 0
+        for k, r in enumerate(rows.tolist()):
+            cols = self.blocked.get(r)
+            if cols:
+                feasible[k, cols] = False
+
+        shared = _common_count(self.mentee_topics[rows], self.mentor_topics)
+        wanted = e.topic_count[rows, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            topic_fit = np.where(wanted > 0, shared / np.maximum(wanted, 1.0), 0.5)
+        score = w.topics * topic_fit
+
+        ind_m, ind_e = m.industry[None, :], e.industry[rows, None]
+        industry_fit = np.where((ind_m < 0) | (ind_e < 0), 0.5, np.where(ind_m != ind_e, 1.0, 0.0))
+        score += w.industry * industry_fit
+        score += w.seniority * _SENIORITY_TABLE[m.level[None, :], e.level[rows, None]]
+        score += w.format * (effective >= 0)
+
+        both_known = e.has_location[rows, None] & m.has_location[None, :]
+        could_meet = (effective == 0) | (effective == 2)
+        relevant = both_known & could_meet
+        if w.max_distance_km > 0 and relevant.any():
+            km = _haversine_matrix(e.lat[rows], e.lon[rows], m.lat, m.lon)
+            near = relevant & (km <= w.max_distance_km)
+            distance_fit = np.where(
+                near, 1.0 - km / w.max_distance_km, np.where(relevant, 0.0, 0.5)
+            )
+            score += w.distance * distance_fit
+            too_far = relevant & ~near & (effective == 0)
+            score -= w.far_penalty * too_far
+        else:
+            score += w.distance * 0.5
+        return score, feasible
+
+
+def _any_common(a: WordArray, b: WordArray) -> BoolArray:
+    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.bool_)
+    for word in range(a.shape[1]):
+        out |= (a[:, word, None] & b[None, :, word]) != 0
+    return out
+
+
+def _common_count(a: WordArray, b: WordArray) -> FloatArray:
+    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.float64)
+    for word in range(a.shape[1]):
+        out += np.bitwise_count(a[:, word, None] & b[None, :, word])
+    return out
+
+
+def _haversine_matrix(
+    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
+) -> FloatArray:
+    with np.errstate(invalid="ignore"):
+        h = (
+            np.sin((lat2[None, :] - lat1[:, None]) / 2) ** 2
+            + np.cos(lat1[:, None])
+            * np.cos(lat2[None, :])
+            * np.sin((lon2[None, :] - lon1[:, None]) / 2) ** 2
+        )
+        result: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return result
+
+
+def _blocks(rows: int, cols: int) -> Iterable[tuple[int, int]]:
+    step = max(1, _BLOCK_CELLS // max(1, cols))
+    for start in range(0, rows, step):
+        yield start, min(rows, start + step)

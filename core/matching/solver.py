@@ -1,0 +1,392 @@
+"""The assignment: as many tandems as the rules allow, then the best total score.
+
+Small rounds solve the full mentee x slot matrix; large ones solve a candidate graph and prove the
+result optimal for the full matrix with LP dual prices (column generation with a certificate).
+`greedy` is the by-hand baseline the benchmark compares against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.matching.model import Constraints, MatchResult, Person, Weights
+from core.matching.round import _Round
+from core.matching.scoring import _BLOCK_CELLS, FloatArray, IntArray, _blocks
+
+# Frozen, so one instance serves every call as a default.
+NO_CONSTRAINTS = Constraints()
+DEFAULT_WEIGHTS = Weights()
+
+# Above this many mentee x slot cells the exact dense solver gets slow (about 1 s at 2,000 x 2,000,
+# 15 s at 5,000 x 5,000), so large rounds use certified column generation instead (see ``match``).
+_DENSE_CELLS = 4_000_000
+_CANDIDATES = 32
+# Column generation: rounds before giving up for the dense solver, cells added per mentee whose
+# row still holds an improving cell, and the numerical tolerances of the optimality proof (scores
+# are about 0-100; a total can be off by at most the number of mentees times the tolerance). Both
+# grow with the rounding unit of BIG for very large rounds.
+_CERTIFY_ROUNDS = 30
+_ADD_PER_ROW = 32
+_SLACK = 1e-9
+_TOLERANCE = 1e-7
+
+
+def match(
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    constraints: Constraints = NO_CONSTRAINTS,
+    weights: Weights = DEFAULT_WEIGHTS,
+    *,
+    exact: bool | None = None,
+) -> MatchResult:
+    """The proposal: as many tandems as the rules allow, and among those the best total score.
+
+    Solved as an assignment problem over mentor slots (one column per unit of free capacity).
+    Every allowed cell is worth ``BIG + score`` and every forbidden cell 0, with ``BIG`` larger
+    than any difference of total scores, so one more tandem always beats any score gain; the
+    cells worth 0 that the solver has to fill are dropped afterwards.
+
+    ``exact=None`` solves the full matrix up to ``_DENSE_CELLS`` cells. Larger rounds start from
+    a sparse graph (for every mentee its ``_CANDIDATES`` best mentors, for every mentor its best
+    mentees), solve it exactly and prove the result optimal for the full matrix with LP dual
+    prices, adding the cells the prices point at until the proof holds (column generation, see
+    ``_solve_candidates``); the result is the same optimum as the dense solve. Should the proof
+    not succeed within ``_CERTIFY_ROUNDS`` rounds, the full matrix is solved after all.
+    ``exact=True`` always uses the full matrix.
+    """
+    state = _Round(list(mentors), list(mentees), constraints, weights)
+    free = state.free_mentees()
+    slot_mentor = np.repeat(np.arange(len(state.mentors), dtype=np.int64), state.free_capacity)
+    if len(free) == 0 or len(slot_mentor) == 0:
+        return state.result({})
+    low, high = weights.score_bounds
+    big = min(len(free), len(slot_mentor)) * (high - low) + abs(low) + abs(high) + 1.0
+    if exact is False or (exact is None and len(free) * len(slot_mentor) > _DENSE_CELLS):
+        chosen = _solve_candidates(state, free, big)
+        if chosen is not None:
+            return state.result(chosen)
+    return state.result(_solve_dense(state, free, slot_mentor, big))
+
+
+def _solve_dense(
+    state: _Round, free: IntArray, slot_mentor: IntArray, big: float
+) -> dict[int, int]:
+    # Costs (the solver minimises): -(BIG + score) where allowed, 0 where not.
+    cost = np.zeros((len(free), len(slot_mentor)), dtype=np.float64)
+    for start, stop in _blocks(len(free), len(state.mentors)):
+        score, feasible = state.prepared.block(free[start:stop])
+        block = np.where(feasible, -(big + score), 0.0)
+        cost[start:stop] = block[:, slot_mentor]
+
+    # Rows and columns without any allowed cell only slow the solver down.
+    allowed = cost < 0
+    rows = np.flatnonzero(allowed.any(axis=1))
+    cols = np.flatnonzero(allowed.any(axis=0))
+    del allowed
+    if len(rows) == 0:
+        return {}
+    if len(rows) < cost.shape[0] or len(cols) < cost.shape[1]:
+        cost = cost[np.ix_(rows, cols)]
+    # Imported here: scipy.optimize costs 1.5 s at start-up, and most processes never match.
+    from scipy.optimize import linear_sum_assignment
+
+    r, c = linear_sum_assignment(cost)
+    keep = cost[r, c] < 0
+    return {
+        int(free[rows[i]]): int(slot_mentor[cols[j]]) for i, j in zip(r[keep], c[keep], strict=True)
+    }
+
+
+def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, int] | None:
+    """Optimal on the full matrix, proved by LP duality; None if that could not be shown.
+
+    Column generation: solve the candidate graph exactly, derive dual prices that prove the
+    solution optimal on that graph (``_duals``), then price every allowed cell of the full matrix
+    against them. A cell worth more than its mentee's and its mentor's prices together could
+    improve the solution, so such cells join the graph and it is solved again; when no cell is
+    left, the prices certify that no assignment of the full matrix is better.
+    """
+    capacity = state.free_capacity
+    n_free, n_mentors = len(free), len(state.mentors)
+    scores = np.empty((n_free, n_mentors), dtype=np.float64)
+    for start, stop in _blocks(n_free, n_mentors):
+        score, feasible = state.prepared.block(free[start:stop])
+        feasible &= (capacity > 0)[None, :]
+        scores[start:stop] = np.where(feasible, score, -np.inf)
+    usable = np.isfinite(scores)
+    row_ok, col_ok = usable.any(axis=1), usable.any(axis=0)
+    del usable
+    # At least this many mentees stay alone in any assignment.
+    spare = n_free - min(int(row_ok.sum()), int(capacity[col_ok].sum()))
+
+    picked: list[IntArray] = []
+    k = min(_CANDIDATES, n_mentors)
+    for start, stop in _blocks(n_free, n_mentors):
+        part = scores[start:stop]
+        top = np.argpartition(-part, k - 1, axis=1)[:, :k] if k < n_mentors else None
+        cols = top if top is not None else np.broadcast_to(np.arange(n_mentors), part.shape)
+        rows = np.arange(start, stop)[:, None]
+        picked.append((rows * n_mentors + cols).ravel())
+    step = max(1, _BLOCK_CELLS // max(1, n_free))
+    for start in range(0, n_mentors, step):
+        stop = min(n_mentors, start + step)
+        part = scores[:, start:stop]
+        k_col = min(n_free, _CANDIDATES + int(capacity[start:stop].max(initial=0)))
+        if k_col < n_free:
+            top = np.argpartition(-part, k_col - 1, axis=0)[:k_col]
+        else:
+            top = np.broadcast_to(np.arange(n_free)[:, None], part.shape)
+        picked.append((top * n_mentors + np.arange(start, stop)[None, :]).ravel())
+    in_graph = np.zeros(n_free * n_mentors, dtype=np.bool_)
+    for part_cells in picked:
+        in_graph[part_cells] = True
+    del picked
+    in_graph &= np.isfinite(scores).ravel()
+
+    slack = max(_SLACK, 8 * float(np.spacing(big)))
+    tolerance = max(_TOLERANCE, 1024 * float(np.spacing(big)))
+    duals: tuple[FloatArray, FloatArray] | None = None
+    for _ in range(_CERTIFY_ROUNDS):
+        e_idx, m_idx = np.divmod(np.flatnonzero(in_graph), n_mentors)
+        weight = scores[e_idx, m_idx]
+        assigned = _solve_sparse(e_idx, m_idx, weight, capacity, n_free, spare, big)
+        # The cells only grow, so later optima leave at most as many mentees alone.
+        spare = int((assigned < 0).sum())
+        duals = _duals(e_idx, m_idx, weight + big, assigned, capacity, duals, slack)
+        if duals is None:
+            return None
+        missing = _violations(scores, big, duals, tolerance)
+        if len(missing) == 0:
+            return {int(free[e]): int(assigned[e]) for e in np.flatnonzero(assigned >= 0)}
+        if in_graph[missing].all():  # only rounding noise left to price: cannot prove it
+            return None
+        in_graph[missing] = True
+    return None
+
+
+def _solve_sparse(
+    e_idx: IntArray, m_idx: IntArray, weight: FloatArray, capacity: IntArray, n_free: int,
+    spare: int, big: float,
+) -> IntArray:  # fmt: skip
+    """The best assignment on the given cells: mentor index per free mentee, -1 if none."""
+    # One column per slot; an edge to a mentor becomes an edge to each of their slots.
+    first_slot = np.concatenate(([0], np.cumsum(capacity)))
+    copies = capacity[m_idx]
+    e_rep = np.repeat(e_idx, copies)
+    offsets = np.arange(int(copies.sum())) - np.repeat(np.cumsum(copies) - copies, copies)
+    s_rep = np.repeat(first_slot[m_idx], copies) + offsets
+    w_rep = np.repeat(weight, copies)
+    n_slots = int(first_slot[-1])
+    # Columns for staying alone make a full matching exist. At most ``spare`` mentees stay alone
+    # in the optimum (if the cells allow as many tandems as the full matrix), so that many shared
+    # columns open to every mentee suffice and keep the graph small; if the cells fall short (the
+    # solver finds no full matching), every mentee gets a private column instead. Costs are
+    # shifted by 2*BIG per row (every row is matched exactly once): big - score for a tandem,
+    # 2*BIG for staying alone; all positive, so no edge is mistaken for a missing one.
+    if spare * n_free <= len(e_rep):
+        alone_rows = np.repeat(np.arange(n_free), spare)
+        alone_cols = n_slots + np.tile(np.arange(spare), n_free)
+        try:
+            return _full_matching(
+                (e_rep, s_rep, big - w_rep), (alone_rows, alone_cols, spare), n_free, capacity, big
+            )
+        except ValueError:
+            pass
+    alone = np.arange(n_free)
+    return _full_matching(
+        (e_rep, s_rep, big - w_rep), (alone, n_slots + alone, n_free), n_free, capacity, big
+    )
+
+
+def _full_matching(
+    tandems: tuple[IntArray, IntArray, FloatArray],
+    alone: tuple[IntArray, IntArray, int],
+    n_free: int,
+    capacity: IntArray,
+    big: float,
+) -> IntArray:
+    """Mentor per mentee (-1: alone) of the cheapest full matching; ValueError if there is none.
+
+    ``tandems`` are (mentee, slot, cost) edges, ``alone`` (mentee, column, count) edges to the
+    ``count`` columns after the slots that stand for staying alone.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    rows, slots, cost = tandems
+    alone_rows, alone_cols, n_alone = alone
+    n_mentors = len(capacity)
+    n_slots = int(capacity.sum())
+    graph = csr_matrix(
+        (
+            np.concatenate((cost, np.full(len(alone_rows), 2 * big))),
+            (np.concatenate((rows, alone_rows)), np.concatenate((slots, alone_cols))),
+        ),
+        shape=(n_free, n_slots + n_alone),
+    )
+    rows_matched, cols_matched = min_weight_full_bipartite_matching(graph)
+    real = cols_matched < n_slots
+    slot_owner = np.repeat(np.arange(n_mentors, dtype=np.int64), capacity)
+    assigned = np.full(n_free, -1, dtype=np.int64)
+    assigned[rows_matched[real]] = slot_owner[cols_matched[real]]
+    return assigned
+
+
+def _duals(
+    e_idx: IntArray,
+    m_idx: IntArray,
+    value: FloatArray,
+    assigned: IntArray,
+    capacity: IntArray,
+    start: tuple[FloatArray, FloatArray] | None,
+    slack: float,
+) -> tuple[FloatArray, FloatArray] | None:
+    """Prices u >= 0 per mentee and v >= 0 per mentor that prove ``assigned`` optimal on the cells.
+
+    The conditions (u_e + v_m >= value on every cell, with equality on the chosen ones; u_e = 0
+    for a mentee left alone, v_m = 0 for a mentor with a free slot) are difference constraints
+    on the potentials u_e, -v_m and 0 for a root node: an arc x -> y of length c stands for
+    p(y) <= p(x) + c. Any fixed point of Bellman-Ford relaxation satisfies them all; it exists
+    exactly when there is no negative cycle, i.e. when ``assigned`` is optimal, which the exact
+    solver guarantees up to rounding (else None). ``start`` (the previous round's prices) only
+    speeds it up.
+    """
+    n_free, n_mentors = len(assigned), len(capacity)
+    root = n_free + n_mentors
+    mentor_node = n_free + m_idx
+    chosen = assigned[e_idx] == m_idx
+    load = np.bincount(assigned[assigned >= 0], minlength=n_mentors)
+    alone = np.flatnonzero(assigned < 0)
+    has_room = np.flatnonzero(load < capacity)
+    every_mentee = np.arange(n_free, dtype=np.int64)
+    every_mentor = n_free + np.arange(n_mentors, dtype=np.int64)
+    # Arcs into mentors, then arcs into mentees and the root: relaxed alternately.
+    to_mentors = _Arcs(
+        np.concatenate((e_idx, np.full(n_mentors, root))),
+        np.concatenate((mentor_node, every_mentor)),
+        # u_e + v_m >= value - slack on every cell; v_m >= 0
+        np.concatenate((slack - value, np.zeros(n_mentors))),
+    )
+    to_mentees = _Arcs(
+        np.concatenate(
+            (mentor_node[chosen], np.full(len(alone), root), every_mentee, n_free + has_room)
+        ),
+        np.concatenate((e_idx[chosen], alone, np.full(n_free, root), np.full(len(has_room), root))),
+        # u_e + v_m <= value where chosen; u_e <= 0 when alone; u_e >= 0; v_m <= 0 with room
+        np.concatenate((value[chosen], np.zeros(len(alone) + n_free + len(has_room)))),
+    )
+    potential = np.zeros(root + 1, dtype=np.float64)
+    if start is not None:
+        potential[:n_free], potential[n_free:root] = start[0], -start[1]
+    for _ in range(root + 2):
+        changed = to_mentors.relax(potential)
+        changed |= to_mentees.relax(potential)
+        if not changed:
+            potential -= potential[root]
+            return potential[:n_free], -potential[n_free:root]
+    return None  # a negative cycle
+
+
+@dataclass
+class _Arcs:
+    """Arcs grouped by head, for vectorised relaxation p(head) <= p(tail) + length."""
+
+    tails: IntArray
+    heads: IntArray
+    lengths: FloatArray
+
+    def __post_init__(self) -> None:
+        order = np.argsort(self.heads, kind="stable")
+        self.tails, self.heads, self.lengths = (
+            self.tails[order],
+            self.heads[order],
+            self.lengths[order],
+        )
+        first = np.ones(len(self.heads), dtype=np.bool_)
+        first[1:] = self.heads[1:] != self.heads[:-1]
+        self._starts = np.flatnonzero(first)
+        self._targets = self.heads[self._starts]
+
+    def relax(self, potential: FloatArray) -> bool:
+        if len(self.tails) == 0:
+            return False
+        best = np.minimum.reduceat(potential[self.tails] + self.lengths, self._starts)
+        better = best < potential[self._targets]
+        if not better.any():
+            return False
+        potential[self._targets[better]] = best[better]
+        return True
+
+
+def _violations(
+    scores: FloatArray, big: float, duals: tuple[FloatArray, FloatArray], tolerance: float
+) -> IntArray:
+    """Cells (flat indices) whose value exceeds their prices: the best few of each such mentee."""
+    u, v = duals
+    n_free, n_mentors = scores.shape
+    found: list[IntArray] = []
+    for start, stop in _blocks(n_free, n_mentors):
+        reduced = scores[start:stop] + (big - u[start:stop, None]) - v[None, :]
+        rows = np.flatnonzero((reduced > tolerance).any(axis=1))
+        if len(rows) == 0:
+            continue
+        part = reduced[rows]
+        k = min(_ADD_PER_ROW, n_mentors)
+        top = np.argpartition(-part, k - 1, axis=1)[:, :k] if k < n_mentors else None
+        cols = top if top is not None else np.broadcast_to(np.arange(n_mentors), part.shape)
+        good = np.take_along_axis(part, cols, axis=1) > tolerance
+        flat = (start + rows)[:, None] * n_mentors + cols
+        found.append(flat[good])
+    if not found:
+        return np.empty(0, dtype=np.int64)
+    return np.concatenate(found).astype(np.int64)
+
+
+def greedy(
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    constraints: Constraints = NO_CONSTRAINTS,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> MatchResult:
+    """The baseline a coordinator would do by hand: best remaining pair first.
+
+    Kept to show what the optimisation buys (see bench/matching.py), not used by the bot.
+    """
+    state = _Round(list(mentors), list(mentees), constraints, weights)
+    free = state.free_mentees()
+    n_mentors = len(state.mentors)
+    capacity = state.free_capacity.copy()
+    if len(free) == 0 or capacity.sum() == 0:
+        return state.result({})
+    ranked = np.full((len(free), n_mentors), np.inf)
+    for start, stop in _blocks(len(free), n_mentors):
+        score, feasible = state.prepared.block(free[start:stop])
+        ranked[start:stop] = np.where(feasible & (capacity > 0)[None, :], -score, np.inf)
+    order = np.argsort(ranked, axis=None, kind="stable")
+    flat = ranked.ravel()
+    usable = int(np.searchsorted(flat[order], np.inf))
+    del ranked, flat
+
+    taken = np.zeros(len(free), dtype=np.bool_)
+    chosen: dict[int, int] = {}
+    left_to_place = min(len(free), int(capacity.sum()))
+    chunk = 1 << 16
+    for start in range(0, usable, chunk):
+        cells = order[start : min(usable, start + chunk)]
+        e_idx, m_idx = np.divmod(cells, n_mentors)
+        # Most cells are dead by the time they come up; filter them in bulk, check the rest one
+        # by one since taking a pair changes what is still possible within the chunk.
+        alive = ~taken[e_idx] & (capacity[m_idx] > 0)
+        for e, m in zip(e_idx[alive].tolist(), m_idx[alive].tolist(), strict=True):
+            if taken[e] or capacity[m] <= 0:
+                continue
+            taken[e] = True
+            capacity[m] -= 1
+            chosen[int(free[e])] = m
+            left_to_place -= 1
+        if left_to_place == 0:
+            break
+    return state.result(chosen)
