@@ -64,7 +64,11 @@ def build_application(
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.base_file_url,
         request=HTTPXRequest(connection_pool_size=max(8, max_concurrent_updates // 2)),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        # Two connections, though only one poll runs at a time: at shutdown PTB confirms the
+        # last updates with one more getUpdates right after cancelling the long poll, and a
+        # single connection may not be free again within the pool timeout (seen under load as
+        # an ERROR "Error while calling `get_updates` one more time", updates fetched twice).
+        get_updates_request=HTTPXRequest(connection_pool_size=2),
     )
     app: AnyApplication = (
         ApplicationBuilder()
