@@ -55,17 +55,23 @@ def _line(ctx: Ctx, entry: Entry) -> str:
             people=_people(ctx, entry.participants),
         )
     ]
+    return "\n".join(parts + _group_and_aliases(ctx, entry, SHOWN_ALIASES))
+
+
+def _group_and_aliases(ctx: Ctx, entry: Entry, shown_aliases: int) -> list[str]:
+    """The lines under a company's name, in the directory's list and on its card alike."""
+    lines = []
     if entry.group is not None:
-        parts.append(ctx.t("companies.line.group", group=entry.group))
+        lines.append(ctx.t("companies.line.group", group=entry.group))
     if entry.aliases:
-        shown = ", ".join(entry.aliases[:SHOWN_ALIASES])
-        more = len(entry.aliases) - SHOWN_ALIASES
-        parts.append(
+        shown = ", ".join(entry.aliases[:shown_aliases])
+        more = len(entry.aliases) - shown_aliases
+        lines.append(
             ctx.t("companies.line.aliases", aliases=shown)
             if more <= 0
             else ctx.t("companies.line.aliases_more", aliases=shown, more=more)
         )
-    return "\n".join(parts)
+    return lines
 
 
 def _pages(lines: list[str]) -> list[list[int]]:
@@ -132,16 +138,7 @@ async def _show_card(ctx: Ctx, company_id: int, *, edit: bool) -> None:
             people=_people(ctx, entry.participants),
         )
     ]
-    if entry.group is not None:
-        parts.append(ctx.t("companies.line.group", group=entry.group))
-    if entry.aliases:
-        shown = ", ".join(entry.aliases[:CARD_ALIASES])
-        more = len(entry.aliases) - CARD_ALIASES
-        parts.append(
-            ctx.t("companies.line.aliases", aliases=shown)
-            if more <= 0
-            else ctx.t("companies.line.aliases_more", aliases=shown, more=more)
-        )
+    parts += _group_and_aliases(ctx, entry, CARD_ALIASES)
     buttons: list[list[InlineKeyboardButton]] = []
     if ctx.coordinates(None):  # the directory is everyone's: only all-program coordinators
         buttons += [

@@ -353,27 +353,32 @@ async def with_upcoming(session: AsyncSession, tandem_ids: list[int], now: dt.da
 
 async def fit_asked(session: AsyncSession, tandem_id: int, participant_id: int) -> bool:
     """Whether this partner was asked (or answered) "does the tandem fit?" for this tandem."""
-    found = await session.scalar(
-        select(
-            exists().where(
-                MeetingFeedback.participant_id == participant_id,
-                MeetingFeedback.meeting_id == Meeting.id,
-                Meeting.tandem_id == tandem_id,
-                or_(MeetingFeedback.fit_asked_at.is_not(None), MeetingFeedback.fits.is_not(None)),
-            )
-        )
+    return await _feedback_in_tandem(
+        session,
+        tandem_id,
+        participant_id,
+        or_(MeetingFeedback.fit_asked_at.is_not(None), MeetingFeedback.fits.is_not(None)),
     )
-    return bool(found)
 
 
 async def fit_answered(session: AsyncSession, tandem_id: int, participant_id: int) -> bool:
+    return await _feedback_in_tandem(
+        session, tandem_id, participant_id, MeetingFeedback.fits.is_not(None)
+    )
+
+
+async def _feedback_in_tandem(
+    session: AsyncSession, tandem_id: int, participant_id: int, condition: Any
+) -> bool:
+    """Whether this partner gave any feedback on a meeting of this tandem matching `condition`:
+    the fit question belongs to the tandem, not to one meeting."""
     found = await session.scalar(
         select(
             exists().where(
                 MeetingFeedback.participant_id == participant_id,
                 MeetingFeedback.meeting_id == Meeting.id,
                 Meeting.tandem_id == tandem_id,
-                MeetingFeedback.fits.is_not(None),
+                condition,
             )
         )
     )
