@@ -8,6 +8,7 @@ COPY bot bot
 COPY handlers handlers
 COPY storage storage
 COPY core core
+COPY services services
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim

@@ -27,6 +27,7 @@ from bot.messenger import Messenger
 from bot.outbox import Outgoing, notice_key
 from bot.settings import Settings
 from core.clock import Clock
+from services.unit import Actor, UnitOfWork
 from storage import users
 from storage.db import Database
 from storage.models import Program, User
@@ -129,18 +130,22 @@ class Ctx:
     # The programs this coordinator coordinates; None: all (or not a coordinator at all).
     scope: frozenset[int] | None
     args: list[str]
+    # The use cases' view of this update: the same session, clock reading and acting user.
+    uow: UnitOfWork = field(init=False)
     outbox: list[Outgoing] = field(default_factory=list)
     callback_answer: tuple[str | None, bool] | None = None
     after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     notices: list[tuple[int, str, InlineKeyboardMarkup | None]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.uow = UnitOfWork(self.session, self.now, self.actor())
+
+    def actor(self) -> Actor:
+        return Actor(self.user_id, self.user, self.is_coordinator, self.scope)
+
     def coordinates(self, program_id: int | None) -> bool:
         """Whether this coordinator may see and act on the program (None: all programs)."""
-        if not self.is_coordinator:
-            return False
-        if self.scope is None:
-            return True
-        return program_id is not None and program_id in self.scope
+        return self.uow.actor.coordinates(program_id)
 
     def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         self.outbox.append(Outgoing(self.user_id, text, markup))
@@ -167,13 +172,7 @@ class Ctx:
 
     def schedule(self, rows: list[tuple[int, dt.datetime]]) -> None:
         """Arm timers for reminders planned in this update, once they are committed."""
-        if not rows:
-            return
-
-        async def arm() -> None:
-            self.services.schedule(rows)
-
-        self.after_commit.append(arm)
+        self.uow.schedule(rows)
 
     def edit(self, text: str | None, markup: InlineKeyboardMarkup | None = None) -> None:
         """Replace the message whose button was pressed (text None: only its keyboard).
@@ -208,6 +207,7 @@ class Ctx:
             language=language,
             now=self.now,
         )
+        self.uow.actor = self.actor()
         return self.user
 
     async def set_language(self, language: str) -> None:

@@ -82,6 +82,9 @@ async def flush(ctx: Ctx) -> None:
             await messenger.edit(item.chat_id, item.edit_message_id, item.text, item.markup)
         elif item.text is not None:
             await messenger.send(item.chat_id, item.text, item.markup)
+    ctx.services.schedule(ctx.uow.planned)
+    for broadcast_id in ctx.uow.broadcasts:
+        ctx.services.start_broadcast(broadcast_id)
     for task in ctx.after_commit:
         await task()
 

@@ -21,13 +21,15 @@ from handlers import (
     surveys,
     tandem,
 )
+from handlers import dialogs as typed_dialogs
 from handlers.callbacks import pack
 from handlers.commands import commands_for
 from handlers.guard import require_coordinator
 from handlers.keyboards import button, rows
 from storage import dialogs
 
-# Dialogs only coordinators may be in: checked here for every message, before the flow runs.
+# Dialogs only coordinators may be in, not yet in the typed registry (handlers/dialogs.py, which
+# checks its own): checked here for every message, before the flow runs.
 COORDINATOR_FLOWS = frozenset(
     {
         programs.FLOW,
@@ -90,6 +92,8 @@ async def on_text(ctx: Ctx) -> None:
     """Free text goes to whichever dialog the user is in."""
     message = ctx.update.effective_message
     text = message.text if message is not None else None
+    if await typed_dialogs.on_text(ctx, text):
+        return
     dialog = await dialogs.get(ctx.session, ctx.user_id)
     if dialog is None:
         ctx.reply(ctx.t("error.no_dialog"))

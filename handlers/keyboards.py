@@ -6,9 +6,14 @@ from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from handlers.buttons import Button
 
-def button(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data)
+
+def button(text: str, data: str | Button) -> InlineKeyboardButton:
+    """A button with its text and what a press sends (a typed button is packed here)."""
+    return InlineKeyboardButton(
+        text=text, callback_data=data.pack() if isinstance(data, Button) else data
+    )
 
 
 def rows(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:

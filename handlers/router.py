@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +23,7 @@ from bot.middleware import tandem_handler
 from handlers import (
     agreement,
     broadcasts,
+    buttons,
     certificates,
     common,
     companies,
@@ -45,16 +47,31 @@ from handlers import (
 from handlers.callbacks import unpack
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.guard import require_coordinator
+from services.errors import Refused, Stale
 from storage import housekeeping, users
 
 log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE
 
+# Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
+# handlers/dialogs.py): importing them is what registers them.
+REGISTERING = (agreement,)
+
 
 async def on_callback(ctx: Ctx) -> None:
     query = ctx.update.callback_query
     assert query is not None
+    found = buttons.lookup(query.data)
+    if found is not None:
+        kind, fields = found
+        if kind.type.COORDINATOR and not ctx.is_coordinator:
+            raise Refused(query.data or kind.type.PREFIX)
+        pressed = kind.type.unpack(fields)  # Stale when a field does not parse
+        if kind.handler is None:
+            raise Stale(f"no handler for {kind.type.__name__}")
+        await kind.handler(ctx, pressed)
+        return
     parts = unpack(query.data)
     if len(parts) < 2:
         await _forged(ctx, query.data)
@@ -85,7 +102,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
     "td": tandem.on_coordinator_callback,
     meetings.PREFIX: meetings.on_callback,
     feedback.PREFIX: feedback.on_callback,
-    agreement.PREFIX: agreement.on_callback,
     "ev": events.on_callback,
     "ek": events.on_coordinator_callback,
     "ps": program_settings.on_callback,
@@ -131,6 +147,36 @@ def coordinator_only(name: str, fn: CommandFn) -> CommandFn:
             await fn(ctx)
 
     return guarded
+
+
+def answered(fn: CommandFn) -> CommandFn:
+    """Where a refusal (`Refused`) or a stale press or dialog (`Stale`) raised anywhere below a
+    handler is answered: audited and said, as an alert on a button, as a message otherwise. Both
+    are raised before anything was changed, so the audit row commits alone."""
+
+    async def run(ctx: Ctx) -> None:
+        try:
+            await fn(ctx)
+        except Refused as refused:
+            log.warning("user %s refused %r", ctx.user_id, refused.what)
+            ctx.uow.audit("refused", what=refused.what[:64])
+            key = "error.all_programs_only" if refused.all_programs else "error.not_allowed"
+            if ctx.update.callback_query is not None:
+                ctx.answer(ctx.t.plain(key), alert=True)
+            else:
+                ctx.reply(ctx.t(key))
+        except Stale as stale:
+            query = ctx.update.callback_query
+            data = query.data if query is not None else None
+            ctx.uow.audit("bad_callback", data=(data or "")[:64], reason=stale.reason[:100])
+            if query is not None:
+                ctx.answer(ctx.t.plain(stale.key), alert=stale.alert)
+                if stale.edit:
+                    ctx.edit(None)
+            else:
+                ctx.reply(ctx.t(stale.key))
+
+    return functools.wraps(fn)(run)
 
 
 async def _forged(ctx: Ctx, data: str | None) -> None:
@@ -187,19 +233,21 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for name, fn in command.items():
         if name in COORDINATOR_ONLY_COMMANDS:
             fn = coordinator_only(name, fn)
-        app.add_handler(CommandHandler(name, tandem_handler(fn), filters=PRIVATE))
+        app.add_handler(CommandHandler(name, tandem_handler(answered(fn)), filters=PRIVATE))
     app.add_handler(
         MessageHandler(PRIVATE & filters.COMMAND, tandem_handler(common.unknown_command))
     )
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, tandem_handler(common.on_text)))
+    app.add_handler(
+        MessageHandler(PRIVATE & filters.TEXT, tandem_handler(answered(common.on_text)))
+    )
     app.add_handler(
         MessageHandler(
             PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL,
-            tandem_handler(common.on_other_message),
+            tandem_handler(answered(common.on_other_message)),
         )
     )
     app.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, groups.on_group_command)
     )
-    app.add_handler(CallbackQueryHandler(tandem_handler(on_callback)))
+    app.add_handler(CallbackQueryHandler(tandem_handler(answered(on_callback))))
     app.add_handler(ChatMemberHandler(on_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

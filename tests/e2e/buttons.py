@@ -1,4 +1,5 @@
-"""Every button the handlers can build, read from their source.
+"""Every button the handlers can build: the typed registry (handlers/buttons.py), and, for the
+flows not yet on it, the `pack(...)` calls read from their source.
 
 Tests that forge callback data (the security test, the fuzzers) take their shapes from here
 rather than from a hand-written list, so a button added tomorrow is forged the day it is
@@ -11,6 +12,8 @@ import ast
 from pathlib import Path
 
 import handlers
+import handlers.router  # noqa: F401  (imports every flow, which registers its buttons)
+from handlers import buttons
 
 HANDLERS = Path(handlers.__file__).resolve().parent
 ID = None  # a part that is not a literal: an id, mostly, filled in by the test
@@ -42,4 +45,5 @@ def callback_shapes() -> list[tuple[str | None, ...]]:
                     else:
                         parts.append(ID)
                 found.add(tuple(parts))
+    found.update(buttons.shapes())
     return sorted(found, key=lambda parts: [p or "" for p in parts])

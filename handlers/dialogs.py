@@ -1,0 +1,75 @@
+"""Typed dialogs: one registry of the flows a user can be in, each with a state model.
+
+A flow is declared where its text handler lives:
+
+    @dialog("meet", MeetState)
+    async def on_text(ctx: Ctx, step: str, state: MeetState, text: str | None) -> None: ...
+
+`on_text` below is the only entry for free text: it loads the user's dialog, refuses a
+coordinator flow to someone who is no longer a coordinator, turns the stored data into the
+flow's model (a row that does not fit reads as no dialog) and calls the flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from services import conversation
+from services.conversation import State
+from services.errors import Refused
+
+if TYPE_CHECKING:
+    from bot.context import Ctx
+
+S = TypeVar("S", bound=State)
+TextHandler = Callable[["Ctx", str, S, "str | None"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Flow(Generic[S]):
+    name: str
+    state: type[S]
+    on_text: TextHandler[S]
+    coordinator: bool = False
+
+
+FLOWS: dict[str, Flow[Any]] = {}
+
+
+def dialog(
+    name: str, state: type[S], *, coordinator: bool = False
+) -> Callable[[TextHandler[S]], TextHandler[S]]:
+    def register(fn: TextHandler[S]) -> TextHandler[S]:
+        if name in FLOWS:
+            raise ValueError(f"dialog flow {name!r} declared twice")
+        FLOWS[name] = Flow(name, state, fn, coordinator)
+        return fn
+
+    return register
+
+
+def coordinator_flows() -> frozenset[str]:
+    return frozenset(name for name, flow in FLOWS.items() if flow.coordinator)
+
+
+async def on_text(ctx: Ctx, text: str | None) -> bool:
+    """Free text to the user's dialog; False when the user's dialog is not a registered flow
+    (the caller answers that)."""
+    where = await conversation.current(ctx.uow)
+    if where is None:
+        return False
+    flow = FLOWS.get(where[0])
+    if flow is None:
+        return False
+    if flow.coordinator and not ctx.is_coordinator:
+        await conversation.clear(ctx.uow)  # the role was revoked mid-dialog
+        raise Refused(f"dialog:{flow.name}")
+    loaded = await conversation.load(ctx.uow, flow.name, flow.state)
+    if loaded is None:
+        ctx.reply(ctx.t("error.no_dialog"))
+        return True
+    step, state = loaded
+    await flow.on_text(ctx, step, state, text)
+    return True
