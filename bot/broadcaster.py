@@ -24,8 +24,8 @@ from bot.i18n import Translator
 from bot.messenger import Outcome
 from core.broadcasts import DeliveryState
 from handlers.callbacks import pack
-from handlers.fit import Part, escaped, fit_message
 from handlers.keyboards import button, column
+from handlers.views.fit import Part, escaped, fit_message
 from storage import broadcasts as store
 from storage import users
 from storage.db import is_transient, retrying
@@ -245,7 +245,7 @@ class Broadcaster:
 def report_text(
     t: Translator, counts: dict[str, int], unreachable: list[str], failed: list[str]
 ) -> str:
-    """The final report; both lists of names share one message (`handlers.fit`)."""
+    """The final report; both lists of names share one message (`handlers.views.fit`)."""
     return fit_message(
         lambda names: t(
             "bc.report",

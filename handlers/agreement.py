@@ -9,8 +9,8 @@ from __future__ import annotations
 from bot.context import Ctx
 from bot.i18n import Safe
 from core.address import Case
-from handlers.address import who
 from handlers.buttons import on
+from handlers.views.address import who
 from handlers.views.agreement import Agree, text_of
 from services import agreement
 

@@ -35,9 +35,9 @@ from core.certificates import (
 )
 from core.stats import slug
 from handlers.callbacks import pack
-from handlers.fit import Part, escaped, fit_message
 from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
+from handlers.views.fit import Part, escaped, fit_message
 from storage import certificates as store
 from storage import dialogs, housekeeping, programs, users
 from storage.models import Certificate, Dialog, Participant, Program

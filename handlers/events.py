@@ -20,11 +20,11 @@ from bot.i18n import Translator
 from core.events import KINDS, Answer, EventStatus
 from core.profile import clean_text
 from core.reminders import Policy, plan_event
-from core.when import NonexistentTime, local_to_utc, parse_when
 from handlers.callbacks import as_int, pack
-from handlers.fit import Part, escaped, fit_message
 from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
+from handlers.views.event_time import parse_start, when_text
+from handlers.views.fit import Part, escaped, fit_message
 from storage import dialogs, events, housekeeping, programs, reminders
 from storage.events import Attendance
 from storage.models import Dialog, Participant, Program, ProgramEvent
@@ -32,7 +32,6 @@ from storage.models import Dialog, Participant, Program, ProgramEvent
 FLOW = "event"
 MAX_TITLE = 120
 MAX_PLACE = 200
-MAX_AHEAD = dt.timedelta(days=400)  # a program runs about a year
 LIST_GRACE = dt.timedelta(days=30)  # started events stay listed for their attendance
 SHOWN_TO_PARTICIPANT = 10
 NO_PLACE = "-"
@@ -49,16 +48,6 @@ def kind_label(t: Translator, kind: str) -> str:
 
 def default_title(t: Translator, kind: str) -> str:
     return t.plain(f"event.default_title.{kind}")
-
-
-def when_text(t: Translator, starts_at: dt.datetime, zone: ZoneInfo) -> str:
-    start = starts_at.astimezone(zone)
-    return t.plain(
-        "event.when",
-        weekday=t.plain(f"weekday.{start.weekday()}"),
-        date=start.strftime("%d.%m.%Y"),
-        time=start.strftime("%H:%M"),
-    )
 
 
 def describe(t: Translator, event: ProgramEvent, zone: ZoneInfo) -> dict[str, str]:
@@ -479,30 +468,6 @@ async def _on_when(ctx: Ctx, data: dict[str, Any], program: Program, raw: str) -
     data["starts_at"] = starts_at.isoformat()
     await _save(ctx, "place", data)
     ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
-
-
-def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
-    """The start as UTC, or None after telling the coordinator what is wrong with the input."""
-    zone = ctx.services.zone_of(program)
-    when = parse_when(raw[:200], ctx.now.astimezone(zone).date()) if raw else None
-    if when is None:
-        ctx.reply(ctx.t("ek.when.unreadable"))
-        return None
-    if when.time is None:
-        ctx.reply(ctx.t("ek.when.no_time"))
-        return None
-    try:
-        starts_at = local_to_utc(when.day, when.time, zone)
-    except NonexistentTime:
-        ctx.reply(ctx.t("ek.when.nonexistent"))
-        return None
-    if starts_at <= ctx.now:
-        ctx.reply(ctx.t("ek.when.past"))
-        return None
-    if starts_at - ctx.now > MAX_AHEAD:
-        ctx.reply(ctx.t("ek.when.too_far"))
-        return None
-    return starts_at
 
 
 async def _on_place(ctx: Ctx, data: dict[str, Any], program: Program, raw: str) -> None:

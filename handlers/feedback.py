@@ -28,10 +28,10 @@ from core.meetings import (
 from core.profile import clean_text
 from core.reminders import Kind
 from core.when import NonexistentTime, local_to_utc
-from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
 from handlers.meetings import one_tandem, own_meeting, own_tandem, partners, when_text
+from handlers.views.address import who
 from storage import dialogs, housekeeping, meetings, programs, reminders, tandems, users
 from storage.models import Meeting, Participant, Tandem
 

@@ -22,7 +22,6 @@ from core.programs import ProgramStatus
 from core.tandems import ProposalStatus
 from handlers import tandem
 from handlers.callbacks import as_int, pack
-from handlers.fit import fit_lines
 from handlers.guard import (
     coordinated,
     pressed_program,
@@ -31,6 +30,7 @@ from handlers.guard import (
     visible_programs,
 )
 from handlers.keyboards import button, column
+from handlers.views.fit import fit_lines
 from storage import companies, dialogs, housekeeping, rounds
 from storage import proposals as store
 from storage.models import MatchProposal, Participant, Program

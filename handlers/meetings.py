@@ -35,9 +35,9 @@ from core.profile import clean_text
 from core.reminders import Policy, plan_meeting
 from core.tandems import TandemStatus
 from core.when import NonexistentTime, local_to_utc, parse_duration, parse_time, parse_when
-from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
+from handlers.views.address import who
 from storage import dialogs, housekeeping, meetings, programs, reminders, tandems
 from storage.models import Meeting, Participant, Program, Tandem
 

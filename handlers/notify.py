@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.context import Ctx
-from handlers import fields
-from handlers.address import role_label
 from handlers.callbacks import pack
 from handlers.keyboards import button, rows
+from handlers.views import fields
+from handlers.views.address import role_label
 from storage import users
 from storage.models import Participant, Program
 

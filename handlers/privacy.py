@@ -20,9 +20,9 @@ import json
 from bot.context import Ctx
 from bot.i18n import Safe
 from core.address import Case
-from handlers.address import who
 from handlers.callbacks import pack
 from handlers.keyboards import button, rows
+from handlers.views.address import who
 from storage import housekeeping, privacy, programs, users
 
 PREFIX = "dm"

@@ -17,9 +17,10 @@ from core.profile import (
     toggle_topic,
 )
 from core.programs import ParticipantStatus
-from handlers import company_choice, fields
+from handlers import company_choice
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column
+from handlers.views import fields
 from storage import dialogs, participants, programs
 from storage.models import Dialog, Participant
 

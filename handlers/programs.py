@@ -20,7 +20,6 @@ from core.programs import (
 from core.reminders import Policy, plan_event, plan_survey
 from core.surveys import SurveyStatus
 from handlers import commands, notify
-from handlers.address import role_label
 from handlers.callbacks import as_big_int, as_int, pack
 from handlers.guard import (
     coordinated,
@@ -30,6 +29,7 @@ from handlers.guard import (
     visible_programs,
 )
 from handlers.keyboards import button, column, rows
+from handlers.views.address import role_label
 from storage import (
     dialogs,
     events,

@@ -49,10 +49,10 @@ from core.stats import (
 )
 from core.surveys import SurveyStatus
 from handlers.callbacks import as_int, pack
-from handlers.fit import Part, fit_message
 from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
-from handlers.survey_results import results_messages, results_table, texts_table
+from handlers.views.fit import Part, fit_message
+from handlers.views.survey_results import results_messages, results_table, texts_table
 from storage import reports as store
 from storage import surveys
 from storage.models import Program, Survey
@@ -186,7 +186,7 @@ def stats_text(
     now: dt.datetime,
 ) -> str:
     """The statistics message: the at-risk tandems and the unreachable people share what the
-    figures leave of one message (`handlers.fit`)."""
+    figures leave of one message (`handlers.views.fit`)."""
     decimal = DECIMAL.get(lang, ",")
     mentors = sum(n for (role, _), n in figures.participants.items() if role == "mentor")
     mentees = sum(n for (role, _), n in figures.participants.items() if role == "mentee")

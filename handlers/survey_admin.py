@@ -36,11 +36,11 @@ from core.surveys import (
     with_text,
 )
 from handlers.callbacks import as_big_int, as_int, pack
-from handlers.events import parse_start, when_text
 from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
 from handlers.keyboards import button, column, rows
-from handlers.survey_results import results_messages
 from handlers.surveys import is_open, kind_label, my_surveys, question_text, type_label
+from handlers.views.event_time import parse_start, when_text
+from handlers.views.survey_results import results_messages
 from storage import dialogs, events, housekeeping, reminders
 from storage import surveys as store
 from storage.models import Dialog, Program, Survey

@@ -34,9 +34,9 @@ from core.surveys import (
     parse_questions,
     typed_answer,
 )
-from handlers.address import who
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column
+from handlers.views.address import who
 from storage import dialogs, housekeeping, programs, users
 from storage import surveys as store
 from storage.models import Dialog, Participant, Program, Survey, SurveyResponse

@@ -21,12 +21,12 @@ from core.profile import DEFAULT_TOPICS, clean_text
 from core.programs import parse_date
 from core.tandems import TandemStatus
 from handlers import meetings
-from handlers.address import introduced_as, who
 from handlers.callbacks import as_int, pack
-from handlers.fit import Part, escaped, fit_message
 from handlers.guard import coordinated, require_coordinator, visible_programs
 from handlers.keyboards import button, column
 from handlers.views import agreement
+from handlers.views.address import introduced_as, who
+from handlers.views.fit import Part, escaped, fit_message
 from storage import dialogs, housekeeping, programs, users
 from storage import meetings as meeting_store
 from storage import tandems as store

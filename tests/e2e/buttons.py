@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 import handlers
-import handlers.router  # noqa: F401  (imports every flow, which registers its buttons)
+import handlers.router
 from handlers import buttons
 
 HANDLERS = Path(handlers.__file__).resolve().parent

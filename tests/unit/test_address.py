@@ -17,8 +17,8 @@ from core.certificates import (
     parse_min_meetings,
     valid_min_meetings,
 )
-from handlers.address import introduced_as, who
 from handlers.certificates import certificate_text
+from handlers.views.address import introduced_as, who
 from storage.models import Certificate, Participant, Program
 
 

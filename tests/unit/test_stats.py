@@ -41,8 +41,8 @@ from core.stats import (
     slug,
     utf16_len,
 )
-from handlers.fit import fits
 from handlers.reports import stats_text
+from handlers.views.fit import fits
 from storage.models import Program
 
 NOW = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)

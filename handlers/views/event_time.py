@@ -1,0 +1,51 @@
+"""When a program event (or a survey) takes place: shown in the program's zone, and read from
+what a coordinator types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Translator
+from core.when import NonexistentTime, local_to_utc, parse_when
+
+if TYPE_CHECKING:
+    from bot.context import Ctx
+    from storage.models import Program
+
+MAX_AHEAD = dt.timedelta(days=400)  # a program runs about a year
+
+
+def when_text(t: Translator, starts_at: dt.datetime, zone: ZoneInfo) -> str:
+    start = starts_at.astimezone(zone)
+    return t.plain(
+        "event.when",
+        weekday=t.plain(f"weekday.{start.weekday()}"),
+        date=start.strftime("%d.%m.%Y"),
+        time=start.strftime("%H:%M"),
+    )
+
+
+def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
+    """The start as UTC, or None after telling the coordinator what is wrong with the input."""
+    zone = ctx.services.zone_of(program)
+    when = parse_when(raw[:200], ctx.now.astimezone(zone).date()) if raw else None
+    if when is None:
+        ctx.reply(ctx.t("ek.when.unreadable"))
+        return None
+    if when.time is None:
+        ctx.reply(ctx.t("ek.when.no_time"))
+        return None
+    try:
+        starts_at = local_to_utc(when.day, when.time, zone)
+    except NonexistentTime:
+        ctx.reply(ctx.t("ek.when.nonexistent"))
+        return None
+    if starts_at <= ctx.now:
+        ctx.reply(ctx.t("ek.when.past"))
+        return None
+    if starts_at - ctx.now > MAX_AHEAD:
+        ctx.reply(ctx.t("ek.when.too_far"))
+        return None
+    return starts_at
