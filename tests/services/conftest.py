@@ -1,0 +1,78 @@
+"""Use cases tested directly: a real database (SQLite, and PostgreSQL where available, through
+the `db` fixture), a unit of work per call, no Telegram and no Bot API stand-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TypeVar
+
+from services.unit import Actor, UnitOfWork
+from storage.db import Database
+from storage.models import Tandem
+from tests.seeding import seed_participant, seed_program
+
+NOW = dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)
+COORDINATOR = 9001
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def unit(
+    db: Database,
+    user_id: int,
+    *,
+    coordinator: bool = False,
+    scope: frozenset[int] | None = None,
+    now: dt.datetime = NOW,
+) -> AsyncIterator[UnitOfWork]:
+    """One transaction as one update would have it: committed when the block ends."""
+    async with db.session() as session:
+        yield UnitOfWork(session, now, Actor(user_id, None, coordinator, scope))
+
+
+async def run(
+    db: Database,
+    user_id: int,
+    use_case: Callable[[UnitOfWork], Awaitable[T]],
+    **actor: object,
+) -> T:
+    async with unit(db, user_id, **actor) as uow:  # type: ignore[arg-type]
+        return await use_case(uow)
+
+
+@dataclass(frozen=True)
+class Pair:
+    program_id: int
+    tandem_id: int
+    mentor: int  # user ids
+    mentee: int
+
+
+async def seed_pair(
+    db: Database, *, program_id: int | None = None, base: int = 2000, introduced: bool = True
+) -> Pair:
+    """An active tandem of a mentor (user `base`) and a mentee (`base + 1`)."""
+    if program_id is None:
+        program_id = await seed_program(db, NOW)
+    mentor = await seed_participant(
+        db, program_id, base, "Maria <b>Mentor</b> & Co", NOW, role="mentor", company="Alstom"
+    )
+    mentee = await seed_participant(
+        db, program_id, base + 1, "Emil Mentee", NOW, role="mentee", company="WIS"
+    )
+    async with db.session() as session:
+        tandem = Tandem(
+            program_id=program_id,
+            mentor_id=mentor,
+            mentee_id=mentee,
+            status="active",
+            created_at=NOW,
+            introduced_at=NOW if introduced else None,
+        )
+        session.add(tandem)
+        await session.flush()
+        return Pair(program_id, tandem.id, base, base + 1)
