@@ -1,0 +1,126 @@
+"""What the bot sends on its own, decided as a use case: claimed once, skipped when the world
+has moved on, and the nudge sweep planning for quiet tandems."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from core.reminders import Kind, Planned, Policy, State, plan_meeting
+from services import scheduled
+from storage import meetings, reminders, users
+from storage.db import Database
+from storage.models import Reminder
+from tests.services.conftest import COORDINATOR, NOW, run, seed_pair, unit
+
+SOON = NOW + dt.timedelta(days=2)
+
+
+async def _confirmed_meeting(db: Database, tandem_id: int, proposer: int) -> tuple[int, list[int]]:
+    """A confirmed meeting in two days and its reminder rows (ids)."""
+    async with unit(db, proposer) as uow:
+        meeting = await meetings.propose(
+            uow.session,
+            tandem_id=tandem_id,
+            starts_at=SOON,
+            ends_at=SOON + dt.timedelta(hours=1),
+            online=False,
+            place="Café <b>&</b>",
+            link=None,
+            proposed_by=proposer,
+            now=NOW,
+        )
+        assert await meetings.confirm(uow.session, meeting, NOW)
+        planned = plan_meeting(
+            meeting_id=meeting.id,
+            version=meeting.version,
+            starts_at=meeting.starts_at,
+            ends_at=meeting.ends_at,
+            user_ids=(proposer,),
+            policy=Policy(),
+            now=NOW,
+        )
+        rows = await reminders.plan(uow.session, planned, now=NOW, meeting_id=meeting.id)
+        return meeting.id, [row_id for row_id, _ in rows]
+
+
+async def _state(db: Database, reminder_id: int) -> str:
+    async with db.session() as session:
+        row = await session.get(Reminder, reminder_id)
+        assert row is not None
+        return row.state
+
+
+async def _no_broadcast(*_: object) -> bool:
+    raise AssertionError("not a broadcast")
+
+
+async def test_a_meeting_reminder_names_the_partner_and_is_claimed_once(db: Database) -> None:
+    pair = await seed_pair(db)
+    _, rows = await _confirmed_meeting(db, pair.tandem_id, pair.mentee)
+    first = rows[0]  # a day before
+    at = SOON - dt.timedelta(days=1)
+    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, first, _no_broadcast), now=at)
+    assert claimed is not None and claimed.user_id == pair.mentee
+    assert isinstance(claimed.due, scheduled.MeetingSoon)
+    assert claimed.due.partner.user_id == pair.mentor
+    again = await run(db, 0, lambda uow: scheduled.claim(uow, first, _no_broadcast), now=at)
+    assert again is None
+
+
+async def test_a_reminder_for_a_moved_meeting_is_skipped_not_sent(db: Database) -> None:
+    pair = await seed_pair(db)
+    meeting_id, rows = await _confirmed_meeting(db, pair.tandem_id, pair.mentee)
+    async with unit(db, pair.mentee) as uow:
+        meeting = await meetings.get(uow.session, meeting_id)
+        assert meeting is not None
+        later = SOON + dt.timedelta(days=3)
+        moved = await meetings.move(
+            uow.session, meeting, starts_at=later, ends_at=later + dt.timedelta(hours=1), now=NOW
+        )
+        assert moved
+    at = SOON - dt.timedelta(days=1)
+    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, rows[0], _no_broadcast), now=at)
+    assert claimed is None
+    assert await _state(db, rows[0]) == State.SKIPPED.value
+
+
+async def test_a_paused_participant_gets_no_nudge(db: Database) -> None:
+    pair = await seed_pair(db)
+    async with unit(db, pair.mentee) as uow:
+        (row,) = await reminders.plan(
+            uow.session,
+            [Planned(Kind.NUDGE, NOW, pair.mentee, "nudge.test")],
+            now=NOW,
+            tandem_id=pair.tandem_id,
+        )
+        user = await users.get(uow.session, pair.mentee)
+        assert user is not None
+        user.paused_at = NOW
+    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, row[0], _no_broadcast))
+    assert claimed is None
+    assert await _state(db, row[0]) == State.SKIPPED.value
+
+
+async def test_the_sweep_nudges_a_quiet_tandem_then_reports_it_at_risk(db: Database) -> None:
+    pair = await seed_pair(db)
+    policy = Policy()
+    first = NOW + dt.timedelta(days=policy.nudge_after_days + 1)
+    async with unit(db, 0, now=first) as uow:
+        await scheduled.sweep(uow, frozenset({COORDINATOR}))
+        assert len(uow.planned) == 2  # both partners
+    async with unit(db, 0, now=first) as uow:
+        await scheduled.sweep(uow, frozenset({COORDINATOR}))
+        assert uow.planned == []  # idempotent within the repeat interval
+    second = first + dt.timedelta(days=policy.nudge_repeat_days + 1)
+    async with unit(db, 0, now=second) as uow:
+        await scheduled.sweep(uow, frozenset({COORDINATOR}))
+    async with db.session() as session:
+        kinds = (await session.scalars(select(Reminder.kind).order_by(Reminder.id))).all()
+        risk = await session.scalar(select(Reminder).where(Reminder.kind == Kind.AT_RISK.value))
+    assert kinds.count(Kind.NUDGE.value) == 4
+    assert risk is not None and risk.user_id == COORDINATOR
+    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, risk.id, _no_broadcast), now=second)
+    assert claimed is not None and isinstance(claimed.due, scheduled.AtRiskDue)
+    assert claimed.due.last_met is None
