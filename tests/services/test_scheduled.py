@@ -104,7 +104,7 @@ async def test_a_paused_participant_gets_no_nudge(db: Database) -> None:
 
 
 async def test_the_sweep_nudges_a_quiet_tandem_then_reports_it_at_risk(db: Database) -> None:
-    pair = await seed_pair(db)
+    await seed_pair(db)
     policy = Policy()
     first = NOW + dt.timedelta(days=policy.nudge_after_days + 1)
     async with unit(db, 0, now=first) as uow:
