@@ -15,7 +15,6 @@ from handlers import (
     meetings,
     profile,
     program_settings,
-    programs,
     registration,
     survey_admin,
     surveys,
@@ -32,7 +31,6 @@ from storage import dialogs
 # checks its own): checked here for every message, before the flow runs.
 COORDINATOR_FLOWS = frozenset(
     {
-        programs.FLOW,
         matching.REVEAL_FLOW,
         matching.EXCLUDE_FLOW,
         tandem.DISSOLVE_FLOW,
@@ -105,8 +103,6 @@ async def on_text(ctx: Ctx) -> None:
         await registration.on_text(ctx, dialog, text)
     elif dialog.flow == profile.FLOW:
         await profile.on_text(ctx, dialog, text)
-    elif dialog.flow == programs.FLOW:
-        await programs.on_text(ctx, dialog, text)
     elif dialog.flow in (matching.REVEAL_FLOW, matching.EXCLUDE_FLOW):
         await matching.on_text(ctx, dialog.flow, dict(dialog.data), text)
     elif dialog.flow in (tandem.CONCERN_FLOW, tandem.DISSOLVE_FLOW):

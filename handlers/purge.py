@@ -1,103 +1,96 @@
 """/purge: coordinators delete a program whose retention period after its end is over.
 
-Which programs qualify is the pure rule `core.programs.purgeable` with `TANDEM_RETENTION_MONTHS`
-(the period the privacy notice promises); it is checked again when the confirmation is pressed,
-so an old or forged button cannot purge a running program.
+The rule and the deletion are services/purge.py; this asks for a confirmation first and says
+what was deleted.
 """
 
 from __future__ import annotations
 
 from bot.context import Ctx
-from core.programs import add_months, purgeable
-from handlers.callbacks import as_int, pack
-from handlers.guard import require_all_programs
-from handlers.keyboards import button, column, rows
-from storage import housekeeping, programs
-from storage.models import Program
-from storage.purge import purge_program
+from handlers.buttons import Button, button, on
+from handlers.keyboards import button as key
+from handlers.keyboards import column, rows
+from handlers.views.programs import day
+from services import purge
+from services.purge import Outcome
 
 PREFIX = "pu"
+
+
+@button(PREFIX, "c", coordinator=True)
+class Choose(Button):
+    program: int
+
+
+@button(PREFIX, "y", coordinator=True)
+class Confirm(Button):
+    program: int
+
+
+@button(PREFIX, "n", coordinator=True)
+class Keep(Button):
+    pass
 
 
 def _months(ctx: Ctx) -> int:
     return ctx.services.settings.retention_months
 
 
-def _due(ctx: Ctx, program: Program) -> bool:
-    today = ctx.now.astimezone(ctx.services.zone_of(program)).date()
-    return purgeable(program.ends_on, today, _months(ctx))
-
-
 async def purge_command(ctx: Ctx) -> None:
-    if not require_all_programs(ctx, "purge"):
-        return
-    items = [p for p in await programs.list_all(ctx.session, include_archived=True) if _due(ctx, p)]
+    items = await purge.due(ctx.uow, _months(ctx))
     if not items:
         ctx.reply(ctx.t("purge.none", months=_months(ctx)))
         return
     ctx.reply(
         ctx.t("purge.choose", months=_months(ctx)),
         column(
-            [
-                button(
-                    ctx.t.plain("purge.item", name=p.name, end=p.ends_on.strftime("%d.%m.%Y")),
-                    pack(PREFIX, "c", p.id),
-                )
-                for p in items
-            ]
+            key(ctx.t.plain("purge.item", name=p.name, end=day(p.ends_on)), Choose(p.id))
+            for p in items
         ),
     )
 
 
-async def on_callback(ctx: Ctx, parts: list[str]) -> None:
-    """`pu:c:<program>` asks, `pu:y:<program>` purges, `pu:n` keeps."""
-    if not require_all_programs(ctx, "pu:" + ":".join(parts)):
+def _not_yet(ctx: Ctx, outcome: Outcome) -> bool:
+    if outcome.keep_until is None:
+        return False
+    ctx.answer(ctx.t.plain("purge.not_yet", date=day(outcome.keep_until)), alert=True)
+    return True
+
+
+@on(Choose)
+async def on_choose(ctx: Ctx, pressed: Choose) -> None:
+    asked = await purge.ask(ctx.uow, pressed.program, _months(ctx))
+    if _not_yet(ctx, asked):
         return
-    if parts == ["n"]:
-        ctx.answer()
-        ctx.edit(ctx.t("purge.kept"))
-        return
-    program_id = as_int(parts[1]) if len(parts) == 2 and parts[0] in ("c", "y") else None
-    program = await programs.get(ctx.session, program_id) if program_id is not None else None
-    if program is None:
-        ctx.answer(ctx.t.plain("purge.gone"), alert=True)
-        ctx.edit(None)
-        return
-    if not _due(ctx, program):
-        keep_until = add_months(program.ends_on, _months(ctx)).strftime("%d.%m.%Y")
-        ctx.answer(ctx.t.plain("purge.not_yet", date=keep_until), alert=True)
-        return
-    if parts[0] == "c":
-        counts = await programs.participant_counts(ctx.session, program.id)
-        ctx.answer()
-        ctx.edit(
-            ctx.t("purge.confirm", program=program.name, people=sum(counts.values())),
-            rows(
-                [button(ctx.t.plain("purge.yes"), pack(PREFIX, "y", program.id))],
-                [button(ctx.t.plain("purge.no"), pack(PREFIX, "n"))],
-            ),
-        )
-        return
-    name = program.name
-    purged = await purge_program(ctx.session, program.id)
-    assert purged is not None
-    housekeeping.audit(
-        ctx.session,
-        user_id=ctx.user_id,
-        action="program_purged",
-        now=ctx.now,
-        program=program_id,
-        participants=purged.participants,
-        tandems=purged.tandems,
-        meetings=purged.meetings,
+    ctx.answer()
+    ctx.edit(
+        ctx.t("purge.confirm", program=asked.program_name, people=asked.people),
+        rows(
+            [key(ctx.t.plain("purge.yes"), Confirm(pressed.program))],
+            [key(ctx.t.plain("purge.no"), Keep())],
+        ),
     )
+
+
+@on(Confirm)
+async def on_confirm(ctx: Ctx, pressed: Confirm) -> None:
+    purged = await purge.purge(ctx.uow, pressed.program, _months(ctx))
+    if _not_yet(ctx, purged):
+        return
     ctx.answer()
     ctx.edit(
         ctx.t(
             "purge.done",
-            program=name,
-            people=purged.participants,
+            program=purged.program_name,
+            people=purged.people,
             tandems=purged.tandems,
             meetings=purged.meetings,
         )
     )
+
+
+@on(Keep)
+async def on_keep(ctx: Ctx, pressed: Keep) -> None:
+    purge.keep(ctx.uow)
+    ctx.answer()
+    ctx.edit(ctx.t("purge.kept"))

@@ -24,10 +24,10 @@ from core.profile import (
     toggle_topic,
 )
 from core.programs import ProgramStatus, admits, normalise_invite_code
-from handlers import company_choice, notify
+from handlers import company_choice
 from handlers.callbacks import as_int, pack
 from handlers.keyboards import button, column, rows
-from handlers.views import fields
+from handlers.views import fields, notify
 from storage import dialogs, participants, programs
 from storage.models import Dialog, Program
 

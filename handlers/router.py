@@ -92,9 +92,6 @@ CallbackHandler = Callable[[Ctx, list[str]], Awaitable[None]]
 CALLBACKS: dict[str, CallbackHandler] = {
     registration.PREFIX: registration.on_callback,
     profile.PREFIX: profile.on_callback,
-    "np": programs.on_np_callback,
-    "pg": programs.on_pg_callback,
-    "pp": programs.on_pp_callback,
     "lg": common.on_language,
     "mg": matching.on_program_callback,
     "mt": matching.on_callback,
@@ -111,7 +108,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
     survey_admin.PREFIX: survey_admin.on_callback,
     certificates.PREFIX: certificates.on_callback,
     privacy.PREFIX: privacy.on_callback,
-    purge.PREFIX: purge.on_callback,
     companies.PREFIX: companies.on_callback,
 }
 
@@ -119,9 +115,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
 # Checked here, once, before any handler runs (the handlers check again: defence in depth).
 COORDINATOR_PREFIXES = frozenset(
     {
-        "np",
-        "pg",
-        "pp",
         "mg",
         "mt",
         "td",
@@ -131,7 +124,6 @@ COORDINATOR_PREFIXES = frozenset(
         broadcasts.PREFIX,
         survey_admin.PREFIX,
         certificates.PREFIX,
-        purge.PREFIX,
         companies.PREFIX,
     }
 )

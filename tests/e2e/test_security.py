@@ -18,7 +18,7 @@ from bot.app import AnyApplication
 from bot.context import Ctx
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api import FakeBotApi, FakeUser
-from handlers import router
+from handlers import buttons, router
 from handlers.router import COORDINATOR_ONLY_COMMANDS, COORDINATOR_PREFIXES
 from storage import surveys, users
 from storage.db import Database
@@ -44,15 +44,20 @@ REFUSED = "nur Koordinatorinnen und Koordinatoren"
 
 
 SHAPES = callback_shapes()
-CALLBACKS = [shape for shape in SHAPES if shape[0] in COORDINATOR_PREFIXES]
+# The prefixes the router refuses to participants: the legacy ones, and those of typed buttons
+# declared for coordinators (handlers/buttons.py).
+COORDINATOR = COORDINATOR_PREFIXES | {
+    kind.type.PREFIX for kind in buttons.REGISTRY.values() if kind.type.COORDINATOR
+}
+CALLBACKS = [shape for shape in SHAPES if shape[0] in COORDINATOR]
 PARTICIPANT_CALLBACKS = [
-    shape for shape in SHAPES if shape[0] is not ID and shape[0] not in COORDINATOR_PREFIXES
+    shape for shape in SHAPES if shape[0] is not ID and shape[0] not in COORDINATOR
 ]
 
 
 def test_the_scan_sees_the_coordinator_buttons() -> None:
     prefixes = {parts[0] for parts in CALLBACKS}
-    assert prefixes == COORDINATOR_PREFIXES, "every coordinator prefix has buttons"
+    assert prefixes == COORDINATOR, "every coordinator prefix has buttons"
     assert len(CALLBACKS) > 60
     shapes = {parts[:2] for parts in CALLBACKS}
     assert {("pp", "s"), ("bc", "go"), ("sk", "sy"), ("ct", "iy"), ("mg", None)} <= shapes

@@ -20,6 +20,7 @@ from handlers.commands import (
 )
 
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
+SERVICES = HANDLERS.parent / "services"
 
 
 def emit(secrets: list[str], message: str, *args: object) -> str:
@@ -65,9 +66,10 @@ def test_menus_by_role() -> None:
 
 
 def test_the_menu_hides_exactly_the_commands_the_guard_reserves() -> None:
-    """Every command a handler reserves for coordinators of all programs is left out of a
-    program coordinator's menu, and nothing else is."""
+    """Every command a handler or a use case reserves for coordinators of all programs is left
+    out of a program coordinator's menu, and nothing else is."""
     guarded = set()
-    for source in HANDLERS.glob("*.py"):
-        guarded |= set(re.findall(r'require_all_programs\(\s*ctx,\s*"(\w+)"', source.read_text()))
+    for source in [*HANDLERS.glob("*.py"), *SERVICES.glob("*.py")]:
+        found = re.findall(r'require_all_programs\(\s*(?:ctx|uow),\s*"(\w+)"', source.read_text())
+        guarded |= set(found)
     assert guarded == ALL_PROGRAMS_COMMANDS

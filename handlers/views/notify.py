@@ -1,0 +1,91 @@
+"""Messages to people other than the one who acted: the coordinators of a program about a new
+registration (with the buttons to decide on it), a participant about a decision on theirs.
+
+The participant buttons (`pp`) are declared here because this is where a coordinator first sees
+them; the card they open lives in handlers/programs.py, and other flows (a survey's wish for a
+new partner) link to it with `ParticipantButton`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.context import Ctx
+from core.programs import ParticipantStatus
+from handlers.buttons import Button, button
+from handlers.keyboards import button as key
+from handlers.keyboards import rows
+from handlers.views import fields
+from handlers.views.address import role_label
+from services import coordinators
+
+if TYPE_CHECKING:
+    from bot.i18n import Translator
+    from storage.models import Participant, Program, User
+
+
+@button("pp", "v", coordinator=True)
+class ParticipantButton(Button):
+    """Open a participant's card."""
+
+    participant: int
+
+
+@button("pp", "s", coordinator=True)
+class SetStatus(Button):
+    """Approve, reject, pause, ... (the target status)."""
+
+    participant: int
+    status: ParticipantStatus
+
+
+@button("pp", "cap", coordinator=True)
+class CycleCapacity(Button):
+    participant: int
+
+
+@button("pp", "co", coordinator=True)
+class AskGrant(Button):
+    """Make the participant a coordinator of the program: asks first."""
+
+    participant: int
+
+
+@button("pp", "coy", coordinator=True)
+class Grant(Button):
+    participant: int
+
+
+async def new_registration(ctx: Ctx, program: Program, participant: Participant) -> None:
+    reached = await coordinators.reachable(ctx.uow, program.id, ctx.services.settings.coordinators)
+    for coordinator_id, coordinator in reached:
+        t = ctx.for_user(coordinator)
+        text = t(
+            "coord.new_registration",
+            program=program.name,
+            role=role_label(t, participant),
+            name=participant.name,
+            company=participant.company,
+            industry=participant.industry,
+            position=participant.position,
+        )
+        markup = rows(
+            [
+                key(t.plain("coord.approve"), SetStatus(participant.id, ParticipantStatus.ACTIVE)),
+                key(t.plain("coord.reject"), SetStatus(participant.id, ParticipantStatus.REJECTED)),
+            ],
+            [key(t.plain("coord.details"), ParticipantButton(participant.id))],
+        )
+        ctx.send_to(coordinator_id, text, markup)
+
+
+def status_changed(ctx: Ctx, program: Program, participant: Participant, user: User) -> None:
+    """Tell the participant about a decision, for the statuses that have a notice."""
+    t = ctx.for_user(user)
+    notice = f"participant.status.{participant.status}"
+    if t.has(notice):
+        ctx.send_to(participant.user_id, t(notice, program=program.name))
+
+
+def profile_block(t: Translator, participant: Participant) -> str:
+    return fields.render_profile(t, fields.values_of(participant))
