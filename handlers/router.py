@@ -109,7 +109,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
     surveys.PREFIX: surveys.on_callback,
     survey_admin.PREFIX: survey_admin.on_callback,
     certificates.PREFIX: certificates.on_callback,
-    privacy.PREFIX: privacy.on_callback,
     purge.PREFIX: purge.on_callback,
     companies.PREFIX: companies.on_callback,
 }
