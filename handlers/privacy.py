@@ -88,22 +88,27 @@ async def mydata_command(ctx: Ctx) -> None:
     ctx.send_document(ctx.user_id, "tandem-data.json", content, ctx.t("privacy.mydata"))
 
 
-SWITCHED = {
-    "pause": {Switch.UNCHANGED: "privacy.already_paused", Switch.DONE: "privacy.paused"},
-    "resume": {Switch.UNCHANGED: "privacy.not_paused", Switch.DONE: "privacy.resumed"},
-}
-
-
 async def pause_command(ctx: Ctx) -> None:
-    _switched(ctx, "pause", await privacy.pause(ctx.uow))
+    done = await privacy.pause(ctx.uow)
+    ctx.reply(
+        ctx.t(
+            "privacy.not_registered"
+            if done is Switch.NOT_REGISTERED
+            else "privacy.already_paused"
+            if done is Switch.UNCHANGED
+            else "privacy.paused"
+        )
+    )
 
 
 async def resume_command(ctx: Ctx) -> None:
-    _switched(ctx, "resume", await privacy.resume(ctx.uow))
-
-
-def _switched(ctx: Ctx, command: str, outcome: Switch) -> None:
-    if outcome is Switch.NOT_REGISTERED:
-        ctx.reply(ctx.t("privacy.not_registered"))
-    else:
-        ctx.reply(ctx.t(SWITCHED[command][outcome]))
+    done = await privacy.resume(ctx.uow)
+    ctx.reply(
+        ctx.t(
+            "privacy.not_registered"
+            if done is Switch.NOT_REGISTERED
+            else "privacy.not_paused"
+            if done is Switch.UNCHANGED
+            else "privacy.resumed"
+        )
+    )

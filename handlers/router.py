@@ -95,7 +95,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
     "np": programs.on_np_callback,
     "pg": programs.on_pg_callback,
     "pp": programs.on_pp_callback,
-    "lg": common.on_language,
     "mg": matching.on_program_callback,
     "mt": matching.on_callback,
     "tn": tandem.on_callback,
@@ -110,7 +109,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
     survey_admin.PREFIX: survey_admin.on_callback,
     certificates.PREFIX: certificates.on_callback,
     purge.PREFIX: purge.on_callback,
-    companies.PREFIX: companies.on_callback,
 }
 
 
@@ -129,7 +127,6 @@ COORDINATOR_PREFIXES = frozenset(
         survey_admin.PREFIX,
         certificates.PREFIX,
         purge.PREFIX,
-        companies.PREFIX,
     }
 )
 COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)
