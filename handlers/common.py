@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from bot.context import Ctx
 from bot.i18n import translator
@@ -63,11 +63,15 @@ async def cancel(ctx: Ctx) -> None:
     ctx.reply(ctx.t(f"cancel.{flow}"))
 
 
+# The languages with a catalog (`SUPPORTED_LANGUAGES`), as a type: a test keeps the two alike.
+Code = Literal["de", "en"]
+
+
 @button("lg")
 class Language(Button):
-    """`lg:de`: the language picked, one of `SUPPORTED_LANGUAGES` (a test keeps the two alike)."""
+    """`lg:de`: the language picked."""
 
-    code: Literal["de", "en"]
+    code: Code
 
 
 async def language(ctx: Ctx) -> None:
@@ -75,7 +79,7 @@ async def language(ctx: Ctx) -> None:
         ctx.t("language.ask"),
         rows(
             *[
-                [key(translator(code).plain("language.name"), Language(code))]
+                [key(translator(code).plain("language.name"), Language(cast(Code, code)))]
                 for code in SUPPORTED_LANGUAGES
             ]
         ),

@@ -33,7 +33,7 @@ async def seed_held_meeting(db: Database, tandem_id: int, when: dt.datetime) -> 
 async def refusals(db: Database) -> list[str]:
     async with db.session() as session:
         rows = await session.scalars(select(AuditEntry).where(AuditEntry.action == "refused"))
-        return [row.detail.get("what") for row in rows]
+        return [str(row.detail.get("what")) for row in rows]
 
 
 async def test_a_participant_is_refused_everything(db: Database) -> None:
