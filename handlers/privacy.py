@@ -90,25 +90,19 @@ async def mydata_command(ctx: Ctx) -> None:
 
 async def pause_command(ctx: Ctx) -> None:
     done = await privacy.pause(ctx.uow)
-    ctx.reply(
-        ctx.t(
-            "privacy.not_registered"
-            if done is Switch.NOT_REGISTERED
-            else "privacy.already_paused"
-            if done is Switch.UNCHANGED
-            else "privacy.paused"
-        )
-    )
+    if _registered(ctx, done):
+        ctx.reply(ctx.t("privacy.paused" if done is Switch.DONE else "privacy.already_paused"))
 
 
 async def resume_command(ctx: Ctx) -> None:
     done = await privacy.resume(ctx.uow)
-    ctx.reply(
-        ctx.t(
-            "privacy.not_registered"
-            if done is Switch.NOT_REGISTERED
-            else "privacy.not_paused"
-            if done is Switch.UNCHANGED
-            else "privacy.resumed"
-        )
-    )
+    if _registered(ctx, done):
+        ctx.reply(ctx.t("privacy.resumed" if done is Switch.DONE else "privacy.not_paused"))
+
+
+def _registered(ctx: Ctx, done: Switch) -> bool:
+    """Nothing stored about the user, so nothing to pause: said, and False."""
+    if done is Switch.NOT_REGISTERED:
+        ctx.reply(ctx.t("privacy.not_registered"))
+        return False
+    return True
