@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 from bot.context import Ctx
 from bot.i18n import translator
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers import (
     broadcasts,
     certificates,
-    companies,
     events,
     feedback,
     matching,
@@ -21,10 +22,12 @@ from handlers import (
     tandem,
 )
 from handlers import dialogs as typed_dialogs
-from handlers.callbacks import pack
+from handlers.buttons import Button, button, on
 from handlers.commands import commands_for
 from handlers.guard import require_coordinator
-from handlers.keyboards import button, rows
+from handlers.keyboards import button as key
+from handlers.keyboards import rows
+from services import conversation
 from storage import dialogs
 
 # Dialogs only coordinators may be in, not yet in the typed registry (handlers/dialogs.py, which
@@ -39,7 +42,6 @@ COORDINATOR_FLOWS = frozenset(
         broadcasts.FLOW,
         survey_admin.FLOW,
         certificates.FLOW,
-        companies.FLOW,
     }
 )
 
@@ -52,12 +54,22 @@ async def help_command(ctx: Ctx) -> None:
 
 
 async def cancel(ctx: Ctx) -> None:
-    dialog = await dialogs.get(ctx.session, ctx.user_id)
-    if dialog is None:
+    flow = await conversation.clear(ctx.uow)
+    if flow is None:
         ctx.reply(ctx.t("cancel.nothing"))
         return
-    await dialogs.clear(ctx.session, ctx.user_id)
-    ctx.reply(ctx.t(f"cancel.{dialog.flow}"))
+    ctx.reply(ctx.t(f"cancel.{flow}"))
+
+
+# The languages with a catalog (`SUPPORTED_LANGUAGES`), as a type: a test keeps the two alike.
+Code = Literal["de", "en"]
+
+
+@button("lg")
+class Language(Button):
+    """`lg:de`: the language picked."""
+
+    code: Code
 
 
 async def language(ctx: Ctx) -> None:
@@ -65,20 +77,18 @@ async def language(ctx: Ctx) -> None:
         ctx.t("language.ask"),
         rows(
             *[
-                [button(translator(code).plain("language.name"), pack("lg", code))]
+                [key(translator(code).plain("language.name"), Language(cast(Code, code)))]
                 for code in SUPPORTED_LANGUAGES
             ]
         ),
     )
 
 
-async def on_language(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) != 1 or parts[0] not in SUPPORTED_LANGUAGES:
-        ctx.answer(ctx.t.plain("error.stale_button"))
-        return
+@on(Language)
+async def on_language(ctx: Ctx, pressed: Language) -> None:
     # An explicit setting the user asked for: the one thing stored without a registration.
-    await ctx.remember_user(parts[0])
-    await ctx.set_language(parts[0])
+    await ctx.remember_user(pressed.code)
+    await ctx.set_language(pressed.code)
     ctx.edit(ctx.t("language.set"))
 
 
@@ -123,8 +133,6 @@ async def on_text(ctx: Ctx) -> None:
         await certificates.on_text(ctx, dialog, text)
     elif dialog.flow == broadcasts.FLOW:
         await broadcasts.on_text(ctx, dialog, text)
-    elif dialog.flow == companies.FLOW:
-        await companies.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

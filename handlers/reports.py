@@ -1,8 +1,9 @@
 """/stats and /export for coordinators: a program's figures in one message, and its data as
 files (four CSV files, one Excel workbook, a chart of meetings per month).
 
-The figures come aggregated from `storage.reports`; the at-risk rule, the tables and the CSV
-format are `core.stats`, the workbook and the chart `core.export`. Names are user text: they
+What a coordinator may see and the data come from `services.reports`; the tables are
+`handlers.views.report_tables`, the CSV format `core.stats`, the workbook and the chart
+`core.export`. Names are user text: they
 reach the message only through the translator's escaping or `html.escape`.
 """
 
@@ -11,55 +12,33 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
-from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
-
-from telegram import InlineKeyboardMarkup
 
 from bot.context import Ctx
 from bot.i18n import Safe, Translator
 from core.export import chart_png, xlsx_bytes
 from core.programs import ParticipantStatus
-from core.reminders import Policy
-from core.stats import (
-    FEEDBACK_COLUMNS,
-    LOW_RATING,
-    MEETING_COLUMNS,
-    PARTICIPANT_COLUMNS,
-    TANDEM_COLUMNS,
-    AtRisk,
-    Cell,
-    FeedbackRow,
-    MeetingRow,
-    MeetingState,
-    Month,
-    ParticipantRow,
-    ProgramStats,
-    Table,
-    TandemRow,
-    at_risk,
-    clip,
-    csv_bytes,
-    format_decimal,
-    meeting_state,
-    month_axis,
-    per_month,
-    slug,
-)
-from core.surveys import SurveyStatus
-from handlers.callbacks import as_int, pack
-from handlers.guard import coordinated, require_coordinator, visible_programs
-from handlers.keyboards import button, column
+from core.stats import LOW_RATING, AtRisk, ProgramStats, clip, csv_bytes, format_decimal, slug
+from handlers.buttons import Button, button, on
+from handlers.keyboards import button as key
+from handlers.keyboards import column
 from handlers.views.fit import Part, fit_message
+from handlers.views.report_tables import (
+    feedback_table,
+    meetings_table,
+    participants_table,
+    tandems_table,
+)
 from handlers.views.survey_results import results_messages, results_table, texts_table
-from storage import reports as store
-from storage import surveys
-from storage.models import Program, Survey
-from storage.surveys import Answered
+from services import reports
+from services.errors import Stale
+
+if TYPE_CHECKING:
+    from storage.models import Program
 
 PREFIX = "rp"
-STATS, EXPORT = "s", "e"
 # Statuses in the order a coordinator reads them.
 STATUS_ORDER = (
     ParticipantStatus.ACTIVE,
@@ -73,83 +52,96 @@ XLSX_DATETIME = {"de": "DD.MM.YYYY HH:MM", "en": "YYYY-MM-DD HH:MM"}
 DECIMAL = {"de": ",", "en": "."}
 
 
+class _Report(Button):
+    """Every `rp` press that names no program of the coordinator's, however it is malformed, is
+    answered with an alert (the chooser stays as it was)."""
+
+    @classmethod
+    def unpack(cls, args: list[str]) -> Button:
+        try:
+            return super().unpack(args)
+        except Stale as stale:
+            raise Stale(stale.reason, alert=True) from None
+
+
+@button(PREFIX, "s", coordinator=True)
+class ShowStats(_Report):
+    program: int
+
+
+@button(PREFIX, "e", coordinator=True)
+class ExportData(_Report):
+    program: int
+
+
+@button(PREFIX, coordinator=True)
+class OtherReport(_Report):
+    """Any other data under `rp` (forged, or from a version that had more): the whole prefix is
+    the coordinators', so a participant is refused before anything is read."""
+
+
+@on(OtherReport)
+async def on_other(ctx: Ctx, pressed: OtherReport) -> None:
+    raise Stale("rp", alert=True)
+
+
 async def stats_command(ctx: Ctx) -> None:
-    if not require_coordinator(ctx, "stats"):
-        return
-    await _choose_program(ctx, STATS)
+    await _choose_program(ctx, "stats")
 
 
 async def export_command(ctx: Ctx) -> None:
-    if not require_coordinator(ctx, "export"):
-        return
-    await _choose_program(ctx, EXPORT)
+    await _choose_program(ctx, "export")
 
 
-async def on_callback(ctx: Ctx, parts: list[str]) -> None:
-    if not require_coordinator(ctx, "rp:" + ":".join(parts)):
-        return
-    action = parts[0]
-    target = as_int(parts[1]) if len(parts) == 2 else None
-    program = await coordinated(ctx, target)
-    if program is None or action not in (STATS, EXPORT):
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
-        return
-    if action == STATS:
-        await _stats(ctx, program, edit=True)
-    else:
-        ctx.edit(None)  # the chooser's (or the statistics') button has done its job
-        await _export(ctx, program)
+@on(ShowStats)
+async def on_stats(ctx: Ctx, pressed: ShowStats) -> None:
+    _show_stats(ctx, await reports.stats(ctx.uow, pressed.program), edit=True)
 
 
-async def _choose_program(ctx: Ctx, action: str) -> None:
+@on(ExportData)
+async def on_export(ctx: Ctx, pressed: ExportData) -> None:
+    found = await reports.export(ctx.uow, pressed.program)
+    ctx.edit(None)  # the chooser's (or the statistics') button has done its job
+    await _send_export(ctx, found)
+
+
+async def _choose_program(ctx: Ctx, what: Literal["stats", "export"]) -> None:
     """One program: straight to it; several: a button each."""
-    items = await visible_programs(ctx)
+    items = await reports.programs(ctx.uow, what)
     if not items:
         ctx.reply(ctx.t("pg.none"))
-        return
-    if len(items) == 1:
-        if action == STATS:
-            await _stats(ctx, items[0], edit=False)
-        else:
-            await _export(ctx, items[0])
-        return
-    ctx.reply(
-        ctx.t("rp.choose_stats") if action == STATS else ctx.t("rp.choose_export"),
-        column([button(p.name, pack(PREFIX, action, p.id)) for p in items]),
-    )
+    elif len(items) > 1:
+        kind = ShowStats if what == "stats" else ExportData
+        ctx.reply(
+            ctx.t("rp.choose_stats") if what == "stats" else ctx.t("rp.choose_export"),
+            column([key(p.name, kind(p.id)) for p in items]),
+        )
+    elif what == "stats":
+        _show_stats(ctx, await reports.stats(ctx.uow, items[0].id), edit=False)
+    else:
+        await _send_export(ctx, await reports.export(ctx.uow, items[0].id))
 
 
 # --- /stats ------------------------------------------------------------------------------------
 
 
-async def _stats(ctx: Ctx, program: Program, *, edit: bool) -> None:
-    figures = await store.program_stats(ctx.session, program.id, ctx.now)
-    quiet_days = Policy.from_settings(program.settings).nudge_after_days
-    risky = at_risk(figures.tandems, quiet_after_days=quiet_days, now=ctx.now)
+def _show_stats(ctx: Ctx, found: reports.Stats, *, edit: bool) -> None:
+    program = found.program
     zone = ctx.services.zone_of(program)
-    text = stats_text(ctx.t, ctx.lang, program, figures, risky, quiet_days, zone, ctx.now)
-    markup = _export_button(ctx, program)
+    text = stats_text(
+        ctx.t, ctx.lang, program, found.figures, found.risky, found.quiet_days, zone, ctx.now
+    )
+    markup = column([key(ctx.t.plain("rp.export_button"), ExportData(program.id))])
     if edit:
         ctx.edit(text, markup)
     else:
         ctx.reply(text, markup)
     # Each survey that has gone out: its results per question and role, as messages of their own.
-    for survey, answered in await _surveys(ctx, program):
-        reach = await surveys.reach(ctx.session, survey.id)
-        for part in results_messages(ctx.t, ctx.lang, survey, program, answered, reach):
+    for results in found.surveys:
+        for part in results_messages(
+            ctx.t, ctx.lang, results.survey, program, results.answered, results.reach
+        ):
             ctx.reply(part)
-
-
-async def _surveys(ctx: Ctx, program: Program) -> list[tuple[Survey, list[Answered]]]:
-    return [
-        (survey, await surveys.completed(ctx.session, survey.id))
-        for survey in await surveys.for_program(ctx.session, program.id)
-        if survey.status != SurveyStatus.DRAFT.value
-    ]
-
-
-def _export_button(ctx: Ctx, program: Program) -> InlineKeyboardMarkup:
-    return column([button(ctx.t.plain("rp.export_button"), pack(PREFIX, EXPORT, program.id))])
 
 
 def _statuses(t: Translator, figures: ProgramStats, role: str) -> str:
@@ -255,167 +247,20 @@ def stats_text(
 # --- /export -----------------------------------------------------------------------------------
 
 
-def _local(when: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
-    return when.astimezone(zone) if when is not None else None
-
-
-def _yes_no(t: Translator, flag: bool | None) -> str | None:
-    if flag is None:
-        return None
-    return t.plain("rp.yes" if flag else "rp.no")
-
-
-def _header(t: Translator, columns: Sequence[str]) -> list[str]:
-    return [t.plain(f"rp.col.{column}") for column in columns]
-
-
-def _state_label(t: Translator, state: MeetingState | None) -> str | None:
-    return t.plain(f"rp.state.{state.value}") if state is not None else None
-
-
-def _meeting_format(t: Translator, value: str) -> str:
-    return t.plain(
-        "choice.meeting_format.online"
-        if value == "online"
-        else "choice.meeting_format.in_person"
-        if value == "in_person"
-        else "choice.meeting_format.both"
-    )
-
-
-def participants_table(t: Translator, rows: Sequence[ParticipantRow], zone: ZoneInfo) -> Table:
-    body: list[list[Cell]] = []
-    for p in rows:
-        status = p.status
-        body.append(
-            [
-                p.id,
-                p.name,
-                t.plain(f"choice.role.{p.role}"),
-                t.plain(f"status.{status}"),
-                p.company,
-                p.industry,
-                p.position,
-                ", ".join(p.topics),
-                p.goals,
-                _meeting_format(t, p.meeting_format),
-                f"@{p.username}" if p.username else None,
-                _yes_no(t, p.reachable),
-                _local(p.registered_at, zone),
-            ]
-        )
-    return Table(
-        "participants", t.plain("rp.sheet_participants"), _header(t, PARTICIPANT_COLUMNS), body
-    )
-
-
-def tandems_table(t: Translator, rows: Sequence[TandemRow], zone: ZoneInfo) -> Table:
-    body: list[list[Cell]] = [
-        [
-            tandem.id,
-            tandem.mentor,
-            tandem.mentor_company,
-            tandem.mentee,
-            tandem.mentee_company,
-            t.plain(f"td.status.{tandem.status}"),
-            _local(tandem.created_at, zone),
-            _local(tandem.introduced_at, zone),
-            _local(tandem.mentor_agreed_at, zone),
-            _local(tandem.mentee_agreed_at, zone),
-            tandem.meetings_held,
-            _local(tandem.last_meeting, zone),
-            _local(tandem.next_meeting, zone),
-            tandem.average_rating,
-            _local(tandem.dissolved_at, zone),
-            tandem.dissolve_reason,
-        ]
-        for tandem in rows
-    ]
-    return Table("tandems", t.plain("rp.sheet_tandems"), _header(t, TANDEM_COLUMNS), body)
-
-
-def meetings_table(
-    t: Translator, rows: Sequence[MeetingRow], zone: ZoneInfo, now: dt.datetime
-) -> Table:
-    body: list[list[Cell]] = [
-        [
-            m.id,
-            m.tandem_id,
-            m.mentor,
-            m.mentee,
-            _local(m.starts_at, zone),
-            _local(m.ends_at, zone),
-            _yes_no(t, m.online),
-            _state_label(
-                t, meeting_state(m.status, m.outcome, m.starts_at, now, verified=m.verified)
-            ),
-        ]
-        for m in rows
-    ]
-    return Table("meetings", t.plain("rp.sheet_meetings"), _header(t, MEETING_COLUMNS), body)
-
-
-def _took_place(t: Translator, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value in {s.value for s in MeetingState}:
-        return _state_label(t, MeetingState(value))
-    return value
-
-
-def feedback_table(t: Translator, rows: Sequence[FeedbackRow], zone: ZoneInfo) -> Table:
-    body: list[list[Cell]] = [
-        [
-            p.meeting_id,
-            _local(p.meeting_starts_at, zone),
-            p.tandem_id,
-            p.participant,
-            t.plain(f"choice.role.{p.role}"),
-            _took_place(t, p.took_place),
-            p.rating,
-            p.note,
-            _yes_no(t, p.fits),
-            _yes_no(t, p.rematch),
-            _local(p.answered_at, zone),
-        ]
-        for p in rows
-    ]
-    return Table("feedback", t.plain("rp.sheet_feedback"), _header(t, FEEDBACK_COLUMNS), body)
-
-
-async def _chart_data(ctx: Ctx, program: Program) -> tuple[list[tuple[str, list[int]]], list[str]]:
-    """Held meetings per month for every current program (and this one): the series and the
-    month labels. This program comes first and always has a line."""
-    others = [p for p in await visible_programs(ctx) if p.id != program.id]
-    everyone = [program, *others]
-    zones = {p.id: ctx.services.zone_of(p) for p in everyone}
-    times = await store.held_meeting_times(ctx.session, [p.id for p in everyone], ctx.now)
-    counts = per_month(times, zones, ctx.services.settings.zone)
-    months = month_axis(counts)
-    empty: Counter[Month] = Counter()
-    series = [
-        (p.name, [counts.get(p.id, empty)[m] for m in months])
-        for p in everyone
-        if p.id == program.id or p.id in counts
-    ]
-    labels = [f"{ctx.t.plain(f'rp.month.{month}')} {year}" for year, month in months]
-    return series, labels
-
-
-async def _export(ctx: Ctx, program: Program) -> None:
+async def _send_export(ctx: Ctx, found: reports.Export) -> None:
+    program, t = found.program, ctx.t
     zone = ctx.services.zone_of(program)
-    t = ctx.t
     tables = [
-        participants_table(t, await store.participant_rows(ctx.session, program.id), zone),
-        tandems_table(t, await store.tandem_rows(ctx.session, program.id, ctx.now), zone),
-        meetings_table(t, await store.meeting_rows(ctx.session, program.id), zone, ctx.now),
-        feedback_table(t, await store.feedback_rows(ctx.session, program.id), zone),
+        participants_table(t, found.participants, zone),
+        tandems_table(t, found.tandems, zone),
+        meetings_table(t, found.meetings, zone, ctx.now),
+        feedback_table(t, found.feedback, zone),
     ]
-    sent_surveys = await _surveys(ctx, program)
-    if sent_surveys:
-        tables.append(results_table(t, ctx.lang, sent_surveys))
-        tables.append(texts_table(t, sent_surveys))
-    series, labels = await _chart_data(ctx, program)
+    if found.surveys:
+        tables.append(results_table(t, ctx.lang, found.surveys))
+        tables.append(texts_table(t, found.surveys))
+    series = found.chart.series
+    labels = [f"{t.plain(f'rp.month.{month}')} {year}" for year, month in found.chart.months]
     decimal = DECIMAL.get(ctx.lang, ",")
     csv_format = CSV_DATETIME.get(ctx.lang, CSV_DATETIME["de"])
     xlsx_format = XLSX_DATETIME.get(ctx.lang, XLSX_DATETIME["de"])

@@ -92,7 +92,6 @@ CallbackHandler = Callable[[Ctx, list[str]], Awaitable[None]]
 CALLBACKS: dict[str, CallbackHandler] = {
     registration.PREFIX: registration.on_callback,
     profile.PREFIX: profile.on_callback,
-    "lg": common.on_language,
     "mg": matching.on_program_callback,
     "mt": matching.on_callback,
     "tn": tandem.on_callback,
@@ -102,13 +101,10 @@ CALLBACKS: dict[str, CallbackHandler] = {
     "ev": events.on_callback,
     "ek": events.on_coordinator_callback,
     "ps": program_settings.on_callback,
-    "rp": reports.on_callback,
     broadcasts.PREFIX: broadcasts.on_callback,
     surveys.PREFIX: surveys.on_callback,
     survey_admin.PREFIX: survey_admin.on_callback,
     certificates.PREFIX: certificates.on_callback,
-    privacy.PREFIX: privacy.on_callback,
-    companies.PREFIX: companies.on_callback,
 }
 
 
@@ -120,11 +116,9 @@ COORDINATOR_PREFIXES = frozenset(
         "td",
         "ek",
         "ps",
-        "rp",
         broadcasts.PREFIX,
         survey_admin.PREFIX,
         certificates.PREFIX,
-        companies.PREFIX,
     }
 )
 COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)

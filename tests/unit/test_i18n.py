@@ -409,7 +409,7 @@ RULE_CODES = [
 WEEKDAYS = [f"weekday.{i}" for i in range(7)]
 EXPANSIONS: dict[str, list[str]] = {
     "cmd.{name}": [f"cmd.{n}" for n in COMMANDS],
-    "cancel.{dialog.flow}": [f"cancel.{f}" for f in FLOWS],
+    "cancel.{flow}": [f"cancel.{f}" for f in FLOWS],
     "field.{field}.label": [f"field.{n}.label" for n in FIELD_NAMES],
     "field.{field}.ask": [f"field.{n}.ask" for n in FIELD_NAMES],
     "choice.{field}.{value}": [f"choice.{n}.{c}" for n, c in CHOICES],
