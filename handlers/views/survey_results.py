@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from bot.i18n import Translator
 from core.stats import Table, format_decimal
 from core.surveys import QuestionResult, QuestionType, aggregate, parse_questions
-from handlers.surveys import kind_label, option_label, question_text, type_label
 from handlers.views.fit import Part, escaped, fit_message, fits
+from handlers.views.surveys import kind_label, option_label, question_text, type_label
 from storage.models import Program, Survey
 from storage.surveys import Answered, Reach
 
