@@ -22,7 +22,6 @@ from handlers.dialogs import dialog
 from handlers.views import survey_admin as screens
 from handlers.views.event_time import parse_start, when_text
 from handlers.views.survey_admin import (
-    PREFIX,
     AddQuestion,
     ChooseProgram,
     CloseSurvey,
@@ -44,10 +43,10 @@ from handlers.views.survey_admin import (
 from handlers.views.survey_results import results_messages
 from handlers.views.surveys import kind_label, show_open
 from services import survey_admin as admin
+from services import survey_drafts as drafts
 from services import surveys
-from services.survey_admin import Card, Draft, EditState, NotDraft, Typed
-
-__all__ = ["FLOW", "PREFIX", "survey_command"]
+from services.survey_admin import Card, EditState, NotDraft
+from services.survey_drafts import Draft, Typed
 
 FLOW = admin.FLOW
 
@@ -64,15 +63,15 @@ async def survey_command(ctx: Ctx) -> None:
 
 
 async def choose_program(ctx: Ctx, *, edit: bool = False) -> None:
-    items = await admin.programs(ctx.uow)
-    if not items:
+    found = await admin.programs(ctx.uow, choose=edit)
+    if not found.programs:
         ctx.reply(ctx.t("pg.none"))
-    elif len(items) == 1 and not edit:
-        ctx.reply(*screens.listing(ctx.t, await admin.listing(ctx.uow, items[0].id)))
+    elif found.only is not None:
+        ctx.reply(*screens.listing(ctx.t, found.only))
     elif edit:
-        ctx.edit(*screens.chooser(ctx.t, items))
+        ctx.edit(*screens.chooser(ctx.t, found.programs))
     else:
-        ctx.reply(*screens.chooser(ctx.t, items))
+        ctx.reply(*screens.chooser(ctx.t, found.programs))
 
 
 def _card(ctx: Ctx, card: Card) -> tuple[str, InlineKeyboardMarkup]:
@@ -125,7 +124,7 @@ async def on_show(ctx: Ctx, pressed: ShowSurvey) -> None:
 @on(EditSurvey)
 @drafts_only
 async def on_edit(ctx: Ctx, pressed: EditSurvey) -> None:
-    draft = await admin.editing(ctx.uow, pressed.survey)
+    draft = await drafts.editing(ctx.uow, pressed.survey)
     ctx.answer()
     ctx.edit(*screens.editor(ctx.t, draft))
 
@@ -142,7 +141,7 @@ def _found(ctx: Ctx, draft: Draft) -> int | None:
 @on(PickQuestion)
 @drafts_only
 async def on_pick(ctx: Ctx, pressed: PickQuestion) -> None:
-    draft = await admin.pick(ctx.uow, pressed.survey, pressed.question)
+    draft = await drafts.pick(ctx.uow, pressed.survey, pressed.question)
     if (index := _found(ctx, draft)) is not None:
         ctx.answer()
         ctx.edit(*screens.question(ctx.t, draft, index))
@@ -151,7 +150,7 @@ async def on_pick(ctx: Ctx, pressed: PickQuestion) -> None:
 @on(RewordQuestion)
 @drafts_only
 async def on_reword(ctx: Ctx, pressed: RewordQuestion) -> None:
-    draft = await admin.reword(ctx.uow, pressed.survey, pressed.question)
+    draft = await drafts.reword(ctx.uow, pressed.survey, pressed.question)
     if _found(ctx, draft) is not None:
         ctx.answer()
         ctx.reply(ctx.t("sk.ask_text", limit=MAX_QUESTION_TEXT))
@@ -164,7 +163,7 @@ def _saved(ctx: Ctx, draft: Draft) -> None:
 @on(MoveUp)
 @drafts_only
 async def on_up(ctx: Ctx, pressed: MoveUp) -> None:
-    draft = await admin.move_up(ctx.uow, pressed.survey, pressed.question)
+    draft = await drafts.move_up(ctx.uow, pressed.survey, pressed.question)
     if (index := _found(ctx, draft)) is not None:
         _saved(ctx, draft)
         ctx.edit(*screens.question(ctx.t, draft, index))
@@ -173,7 +172,7 @@ async def on_up(ctx: Ctx, pressed: MoveUp) -> None:
 @on(RemoveQuestion)
 @drafts_only
 async def on_remove(ctx: Ctx, pressed: RemoveQuestion) -> None:
-    draft = await admin.remove(ctx.uow, pressed.survey, pressed.question)
+    draft = await drafts.remove(ctx.uow, pressed.survey, pressed.question)
     if draft.saved is not None:
         _saved(ctx, draft)
         ctx.edit(*screens.editor(ctx.t, draft))
@@ -184,7 +183,7 @@ async def on_remove(ctx: Ctx, pressed: RemoveQuestion) -> None:
 @on(AddQuestion)
 @drafts_only
 async def on_add(ctx: Ctx, pressed: AddQuestion) -> None:
-    draft = await admin.add(ctx.uow, pressed.survey, pressed.type)
+    draft = await drafts.add(ctx.uow, pressed.survey, pressed.type)
     if draft.full:
         ctx.answer(ctx.t.plain("sk.too_many", limit=MAX_QUESTIONS), alert=True)
     elif pressed.type is None:
@@ -198,7 +197,7 @@ async def on_add(ctx: Ctx, pressed: AddQuestion) -> None:
 @on(ResetSurvey)
 @drafts_only
 async def on_reset(ctx: Ctx, pressed: ResetSurvey) -> None:
-    draft = await admin.reset(ctx.uow, pressed.survey)
+    draft = await drafts.reset(ctx.uow, pressed.survey)
     ctx.answer(ctx.t.plain("sk.saved"))
     ctx.edit(*screens.editor(ctx.t, draft))
 
@@ -206,7 +205,7 @@ async def on_reset(ctx: Ctx, pressed: ResetSurvey) -> None:
 @on(DeleteSurvey)
 @drafts_only
 async def on_delete(ctx: Ctx, pressed: DeleteSurvey) -> None:
-    found = await admin.delete(ctx.uow, pressed.survey)
+    found = await drafts.delete(ctx.uow, pressed.survey)
     ctx.answer(ctx.t.plain("sk.deleted"))
     ctx.edit(*screens.listing(ctx.t, found))
 
@@ -214,7 +213,7 @@ async def on_delete(ctx: Ctx, pressed: DeleteSurvey) -> None:
 @dialog(FLOW, EditState, coordinator=True)
 async def on_text(ctx: Ctx, step: str, state: EditState, text: str | None) -> None:
     raw = clean_text(text or "")
-    typed = await admin.typed(ctx.uow, step, state, raw)
+    typed = await drafts.typed(ctx.uow, step, state, raw)
     if typed.outcome is Typed.GONE:
         ctx.reply(ctx.t("error.no_dialog"))
     elif typed.outcome is Typed.NOT_DRAFT:

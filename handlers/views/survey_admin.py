@@ -22,7 +22,8 @@ from handlers.views.event_time import when_text
 from handlers.views.surveys import kind_label, question_text, type_label
 
 if TYPE_CHECKING:
-    from services.survey_admin import Card, Draft, Listing
+    from services.survey_admin import Card, Listing
+    from services.survey_drafts import Draft
     from storage.models import Program, Survey
 
 PREFIX = "sk"

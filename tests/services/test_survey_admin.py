@@ -1,5 +1,5 @@
 """Coordinators preparing, sending, closing and reading surveys, as use cases
-(services/survey_admin.py)."""
+(services/survey_admin.py, services/survey_drafts.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from core.reminders import Kind, State
 from core.surveys import FLAG_QUESTION, MAX_QUESTIONS, AddType, SurveyKind, SurveyStatus
-from services import conversation, survey_admin
+from services import conversation, survey_admin, survey_drafts
 from services.errors import Refused, Stale
-from services.survey_admin import Draft, EditState, NotDraft, Typed
+from services.survey_admin import EditState, NotDraft
+from services.survey_drafts import Draft, Typed
 from services.unit import UnitOfWork
 from storage.db import Database
 from storage.models import AuditEntry, Reminder, Survey
@@ -53,37 +54,37 @@ async def test_a_draft_is_edited_and_its_support_question_stays(db: Database) ->
     async def coordinator(use_case: Callable[[UnitOfWork], Awaitable[Draft]]) -> Draft:
         return await run(db, COORDINATOR, use_case, **AS_COORDINATOR)
 
-    moved = await coordinator(lambda uow: survey_admin.move_up(uow, survey_id, "fit"))
+    moved = await coordinator(lambda uow: survey_drafts.move_up(uow, survey_id, "fit"))
     assert moved.saved and moved.index == 0 and moved.questions[0].id == "fit"
-    gone = await coordinator(lambda uow: survey_admin.pick(uow, survey_id, "nonexistent"))
+    gone = await coordinator(lambda uow: survey_drafts.pick(uow, survey_id, "nonexistent"))
     assert gone.index is None
     with pytest.raises(Stale) as pressed:
-        await coordinator(lambda uow: survey_admin.remove(uow, survey_id, FLAG_QUESTION))
+        await coordinator(lambda uow: survey_drafts.remove(uow, survey_id, FLAG_QUESTION))
     assert pressed.value.key == "sk.locked_toast"
-    removed = await coordinator(lambda uow: survey_admin.remove(uow, survey_id, "framework"))
+    removed = await coordinator(lambda uow: survey_drafts.remove(uow, survey_id, "framework"))
     assert removed.saved and "framework" not in [q.id for q in removed.questions]
 
-    reword = await coordinator(lambda uow: survey_admin.reword(uow, survey_id, "fit"))
+    reword = await coordinator(lambda uow: survey_drafts.reword(uow, survey_id, "fit"))
     assert reword.index == 0
     async with unit(db, COORDINATOR, coordinator=True) as uow:
         step, state = await conversation.load(uow, survey_admin.FLOW, EditState) or ("", None)
         assert step == "reword" and state is not None
-        typed = await survey_admin.typed(uow, step, state, "Passt es?")
+        typed = await survey_drafts.typed(uow, step, state, "Passt es?")
         assert typed.outcome is Typed.SAVED and typed.draft is not None
         assert typed.draft.questions[0].text == "Passt es?"
         assert await conversation.current(uow) is None
 
-    await coordinator(lambda uow: survey_admin.add(uow, survey_id, AddType.YES_NO))
+    await coordinator(lambda uow: survey_drafts.add(uow, survey_id, AddType.YES_NO))
     async with unit(db, COORDINATOR, coordinator=True) as uow:
         step, state = await conversation.load(uow, survey_admin.FLOW, EditState) or ("", None)
         assert step == "new" and state is not None
-        assert (await survey_admin.typed(uow, step, state, " ")).outcome is Typed.BAD_TEXT
-        typed = await survey_admin.typed(uow, step, state, "Neu?")
+        assert (await survey_drafts.typed(uow, step, state, " ")).outcome is Typed.BAD_TEXT
+        typed = await survey_drafts.typed(uow, step, state, "Neu?")
         assert typed.draft is not None
     ids = [q.id for q in typed.draft.questions]
     assert ids.index("c1") == ids.index(FLAG_QUESTION) - 1  # just before the support question
 
-    reset = await coordinator(lambda uow: survey_admin.reset(uow, survey_id))
+    reset = await coordinator(lambda uow: survey_drafts.reset(uow, survey_id))
     assert reset.saved and len(reset.questions) == 12 and reset.questions[0].text is None
 
 
@@ -100,14 +101,14 @@ async def test_a_full_draft_takes_no_more_questions(db: Database) -> None:
     added = await run(
         db,
         COORDINATOR,
-        lambda uow: survey_admin.add(uow, survey_id, AddType.TEXT),
+        lambda uow: survey_drafts.add(uow, survey_id, AddType.TEXT),
         **AS_COORDINATOR,
     )
     assert added.full
     async with unit(db, COORDINATOR, coordinator=True) as uow:
         assert await conversation.current(uow) is None  # nobody is asked for a wording
         state = EditState(survey_id=survey_id, type="tx")
-        assert (await survey_admin.typed(uow, "new", state, "Mehr?")).outcome is Typed.TOO_MANY
+        assert (await survey_drafts.typed(uow, "new", state, "Mehr?")).outcome is Typed.TOO_MANY
 
 
 async def test_sending_now_plans_invitations_freezes_the_draft_and_closing_cancels(
@@ -132,9 +133,9 @@ async def test_sending_now_plans_invitations_freezes_the_draft_and_closing_cance
     ]
 
     for use_case in (
-        lambda uow: survey_admin.editing(uow, survey_id),
+        lambda uow: survey_drafts.editing(uow, survey_id),
         lambda uow: survey_admin.send(uow, survey_id, 0),
-        lambda uow: survey_admin.delete(uow, survey_id),
+        lambda uow: survey_drafts.delete(uow, survey_id),
     ):
         async with unit(db, COORDINATOR, coordinator=True) as uow:
             with pytest.raises(NotDraft) as refused:
@@ -201,7 +202,7 @@ async def test_nobody_to_ask_and_a_deleted_draft(db: Database) -> None:
         )
     assert pressed.value.key == "sk.nobody"
     listing = await run(
-        db, COORDINATOR, lambda uow: survey_admin.delete(uow, card.survey.id), **AS_COORDINATOR
+        db, COORDINATOR, lambda uow: survey_drafts.delete(uow, card.survey.id), **AS_COORDINATOR
     )
     assert listing.surveys == [] and listing.program.id == program_id
 
@@ -215,7 +216,9 @@ async def test_participants_other_programs_and_forged_ids_are_refused(db: Databa
         await run(db, pair.mentor, lambda uow: survey_admin.show(uow, survey_id))
     other = await seed_program(db, NOW, "Anderes Programm")
     scope = {"coordinator": True, "scope": frozenset({other})}
-    assert [p.id for p in await run(db, 7001, survey_admin.programs, **scope)] == [other]
+    mine = await run(db, 7001, survey_admin.programs, **scope)
+    assert [p.id for p in mine.programs] == [other] and mine.only is not None
+    assert mine.only.program.id == other and mine.only.surveys == []
     for use_case in (
         lambda uow: survey_admin.show(uow, survey_id),
         lambda uow: survey_admin.send(uow, survey_id, 0),
@@ -230,7 +233,7 @@ async def test_participants_other_programs_and_forged_ids_are_refused(db: Databa
     with pytest.raises(Stale):
         await run(db, COORDINATOR, lambda uow: survey_admin.show(uow, 2**31 - 1), **AS_COORDINATOR)
     async with unit(db, 7001, **scope) as uow:  # type: ignore[arg-type]
-        gone = await survey_admin.typed(uow, "reword", EditState(survey_id=survey_id), "x")
+        gone = await survey_drafts.typed(uow, "reword", EditState(survey_id=survey_id), "x")
         assert gone.outcome is Typed.GONE
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Survey)) == 1
