@@ -139,12 +139,12 @@ async def on_text(ctx: Ctx, step: str, state: AnswerState, text: str | None) -> 
         _show(ctx, typed.progress)
 
 
-def _problem(t: Translator, problem: AnswerProblem, question: Question) -> str:
-    if problem is AnswerProblem.OUT_OF_RANGE:
+def _problem(t: Translator, value: AnswerProblem, question: Question) -> str:
+    if value is AnswerProblem.OUT_OF_RANGE:
         return t("sv.problem.out_of_range", high=question.high)
-    if problem is AnswerProblem.TOO_LONG:
+    if value is AnswerProblem.TOO_LONG:
         return t("sv.problem.too_long", limit=MAX_TEXT_ANSWER)
-    return t(f"sv.problem.{problem.value}")
+    return t(f"sv.problem.{value.value}")
 
 
 def _show(ctx: Ctx, progress: Progress, *, edit: bool = False) -> None:
@@ -165,15 +165,15 @@ def _show(ctx: Ctx, progress: Progress, *, edit: bool = False) -> None:
 
 
 def _tell_coordinators(ctx: Ctx, survey: Survey, completed: Completed) -> None:
-    if completed.wish is None:
+    wish, program = completed.wish, completed.program
+    if wish is None:
         return
-    program = completed.program
     for coordinator_id, user in completed.tell:
         t = ctx.for_user(user)
         ctx.send_to(
             coordinator_id,
             t(
-                f"sv.flag.{completed.wish.value}",
+                f"sv.flag.{wish.value}",
                 name=who(t, completed.participant, Case.BARE),
                 kind=kind_label(t, survey.kind),
                 program=program.name if program else "",

@@ -42,7 +42,7 @@ from handlers.views.survey_results import RESULT_COLUMNS as SURVEY_RESULT_COLUMN
 from handlers.views.survey_results import TEXT_COLUMNS as SURVEY_TEXT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("bot", "handlers", "core")
+SOURCE_DIRS = ("bot", "handlers", "core", "services")
 LANGUAGES = tuple(SUPPORTED_LANGUAGES)
 HOSTILE = '<b>"Müller" & Söhne</b> {x} &amp;'
 
@@ -321,6 +321,12 @@ class _Scanner(ast.NodeVisitor):
             self.unresolved.append(f"{self.where}:{line}: {ast.unparse(node)}")
 
     def visit_Call(self, node: ast.Call) -> None:
+        if getattr(node.func, "id", None) == "Stale":  # services.errors.Stale(key=...): plain
+            for keyword in node.keywords:
+                if keyword.arg == "key":
+                    for key, is_template in self._keys(keyword.value, node.lineno):
+                        where = f"{self.where}:{node.lineno}"
+                        self.uses.append(Use(where, key, is_template, "plain", frozenset(), True))
         kind = _call_kind(node.func)
         if kind is not None and node.args:
             if any(k.arg is None for k in node.keywords):
@@ -358,10 +364,11 @@ COMMANDS = sorted({*PARTICIPANT_COMMANDS, *COORDINATOR_COMMANDS})
 
 
 def _flows() -> list[str]:
-    """Every dialog flow name: module constants FLOW / *_FLOW in handlers/. /cancel answers with
-    `cancel.<flow>` for whatever dialog is open, so each flow needs that message."""
+    """Every dialog flow name: module constants FLOW / *_FLOW in handlers/ and services/ (where a
+    use case keeps the dialog). /cancel answers with `cancel.<flow>` for whatever dialog is open,
+    so each flow needs that message."""
     flows = []
-    for path in sorted((ROOT / "handlers").rglob("*.py")):
+    for path in sorted([*(ROOT / "handlers").rglob("*.py"), *(ROOT / "services").rglob("*.py")]):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if (
                 isinstance(node, ast.Assign)
