@@ -17,8 +17,6 @@ from handlers import (
     profile,
     program_settings,
     registration,
-    survey_admin,
-    surveys,
     tandem,
 )
 from handlers import dialogs as typed_dialogs
@@ -40,7 +38,6 @@ COORDINATOR_FLOWS = frozenset(
         events.FLOW,
         program_settings.FLOW,
         broadcasts.FLOW,
-        survey_admin.FLOW,
         certificates.FLOW,
     }
 )
@@ -125,10 +122,6 @@ async def on_text(ctx: Ctx) -> None:
         await events.on_text(ctx, dialog, text)
     elif dialog.flow == program_settings.FLOW:
         await program_settings.on_text(ctx, dialog, text)
-    elif dialog.flow == surveys.FLOW:
-        await surveys.on_text(ctx, dialog, text)
-    elif dialog.flow == survey_admin.FLOW:
-        await survey_admin.on_text(ctx, dialog, text)
     elif dialog.flow == certificates.FLOW:
         await certificates.on_text(ctx, dialog, text)
     elif dialog.flow == broadcasts.FLOW:

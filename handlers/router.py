@@ -56,7 +56,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
 # handlers/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement,)
+REGISTERING = (agreement, surveys)
 
 
 async def on_callback(ctx: Ctx) -> None:
@@ -102,14 +102,21 @@ CALLBACKS: dict[str, CallbackHandler] = {
     "ek": events.on_coordinator_callback,
     "ps": program_settings.on_callback,
     broadcasts.PREFIX: broadcasts.on_callback,
-    surveys.PREFIX: surveys.on_callback,
-    survey_admin.PREFIX: survey_admin.on_callback,
     certificates.PREFIX: certificates.on_callback,
 }
 
 
+def _typed_coordinator_prefixes() -> frozenset[str]:
+    """Prefixes of the registry whose every kind is for coordinators (the router refuses those
+    before parsing); the security test forges presses on every coordinator prefix."""
+    kinds = [kind.type for kind in buttons.REGISTRY.values()]
+    return frozenset(k.PREFIX for k in kinds if k.COORDINATOR) - {
+        k.PREFIX for k in kinds if not k.COORDINATOR
+    }
+
+
 # Checked here, once, before any handler runs (the handlers check again: defence in depth).
-COORDINATOR_PREFIXES = frozenset(
+COORDINATOR_PREFIXES = _typed_coordinator_prefixes() | frozenset(
     {
         "mg",
         "mt",
@@ -117,7 +124,6 @@ COORDINATOR_PREFIXES = frozenset(
         "ek",
         "ps",
         broadcasts.PREFIX,
-        survey_admin.PREFIX,
         certificates.PREFIX,
     }
 )

@@ -9,14 +9,17 @@ gets forwarded). Who asked for support or a new match is named: the coordinators
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.i18n import Translator
 from core.stats import Table, format_decimal
 from core.surveys import QuestionResult, QuestionType, aggregate, parse_questions
-from handlers.surveys import kind_label, option_label, question_text, type_label
 from handlers.views.fit import Part, escaped, fit_message, fits
-from storage.models import Program, Survey
-from storage.surveys import Answered, Reach
+from handlers.views.surveys import kind_label, option_label, question_text, type_label
+
+if TYPE_CHECKING:
+    from storage.models import Program, Survey
+    from storage.surveys import Answered, Reach
 
 DECIMAL = {"de": ",", "en": "."}
 
