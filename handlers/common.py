@@ -6,7 +6,6 @@ from bot.context import Ctx
 from bot.i18n import translator
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers import (
-    broadcasts,
     certificates,
     companies,
     events,
@@ -14,7 +13,6 @@ from handlers import (
     matching,
     meetings,
     profile,
-    program_settings,
     programs,
     registration,
     survey_admin,
@@ -37,8 +35,6 @@ COORDINATOR_FLOWS = frozenset(
         matching.EXCLUDE_FLOW,
         tandem.DISSOLVE_FLOW,
         events.FLOW,
-        program_settings.FLOW,
-        broadcasts.FLOW,
         survey_admin.FLOW,
         certificates.FLOW,
         companies.FLOW,
@@ -117,16 +113,12 @@ async def on_text(ctx: Ctx) -> None:
         await feedback.on_text(ctx, dialog.flow, dict(dialog.data), text)
     elif dialog.flow == events.FLOW:
         await events.on_text(ctx, dialog, text)
-    elif dialog.flow == program_settings.FLOW:
-        await program_settings.on_text(ctx, dialog, text)
     elif dialog.flow == surveys.FLOW:
         await surveys.on_text(ctx, dialog, text)
     elif dialog.flow == survey_admin.FLOW:
         await survey_admin.on_text(ctx, dialog, text)
     elif dialog.flow == certificates.FLOW:
         await certificates.on_text(ctx, dialog, text)
-    elif dialog.flow == broadcasts.FLOW:
-        await broadcasts.on_text(ctx, dialog, text)
     elif dialog.flow == companies.FLOW:
         await companies.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row

@@ -47,6 +47,7 @@ from handlers import (
 from handlers.callbacks import unpack
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.guard import require_coordinator
+from services import access
 from services.errors import Refused, Stale
 from storage import housekeeping, users
 
@@ -56,7 +57,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
 # handlers/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement,)
+REGISTERING = (agreement, program_settings)
 
 
 async def on_callback(ctx: Ctx) -> None:
@@ -66,7 +67,7 @@ async def on_callback(ctx: Ctx) -> None:
     if found is not None:
         kind, fields = found
         if kind.type.COORDINATOR and not ctx.is_coordinator:
-            raise Refused(query.data or kind.type.PREFIX)
+            access.require_coordinator(ctx.uow, query.data or kind.type.PREFIX)  # Refused
         pressed = kind.type.unpack(fields)  # Stale when a field does not parse
         if kind.handler is None:
             raise Stale(f"no handler for {kind.type.__name__}")
@@ -104,9 +105,7 @@ CALLBACKS: dict[str, CallbackHandler] = {
     feedback.PREFIX: feedback.on_callback,
     "ev": events.on_callback,
     "ek": events.on_coordinator_callback,
-    "ps": program_settings.on_callback,
     "rp": reports.on_callback,
-    broadcasts.PREFIX: broadcasts.on_callback,
     surveys.PREFIX: surveys.on_callback,
     survey_admin.PREFIX: survey_admin.on_callback,
     certificates.PREFIX: certificates.on_callback,
@@ -117,6 +116,8 @@ CALLBACKS: dict[str, CallbackHandler] = {
 
 
 # Checked here, once, before any handler runs (the handlers check again: defence in depth).
+# The typed kinds' prefixes are added from the registry (checked in on_callback by their
+# COORDINATOR flag), so the security test keeps forging every coordinator button.
 COORDINATOR_PREFIXES = frozenset(
     {
         "np",
@@ -126,15 +127,13 @@ COORDINATOR_PREFIXES = frozenset(
         "mt",
         "td",
         "ek",
-        "ps",
         "rp",
-        broadcasts.PREFIX,
         survey_admin.PREFIX,
         certificates.PREFIX,
         purge.PREFIX,
         companies.PREFIX,
     }
-)
+) | frozenset(kind.type.PREFIX for kind in buttons.REGISTRY.values() if kind.type.COORDINATOR)
 COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)
 
 
