@@ -109,7 +109,10 @@ async def on_discard(ctx: Ctx, pressed: Discard) -> None:
 
 @on(CancelScheduled)
 async def on_cancel_scheduled(ctx: Ctx, pressed: CancelScheduled) -> None:
-    await broadcasts.cancel_scheduled(ctx.uow, pressed.broadcast)
+    if not await broadcasts.cancel_scheduled(ctx.uow, pressed.broadcast):
+        ctx.answer(ctx.t.plain("bc.not_cancellable"), alert=True)
+        ctx.edit(None)
+        return
     ctx.edit(ctx.t("bc.cancelled"))
 
 

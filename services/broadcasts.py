@@ -172,14 +172,16 @@ async def schedule(
     return Scheduled(broadcast.id, at)
 
 
-async def cancel_scheduled(uow: UnitOfWork, broadcast_id: int) -> None:
-    """A scheduled announcement is called off; one already on its way cannot be."""
+async def cancel_scheduled(uow: UnitOfWork, broadcast_id: int) -> bool:
+    """A scheduled announcement is called off; False for one already on its way (or not this
+    coordinator's)."""
     if not await _own_broadcast(uow, broadcast_id) or not await store.cancel(
         uow.session, broadcast_id
     ):
-        raise Stale("not cancellable", alert=True, key="bc.not_cancellable", edit=True)
+        return False
     await reminders.cancel(uow.session, now=uow.now, broadcast_id=broadcast_id)
     uow.audit("broadcast_cancelled", id=broadcast_id)
+    return True
 
 
 async def retry(uow: UnitOfWork, broadcast_id: int) -> int:
