@@ -117,20 +117,14 @@ async def on_cancel_scheduled(ctx: Ctx, pressed: CancelScheduled) -> None:
 
 
 @on(Retry)
-async def on_retry(ctx: Ctx, pressed: Retry) -> None:
-    count = await broadcasts.retry(ctx.uow, pressed.broadcast)
-    ctx.edit(None)
-    if not count:
-        ctx.answer(ctx.t.plain("bc.nothing_to_retry"))
-        return
-    ctx.reply(ctx.t("bc.retrying", count=count))
-
-
 @on(ResendInterrupted)
-async def on_resend(ctx: Ctx, pressed: ResendInterrupted) -> None:
-    count = await broadcasts.resend_interrupted(ctx.uow, pressed.broadcast)
+async def on_again(ctx: Ctx, pressed: Retry | ResendInterrupted) -> None:
+    """Try again those not reached, or send again, with a note, those left in doubt."""
+    resend = isinstance(pressed, ResendInterrupted)
+    again = broadcasts.resend_interrupted if resend else broadcasts.retry
+    count = await again(ctx.uow, pressed.broadcast)
     ctx.edit(None)
     if not count:
-        ctx.answer(ctx.t.plain("bc.nothing_to_resend"))
+        ctx.answer(ctx.t.plain("bc.nothing_to_resend" if resend else "bc.nothing_to_retry"))
         return
-    ctx.reply(ctx.t("bc.resending", count=count))
+    ctx.reply(ctx.t("bc.resending" if resend else "bc.retrying", count=count))

@@ -28,6 +28,8 @@ from storage import broadcasts as store
 from storage import reminders
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from storage.models import Broadcast, Program
@@ -186,23 +188,20 @@ async def cancel_scheduled(uow: UnitOfWork, broadcast_id: int) -> bool:
 
 async def retry(uow: UnitOfWork, broadcast_id: int) -> int:
     """Those not reached (failed, or blocked the bot) are tried again; how many."""
-    count = (
-        await store.retry_failed(uow.session, broadcast_id)
-        if await _own_broadcast(uow, broadcast_id)
-        else 0
-    )
-    if count:
-        uow.start_broadcast(broadcast_id)
-    return count
+    return await _again(uow, broadcast_id, store.retry_failed)
 
 
 async def resend_interrupted(uow: UnitOfWork, broadcast_id: int) -> int:
     """Those whose message was in flight when a sender died get it again, with a note that
     they may have it already (`retry` leaves them out: they may have it); how many."""
+    return await _again(uow, broadcast_id, store.resend_interrupted)
+
+
+async def _again(
+    uow: UnitOfWork, broadcast_id: int, reopen: Callable[[AsyncSession, int], Awaitable[int]]
+) -> int:
     count = (
-        await store.resend_interrupted(uow.session, broadcast_id)
-        if await _own_broadcast(uow, broadcast_id)
-        else 0
+        await reopen(uow.session, broadcast_id) if await _own_broadcast(uow, broadcast_id) else 0
     )
     if count:
         uow.start_broadcast(broadcast_id)
