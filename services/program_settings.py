@@ -109,7 +109,7 @@ async def submit(uow: UnitOfWork, step: str, program_id: int, text: str) -> Save
     """A value typed in the dialog. None: the dialog no longer leads anywhere (the program is
     gone or not this coordinator's, or an unknown step); it is closed."""
     program = await coordinated(uow, program_id)
-    setting = Setting(step) if step in Setting._value2member_map_ else None
+    setting = next((s for s in Setting if s.value == step), None)
     if program is None or setting is None:
         await conversation.clear(uow)
         return None
