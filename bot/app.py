@@ -28,6 +28,7 @@ from bot.updates import TandemBot
 from bot.webhook import WebhookServer
 from core.clock import Clock, SystemClock
 from handlers import commands, reminders, router, tandem
+from handlers.views import broadcasts as broadcast_views
 from storage import housekeeping
 from storage.db import Database
 
@@ -102,7 +103,7 @@ def build_application(
         horizon=reminder_horizon,
         reload_every=reminder_reload,
     )
-    svc.broadcaster = Broadcaster(svc)
+    svc.broadcaster = Broadcaster(svc, broadcast_views)
     svc.leader = Leadership(
         db,
         on_elected=lambda: _lead(svc),

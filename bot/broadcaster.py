@@ -16,16 +16,13 @@ import functools
 import logging
 import os
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.messenger import Outcome
 from core.broadcasts import DeliveryState
-from handlers.callbacks import pack
-from handlers.keyboards import button, column
-from handlers.views.fit import Part, escaped, fit_message
 from storage import broadcasts as store
 from storage import users
 from storage.db import is_transient, retrying
@@ -45,15 +42,35 @@ OUTCOME_STATE = {
 }
 
 
+class Rendering(Protocol):
+    """The wording and buttons of what the coordinator sees (handlers/views/broadcasts.py, given
+    by bot/app.py): the sender decides when to say something, never how."""
+
+    def progress(self, t: Translator, counts: dict[str, int] | None) -> str: ...
+
+    def report(
+        self,
+        t: Translator,
+        broadcast_id: int,
+        counts: dict[str, int],
+        unreachable: list[str],
+        failed: list[str],
+    ) -> tuple[str, InlineKeyboardMarkup | None]: ...
+
+    def resent(self, t: Translator, text: str) -> str: ...
+
+
 class Broadcaster:
     def __init__(
         self,
         services: Services,
+        render: Rendering,
         *,
         workers: int = WORKERS,
         progress_every: float = PROGRESS_EVERY,
     ) -> None:
         self._services = services
+        self._render = render
         self._workers = workers
         self._progress_every = progress_every
         # Identifies this process's claims (several senders on PostgreSQL later).
@@ -106,9 +123,7 @@ class Broadcaster:
             text = broadcast.text
         t = svc.translator_for(coordinator)
         if progress[1] is None and author is not None:
-            message = await svc.messenger.send(
-                author, t("bc.progress", done=0, total="…", sent=0, unreachable=0)
-            )
+            message = await svc.messenger.send(author, self._render.progress(t, None))
             if message is not None:
                 progress = (message.chat_id, message.message_id)
                 async with svc.db.session() as session:
@@ -137,13 +152,10 @@ class Broadcaster:
         if not finished:
             return  # another sender finished it and reported
         await self._edit_progress(broadcast_id, progress, counts)
-        report = report_text(t, counts, unreachable, failed)
-        interrupted = counts.get(DeliveryState.INTERRUPTED.value, 0)
-        if interrupted:
-            report += "\n\n" + t("bc.report_interrupted", count=interrupted)
+        report, keyboard = self._render.report(t, broadcast_id, counts, unreachable, failed)
         if author is None:
             return
-        await svc.messenger.send(author, report, _report_keyboard(t, broadcast_id, counts))
+        await svc.messenger.send(author, report, keyboard)
         log.info("broadcast %s done: %s", broadcast_id, counts)
 
     async def _work(self, broadcast_id: int, text: str, picker: _Picker) -> None:
@@ -185,8 +197,7 @@ class Broadcaster:
             if not resent:
                 return text
             recipient = await users.get(session, user_id)
-        t = svc.translator_for(recipient)
-        return text + "\n\n" + t("bc.resent_note")
+        return self._render.resent(svc.translator_for(recipient), text)
 
     async def _finish(self, delivery_id: int, outcome: Outcome) -> None:
         svc = self._services
@@ -226,54 +237,7 @@ class Broadcaster:
         async with svc.db.session() as session:
             coordinator = await users.get(session, chat_id)
         t = svc.translator_for(coordinator)
-        total = sum(counts.values())
-        done = total - counts.get(DeliveryState.PENDING.value, 0)
-        done -= counts.get(DeliveryState.SENDING.value, 0)
-        await svc.messenger.edit(
-            chat_id,
-            message_id,
-            t(
-                "bc.progress",
-                done=done,
-                total=total,
-                sent=counts.get(DeliveryState.SENT.value, 0),
-                unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
-            ),
-        )
-
-
-def report_text(
-    t: Translator, counts: dict[str, int], unreachable: list[str], failed: list[str]
-) -> str:
-    """The final report; both lists of names share one message (`handlers.views.fit`)."""
-    return fit_message(
-        lambda names: t(
-            "bc.report",
-            sent=counts.get(DeliveryState.SENT.value, 0),
-            unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
-            failed=counts.get(DeliveryState.FAILED.value, 0)
-            + counts.get(DeliveryState.INTERRUPTED.value, 0),
-            unreachable_names=names[0],
-            failed_names=names[1],
-        ),
-        [
-            Part(escaped(names), lambda rest: t("bc.more", count=rest))
-            for names in (unreachable, failed)
-        ],
-    )
-
-
-def _report_keyboard(
-    t: Translator, broadcast_id: int, counts: dict[str, int]
-) -> InlineKeyboardMarkup | None:
-    """Try again those not reached; send again, with a note, those whose message was in flight
-    when a sender died (they may have it already)."""
-    buttons = []
-    if counts.get(DeliveryState.FAILED.value) or counts.get(DeliveryState.UNREACHABLE.value):
-        buttons.append(button(t.plain("bc.retry"), pack("bc", "r", broadcast_id)))
-    if counts.get(DeliveryState.INTERRUPTED.value):
-        buttons.append(button(t.plain("bc.resend"), pack("bc", "ri", broadcast_id)))
-    return column(buttons) if buttons else None
+        await svc.messenger.edit(chat_id, message_id, self._render.progress(t, counts))
 
 
 class _Picker:

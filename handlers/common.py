@@ -8,14 +8,12 @@ from bot.context import Ctx
 from bot.i18n import translator
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers import (
-    broadcasts,
     certificates,
     events,
     feedback,
     matching,
     meetings,
     profile,
-    program_settings,
     registration,
     tandem,
 )
@@ -36,8 +34,6 @@ COORDINATOR_FLOWS = frozenset(
         matching.EXCLUDE_FLOW,
         tandem.DISSOLVE_FLOW,
         events.FLOW,
-        program_settings.FLOW,
-        broadcasts.FLOW,
         certificates.FLOW,
     }
 )
@@ -120,12 +116,8 @@ async def on_text(ctx: Ctx) -> None:
         await feedback.on_text(ctx, dialog.flow, dict(dialog.data), text)
     elif dialog.flow == events.FLOW:
         await events.on_text(ctx, dialog, text)
-    elif dialog.flow == program_settings.FLOW:
-        await program_settings.on_text(ctx, dialog, text)
     elif dialog.flow == certificates.FLOW:
         await certificates.on_text(ctx, dialog, text)
-    elif dialog.flow == broadcasts.FLOW:
-        await broadcasts.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

@@ -35,7 +35,6 @@ from core.reminders import (
 )
 from core.surveys import SurveyStatus
 from core.tandems import TandemStatus
-from handlers import broadcasts
 from handlers import events as event_views
 from handlers.callbacks import pack
 from handlers.feedback import took_place_keyboard
@@ -43,6 +42,7 @@ from handlers.keyboards import button, column
 from handlers.meetings import describe, partners
 from handlers.views import surveys as survey_views
 from handlers.views.address import who
+from services import broadcasts
 from storage import events, meetings, programs, surveys, tandems, users
 from storage import reminders as store
 from storage.db import retrying

@@ -47,6 +47,7 @@ from handlers import (
 from handlers.callbacks import unpack
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.guard import require_coordinator
+from services import access
 from services.errors import Refused, Stale
 from storage import housekeeping, users
 
@@ -56,7 +57,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
 # handlers/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement, surveys)
+REGISTERING = (agreement, surveys, program_settings)
 
 
 async def on_callback(ctx: Ctx) -> None:
@@ -66,7 +67,7 @@ async def on_callback(ctx: Ctx) -> None:
     if found is not None:
         kind, fields = found
         if kind.type.COORDINATOR and not ctx.is_coordinator:
-            raise Refused(query.data or kind.type.PREFIX)
+            access.require_coordinator(ctx.uow, query.data or kind.type.PREFIX)  # Refused
         pressed = kind.type.unpack(fields)  # Stale when a field does not parse
         if kind.handler is None:
             raise Stale(f"no handler for {kind.type.__name__}")
@@ -100,8 +101,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
     feedback.PREFIX: feedback.on_callback,
     "ev": events.on_callback,
     "ek": events.on_coordinator_callback,
-    "ps": program_settings.on_callback,
-    broadcasts.PREFIX: broadcasts.on_callback,
     certificates.PREFIX: certificates.on_callback,
 }
 
@@ -122,8 +121,6 @@ COORDINATOR_PREFIXES = _typed_coordinator_prefixes() | frozenset(
         "mt",
         "td",
         "ek",
-        "ps",
-        broadcasts.PREFIX,
         certificates.PREFIX,
     }
 )

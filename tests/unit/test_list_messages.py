@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.broadcaster as broadcaster
+import handlers.views.broadcasts as broadcaster
 from bot.i18n import translator
 from core.stats import ProgramStats, TandemHealth, at_risk
 from core.surveys import SurveyKind, default_questions

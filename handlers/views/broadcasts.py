@@ -1,0 +1,206 @@
+"""How an announcement looks to the coordinator who writes it and watches it go out: the
+program and audience choices, the confirmation with its count, a scheduled one's card, and the
+progress message and final report that bot/broadcaster.py sends (given to it by bot/app.py, so
+the sender itself knows nothing of wording or buttons).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from core.broadcasts import DEFAULT_QUIET_DAYS, QUIET_DAY_CHOICES, Audience, DeliveryState
+from handlers.buttons import SEPARATOR, Button, button
+from handlers.keyboards import button as key
+from handlers.keyboards import column, rows
+from handlers.views.fit import Part, escaped, fit_message
+from services.broadcasts import ALL_PROGRAMS, Confirmation, WhenProblem
+
+if TYPE_CHECKING:
+    from storage.models import Program
+
+
+@button("bc", "p", coordinator=True)
+class ChooseProgram(Button):
+    program: int  # ALL_PROGRAMS: all
+
+
+@button("bc", "a", coordinator=True)
+class ChooseAudience(Button):
+    """`bc:a:all`, or with the days for the quiet audience `bc:a:quiet:30`: the days are left
+    out, not left empty, as keyboards in chats have them."""
+
+    audience: Audience
+    days: int | None = None
+
+    def pack(self) -> str:
+        data = super().pack()
+        return data.removesuffix(SEPARATOR) if self.days is None else data
+
+    @classmethod
+    def unpack(cls, args: list[str]) -> Button:
+        return super().unpack([*args, ""] if len(args) == 1 else args)
+
+
+@button("bc", "go", coordinator=True)
+class SendNow(Button):
+    pass
+
+
+@button("bc", "later", coordinator=True)
+class SendLater(Button):
+    pass
+
+
+@button("bc", "stop", coordinator=True)
+class Discard(Button):
+    pass
+
+
+@button("bc", "x", coordinator=True)
+class CancelScheduled(Button):
+    broadcast: int
+
+
+@button("bc", "r", coordinator=True)
+class Retry(Button):
+    broadcast: int
+
+
+@button("bc", "ri", coordinator=True)
+class ResendInterrupted(Button):
+    broadcast: int
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def programs_keyboard(
+    t: Translator, programs: Sequence[Program], all_programs: bool
+) -> InlineKeyboardMarkup:
+    buttons = [key(p.name, ChooseProgram(p.id)) for p in programs]
+    if all_programs:
+        buttons.append(key(t.plain("bc.all_programs"), ChooseProgram(ALL_PROGRAMS)))
+    return column(buttons)
+
+
+def scheduled_card(
+    t: Translator, zone: ZoneInfo, broadcast_id: int, when: dt.datetime | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    shown = when.astimezone(zone).strftime("%d.%m.%Y %H:%M") if when else "–"
+    return (
+        t("bc.scheduled_item", when=shown),
+        column([key(t.plain("bc.cancel_scheduled"), CancelScheduled(broadcast_id))]),
+    )
+
+
+def audience_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    buttons = [
+        key(t.plain(f"bc.audience.{a.value}"), ChooseAudience(a))
+        for a in (Audience.ALL, Audience.MENTORS, Audience.MENTEES, Audience.UNMATCHED)
+    ]
+    buttons += [
+        key(t.plain("bc.audience.quiet", days=days), ChooseAudience(Audience.QUIET, days))
+        for days in (DEFAULT_QUIET_DAYS, *QUIET_DAY_CHOICES)
+    ]
+    return column(buttons)
+
+
+def audience_label(t: Translator, audience: Audience, days: int | None) -> str:
+    if audience is Audience.QUIET:
+        return t.plain("bc.audience.quiet", days=days or DEFAULT_QUIET_DAYS)
+    return t.plain(f"bc.audience.{audience.value}")
+
+
+def confirmation(t: Translator, confirm: Confirmation) -> tuple[str, InlineKeyboardMarkup]:
+    """How many it reaches; "send now" only when that is anybody."""
+    program = confirm.program
+    return t(
+        "bc.confirm",
+        audience=audience_label(t, confirm.audience, confirm.days),
+        program=program.name if program else t.plain("bc.all_programs"),
+        count=confirm.count,
+    ), rows(
+        [key(t.plain("bc.send_now"), SendNow())] if confirm.count else [],
+        [key(t.plain("bc.send_later"), SendLater())],
+        [key(t.plain("bc.discard"), Discard())],
+    )
+
+
+def when_problem(t: Translator, problem: WhenProblem) -> str:
+    if problem is WhenProblem.UNREADABLE:
+        return t("bc.when_bad")
+    if problem is WhenProblem.NONEXISTENT:
+        return t("meet.time.nonexistent")
+    return t("meet.time.past" if problem is WhenProblem.PAST else "meet.time.too_far")
+
+
+# --- sending (bot/broadcaster.py) -------------------------------------------------------------
+
+
+def progress(t: Translator, counts: dict[str, int] | None) -> str:
+    """The message the coordinator watches; None: nothing counted yet."""
+    if counts is None:
+        return t("bc.progress", done=0, total="…", sent=0, unreachable=0)
+    total = sum(counts.values())
+    done = total - counts.get(DeliveryState.PENDING.value, 0)
+    done -= counts.get(DeliveryState.SENDING.value, 0)
+    return t(
+        "bc.progress",
+        done=done,
+        total=total,
+        sent=counts.get(DeliveryState.SENT.value, 0),
+        unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
+    )
+
+
+def report(
+    t: Translator,
+    broadcast_id: int,
+    counts: dict[str, int],
+    unreachable: list[str],
+    failed: list[str],
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The final report with its buttons: try again those not reached; send again, with a note,
+    those whose message was in flight when a sender died (they may have it already)."""
+    text = report_text(t, counts, unreachable, failed)
+    interrupted = counts.get(DeliveryState.INTERRUPTED.value, 0)
+    if interrupted:
+        text += "\n\n" + t("bc.report_interrupted", count=interrupted)
+    buttons = []
+    if counts.get(DeliveryState.FAILED.value) or counts.get(DeliveryState.UNREACHABLE.value):
+        buttons.append(key(t.plain("bc.retry"), Retry(broadcast_id)))
+    if interrupted:
+        buttons.append(key(t.plain("bc.resend"), ResendInterrupted(broadcast_id)))
+    return text, column(buttons) if buttons else None
+
+
+def report_text(
+    t: Translator, counts: dict[str, int], unreachable: list[str], failed: list[str]
+) -> str:
+    """Both lists of names share one message (`handlers.views.fit`)."""
+    return fit_message(
+        lambda names: t(
+            "bc.report",
+            sent=counts.get(DeliveryState.SENT.value, 0),
+            unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
+            failed=counts.get(DeliveryState.FAILED.value, 0)
+            + counts.get(DeliveryState.INTERRUPTED.value, 0),
+            unreachable_names=names[0],
+            failed_names=names[1],
+        ),
+        [
+            Part(escaped(names), lambda rest: t("bc.more", count=rest))
+            for names in (unreachable, failed)
+        ],
+    )
+
+
+def resent(t: Translator, text: str) -> str:
+    """A copy sent again after an interruption says that they may have it already."""
+    return text + "\n\n" + t("bc.resent_note")
