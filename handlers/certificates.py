@@ -1,19 +1,17 @@
 """Certificates of participation at the end of a program (`/certificates`).
 
-The coordinators see who has met the program's minimum of held meetings (default 6, changeable
-here), issue the certificates with one confirmation, and get a list of who received one, who
-could not be reached, and who did not qualify. Issuing writes one row per participant first
-(idempotent); the PDFs are rendered and sent after the commit, and each row records its delivery,
-so a certificate that did not arrive (the participant blocked the bot, a crash mid-way) can be
-delivered again without ever issuing a second one.
+The coordinators see who has met the program's minimum of held meetings, issue the
+certificates with one confirmation (before the program's end, only after a question naming the
+end date), and get a list of who received one, who could not be reached, and who did not
+qualify. The rules and the rows are services/certificates.py; the PDFs are rendered and sent
+here, after the commit that issued them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,48 +23,58 @@ from core.certificates import (
     MAX_MIN_MEETINGS,
     CertificateText,
     Issuer,
-    eligible,
     join_names,
     long_date,
-    may_issue,
-    min_meetings,
-    parse_min_meetings,
     render_pdf,
 )
 from core.stats import slug
-from handlers.callbacks import pack
-from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
-from handlers.keyboards import button, column, rows
+from handlers.buttons import Button, button, on
+from handlers.dialogs import dialog
+from handlers.keyboards import button as key
+from handlers.keyboards import column, rows
 from handlers.views.fit import Part, escaped, fit_message
-from storage import certificates as store
-from storage import dialogs, housekeeping, programs, users
-from storage.models import Certificate, Dialog, Participant, Program
+from services import certificates
+from services.certificates import FLOW, Issue, MinimumState, Overview, Screen
+from services.unit import Actor, UnitOfWork
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.models import Certificate, Participant, Program
 
 PREFIX = "ct"
-FLOW = "certificates"
 
 
-@dataclass(frozen=True)
-class Overview:
-    minimum: int
-    due: list[tuple[Participant, int]]  # qualified, no certificate yet
-    issued: list[tuple[Participant, Certificate]]
-    short: list[tuple[Participant, int]]  # not (yet) qualified
+@button(PREFIX, "v", coordinator=True)
+class ShowCertificates(Button):
+    program: int
 
 
-async def _overview(ctx: Ctx, program: Program) -> Overview:
-    minimum = min_meetings(program.settings)
-    held = await store.meetings_held(ctx.session, program.id, ctx.now)
-    given = await store.issued(ctx.session, program.id)
-    result = Overview(minimum, [], [], [])
-    for person in await store.candidates(ctx.session, program.id):
-        if person.id in given:
-            result.issued.append((person, given[person.id]))
-        elif eligible(held[person.id], minimum):
-            result.due.append((person, held[person.id]))
-        else:
-            result.short.append((person, held[person.id]))
-    return result
+@button(PREFIX, "i", coordinator=True)
+class AskIssue(Button):
+    program: int
+
+
+@button(PREFIX, "iy", coordinator=True)
+class IssueNow(Button):
+    program: int
+
+
+@button(PREFIX, "ie", coordinator=True)
+class IssueEarly(Button):
+    """The answer to the question that names the program's end date."""
+
+    program: int
+
+
+@button(PREFIX, "r", coordinator=True)
+class Redeliver(Button):
+    program: int
+
+
+@button(PREFIX, "m", coordinator=True)
+class AskMinimum(Button):
+    program: int
 
 
 def _names(t: Translator, names: Sequence[str]) -> Part:
@@ -75,7 +83,7 @@ def _names(t: Translator, names: Sequence[str]) -> Part:
 
 def overview_text(t: Translator, program: Program, view: Overview) -> str:
     """Every list of the overview shares one message: as many names as fit, then how many more."""
-    undelivered = [p for p, c in view.issued if c.delivered_at is None]
+    undelivered = view.undelivered
 
     def render(names: Sequence[Safe]) -> str:
         issued = t("ct.issued", count=len(view.issued), names=names[1])
@@ -126,165 +134,110 @@ def report_text(
     )
 
 
-def _overview_message(
-    ctx: Ctx, program: Program, view: Overview
-) -> tuple[str, InlineKeyboardMarkup]:
-    t = ctx.t
-    undelivered = [p for p, c in view.issued if c.delivered_at is None]
-    text = overview_text(t, program, view)
+def _overview_message(ctx: Ctx, shown: Screen) -> tuple[str, InlineKeyboardMarkup]:
+    t, program, view = ctx.t, shown.program, shown.view
     keyboard: list[list[InlineKeyboardButton]] = []
     if view.due:
+        keyboard.append([key(t.plain("ct.issue", count=len(view.due)), AskIssue(program.id))])
+    if view.undelivered:
         keyboard.append(
-            [button(t.plain("ct.issue", count=len(view.due)), pack(PREFIX, "i", program.id))]
+            [key(t.plain("ct.redeliver", count=len(view.undelivered)), Redeliver(program.id))]
         )
-    if undelivered:
-        keyboard.append(
-            [button(t.plain("ct.redeliver", count=len(undelivered)), pack(PREFIX, "r", program.id))]
-        )
-    keyboard.append([button(t.plain("ct.set_minimum"), pack(PREFIX, "m", program.id))])
-    keyboard.append([button(t.plain("ek.refresh"), pack(PREFIX, "v", program.id))])
-    return text, InlineKeyboardMarkup(keyboard)
+    keyboard.append([key(t.plain("ct.set_minimum"), AskMinimum(program.id))])
+    keyboard.append([key(t.plain("ek.refresh"), ShowCertificates(program.id))])
+    return overview_text(t, program, view), InlineKeyboardMarkup(keyboard)
 
 
 # --- /certificates -----------------------------------------------------------------------------
 
 
 async def certificates_command(ctx: Ctx) -> None:
-    if not require_coordinator(ctx, "certificates"):
-        return
-    items = await visible_programs(ctx)
-    if not items:
+    found = await certificates.opening(ctx.uow)
+    if isinstance(found, Screen):
+        ctx.reply(*_overview_message(ctx, found))
+    elif not found:
         ctx.reply(ctx.t("pg.none"))
-        return
-    if len(items) == 1:
-        ctx.reply(*_overview_message(ctx, items[0], await _overview(ctx, items[0])))
-        return
-    ctx.reply(
-        ctx.t("ct.choose_program"),
-        column([button(p.name, pack(PREFIX, "v", p.id)) for p in items]),
-    )
-
-
-async def on_callback(ctx: Ctx, parts: list[str]) -> None:
-    if not require_coordinator(ctx, "ct:" + ":".join(parts)):
-        return
-    action = parts[0]
-    program = await pressed_program(ctx, parts[1] if len(parts) == 2 else None)
-    if program is None:
-        return
-    if action not in ("v", "i", "iy", "ie", "r", "m"):
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
-        return
-    view = await _overview(ctx, program)
-    if action == "v":
-        ctx.answer()
-        ctx.edit(*_overview_message(ctx, program, view))
-    elif action == "i":
-        await _confirm_issue(ctx, program, view)
-    elif action in ("iy", "ie"):
-        early = not may_issue(program.ends_on, _today(ctx, program), confirmed_early=action == "ie")
-        if early and view.due:
-            # A plain "yes" before the end (an old screen, a forged button): ask the question
-            # that names the end date instead.
-            ctx.answer(ctx.t.plain("ct.not_ended", end=_end(ctx, program)), alert=True)
-            await _confirm_issue(ctx, program, view, answered=True)
-            return
-        await _issue(ctx, program, view)
-    elif action == "r":
-        await _redeliver(ctx, program, view)
     else:
-        await dialogs.save(
-            ctx.session,
-            ctx.user_id,
-            flow=FLOW,
-            step="minimum",
-            data={"program_id": program.id},
-            now=ctx.now,
+        ctx.reply(
+            ctx.t("ct.choose_program"),
+            column([key(p.name, ShowCertificates(p.id)) for p in found]),
         )
-        ctx.answer()
-        ctx.reply(ctx.t("ct.ask_minimum", current=view.minimum, limit=MAX_MIN_MEETINGS))
 
 
-def _today(ctx: Ctx, program: Program) -> dt.date:
-    return ctx.now.astimezone(ctx.services.zone_of(program)).date()
+@on(ShowCertificates)
+async def on_show(ctx: Ctx, pressed: ShowCertificates) -> None:
+    ctx.answer()
+    ctx.edit(*_overview_message(ctx, await certificates.screen(ctx.uow, pressed.program)))
+
+
+@on(AskIssue)
+async def on_ask_issue(ctx: Ctx, pressed: AskIssue) -> None:
+    shown = await certificates.screen(ctx.uow, pressed.program)
+    if not shown.view.due:
+        ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
+        ctx.edit(*_overview_message(ctx, shown))
+        return
+    ctx.answer()
+    _issue_question(ctx, shown)
+
+
+def _issue_question(ctx: Ctx, shown: Screen) -> None:
+    """Ask before issuing; before the program's end the question names the end date and its
+    button is another one ("ie"), so that no old or forged "yes" issues early."""
+    program, count = shown.program, len(shown.view.due)
+    if shown.ended:
+        text = ctx.t("ct.confirm", count=count, program=program.name)
+        yes = key(ctx.t.plain("ct.confirm_yes"), IssueNow(program.id))
+    else:
+        text = ctx.t("ct.confirm_early", count=count, program=program.name, end=_end(ctx, program))
+        yes = key(ctx.t.plain("ct.confirm_early_yes"), IssueEarly(program.id))
+    ctx.edit(text, rows([yes], [key(ctx.t.plain("common.back"), ShowCertificates(program.id))]))
 
 
 def _end(ctx: Ctx, program: Program) -> str:
     return long_date(program.ends_on, ctx.t.language)
 
 
-async def _confirm_issue(
-    ctx: Ctx, program: Program, view: Overview, *, answered: bool = False
-) -> None:
-    """Ask before issuing; before the program's end the question names the end date and its
-    button is another one ("ie"), so that no old or forged "yes" issues early."""
-    if not view.due:
-        if not answered:
-            ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
-        ctx.edit(*_overview_message(ctx, program, view))
-        return
-    if not answered:
-        ctx.answer()
-    if may_issue(program.ends_on, _today(ctx, program), confirmed_early=False):
-        text = ctx.t("ct.confirm", count=len(view.due), program=program.name)
-        yes = button(ctx.t.plain("ct.confirm_yes"), pack(PREFIX, "iy", program.id))
-    else:
-        text = ctx.t(
-            "ct.confirm_early", count=len(view.due), program=program.name, end=_end(ctx, program)
-        )
-        yes = button(ctx.t.plain("ct.confirm_early_yes"), pack(PREFIX, "ie", program.id))
-    ctx.edit(text, rows([yes], [button(ctx.t.plain("common.back"), pack(PREFIX, "v", program.id))]))
-
-
-async def _issue(ctx: Ctx, program: Program, view: Overview) -> None:
-    new: list[int] = []
-    for person, held in view.due:
-        if await store.issue(
-            ctx.session,
-            program_id=program.id,
-            participant_id=person.id,
-            meetings=held,
-            issued_by=ctx.user_id,
-            now=ctx.now,
-        ):
-            new.append(person.id)
-    if not new:  # a double press, or another coordinator was quicker
-        ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
-        ctx.edit(*_overview_message(ctx, program, await _overview(ctx, program)))
-        return
-    housekeeping.audit(
-        ctx.session,
-        user_id=ctx.user_id,
-        action="certificates_issued",
-        now=ctx.now,
-        program=program.id,
-        count=len(new),
+@on(IssueNow)
+async def on_issue(ctx: Ctx, pressed: IssueNow | IssueEarly) -> None:
+    issued = await certificates.issue(
+        ctx.uow, pressed.program, early_confirmed=isinstance(pressed, IssueEarly)
     )
-    ctx.answer()
-    ctx.edit(ctx.t("ct.sending", count=len(new)))
-    short = [(p.name, n) for p, n in view.short]
-    _deliver_after_commit(ctx, program.id, new, short, view.minimum)
+    shown = issued.screen
+    if issued.outcome is Issue.ASK:
+        ctx.answer(ctx.t.plain("ct.not_ended", end=_end(ctx, shown.program)), alert=True)
+        _issue_question(ctx, shown)
+    elif issued.outcome is Issue.NOTHING:
+        ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
+        ctx.edit(*_overview_message(ctx, shown))
+    else:
+        ctx.answer()
+        ctx.edit(ctx.t("ct.sending", count=len(issued.new)))
+        short = [(p.name, n) for p, n in shown.view.short]
+        _deliver_after_commit(ctx, shown, issued.new, short)
 
 
-async def _redeliver(ctx: Ctx, program: Program, view: Overview) -> None:
-    undelivered = [p.id for p, c in view.issued if c.delivered_at is None]
+on(IssueEarly)(on_issue)
+
+
+@on(Redeliver)
+async def on_redeliver(ctx: Ctx, pressed: Redeliver) -> None:
+    shown = await certificates.screen(ctx.uow, pressed.program)
+    undelivered = [p.id for p in shown.view.undelivered]
     if not undelivered:
         ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
-        ctx.edit(*_overview_message(ctx, program, view))
+        ctx.edit(*_overview_message(ctx, shown))
         return
     ctx.answer()
     ctx.edit(ctx.t("ct.sending", count=len(undelivered)))
-    _deliver_after_commit(ctx, program.id, undelivered, [], view.minimum)
+    _deliver_after_commit(ctx, shown, undelivered, [])
 
 
 def _deliver_after_commit(
-    ctx: Ctx,
-    program_id: int,
-    participant_ids: list[int],
-    short: list[tuple[str, int]],
-    minimum: int,
+    ctx: Ctx, shown: Screen, participant_ids: list[int], short: list[tuple[str, int]]
 ) -> None:
     services, coordinator = ctx.services, ctx.user_id
+    program_id, minimum = shown.program.id, shown.view.minimum
 
     async def deliver() -> None:
         await deliver_certificates(
@@ -358,70 +311,59 @@ async def deliver_certificates(
     delivered: list[str] = []
     missed: list[str] = []
     async with services.db.session() as session:
-        program = await programs.get(session, program_id)
-        given = await store.issued(session, program_id)
-        people = {p.id: p for p in await store.candidates(session, program_id)}
-        tandems = await store.partners(session, program_id, services.clock.now())
-        coordinator = await users.get(session, coordinator_id)
-    if program is None:
+        found = await certificates.delivery(_unit(services, session, coordinator_id), program_id)
+    if found is None:
         return
-    for participant_id in participant_ids:
-        person, certificate = people.get(participant_id), given.get(participant_id)
-        if person is None or certificate is None or person.user_id is None:
-            continue  # left the program since
+    program = found.program
+    for item in found.items(participant_ids):
+        person, certificate = item.person, item.certificate
         t = services.translator_for(person.user)
         pdf = await asyncio.to_thread(
             render_pdf,
-            certificate_text(t, program, person, certificate, tandems.get(participant_id, [])),
+            certificate_text(t, program, person, certificate, item.partners),
             certificate.issued_at,
         )
         filename = f"{t.plain('ct.pdf.filename')}-{slug(person.name, str(person.id))}.pdf"
         _, outcome = await services.messenger.send_document(
-            person.user_id, filename, pdf, caption=t("ct.caption", program=program.name)
+            item.user_id, filename, pdf, caption=t("ct.caption", program=program.name)
         )
         if outcome is Outcome.SENT:
             delivered.append(person.name)
             async with services.db.session() as session:
-                await store.mark_delivered(session, certificate.id, services.clock.now())
+                await certificates.delivered(
+                    _unit(services, session, coordinator_id), certificate.id
+                )
         else:
             missed.append(person.name)
-    t = services.translator_for(coordinator)
+    t = services.translator_for(found.coordinator)
     report = report_text(t, program, delivered, missed, short, minimum)
     await services.messenger.send(
-        coordinator_id, report, column([button(t.plain("ct.open"), pack(PREFIX, "v", program_id))])
+        coordinator_id, report, column([key(t.plain("ct.open"), ShowCertificates(program_id))])
     )
+
+
+def _unit(services: Services, session: AsyncSession, coordinator_id: int) -> UnitOfWork:
+    """A unit of work outside any update: the delivery runs after the issuing one committed."""
+    return UnitOfWork(session, services.clock.now(), Actor(coordinator_id, is_coordinator=True))
 
 
 # --- the minimum -------------------------------------------------------------------------------
 
 
-async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
-    if not require_coordinator(ctx, "certificates_dialog"):
-        await dialogs.clear(ctx.session, ctx.user_id)
-        return
-    program_id = dialog.data.get("program_id")
-    program = await coordinated(ctx, program_id) if isinstance(program_id, int) else None
-    if program is None:
-        await dialogs.clear(ctx.session, ctx.user_id)
+@on(AskMinimum)
+async def on_ask_minimum(ctx: Ctx, pressed: AskMinimum) -> None:
+    shown = await certificates.ask_minimum(ctx.uow, pressed.program)
+    ctx.answer()
+    ctx.reply(ctx.t("ct.ask_minimum", current=shown.view.minimum, limit=MAX_MIN_MEETINGS))
+
+
+@dialog(FLOW, MinimumState, coordinator=True)
+async def on_text(ctx: Ctx, step: str, state: MinimumState, text: str | None) -> None:
+    result = await certificates.set_minimum(ctx.uow, state, text or "")
+    if result is None:
         ctx.reply(ctx.t("error.no_dialog"))
-        return
-    value = parse_min_meetings(text or "")
-    if value is None:
+    elif result.screen is None:
         ctx.reply(ctx.t("ct.bad_minimum", limit=MAX_MIN_MEETINGS))
-        return
-    locked = await programs.get_for_update(ctx.session, program.id)
-    assert locked is not None
-    await programs.update_settings(
-        ctx.session, program.id, {**locked.settings, "min_meetings": value}
-    )
-    await dialogs.clear(ctx.session, ctx.user_id)
-    housekeeping.audit(
-        ctx.session,
-        user_id=ctx.user_id,
-        action="min_meetings_set",
-        now=ctx.now,
-        program=program.id,
-        value=value,
-    )
-    ctx.reply(ctx.t("ct.minimum_set", minimum=value))
-    ctx.reply(*_overview_message(ctx, locked, await _overview(ctx, locked)))
+    else:
+        ctx.reply(ctx.t("ct.minimum_set", minimum=result.value))
+        ctx.reply(*_overview_message(ctx, result.screen))

@@ -8,8 +8,6 @@ from bot.context import Ctx
 from bot.i18n import translator
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers import (
-    certificates,
-    events,
     feedback,
     matching,
     meetings,
@@ -33,8 +31,6 @@ COORDINATOR_FLOWS = frozenset(
         matching.REVEAL_FLOW,
         matching.EXCLUDE_FLOW,
         tandem.DISSOLVE_FLOW,
-        events.FLOW,
-        certificates.FLOW,
     }
 )
 
@@ -114,10 +110,6 @@ async def on_text(ctx: Ctx) -> None:
         await meetings.on_text(ctx, dialog.step, dict(dialog.data), text)
     elif dialog.flow in (feedback.NOTE_FLOW, feedback.LOG_FLOW):
         await feedback.on_text(ctx, dialog.flow, dict(dialog.data), text)
-    elif dialog.flow == events.FLOW:
-        await events.on_text(ctx, dialog, text)
-    elif dialog.flow == certificates.FLOW:
-        await certificates.on_text(ctx, dialog, text)
     else:  # a flow from a newer version of the bot, or a corrupted row
         await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))

@@ -1,98 +1,86 @@
-"""Program events: the dates the whole cohort meets (kickoff, workshops, "Stammtisch", mid-term
-review, closing event with the certificates).
-
-Coordinators set them up in a short dialog; creating one plans the invitations and reminders in
-the same transaction (the scheduler sends them), so an event never exists without its
-invitations or the other way round. Participants answer with a button; the coordinators' card
-shows who comes. Cancelling tells everyone at once and drops the reminders still pending.
+"""Program events (/events): coordinators set them up in a short dialog and see who comes;
+participants answer their invitations with a button. The rules, the invitations and the
+cancellation are services/events.py; the invitation card is handlers/views/events.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import Ctx
-from bot.i18n import Translator
-from core.events import KINDS, Answer, EventStatus
+from core.events import KINDS, EventKind, EventStatus
 from core.profile import clean_text
-from core.reminders import Policy, plan_event
-from handlers.callbacks import as_int, pack
-from handlers.guard import coordinated, pressed_program, require_coordinator, visible_programs
-from handlers.keyboards import button, column, rows
+from handlers.buttons import Button, button, on
+from handlers.callbacks import pack
+from handlers.dialogs import dialog
+from handlers.keyboards import button as key
+from handlers.keyboards import column, rows
 from handlers.views.event_time import parse_start, when_text
-from handlers.views.fit import Part, escaped, fit_message
-from storage import dialogs, events, housekeeping, programs, reminders
-from storage.events import Attendance
-from storage.models import Dialog, Participant, Program, ProgramEvent
+from handlers.views.events import (
+    Rsvp,
+    card_text,
+    default_title,
+    describe,
+    invitation_card,
+    kind_label,
+)
+from services import events
+from services.events import FLOW, MAX_PLACE, MAX_TITLE, Card, Draft, Listing, Reply
 
-FLOW = "event"
-MAX_TITLE = 120
-MAX_PLACE = 200
-LIST_GRACE = dt.timedelta(days=30)  # started events stay listed for their attendance
-SHOWN_TO_PARTICIPANT = 10
-NO_PLACE = "-"
-
-
-# --- shared views (also used by the reminder sender) -------------------------------------------
-
-
-def kind_label(t: Translator, kind: str) -> str:
-    if kind not in KINDS:  # a row from a newer version of the bot
-        return kind
-    return t.plain(f"event.kind.{kind}")
+if TYPE_CHECKING:
+    from storage.models import Program, ProgramEvent
 
 
-def default_title(t: Translator, kind: str) -> str:
-    return t.plain(f"event.default_title.{kind}")
+@button("ek", "p", coordinator=True)
+class ChooseProgram(Button):
+    pass
 
 
-def describe(t: Translator, event: ProgramEvent, zone: ZoneInfo) -> dict[str, str]:
-    """Plain strings for catalog templates, which escape them."""
-    return {
-        "title": event.title,
-        "kind": kind_label(t, event.kind),
-        "when": when_text(t, event.starts_at, zone),
-        "where": event.place or t.plain("event.no_place"),
-    }
+@button("ek", "l", coordinator=True)
+class ShowEvents(Button):
+    program: int
 
 
-def rsvp_keyboard(t: Translator, event_id: int, answer: str | None) -> InlineKeyboardMarkup:
-    yes, no = t.plain("ev.yes"), t.plain("ev.no")
-    if answer == Answer.YES:
-        yes = t.plain("ev.chosen", label=yes)
-    elif answer == Answer.NO:
-        no = t.plain("ev.chosen", label=no)
-    return column(
-        [button(yes, pack("ev", "r", event_id, "y")), button(no, pack("ev", "r", event_id, "n"))],
-        per_row=2,
-    )
+@button("ek", "n", coordinator=True)
+class NewEvent(Button):
+    program: int
 
 
-def _answer_line(t: Translator, answer: str | None) -> str:
-    if answer == Answer.YES:
-        return t("ev.answer.yes")
-    if answer == Answer.NO:
-        return t("ev.answer.no")
-    return t("ev.answer.none")
+@button("ek", "v", coordinator=True)
+class ShowEvent(Button):
+    event: int
 
 
-def _participant_card(
-    t: Translator, event: ProgramEvent, program: Program | None, zone: ZoneInfo, answer: str | None
-) -> tuple[str, InlineKeyboardMarkup]:
-    info = describe(t, event, zone)
-    text = t(
-        "ev.card",
-        program=program.name if program else "",
-        title=info["title"],
-        kind=info["kind"],
-        when=info["when"],
-        where=info["where"],
-    )
-    return text + "\n\n" + _answer_line(t, answer), rsvp_keyboard(t, event.id, answer)
+@button("ek", "x", coordinator=True)
+class AskCancel(Button):
+    event: int
+
+
+@button("ek", "xy", coordinator=True)
+class ConfirmCancel(Button):
+    event: int
+
+
+@button("ek", "k", coordinator=True)
+class PickKind(Button):
+    kind: EventKind
+
+
+@button("ek", "t", coordinator=True)
+class TakeTitle(Button):
+    pass
+
+
+@button("ek", "c", coordinator=True)
+class CreateEvent(Button):
+    pass
+
+
+@button("ek", "q", coordinator=True)
+class DiscardEvent(Button):
+    pass
 
 
 # --- /events --------------------------------------------------------------------------------
@@ -101,130 +89,84 @@ def _participant_card(
 async def events_command(ctx: Ctx) -> None:
     """Coordinators manage the events; everyone else sees the ones they are invited to."""
     if ctx.is_coordinator:
-        await _choose_program(ctx)
-    else:
-        await _my_events(ctx)
-
-
-async def _my_events(ctx: Ctx) -> None:
-    found = await events.upcoming_for_user(
-        ctx.session, ctx.user_id, ctx.now, limit=SHOWN_TO_PARTICIPANT
-    )
+        await _choose_program(ctx, edit=False)
+        return
+    found = await events.my_invitations(ctx.uow)
     if not found:
         ctx.reply(ctx.t("ev.none"))
         return
     ctx.reply(ctx.t("ev.list", count=len(found)))
-    for event, participant in found:
-        program = await programs.get(ctx.session, event.program_id)
-        answer = await events.answer_of(ctx.session, event.id, participant.id)
-        ctx.reply(*_participant_card(ctx.t, event, program, ctx.services.zone_of(program), answer))
+    for item in found:
+        zone = ctx.services.zone_of(item.program)
+        ctx.reply(*invitation_card(ctx.t, item.event, item.program, zone, item.answer))
 
 
-# --- a participant's answer -----------------------------------------------------------------
-
-
-async def on_callback(ctx: Ctx, parts: list[str]) -> None:
-    """`ev:r:<event>:y|n`. Never trusted: the event is re-read and the pressing user must be an
-    active participant of its program."""
-    event_id = as_int(parts[1]) if len(parts) == 3 and parts[0] == "r" else None
-    event = await events.get(ctx.session, event_id) if event_id is not None else None
-    if event is None or parts[2] not in ("y", "n"):
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
-        return
-    participant = await events.participant_for(ctx.session, event, ctx.user_id)
-    if participant is None:
-        housekeeping.audit(
-            ctx.session,
-            user_id=ctx.user_id,
-            action="refused",
-            now=ctx.now,
-            what="ev:" + ":".join(parts),
-        )
+@on(Rsvp)
+async def on_answer(ctx: Ctx, pressed: Rsvp) -> None:
+    answered = await events.answer(ctx.uow, pressed.event, pressed.given)
+    if answered.reply is Reply.NOT_INVITED:
         ctx.answer(ctx.t.plain("ev.not_invited"), alert=True)
         return
-    if event.status != EventStatus.PLANNED or event.starts_at <= ctx.now:
-        over = event.status == EventStatus.PLANNED
-        ctx.answer(ctx.t.plain("ev.over" if over else "ev.cancelled"), alert=True)
+    if answered.reply is not Reply.RECORDED:
+        ctx.answer(ctx.t.plain(f"ev.{answered.reply.value}"), alert=True)
         ctx.edit(None)
         return
-    answer = Answer.YES if parts[2] == "y" else Answer.NO
-    await events.set_answer(ctx.session, event.id, participant.id, answer, ctx.now)
-    program = await programs.get(ctx.session, event.program_id)
+    item = answered.invitation
     ctx.answer(ctx.t.plain("ev.thanks"))
-    ctx.edit(*_participant_card(ctx.t, event, program, ctx.services.zone_of(program), answer))
+    zone = ctx.services.zone_of(item.program)
+    ctx.edit(*invitation_card(ctx.t, item.event, item.program, zone, item.answer))
 
 
 # --- the coordinators' side -----------------------------------------------------------------
 
 
-async def _choose_program(ctx: Ctx, *, edit: bool = False) -> None:
-    items = await visible_programs(ctx)
-    if not items:
+@on(ChooseProgram)
+async def on_choose_program(ctx: Ctx, _: ChooseProgram) -> None:
+    await _choose_program(ctx, edit=True)
+
+
+async def _choose_program(ctx: Ctx, *, edit: bool) -> None:
+    found = await events.programs_listed(ctx.uow, open_single=not edit)
+    if isinstance(found, Listing):
+        ctx.reply(*_event_list(ctx, found))
+        return
+    if not found:
         ctx.reply(ctx.t("pg.none"))
         return
-    if len(items) == 1 and not edit:
-        ctx.reply(*await _event_list(ctx, items[0]))
-        return
     text = ctx.t("ek.choose_program")
-    markup = column([button(p.name, pack("ek", "l", p.id)) for p in items])
+    markup = column([key(p.name, ShowEvents(p.id)) for p in found])
     if edit:
         ctx.edit(text, markup)
     else:
         ctx.reply(text, markup)
 
 
-def _item_label(ctx: Ctx, event: ProgramEvent, zone: ZoneInfo) -> str:
-    start = event.starts_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-    key = "ek.item_past" if event.starts_at <= ctx.now else "ek.item"
-    return ctx.t.plain(key, date=start, title=event.title)
+@on(ShowEvents)
+async def on_show_events(ctx: Ctx, pressed: ShowEvents) -> None:
+    ctx.edit(*_event_list(ctx, await events.program_listing(ctx.uow, pressed.program)))
 
 
-async def _event_list(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup]:
-    zone = ctx.services.zone_of(program)
-    items = await events.upcoming(ctx.session, program.id, ctx.now, grace=LIST_GRACE)
-    keyboard = [[button(_item_label(ctx, e, zone), pack("ek", "v", e.id))] for e in items]
-    keyboard.append([button(ctx.t.plain("ek.new"), pack("ek", "n", program.id))])
+def _item_label(ctx: Ctx, event: ProgramEvent, program: Program) -> str:
+    start = event.starts_at.astimezone(ctx.services.zone_of(program)).strftime("%d.%m.%Y %H:%M")
+    label = "ek.item_past" if event.starts_at <= ctx.now else "ek.item"
+    return ctx.t.plain(label, date=start, title=event.title)
+
+
+def _event_list(ctx: Ctx, listing: Listing) -> tuple[str, InlineKeyboardMarkup]:
+    program = listing.program
+    keyboard = [[key(_item_label(ctx, e, program), ShowEvent(e.id))] for e in listing.events]
+    keyboard.append([key(ctx.t.plain("ek.new"), NewEvent(program.id))])
     keyboard.append(
         [
-            button(ctx.t.plain("ek.other_program"), pack("ek", "p")),
-            button(ctx.t.plain("ek.to_program"), pack("pg", "v", program.id)),
+            key(ctx.t.plain("ek.other_program"), ChooseProgram()),
+            # The programs flow's card of this program.
+            key(ctx.t.plain("ek.to_program"), pack("pg", "v", program.id)),
         ]
     )
-    text = ctx.t("ek.list", program=program.name, count=len(items))
-    if not items:
+    text = ctx.t("ek.list", program=program.name, count=len(listing.events))
+    if not listing.events:
         text += "\n\n" + ctx.t("ek.list_empty")
     return text, InlineKeyboardMarkup(keyboard)
-
-
-def _names(t: Translator, people: list[Participant]) -> Part:
-    return Part(escaped([p.name for p in people]), lambda rest: t("ek.more", count=rest))
-
-
-def card_text(
-    t: Translator, program: Program, info: dict[str, str], present: Attendance, status: str
-) -> str:
-    """The attendance card: every name that fits into one message, then how many more."""
-    return fit_message(
-        lambda names: (
-            t(
-                "ek.card",
-                program=program.name,
-                title=info["title"],
-                kind=info["kind"],
-                when=info["when"],
-                where=info["where"],
-                yes=len(present.yes),
-                no=len(present.no),
-                open=len(present.open),
-                yes_names=names[0],
-                no_names=names[1],
-                open_names=names[2],
-            )
-            + "\n\n"
-            + status
-        ),
-        [_names(t, present.yes), _names(t, present.no), _names(t, present.open)],
-    )
 
 
 def _status_line(ctx: Ctx, event: ProgramEvent) -> str:
@@ -235,101 +177,51 @@ def _status_line(ctx: Ctx, event: ProgramEvent) -> str:
     return ctx.t("ek.status.planned")
 
 
-async def _event_card(
-    ctx: Ctx, event: ProgramEvent, program: Program
-) -> tuple[str, InlineKeyboardMarkup]:
+def _event_card(ctx: Ctx, card: Card) -> tuple[str, InlineKeyboardMarkup]:
+    event, program = card.event, card.program
     info = describe(ctx.t, event, ctx.services.zone_of(program))
-    present = await events.attendance(ctx.session, event)
-    text = card_text(ctx.t, program, info, present, _status_line(ctx, event))
+    text = card_text(ctx.t, program, info, card.present, _status_line(ctx, event))
     keyboard: list[list[InlineKeyboardButton]] = []
-    if event.status == EventStatus.PLANNED and event.starts_at > ctx.now:
-        keyboard.append([button(ctx.t.plain("ek.refresh"), pack("ek", "v", event.id))])
-        keyboard.append([button(ctx.t.plain("ek.cancel"), pack("ek", "x", event.id))])
-    keyboard.append([button(ctx.t.plain("common.back"), pack("ek", "l", program.id))])
+    if card.cancellable:
+        keyboard.append([key(ctx.t.plain("ek.refresh"), ShowEvent(event.id))])
+        keyboard.append([key(ctx.t.plain("ek.cancel"), AskCancel(event.id))])
+    keyboard.append([key(ctx.t.plain("common.back"), ShowEvents(program.id))])
     return text, InlineKeyboardMarkup(keyboard)
 
 
-async def on_coordinator_callback(ctx: Ctx, parts: list[str]) -> None:
-    if not require_coordinator(ctx, "ek:" + ":".join(parts)):
-        return
-    action, args = parts[0], parts[1:]
-    if action == "p" and not args:
-        await _choose_program(ctx, edit=True)
-    elif action in ("k", "t", "c", "q"):
-        await _on_dialog_button(ctx, action, args)
-    elif action in ("l", "n") and len(args) == 1:
-        await _on_program(ctx, action, args[0])
-    elif action in ("v", "x", "xy") and len(args) == 1:
-        await _on_event(ctx, action, as_int(args[0]))
-    else:
-        ctx.answer(ctx.t.plain("error.stale_button"))
+@on(ShowEvent)
+async def on_show_event(ctx: Ctx, pressed: ShowEvent) -> None:
+    ctx.edit(*_event_card(ctx, await events.card(ctx.uow, pressed.event)))
 
 
-async def _on_program(ctx: Ctx, action: str, raw_id: str) -> None:
-    program = await pressed_program(ctx, raw_id)
-    if program is None:
-        return
-    if action == "l":
-        ctx.edit(*await _event_list(ctx, program))
-        return
-    await dialogs.save(
-        ctx.session,
-        ctx.user_id,
-        flow=FLOW,
-        step="kind",
-        data={"program_id": program.id},
-        now=ctx.now,
-    )
-    ctx.reply(*_kind_prompt(ctx, program))
-
-
-async def _on_event(ctx: Ctx, action: str, event_id: int | None) -> None:
-    event = await events.get(ctx.session, event_id) if event_id is not None else None
-    program = await coordinated(ctx, event.program_id) if event else None
-    if event is None or program is None:
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
-        return
-    if action == "v":
-        ctx.edit(*await _event_card(ctx, event, program))
-    elif action == "x":
-        await _confirm_cancel(ctx, event, program)
-    else:
-        await _cancel(ctx, event, program)
-
-
-async def _confirm_cancel(ctx: Ctx, event: ProgramEvent, program: Program) -> None:
-    if event.status != EventStatus.PLANNED or event.starts_at <= ctx.now:
+@on(AskCancel)
+async def on_ask_cancel(ctx: Ctx, pressed: AskCancel) -> None:
+    card = await events.card(ctx.uow, pressed.event)
+    if not card.cancellable:
         ctx.answer(ctx.t.plain("ek.cannot_cancel"), alert=True)
-        ctx.edit(*await _event_card(ctx, event, program))
+        ctx.edit(*_event_card(ctx, card))
         return
-    invited = (await events.attendance(ctx.session, event)).invited
-    info = describe(ctx.t, event, ctx.services.zone_of(program))
+    info = describe(ctx.t, card.event, ctx.services.zone_of(card.program))
+    count = len(card.present.invited)
     ctx.edit(
-        ctx.t("ek.cancel_confirm", title=info["title"], when=info["when"], count=len(invited)),
+        ctx.t("ek.cancel_confirm", title=info["title"], when=info["when"], count=count),
         rows(
-            [button(ctx.t.plain("ek.cancel_yes"), pack("ek", "xy", event.id))],
-            [button(ctx.t.plain("common.back"), pack("ek", "v", event.id))],
+            [key(ctx.t.plain("ek.cancel_yes"), ConfirmCancel(card.event.id))],
+            [key(ctx.t.plain("common.back"), ShowEvent(card.event.id))],
         ),
     )
 
 
-async def _cancel(ctx: Ctx, event: ProgramEvent, program: Program) -> None:
-    if not await events.cancel(ctx.session, event, ctx.now):
-        # Cancelled by another coordinator meanwhile, or it has begun.
+@on(ConfirmCancel)
+async def on_cancel(ctx: Ctx, pressed: ConfirmCancel) -> None:
+    cancelled = await events.cancel(ctx.uow, pressed.event)
+    event, program = cancelled.card.event, cancelled.card.program
+    if not cancelled.done:
         ctx.answer(ctx.t.plain("ek.cannot_cancel"), alert=True)
-        ctx.edit(*await _event_card(ctx, event, program))
+        ctx.edit(*_event_card(ctx, cancelled.card))
         return
-    await reminders.cancel(ctx.session, event_id=event.id, now=ctx.now)
-    housekeeping.audit(
-        ctx.session, user_id=ctx.user_id, action="event_cancelled", now=ctx.now, event=event.id
-    )
-    invited = (await events.attendance(ctx.session, event)).invited
     zone = ctx.services.zone_of(program)
-    told = 0
-    for participant in invited:
-        if participant.user is None or not participant.user.reachable:
-            continue  # blocked the bot: a message would only come back refused
-        told += 1
+    for participant in cancelled.told:
         t = ctx.for_user(participant.user)
         info = describe(t, event, zone)
         ctx.send_to(
@@ -343,8 +235,8 @@ async def _cancel(ctx: Ctx, event: ProgramEvent, program: Program) -> None:
             ),
         )
     ctx.answer(ctx.t.plain("ek.cancelled_toast"))
-    ctx.edit(*await _event_card(ctx, event, program))
-    ctx.reply(ctx.t("ek.cancelled", title=event.title, count=told))
+    ctx.edit(*_event_card(ctx, cancelled.card))
+    ctx.reply(ctx.t("ek.cancelled", title=event.title, count=len(cancelled.told)))
 
 
 # --- the "new event" dialog -----------------------------------------------------------------
@@ -352,14 +244,14 @@ async def _cancel(ctx: Ctx, event: ProgramEvent, program: Program) -> None:
 
 def _kind_prompt(ctx: Ctx, program: Program) -> tuple[str, InlineKeyboardMarkup]:
     return ctx.t("ek.ask_kind", program=program.name), column(
-        [button(kind_label(ctx.t, kind), pack("ek", "k", kind)) for kind in KINDS]
+        [key(kind_label(ctx.t, kind), PickKind(kind)) for kind in KINDS]
     )
 
 
 def _title_prompt(ctx: Ctx, kind: str) -> tuple[str, InlineKeyboardMarkup]:
     title = default_title(ctx.t, kind)
     return ctx.t("ek.ask_title", limit=MAX_TITLE), column(
-        [button(ctx.t.plain("ek.take_title", title=title), pack("ek", "t"))]
+        [key(ctx.t.plain("ek.take_title", title=title), TakeTitle())]
     )
 
 
@@ -367,152 +259,86 @@ def _when_prompt(ctx: Ctx, program: Program) -> str:
     return ctx.t("ek.ask_when", timezone=program.timezone)
 
 
-def _summary(ctx: Ctx, data: dict[str, Any], program: Program) -> tuple[str, InlineKeyboardMarkup]:
-    starts_at = dt.datetime.fromisoformat(data["starts_at"])
+def _summary(ctx: Ctx, draft: Draft, program: Program) -> tuple[str, InlineKeyboardMarkup]:
+    kind, title, starts_at = draft.settled()
     text = ctx.t(
         "ek.summary",
         program=program.name,
-        title=data["title"],
-        kind=kind_label(ctx.t, data["kind"]),
+        title=title,
+        kind=kind_label(ctx.t, kind),
         when=when_text(ctx.t, starts_at, ctx.services.zone_of(program)),
-        where=data["place"] or ctx.t.plain("event.no_place"),
+        where=draft.place or ctx.t.plain("event.no_place"),
     )
     return text, rows(
-        [button(ctx.t.plain("ek.create"), pack("ek", "c"))],
-        [button(ctx.t.plain("ek.discard"), pack("ek", "q"))],
+        [key(ctx.t.plain("ek.create"), CreateEvent())],
+        [key(ctx.t.plain("ek.discard"), DiscardEvent())],
     )
 
 
-async def _save(ctx: Ctx, step: str, data: dict[str, Any]) -> None:
-    await dialogs.save(ctx.session, ctx.user_id, flow=FLOW, step=step, data=data, now=ctx.now)
+@on(NewEvent)
+async def on_new_event(ctx: Ctx, pressed: NewEvent) -> None:
+    ctx.reply(*_kind_prompt(ctx, await events.begin(ctx.uow, pressed.program)))
 
 
-async def _dialog_program(ctx: Ctx, dialog: Dialog | None) -> Program | None:
-    """The program an open event dialog is about, or None (no dialog, or the program is gone)."""
-    if dialog is None or dialog.flow != FLOW:
-        return None
-    program_id = dialog.data.get("program_id")
-    return await coordinated(ctx, program_id) if isinstance(program_id, int) else None
+@on(PickKind)
+async def on_kind(ctx: Ctx, pressed: PickKind) -> None:
+    kind = await events.choose_kind(ctx.uow, pressed.kind)
+    ctx.edit(None)
+    ctx.reply(*_title_prompt(ctx, kind))
 
 
-async def _on_dialog_button(ctx: Ctx, action: str, args: list[str]) -> None:
-    dialog = await dialogs.get(ctx.session, ctx.user_id)
-    program = await _dialog_program(ctx, dialog)
-    expected = {"k": "kind", "t": "title", "c": "confirm"}.get(action)
-    if dialog is None or program is None or (expected and dialog.step != expected):
-        ctx.answer(ctx.t.plain("error.stale_button"))
+@on(TakeTitle)
+async def on_take_title(ctx: Ctx, _: TakeTitle) -> None:
+    program = await events.take_default_title(ctx.uow, lambda kind: default_title(ctx.t, kind))
+    ctx.edit(None)
+    ctx.reply(_when_prompt(ctx, program))
+
+
+@on(DiscardEvent)
+async def on_discard(ctx: Ctx, _: DiscardEvent) -> None:
+    await events.discard(ctx.uow)
+    ctx.edit(ctx.t("cancel.event"))
+
+
+@on(CreateEvent)
+async def on_create(ctx: Ctx, _: CreateEvent) -> None:
+    created = await events.create(ctx.uow)
+    if created.card is None:
         ctx.edit(None)
+        ctx.reply(ctx.t("ek.when.past"))
+        ctx.reply(_when_prompt(ctx, created.program))
         return
-    data = dict(dialog.data)
-    if action == "q":
-        await dialogs.clear(ctx.session, ctx.user_id)
-        ctx.edit(ctx.t("cancel.event"))
-    elif action == "k" and len(args) == 1 and args[0] in KINDS:
-        data["kind"] = args[0]
-        await _save(ctx, "title", data)
-        ctx.edit(None)
-        ctx.reply(*_title_prompt(ctx, args[0]))
-    elif action == "t" and not args:
-        ctx.edit(None)
-        await _set_title(ctx, data, program, default_title(ctx.t, data["kind"]))
-    elif action == "c" and not args:
-        await _create(ctx, data, program)
-    else:
-        ctx.answer(ctx.t.plain("error.stale_button"))
+    ctx.edit(ctx.t("ek.created", title=created.card.event.title, count=created.invited))
+    ctx.reply(*_event_card(ctx, created.card))
 
 
-async def on_text(ctx: Ctx, dialog: Dialog, text: str | None) -> None:
-    if not require_coordinator(ctx, "event_dialog"):
-        await dialogs.clear(ctx.session, ctx.user_id)
-        return
-    program = await _dialog_program(ctx, dialog)
+@dialog(FLOW, Draft, coordinator=True)
+async def on_text(ctx: Ctx, step: str, draft: Draft, text: str | None) -> None:
+    program = await events.draft_program(ctx.uow, step, draft)
     if program is None:
-        await dialogs.clear(ctx.session, ctx.user_id)
         ctx.reply(ctx.t("error.no_dialog"))
         return
-    data = dict(dialog.data)
     raw = clean_text(text or "")
-    if dialog.step == "title":
-        await _on_title(ctx, data, program, raw)
-    elif dialog.step == "when":
-        await _on_when(ctx, data, program, raw)
-    elif dialog.step == "place":
-        await _on_place(ctx, data, program, raw)
-    elif dialog.step == "kind":
+    if step == "title":
+        if await events.name(ctx.uow, draft, raw) is None:
+            ctx.reply(ctx.t("ek.bad_title", limit=MAX_TITLE))
+            ctx.reply(*_title_prompt(ctx, draft.kind or ""))
+            return
+        ctx.reply(_when_prompt(ctx, program))
+    elif step == "when":
+        starts_at = parse_start(ctx, program, raw)
+        if starts_at is None:
+            return  # the problem was explained
+        await events.set_start(ctx.uow, draft, starts_at)
+        ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
+    elif step == "place":
+        if not await events.locate(ctx.uow, draft, raw):
+            ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
+            return
+        ctx.reply(*_summary(ctx, draft, program))
+    elif step == "kind":
         ctx.reply(ctx.t("error.use_buttons"))
         ctx.reply(*_kind_prompt(ctx, program))
     else:
         ctx.reply(ctx.t("error.use_buttons"))
-        ctx.reply(*_summary(ctx, data, program))
-
-
-async def _on_title(ctx: Ctx, data: dict[str, Any], program: Program, raw: str) -> None:
-    title = " ".join(raw.split())
-    if not title or len(title) > MAX_TITLE:
-        ctx.reply(ctx.t("ek.bad_title", limit=MAX_TITLE))
-        ctx.reply(*_title_prompt(ctx, data["kind"]))
-        return
-    await _set_title(ctx, data, program, title)
-
-
-async def _set_title(ctx: Ctx, data: dict[str, Any], program: Program, title: str) -> None:
-    data["title"] = title
-    await _save(ctx, "when", data)
-    ctx.reply(_when_prompt(ctx, program))
-
-
-async def _on_when(ctx: Ctx, data: dict[str, Any], program: Program, raw: str) -> None:
-    starts_at = parse_start(ctx, program, raw)
-    if starts_at is None:
-        return  # the problem was explained
-    data["starts_at"] = starts_at.isoformat()
-    await _save(ctx, "place", data)
-    ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
-
-
-async def _on_place(ctx: Ctx, data: dict[str, Any], program: Program, raw: str) -> None:
-    place = " ".join(raw.split())
-    if not place or len(place) > MAX_PLACE:
-        ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
-        return
-    data["place"] = None if place == NO_PLACE else place
-    await _save(ctx, "confirm", data)
-    ctx.reply(*_summary(ctx, data, program))
-
-
-async def _create(ctx: Ctx, data: dict[str, Any], program: Program) -> None:
-    """The event, its invitations and reminders in one transaction; the scheduler sends them
-    once it is committed."""
-    starts_at = dt.datetime.fromisoformat(data["starts_at"])
-    if starts_at <= ctx.now:  # the summary waited too long
-        await _save(ctx, "when", data)
-        ctx.edit(None)
-        ctx.reply(ctx.t("ek.when.past"))
-        ctx.reply(_when_prompt(ctx, program))
-        return
-    event = await events.create(
-        ctx.session,
-        program_id=program.id,
-        kind=data["kind"],
-        title=data["title"],
-        starts_at=starts_at,
-        place=data["place"],
-        created_by=ctx.user_id,
-        now=ctx.now,
-    )
-    people = await events.active_participants(ctx.session, program.id)
-    planned = plan_event(
-        event_id=event.id,
-        starts_at=event.starts_at,
-        user_ids=[p.user_id for p in people if p.user_id is not None],
-        policy=Policy.from_settings(program.settings),
-        now=ctx.now,
-    )
-    planned_rows = await reminders.plan(ctx.session, planned, now=ctx.now, event_id=event.id)
-    ctx.schedule(planned_rows)
-    await dialogs.clear(ctx.session, ctx.user_id)
-    housekeeping.audit(
-        ctx.session, user_id=ctx.user_id, action="event_created", now=ctx.now, event=event.id
-    )
-    ctx.edit(ctx.t("ek.created", title=event.title, count=len(people)))
-    ctx.reply(*await _event_card(ctx, event, program))
+        ctx.reply(*_summary(ctx, draft, program))

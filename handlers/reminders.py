@@ -35,11 +35,11 @@ from core.reminders import (
 )
 from core.surveys import SurveyStatus
 from core.tandems import TandemStatus
-from handlers import events as event_views
 from handlers.callbacks import pack
 from handlers.feedback import took_place_keyboard
 from handlers.keyboards import button, column
 from handlers.meetings import describe, partners
+from handlers.views import events as event_views
 from handlers.views import surveys as survey_views
 from handlers.views.address import who
 from services import broadcasts

@@ -99,9 +99,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
     "td": tandem.on_coordinator_callback,
     meetings.PREFIX: meetings.on_callback,
     feedback.PREFIX: feedback.on_callback,
-    "ev": events.on_callback,
-    "ek": events.on_coordinator_callback,
-    certificates.PREFIX: certificates.on_callback,
 }
 
 
@@ -120,8 +117,6 @@ COORDINATOR_PREFIXES = _typed_coordinator_prefixes() | frozenset(
         "mg",
         "mt",
         "td",
-        "ek",
-        certificates.PREFIX,
     }
 )
 COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)

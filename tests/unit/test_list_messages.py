@@ -20,10 +20,11 @@ from bot.i18n import translator
 from core.stats import ProgramStats, TandemHealth, at_risk
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api.formatting import format_text
-from handlers import certificates, events, matching, tandem
+from handlers import certificates, matching, tandem
 from handlers.reports import stats_text
-from handlers.views import survey_results
+from handlers.views import events, survey_results
 from handlers.views.fit import LIMIT, Part, fit_items, fit_message, shares, visible_length
+from services.certificates import Overview
 from storage.events import Attendance
 from storage.models import Certificate, Participant, Program, Survey, Tandem
 from storage.surveys import Answered, Reach
@@ -94,7 +95,7 @@ def test_certificates_overview_and_report(
         (p, Certificate(delivered_at=None if i % 3 else NOW))
         for i, p in enumerate(people[cut[0] : cut[1]])
     ]
-    view = certificates.Overview(
+    view = Overview(
         6, [(p, 7) for p in people[: cut[0]]], issued, [(p, 2) for p in people[cut[1] :]]
     )
     delivered(certificates.overview_text(t, program(), view))
