@@ -108,7 +108,8 @@ async def on_answer(ctx: Ctx, pressed: Rsvp) -> None:
         ctx.answer(ctx.t.plain("ev.not_invited"), alert=True)
         return
     if answered.reply is not Reply.RECORDED:
-        ctx.answer(ctx.t.plain(f"ev.{answered.reply.value}"), alert=True)
+        over = answered.reply is Reply.OVER
+        ctx.answer(ctx.t.plain("ev.over" if over else "ev.cancelled"), alert=True)
         ctx.edit(None)
         return
     item = answered.invitation
