@@ -201,8 +201,14 @@ async def test_the_check_is_made_once_in_the_router(
         reached.append(rest)
         ctx.answer()
 
+    async def typed_spy(ctx: Ctx, pressed: buttons.Button) -> None:
+        await spy(ctx, pressed.pack().split(":")[1:])
+
     for prefix in COORDINATOR_PREFIXES:
         monkeypatch.setitem(router.CALLBACKS, prefix, spy)
+    for key, kind in list(buttons.REGISTRY.items()):
+        if kind.type.COORDINATOR:
+            monkeypatch.setitem(buttons.REGISTRY, key, buttons.Kind(kind.type, typed_spy))
     pair = await seed_pair(db, api, NOW)
     await pair.mentee.send("/help")
     await pair.mentee.next_message()
