@@ -4,6 +4,8 @@ that names the end date), and what the delivery after the commit is given."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -53,8 +55,8 @@ async def seed(db: Database) -> tuple[Pair, Pair]:
     return met, short
 
 
-def names(people: list[tuple[Participant, object]]) -> list[int | None]:
-    return sorted(p.user_id for p, _ in people)
+def names(people: Sequence[tuple[Participant, object]]) -> list[int]:
+    return sorted(p.user_id or 0 for p, _ in people)
 
 
 async def test_who_qualifies_by_the_minimum(db: Database) -> None:
@@ -162,7 +164,7 @@ async def test_strangers_participants_and_other_coordinators_are_refused(db: Dat
     met, _ = await seed(db)
     with pytest.raises(Refused):
         await run(db, met.mentor, certificates.opening)
-    attempts = [
+    attempts: list[tuple[int, int, dict[str, Any]]] = [
         (met.mentor, met.program_id, {}),
         (COORDINATOR, met.program_id, {"coordinator": True, "scope": frozenset({999})}),
         (COORDINATOR, 2**31 - 1, {"coordinator": True}),
