@@ -57,6 +57,7 @@ from bot.settings import Settings
 from core.clock import FrozenClock
 from fake_bot_api import FakeBotApi, FakeUser
 from fake_bot_api.user import FakeGroup
+from handlers import buttons
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.router import CALLBACKS
 from storage import users
@@ -92,7 +93,7 @@ def known_flows() -> frozenset[str]:
 
 FLOWS = known_flows()
 SHAPES = callback_shapes()
-PREFIXES = sorted(CALLBACKS)
+PREFIXES = sorted(set(CALLBACKS) | buttons.prefixes())  # legacy and typed buttons
 NO_DIALOG = {translator(lang).plain("error.no_dialog") for lang in ("de", "en")}
 INTERNAL_ERRORS = {translator(lang).plain("error.internal") for lang in ("de", "en")}
 # Formatting the bot itself never uses (but for links to a partner's chat, `MENTION`): in a
