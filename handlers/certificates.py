@@ -166,8 +166,9 @@ async def certificates_command(ctx: Ctx) -> None:
 
 @on(ShowCertificates)
 async def on_show(ctx: Ctx, pressed: ShowCertificates) -> None:
+    shown = await certificates.screen(ctx.uow, pressed.program)
     ctx.answer()
-    ctx.edit(*_overview_message(ctx, await certificates.screen(ctx.uow, pressed.program)))
+    ctx.edit(*_overview_message(ctx, shown))
 
 
 @on(AskIssue)
@@ -199,6 +200,7 @@ def _end(ctx: Ctx, program: Program) -> str:
 
 
 @on(IssueNow)
+@on(IssueEarly)
 async def on_issue(ctx: Ctx, pressed: IssueNow | IssueEarly) -> None:
     issued = await certificates.issue(
         ctx.uow, pressed.program, early_confirmed=isinstance(pressed, IssueEarly)
@@ -215,9 +217,6 @@ async def on_issue(ctx: Ctx, pressed: IssueNow | IssueEarly) -> None:
         ctx.edit(ctx.t("ct.sending", count=len(issued.new)))
         short = [(p.name, n) for p, n in shown.view.short]
         _deliver_after_commit(ctx, shown, issued.new, short)
-
-
-on(IssueEarly)(on_issue)
 
 
 @on(Redeliver)
