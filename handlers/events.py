@@ -13,7 +13,6 @@ from bot.context import Ctx
 from core.events import KINDS, EventKind, EventStatus
 from core.profile import clean_text
 from handlers.buttons import Button, button, on
-from handlers.callbacks import pack
 from handlers.dialogs import dialog
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
@@ -26,6 +25,7 @@ from handlers.views.events import (
     invitation_card,
     kind_label,
 )
+from handlers.views.programs import ProgramButton
 from services import events
 from services.events import FLOW, MAX_PLACE, MAX_TITLE, Card, Draft, Listing, Reply
 
@@ -160,8 +160,7 @@ def _event_list(ctx: Ctx, listing: Listing) -> tuple[str, InlineKeyboardMarkup]:
     keyboard.append(
         [
             key(ctx.t.plain("ek.other_program"), ChooseProgram()),
-            # The programs flow's card of this program.
-            key(ctx.t.plain("ek.to_program"), pack("pg", "v", program.id)),
+            key(ctx.t.plain("ek.to_program"), ProgramButton(program.id)),
         ]
     )
     text = ctx.t("ek.list", program=program.name, count=len(listing.events))
