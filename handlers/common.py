@@ -7,6 +7,7 @@ from typing import Literal, cast
 from bot.context import Ctx
 from bot.i18n import translator
 from bot.settings import SUPPORTED_LANGUAGES
+from handlers import dialogs as typed_dialogs
 from handlers import (
     feedback,
     matching,
@@ -15,7 +16,6 @@ from handlers import (
     registration,
     tandem,
 )
-from handlers import dialogs as typed_dialogs
 from handlers.buttons import Button, button, on
 from handlers.commands import commands_for
 from handlers.guard import require_coordinator
