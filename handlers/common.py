@@ -13,10 +13,8 @@ from handlers import (
     feedback,
     matching,
     meetings,
-    profile,
     program_settings,
     programs,
-    registration,
     survey_admin,
     surveys,
     tandem,
@@ -101,11 +99,7 @@ async def on_text(ctx: Ctx) -> None:
     if dialog.flow in COORDINATOR_FLOWS and not require_coordinator(ctx, f"dialog:{dialog.flow}"):
         await dialogs.clear(ctx.session, ctx.user_id)  # the role was revoked mid-dialog
         return
-    if dialog.flow == registration.FLOW:
-        await registration.on_text(ctx, dialog, text)
-    elif dialog.flow == profile.FLOW:
-        await profile.on_text(ctx, dialog, text)
-    elif dialog.flow == programs.FLOW:
+    if dialog.flow == programs.FLOW:
         await programs.on_text(ctx, dialog, text)
     elif dialog.flow in (matching.REVEAL_FLOW, matching.EXCLUDE_FLOW):
         await matching.on_text(ctx, dialog.flow, dict(dialog.data), text)

@@ -56,7 +56,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
 # handlers/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement,)
+REGISTERING = (agreement, registration)
 
 
 async def on_callback(ctx: Ctx) -> None:
@@ -90,8 +90,6 @@ CallbackHandler = Callable[[Ctx, list[str]], Awaitable[None]]
 
 # Callback data is `prefix:action:args`; each flow owns its prefixes and re-checks everything.
 CALLBACKS: dict[str, CallbackHandler] = {
-    registration.PREFIX: registration.on_callback,
-    profile.PREFIX: profile.on_callback,
     "np": programs.on_np_callback,
     "pg": programs.on_pg_callback,
     "pp": programs.on_pp_callback,
