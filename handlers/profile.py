@@ -29,34 +29,7 @@ class EditField(Button):
     field: str
 
 
-@button(PREFIX, "v")
-class ProfileChoice(fields.Choice):
-    pass
-
-
-@button(PREFIX, "t")
-class ProfileTopic(fields.Topic):
-    pass
-
-
-@button(PREFIX, "td")
-class ProfileTopicsDone(Button):
-    pass
-
-
-@button(PREFIX, "co")
-class ProfileCompany(fields.Company):
-    pass
-
-
-@button(PREFIX, "cn")
-class ProfileOwnSpelling(Button):
-    pass
-
-
-KINDS = fields.FieldButtons(
-    ProfileChoice, ProfileTopic, ProfileTopicsDone, ProfileCompany, ProfileOwnSpelling
-)
+KINDS = fields.field_buttons(PREFIX, __name__)
 
 
 def _keyboard(ctx: Ctx, card: Card) -> InlineKeyboardMarkup:
@@ -92,10 +65,8 @@ async def show(ctx: Ctx) -> None:
 
 
 def _ask(ctx: Ctx, prompt: Prompt) -> None:
-    if prompt.error is not None:
-        ctx.reply(fields.error_text(ctx.t, prompt.error))
-    elif prompt.added:
-        ctx.reply(ctx.t("field.topics.added"))
+    for note in fields.before(ctx.t, prompt):
+        ctx.reply(note)
     if prompt.offer is not None:
         ctx.reply(*fields.question(ctx.t, KINDS, prompt.offer))
         return
@@ -133,24 +104,24 @@ async def on_text(ctx: Ctx, step: str, state: Editing, text: str | None) -> None
     _then(ctx, then)
 
 
-@on(ProfileChoice)
+@on(KINDS.choice)
 @input_alerts
-async def on_choice(ctx: Ctx, pressed: ProfileChoice) -> None:
+async def on_choice(ctx: Ctx, pressed: fields.Choice) -> None:
     saved = await profile.choose(ctx.uow, pressed.field, pressed.value)
     ctx.edit(fields.answered(ctx.t, saved.field, saved.value))
     _saved(ctx, saved)
 
 
-@on(ProfileTopic)
+@on(KINDS.topic)
 @input_alerts
-async def on_topic(ctx: Ctx, pressed: ProfileTopic) -> None:
+async def on_topic(ctx: Ctx, pressed: fields.Topic) -> None:
     toggled = await profile.toggle(ctx.uow, pressed.index, pressed.check)
     ctx.edit(None, fields.topics_keyboard(ctx.t, KINDS, toggled.program_topics, toggled.selected))
 
 
-@on(ProfileTopicsDone)
+@on(KINDS.done)
 @input_alerts
-async def on_topics_done(ctx: Ctx, pressed: ProfileTopicsDone) -> None:
+async def on_topics_done(ctx: Ctx, pressed: fields.TopicsDone) -> None:
     saved = await profile.done_topics(ctx.uow)
     ctx.edit(fields.answered(ctx.t, saved.field, saved.value))
     _saved(ctx, saved)
@@ -166,11 +137,11 @@ async def _picked(ctx: Ctx, company_id: int | None) -> None:
     _then(ctx, picked.then)
 
 
-@on(ProfileCompany)
-async def on_company(ctx: Ctx, pressed: ProfileCompany) -> None:
+@on(KINDS.company)
+async def on_company(ctx: Ctx, pressed: fields.Company) -> None:
     await _picked(ctx, pressed.company)
 
 
-@on(ProfileOwnSpelling)
-async def on_own_spelling(ctx: Ctx, pressed: ProfileOwnSpelling) -> None:
+@on(KINDS.own)
+async def on_own_spelling(ctx: Ctx, pressed: fields.OwnSpelling) -> None:
     await _picked(ctx, None)

@@ -20,27 +20,19 @@ from handlers.views.registration import (
     Decline,
     EditField,
     EditMenu,
-    RegChoice,
-    RegCompany,
-    RegOwnSpelling,
-    RegTopic,
-    RegTopicsDone,
 )
 from services import registration
 from services.profile import Prompt
 from services.registration import SUMMARY, Closed, Draft, Expired, Submitted
 
 FLOW = "reg"  # services.registration.FLOW, spelled out where the dialog is declared
-PREFIX = view.PREFIX
 assert FLOW == registration.FLOW
 
 
 def ask(ctx: Ctx, prompt: Prompt) -> None:
     """The prompt of the step the registration is at, after what made it so."""
-    if prompt.error is not None:
-        ctx.reply(fields.error_text(ctx.t, prompt.error))
-    elif prompt.added:
-        ctx.reply(ctx.t("field.topics.added"))
+    for note in fields.before(ctx.t, prompt):
+        ctx.reply(note)
     ctx.reply(*view.step(ctx.t, prompt))
 
 
@@ -75,25 +67,25 @@ async def on_text(ctx: Ctx, step: str, state: Draft, text: str | None) -> None:
     ask(ctx, await registration.type_answer(ctx.uow, step, state, text))
 
 
-@on(RegChoice)
+@on(view.KINDS.choice)
 @input_alerts
-async def on_choice(ctx: Ctx, pressed: RegChoice) -> None:
+async def on_choice(ctx: Ctx, pressed: fields.Choice) -> None:
     prompt = await registration.choose(ctx.uow, pressed.field, pressed.value)
     ctx.edit(fields.answered(ctx.t, pressed.field, prompt.values[pressed.field]))
     ask(ctx, prompt)
 
 
-@on(RegTopic)
+@on(view.KINDS.topic)
 @input_alerts
-async def on_topic(ctx: Ctx, pressed: RegTopic) -> None:
+async def on_topic(ctx: Ctx, pressed: fields.Topic) -> None:
     toggled = await registration.toggle(ctx.uow, pressed.index, pressed.check)
     keyboard = fields.topics_keyboard(ctx.t, view.KINDS, toggled.program_topics, toggled.selected)
     ctx.edit(None, keyboard)
 
 
-@on(RegTopicsDone)
+@on(view.KINDS.done)
 @input_alerts
-async def on_topics_done(ctx: Ctx, pressed: RegTopicsDone) -> None:
+async def on_topics_done(ctx: Ctx, pressed: fields.TopicsDone) -> None:
     prompt = await registration.done_topics(ctx.uow)
     ctx.edit(fields.answered(ctx.t, "topics", prompt.values["topics"]))
     ask(ctx, prompt)
@@ -109,13 +101,13 @@ async def _picked(ctx: Ctx, company_id: int | None) -> None:
     ask(ctx, picked.then)
 
 
-@on(RegCompany)
-async def on_company(ctx: Ctx, pressed: RegCompany) -> None:
+@on(view.KINDS.company)
+async def on_company(ctx: Ctx, pressed: fields.Company) -> None:
     await _picked(ctx, pressed.company)
 
 
-@on(RegOwnSpelling)
-async def on_own_spelling(ctx: Ctx, pressed: RegOwnSpelling) -> None:
+@on(view.KINDS.own)
+async def on_own_spelling(ctx: Ctx, pressed: fields.OwnSpelling) -> None:
     await _picked(ctx, None)
 
 

@@ -22,13 +22,15 @@ from core.profile import (
     fingerprint,
     topic_options,
 )
-from handlers.buttons import Button
-from handlers.keyboards import button, column
+from handlers.buttons import Button, button
+from handlers.keyboards import button as key
+from handlers.keyboards import column
 from services.profile import values_of
 
 if TYPE_CHECKING:
     from bot.context import Ctx
     from services.company_choice import Offer
+    from services.profile import Prompt
 
 __all__ = ["FIELDS_BY_NAME", "values_of"]
 
@@ -52,6 +54,11 @@ class Topic(Button):
 
 
 @dataclass(frozen=True)
+class TopicsDone(Button):
+    """`<prefix>:td`: the topics list closed."""
+
+
+@dataclass(frozen=True)
 class Company(Button):
     """`<prefix>:co:<company id>`: a company offered by "Meinten Sie …?"."""
 
@@ -59,14 +66,38 @@ class Company(Button):
 
 
 @dataclass(frozen=True)
+class OwnSpelling(Button):
+    """`<prefix>:cn`: "Meinten Sie …?" answered with the name as typed."""
+
+
+@dataclass(frozen=True)
 class FieldButtons:
-    """One flow's kinds of the field buttons (and the topics' "done", and "my own spelling")."""
+    """One flow's kinds of the field buttons, under its own prefix."""
 
     choice: type[Choice]
     topic: type[Topic]
-    done: type[Button]
+    done: type[TopicsDone]
     company: type[Company]
-    own: type[Button]
+    own: type[OwnSpelling]
+
+
+def field_buttons(prefix: str, module: str) -> FieldButtons:
+    """Declare the field buttons of the flow `module` under `prefix` (each flow has its own, so
+    a press reaches the flow that asked; the wire format is the same for both)."""
+    B = TypeVar("B", bound=Button)
+
+    def kind(action: str, shape: type[B]) -> type[B]:
+        name = prefix.capitalize() + shape.__name__
+        declared: type[B] = button(prefix, action)(type(name, (shape,), {"__module__": module}))
+        return declared
+
+    return FieldButtons(
+        kind("v", Choice),
+        kind("t", Topic),
+        kind("td", TopicsDone),
+        kind("co", Company),
+        kind("cn", OwnSpelling),
+    )
 
 
 def field_label(t: Translator, field: str) -> str:
@@ -116,7 +147,7 @@ def prompt(
         return text, None
     if spec.kind is FieldKind.CHOICE:
         buttons = [
-            [button(choice_label(t, field, choice), kinds.choice(field, choice))]
+            [key(choice_label(t, field, choice), kinds.choice(field, choice))]
             for choice in spec.choices
         ]
         return text, InlineKeyboardMarkup(buttons)
@@ -131,15 +162,15 @@ def topics_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     for index, topic in enumerate(topic_options(program_topics, selected)):
         mark = f"{SELECTED} " if topic in selected else ""
-        rows.append([button(f"{mark}{topic}", kinds.topic(index, fingerprint(topic)))])
-    rows.append([button(t.plain("field.topics.done", count=len(selected)), kinds.done())])
+        rows.append([key(f"{mark}{topic}", kinds.topic(index, fingerprint(topic)))])
+    rows.append([key(t.plain("field.topics.done", count=len(selected)), kinds.done())])
     return InlineKeyboardMarkup(rows)
 
 
 def question(t: Translator, kinds: FieldButtons, offer: Offer) -> tuple[str, InlineKeyboardMarkup]:
     """ "Meinten Sie …?": one button per company still known, and one for their own spelling."""
-    buttons = [button(company.name, kinds.company(company.id)) for company in offer.companies]
-    buttons.append(button(t.plain("reg.company.keep"), kinds.own()))
+    buttons = [key(company.name, kinds.company(company.id)) for company in offer.companies]
+    buttons.append(key(t.plain("reg.company.keep"), kinds.own()))
     return t("reg.company.did_you_mean", typed=offer.typed), column(buttons)
 
 
@@ -154,6 +185,14 @@ def answered(t: Translator, field: str, value: Any) -> str:
 
 def error_text(t: Translator, error: InvalidInput) -> str:
     return t(error.key, **error.params)
+
+
+def before(t: Translator, prompt: Prompt) -> list[str]:
+    """What is said before a field is asked (again): why the answer was not taken, or that the
+    typed topics joined the list."""
+    if prompt.error is not None:
+        return [error_text(t, prompt.error)]
+    return [t("field.topics.added")] if prompt.added else []
 
 
 H = TypeVar("H", bound=Callable[..., Awaitable[None]])

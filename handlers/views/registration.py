@@ -36,31 +36,6 @@ class Decline(Button):
     pass
 
 
-@button(PREFIX, "v")
-class RegChoice(fields.Choice):
-    pass
-
-
-@button(PREFIX, "t")
-class RegTopic(fields.Topic):
-    pass
-
-
-@button(PREFIX, "td")
-class RegTopicsDone(Button):
-    pass
-
-
-@button(PREFIX, "co")
-class RegCompany(fields.Company):
-    pass
-
-
-@button(PREFIX, "cn")
-class RegOwnSpelling(Button):
-    pass
-
-
 @button(PREFIX, "ok")
 class Confirm(Button):
     pass
@@ -81,7 +56,7 @@ class EditField(Button):
     field: str
 
 
-KINDS = fields.FieldButtons(RegChoice, RegTopic, RegTopicsDone, RegCompany, RegOwnSpelling)
+KINDS = fields.field_buttons(PREFIX, __name__)
 
 
 def privacy(t: Translator, program: Program, months: int) -> str:
