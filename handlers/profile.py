@@ -25,7 +25,7 @@ assert FLOW == profile.FLOW
 
 
 @button(PREFIX, "e")
-class EditField(Button):
+class EditProfileField(Button):
     field: str
 
 
@@ -37,7 +37,7 @@ def _keyboard(ctx: Ctx, card: Card) -> InlineKeyboardMarkup:
         [
             key(
                 ctx.t.plain("profile.edit_field", label=fields.field_label(ctx.t, f)),
-                EditField(f),
+                EditProfileField(f),
             )
             for f in card.editable
         ],
@@ -89,9 +89,9 @@ def _then(ctx: Ctx, then: Prompt | Saved) -> None:
         _saved(ctx, then)
 
 
-@on(EditField)
+@on(EditProfileField)
 @input_alerts
-async def on_edit(ctx: Ctx, pressed: EditField) -> None:
+async def on_edit(ctx: Ctx, pressed: EditProfileField) -> None:
     _ask(ctx, await profile.begin(ctx.uow, pressed.field))
 
 
