@@ -6,6 +6,7 @@ the same way everywhere.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -133,6 +134,25 @@ def toggle_topic(current: list[str], topic: str) -> list[str]:
     if len(current) >= MAX_TOPICS:
         raise InvalidInput("error.too_many_topics", limit=MAX_TOPICS)
     return [*current, topic]
+
+
+def topic_options(program_topics: list[str], selected: list[str]) -> list[str]:
+    """The program's topics, then the user's own (typed) ones, in a stable order: a topic
+    button names its place in this list."""
+    return program_topics + [t for t in selected if t not in program_topics]
+
+
+def fingerprint(topic: str) -> str:
+    """A short fingerprint of a topic, carried by its button next to the place, so an old
+    keyboard cannot toggle a topic that has shifted into that place since."""
+    return hashlib.sha256(topic.encode()).hexdigest()[:6]
+
+
+def finish_topics(selected: list[str]) -> list[str]:
+    """The topics list is closed with "done", and only with at least one topic in it."""
+    if not selected:
+        raise InvalidInput("error.no_topics")
+    return list(selected)
 
 
 def parse_typed(field: ProfileField, raw: str | None, topics: list[str]) -> str | list[str]:

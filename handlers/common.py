@@ -12,8 +12,6 @@ from handlers import (
     feedback,
     matching,
     meetings,
-    profile,
-    registration,
     tandem,
 )
 from handlers.buttons import Button, button, on
@@ -98,11 +96,7 @@ async def on_text(ctx: Ctx) -> None:
     if dialog.flow in COORDINATOR_FLOWS and not require_coordinator(ctx, f"dialog:{dialog.flow}"):
         await dialogs.clear(ctx.session, ctx.user_id)  # the role was revoked mid-dialog
         return
-    if dialog.flow == registration.FLOW:
-        await registration.on_text(ctx, dialog, text)
-    elif dialog.flow == profile.FLOW:
-        await profile.on_text(ctx, dialog, text)
-    elif dialog.flow in (matching.REVEAL_FLOW, matching.EXCLUDE_FLOW):
+    if dialog.flow in (matching.REVEAL_FLOW, matching.EXCLUDE_FLOW):
         await matching.on_text(ctx, dialog.flow, dict(dialog.data), text)
     elif dialog.flow in (tandem.CONCERN_FLOW, tandem.DISSOLVE_FLOW):
         await tandem.on_text(ctx, dialog.flow, dict(dialog.data), text)

@@ -57,7 +57,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
 # handlers/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement, surveys, program_settings)
+REGISTERING = (agreement, surveys, program_settings, registration)
 
 
 async def on_callback(ctx: Ctx) -> None:
@@ -91,8 +91,6 @@ CallbackHandler = Callable[[Ctx, list[str]], Awaitable[None]]
 
 # Callback data is `prefix:action:args`; each flow owns its prefixes and re-checks everything.
 CALLBACKS: dict[str, CallbackHandler] = {
-    registration.PREFIX: registration.on_callback,
-    profile.PREFIX: profile.on_callback,
     "mg": matching.on_program_callback,
     "mt": matching.on_callback,
     "tn": tandem.on_callback,

@@ -7,19 +7,27 @@ the link and names no program, even when only one is open.
 from __future__ import annotations
 
 from bot.context import Ctx
-from core.programs import normalise_invite_code
-from handlers import registration
-from storage import programs
+from handlers.views import registration as view
+from services import registration
+from services.registration import Already, Closed, NoProgram, Resumed
 
 
 async def start(ctx: Ctx) -> None:
-    if ctx.args:
-        code = normalise_invite_code(ctx.args[0])
-        program = await programs.by_invite_code(ctx.session, code) if code else None
-        if program is None or code is None:
-            ctx.reply(ctx.t("start.bad_code"))
-            return
-        await registration.offer(ctx, program, code)
+    if not ctx.args:
+        key = "start.coordinator" if ctx.is_coordinator else "start.no_code"
+        ctx.reply(ctx.t(key))
         return
-    key = "start.coordinator" if ctx.is_coordinator else "start.no_code"
-    ctx.reply(ctx.t(key))
+    opened = await registration.open_invitation(ctx.uow, ctx.args[0])
+    if isinstance(opened, NoProgram):
+        ctx.reply(ctx.t("start.bad_code"))
+    elif isinstance(opened, Already):
+        existing = opened.participant
+        ctx.reply(ctx.t(f"start.already.{existing.status}", program=opened.program.name))
+    elif isinstance(opened, Resumed):
+        ctx.reply(ctx.t("reg.resume"))
+        ctx.reply(*view.step(ctx.t, opened.prompt))
+    elif isinstance(opened, Closed):
+        ctx.reply(ctx.t("start.closed", program=opened.program.name if opened.program else ""))
+    else:
+        months = ctx.services.settings.retention_months
+        ctx.reply(*view.notice(ctx.t, opened.program, opened.code, months))

@@ -1,30 +1,103 @@
-"""Asking for, rendering and reading profile fields; shared by registration and /profile."""
+"""Asking for, rendering and reading profile fields; shared by registration and /profile.
+
+Both flows show the same field prompts, each with buttons of its own prefix (`rg`, `pf`): the
+button shapes are declared here once, and each flow declares its kinds of them (`FieldButtons`).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Safe, Translator
-from core.profile import FIELDS_BY_NAME, MAX_TOPICS, FieldKind, InvalidInput
+from core.profile import (
+    FIELDS_BY_NAME,
+    MAX_TOPICS,
+    FieldKind,
+    InvalidInput,
+    fingerprint,
+    topic_options,
+)
+from handlers.buttons import Button, button
+from handlers.keyboards import button as key
+from handlers.keyboards import column
+from services.profile import values_of
 
-__all__ = ["FIELDS_BY_NAME"]
-from handlers.callbacks import as_int, check, pack
-from handlers.keyboards import button
-from storage.models import Participant
+if TYPE_CHECKING:
+    from bot.context import Ctx
+    from services.company_choice import Offer
+    from services.profile import Prompt
+
+__all__ = ["FIELDS_BY_NAME", "values_of"]
 
 SELECTED = "✅"
 
 
-def topic_options(program_topics: list[str], selected: list[str]) -> list[str]:
-    """The program's topics, then the user's own (typed) ones, in a stable order."""
-    return program_topics + [t for t in selected if t not in program_topics]
+@dataclass(frozen=True)
+class Choice(Button):
+    """`<prefix>:v:<field>:<value>`: a choice field's answer (the value is checked on press)."""
+
+    field: str
+    value: str
 
 
-def values_of(participant: Participant) -> dict[str, Any]:
-    """A saved registration as the field values the renderers and prompts take."""
-    return {name: getattr(participant, name) for name in FIELDS_BY_NAME}
+@dataclass(frozen=True)
+class Topic(Button):
+    """`<prefix>:t:<place>:<fingerprint>`: a topic of the list toggled."""
+
+    index: int
+    check: str
+
+
+@dataclass(frozen=True)
+class TopicsDone(Button):
+    """`<prefix>:td`: the topics list closed."""
+
+
+@dataclass(frozen=True)
+class Company(Button):
+    """`<prefix>:co:<company id>`: a company offered by "Meinten Sie …?"."""
+
+    company: int
+
+
+@dataclass(frozen=True)
+class OwnSpelling(Button):
+    """`<prefix>:cn`: "Meinten Sie …?" answered with the name as typed."""
+
+
+@dataclass(frozen=True)
+class FieldButtons:
+    """One flow's kinds of the field buttons, under its own prefix."""
+
+    choice: type[Choice]
+    topic: type[Topic]
+    done: type[TopicsDone]
+    company: type[Company]
+    own: type[OwnSpelling]
+
+
+def field_buttons(prefix: str, module: str) -> FieldButtons:
+    """Declare the field buttons of the flow `module` under `prefix` (each flow has its own, so
+    a press reaches the flow that asked; the wire format is the same for both)."""
+    B = TypeVar("B", bound=Button)
+
+    def kind(action: str, shape: type[B]) -> type[B]:
+        name = prefix.capitalize() + shape.__name__
+        declared: type[B] = button(prefix, action)(type(name, (shape,), {"__module__": module}))
+        return declared
+
+    return FieldButtons(
+        kind("v", Choice),
+        kind("t", Topic),
+        kind("td", TopicsDone),
+        kind("co", Company),
+        kind("cn", OwnSpelling),
+    )
 
 
 def field_label(t: Translator, field: str) -> str:
@@ -58,7 +131,11 @@ def render_profile(t: Translator, values: dict[str, Any]) -> str:
 
 
 def prompt(
-    t: Translator, prefix: str, field: str, values: dict[str, Any], program_topics: list[str]
+    t: Translator,
+    kinds: FieldButtons,
+    field: str,
+    values: dict[str, Any],
+    program_topics: list[str],
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     spec = FIELDS_BY_NAME[field]
     text = t(f"field.{field}.ask")
@@ -70,37 +147,31 @@ def prompt(
         return text, None
     if spec.kind is FieldKind.CHOICE:
         buttons = [
-            [button(choice_label(t, field, choice), pack(prefix, "v", field, choice))]
+            [key(choice_label(t, field, choice), kinds.choice(field, choice))]
             for choice in spec.choices
         ]
         return text, InlineKeyboardMarkup(buttons)
     selected = list(values.get("topics") or [])
     text += "\n" + t("field.topics.hint", limit=MAX_TOPICS)
-    return text, topics_keyboard(t, prefix, program_topics, selected)
+    return text, topics_keyboard(t, kinds, program_topics, selected)
 
 
 def topics_keyboard(
-    t: Translator, prefix: str, program_topics: list[str], selected: list[str]
+    t: Translator, kinds: FieldButtons, program_topics: list[str], selected: list[str]
 ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     for index, topic in enumerate(topic_options(program_topics, selected)):
         mark = f"{SELECTED} " if topic in selected else ""
-        rows.append([button(f"{mark}{topic}", pack(prefix, "t", index, check(topic)))])
-    rows.append([button(t.plain("field.topics.done", count=len(selected)), pack(prefix, "td"))])
+        rows.append([key(f"{mark}{topic}", kinds.topic(index, fingerprint(topic)))])
+    rows.append([key(t.plain("field.topics.done", count=len(selected)), kinds.done())])
     return InlineKeyboardMarkup(rows)
 
 
-def topic_from_callback(
-    program_topics: list[str], selected: list[str], index: str, fingerprint: str
-) -> str:
-    options = topic_options(program_topics, selected)
-    position = as_int(index)
-    if position is None or position >= len(options):
-        raise InvalidInput("error.stale_button")
-    topic = options[position]
-    if check(topic) != fingerprint:
-        raise InvalidInput("error.stale_button")
-    return topic
+def question(t: Translator, kinds: FieldButtons, offer: Offer) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Meinten Sie …?": one button per company still known, and one for their own spelling."""
+    buttons = [key(company.name, kinds.company(company.id)) for company in offer.companies]
+    buttons.append(key(t.plain("reg.company.keep"), kinds.own()))
+    return t("reg.company.did_you_mean", typed=offer.typed), column(buttons)
 
 
 def answered(t: Translator, field: str, value: Any) -> str:
@@ -114,3 +185,28 @@ def answered(t: Translator, field: str, value: Any) -> str:
 
 def error_text(t: Translator, error: InvalidInput) -> str:
     return t(error.key, **error.params)
+
+
+def before(t: Translator, prompt: Prompt) -> list[str]:
+    """What is said before a field is asked (again): why the answer was not taken, or that the
+    typed topics joined the list."""
+    if prompt.error is not None:
+        return [error_text(t, prompt.error)]
+    return [t("field.topics.added")] if prompt.added else []
+
+
+H = TypeVar("H", bound=Callable[..., Awaitable[None]])
+
+
+def input_alerts(handler: H) -> H:
+    """A press whose answer cannot be taken (an unknown choice, too many topics, none at all)
+    is told why in an alert; nothing was changed."""
+
+    @functools.wraps(handler)
+    async def pressed(ctx: Ctx, *args: Any) -> None:
+        try:
+            await handler(ctx, *args)
+        except InvalidInput as error:
+            ctx.answer(ctx.t.plain(error.key, **error.params), alert=True)
+
+    return pressed  # type: ignore[return-value]
