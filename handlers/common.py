@@ -12,14 +12,12 @@ from handlers import (
     certificates,
     events,
     feedback,
-    matching,
     meetings,
     profile,
     program_settings,
     registration,
     survey_admin,
     surveys,
-    tandem,
 )
 from handlers import dialogs as typed_dialogs
 from handlers.buttons import Button, button, on
@@ -34,9 +32,6 @@ from storage import dialogs
 # checks its own): checked here for every message, before the flow runs.
 COORDINATOR_FLOWS = frozenset(
     {
-        matching.REVEAL_FLOW,
-        matching.EXCLUDE_FLOW,
-        tandem.DISSOLVE_FLOW,
         events.FLOW,
         program_settings.FLOW,
         broadcasts.FLOW,
@@ -113,10 +108,6 @@ async def on_text(ctx: Ctx) -> None:
         await registration.on_text(ctx, dialog, text)
     elif dialog.flow == profile.FLOW:
         await profile.on_text(ctx, dialog, text)
-    elif dialog.flow in (matching.REVEAL_FLOW, matching.EXCLUDE_FLOW):
-        await matching.on_text(ctx, dialog.flow, dict(dialog.data), text)
-    elif dialog.flow in (tandem.CONCERN_FLOW, tandem.DISSOLVE_FLOW):
-        await tandem.on_text(ctx, dialog.flow, dict(dialog.data), text)
     elif dialog.flow == meetings.FLOW:
         await meetings.on_text(ctx, dialog.step, dict(dialog.data), text)
     elif dialog.flow in (feedback.NOTE_FLOW, feedback.LOG_FLOW):

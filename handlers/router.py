@@ -92,10 +92,6 @@ CallbackHandler = Callable[[Ctx, list[str]], Awaitable[None]]
 CALLBACKS: dict[str, CallbackHandler] = {
     registration.PREFIX: registration.on_callback,
     profile.PREFIX: profile.on_callback,
-    "mg": matching.on_program_callback,
-    "mt": matching.on_callback,
-    "tn": tandem.on_callback,
-    "td": tandem.on_coordinator_callback,
     meetings.PREFIX: meetings.on_callback,
     feedback.PREFIX: feedback.on_callback,
     "ev": events.on_callback,
@@ -111,9 +107,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
 # Checked here, once, before any handler runs (the handlers check again: defence in depth).
 COORDINATOR_PREFIXES = frozenset(
     {
-        "mg",
-        "mt",
-        "td",
         "ek",
         "ps",
         broadcasts.PREFIX,
