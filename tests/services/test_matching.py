@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +19,7 @@ from tests.seeding import seed_participant, seed_program
 from tests.services.conftest import COORDINATOR, NOW, run
 
 LANGUAGE = "de"
+T = TypeVar("T")
 
 
 async def seed_round(db: Database) -> tuple[int, dict[str, int]]:
@@ -40,13 +44,18 @@ async def opened(db: Database, program_id: int) -> Board:
     return await run(db, COORDINATOR, use, coordinator=True)
 
 
-async def act(db: Database, board: Board, use: object, **actor: object) -> object:
+async def act(
+    db: Database,
+    board: Board,
+    use: Callable[[UnitOfWork, Board], Awaitable[T]],
+    **actor: object,
+) -> T:
     """Press on the board's current version and run `use(uow, board)`."""
 
-    async def press(uow: UnitOfWork) -> object:
+    async def press(uow: UnitOfWork) -> T:
         found = await matching.pressed(uow, board.proposal.id, board.proposal.version)
         assert isinstance(found, Pressed) and found.current
-        return await use(uow, found.board)  # type: ignore[operator]
+        return await use(uow, found.board)
 
     actor = actor or {"coordinator": True}
     return await run(db, COORDINATOR, press, **actor)
@@ -150,7 +159,9 @@ async def test_pin_exclude_and_a_refused_swap(db: Database) -> None:
     )
     assert not swapped.saved and len(swapped.refused) == 1
     refused = swapped.refused[0]
+    assert refused.mentor is not None and refused.mentee is not None
     assert (refused.mentor.id, refused.mentee.id) == (ids["B"], ids["a"])
+    assert refused.reasons
     assert swapped.board.proposal.version == unpinned.board.proposal.version
     excluded = await act(
         db, unpinned.board, lambda uow, b: matching.exclude(uow, b, ids["a"], LANGUAGE)
