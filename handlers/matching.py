@@ -201,16 +201,20 @@ async def on_swap(ctx: Ctx, board: Board, pressed: view.Swap) -> None:
 
 @on_proposal(view.Merge)
 async def on_merge(ctx: Ctx, board: Board, pressed: view.Merge) -> None:
-    change = await service.decide(
-        ctx.uow, board, pressed.source, pressed.target, merge=True, language=_language(ctx)
-    )
-    _changed(ctx, change)
+    await _decide(ctx, board, pressed, merge=True)
 
 
 @on_proposal(view.KeepApart)
 async def on_keep_apart(ctx: Ctx, board: Board, pressed: view.KeepApart) -> None:
+    await _decide(ctx, board, pressed, merge=False)
+
+
+async def _decide(
+    ctx: Ctx, board: Board, pressed: view.Merge | view.KeepApart, *, merge: bool
+) -> None:
+    language = _language(ctx)
     change = await service.decide(
-        ctx.uow, board, pressed.source, pressed.target, merge=False, language=_language(ctx)
+        ctx.uow, board, pressed.source, pressed.target, merge=merge, language=language
     )
     _changed(ctx, change)
 

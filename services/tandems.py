@@ -36,6 +36,10 @@ class Side:
     partner: Participant
 
 
+def both_sides(tandem: Tandem) -> tuple[Side, Side]:
+    return Side(tandem, tandem.mentor, tandem.mentee), Side(tandem, tandem.mentee, tandem.mentor)
+
+
 async def coordinators(
     uow: UnitOfWork, program_id: int, bootstrap: Collection[int]
 ) -> list[tuple[int, User | None]]:
@@ -56,8 +60,7 @@ class Introduction:
 
     @property
     def sides(self) -> tuple[Side, Side]:
-        t = self.tandem
-        return Side(t, t.mentor, t.mentee), Side(t, t.mentee, t.mentor)
+        return both_sides(self.tandem)
 
 
 async def due_introductions(uow: UnitOfWork) -> list[int]:
@@ -245,10 +248,7 @@ class Dissolved:
     @property
     def told(self) -> list[Side]:
         """Both partners, if they ever learned of each other; else nobody."""
-        t = self.tandem
-        if t.introduced_at is None:
-            return []
-        return [Side(t, t.mentor, t.mentee), Side(t, t.mentee, t.mentor)]
+        return [] if self.tandem.introduced_at is None else list(both_sides(self.tandem))
 
 
 def reason_ok(text: str | None) -> str | None:
