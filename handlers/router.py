@@ -113,12 +113,6 @@ COORDINATOR_PREFIXES = frozenset(
         survey_admin.PREFIX,
         certificates.PREFIX,
     }
-) | frozenset(
-    # Typed coordinator buttons are refused by their kind (on_callback); named here too, so the
-    # security test forges them like every other coordinator prefix.
-    kind.type.PREFIX
-    for kind in buttons.REGISTRY.values()
-    if kind.type.COORDINATOR
 )
 COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)
 
