@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.updates import TandemBot
 from bot.webhook import WebhookServer
 from core.clock import Clock, SystemClock
-from handlers import commands, reminders, router, tandem
+from handlers import commands, introductions, reminders, router
 from handlers.views import broadcasts as broadcast_views
 from storage import housekeeping
 from storage.db import Database
@@ -167,7 +167,7 @@ async def _heard(svc: Services, payload: str) -> None:
 async def _introductions(context: Any) -> None:
     svc = services(context.application)
     if svc.leading:
-        await tandem.introduce_due(svc)
+        await introductions.introduce_due(svc)
 
 
 async def _prune(context: Any) -> None:

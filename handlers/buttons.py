@@ -53,11 +53,13 @@ class Button:
     PREFIX: ClassVar[str]
     ACTION: ClassVar[str | None]
     COORDINATOR: ClassVar[bool]
+    HEAD: ClassVar[int]
     _CODECS: ClassVar[tuple[tuple[str, Codec], ...]]
 
     def pack(self) -> str:
-        parts = [self.PREFIX] + ([self.ACTION] if self.ACTION is not None else [])
-        parts += [codec.dump(getattr(self, name)) for name, codec in self._CODECS]
+        values = [codec.dump(getattr(self, name)) for name, codec in self._CODECS]
+        action = [self.ACTION] if self.ACTION is not None else []
+        parts = [self.PREFIX, *values[: self.HEAD], *action, *values[self.HEAD :]]
         data = SEPARATOR.join(parts)
         if len(data.encode()) > MAX_CALLBACK_BYTES:
             raise ValueError(f"callback data longer than {MAX_CALLBACK_BYTES} bytes: {data!r}")
@@ -89,23 +91,34 @@ class Kind:
 
 
 REGISTRY: dict[tuple[str, str | None], Kind] = {}
+# Prefixes whose action follows some leading fields (`mt:<proposal>:<version>:<action>:...`):
+# how many. Every kind of such a prefix has the same head.
+HEADS: dict[str, int] = {}
 
 
 @dataclass_transform(frozen_default=True)
 def button(
-    prefix: str, action: str | None = None, *, coordinator: bool = False
+    prefix: str, action: str | None = None, *, coordinator: bool = False, head: int = 0
 ) -> Callable[[type[B]], type[B]]:
-    """Declare a button kind: `@button("me", "day") class PickDay(Button): day: dt.date`."""
+    """Declare a button kind: `@button("me", "day") class PickDay(Button): day: dt.date`.
+
+    `head` > 0 puts the action after that many leading fields, for a wire format whose buttons
+    all start with the same fields (the proposal and its version: `mt:7:3:pin:12`)."""
 
     def declare(cls: type[B]) -> type[B]:
         key = (prefix, action)
         if key in REGISTRY:
             raise ValueError(f"button {prefix}:{action} declared twice")
+        if HEADS.setdefault(prefix, head) != head or (head and action is None):
+            raise ValueError(
+                f"button {prefix}:{action}: every kind needs the same head and an action"
+            )
         if SEPARATOR in prefix or (action is not None and SEPARATOR in action):
             raise ValueError(f"separator in button {prefix}:{action}")
         made: Any = dataclass(frozen=True)(cls)
         hints = typing.get_type_hints(made)
         made.PREFIX, made.ACTION, made.COORDINATOR = prefix, action, coordinator
+        made.HEAD = head
         made._CODECS = tuple((f.name, codec_for(hints[f.name])) for f in dataclasses.fields(made))
         REGISTRY[key] = Kind(made)
         return made  # type: ignore[no-any-return]
@@ -132,8 +145,9 @@ def lookup(data: str | None) -> tuple[Kind, list[str]] | None:
     if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
     parts = data.split(SEPARATOR)
-    if len(parts) >= 2 and (kind := REGISTRY.get((parts[0], parts[1]))) is not None:
-        return kind, parts[2:]
+    head = HEADS.get(parts[0], 0)
+    if len(parts) >= head + 2 and (kind := REGISTRY.get((parts[0], parts[head + 1]))) is not None:
+        return kind, parts[1 : head + 1] + parts[head + 2 :]
     if (kind := REGISTRY.get((parts[0], None))) is not None:
         return kind, parts[1:]
     return None
@@ -249,9 +263,8 @@ def shapes() -> Iterator[tuple[str | None, ...]]:
     """Every registered kind as callback-data parts: literal prefix, action and every value of a
     field with few values (enums, flags); `ID` for a number or a word."""
     for kind in REGISTRY.values():
-        head: tuple[str | None, ...] = (kind.type.PREFIX,)
-        if kind.type.ACTION is not None:
-            head += (kind.type.ACTION,)
+        action: tuple[str | None, ...] = () if kind.type.ACTION is None else (kind.type.ACTION,)
         options = [codec.samples or (ID,) for _, codec in kind.type._CODECS]
+        lead = kind.type.HEAD
         for combo in itertools.islice(itertools.product(*options), 64):
-            yield head + combo
+            yield (kind.type.PREFIX, *combo[:lead], *action, *combo[lead:])

@@ -10,27 +10,14 @@ from bot.settings import SUPPORTED_LANGUAGES
 from handlers import dialogs as typed_dialogs
 from handlers import (
     feedback,
-    matching,
     meetings,
-    tandem,
 )
 from handlers.buttons import Button, button, on
 from handlers.commands import commands_for
-from handlers.guard import require_coordinator
 from handlers.keyboards import button as key
 from handlers.keyboards import rows
 from services import conversation
 from storage import dialogs
-
-# Dialogs only coordinators may be in, not yet in the typed registry (handlers/dialogs.py, which
-# checks its own): checked here for every message, before the flow runs.
-COORDINATOR_FLOWS = frozenset(
-    {
-        matching.REVEAL_FLOW,
-        matching.EXCLUDE_FLOW,
-        tandem.DISSOLVE_FLOW,
-    }
-)
 
 
 async def help_command(ctx: Ctx) -> None:
@@ -93,14 +80,7 @@ async def on_text(ctx: Ctx) -> None:
     if dialog is None:
         ctx.reply(ctx.t("error.no_dialog"))
         return
-    if dialog.flow in COORDINATOR_FLOWS and not require_coordinator(ctx, f"dialog:{dialog.flow}"):
-        await dialogs.clear(ctx.session, ctx.user_id)  # the role was revoked mid-dialog
-        return
-    if dialog.flow in (matching.REVEAL_FLOW, matching.EXCLUDE_FLOW):
-        await matching.on_text(ctx, dialog.flow, dict(dialog.data), text)
-    elif dialog.flow in (tandem.CONCERN_FLOW, tandem.DISSOLVE_FLOW):
-        await tandem.on_text(ctx, dialog.flow, dict(dialog.data), text)
-    elif dialog.flow == meetings.FLOW:
+    if dialog.flow == meetings.FLOW:
         await meetings.on_text(ctx, dialog.step, dict(dialog.data), text)
     elif dialog.flow in (feedback.NOTE_FLOW, feedback.LOG_FLOW):
         await feedback.on_text(ctx, dialog.flow, dict(dialog.data), text)

@@ -91,10 +91,6 @@ CallbackHandler = Callable[[Ctx, list[str]], Awaitable[None]]
 
 # Callback data is `prefix:action:args`; each flow owns its prefixes and re-checks everything.
 CALLBACKS: dict[str, CallbackHandler] = {
-    "mg": matching.on_program_callback,
-    "mt": matching.on_callback,
-    "tn": tandem.on_callback,
-    "td": tandem.on_coordinator_callback,
     meetings.PREFIX: meetings.on_callback,
     feedback.PREFIX: feedback.on_callback,
 }
@@ -110,13 +106,7 @@ def _typed_coordinator_prefixes() -> frozenset[str]:
 
 
 # Checked here, once, before any handler runs (the handlers check again: defence in depth).
-COORDINATOR_PREFIXES = _typed_coordinator_prefixes() | frozenset(
-    {
-        "mg",
-        "mt",
-        "td",
-    }
-)
+COORDINATOR_PREFIXES = _typed_coordinator_prefixes() | frozenset({})
 COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)
 
 

@@ -29,10 +29,19 @@ class Sample(Button):
     maybe: int | None = None
 
 
+@button("zh", "go", head=2)
+class Headed(Button):
+    proposal: int
+    version: int
+    page: int
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _forget_sample() -> object:
     yield None
     buttons.REGISTRY.pop(("zz", "t"), None)
+    buttons.REGISTRY.pop(("zh", "go"), None)
+    buttons.HEADS.pop("zh", None)
 
 
 def test_a_button_packs_to_its_prefix_action_and_fields_and_back() -> None:
@@ -75,7 +84,7 @@ def test_packing_refuses_what_would_not_come_back() -> None:
 
 
 def test_every_registered_kind_has_a_handler_and_a_distinct_key() -> None:
-    kinds = [k for key, k in buttons.REGISTRY.items() if key != ("zz", "t")]
+    kinds = [k for key, k in buttons.REGISTRY.items() if key[0] not in ("zz", "zh")]
     assert kinds
     assert [k.type.__name__ for k in kinds if k.handler is None] == []
 
@@ -84,3 +93,22 @@ def test_shapes_name_every_value_of_a_small_field() -> None:
     shapes = {s for s in buttons.shapes() if s[0] == "zz"}
     assert ("zz", "t", None, None, "b", None, "0", None, None) in shapes
     assert len(shapes) == 2 * 2
+
+
+def test_a_headed_kind_puts_its_action_after_the_leading_fields() -> None:
+    data = Headed(7, 3, 2).pack()
+    assert data == "zh:7:3:go:2"
+    kind, fields = buttons.lookup(data) or (None, [])
+    assert kind is not None and kind.type is Headed
+    assert kind.type.unpack(fields) == Headed(7, 3, 2)
+    assert buttons.lookup("zh:go:7:3:2") is None  # the action in the usual place is no kind
+    assert buttons.lookup("zh:7:3:gone:2") is None
+    assert ("zh", None, None, "go", None) in set(buttons.shapes())
+
+
+def test_a_prefix_keeps_one_head() -> None:
+    with pytest.raises(ValueError):
+
+        @button("zh", "other", head=1)
+        class Other(Button):
+            proposal: int

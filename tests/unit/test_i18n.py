@@ -37,9 +37,9 @@ from handlers import profile as profile_flow
 from handlers import programs as programs_flow
 from handlers import registration as registration_flow
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
-from handlers.matching import TUNABLE
 from handlers.views.survey_results import RESULT_COLUMNS as SURVEY_RESULT_COLUMNS
 from handlers.views.survey_results import TEXT_COLUMNS as SURVEY_TEXT_COLUMNS
+from services.matching import TUNABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "core", "services")

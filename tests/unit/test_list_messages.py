@@ -20,9 +20,11 @@ from bot.i18n import translator
 from core.stats import ProgramStats, TandemHealth, at_risk
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api.formatting import format_text
-from handlers import certificates, matching, tandem
+from handlers import certificates
 from handlers.reports import stats_text
 from handlers.views import events, survey_results
+from handlers.views import proposals as matching
+from handlers.views import tandem_card as tandem
 from handlers.views.fit import LIMIT, Part, fit_items, fit_message, shares, visible_length
 from services.certificates import Overview
 from storage.events import Attendance

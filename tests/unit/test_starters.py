@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import translator
-from handlers.tandem import starters
+from handlers.views.introduction import starters
 
 T = translator("de")
 

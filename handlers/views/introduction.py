@@ -1,0 +1,85 @@
+"""The introduction of a tandem's partners to each other: sent when the tandem is revealed and
+shown again on /tandem, with the buttons under it."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import Safe, Translator
+from core.profile import DEFAULT_TOPICS
+from handlers.buttons import Button, button
+from handlers.callbacks import pack
+from handlers.keyboards import button as keyed
+from handlers.keyboards import column
+from handlers.views.address import introduced_as
+
+if TYPE_CHECKING:
+    from storage.models import Participant, Tandem
+
+STARTERS = 3
+
+
+@button("tn", "c")
+class RaiseConcern(Button):
+    """A partner has a concern about their tandem, for the program team."""
+
+    tandem: int
+
+
+@button("tn", "m")
+class ProposeMeeting(Button):
+    """The button under introductions sent before meetings could be scheduled (now `me:n`)."""
+
+    tandem: int
+
+
+def starters(t: Translator, mine: list[str], theirs: list[str]) -> list[str]:
+    """Two or three conversation starters: shared topics first, then the other topics of both."""
+    shared = [topic for topic in mine if topic in theirs]
+    rest = [topic for topic in [*theirs, *mine] if topic not in shared]
+    chosen = list(dict.fromkeys([*shared, *rest]))[:STARTERS]
+    lines = []
+    for topic in chosen:
+        key = f"starter.{DEFAULT_TOPICS.index(topic)}" if topic in DEFAULT_TOPICS else ""
+        lines.append(t(key) if key and t.has(key) else t("starter.generic", topic=topic))
+    return lines
+
+
+def _contact(partner: Participant) -> str:
+    """A link that opens the partner's chat, plus the @username where there is one."""
+    user = partner.user
+    name = html.escape(partner.name, quote=True)
+    link = f'<a href="tg://user?id={partner.user_id}">{name}</a>'
+    if user is not None and user.username:
+        return f"{link} (@{html.escape(user.username, quote=True)})"
+    return link
+
+
+def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Participant) -> str:
+    ideas = starters(t, list(me.topics), list(partner.topics))
+    # The text speaks to `me` about `partner`: a mentee hears about their mentor and vice versa.
+    key = "intro.to_mentee" if partner.id == tandem.mentor_id else "intro.to_mentor"
+    return t(
+        key,
+        who=introduced_as(t, partner),
+        company=partner.company,
+        position=partner.position,
+        industry=partner.industry,
+        topics=", ".join(partner.topics),
+        goals=partner.goals,
+        contact=Safe(_contact(partner)),
+        starters=Safe("\n".join(t("intro.starter", text=Safe(s)) for s in ideas)),
+    )
+
+
+def keyboard(t: Translator, tandem: Tandem) -> InlineKeyboardMarkup:
+    return column(
+        [
+            # The meetings flow's button (handlers/meetings.py), in its legacy spelling.
+            keyed(t.plain("intro.propose"), pack("me", "n", tandem.id)),
+            keyed(t.plain("intro.concern"), RaiseConcern(tandem.id)),
+        ]
+    )
