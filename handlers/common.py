@@ -10,9 +10,7 @@ from handlers import (
     certificates,
     companies,
     events,
-    feedback,
     matching,
-    meetings,
     profile,
     program_settings,
     programs,
@@ -111,10 +109,6 @@ async def on_text(ctx: Ctx) -> None:
         await matching.on_text(ctx, dialog.flow, dict(dialog.data), text)
     elif dialog.flow in (tandem.CONCERN_FLOW, tandem.DISSOLVE_FLOW):
         await tandem.on_text(ctx, dialog.flow, dict(dialog.data), text)
-    elif dialog.flow == meetings.FLOW:
-        await meetings.on_text(ctx, dialog.step, dict(dialog.data), text)
-    elif dialog.flow in (feedback.NOTE_FLOW, feedback.LOG_FLOW):
-        await feedback.on_text(ctx, dialog.flow, dict(dialog.data), text)
     elif dialog.flow == events.FLOW:
         await events.on_text(ctx, dialog, text)
     elif dialog.flow == program_settings.FLOW:

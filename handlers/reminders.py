@@ -39,10 +39,11 @@ from handlers import broadcasts
 from handlers import events as event_views
 from handlers import surveys as survey_views
 from handlers.callbacks import pack
-from handlers.feedback import took_place_keyboard
 from handlers.keyboards import button, column
-from handlers.meetings import describe, partners
 from handlers.views.address import who
+from handlers.views.feedback import took_place_keyboard
+from handlers.views.meeting import describe
+from services.access import partners
 from storage import events, meetings, programs, surveys, tandems, users
 from storage import reminders as store
 from storage.db import retrying

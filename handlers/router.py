@@ -100,8 +100,6 @@ CALLBACKS: dict[str, CallbackHandler] = {
     "mt": matching.on_callback,
     "tn": tandem.on_callback,
     "td": tandem.on_coordinator_callback,
-    meetings.PREFIX: meetings.on_callback,
-    feedback.PREFIX: feedback.on_callback,
     "ev": events.on_callback,
     "ek": events.on_coordinator_callback,
     "ps": program_settings.on_callback,
