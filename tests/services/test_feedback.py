@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.meetings import MeetingStatus, Outcome
 from services import conversation, feedback, meeting_log
+from services import meetings as meeting_cases
 from services.errors import Stale
 from services.feedback import Answered, NoteState, Verified
 from services.meeting_log import Logged, LogState, Recording
@@ -244,7 +245,7 @@ async def test_a_discarded_record_stores_nothing_and_an_offer_lists_open_meeting
     await propose(db, pair, START + dt.timedelta(days=1))  # not yet: not offered
 
     async def offer(uow: UnitOfWork) -> list[int]:
-        tandem = await feedback.meeting_cases.pressed_tandem(uow, pair.tandem_id)
+        tandem = await meeting_cases.pressed_tandem(uow, pair.tandem_id)
         return [m.id for m in (await feedback.offer(uow, tandem)).open]
 
     assert await run(db, pair.mentor, offer, now=AFTER) == [meeting_id]
