@@ -32,8 +32,10 @@ from services.meeting_log import LogState, Recording
 from services.meetings import Parties
 
 PREFIX = "fb"
-NOTE_FLOW = feedback.NOTE_FLOW
-LOG_FLOW = meeting_log.LOG_FLOW
+# services.feedback.NOTE_FLOW and services.meeting_log.LOG_FLOW; literals, for the scans of
+# the flows (/cancel has a message for each).
+NOTE_FLOW = "fbnote"
+LOG_FLOW = "fblog"
 YesNo = Literal["y", "n"]
 
 
@@ -167,11 +169,13 @@ async def on_took_place(ctx: Ctx, pressed: TookPlace) -> None:
     answered = await feedback.took_place(ctx.uow, pressed.meeting, pressed.outcome)
     if isinstance(answered, Verified):
         _verified(ctx, answered)
-    elif answered.outcome is Outcome.HELD:
+        return
+    outcome = answered.outcome
+    if outcome is Outcome.HELD:
         ctx.edit(ctx.t("fb.rate"), _rating_keyboard(ctx.t, pressed.meeting))
     else:
         ctx.edit(
-            ctx.t(f"fb.not_held.{answered.outcome.value}"),
+            ctx.t(f"fb.not_held.{outcome.value}"),
             new_meeting_keyboard(ctx.t, answered.parties.meeting.tandem_id),
         )
 
@@ -227,7 +231,7 @@ async def on_fits(ctx: Ctx, pressed: Fits) -> None:
     if pressed.answer == "y":
         ctx.edit(ctx.t("fit.thanks_yes"))
         return
-    _tell_coordinators(ctx, told, "fit.to_coordinators")
+    _tell_coordinators(ctx, told, rematch=False)
     ctx.edit(
         ctx.t("fit.thanks_no"),
         rows(
@@ -242,14 +246,15 @@ async def on_rematch(ctx: Ctx, pressed: Rematch) -> None:
     wanted = pressed.answer == "y"
     told = await feedback.rematch(ctx.uow, pressed.meeting, wanted, _configured(ctx))
     if wanted:
-        _tell_coordinators(ctx, told, "fit.rematch_to_coordinators")
+        _tell_coordinators(ctx, told, rematch=True)
         ctx.edit(ctx.t("fit.rematch_noted"))
     else:
         ctx.edit(ctx.t("fit.rematch_declined"))
 
 
-def _tell_coordinators(ctx: Ctx, told: Told, key_: str) -> None:
+def _tell_coordinators(ctx: Ctx, told: Told, *, rematch: bool) -> None:
     found = told.parties
+    key_ = "fit.rematch_to_coordinators" if rematch else "fit.to_coordinators"
     for coordinator_id, coordinator in told.coordinators:
         t = ctx.for_user(coordinator)
         ctx.send_to(
@@ -293,9 +298,9 @@ def _log_summary(ctx: Ctx, recording: Recording) -> None:
     if recording.state.timed:
         when = when_text(ctx.t, start, start + dt.timedelta(minutes=DEFAULT_DURATION), zone)
     else:
-        local = start.astimezone(zone)
-        weekday = ctx.t.plain(f"weekday.{local.weekday()}")
-        when = ctx.t.plain("fb.log_day", weekday=weekday, date=local.strftime("%d.%m.%Y"))
+        start = start.astimezone(zone)
+        weekday = ctx.t.plain(f"weekday.{start.weekday()}")
+        when = ctx.t.plain("fb.log_day", weekday=weekday, date=start.strftime("%d.%m.%Y"))
     ctx.reply(
         ctx.t(
             "fb.log_summary",

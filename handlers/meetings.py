@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.context import Ctx
 from core.address import Case
-from core.meetings import DAY_BUTTONS, DURATION_CHOICES, HOUR_BUTTONS, MAX_PLACE, Act, MeetingStatus
+from core.meetings import DURATION_CHOICES, HOUR_BUTTONS, MAX_PLACE, Act, MeetingStatus
 from handlers.buttons import Button, button, on
 from handlers.dialogs import dialog
 from handlers.keyboards import button as key
@@ -27,6 +27,8 @@ from handlers.views.meeting import (
     Move,
     NewMeeting,
     OtherTime,
+    PickDay,
+    ask_when,
     describe,
     meeting_buttons,
     new_meeting_keyboard,
@@ -46,7 +48,7 @@ from services.proposal import Draft, MeetState, Moved, Proposed, Step
 if TYPE_CHECKING:
     from storage.models import Tandem
 
-FLOW = proposal.FLOW
+FLOW = "meet"  # services.proposal.FLOW; a literal, for the scans of the flows
 PREFIX = "me"
 
 __all__ = ["FLOW", "PREFIX", "meet_command", "own_tandem", "partners", "start_proposal"]
@@ -55,11 +57,6 @@ __all__ = ["FLOW", "PREFIX", "meet_command", "own_tandem", "partners", "start_pr
 @button(PREFIX, "t")
 class MeetTandem(Button):
     tandem: int
-
-
-@button(PREFIX, "day")
-class PickDay(Button):
-    day: dt.date
 
 
 @button(PREFIX, "h")
@@ -146,16 +143,7 @@ def _ask(ctx: Ctx, draft: Draft) -> None:
     if draft.problem is not None:
         ctx.reply(say(ctx.t, draft.problem))
     if draft.ask is Step.WHEN:
-        today = ctx.now.astimezone(ctx.services.zone_of(draft.program)).date()
-        days = [today + dt.timedelta(days=i) for i in range(1, DAY_BUTTONS + 1)]
-        labels = [
-            ctx.t.plain("meet.day_button", weekday=_weekday(ctx, d), date=d.strftime("%d.%m."))
-            for d in days
-        ]
-        ctx.reply(
-            ctx.t("meet.ask_when"),
-            column([key(label, PickDay(d)) for label, d in zip(labels, days, strict=True)], 4),
-        )
+        ctx.reply(*ask_when(ctx.t, ctx.now, ctx.services.zone_of(draft.program)))
     elif draft.ask is Step.TIME:
         day = draft.state.day
         assert day is not None
@@ -301,16 +289,25 @@ def _proposed(ctx: Ctx, sent: Proposed) -> None:
 
 
 def _moved(ctx: Ctx, found: Parties) -> None:
-    meeting, me, partner = found.meeting, found.me, found.partner
+    _to_both(ctx, found, moved=True)
+
+
+def _to_both(ctx: Ctx, found: Parties, *, moved: bool) -> None:
+    """A confirmed or moved meeting, to both partners with its calendar file. After a move
+    only the other partner gets the buttons (the mover has just acted), and reads about the
+    mover as the sentence's subject."""
+    meeting, me = found.meeting, found.me
     zone = ctx.services.zone_of(found.program)
-    for person, other in ((me, partner), (partner, me)):
+    for person, other in ((me, found.partner), (found.partner, me)):
         t = ctx.for_user(person.user)
-        key_ = "meet.moved_by_you" if person is me else "meet.moved"
-        case = Case.DATIVE if person is me else Case.START
+        mine = person is me
+        text = ("meet.moved_by_you" if mine else "meet.moved") if moved else "meet.confirmed"
+        case = Case.START if moved and not mine else Case.DATIVE
+        with_buttons = not (moved and mine)
         ctx.send_to(
             person.user_id,
-            t(key_, partner=who(t, other, case), **describe(t, meeting, zone)),
-            meeting_buttons(t, meeting, person.user_id, ctx.now) if person is partner else None,
+            t(text, partner=who(t, other, case), **describe(t, meeting, zone)),
+            meeting_buttons(t, meeting, person.user_id, ctx.now) if with_buttons else None,
         )
         send_calendar(ctx, meeting, found.program, zone, person, other)
 
@@ -321,23 +318,14 @@ def _moved(ctx: Ctx, found: Parties) -> None:
 @on(Accept)
 async def on_accept(ctx: Ctx, pressed: Accept) -> None:
     found = await meeting_cases.accept(ctx.uow, pressed.meeting, pressed.version)
-    meeting, me, partner = found.meeting, found.me, found.partner
-    zone = ctx.services.zone_of(found.program)
     ctx.edit(None)
-    for person, other in ((me, partner), (partner, me)):
-        t = ctx.for_user(person.user)
-        ctx.send_to(
-            person.user_id,
-            t("meet.confirmed", partner=who(t, other, Case.DATIVE), **describe(t, meeting, zone)),
-            meeting_buttons(t, meeting, person.user_id, ctx.now),
-        )
-        send_calendar(ctx, meeting, found.program, zone, person, other)
+    _to_both(ctx, found, moved=False)  # both keep the buttons to move or cancel it
 
 
 @on(Decline)
 async def on_decline(ctx: Ctx, pressed: Decline) -> None:
     found = await meeting_cases.decline(ctx.uow, pressed.meeting, pressed.version)
-    _ended(ctx, found, "meet.you_declined", "meet.declined")
+    _ended(ctx, found, cancelled=False)
 
 
 @on(OtherTime)
@@ -373,16 +361,18 @@ async def on_cancel(ctx: Ctx, pressed: Cancel) -> None:
 async def on_cancel_confirmed(ctx: Ctx, pressed: CancelConfirmed) -> None:
     cancelled = await meeting_cases.cancel(ctx.uow, pressed.meeting, pressed.version)
     found = cancelled.parties
-    _ended(ctx, found, "meet.cancelled_by_you", "meet.cancelled")
+    _ended(ctx, found, cancelled=True)
     if cancelled.was_confirmed:  # take it out of both calendars
         zone = ctx.services.zone_of(found.program)
         for person, other in ((found.me, found.partner), (found.partner, found.me)):
             send_calendar(ctx, found.meeting, found.program, zone, person, other, cancelled=True)
 
 
-def _ended(ctx: Ctx, found: Parties, mine: str, theirs: str) -> None:
+def _ended(ctx: Ctx, found: Parties, *, cancelled: bool) -> None:
     """A declined or cancelled meeting: said on the pressed message, and to the partner with
     a button to propose another."""
+    mine = "meet.cancelled_by_you" if cancelled else "meet.you_declined"
+    theirs = "meet.cancelled" if cancelled else "meet.declined"
     meeting, partner = found.meeting, found.partner
     zone = ctx.services.zone_of(found.program)
     ctx.edit(ctx.t(mine, **describe(ctx.t, meeting, zone)))

@@ -74,6 +74,9 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
+TYPED = frozenset({Step.WHEN, Step.TIME, Step.DURATION, Step.PLACE, Step.LINK})
+
+
 @dataclass(frozen=True)
 class Problem:
     """An answer that cannot be taken: the catalog key that says why, and its values."""
@@ -192,7 +195,7 @@ async def answer(uow: UnitOfWork, step: str, state: MeetState, text: str | None)
         await conversation.clear(uow)
         return None
     raw = clean_text(text or "")
-    if step == Step.CONFIRM:  # only the buttons act: the summary again
+    if step not in TYPED:  # at the summary only the buttons act: it is shown again
         return await _draft(uow, state, tandem, Step.CONFIRM, None)
     problem: Problem | None = None
     if step in (Step.WHEN, Step.TIME):

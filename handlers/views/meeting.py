@@ -18,7 +18,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from core import ics
-from core.meetings import Act, allowed, is_fact
+from core.meetings import DAY_BUTTONS, Act, allowed, is_fact
 from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column
@@ -75,6 +75,13 @@ class Cancel(OnMeeting):
 @button(PREFIX, "X")
 class CancelConfirmed(OnMeeting):
     pass
+
+
+@button(PREFIX, "day")
+class PickDay(Button):
+    """A day for the meeting being proposed (the dialog in handlers/meetings.py)."""
+
+    day: dt.date
 
 
 ACTS: dict[Act, type[OnMeeting]] = {
@@ -213,3 +220,24 @@ def say(t: Translator, problem: Problem) -> str:
         for name, value in problem.values.items()
     }
     return t(problem.key, **values)
+
+
+def ask_when(t: Translator, now: dt.datetime, zone: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+    """The first question of a proposal, wherever one starts (/meet, a button under the
+    introduction): the next days as buttons, or a day and time typed."""
+    today = now.astimezone(zone).date()
+    days = [today + dt.timedelta(days=i) for i in range(1, DAY_BUTTONS + 1)]
+    return t("meet.ask_when"), column(
+        [
+            key(
+                t.plain(
+                    "meet.day_button",
+                    weekday=t.plain(f"weekday.{d.weekday()}"),
+                    date=d.strftime("%d.%m."),
+                ),
+                PickDay(d),
+            )
+            for d in days
+        ],
+        per_row=4,
+    )

@@ -254,3 +254,17 @@ async def test_a_discarded_record_stores_nothing_and_an_offer_lists_open_meeting
     )
     assert await run(db, pair.mentor, offer, now=AFTER) == []
     assert await run(db, pair.mentee, offer, now=AFTER) == [meeting_id]
+
+
+def test_the_handlers_register_the_flows_the_use_cases_store() -> None:
+    from handlers import feedback as feedback_flow
+    from handlers import meetings as meetings_flow
+    from handlers.dialogs import FLOWS
+    from services import proposal
+
+    assert feedback_flow.NOTE_FLOW == feedback.NOTE_FLOW
+    assert feedback_flow.LOG_FLOW == meeting_log.LOG_FLOW
+    assert meetings_flow.FLOW == proposal.FLOW
+    assert FLOWS[proposal.FLOW].state is proposal.MeetState
+    assert FLOWS[feedback.NOTE_FLOW].state is NoteState
+    assert FLOWS[meeting_log.LOG_FLOW].state is LogState

@@ -42,7 +42,7 @@ from handlers.views.survey_results import RESULT_COLUMNS as SURVEY_RESULT_COLUMN
 from handlers.views.survey_results import TEXT_COLUMNS as SURVEY_TEXT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("bot", "handlers", "core")
+SOURCE_DIRS = ("bot", "handlers", "core", "services")
 LANGUAGES = tuple(SUPPORTED_LANGUAGES)
 HOSTILE = '<b>"Müller" & Söhne</b> {x} &amp;'
 
@@ -321,6 +321,7 @@ class _Scanner(ast.NodeVisitor):
             self.unresolved.append(f"{self.where}:{line}: {ast.unparse(node)}")
 
     def visit_Call(self, node: ast.Call) -> None:
+        self._visit_answer(node)
         kind = _call_kind(node.func)
         if kind is not None and node.args:
             if any(k.arg is None for k in node.keywords):
@@ -333,6 +334,31 @@ class _Scanner(ast.NodeVisitor):
                 where = f"{self.where}:{node.lineno}"
                 self.uses.append(Use(where, key, is_template, kind, params, direct))
         self.generic_visit(node)
+
+    def _visit_answer(self, node: ast.Call) -> None:
+        """What a use case says without a translator: `Stale(..., key=...)` (answered by the
+        router, as a callback answer or a message) and `Problem(key, {values})` (rendered by
+        the handler with those values)."""
+        name = getattr(node.func, "id", None)
+        first: ast.expr | None = None
+        params: frozenset[str] | None = None
+        kind = "t"
+        if name == "Stale":
+            first = next((k.value for k in node.keywords if k.arg == "key"), None)
+            kind = "plain"
+        elif name == "Problem" and node.args:
+            first = node.args[0]
+            values = node.args[1] if len(node.args) > 1 else ast.Dict(keys=[], values=[])
+            if isinstance(values, ast.Dict) and all(
+                isinstance(k, ast.Constant) for k in values.keys
+            ):
+                params = frozenset(str(k.value) for k in values.keys if isinstance(k, ast.Constant))
+        if first is None:
+            return
+        direct = isinstance(first, (ast.Constant, ast.JoinedStr))
+        for key, is_template in self._keys(first, node.lineno):
+            where = f"{self.where}:{node.lineno}"
+            self.uses.append(Use(where, key, is_template, kind, params, direct))
 
 
 def _scan() -> tuple[list[Use], list[str]]:
