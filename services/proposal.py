@@ -145,8 +145,9 @@ async def _advance(
 async def begin(
     uow: UnitOfWork, tandem: Tandem, mode: Mode, meeting: Meeting | None = None
 ) -> Draft:
-    state = MeetState(tandem=tandem.id, mode=mode)
-    if meeting is not None:  # another time for the same meeting: only the time is asked again
+    if meeting is None:
+        state = MeetState(tandem=tandem.id, mode=mode)
+    else:  # another time for the same meeting: only the time is asked again
         state = MeetState(
             tandem=tandem.id,
             mode=mode,
