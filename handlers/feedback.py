@@ -32,10 +32,8 @@ from services.meeting_log import LogState, Recording
 from services.meetings import Parties
 
 PREFIX = "fb"
-# services.feedback.NOTE_FLOW and services.meeting_log.LOG_FLOW; literals, for the scans of
-# the flows (/cancel has a message for each).
-NOTE_FLOW = "fbnote"
-LOG_FLOW = "fblog"
+NOTE_FLOW = feedback.NOTE_FLOW
+LOG_FLOW = meeting_log.LOG_FLOW
 YesNo = Literal["y", "n"]
 
 

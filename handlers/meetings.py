@@ -48,7 +48,7 @@ from services.proposal import Draft, MeetState, Moved, Proposed, Step
 if TYPE_CHECKING:
     from storage.models import Tandem
 
-FLOW = "meet"  # services.proposal.FLOW; a literal, for the scans of the flows
+FLOW = proposal.FLOW
 PREFIX = "me"
 
 __all__ = ["FLOW", "PREFIX", "meet_command", "own_tandem", "partners", "start_proposal"]

@@ -161,7 +161,7 @@ async def note(uow: UnitOfWork, state: NoteState, text: str | None) -> Noted | N
     written = clean_text(text or "")
     if not written or written.startswith("/") or len(written) > MAX_COMMENT:
         key = "error.too_long" if len(written) > MAX_COMMENT else "fb.comment_bad"
-        return Noted(found, Problem(key, {"limit": MAX_COMMENT, "length": len(written)}))
+        return Noted(found, Problem(key, limit=MAX_COMMENT, length=len(written)))
     row = await _my_row(uow, found)
     row.comment = written
     await conversation.clear(uow)

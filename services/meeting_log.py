@@ -75,9 +75,9 @@ async def _recordable(
         taken=await meetings.days_taken(uow.session, tandem.id, zone),
     )
     if record is RecordProblem.BEFORE_TANDEM:
-        return Problem("fb.log_before_tandem", {"since": formed_on})
+        return Problem("fb.log_before_tandem", since=formed_on)
     if record is RecordProblem.TAKEN:
-        return Problem("fb.log_taken", {"date": day})
+        return Problem("fb.log_taken", date=day)
     if record is RecordProblem.NOT_YET:
         return Problem("fb.log_not_yet")
     problem = check_logged(start, uow.now)
@@ -148,7 +148,7 @@ async def confirm(uow: UnitOfWork, save: bool) -> Logged | Problem | None:
         now=uow.now,
     )
     if meeting is None:  # a simultaneous press for the same day won
-        return Problem("fb.log_taken", {"date": day})
+        return Problem("fb.log_taken", date=day)
     found = await meeting_cases.parties(uow, meeting)
     row = await meetings.feedback_row(uow.session, meeting.id, found.me.id, uow.now)
     row.took_place = Outcome.HELD

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -77,12 +77,26 @@ class Step(StrEnum):
 TYPED = frozenset({Step.WHEN, Step.TIME, Step.DURATION, Step.PLACE, Step.LINK})
 
 
-@dataclass(frozen=True)
 class Problem:
-    """An answer that cannot be taken: the catalog key that says why, and its values."""
+    """An answer that cannot be taken: the catalog key that says why, and its values (given
+    like a translator's, so the catalog checks see the key and its placeholders here)."""
 
-    key: str
-    values: Mapping[str, object] = field(default_factory=dict)
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values: Mapping[str, object] = values
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return (self.key, dict(self.values)) == (other.key, dict(other.values))
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        return f"Problem({self.key!r}, {dict(self.values)!r})"
 
 
 @dataclass(frozen=True)
@@ -221,7 +235,7 @@ async def answer(uow: UnitOfWork, step: str, state: MeetState, text: str | None)
             state.duration = minutes
     elif step == Step.PLACE:
         if not raw or raw.startswith("/") or len(raw) > MAX_PLACE:
-            problem = Problem("meet.place_bad", {"limit": MAX_PLACE, "length": len(raw)})
+            problem = Problem("meet.place_bad", limit=MAX_PLACE, length=len(raw))
         elif raw.lower() in ONLINE_WORDS:
             state.online, state.place = True, None
         else:

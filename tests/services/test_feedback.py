@@ -96,7 +96,7 @@ async def test_rating_then_the_note_then_the_fit_question_once_per_partner(db: D
     first = await confirmed(db, pair)
     second = await confirmed(db, pair, START + dt.timedelta(minutes=90))
     bad = await rate_and_note(db, pair.mentee, first, "/start")
-    assert bad.problem == Problem("fb.comment_bad", {"limit": 500, "length": 6})
+    assert bad.problem == Problem("fb.comment_bad", limit=500, length=6)
     async with db.session() as session:
         assert await dialogs.get(session, pair.mentee) is not None  # asked again
     noted = await rate_and_note(db, pair.mentee, first, "Sehr hilfreich.")
@@ -206,7 +206,7 @@ async def test_a_rejected_record_frees_its_day_and_one_day_is_recorded_once(db: 
     first = await run(db, pair.mentee, lambda uow: meeting_log.confirm(uow, True), now=AFTER)
     assert isinstance(first, Logged)
     taken = await log(db, pair, "gestern")
-    assert taken.problem == Problem("fb.log_taken", {"date": dt.date(2027, 3, 11)})
+    assert taken.problem == Problem("fb.log_taken", date=dt.date(2027, 3, 11))
     rejected = await run(
         db,
         pair.mentor,
@@ -225,7 +225,7 @@ async def test_a_record_outside_the_tandems_lifetime_or_unreadable_is_refused(
 ) -> None:
     pair = await seed_pair(db)
     assert (await log(db, pair, "01.03.2027")).problem == Problem(
-        "fb.log_before_tandem", {"since": NOW.date()}
+        "fb.log_before_tandem", since=NOW.date()
     )
     assert (await log(db, pair, "morgen")).problem == Problem("fb.log_not_yet")
     assert (await log(db, pair, "blau")).problem == Problem("fb.log_bad")

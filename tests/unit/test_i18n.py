@@ -258,6 +258,8 @@ def _call_kind(func: ast.expr) -> str | None:
         return "t"
     if isinstance(func, ast.Name) and func.id == "InvalidInput":
         return "invalid"
+    if isinstance(func, ast.Name) and func.id == "Problem":
+        return "t"  # services: an answer a use case cannot take, rendered by the handler
     if isinstance(func, ast.Attribute) and func.attr == "t":
         return "t"  # ctx.t(...)
     if isinstance(func, ast.Attribute) and func.attr in ("plain", "has"):
@@ -321,7 +323,12 @@ class _Scanner(ast.NodeVisitor):
             self.unresolved.append(f"{self.where}:{line}: {ast.unparse(node)}")
 
     def visit_Call(self, node: ast.Call) -> None:
-        self._visit_answer(node)
+        if getattr(node.func, "id", None) == "Stale":  # services.errors.Stale(key=...): plain
+            for keyword in node.keywords:
+                if keyword.arg == "key":
+                    for key, is_template in self._keys(keyword.value, node.lineno):
+                        where = f"{self.where}:{node.lineno}"
+                        self.uses.append(Use(where, key, is_template, "plain", frozenset(), True))
         kind = _call_kind(node.func)
         if kind is not None and node.args:
             if any(k.arg is None for k in node.keywords):
@@ -334,31 +341,6 @@ class _Scanner(ast.NodeVisitor):
                 where = f"{self.where}:{node.lineno}"
                 self.uses.append(Use(where, key, is_template, kind, params, direct))
         self.generic_visit(node)
-
-    def _visit_answer(self, node: ast.Call) -> None:
-        """What a use case says without a translator: `Stale(..., key=...)` (answered by the
-        router, as a callback answer or a message) and `Problem(key, {values})` (rendered by
-        the handler with those values)."""
-        name = getattr(node.func, "id", None)
-        first: ast.expr | None = None
-        params: frozenset[str] | None = None
-        kind = "t"
-        if name == "Stale":
-            first = next((k.value for k in node.keywords if k.arg == "key"), None)
-            kind = "plain"
-        elif name == "Problem" and node.args:
-            first = node.args[0]
-            values = node.args[1] if len(node.args) > 1 else ast.Dict(keys=[], values=[])
-            if isinstance(values, ast.Dict) and all(
-                isinstance(k, ast.Constant) for k in values.keys
-            ):
-                params = frozenset(str(k.value) for k in values.keys if isinstance(k, ast.Constant))
-        if first is None:
-            return
-        direct = isinstance(first, (ast.Constant, ast.JoinedStr))
-        for key, is_template in self._keys(first, node.lineno):
-            where = f"{self.where}:{node.lineno}"
-            self.uses.append(Use(where, key, is_template, kind, params, direct))
 
 
 def _scan() -> tuple[list[Use], list[str]]:
@@ -384,10 +366,11 @@ COMMANDS = sorted({*PARTICIPANT_COMMANDS, *COORDINATOR_COMMANDS})
 
 
 def _flows() -> list[str]:
-    """Every dialog flow name: module constants FLOW / *_FLOW in handlers/. /cancel answers with
-    `cancel.<flow>` for whatever dialog is open, so each flow needs that message."""
+    """Every dialog flow name: module constants FLOW / *_FLOW in handlers/ and services/ (where a
+    use case keeps the dialog). /cancel answers with `cancel.<flow>` for whatever dialog is open,
+    so each flow needs that message."""
     flows = []
-    for path in sorted((ROOT / "handlers").rglob("*.py")):
+    for path in sorted([*(ROOT / "handlers").rglob("*.py"), *(ROOT / "services").rglob("*.py")]):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if (
                 isinstance(node, ast.Assign)
