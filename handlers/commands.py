@@ -52,7 +52,7 @@ COORDINATOR_COMMANDS = (
     "cancel",
 )
 
-# Only a coordinator of all programs may use these (handlers.guard.require_all_programs); a
+# Only a coordinator of all programs may use these (services.access.require_all_programs); a
 # coordinator of some programs neither sees them in /help nor in the command menu.
 ALL_PROGRAMS_COMMANDS = frozenset({"newprogram", "purge", "makecoordinator", "revokecoordinator"})
 PROGRAM_COORDINATOR_COMMANDS = tuple(

@@ -7,17 +7,12 @@ from typing import Literal, cast
 from bot.context import Ctx
 from bot.i18n import translator
 from bot.settings import SUPPORTED_LANGUAGES
-from handlers import dialogs as typed_dialogs
-from handlers import (
-    feedback,
-    meetings,
-)
+from handlers import dialogs
 from handlers.buttons import Button, button, on
 from handlers.commands import commands_for
 from handlers.keyboards import button as key
 from handlers.keyboards import rows
 from services import conversation
-from storage import dialogs
 
 
 async def help_command(ctx: Ctx) -> None:
@@ -73,25 +68,9 @@ async def unknown_command(ctx: Ctx) -> None:
 async def on_text(ctx: Ctx) -> None:
     """Free text goes to whichever dialog the user is in."""
     message = ctx.update.effective_message
-    text = message.text if message is not None else None
-    if await typed_dialogs.on_text(ctx, text):
-        return
-    dialog = await dialogs.get(ctx.session, ctx.user_id)
-    if dialog is None:
-        ctx.reply(ctx.t("error.no_dialog"))
-        return
-    if dialog.flow == meetings.FLOW:
-        await meetings.on_text(ctx, dialog.step, dict(dialog.data), text)
-    elif dialog.flow in (feedback.NOTE_FLOW, feedback.LOG_FLOW):
-        await feedback.on_text(ctx, dialog.flow, dict(dialog.data), text)
-    else:  # a flow from a newer version of the bot, or a corrupted row
-        await dialogs.clear(ctx.session, ctx.user_id)
-        ctx.reply(ctx.t("error.no_dialog"))
+    await dialogs.on_text(ctx, message.text if message is not None else None)
 
 
 async def on_other_message(ctx: Ctx) -> None:
-    """Stickers, photos, voice: say what we need instead."""
-    if await dialogs.get(ctx.session, ctx.user_id) is None:
-        ctx.reply(ctx.t("error.no_dialog"))
-        return
-    await on_text(ctx)  # with no text: the dialog explains what it needs and asks again
+    """Stickers, photos, voice: the dialog says what it needs instead, and asks again."""
+    await dialogs.on_text(ctx, None)

@@ -54,22 +54,23 @@ def coordinator_flows() -> frozenset[str]:
     return frozenset(name for name, flow in FLOWS.items() if flow.coordinator)
 
 
-async def on_text(ctx: Ctx, text: str | None) -> bool:
-    """Free text to the user's dialog; False when the user's dialog is not a registered flow
-    (the caller answers that)."""
+async def on_text(ctx: Ctx, text: str | None) -> None:
+    """Free text (None: a sticker, a photo) to the user's dialog, which explains what it needs.
+    Without a dialog, or in one this version does not know (a newer version's flow, a corrupted
+    row, which is removed), the user is told that nothing is being asked."""
     where = await conversation.current(ctx.uow)
-    if where is None:
-        return False
-    flow = FLOWS.get(where[0])
+    flow = FLOWS.get(where[0]) if where is not None else None
     if flow is None:
-        return False
+        if where is not None:
+            await conversation.clear(ctx.uow)
+        ctx.reply(ctx.t("error.no_dialog"))
+        return
     if flow.coordinator and not ctx.is_coordinator:
         await conversation.clear(ctx.uow)  # the role was revoked mid-dialog
         raise Refused(f"dialog:{flow.name}")
     loaded = await conversation.load(ctx.uow, flow.name, flow.state)
     if loaded is None:
         ctx.reply(ctx.t("error.no_dialog"))
-        return True
+        return
     step, state = loaded
     await flow.on_text(ctx, step, state, text)
-    return True

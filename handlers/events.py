@@ -19,6 +19,7 @@ from handlers.keyboards import column, rows
 from handlers.views.event_time import parse_start, when_text
 from handlers.views.events import (
     Rsvp,
+    ShowEvents,
     card_text,
     default_title,
     describe,
@@ -36,11 +37,6 @@ if TYPE_CHECKING:
 @button("ek", "p", coordinator=True)
 class ChooseProgram(Button):
     pass
-
-
-@button("ek", "l", coordinator=True)
-class ShowEvents(Button):
-    program: int
 
 
 @button("ek", "n", coordinator=True)

@@ -35,14 +35,15 @@ from core.reminders import (
 )
 from core.surveys import SurveyStatus
 from core.tandems import TandemStatus
-from handlers.callbacks import pack
-from handlers.feedback import took_place_keyboard
 from handlers.keyboards import button, column
-from handlers.meetings import describe, partners
 from handlers.views import events as event_views
 from handlers.views import surveys as survey_views
 from handlers.views.address import who
+from handlers.views.feedback import took_place_keyboard
+from handlers.views.meeting import Cancel, Move, NewMeeting, describe
+from handlers.views.tandem_card import ShowTandem
 from services import broadcasts
+from services.access import partners
 from storage import events, meetings, programs, surveys, tandems, users
 from storage import reminders as store
 from storage.db import retrying
@@ -203,8 +204,8 @@ async def _about_meeting(
             ),
             column(
                 [
-                    button(t.plain("meet.act.r"), pack("me", "r", meeting.id, meeting.version)),
-                    button(t.plain("meet.act.x"), pack("me", "x", meeting.id, meeting.version)),
+                    button(t.plain("meet.act.r"), Move(meeting.id, meeting.version)),
+                    button(t.plain("meet.act.x"), Cancel(meeting.id, meeting.version)),
                 ],
                 per_row=2,
             ),
@@ -243,7 +244,7 @@ async def _nudge(
             weeks=max(1, (now - since).days // 7) if since else weeks,
             last=since.astimezone(services.zone_of(program)).strftime("%d.%m.%Y") if since else "",
         ),
-        column([button(t.plain("meet.new_button"), pack("me", "n", tandem.id))]),
+        column([button(t.plain("meet.new_button"), NewMeeting(tandem.id))]),
     )
 
 
@@ -266,7 +267,7 @@ async def _at_risk(
             if last
             else t.plain("risk.never"),
         ),
-        column([button(t.plain("td.open"), pack("td", "v", tandem.id))]),
+        column([button(t.plain("td.open"), ShowTandem(tandem.id))]),
     )
 
 

@@ -1,4 +1,5 @@
-"""Registers the handlers with PTB and routes callback data by its prefix."""
+"""Registers the handlers with PTB: every command, free text to the dialogs, every press to the
+handler of its typed button kind; refusals and stale presses are answered here, in one place."""
 
 from __future__ import annotations
 
@@ -44,12 +45,10 @@ from handlers import (
     surveys,
     tandem,
 )
-from handlers.callbacks import unpack
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
-from handlers.guard import require_coordinator
 from services import access
 from services.errors import Refused, Stale
-from storage import housekeeping, users
+from storage import users
 
 log = logging.getLogger(__name__)
 
@@ -60,63 +59,75 @@ PRIVATE = filters.ChatType.PRIVATE
 REGISTERING = (agreement, surveys, program_settings, registration)
 
 
+CommandFn = Callable[[Ctx], Awaitable[None]]
+
+# Every command a user can type, and the function it goes to (docs/architecture.md maps each
+# to its use case). The coordinators' commands are refused to everyone else before they run.
+COMMANDS: dict[str, CommandFn] = {
+    "start": start.start,
+    "help": common.help_command,
+    "cancel": common.cancel,
+    "language": common.language,
+    "profile": profile.show,
+    "newprogram": programs.new_program,
+    "programs": programs.list_programs,
+    "makecoordinator": programs.make_coordinator,
+    "revokecoordinator": programs.revoke_coordinator,
+    "match": matching.match_command,
+    "companies": companies.companies_command,
+    "tandem": tandem.tandem_command,
+    "tandems": tandem.tandems_command,
+    "meet": meetings.meet_command,
+    "feedback": feedback.feedback_command,
+    "events": events.events_command,
+    "survey": survey_admin.survey_command,
+    "mydata": privacy.mydata_command,
+    "deleteme": privacy.deleteme_command,
+    "purge": purge.purge_command,
+    "pause": privacy.pause_command,
+    "resume": privacy.resume_command,
+    "stats": reports.stats_command,
+    "export": reports.export_command,
+    "certificates": certificates.certificates_command,
+    "broadcast": broadcasts.broadcast_command,
+}
+COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)
+assert COMMANDS.keys() >= COORDINATOR_ONLY_COMMANDS
+
+
 async def on_callback(ctx: Ctx) -> None:
+    """A press goes to the handler of its registered kind, typed (handlers/buttons.py). A kind
+    for coordinators is refused to anyone else before its data is even parsed; data that names
+    no kind, or a field that does not parse, is stale (answered and audited in `answered`)."""
     query = ctx.update.callback_query
     assert query is not None
     found = buttons.lookup(query.data)
-    if found is not None:
-        kind, fields = found
-        if kind.type.COORDINATOR and not ctx.is_coordinator:
-            access.require_coordinator(ctx.uow, query.data or kind.type.PREFIX)  # Refused
-        pressed = kind.type.unpack(fields)  # Stale when a field does not parse
-        if kind.handler is None:
-            raise Stale(f"no handler for {kind.type.__name__}")
-        await kind.handler(ctx, pressed)
-        return
-    parts = unpack(query.data)
-    if len(parts) < 2:
-        await _forged(ctx, query.data)
-        return
-    prefix, rest = parts[0], parts[1:]
-    handler = CALLBACKS.get(prefix)
-    if handler is None:
-        await _forged(ctx, query.data)
-        return
-    if prefix in COORDINATOR_PREFIXES and not require_coordinator(ctx, query.data or prefix):
-        return
-    await handler(ctx, rest)
+    if found is None:
+        raise Stale("forged")
+    kind, fields = found
+    if kind.type.COORDINATOR:
+        access.require_coordinator(ctx.uow, query.data or kind.type.PREFIX)
+    pressed = kind.type.unpack(fields)
+    if kind.handler is None:
+        raise Stale(f"no handler for {kind.type.__name__}")
+    await kind.handler(ctx, pressed)
 
 
-CallbackHandler = Callable[[Ctx, list[str]], Awaitable[None]]
-
-# Callback data is `prefix:action:args`; each flow owns its prefixes and re-checks everything.
-CALLBACKS: dict[str, CallbackHandler] = {
-    meetings.PREFIX: meetings.on_callback,
-    feedback.PREFIX: feedback.on_callback,
-}
-
-
-def _typed_coordinator_prefixes() -> frozenset[str]:
-    """Prefixes of the registry whose every kind is for coordinators (the router refuses those
-    before parsing); the security test forges presses on every coordinator prefix."""
+def _coordinator_prefixes() -> frozenset[str]:
+    """Prefixes whose every kind is for coordinators; the security test forges presses on each."""
     kinds = [kind.type for kind in buttons.REGISTRY.values()]
     return frozenset(k.PREFIX for k in kinds if k.COORDINATOR) - {
         k.PREFIX for k in kinds if not k.COORDINATOR
     }
 
 
-# Checked here, once, before any handler runs (the handlers check again: defence in depth).
-COORDINATOR_PREFIXES = _typed_coordinator_prefixes() | frozenset({})
-COORDINATOR_ONLY_COMMANDS = frozenset(COORDINATOR_COMMANDS) - frozenset(PARTICIPANT_COMMANDS)
-
-
-CommandFn = Callable[[Ctx], Awaitable[None]]
+COORDINATOR_PREFIXES = _coordinator_prefixes()
 
 
 def coordinator_only(name: str, fn: CommandFn) -> CommandFn:
     async def guarded(ctx: Ctx) -> None:
-        if require_coordinator(ctx, name):
-            await fn(ctx)
+        access.require_coordinator(ctx.uow, name)
+        await fn(ctx)
 
     return guarded
 
@@ -151,13 +162,6 @@ def answered(fn: CommandFn) -> CommandFn:
     return functools.wraps(fn)(run)
 
 
-async def _forged(ctx: Ctx, data: str | None) -> None:
-    housekeeping.audit(
-        ctx.session, user_id=ctx.user_id, action="bad_callback", now=ctx.now, data=(data or "")[:64]
-    )
-    ctx.answer(ctx.t.plain("error.stale_button"))
-
-
 async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Telegram tells us when a user blocks or unblocks the bot; remember it."""
     change = update.my_chat_member
@@ -173,36 +177,7 @@ async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    command: dict[str, CommandFn] = {
-        "start": start.start,
-        "help": common.help_command,
-        "cancel": common.cancel,
-        "language": common.language,
-        "profile": profile.show,
-        "newprogram": programs.new_program,
-        "programs": programs.list_programs,
-        "makecoordinator": programs.make_coordinator,
-        "revokecoordinator": programs.revoke_coordinator,
-        "match": matching.match_command,
-        "companies": companies.companies_command,
-        "tandem": tandem.tandem_command,
-        "tandems": tandem.tandems_command,
-        "meet": meetings.meet_command,
-        "feedback": feedback.feedback_command,
-        "events": events.events_command,
-        "survey": survey_admin.survey_command,
-        "mydata": privacy.mydata_command,
-        "deleteme": privacy.deleteme_command,
-        "purge": purge.purge_command,
-        "pause": privacy.pause_command,
-        "resume": privacy.resume_command,
-        "stats": reports.stats_command,
-        "export": reports.export_command,
-        "certificates": certificates.certificates_command,
-        "broadcast": broadcasts.broadcast_command,
-    }
-    assert command.keys() >= COORDINATOR_ONLY_COMMANDS
-    for name, fn in command.items():
+    for name, fn in COMMANDS.items():
         if name in COORDINATOR_ONLY_COMMANDS:
             fn = coordinator_only(name, fn)
         app.add_handler(CommandHandler(name, tandem_handler(answered(fn)), filters=PRIVATE))

@@ -21,11 +21,11 @@ from bot.i18n import Translator
 from core.address import Case
 from core.surveys import MAX_TEXT_ANSWER, AnswerProblem, Question, QuestionType
 from handlers.buttons import Button, button, on
-from handlers.callbacks import pack
 from handlers.dialogs import dialog
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views.address import who
+from handlers.views.notify import ParticipantButton
 from handlers.views.surveys import (
     StartSurvey,
     answer_label,
@@ -179,5 +179,5 @@ def _tell_coordinators(ctx: Ctx, survey: Survey, completed: Completed) -> None:
                 program=program.name if program else "",
             ),
             # The participant's card is the programs flow's button (`pp:v:<participant>`).
-            column([key(t.plain("coord.details"), pack("pp", "v", completed.participant.id))]),
+            column([key(t.plain("coord.details"), ParticipantButton(completed.participant.id))]),
         )

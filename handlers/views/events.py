@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from storage.models import Participant, Program, ProgramEvent
 
 
+@button("ek", "l", coordinator=True)
+class ShowEvents(Button):
+    """A program's events, for its coordinators (also from the program card)."""
+
+    program: int
+
+
 @button("ev", "r")
 class Rsvp(Button):
     """A participant's answer to an invitation: `ev:r:<event>:y|n`."""

@@ -11,10 +11,10 @@ from telegram import InlineKeyboardMarkup
 from bot.i18n import Safe, Translator
 from core.profile import DEFAULT_TOPICS
 from handlers.buttons import Button, button
-from handlers.callbacks import pack
 from handlers.keyboards import button as keyed
 from handlers.keyboards import column
 from handlers.views.address import introduced_as
+from handlers.views.meeting import NewMeeting
 
 if TYPE_CHECKING:
     from storage.models import Participant, Tandem
@@ -79,7 +79,7 @@ def keyboard(t: Translator, tandem: Tandem) -> InlineKeyboardMarkup:
     return column(
         [
             # The meetings flow's button (handlers/meetings.py), in its legacy spelling.
-            keyed(t.plain("intro.propose"), pack("me", "n", tandem.id)),
+            keyed(t.plain("intro.propose"), NewMeeting(tandem.id)),
             keyed(t.plain("intro.concern"), RaiseConcern(tandem.id)),
         ]
     )

@@ -15,9 +15,9 @@ from bot.i18n import Safe, Translator
 from core.certificates import Issuer
 from core.reminders import DAY_MINUTES, Policy
 from handlers.buttons import Button, button
-from handlers.callbacks import pack
 from handlers.keyboards import button as key
 from handlers.keyboards import column
+from handlers.views import programs as program_views  # a cycle: used at call time only
 from services.program_settings import (
     ISSUER,
     MAX_AGREEMENT,
@@ -134,7 +134,7 @@ def card(t: Translator, program: Program) -> tuple[str, InlineKeyboardMarkup]:
         [
             *(key(label, EditSetting(program.id, setting)) for setting, label in labels),
             # The program card's button belongs to the programs flow (prefix "pg").
-            key(t.plain("ps.to_program"), pack("pg", "v", program.id)),
+            key(t.plain("ps.to_program"), program_views.ProgramButton(program.id)),
         ]
     )
 

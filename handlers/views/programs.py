@@ -14,10 +14,11 @@ from bot.context import Ctx
 from bot.i18n import Safe
 from core.programs import ParticipantStatus, ProgramStatus
 from handlers.buttons import Button, button
-from handlers.callbacks import pack
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views.address import role_label
+from handlers.views.companies import Page as CompanyPage
+from handlers.views.events import ShowEvents
 from handlers.views.notify import (
     AskGrant,
     CycleCapacity,
@@ -25,6 +26,8 @@ from handlers.views.notify import (
     SetStatus,
     profile_block,
 )
+from handlers.views.program_settings import ShowSettings
+from handlers.views.survey_admin import ListSurveys
 
 if TYPE_CHECKING:
     from services.programs import ParticipantCard, ParticipantPage, ProgramCard
@@ -110,12 +113,12 @@ def program_card(ctx: Ctx, card: ProgramCard) -> tuple[str, InlineKeyboardMarkup
             *column(by_status, per_row=2).inline_keyboard,
             [key(ctx.t.plain(f"pg.set.{toggle}"), SetProgramStatus(program.id, toggle))],
             [
-                key(ctx.t.plain("ps.open"), pack("ps", "v", program.id)),
-                key(ctx.t.plain("ek.open"), pack("ek", "l", program.id)),
+                key(ctx.t.plain("ps.open"), ShowSettings(program.id)),
+                key(ctx.t.plain("ek.open"), ShowEvents(program.id)),
             ],
             [
-                key(ctx.t.plain("sk.open"), pack("sk", "l", program.id)),
-                key(ctx.t.plain("companies.open"), pack("cy", "l", 0)),
+                key(ctx.t.plain("sk.open"), ListSurveys(program.id)),
+                key(ctx.t.plain("companies.open"), CompanyPage(0)),
             ],
             [key(ctx.t.plain("pg.back_to_list"), AllPrograms())],
         ]

@@ -59,7 +59,6 @@ from fake_bot_api import FakeBotApi, FakeUser
 from fake_bot_api.user import FakeGroup
 from handlers import buttons
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
-from handlers.router import CALLBACKS
 from storage import users
 from storage.db import Database
 from storage.models import Program
@@ -93,7 +92,7 @@ def known_flows() -> frozenset[str]:
 
 FLOWS = known_flows()
 SHAPES = callback_shapes()
-PREFIXES = sorted(set(CALLBACKS) | buttons.prefixes())  # legacy and typed buttons
+PREFIXES = sorted(buttons.prefixes())
 NO_DIALOG = {translator(lang).plain("error.no_dialog") for lang in ("de", "en")}
 INTERNAL_ERRORS = {translator(lang).plain("error.internal") for lang in ("de", "en")}
 # Formatting the bot itself never uses (but for links to a partner's chat, `MENTION`): in a

@@ -25,11 +25,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+import handlers.router  # noqa: F401  (every flow registers its buttons on import)
 from bot.i18n import translator
 from bot.settings import Settings
 from fake_bot_api import FakeBotApi, FakeUser
+from handlers import buttons
 from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
-from handlers.router import CALLBACKS
 from storage.db import Database
 from tests.e2e.harness import bot_running
 from tests.e2e.tandems import seed_pair
@@ -63,7 +64,7 @@ callback_strategy = st.one_of(
     st.text(max_size=64).filter(lambda s: 0 < len(s.encode()) <= 64),
     st.builds(
         lambda prefix, parts: ":".join([prefix, *parts])[:64],
-        st.sampled_from(sorted(CALLBACKS)),
+        st.sampled_from(sorted(buttons.prefixes())),
         st.lists(
             st.one_of(
                 st.integers(-5, 10**6).map(str),

@@ -18,7 +18,7 @@ from bot.app import AnyApplication
 from bot.context import Ctx
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api import FakeBotApi, FakeUser
-from handlers import buttons, router
+from handlers import buttons
 from handlers.router import COORDINATOR_ONLY_COMMANDS, COORDINATOR_PREFIXES
 from storage import surveys, users
 from storage.db import Database
@@ -204,8 +204,6 @@ async def test_the_check_is_made_once_in_the_router(
     async def typed_spy(ctx: Ctx, pressed: buttons.Button) -> None:
         await spy(ctx, pressed.pack().split(":")[1:])
 
-    for prefix in COORDINATOR_PREFIXES:
-        monkeypatch.setitem(router.CALLBACKS, prefix, spy)
     for key, kind in list(buttons.REGISTRY.items()):
         if kind.type.COORDINATOR:
             monkeypatch.setitem(buttons.REGISTRY, key, buttons.Kind(kind.type, typed_spy))

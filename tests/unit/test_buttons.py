@@ -112,3 +112,64 @@ def test_a_prefix_keeps_one_head() -> None:
         @button("zh", "other", head=1)
         class Other(Button):
             proposal: int
+
+
+def _load(hint: object, raw: str) -> object:
+    value = buttons.codec_for(hint).load(raw)
+    return None if value is buttons._BAD else value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0", 0),
+        ("42", 42),
+        ("2147483647", 2**31 - 1),  # the largest SQL INTEGER
+        ("2147483648", None),  # PostgreSQL would refuse the parameter
+        ("8000000000", None),
+        ("9" * 18, None),
+        ("", None),
+        ("-1", None),
+        ("+1", None),
+        (" 1", None),
+        ("1.0", None),
+        ("1e3", None),
+        ("0x10", None),
+        ("١٢", None),  # Arabic-Indic digits: isdigit() but not ASCII
+        ("²", None),
+        ("abc", None),
+    ],
+)
+def test_a_row_id_is_ascii_digits_within_an_sql_integer(value: str, expected: int | None) -> None:
+    assert _load(int, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("8000000000", 8_000_000_000),  # a Telegram user id beyond 32 bits
+        ("9223372036854775807", 2**63 - 1),  # the largest BIGINT
+        ("9223372036854775808", None),
+        ("9" * 20, None),
+        ("²", None),
+        ("-5", None),
+    ],
+)
+def test_a_telegram_id_is_within_a_bigint(value: str, expected: int | None) -> None:
+    assert _load(BigInt, value) == expected
+
+
+@pytest.mark.parametrize("data", [None, "", "x" * 65, "ä" * 33, "zz:t:" + "1" * 60])
+def test_junk_or_oversized_data_names_no_kind(data: str | None) -> None:
+    assert buttons.lookup(data) is None
+
+
+def test_the_limit_is_64_bytes_not_characters() -> None:
+    assert buttons.MAX_CALLBACK_BYTES == 64
+    # 22 umlauts are 44 bytes: with the other fields the data is under 64 characters but over
+    # 64 bytes, and Telegram counts bytes.
+    umlauts = Sample(1, BigInt(1), Colour.RED, dt.date(2027, 1, 1), False, "ä" * 22)
+    with pytest.raises(ValueError, match="64 bytes"):
+        umlauts.pack()
+    fits = Sample(1, BigInt(1), Colour.RED, dt.date(2027, 1, 1), False, "ä" * 16)
+    assert len(fits.pack().encode()) <= 64

@@ -258,6 +258,8 @@ def _call_kind(func: ast.expr) -> str | None:
         return "t"
     if isinstance(func, ast.Name) and func.id == "InvalidInput":
         return "invalid"
+    if isinstance(func, ast.Name) and func.id == "Problem":
+        return "t"  # services: an answer a use case cannot take, rendered by the handler
     if isinstance(func, ast.Attribute) and func.attr == "t":
         return "t"  # ctx.t(...)
     if isinstance(func, ast.Attribute) and func.attr in ("plain", "has"):

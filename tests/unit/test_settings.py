@@ -1,4 +1,4 @@
-"""Configuration from the environment and `.env`, and callback data packing."""
+"""Configuration from the environment and `.env`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import DatabaseSettings, Settings
-from handlers.callbacks import MAX_CALLBACK_BYTES, as_big_int, as_int, check, pack, unpack
 
 TOKEN = "123456789:AAH-secretPart_0123456789abcdefXYZ"
 SECRET = "Webhook_Secret-0123456789"
@@ -286,77 +285,3 @@ def test_database_settings_need_no_token(monkeypatch: pytest.MonkeyPatch) -> Non
     assert DatabaseSettings().database_url == "sqlite+aiosqlite:///tandem.sqlite3"
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/x")
     assert DatabaseSettings().database_url == "postgresql://db/x"
-
-
-# --- callback data ----------------------------------------------------------------------------
-
-
-def test_pack_and_unpack_round_trip() -> None:
-    data = pack("pp", "s", 12345678901, "active")
-    assert data == "pp:s:12345678901:active"
-    assert unpack(data) == ["pp", "s", "12345678901", "active"]
-
-
-def test_pack_refuses_more_than_64_bytes() -> None:
-    assert MAX_CALLBACK_BYTES == 64
-    assert len(pack("x" * 64)) == 64
-    with pytest.raises(ValueError, match="64 bytes"):
-        pack("x" * 65)
-    with pytest.raises(ValueError, match="64 bytes"):
-        pack("rg", "x" * 62)  # 65 with the separator
-    # Bytes, not characters: 33 umlauts are 66 bytes.
-    with pytest.raises(ValueError, match="64 bytes"):
-        pack("ä" * 33)
-    assert unpack(pack("ä" * 32)) == ["ä" * 32]
-
-
-@pytest.mark.parametrize("data", [None, "", "x" * 65, "ä" * 33])
-def test_unpack_rejects_junk(data: str | None) -> None:
-    assert unpack(data) == []
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("0", 0),
-        ("42", 42),
-        ("2147483647", 2**31 - 1),  # the largest SQL INTEGER
-        ("2147483648", None),  # PostgreSQL would refuse the parameter
-        ("8000000000", None),
-        ("9" * 18, None),
-        ("", None),
-        ("-1", None),
-        ("+1", None),
-        (" 1", None),
-        ("1.0", None),
-        ("1e3", None),
-        ("0x10", None),
-        ("١٢", None),  # Arabic-Indic digits: isdigit() but not ASCII
-        ("²", None),
-        ("abc", None),
-    ],
-)
-def test_as_int(value: str, expected: int | None) -> None:
-    assert as_int(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("8000000000", 8_000_000_000),  # a Telegram user id beyond 32 bits
-        ("9223372036854775807", 2**63 - 1),  # the largest BIGINT
-        ("9223372036854775808", None),
-        ("9" * 20, None),
-        ("²", None),
-        ("-5", None),
-    ],
-)
-def test_as_big_int(value: str, expected: int | None) -> None:
-    assert as_big_int(value) == expected
-
-
-def test_check_is_a_short_stable_fingerprint() -> None:
-    assert check("Feedback") == check("Feedback")
-    assert check("Feedback") != check("feedback")
-    assert len(check("Feedback")) == 6
-    assert pack("rg", "t", 11, check("Work-Life-Balance und Stressmanagement"))

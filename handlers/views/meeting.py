@@ -1,0 +1,243 @@
+"""A meeting as the partners see it: its time and place, its calendar file, and the buttons a
+partner may press on it. Shown by /meet, by the feedback flow and by the scheduled reminders, so
+the wording and the buttons are the same wherever a meeting turns up.
+
+The buttons on a meeting carry its version: a press from before a move is refused instead of
+accepting a time nobody proposes any more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from core import ics
+from core.meetings import DAY_BUTTONS, Act, allowed, is_fact
+from handlers.buttons import Button, button
+from handlers.keyboards import button as key
+from handlers.keyboards import column
+from services.access import partners
+
+if TYPE_CHECKING:
+    from bot.context import Ctx
+    from services.proposal import Problem
+    from storage.models import Meeting, Participant, Program, Tandem
+
+PREFIX = "me"
+
+
+@button(PREFIX, "n")
+class NewMeeting(Button):
+    """Propose a (new) meeting to the tandem's partner."""
+
+    tandem: int
+
+
+@dataclass(frozen=True)
+class OnMeeting(Button):
+    """A partner's answer to a meeting, at the version it was shown at."""
+
+    meeting: int
+    version: int
+
+
+@button(PREFIX, Act.ACCEPT.value)
+class Accept(OnMeeting):
+    pass
+
+
+@button(PREFIX, Act.DECLINE.value)
+class Decline(OnMeeting):
+    pass
+
+
+@button(PREFIX, Act.OTHER_TIME.value)
+class OtherTime(OnMeeting):
+    pass
+
+
+@button(PREFIX, Act.MOVE.value)
+class Move(OnMeeting):
+    pass
+
+
+@button(PREFIX, Act.CANCEL.value)
+class Cancel(OnMeeting):
+    """Asks first: a cancellation reaches the partner at once."""
+
+
+@button(PREFIX, "X")
+class CancelConfirmed(OnMeeting):
+    pass
+
+
+@button(PREFIX, "day")
+class PickDay(Button):
+    """A day for the meeting being proposed (the dialog in handlers/meetings.py)."""
+
+    day: dt.date
+
+
+ACTS: dict[Act, type[OnMeeting]] = {
+    Act.ACCEPT: Accept,
+    Act.DECLINE: Decline,
+    Act.OTHER_TIME: OtherTime,
+    Act.MOVE: Move,
+    Act.CANCEL: Cancel,
+}
+
+
+def when_text(t: Translator, starts_at: dt.datetime, ends_at: dt.datetime, zone: ZoneInfo) -> str:
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    return t.plain(
+        "meet.when",
+        weekday=t.plain(f"weekday.{start.weekday()}"),
+        date=start.strftime("%d.%m.%Y"),
+        start=start.strftime("%H:%M"),
+        end=end.strftime("%H:%M"),
+    )
+
+
+def where_text(t: Translator, online: bool, place: str | None, link: str | None) -> str:
+    if online:
+        return t.plain("meet.online_link", link=link) if link else t.plain("meet.online")
+    return place or "–"
+
+
+def describe(t: Translator, meeting: Meeting, zone: ZoneInfo) -> dict[str, str]:
+    return {
+        "when": when_text(t, meeting.starts_at, meeting.ends_at, zone),
+        "where": where_text(t, meeting.online, meeting.place, meeting.link),
+    }
+
+
+def calendar_file(
+    t: Translator,
+    meeting: Meeting,
+    partner: Participant,
+    program: Program | None,
+    zone: ZoneInfo,
+    now: dt.datetime,
+    *,
+    cancelled: bool = False,
+) -> tuple[str, bytes]:
+    summary = t.plain("ics.summary", partner=partner.name)
+    event = ics.CalendarEvent(
+        uid=f"meeting-{meeting.id}@tandem",
+        sequence=meeting.version + (1 if cancelled else 0),
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        summary=summary,
+        stamp=now,
+        location=t.plain("meet.online") if meeting.online else meeting.place,
+        description=t.plain("ics.description", program=program.name if program else ""),
+        url=meeting.link if meeting.online and meeting.link else None,
+        cancelled=cancelled,
+    )
+    return ics.filename(summary, meeting.starts_at.astimezone(zone)), ics.render(event)
+
+
+def send_calendar(
+    ctx: Ctx,
+    meeting: Meeting,
+    program: Program | None,
+    zone: ZoneInfo,
+    person: Participant,
+    other: Participant,
+    *,
+    cancelled: bool = False,
+) -> None:
+    """The meeting (or its cancellation) as a calendar file, in the recipient's language."""
+    t = ctx.for_user(person.user)
+    caption = "meet.ics_cancel_caption" if cancelled else "meet.ics_caption"
+    ctx.send_document(
+        person.user_id,
+        *calendar_file(t, meeting, other, program, zone, ctx.now, cancelled=cancelled),
+        caption=t(caption),
+    )
+
+
+def meeting_buttons(
+    t: Translator, meeting: Meeting, user_id: int | None, now: dt.datetime
+) -> InlineKeyboardMarkup | None:
+    """What this partner may do with the meeting now (`core.meetings.allowed`); None if nothing."""
+    if user_id is None:
+        return None
+    fact = is_fact(meeting.starts_at, meeting.outcome, now)
+    acts = [
+        act
+        for act in ACTS
+        if allowed(
+            act, status=meeting.status, proposed_by=meeting.proposed_by, user_id=user_id, fact=fact
+        )
+    ]
+    if not acts:
+        return None
+    return column(
+        [
+            key(t.plain(f"meet.act.{act.value}"), ACTS[act](meeting.id, meeting.version))
+            for act in acts
+        ],
+        per_row=2,
+    )
+
+
+def new_meeting_keyboard(t: Translator, tandem_id: int) -> InlineKeyboardMarkup:
+    return column([key(t.plain("meet.new_button"), NewMeeting(tandem_id))])
+
+
+def tandem_chooser(
+    tandems: Sequence[Tandem], user_id: int, pick: Callable[[int], Button]
+) -> InlineKeyboardMarkup:
+    """A mentor with two mentees picks the tandem first: one button per partner's name."""
+    return column([key(partners(t, user_id)[1].name, pick(t.id)) for t in tandems])
+
+
+def one_tandem(
+    ctx: Ctx, mine: Sequence[Tandem], question: str, pick: Callable[[int], Button]
+) -> Tandem | None:
+    """The user's one introduced tandem; with several (a mentor with two mentees) the user is
+    asked to pick one with `pick` buttons and None is returned, as with none."""
+    if not mine:
+        ctx.reply(ctx.t("tandem.none"))
+        return None
+    if len(mine) > 1:
+        ctx.reply(question, tandem_chooser(mine, ctx.user_id, pick))
+        return None
+    return mine[0]
+
+
+def say(t: Translator, problem: Problem) -> str:
+    """Why an answer could not be taken, with its dates written as the partners read them."""
+    values = {
+        name: value.strftime("%d.%m.%Y") if isinstance(value, dt.date) else value
+        for name, value in problem.values.items()
+    }
+    return t(problem.key, **values)
+
+
+def ask_when(t: Translator, now: dt.datetime, zone: ZoneInfo) -> tuple[str, InlineKeyboardMarkup]:
+    """The first question of a proposal, wherever one starts (/meet, a button under the
+    introduction): the next days as buttons, or a day and time typed."""
+    today = now.astimezone(zone).date()
+    days = [today + dt.timedelta(days=i) for i in range(1, DAY_BUTTONS + 1)]
+    return t("meet.ask_when"), column(
+        [
+            key(
+                t.plain(
+                    "meet.day_button",
+                    weekday=t.plain(f"weekday.{d.weekday()}"),
+                    date=d.strftime("%d.%m."),
+                ),
+                PickDay(d),
+            )
+            for d in days
+        ],
+        per_row=4,
+    )

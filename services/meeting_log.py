@@ -1,0 +1,157 @@
+"""Recording a meeting held outside the bot (/feedback, "it took place without the bot").
+
+The day (and maybe the time) is a dialog; nothing is stored until the summary's button is
+pressed. A recorded meeting lies within the tandem's lifetime, not in the future, one per
+tandem and day, and counts only once the partner confirms it (services/feedback.py `verify`):
+the partner is asked at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from core.meetings import (
+    DEFAULT_DURATION,
+    Outcome,
+    RecordProblem,
+    check_logged,
+    check_recorded_day,
+    parse_logged,
+)
+from core.profile import clean_text
+from core.when import NonexistentTime, local_to_utc
+from services import conversation
+from services import meetings as meeting_cases
+from services.access import own_tandem, partners
+from services.conversation import State
+from services.errors import Stale
+from services.meetings import Parties
+from services.proposal import Problem, zone_of
+from services.unit import UnitOfWork
+from storage import meetings
+
+if TYPE_CHECKING:
+    from storage.models import Participant, Program, Tandem
+
+LOG_FLOW = "fblog"
+LOGGED_DEFAULT_TIME = dt.time(12, 0)  # a reported meeting without a time
+
+
+class LogState(State):
+    tandem: int
+    start: dt.datetime | None = None  # set at the summary (step "confirm")
+    timed: bool | None = None  # whether a time was given, or only the day
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The summary to confirm, or (`problem`) why the day cannot be recorded."""
+
+    state: LogState
+    tandem: Tandem
+    program: Program
+    partner: Participant
+    problem: Problem | None = None
+
+
+async def begin(uow: UnitOfWork, tandem_id: int) -> None:
+    tandem = await meeting_cases.pressed_tandem(uow, tandem_id)
+    await conversation.save(uow, LOG_FLOW, "when", LogState(tandem=tandem.id))
+
+
+async def _recordable(
+    uow: UnitOfWork, tandem: Tandem, start: dt.datetime, zone: ZoneInfo
+) -> Problem | None:
+    """Within the tandem's lifetime, not in the future, one per day."""
+    day = start.astimezone(zone).date()
+    formed_on = tandem.created_at.astimezone(zone).date()
+    record = check_recorded_day(
+        day,
+        formed_on=formed_on,
+        today=uow.now.astimezone(zone).date(),
+        taken=await meetings.days_taken(uow.session, tandem.id, zone),
+    )
+    if record is RecordProblem.BEFORE_TANDEM:
+        return Problem("fb.log_before_tandem", since=formed_on)
+    if record is RecordProblem.TAKEN:
+        return Problem("fb.log_taken", date=day)
+    if record is RecordProblem.NOT_YET:
+        return Problem("fb.log_not_yet")
+    problem = check_logged(start, uow.now)
+    return Problem(f"fb.log_{problem.value}") if problem is not None else None
+
+
+async def answer(uow: UnitOfWork, state: LogState, text: str | None) -> Recording | None:
+    """The day (and time) typed; None if the tandem is gone (the dialog ends)."""
+    tandem = await own_tandem(uow, state.tandem)
+    if tandem is None:
+        await conversation.clear(uow)
+        return None
+    program = await meeting_cases.program_of(uow, tandem)
+    partner = partners(tandem, uow.user_id)[1]
+    if state.start is not None:  # at the summary only the buttons act
+        return Recording(state, tandem, program, partner)
+    zone = zone_of(program)
+    raw = clean_text(text or "")[:200]
+    today = uow.now.astimezone(zone).date()
+    when = parse_logged(raw, today) if raw else None
+    if when is None:
+        return Recording(state, tandem, program, partner, Problem("fb.log_bad"))
+    try:
+        start = local_to_utc(when.day, when.time or LOGGED_DEFAULT_TIME, zone)
+    except NonexistentTime:
+        return Recording(state, tandem, program, partner, Problem("meet.time.nonexistent"))
+    if when.time is None and when.day == today and start > uow.now:  # earlier today
+        start = uow.now.replace(second=0, microsecond=0)
+    problem = await _recordable(uow, tandem, start, zone)
+    if problem is not None:
+        return Recording(state, tandem, program, partner, problem)
+    state.start, state.timed = start, when.time is not None
+    await conversation.save(uow, LOG_FLOW, "confirm", state)
+    return Recording(state, tandem, program, partner)
+
+
+@dataclass(frozen=True)
+class Logged:
+    parties: Parties  # partner: asked to confirm it
+    day: dt.date
+
+
+async def confirm(uow: UnitOfWork, save: bool) -> Logged | Problem | None:
+    """The summary's buttons: record it (Logged, or a Problem if the day is no longer free or
+    the time has passed) or discard it (None)."""
+    loaded = await conversation.load(uow, LOG_FLOW, LogState)
+    if loaded is None or loaded[0] != "confirm" or loaded[1].start is None:
+        raise Stale("no log summary", edit=True)
+    state, start = loaded[1], loaded[1].start
+    await conversation.clear(uow)
+    if not save:
+        return None
+    tandem = await own_tandem(uow, state.tandem)
+    if tandem is None:
+        raise Stale("tandem", alert=True, edit=True)
+    zone = zone_of(await meeting_cases.program_of(uow, tandem))
+    problem = await _recordable(uow, tandem, start, zone)  # the partner was quicker, or time passed
+    if problem is not None:
+        return problem
+    day = start.astimezone(zone).date()
+    meeting = await meetings.log_past(
+        uow.session,
+        tandem_id=tandem.id,
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=DEFAULT_DURATION),
+        day=day,
+        by=uow.user_id,
+        now=uow.now,
+    )
+    if meeting is None:  # a simultaneous press for the same day won
+        return Problem("fb.log_taken", date=day)
+    found = await meeting_cases.parties(uow, meeting)
+    row = await meetings.feedback_row(uow.session, meeting.id, found.me.id, uow.now)
+    row.took_place = Outcome.HELD
+    row.answered_at = uow.now
+    uow.audit("meeting_logged", meeting=meeting.id)
+    return Logged(found, day)
