@@ -18,7 +18,7 @@ Three phases per backend, each on a fresh migrated database:
    `--tracemalloc all`.
 3. **Burst.** `--burst` more rows come due at random within one `--window` (60 s), starting
    `--lead` (5 s) after the scheduler starts, on the real clock. The fire function does what
-   `handlers.reminders.fire` does apart from rendering: claim the row, send one message through
+   `bot.due.fire` does apart from rendering: claim the row, send one message through
    the real `Messenger` with the production `RateLimiter()` to the Bot API stand-in with
    Telegram's flood limits enforced (every reminder to its own private chat), then `finish`.
    Measured per reminder against its `due_at`: when APScheduler submitted the timer, when the

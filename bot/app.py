@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
+from bot import due
 from bot.broadcaster import Broadcaster
 from bot.context import SERVICES_KEY, Services, services
 from bot.errors import on_error
@@ -27,7 +28,7 @@ from bot.settings import Settings
 from bot.updates import TandemBot
 from bot.webhook import WebhookServer
 from core.clock import Clock, SystemClock
-from handlers import commands, introductions, reminders, router
+from handlers import commands, introductions, router, scheduled_messages
 from handlers.views import broadcasts as broadcast_views
 from storage import housekeeping
 from storage.db import Database
@@ -89,10 +90,10 @@ def build_application(
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
 
     async def fire(reminder_id: int) -> None:
-        await reminders.fire(svc, reminder_id)
+        await due.fire(svc, reminder_id, scheduled_messages.render)
 
     async def sweep() -> list[tuple[int, dt.datetime]]:
-        return await reminders.sweep(svc)
+        return await due.sweep(svc)
 
     svc.scheduler = ReminderScheduler(
         db,

@@ -1,8 +1,8 @@
 """A participant fills in a program survey, one question at a time.
 
 The survey arrives as an invitation with a start button (sent by the scheduler, see
-handlers/reminders.py). Each question is a message of its own: scales and choices are buttons,
-numbers and open questions are typed (an open question can be skipped). The rules (who may
+handlers/scheduled_messages.py). Each question is a message of its own: scales and choices are
+buttons, numbers and open questions are typed (an open question can be skipped). The rules (who may
 answer, which question is next, when the questionnaire is complete) are services/surveys.py's;
 this module turns presses and text into its calls and its results into messages.
 

@@ -21,6 +21,7 @@ from core.programs import ParticipantStatus
 from core.reminders import PAUSABLE, Kind, Planned, Policy, State, at_risk, nudge_due, worth_sending
 from core.surveys import SurveyStatus
 from core.tandems import TandemStatus
+from services import broadcasts
 from services.access import partners
 from services.unit import UnitOfWork
 from storage import events, meetings, programs, surveys, tandems, users
@@ -119,14 +120,10 @@ def recipient(reminder: Reminder) -> int:
     return reminder.user_id
 
 
-async def claim(
-    uow: UnitOfWork,
-    reminder_id: int,
-    start_broadcast: Any,
-) -> Claimed | None:
+async def claim(uow: UnitOfWork, reminder_id: int) -> Claimed | None:
     """Claim the row and say what is due; None when there is nothing to send (already sent,
-    cancelled, taken by another timer, or skipped as stale or paused). `start_broadcast`
-    (session, id, now) -> bool moves a scheduled broadcast's audience into its outbox."""
+    cancelled, taken by another timer, or skipped as stale or paused). A scheduled broadcast's
+    row moves its audience into the outbox here, in the same transaction."""
     session, now = uow.session, uow.now
     if not await store.claim(session, reminder_id, now):
         return None
@@ -135,7 +132,7 @@ async def claim(
     kind = Kind(reminder.kind)
     if kind is Kind.BROADCAST:  # not a message: the time to start sending
         await store.finish(session, reminder_id, State.SENT, now)
-        started = reminder.broadcast_id is not None and await start_broadcast(
+        started = reminder.broadcast_id is not None and await broadcasts.start_scheduled(
             session, reminder.broadcast_id, now
         )
         return Claimed(

@@ -1,5 +1,5 @@
 """Program events as participants and coordinators see them: the invitation with its answer
-buttons (also sent by the reminder sender, handlers/reminders.py), and the attendance card."""
+buttons (also sent on its own, handlers/scheduled_messages.py), and the attendance card."""
 
 from __future__ import annotations
 

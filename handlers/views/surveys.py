@@ -1,5 +1,5 @@
 """Program surveys as participants and coordinators read them: labels, question wording, and the
-invitation the scheduler sends (handlers/reminders.py) and /survey shows again."""
+invitation the scheduler sends (handlers/scheduled_messages.py) and /survey shows again."""
 
 from __future__ import annotations
 

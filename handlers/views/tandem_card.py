@@ -2,7 +2,7 @@
 the buttons that settle a recorded meeting and dissolve the tandem.
 
 The card's button (`td:v`) is also sent with a partner's concern, a fit warning and the
-at-risk report (handlers/feedback.py, handlers/reminders.py)."""
+at-risk report (handlers/feedback.py, handlers/scheduled_messages.py)."""
 
 from __future__ import annotations
 

@@ -52,20 +52,16 @@ async def _state(db: Database, reminder_id: int) -> str:
         return row.state
 
 
-async def _no_broadcast(*_: object) -> bool:
-    raise AssertionError("not a broadcast")
-
-
 async def test_a_meeting_reminder_names_the_partner_and_is_claimed_once(db: Database) -> None:
     pair = await seed_pair(db)
     _, rows = await _confirmed_meeting(db, pair.tandem_id, pair.mentee)
     first = rows[0]  # a day before
     at = SOON - dt.timedelta(days=1)
-    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, first, _no_broadcast), now=at)
+    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, first), now=at)
     assert claimed is not None and claimed.user_id == pair.mentee
     assert isinstance(claimed.due, scheduled.MeetingSoon)
     assert claimed.due.partner.user_id == pair.mentor
-    again = await run(db, 0, lambda uow: scheduled.claim(uow, first, _no_broadcast), now=at)
+    again = await run(db, 0, lambda uow: scheduled.claim(uow, first), now=at)
     assert again is None
 
 
@@ -81,7 +77,7 @@ async def test_a_reminder_for_a_moved_meeting_is_skipped_not_sent(db: Database) 
         )
         assert moved
     at = SOON - dt.timedelta(days=1)
-    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, rows[0], _no_broadcast), now=at)
+    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, rows[0]), now=at)
     assert claimed is None
     assert await _state(db, rows[0]) == State.SKIPPED.value
 
@@ -98,7 +94,7 @@ async def test_a_paused_participant_gets_no_nudge(db: Database) -> None:
         user = await users.get(uow.session, pair.mentee)
         assert user is not None
         user.paused_at = NOW
-    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, row[0], _no_broadcast))
+    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, row[0]))
     assert claimed is None
     assert await _state(db, row[0]) == State.SKIPPED.value
 
@@ -121,6 +117,6 @@ async def test_the_sweep_nudges_a_quiet_tandem_then_reports_it_at_risk(db: Datab
         risk = await session.scalar(select(Reminder).where(Reminder.kind == Kind.AT_RISK.value))
     assert kinds.count(Kind.NUDGE.value) == 4
     assert risk is not None and risk.user_id == COORDINATOR
-    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, risk.id, _no_broadcast), now=second)
+    claimed = await run(db, 0, lambda uow: scheduled.claim(uow, risk.id), now=second)
     assert claimed is not None and isinstance(claimed.due, scheduled.AtRiskDue)
     assert claimed.due.last_met is None
