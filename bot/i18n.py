@@ -18,15 +18,10 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from bot.settings import SUPPORTED_LANGUAGES
+from core.html import Safe as Safe  # re-exported: the flows import it with the translator
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "messages"
-
-
-class Safe(str):
-    """A parameter that is already valid HTML (rendered by us, not typed by a user)."""
-
-    __slots__ = ()
 
 
 @cache

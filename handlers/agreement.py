@@ -6,10 +6,10 @@ the bot shows the program's text (or the default) and stores each confirmation w
 
 from __future__ import annotations
 
+from bot.buttons import on
 from bot.context import Ctx
 from bot.i18n import Safe
 from core.address import Case
-from handlers.buttons import on
 from handlers.views.address import who
 from handlers.views.agreement import Agree, text_of
 from services import agreement

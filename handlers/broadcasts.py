@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.buttons import on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from core.broadcasts import MAX_TEXT
-from handlers.buttons import on
-from handlers.dialogs import dialog
 from handlers.views import broadcasts as views
 from handlers.views.broadcasts import (
     CancelScheduled,

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import Button, button, on
 from bot.context import Ctx, Services
+from bot.dialogs import dialog
 from bot.i18n import Safe, Translator
 from bot.messenger import Outcome
 from core.address import form_of, role_of
@@ -27,12 +29,10 @@ from core.certificates import (
     long_date,
     render_pdf,
 )
+from core.fit import Part, escaped, fit_message
 from core.stats import slug
-from handlers.buttons import Button, button, on
-from handlers.dialogs import dialog
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
-from handlers.views.fit import Part, escaped, fit_message
 from services import certificates
 from services.certificates import FLOW, Issue, MinimumState, Overview, Screen
 from services.unit import Actor, UnitOfWork

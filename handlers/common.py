@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
+from bot import dialogs
+from bot.buttons import Button, button, on
+from bot.commands import commands_for
 from bot.context import Ctx
 from bot.i18n import translator
 from bot.settings import SUPPORTED_LANGUAGES
-from handlers import dialogs
-from handlers.buttons import Button, button, on
-from handlers.commands import commands_for
 from handlers.keyboards import button as key
 from handlers.keyboards import rows
 from services import conversation

@@ -12,9 +12,9 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.buttons import on
 from bot.context import Ctx
-from handlers.buttons import on
-from handlers.dialogs import dialog
+from bot.dialogs import dialog
 from handlers.views import companies as views
 from handlers.views.companies import (
     AddAlias,

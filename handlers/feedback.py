@@ -13,12 +13,12 @@ from typing import Literal
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button, on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from bot.i18n import Translator
 from core.address import Case
 from core.meetings import DEFAULT_DURATION, Outcome
-from handlers.buttons import Button, button, on
-from handlers.dialogs import dialog
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views.address import who

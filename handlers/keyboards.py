@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.buttons import Button
+from bot.buttons import Button
 
 
 def button(text: str, data: str | Button) -> InlineKeyboardButton:

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from core.programs import parse_date
 from handlers import introductions
-from handlers.buttons import on
-from handlers.dialogs import dialog
 from handlers.keyboards import button, column
 from handlers.views import proposals as view
 from handlers.views.proposals import OnProposal

@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from bot.buttons import Button, button, on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from core.address import Case
 from core.meetings import DURATION_CHOICES, HOUR_BUTTONS, MAX_PLACE, Act, MeetingStatus
-from handlers.buttons import Button, button, on
-from handlers.dialogs import dialog
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views.address import who
+from handlers.views.introduction import ProposeMeeting
 from handlers.views.meeting import (
     Accept,
     Cancel,
@@ -38,9 +39,8 @@ from handlers.views.meeting import (
     when_text,
     where_text,
 )
-from services import access, proposal
 from services import meetings as meeting_cases
-from services.access import partners
+from services import proposal
 from services.errors import Stale
 from services.meetings import NotMoved, Parties
 from services.proposal import Draft, MeetState, Moved, Proposed, Step
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 
 FLOW = proposal.FLOW
 PREFIX = "me"
-
-__all__ = ["FLOW", "PREFIX", "meet_command", "own_tandem", "partners", "start_proposal"]
 
 
 @button(PREFIX, "t")
@@ -122,17 +120,6 @@ async def _show(ctx: Ctx, tandem: Tandem) -> None:
             meeting_buttons(ctx.t, meeting, ctx.user_id, ctx.now),
         )
     ctx.reply(ctx.t("meet.another"), new_meeting_keyboard(ctx.t, tandem.id))
-
-
-# --- for flows not yet on services (handlers/tandem.py) -------------------------------------------
-
-
-async def own_tandem(ctx: Ctx, tandem_id: int | None) -> Tandem | None:
-    return await access.own_tandem(ctx.uow, tandem_id)
-
-
-async def start_proposal(ctx: Ctx, tandem: Tandem, *, mode: proposal.Mode) -> None:
-    _ask(ctx, await proposal.begin(ctx.uow, tandem, mode))
 
 
 # --- the proposal dialog ----------------------------------------------------------------------
@@ -211,8 +198,12 @@ def _next(ctx: Ctx, draft: Draft) -> None:
 
 
 @on(NewMeeting)
-async def on_new(ctx: Ctx, pressed: NewMeeting) -> None:
+async def on_new(ctx: Ctx, pressed: NewMeeting | ProposeMeeting) -> None:
     _ask(ctx, await proposal.start_new(ctx.uow, pressed.tandem))
+
+
+# The button under introductions sent before meetings could be scheduled from there: the same.
+on(ProposeMeeting)(on_new)
 
 
 @on(PickDay)

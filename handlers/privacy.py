@@ -10,10 +10,10 @@ person once more: like every notice, their text is dropped when they are sent.
 
 from __future__ import annotations
 
+from bot.buttons import Button, button, on
 from bot.context import Ctx
 from bot.i18n import Safe
 from core.address import Case
-from handlers.buttons import Button, button, on
 from handlers.keyboards import button as key
 from handlers.keyboards import rows
 from handlers.views.address import who

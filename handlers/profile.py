@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button, on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from bot.i18n import Safe
-from handlers.buttons import Button, button, on
-from handlers.dialogs import dialog
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views import fields

@@ -9,9 +9,9 @@ weeks and two days ahead) are a starting point; services/program_settings.py che
 
 from __future__ import annotations
 
+from bot.buttons import on
 from bot.context import Ctx
-from handlers.buttons import on
-from handlers.dialogs import dialog
+from bot.dialogs import dialog
 from handlers.views import program_settings as views
 from handlers.views.program_settings import EditSetting, ResetSetting, ShowSettings
 from services import program_settings

@@ -6,11 +6,11 @@ import datetime as dt
 
 from telegram import InlineKeyboardMarkup
 
+from bot import commands
+from bot.buttons import Button, button, on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from core.programs import MAX_PROGRAM_NAME, default_end, parse_date
-from handlers import commands
-from handlers.buttons import Button, button, on
-from handlers.dialogs import dialog
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views import programs as views

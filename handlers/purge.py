@@ -6,8 +6,8 @@ what was deleted.
 
 from __future__ import annotations
 
+from bot.buttons import Button, button, on
 from bot.context import Ctx
-from handlers.buttons import Button, button, on
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views.programs import day

@@ -6,9 +6,9 @@ into one of them, and what came of it into messages (handlers/views/registration
 
 from __future__ import annotations
 
+from bot.buttons import on
 from bot.context import Ctx
-from handlers.buttons import on
-from handlers.dialogs import dialog
+from bot.dialogs import dialog
 from handlers.views import fields, notify
 from handlers.views import registration as view
 from handlers.views.fields import input_alerts

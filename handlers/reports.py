@@ -16,15 +16,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from bot.buttons import Button, button, on
 from bot.context import Ctx
 from bot.i18n import Safe, Translator
 from core.export import chart_png, xlsx_bytes
+from core.fit import Part, fit_message
 from core.programs import ParticipantStatus
 from core.stats import LOW_RATING, AtRisk, ProgramStats, clip, csv_bytes, format_decimal, slug
-from handlers.buttons import Button, button, on
 from handlers.keyboards import button as key
 from handlers.keyboards import column
-from handlers.views.fit import Part, fit_message
 from handlers.views.report_tables import (
     feedback_table,
     meetings_table,
@@ -178,7 +178,7 @@ def stats_text(
     now: dt.datetime,
 ) -> str:
     """The statistics message: the at-risk tandems and the unreachable people share what the
-    figures leave of one message (`handlers.views.fit`)."""
+    figures leave of one message (`core.fit`)."""
     decimal = DECIMAL.get(lang, ",")
     mentors = sum(n for (role, _), n in figures.participants.items() if role == "mentor")
     mentees = sum(n for (role, _), n in figures.participants.items() if role == "mentee")

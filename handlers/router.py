@@ -19,12 +19,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot import buttons
+from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from bot.context import Ctx, services
 from bot.middleware import tandem_handler
 from handlers import (
     agreement,
     broadcasts,
-    buttons,
     certificates,
     common,
     companies,
@@ -45,7 +46,6 @@ from handlers import (
     surveys,
     tandem,
 )
-from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from services import access
 from services.errors import Refused, Stale
 from storage import users

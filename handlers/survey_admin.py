@@ -14,11 +14,11 @@ from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import BigInt, Button, on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from core.profile import clean_text
 from core.surveys import MAX_QUESTION_TEXT, MAX_QUESTIONS
-from handlers.buttons import BigInt, Button, on
-from handlers.dialogs import dialog
 from handlers.views import survey_admin as screens
 from handlers.views.event_time import parse_start, when_text
 from handlers.views.survey_admin import (

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import Button, button, on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from bot.i18n import Translator
 from core.address import Case
 from core.surveys import MAX_TEXT_ANSWER, AnswerProblem, Question, QuestionType
-from handlers.buttons import Button, button, on
-from handlers.dialogs import dialog
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views.address import who

@@ -7,12 +7,11 @@ handlers/views/introduction.py and handlers/views/tandem_card.py.
 
 from __future__ import annotations
 
+from bot.buttons import on
 from bot.context import Ctx
+from bot.dialogs import dialog
 from core.address import Case
-from handlers.buttons import on
-from handlers.dialogs import dialog
 from handlers.keyboards import button, column
-from handlers.meetings import start_proposal
 from handlers.views import introduction
 from handlers.views import tandem_card as card_view
 from handlers.views.address import who
@@ -54,12 +53,6 @@ async def tandem_command(ctx: Ctx) -> None:
         ctx.reply(ctx.t("tandem.later", when=when))
     else:
         ctx.reply(ctx.t("tandem.none"))
-
-
-@on(introduction.ProposeMeeting)
-async def on_propose_meeting(ctx: Ctx, pressed: introduction.ProposeMeeting) -> None:
-    tandem = await tandems.pressed_own(ctx.uow, pressed.tandem)
-    await start_proposal(ctx, tandem, mode="new")
 
 
 @on(introduction.RaiseConcern)

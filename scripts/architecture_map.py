@@ -149,7 +149,8 @@ def _row(action: str, fn: Callable[..., Any], words: list[str]) -> str:
 
 
 def table() -> str:
-    from handlers import buttons, dialogs, router
+    from bot import buttons, dialogs
+    from handlers import router
 
     commands: dict[str, Callable[..., Any]] = router.COMMANDS
     by_module: dict[str, list[str]] = {}

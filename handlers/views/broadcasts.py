@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import SEPARATOR, Button, button
 from bot.i18n import Translator
 from core.broadcasts import DEFAULT_QUIET_DAYS, QUIET_DAY_CHOICES, Audience, DeliveryState
-from handlers.buttons import SEPARATOR, Button, button
+from core.fit import Part, escaped, fit_message
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
-from handlers.views.fit import Part, escaped, fit_message
 from services.broadcasts import ALL_PROGRAMS, Confirmation, WhenProblem
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def report(
 def report_text(
     t: Translator, counts: dict[str, int], unreachable: list[str], failed: list[str]
 ) -> str:
-    """Both lists of names share one message (`handlers.views.fit`)."""
+    """Both lists of names share one message (`core.fit`)."""
     return fit_message(
         lambda names: t(
             "bc.report",

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Translator
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 

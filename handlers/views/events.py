@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Translator
 from core.events import KINDS, Answer
-from handlers.buttons import Button, button
+from core.fit import Part, escaped, fit_message
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views.event_time import when_text
-from handlers.views.fit import Part, escaped, fit_message
 
 if TYPE_CHECKING:
     from storage.events import Attendance

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Translator
 from core.meetings import Outcome
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import rows
 

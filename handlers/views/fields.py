@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.profile import (
     FIELDS_BY_NAME,
@@ -22,7 +23,6 @@ from core.profile import (
     fingerprint,
     topic_options,
 )
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from services.profile import values_of

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.profile import DEFAULT_TOPICS
-from handlers.buttons import Button, button
 from handlers.keyboards import button as keyed
 from handlers.keyboards import column
 from handlers.views.address import introduced_as

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Translator
 from core import ics
 from core.meetings import DAY_BUTTONS, Act, allowed, is_fact
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from services.access import partners

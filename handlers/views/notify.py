@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.buttons import Button, button
 from bot.context import Ctx
 from core.programs import ParticipantStatus
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import rows
 from handlers.views import fields

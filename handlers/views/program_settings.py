@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.certificates import Issuer
 from core.reminders import DAY_MINUTES, Policy
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views import programs as program_views  # a cycle: used at call time only

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.context import Ctx
 from bot.i18n import Safe
 from core.programs import ParticipantStatus, ProgramStatus
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column
+from handlers.views import program_settings as settings_views  # a cycle: used at call time
 from handlers.views.address import role_label
 from handlers.views.companies import Page as CompanyPage
 from handlers.views.events import ShowEvents
@@ -26,7 +27,6 @@ from handlers.views.notify import (
     SetStatus,
     profile_block,
 )
-from handlers.views.program_settings import ShowSettings
 from handlers.views.survey_admin import ListSurveys
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def program_card(ctx: Ctx, card: ProgramCard) -> tuple[str, InlineKeyboardMarkup
             *column(by_status, per_row=2).inline_keyboard,
             [key(ctx.t.plain(f"pg.set.{toggle}"), SetProgramStatus(program.id, toggle))],
             [
-                key(ctx.t.plain("ps.open"), ShowSettings(program.id)),
+                key(ctx.t.plain("ps.open"), settings_views.ShowSettings(program.id)),
                 key(ctx.t.plain("ek.open"), ShowEvents(program.id)),
             ],
             [

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
-from handlers.buttons import Button, button
+from core.fit import fit_lines
 from handlers.keyboards import button as key
 from handlers.keyboards import column
-from handlers.views.fit import fit_lines
 from services.matching import TUNABLE, Board, Broken
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.profile import FIELDS_BY_NAME
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views import fields

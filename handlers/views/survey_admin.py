@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import SEPARATOR, BigInt, Button, button
 from bot.i18n import Translator
 from core.surveys import AddType, Question, SurveyKind, SurveyStatus
-from handlers.buttons import SEPARATOR, BigInt, Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views.event_time import when_text

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Translator
 from core.surveys import SKIPPED, Question, QuestionType, parse_questions
-from handlers.buttons import Button, button
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 

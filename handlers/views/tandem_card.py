@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.address import Case
+from core.fit import Part, escaped, fit_message
 from core.tandems import TandemStatus
-from handlers.buttons import Button, button
 from handlers.keyboards import button as keyed
 from handlers.keyboards import column
 from handlers.views.address import who
-from handlers.views.fit import Part, escaped, fit_message
 
 if TYPE_CHECKING:
     from services.tandems import Card, Listing

@@ -51,14 +51,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 import handlers
+from bot import buttons
 from bot.app import ALLOWED_UPDATES, AnyApplication
+from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from bot.i18n import translator
 from bot.settings import Settings
 from core.clock import FrozenClock
 from fake_bot_api import FakeBotApi, FakeUser
 from fake_bot_api.user import FakeGroup
-from handlers import buttons
-from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from storage import users
 from storage.db import Database
 from storage.models import Program

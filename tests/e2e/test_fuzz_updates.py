@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 import handlers.router  # noqa: F401  (every flow registers its buttons on import)
+from bot import buttons
+from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from bot.i18n import translator
 from bot.settings import Settings
 from fake_bot_api import FakeBotApi, FakeUser
-from handlers import buttons
-from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from storage.db import Database
 from tests.e2e.harness import bot_running
 from tests.e2e.tandems import seed_pair

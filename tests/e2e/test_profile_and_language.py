@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.commands import PARTICIPANT_COMMANDS
 from core.programs import ParticipantStatus
 from fake_bot_api import FakeBotApi, FakeUser
-from handlers.commands import PARTICIPANT_COMMANDS
 from storage.db import Database
 from storage.models import Participant, User
 from tests.e2e.harness import Profile, answer_of, expect, register

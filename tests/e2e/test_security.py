@@ -14,11 +14,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from bot import buttons
 from bot.app import AnyApplication
 from bot.context import Ctx
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api import FakeBotApi, FakeUser
-from handlers import buttons
 from handlers.router import COORDINATOR_ONLY_COMMANDS, COORDINATOR_PREFIXES
 from storage import surveys, users
 from storage.db import Database

@@ -257,9 +257,9 @@ async def test_a_discarded_record_stores_nothing_and_an_offer_lists_open_meeting
 
 
 def test_the_handlers_register_the_flows_the_use_cases_store() -> None:
+    from bot.dialogs import FLOWS
     from handlers import feedback as feedback_flow
     from handlers import meetings as meetings_flow
-    from handlers.dialogs import FLOWS
     from services import proposal
 
     assert feedback_flow.NOTE_FLOW == feedback.NOTE_FLOW

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot import buttons
 from core.broadcasts import Audience
-from handlers import broadcasts, buttons, program_settings
+from handlers import broadcasts, program_settings
 from handlers.views.broadcasts import (
     CancelScheduled,
     ChooseAudience,

@@ -8,8 +8,8 @@ import enum
 import pytest
 
 import handlers.router  # noqa: F401  (every flow registers its buttons on import)
-from handlers import buttons
-from handlers.buttons import BigInt, Button, button
+from bot import buttons
+from bot.buttons import BigInt, Button, button
 from services.errors import Stale
 
 

@@ -10,14 +10,14 @@ from pathlib import Path
 from telegram import Bot
 
 from bot import logs
-from bot.updates import readable, skipped
-from handlers.commands import (
+from bot.commands import (
     ALL_PROGRAMS_COMMANDS,
     COORDINATOR_COMMANDS,
     PARTICIPANT_COMMANDS,
     PROGRAM_COORDINATOR_COMMANDS,
     commands_for,
 )
+from bot.updates import readable, skipped
 
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 SERVICES = HANDLERS.parent / "services"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from bot.i18n import Safe, Translator, catalog, placeholders, resolve_language, translator
 from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
@@ -36,7 +37,6 @@ from core.surveys import (
 from handlers import profile as profile_flow
 from handlers import programs as programs_flow
 from handlers import registration as registration_flow
-from handlers.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from handlers.views.survey_results import RESULT_COLUMNS as SURVEY_RESULT_COLUMNS
 from handlers.views.survey_results import TEXT_COLUMNS as SURVEY_TEXT_COLUMNS
 from services.matching import TUNABLE

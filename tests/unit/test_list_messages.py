@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import handlers.views.broadcasts as broadcaster
 from bot.i18n import translator
+from core.fit import LIMIT, Part, fit_items, fit_message, shares, visible_length
 from core.stats import ProgramStats, TandemHealth, at_risk
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api.formatting import format_text
@@ -25,7 +26,6 @@ from handlers.reports import stats_text
 from handlers.views import events, survey_results
 from handlers.views import proposals as matching
 from handlers.views import tandem_card as tandem
-from handlers.views.fit import LIMIT, Part, fit_items, fit_message, shares, visible_length
 from services.certificates import Overview
 from storage.events import Attendance
 from storage.models import Certificate, Participant, Program, Survey, Tandem

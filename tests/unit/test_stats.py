@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from bot.i18n import translator
 from core.export import chart_label, chart_png, sheet_title, xlsx_bytes
+from core.fit import fits
 from core.stats import (
     COLUMNS,
     LOW_RATING,
@@ -42,7 +43,6 @@ from core.stats import (
     utf16_len,
 )
 from handlers.reports import stats_text
-from handlers.views.fit import fits
 from storage.models import Program
 
 NOW = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)

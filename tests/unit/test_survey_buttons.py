@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import handlers.router  # noqa: F401 (registers every kind)
-from handlers import buttons
+from bot import buttons
 from services.errors import Stale
 
 OLD_SPELLINGS = [

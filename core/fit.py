@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.i18n import Safe
+from core.html import Safe
 
 LIMIT = 4096  # Telegram's limit for a message text, counted on the visible text
 _TAG = re.compile(r"<[^>]*>")
