@@ -136,6 +136,7 @@ def on_proposal(
             else:
                 await fn(ctx, proposal.board, pressed)
 
+        handle.__wrapped__ = fn  # type: ignore[attr-defined]  # the map follows both
         on(kind)(handle)
         return handle
 

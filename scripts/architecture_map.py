@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import inspect
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -55,36 +56,46 @@ def _function(module: ModuleType, name: str) -> ast.AST | None:
     return None
 
 
-def _calls(module: ModuleType, name: str) -> Iterator[str]:
-    """Dotted names of what the function calls (module attributes and imported functions),
-    and local functions as `module.name`."""
-    node = _function(module, name)
+def _source(fn: Callable[..., Any]) -> list[ast.AST]:
+    """The handler's own code, and that of the function it wraps (a decorator that answers a
+    stale press before calling the flow's function)."""
+    codes = [fn.__code__]
+    wrapped = getattr(fn, "__wrapped__", None)
+    if wrapped is not None:
+        codes.append(wrapped.__code__)
+    return [ast.parse(textwrap.dedent(inspect.getsource(code))) for code in codes]
+
+
+def _calls(module: ModuleType, node: ast.AST | None) -> Iterator[str]:
+    """Dotted names of the functions the code calls or hands on (module attributes and imported
+    functions), and local functions as `module.name`."""
     if node is None:
         return
     aliases = _aliases(module)
-    for call in ast.walk(node):
-        if not isinstance(call, ast.Call):
-            continue
-        func = call.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            target = aliases.get(func.value.id)
-            if target is not None:
-                yield f"{target}.{func.attr}"
-        elif isinstance(func, ast.Name):
-            if func.id in aliases:
-                yield aliases[func.id]
-            elif _function(module, func.id) is not None:
-                yield f"{module.__name__}.{func.id}"
+    for item in ast.walk(node):
+        if isinstance(item, ast.Attribute) and isinstance(item.value, ast.Name):
+            target = aliases.get(item.value.id)
+            owner = sys.modules.get(target or "")
+            if owner is not None and inspect.isfunction(getattr(owner, item.attr, None)):
+                yield f"{target}.{item.attr}"
+        elif isinstance(item, ast.Call) and isinstance(item.func, ast.Name):
+            name = item.func.id
+            if name in aliases:
+                yield aliases[name]
+            elif _function(module, name) is not None:
+                yield f"{module.__name__}.{name}"
 
 
-def reached(module: ModuleType, name: str, layer: str, through: tuple[str, ...]) -> list[str]:
-    """Functions of `layer` (a package name) that the function reaches, following its own
+def reached(
+    module: ModuleType, roots: list[ast.AST], layer: str, through: tuple[str, ...]
+) -> list[str]:
+    """Functions of `layer` (a package name) that the code reaches, following its own
     module's helpers and modules of the packages in `through`."""
     found: list[str] = []
     seen: set[str] = set()
 
-    def visit(mod: ModuleType, fn: str, depth: int) -> None:
-        for target in _calls(mod, fn):
+    def visit(mod: ModuleType, node: ast.AST | None, depth: int) -> None:
+        for target in _calls(mod, node):
             if target in seen:
                 continue
             seen.add(target)
@@ -97,9 +108,11 @@ def reached(module: ModuleType, name: str, layer: str, through: tuple[str, ...])
                 and owner in sys.modules
                 and (owner == mod.__name__ or owner.split(".")[0] in through)
             ):
-                visit(sys.modules[owner], attr, depth + 1)
+                owner_module = sys.modules[owner]
+                visit(owner_module, _function(owner_module, attr), depth + 1)
 
-    visit(module, name, 0)
+    for root in roots:
+        visit(module, root, 0)
     return sorted(dict.fromkeys(found))
 
 
@@ -134,13 +147,14 @@ def _tests(service_names: list[str], words: list[str]) -> str:
 
 def _row(action: str, fn: Callable[..., Any], words: list[str]) -> str:
     module = sys.modules[fn.__module__]
-    name = fn.__name__
-    use_cases = reached(module, name, "services", ("handlers",))
+    name = getattr(fn, "__wrapped__", fn).__name__
+    use_cases = reached(module, _source(fn), "services", ("handlers",))
     storage: list[str] = []
     for use_case in use_cases:
         owner, _, attr = use_case.rpartition(".")
         if owner in sys.modules:
-            storage += reached(sys.modules[owner], attr, "storage", ("services",))
+            node = _function(sys.modules[owner], attr)
+            storage += reached(sys.modules[owner], [node] if node else [], "storage", ("services",))
     handler = f"`{module.__name__.removeprefix('handlers.')}.{name}`"
     return (
         f"| {action} | {handler} | {_use_cases(use_cases)} | {_short(storage, 'storage.')} "
