@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from core.stats import Cell, Table, neutralise
+from core.export_tables import Cell, Table, neutralise
 
 SHEET_TITLE_MAX = 31  # Excel's limit
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

@@ -29,8 +29,8 @@ from core.certificates import (
     long_date,
     render_pdf,
 )
+from core.export_tables import slug
 from core.fit import Part, escaped, fit_message
-from core.stats import slug
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from services import certificates

@@ -2,7 +2,7 @@
 files (four CSV files, one Excel workbook, a chart of meetings per month).
 
 What a coordinator may see and the data come from `services.reports`; the tables are
-`handlers.views.report_tables`, the CSV format `core.stats`, the workbook and the chart
+`handlers.views.report_tables`, the CSV format `core.export_tables`, the workbook and the chart
 `core.export`. Names are user text: they
 reach the message only through the translator's escaping or `html.escape`.
 """
@@ -20,9 +20,10 @@ from bot.buttons import Button, button, on
 from bot.context import Ctx
 from bot.i18n import Safe, Translator
 from core.export import chart_png, xlsx_bytes
+from core.export_tables import csv_bytes, slug
 from core.fit import Part, fit_message
 from core.programs import ParticipantStatus
-from core.stats import LOW_RATING, AtRisk, ProgramStats, clip, csv_bytes, format_decimal, slug
+from core.stats import LOW_RATING, AtRisk, ProgramStats, clip, format_decimal
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views.report_tables import (

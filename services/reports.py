@@ -13,19 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from core.export_tables import FeedbackRow, MeetingRow, ParticipantRow, TandemRow
 from core.reminders import Policy
-from core.stats import (
-    AtRisk,
-    FeedbackRow,
-    MeetingRow,
-    Month,
-    ParticipantRow,
-    ProgramStats,
-    TandemRow,
-    at_risk,
-    month_axis,
-    per_month,
-)
+from core.stats import AtRisk, Month, ProgramStats, at_risk, month_axis, per_month
 from core.surveys import SurveyStatus
 from services.access import pressed_program, require_coordinator, visible_programs
 from services.unit import UnitOfWork

@@ -15,17 +15,10 @@ from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.export_tables import FeedbackRow, MeetingRow, ParticipantRow, TandemRow
 from core.meetings import MeetingStatus, Outcome
 from core.programs import ParticipantStatus
-from core.stats import (
-    FeedbackRow,
-    MeetingRow,
-    ParticipantRow,
-    ProgramStats,
-    TandemHealth,
-    TandemRow,
-    average,
-)
+from core.stats import ProgramStats, TandemHealth, average
 from core.tandems import TandemStatus
 from storage.meetings import _met as met  # one rule for "held" everywhere
 from storage.models import Meeting, MeetingFeedback, Participant, Tandem, User

@@ -1,6 +1,6 @@
 """The export's tables (/export): one per sheet and CSV file, with translated headers and labels,
 times in the program's zone. Cells stay typed (numbers, times) so the workbook can format them;
-the CSV and workbook bytes are made from these by `core.stats` and `core.export`.
+the CSV and workbook bytes are made from these by `core.export_tables` and `core.export`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
-from core.stats import (
+from core.export_tables import (
     FEEDBACK_COLUMNS,
     MEETING_COLUMNS,
     PARTICIPANT_COLUMNS,
@@ -18,12 +18,11 @@ from core.stats import (
     Cell,
     FeedbackRow,
     MeetingRow,
-    MeetingState,
     ParticipantRow,
     Table,
     TandemRow,
-    meeting_state,
 )
+from core.stats import MeetingState, meeting_state
 
 
 def _local(when: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:

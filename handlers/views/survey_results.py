@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.i18n import Translator
+from core.export_tables import Table
 from core.fit import Part, escaped, fit_message, fits
-from core.stats import Table, format_decimal
+from core.stats import format_decimal
 from core.surveys import QuestionResult, QuestionType, aggregate, parse_questions
 from handlers.views.surveys import kind_label, option_label, question_text, type_label
 

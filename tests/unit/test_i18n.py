@@ -20,10 +20,10 @@ from bot.settings import SUPPORTED_LANGUAGES
 from core.address import ROLES, Case, FormOfAddress
 from core.broadcasts import Audience
 from core.events import KINDS as EVENT_KINDS
+from core.export_tables import COLUMNS as REPORT_COLUMNS
 from core.meetings import DURATION_CHOICES, Act
 from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
 from core.programs import TRANSITIONS, ParticipantStatus, ProgramStatus
-from core.stats import COLUMNS as REPORT_COLUMNS
 from core.stats import MeetingState
 from core.surveys import OPTIONS as SURVEY_OPTIONS
 from core.surveys import (

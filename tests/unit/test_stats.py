@@ -15,31 +15,27 @@ from openpyxl import load_workbook
 
 from bot.i18n import translator
 from core.export import chart_label, chart_png, sheet_title, xlsx_bytes
+from core.export_tables import COLUMNS, Table, csv_bytes, neutralise, slug
 from core.fit import fits
 from core.stats import (
-    COLUMNS,
     LOW_RATING,
     MAX_NAMES,
     MESSAGE_LIMIT,
     AtRisk,
     MeetingState,
     ProgramStats,
-    Table,
     TandemHealth,
     at_risk,
     average,
     clip,
-    csv_bytes,
     fits_message,
     format_decimal,
     meeting_state,
     month_axis,
     months_between,
-    neutralise,
     per_month,
     quiet_for,
     shortened,
-    slug,
     utf16_len,
 )
 from handlers.reports import stats_text
