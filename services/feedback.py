@@ -23,7 +23,7 @@ from services.errors import Stale
 from services.meetings import Parties
 from services.proposal import Problem
 from services.unit import UnitOfWork
-from storage import meetings, reminders, tandems, users
+from storage import meeting_feedback, meetings, reminders, tandems, users
 
 if TYPE_CHECKING:
     from storage.models import Meeting, MeetingFeedback, Participant, Program, Tandem, User
@@ -49,7 +49,7 @@ async def offer(uow: UnitOfWork, tandem: Tandem) -> Offer:
     me, partner = partners(tandem, uow.user_id)
     open_ones = []
     for meeting in await meetings.recent_past(uow.session, tandem.id, uow.now):
-        answer = await meetings.feedback_of(uow.session, meeting.id, me.id)
+        answer = await meeting_feedback.feedback_of(uow.session, meeting.id, me.id)
         if answer is None or answer.took_place is None:
             open_ones.append(meeting)
     return Offer(tandem, await meeting_cases.program_of(uow, tandem), partner, open_ones)
@@ -64,7 +64,7 @@ async def pressed_meeting(uow: UnitOfWork, meeting_id: int) -> Parties:
 
 
 async def _my_row(uow: UnitOfWork, found: Parties) -> MeetingFeedback:
-    return await meetings.feedback_row(uow.session, found.meeting.id, found.me.id, uow.now)
+    return await meeting_feedback.feedback_row(uow.session, found.meeting.id, found.me.id, uow.now)
 
 
 def _already() -> Stale:
@@ -98,7 +98,7 @@ async def took_place(uow: UnitOfWork, meeting_id: int, outcome: Outcome) -> Answ
         raise _already()
     row.took_place = outcome
     row.answered_at = uow.now
-    await meetings.record_outcome(uow.session, meeting)
+    await meeting_feedback.record_outcome(uow.session, meeting)
     await reminders.cancel(
         uow.session,
         now=uow.now,
@@ -119,7 +119,7 @@ async def rate(uow: UnitOfWork, meeting_id: int, rating: int) -> Parties:
     row = await _my_row(uow, found)
     if row.took_place is None:  # rated from an old button
         row.took_place = Outcome.HELD
-        await meetings.record_outcome(uow.session, found.meeting)
+        await meeting_feedback.record_outcome(uow.session, found.meeting)
     row.rating = rating
     row.answered_at = uow.now
     await conversation.save(uow, NOTE_FLOW, "text", NoteState(meeting=meeting_id))
@@ -130,7 +130,7 @@ async def _ask_fit(uow: UnitOfWork, found: Parties) -> bool:
     """Whether to ask this partner now whether the tandem fits: after their first feedback,
     once per partner and tandem, whatever meetings follow or are recorded for earlier days."""
     row = await _my_row(uow, found)
-    if await meetings.fit_asked(uow.session, found.meeting.tandem_id, found.me.id):
+    if await meeting_feedback.fit_asked(uow.session, found.meeting.tandem_id, found.me.id):
         return False
     row.fit_asked_at = uow.now
     return True
@@ -188,7 +188,7 @@ async def fits(uow: UnitOfWork, meeting_id: int, fit: bool, configured: frozense
     """The private answer whether the tandem fits; a "no" goes to the coordinators."""
     found = await pressed_meeting(uow, meeting_id)
     row = await _my_row(uow, found)
-    if row.fits is not None or await meetings.fit_answered(
+    if row.fits is not None or await meeting_feedback.fit_answered(
         uow.session, found.meeting.tandem_id, found.me.id
     ):
         raise _already()

@@ -31,7 +31,7 @@ from services.errors import Stale
 from services.meetings import Parties
 from services.proposal import Problem, zone_of
 from services.unit import UnitOfWork
-from storage import meetings
+from storage import meeting_feedback, meetings
 
 if TYPE_CHECKING:
     from storage.models import Participant, Program, Tandem
@@ -150,7 +150,7 @@ async def confirm(uow: UnitOfWork, save: bool) -> Logged | Problem | None:
     if meeting is None:  # a simultaneous press for the same day won
         return Problem("fb.log_taken", date=day)
     found = await meeting_cases.parties(uow, meeting)
-    row = await meetings.feedback_row(uow.session, meeting.id, found.me.id, uow.now)
+    row = await meeting_feedback.feedback_row(uow.session, meeting.id, found.me.id, uow.now)
     row.took_place = Outcome.HELD
     row.answered_at = uow.now
     uow.audit("meeting_logged", meeting=meeting.id)

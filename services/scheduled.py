@@ -24,7 +24,7 @@ from core.tandems import TandemStatus
 from services import broadcasts
 from services.access import partners
 from services.unit import UnitOfWork
-from storage import events, meetings, programs, surveys, tandems, users
+from storage import events, meeting_feedback, meetings, programs, surveys, tandems, users
 from storage import reminders as store
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ async def _about_meeting(
         if await store.later_sibling_due(session, reminder, now):
             return None  # after downtime only the nearest reminder goes out
         return MeetingSoon(meeting, partner, program)
-    answered = await meetings.feedback_of(session, meeting.id, me.id)
+    answered = await meeting_feedback.feedback_of(session, meeting.id, me.id)
     if answered is not None and answered.took_place is not None:
         return None
     return FeedbackDue(meeting, partner, program, again=kind is Kind.FEEDBACK_AGAIN)
