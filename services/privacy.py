@@ -2,7 +2,7 @@
 (Art. 17), and a pause of what the bot sends on its own.
 
 Every use case acts on the acting user's own data only; there is no id to forge. The erasure is
-`storage.privacy.erase` (see "Erasure" in docs/architecture.md); what comes back here is who is
+`storage.erasure.erase` (see "Erasure" in docs/architecture.md); what comes back here is who is
 to be told about it, as rows, so the handler can write to each in their own language.
 
 Pausing skips reminders and nudges while it lasts (core.reminders.PAUSABLE); they are not
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from services.unit import UnitOfWork
-from storage import housekeeping, privacy, programs, users
+from storage import erasure, housekeeping, privacy, programs, users
 
 if TYPE_CHECKING:
+    from storage.erasure import Departure
     from storage.models import User
-    from storage.privacy import Departure
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ async def erase(uow: UnitOfWork, configured: Collection[int]) -> list[Notice] | 
     settings, who hear about every program."""
     if not stored(uow):
         return None
-    departures = await privacy.erase(uow.session, uow.user_id, uow.now)
+    departures = await erasure.erase(uow.session, uow.user_id, uow.now)
     # Not the erased person's id: the audit row must not point at them either.
     housekeeping.audit(
         uow.session, user_id=None, action="erased", now=uow.now, registrations=len(departures)

@@ -8,7 +8,7 @@ is stale. Completing the questionnaire is decided by one conditional UPDATE, so 
 coordinators hear about a wish for support or a new match exactly once.
 
 (What happens to the answers when a participant erases their data is storage's job:
-storage/privacy.py detaches them.)
+storage/erasure.py detaches them.)
 """
 
 from __future__ import annotations

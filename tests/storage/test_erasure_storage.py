@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.broadcasts import Audience, BroadcastStatus
 from core.reminders import Kind, Planned, State
-from storage import broadcasts, privacy
+from storage import broadcasts, erasure
 from storage import reminders as store
 from storage.db import Database
 from storage.models import AuditEntry, Base, Broadcast, Dialog, Reminder
@@ -77,7 +77,7 @@ async def test_erasure_reaches_rows_that_only_mention_the_person(db: Database) -
         )
 
     async with db.session() as session:
-        await privacy.erase(session, ZORA, NOW)
+        await erasure.erase(session, ZORA, NOW)
 
     async with db.session() as session:
         audit = {a.action: (a.user_id, a.detail) for a in await session.scalars(select(AuditEntry))}

@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import BigInteger
 
 from storage.db import Database
+from storage.erasure import ADDRESSED_TO, NOT_A_PERSON, person_columns
 from storage.models import Base
-from storage.privacy import ADDRESSED_TO, NOT_A_PERSON, person_columns, personal_data
+from storage.privacy import personal_data
 from tests.seeding import seed_participant, seed_program
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
