@@ -30,10 +30,10 @@ from services.access import (
 from services.conversation import State
 from services.errors import Refused, Stale
 from services.unit import UnitOfWork
-from storage import companies
+from storage import companies, company_directory
 
 if TYPE_CHECKING:
-    from storage.companies import Entry
+    from storage.company_directory import Entry
     from storage.models import Company
 
 FLOW = "companies"
@@ -143,13 +143,13 @@ Typed = MergeChoices | NoMatch | AliasTaken | AliasAdded | GroupSet | Unread
 async def directory(uow: UnitOfWork) -> list[Entry]:
     """Every company, the names nobody reviewed yet first."""
     require_coordinator(uow, "companies")
-    return await companies.directory(uow.session)
+    return await company_directory.directory(uow.session)
 
 
 async def card(uow: UnitOfWork, company_id: int, *, leave_dialog: bool = False) -> Card:
     """One company; `leave_dialog` ends a question for a typed name (back to the card)."""
     require_coordinator(uow, "companies")
-    entry = await companies.entry(uow.session, company_id)
+    entry = await company_directory.entry(uow.session, company_id)
     if entry is None:
         raise Gone(company_id)
     if leave_dialog:
@@ -161,8 +161,8 @@ async def exclusions(uow: UnitOfWork) -> list[Exclusion]:
     """The company pairs kept apart in the programs this coordinator sees (archived ones too)."""
     require_coordinator(uow, "companies")
     visible = {p.id: p for p in await visible_programs(uow, include_archived=True)}
-    rows = await companies.program_exclusions(uow.session, list(visible))
-    names = await companies.names_by_key(
+    rows = await company_directory.program_exclusions(uow.session, list(visible))
+    names = await company_directory.names_by_key(
         uow.session, [key for row in rows for key in (row.company_a, row.company_b)]
     )
     return [
@@ -180,10 +180,10 @@ async def lift(uow: UnitOfWork, exclusion_id: int) -> bool:
     """Lift an exclusion of the coordinator's own programs; False when it is gone or another
     program's (that is audited)."""
     require_coordinator(uow, "companies")
-    row = await companies.exclusion(uow.session, exclusion_id)
+    row = await company_directory.exclusion(uow.session, exclusion_id)
     if row is None or await coordinated(uow, row.program_id) is None:
         return False
-    await companies.lift_exclusion(uow.session, row.id)
+    await company_directory.lift_exclusion(uow.session, row.id)
     return True
 
 
@@ -229,7 +229,7 @@ async def _pair(
 
 async def preview_merge(uow: UnitOfWork, source_id: int, target_id: int) -> MergePreview:
     source, target = await _pair(uow, "cy:mt", source_id, target_id)
-    entry = await companies.entry(uow.session, source.id)
+    entry = await company_directory.entry(uow.session, source.id)
     return MergePreview(source, target, entry.participants if entry is not None else 0)
 
 
@@ -255,7 +255,7 @@ async def group_choices(uow: UnitOfWork, company_id: int) -> GroupChoices:
 
 
 async def _group_choices(uow: UnitOfWork, company: Company) -> GroupChoices:
-    groups = await companies.groups(uow.session)
+    groups = await company_directory.groups(uow.session)
     return GroupChoices(company, [(g.id, g.name) for g in groups if g.id != company.group_id])
 
 
@@ -263,14 +263,14 @@ async def set_group(uow: UnitOfWork, company_id: int, group_id: int | None) -> C
     """Into a group (None: out of its group). The card when done; the choices again when the
     group is gone (an old keyboard)."""
     company = await _changing(uow, "cy:gs", company_id)
-    if not await companies.set_group(uow.session, company.id, group_id):
+    if not await company_directory.set_group(uow.session, company.id, group_id):
         return await _group_choices(uow, company)
     return await card(uow, company.id)
 
 
 async def mark_reviewed(uow: UnitOfWork, company_id: int) -> Card:
     company = await _changing(uow, "cy:r", company_id)
-    await companies.mark_reviewed(uow.session, company.id, uow.now)
+    await company_directory.mark_reviewed(uow.session, company.id, uow.now)
     return await card(uow, company.id)
 
 
@@ -292,8 +292,8 @@ async def typed(uow: UnitOfWork, step: str, asked: Asked, text: str | None) -> T
     if step == Step.ALIAS:
         return await _alias(uow, company, name)
     if step == Step.GROUP:
-        group = await companies.create_group(uow.session, name, uow.now)
-        await companies.set_group(uow.session, company.id, group.id)
+        group = await company_directory.create_group(uow.session, name, uow.now)
+        await company_directory.set_group(uow.session, company.id, group.id)
         await conversation.clear(uow)
         return GroupSet(group.name, await card(uow, company.id))
     await conversation.clear(uow)
@@ -301,7 +301,7 @@ async def typed(uow: UnitOfWork, step: str, asked: Asked, text: str | None) -> T
 
 
 async def _alias(uow: UnitOfWork, company: Company, name: str) -> Typed:
-    outcome, other = await companies.add_alias(uow.session, company.id, name, uow.now)
+    outcome, other = await company_directory.add_alias(uow.session, company.id, name, uow.now)
     if outcome == AliasOutcome.EMPTY:
         return Unread.EMPTY
     await conversation.clear(uow)

@@ -17,7 +17,7 @@ from handlers.keyboards import column, rows
 
 if TYPE_CHECKING:
     from services.companies import Card, Exclusion, GroupChoices
-    from storage.companies import Entry
+    from storage.company_directory import Entry
     from storage.models import Company
 
 PREFIX = "cy"

@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from storage import companies, participants, programs, rounds, users
+from storage import companies, company_directory, participants, programs, rounds, users
 from storage.db import Database
 from storage.models import Company, CompanyAlias, CompanyDistinction, CompanyExclusion, Participant
 
@@ -116,8 +116,8 @@ async def test_merge_refuses_the_same_or_a_missing_company_and_keeps_the_group(
         await _company_of(db, "Salzgitter Flachstahl"),
     )
     async with db.session() as session:
-        group = await companies.create_group(session, "Salzgitter-Konzern", NOW)
-        assert await companies.set_group(session, child, group.id)
+        group = await company_directory.create_group(session, "Salzgitter-Konzern", NOW)
+        assert await company_directory.set_group(session, child, group.id)
         assert not await companies.merge(session, parent, parent, NOW)
         assert not await companies.merge(session, parent, 999_999, NOW)
         assert await companies.merge(session, child, parent, NOW)
