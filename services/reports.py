@@ -2,8 +2,9 @@
 
 A coordinator reaches only the programs they coordinate: the chooser lists those, and a pressed
 program id of another program (or a forged one) is a stale press. The figures and rows come
-aggregated from `storage.reports`; the at-risk rule and the per-month counts are `core.stats`.
-What comes back is data: the handler renders the message, the tables and the files.
+aggregated from `storage.reports` (figures) and `storage.exports` (rows); the at-risk rule and
+the per-month counts are `core.stats`. What comes back is data: the handler renders the
+message, the tables and the files.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from core.stats import AtRisk, Month, ProgramStats, at_risk, month_axis, per_mon
 from core.surveys import SurveyStatus
 from services.access import pressed_program, require_coordinator, visible_programs
 from services.unit import UnitOfWork
+from storage import exports, surveys
 from storage import reports as store
-from storage import surveys
 
 if TYPE_CHECKING:
     from storage.models import Program, Survey
@@ -90,10 +91,10 @@ async def export(uow: UnitOfWork, program_id: int) -> Export:
     session, now = uow.session, uow.now
     return Export(
         program,
-        await store.participant_rows(session, program.id),
-        await store.tandem_rows(session, program.id, now),
-        await store.meeting_rows(session, program.id),
-        await store.feedback_rows(session, program.id),
+        await exports.participant_rows(session, program.id),
+        await exports.tandem_rows(session, program.id, now),
+        await exports.meeting_rows(session, program.id),
+        await exports.feedback_rows(session, program.id),
         await _sent_surveys(uow, program),
         await _chart(uow, program),
     )
@@ -114,7 +115,7 @@ async def _chart(uow: UnitOfWork, program: Program) -> Chart:
     others = [p for p in await visible_programs(uow) if p.id != program.id]
     everyone = [program, *others]
     zones = {p.id: ZoneInfo(p.timezone) for p in everyone}
-    times = await store.held_meeting_times(uow.session, [p.id for p in everyone], uow.now)
+    times = await exports.held_meeting_times(uow.session, [p.id for p in everyone], uow.now)
     counts = per_month(times, zones, zones[program.id])
     months = month_axis(counts)
     empty: Counter[Month] = Counter()

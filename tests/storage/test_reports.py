@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import event, update
 
 from core.stats import at_risk
+from storage import exports
 from storage import reports as store
 from storage.db import Database
 from storage.models import Meeting, MeetingFeedback, Tandem, User
@@ -210,11 +211,11 @@ async def test_an_empty_program(db: Database) -> None:
     program = await seed_program(db, NOW)
     async with db.session() as session:
         stats = await store.program_stats(session, program, NOW)
-        assert await store.participant_rows(session, program) == []
-        assert await store.tandem_rows(session, program, NOW) == []
-        assert await store.meeting_rows(session, program) == []
-        assert await store.feedback_rows(session, program) == []
-        assert await store.held_meeting_times(session, [], NOW) == []
+        assert await exports.participant_rows(session, program) == []
+        assert await exports.tandem_rows(session, program, NOW) == []
+        assert await exports.meeting_rows(session, program) == []
+        assert await exports.feedback_rows(session, program) == []
+        assert await exports.held_meeting_times(session, [], NOW) == []
     assert stats.participants == {}
     assert (stats.tandems_active, stats.meetings_held, stats.feedback_answers) == (0, 0, 0)
     assert stats.average_rating is None and stats.tandems == [] and stats.unreachable == []
@@ -223,11 +224,11 @@ async def test_an_empty_program(db: Database) -> None:
 async def test_export_rows(db: Database) -> None:
     cohort = await seed_cohort(db)
     async with db.session() as session:
-        participants = await store.participant_rows(session, cohort.program)
-        tandems = await store.tandem_rows(session, cohort.program, NOW)
-        meetings = await store.meeting_rows(session, cohort.program)
-        feedback = await store.feedback_rows(session, cohort.program)
-        times = await store.held_meeting_times(session, [cohort.program, cohort.other], NOW)
+        participants = await exports.participant_rows(session, cohort.program)
+        tandems = await exports.tandem_rows(session, cohort.program, NOW)
+        meetings = await exports.meeting_rows(session, cohort.program)
+        feedback = await exports.feedback_rows(session, cohort.program)
+        times = await exports.held_meeting_times(session, [cohort.program, cohort.other], NOW)
 
     assert len(participants) == 13
     assert [p.role for p in participants[:6]] == ["mentor"] * 6  # mentors first, then by name
@@ -291,10 +292,10 @@ async def _queries(db: Database, program: int) -> int:
     with counting(db) as statements:
         async with db.session() as session:
             await store.program_stats(session, program, NOW)
-            await store.tandem_rows(session, program, NOW)
-            await store.meeting_rows(session, program)
-            await store.feedback_rows(session, program)
-            await store.participant_rows(session, program)
+            await exports.tandem_rows(session, program, NOW)
+            await exports.meeting_rows(session, program)
+            await exports.feedback_rows(session, program)
+            await exports.participant_rows(session, program)
     return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
 

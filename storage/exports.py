@@ -1,0 +1,207 @@
+"""The rows of the coordinators' export (/export) and the held meetings behind its chart.
+
+Aggregated in the database like the figures of /stats (`storage.reports`), with the same
+subqueries, so that the export and /stats never disagree about what a tandem did; the rows are
+the plain records of `core.export_tables`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from core.export_tables import FeedbackRow, MeetingRow, ParticipantRow, TandemRow
+from core.meetings import MeetingStatus
+from core.stats import average
+from storage.models import Meeting, MeetingFeedback, Participant, Tandem, User
+from storage.reports import (  # the subqueries of /stats, so both say the same
+    _held,
+    _last_met,
+    _next_planned,
+    _ratings,
+)
+
+
+async def participant_rows(session: AsyncSession, program_id: int) -> list[ParticipantRow]:
+    rows = await session.execute(
+        select(Participant, User.username, User.reachable)
+        .join(User, User.id == Participant.user_id)
+        .where(Participant.program_id == program_id)
+        .order_by(Participant.role.desc(), Participant.name, Participant.id)
+    )
+    return [
+        ParticipantRow(
+            id=p.id,
+            name=p.name,
+            role=p.role,
+            status=p.status,
+            company=p.company,
+            industry=p.industry,
+            position=p.position,
+            topics=list(p.topics or []),
+            goals=p.goals,
+            meeting_format=p.meeting_format,
+            username=username,
+            reachable=bool(reachable),
+            registered_at=p.created_at,
+        )
+        for p, username, reachable in rows.tuples()
+    ]
+
+
+async def tandem_rows(session: AsyncSession, program_id: int, now: dt.datetime) -> list[TandemRow]:
+    """Every tandem of the program (active and dissolved) with its meeting figures, one query."""
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    held, planned, ratings = (
+        _last_met(program_id, now),
+        _next_planned(program_id, now),
+        _ratings(program_id),
+    )
+    rows = await session.execute(
+        select(
+            Tandem,
+            mentor.name,
+            mentor.company,
+            mentee.name,
+            mentee.company,
+            held.c.held,
+            held.c.last,
+            planned.c.next,
+            ratings.c.total,
+            ratings.c.n,
+        )
+        .join(mentor, mentor.id == Tandem.mentor_id)
+        .join(mentee, mentee.id == Tandem.mentee_id)
+        .outerjoin(held, held.c.tandem_id == Tandem.id)
+        .outerjoin(planned, planned.c.tandem_id == Tandem.id)
+        .outerjoin(ratings, ratings.c.tandem_id == Tandem.id)
+        .where(Tandem.program_id == program_id)
+        .order_by(Tandem.id)
+    )
+    return [
+        TandemRow(
+            id=t.id,
+            mentor=mentor_name,
+            mentor_company=mentor_company,
+            mentee=mentee_name,
+            mentee_company=mentee_company,
+            status=t.status,
+            created_at=t.created_at,
+            introduced_at=t.introduced_at,
+            mentor_agreed_at=t.mentor_agreed_at,
+            mentee_agreed_at=t.mentee_agreed_at,
+            meetings_held=int(count or 0),
+            last_meeting=last,
+            next_meeting=next_at,
+            average_rating=average(total, n),
+            dissolved_at=t.dissolved_at,
+            dissolve_reason=t.dissolve_reason,
+        )
+        for (
+            t,
+            mentor_name,
+            mentor_company,
+            mentee_name,
+            mentee_company,
+            count,
+            last,
+            next_at,
+            total,
+            n,
+        ) in rows.tuples()
+    ]
+
+
+async def meeting_rows(session: AsyncSession, program_id: int) -> list[MeetingRow]:
+    """The program's meetings: agreed or logged ones, and agreed ones cancelled beforehand
+    (open, declined and replaced proposals are left out)."""
+    mentor, mentee = aliased(Participant), aliased(Participant)
+    rows = await session.execute(
+        select(Meeting, mentor.name, mentee.name)
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .join(mentor, mentor.id == Tandem.mentor_id)
+        .join(mentee, mentee.id == Tandem.mentee_id)
+        .where(
+            Tandem.program_id == program_id,
+            or_(
+                Meeting.status.in_((MeetingStatus.CONFIRMED.value, MeetingStatus.LOGGED.value)),
+                and_(
+                    Meeting.status == MeetingStatus.CANCELLED.value,
+                    Meeting.confirmed_at.is_not(None),
+                ),
+            ),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    return [
+        MeetingRow(
+            id=m.id,
+            tandem_id=m.tandem_id,
+            mentor=mentor_name,
+            mentee=mentee_name,
+            starts_at=m.starts_at,
+            ends_at=m.ends_at,
+            online=m.online,
+            status=m.status,
+            outcome=m.outcome,
+            verified=m.status != MeetingStatus.LOGGED or m.confirmed_at is not None,
+        )
+        for m, mentor_name, mentee_name in rows.tuples()
+    ]
+
+
+async def feedback_rows(session: AsyncSession, program_id: int) -> list[FeedbackRow]:
+    """Every answered feedback of the program, per meeting and participant."""
+    rows = await session.execute(
+        select(
+            MeetingFeedback,
+            Meeting.starts_at,
+            Meeting.tandem_id,
+            Participant.name,
+            Participant.role,
+        )
+        .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .join(Participant, Participant.id == MeetingFeedback.participant_id)
+        .where(Tandem.program_id == program_id, MeetingFeedback.answered_at.is_not(None))
+        .order_by(Meeting.starts_at, Meeting.id, Participant.role.desc(), Participant.id)
+    )
+    return [
+        FeedbackRow(
+            meeting_id=f.meeting_id,
+            meeting_starts_at=starts_at,
+            tandem_id=tandem_id,
+            participant=name,
+            role=role,
+            took_place=f.took_place,
+            rating=f.rating,
+            note=f.comment,
+            fits=f.fits,
+            rematch=f.rematch_requested,
+            answered_at=f.answered_at,
+        )
+        for f, starts_at, tandem_id, name, role in rows.tuples()
+    ]
+
+
+async def held_meeting_times(
+    session: AsyncSession, program_ids: list[int], now: dt.datetime
+) -> list[tuple[int, dt.datetime]]:
+    """(program id, start) of every held meeting of these programs, for the chart.
+
+    Months are counted in each program's own time zone (a meeting at 00:30 on the first of a
+    month belongs to that month), which SQLite and PostgreSQL cannot do alike, so the few
+    hundred rows of a cohort are bucketed in `core.stats.per_month`.
+    """
+    if not program_ids:
+        return []
+    rows = await session.execute(
+        select(Tandem.program_id, Meeting.starts_at)
+        .join(Tandem, Tandem.id == Meeting.tandem_id)
+        .where(Tandem.program_id.in_(program_ids), _held(now))
+        .order_by(Meeting.starts_at)
+    )
+    return [(program_id, starts_at) for program_id, starts_at in rows.tuples()]
