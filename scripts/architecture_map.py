@@ -81,7 +81,10 @@ def _calls(module: ModuleType, node: ast.AST | None) -> Iterator[str]:
         elif isinstance(item, ast.Call) and isinstance(item.func, ast.Name):
             name = item.func.id
             if name in aliases:
-                yield aliases[name]
+                owner_name, _, attr = aliases[name].rpartition(".")
+                owner = sys.modules.get(owner_name)
+                if owner is not None and inspect.isfunction(getattr(owner, attr, None)):
+                    yield aliases[name]
             elif _function(module, name) is not None:
                 yield f"{module.__name__}.{name}"
 
