@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import Button, button, on
+from bot.buttons import Button, on
 from bot.context import Ctx, Services
 from bot.dialogs import dialog
 from bot.i18n import Safe, Translator
@@ -45,36 +45,33 @@ if TYPE_CHECKING:
 PREFIX = "ct"
 
 
-@button(PREFIX, "v", coordinator=True)
-class ShowCertificates(Button):
+class _Buttons(Button, prefix=PREFIX, coordinator=True):
+    """The certificate buttons: `ct:<action>:<program>`, the coordinators' alone."""
+
+
+class _OnProgram(_Buttons, prefix=PREFIX, coordinator=True):
+    """A press on one program's certificates."""
+
     program: int
 
 
-@button(PREFIX, "i", coordinator=True)
-class AskIssue(Button):
-    program: int
+class ShowCertificates(_OnProgram, action="v"): ...
 
 
-@button(PREFIX, "iy", coordinator=True)
-class IssueNow(Button):
-    program: int
+class AskIssue(_OnProgram, action="i"): ...
 
 
-@button(PREFIX, "ie", coordinator=True)
-class IssueEarly(Button):
+class IssueNow(_OnProgram, action="iy"): ...
+
+
+class IssueEarly(_OnProgram, action="ie"):
     """The answer to the question that names the program's end date."""
 
-    program: int
+
+class Redeliver(_OnProgram, action="r"): ...
 
 
-@button(PREFIX, "r", coordinator=True)
-class Redeliver(Button):
-    program: int
-
-
-@button(PREFIX, "m", coordinator=True)
-class AskMinimum(Button):
-    program: int
+class AskMinimum(_OnProgram, action="m"): ...
 
 
 def _names(t: Translator, names: Sequence[str]) -> Part:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from bot.buttons import Button, button, on
+from bot.buttons import Button, on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from core.address import Case
@@ -52,39 +52,32 @@ FLOW = proposal.FLOW
 PREFIX = "me"
 
 
-@button(PREFIX, "t")
-class MeetTandem(Button):
+class _Buttons(Button, prefix=PREFIX):
+    """The /meet dialog's buttons: `me:<action>:...`, pressed by the partner proposing."""
+
+
+class MeetTandem(_Buttons, action="t"):
     tandem: int
 
 
-@button(PREFIX, "h")
-class PickHour(Button):
+class PickHour(_Buttons, action="h"):
     hhmm: str
 
 
-@button(PREFIX, "dur")
-class PickDuration(Button):
+class PickDuration(_Buttons, action="dur"):
     minutes: int
 
 
-@button(PREFIX, "on")
-class Online(Button):
-    pass
+class Online(_Buttons, action="on"): ...
 
 
-@button(PREFIX, "nolink")
-class NoLink(Button):
-    pass
+class NoLink(_Buttons, action="nolink"): ...
 
 
-@button(PREFIX, "send")
-class Send(Button):
-    pass
+class Send(_Buttons, action="send"): ...
 
 
-@button(PREFIX, "stop")
-class Stop(Button):
-    pass
+class Stop(_Buttons, action="stop"): ...
 
 
 # --- /meet ------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ what was deleted.
 
 from __future__ import annotations
 
-from bot.buttons import Button, button, on
+from bot.buttons import Button, on
 from bot.context import Ctx
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
@@ -17,19 +17,23 @@ from services.purge import Outcome
 PREFIX = "pu"
 
 
-@button(PREFIX, "c", coordinator=True)
-class Choose(Button):
+class _Buttons(Button, prefix=PREFIX, coordinator=True):
+    """The purge buttons: `pu:<action>:...`, the coordinators' alone."""
+
+
+class _OnProgram(_Buttons, prefix=PREFIX, coordinator=True):
+    """A press on one program: `pu:<action>:<program>`."""
+
     program: int
 
 
-@button(PREFIX, "y", coordinator=True)
-class Confirm(Button):
-    program: int
+class Choose(_OnProgram, action="c"): ...
 
 
-@button(PREFIX, "n", coordinator=True)
-class Keep(Button):
-    pass
+class Confirm(_OnProgram, action="y"): ...
+
+
+class Keep(_Buttons, action="n"): ...
 
 
 def _months(ctx: Ctx) -> int:

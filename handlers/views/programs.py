@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import Button, button
+from bot.buttons import Button
 from bot.context import Ctx
 from bot.i18n import Safe
 from core.programs import ParticipantStatus, ProgramStatus
@@ -34,25 +34,24 @@ if TYPE_CHECKING:
     from storage.models import Program
 
 
-@button("pg", "all", coordinator=True)
-class AllPrograms(Button):
-    pass
+class _Buttons(Button, prefix="pg", coordinator=True):
+    """The program screens' buttons: `pg:<action>:...`, the coordinators' alone."""
 
 
-@button("pg", "v", coordinator=True)
-class ProgramButton(Button):
+class AllPrograms(_Buttons, action="all"): ...
+
+
+class ProgramButton(_Buttons, action="v"):
     program: int
 
 
-@button("pg", "l", coordinator=True)
-class ParticipantsButton(Button):
+class ParticipantsButton(_Buttons, action="l"):
     program: int
     status: ParticipantStatus
     page: int
 
 
-@button("pg", "s", coordinator=True)
-class SetProgramStatus(Button):
+class SetProgramStatus(_Buttons, action="s"):
     program: int
     status: ProgramStatus
 

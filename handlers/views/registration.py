@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import Button, button
+from bot.buttons import Button
 from bot.i18n import Safe, Translator
 from core.profile import FIELDS_BY_NAME
 from handlers.keyboards import button as key
@@ -24,35 +24,29 @@ if TYPE_CHECKING:
 PREFIX = "rg"
 
 
-@button(PREFIX, "c")
-class Consent(Button):
+class _Buttons(Button, prefix=PREFIX):
+    """The registration buttons: `rg:<action>:...`, pressed by the person registering."""
+
+
+class Consent(_Buttons, action="c"):
     """Carries the invitation code, not the program id: the press re-validates the code."""
 
     code: str
 
 
-@button(PREFIX, "x")
-class Decline(Button):
-    pass
+class Decline(_Buttons, action="x"): ...
 
 
-@button(PREFIX, "ok")
-class Confirm(Button):
-    pass
+class Confirm(_Buttons, action="ok"): ...
 
 
-@button(PREFIX, "em")
-class EditMenu(Button):
-    pass
+class EditMenu(_Buttons, action="em"): ...
 
 
-@button(PREFIX, "sum")
-class BackToSummary(Button):
-    pass
+class BackToSummary(_Buttons, action="sum"): ...
 
 
-@button(PREFIX, "e")
-class EditField(Button):
+class EditField(_Buttons, action="e"):
     field: str
 
 
