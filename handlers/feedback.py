@@ -13,7 +13,7 @@ from typing import Literal
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import Button, on
+from bot.buttons import Button, button, on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from bot.i18n import Translator
@@ -37,59 +37,58 @@ LOG_FLOW = meeting_log.LOG_FLOW
 YesNo = Literal["y", "n"]
 
 
-class _Buttons(Button, prefix=PREFIX):
-    """The feedback buttons: `fb:<action>:...`, pressed by a partner of the tandem."""
-
-
-class _OnTandem(_Buttons, prefix=PREFIX):
-    """A press on one tandem: `fb:<action>:<tandem>`."""
-
+@button(PREFIX, "k")
+class FeedbackTandem(Button):
     tandem: int
 
 
-class _OnMeeting(_Buttons, prefix=PREFIX):
-    """A press on one meeting: `fb:<action>:<meeting>`."""
+@button(PREFIX, "l")
+class LogMeeting(Button):
+    tandem: int
 
+
+@button(PREFIX, "ls")
+class LogSave(Button):
+    pass
+
+
+@button(PREFIX, "lx")
+class LogDiscard(Button):
+    pass
+
+
+@button(PREFIX, "q")
+class AskTookPlace(Button):
     meeting: int
 
 
-class _OnMeetingAnswer(_Buttons, prefix=PREFIX):
-    """A yes or no about one meeting: `fb:<action>:<meeting>:<y|n>`."""
-
-    meeting: int
-    answer: YesNo
-
-
-class FeedbackTandem(_OnTandem, action="k"): ...
-
-
-class LogMeeting(_OnTandem, action="l"): ...
-
-
-class LogSave(_Buttons, action="ls"): ...
-
-
-class LogDiscard(_Buttons, action="lx"): ...
-
-
-class AskTookPlace(_OnMeeting, action="q"): ...
-
-
-class Rate(_Buttons, action="r"):
+@button(PREFIX, "r")
+class Rate(Button):
     meeting: int
     rating: int
 
 
-class SkipNote(_OnMeeting, action="s"): ...
+@button(PREFIX, "s")
+class SkipNote(Button):
+    meeting: int
 
 
-class Fits(_OnMeetingAnswer, action="f"): ...
+@button(PREFIX, "f")
+class Fits(Button):
+    meeting: int
+    answer: YesNo
 
 
-class Rematch(_OnMeetingAnswer, action="m"): ...
+@button(PREFIX, "m")
+class Rematch(Button):
+    meeting: int
+    answer: YesNo
 
 
-class Verify(_OnMeetingAnswer, action="v"): ...
+@button(PREFIX, "v")
+class Verify(Button):
+    meeting: int
+    answer: YesNo
 
 
 def _rating_keyboard(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:

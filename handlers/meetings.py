@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from bot.buttons import Button, on
+from bot.buttons import Button, button, on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from core.address import Case
@@ -52,32 +52,39 @@ FLOW = proposal.FLOW
 PREFIX = "me"
 
 
-class _Buttons(Button, prefix=PREFIX):
-    """The /meet dialog's buttons: `me:<action>:...`, pressed by the partner proposing."""
-
-
-class MeetTandem(_Buttons, action="t"):
+@button(PREFIX, "t")
+class MeetTandem(Button):
     tandem: int
 
 
-class PickHour(_Buttons, action="h"):
+@button(PREFIX, "h")
+class PickHour(Button):
     hhmm: str
 
 
-class PickDuration(_Buttons, action="dur"):
+@button(PREFIX, "dur")
+class PickDuration(Button):
     minutes: int
 
 
-class Online(_Buttons, action="on"): ...
+@button(PREFIX, "on")
+class Online(Button):
+    pass
 
 
-class NoLink(_Buttons, action="nolink"): ...
+@button(PREFIX, "nolink")
+class NoLink(Button):
+    pass
 
 
-class Send(_Buttons, action="send"): ...
+@button(PREFIX, "send")
+class Send(Button):
+    pass
 
 
-class Stop(_Buttons, action="stop"): ...
+@button(PREFIX, "stop")
+class Stop(Button):
+    pass
 
 
 # --- /meet ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import Button
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.certificates import Issuer
 from core.reminders import DAY_MINUTES, Policy
@@ -33,25 +33,21 @@ if TYPE_CHECKING:
     from storage.models import Program
 
 
-class _Buttons(Button, prefix="ps", coordinator=True):
-    """The program settings' buttons: `ps:<action>:...`, the coordinators' alone."""
+@button("ps", "v", coordinator=True)
+class ShowSettings(Button):
+    program: int
 
 
-class _OnProgramSetting(_Buttons, prefix="ps", coordinator=True):
-    """A press on one setting of a program: `ps:<action>:<program>:<setting>`."""
-
+@button("ps", "e", coordinator=True)
+class EditSetting(Button):
     program: int
     setting: Setting
 
 
-class ShowSettings(_Buttons, action="v"):
+@button("ps", "d", coordinator=True)
+class ResetSetting(Button):
     program: int
-
-
-class EditSetting(_OnProgramSetting, action="e"): ...
-
-
-class ResetSetting(_OnProgramSetting, action="d"): ...
+    setting: Setting
 
 
 # --- showing values -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import Button
+from bot.buttons import Button, button
 from bot.context import Ctx
 from bot.i18n import Safe
 from core.programs import ParticipantStatus, ProgramStatus
@@ -34,24 +34,25 @@ if TYPE_CHECKING:
     from storage.models import Program
 
 
-class _Buttons(Button, prefix="pg", coordinator=True):
-    """The program screens' buttons: `pg:<action>:...`, the coordinators' alone."""
+@button("pg", "all", coordinator=True)
+class AllPrograms(Button):
+    pass
 
 
-class AllPrograms(_Buttons, action="all"): ...
-
-
-class ProgramButton(_Buttons, action="v"):
+@button("pg", "v", coordinator=True)
+class ProgramButton(Button):
     program: int
 
 
-class ParticipantsButton(_Buttons, action="l"):
+@button("pg", "l", coordinator=True)
+class ParticipantsButton(Button):
     program: int
     status: ParticipantStatus
     page: int
 
 
-class SetProgramStatus(_Buttons, action="s"):
+@button("pg", "s", coordinator=True)
+class SetProgramStatus(Button):
     program: int
     status: ProgramStatus
 

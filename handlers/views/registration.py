@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import Button
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.profile import FIELDS_BY_NAME
 from handlers.keyboards import button as key
@@ -24,29 +24,35 @@ if TYPE_CHECKING:
 PREFIX = "rg"
 
 
-class _Buttons(Button, prefix=PREFIX):
-    """The registration buttons: `rg:<action>:...`, pressed by the person registering."""
-
-
-class Consent(_Buttons, action="c"):
+@button(PREFIX, "c")
+class Consent(Button):
     """Carries the invitation code, not the program id: the press re-validates the code."""
 
     code: str
 
 
-class Decline(_Buttons, action="x"): ...
+@button(PREFIX, "x")
+class Decline(Button):
+    pass
 
 
-class Confirm(_Buttons, action="ok"): ...
+@button(PREFIX, "ok")
+class Confirm(Button):
+    pass
 
 
-class EditMenu(_Buttons, action="em"): ...
+@button(PREFIX, "em")
+class EditMenu(Button):
+    pass
 
 
-class BackToSummary(_Buttons, action="sum"): ...
+@button(PREFIX, "sum")
+class BackToSummary(Button):
+    pass
 
 
-class EditField(_Buttons, action="e"):
+@button(PREFIX, "e")
+class EditField(Button):
     field: str
 
 
