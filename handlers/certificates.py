@@ -164,7 +164,6 @@ async def certificates_command(ctx: Ctx) -> None:
 @on(ShowCertificates)
 async def on_show(ctx: Ctx, pressed: ShowCertificates) -> None:
     shown = await certificates.screen(ctx.uow, pressed.program)
-    ctx.answer()
     ctx.edit(*_overview_message(ctx, shown))
 
 
@@ -175,7 +174,6 @@ async def on_ask_issue(ctx: Ctx, pressed: AskIssue) -> None:
         ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
         ctx.edit(*_overview_message(ctx, shown))
         return
-    ctx.answer()
     _issue_question(ctx, shown)
 
 
@@ -210,7 +208,6 @@ async def on_issue(ctx: Ctx, pressed: IssueNow | IssueEarly) -> None:
         ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
         ctx.edit(*_overview_message(ctx, shown))
     else:
-        ctx.answer()
         ctx.edit(ctx.t("ct.sending", count=len(issued.new)))
         short = [(p.name, n) for p, n in shown.view.short]
         _deliver_after_commit(ctx, shown, issued.new, short)
@@ -224,7 +221,6 @@ async def on_redeliver(ctx: Ctx, pressed: Redeliver) -> None:
         ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
         ctx.edit(*_overview_message(ctx, shown))
         return
-    ctx.answer()
     ctx.edit(ctx.t("ct.sending", count=len(undelivered)))
     _deliver_after_commit(ctx, shown, undelivered, [])
 
@@ -349,7 +345,6 @@ def _unit(services: Services, session: AsyncSession, coordinator_id: int) -> Uni
 @on(AskMinimum)
 async def on_ask_minimum(ctx: Ctx, pressed: AskMinimum) -> None:
     shown = await certificates.ask_minimum(ctx.uow, pressed.program)
-    ctx.answer()
     ctx.reply(ctx.t("ct.ask_minimum", current=shown.view.minimum, limit=MAX_MIN_MEETINGS))
 
 

@@ -66,7 +66,6 @@ async def on_choose(ctx: Ctx, pressed: Choose) -> None:
     asked = await purge.ask(ctx.uow, pressed.program, _months(ctx))
     if _not_yet(ctx, asked):
         return
-    ctx.answer()
     ctx.edit(
         ctx.t("purge.confirm", program=asked.program_name, people=asked.people),
         rows(
@@ -81,7 +80,6 @@ async def on_confirm(ctx: Ctx, pressed: Confirm) -> None:
     purged = await purge.purge(ctx.uow, pressed.program, _months(ctx))
     if _not_yet(ctx, purged):
         return
-    ctx.answer()
     ctx.edit(
         ctx.t(
             "purge.done",
@@ -96,5 +94,4 @@ async def on_confirm(ctx: Ctx, pressed: Confirm) -> None:
 @on(Keep)
 async def on_keep(ctx: Ctx, pressed: Keep) -> None:
     purge.keep(ctx.uow)
-    ctx.answer()
     ctx.edit(ctx.t("purge.kept"))
