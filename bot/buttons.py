@@ -47,14 +47,45 @@ MAX_BIG_ID = 2**63 - 1  # a BIGINT: Telegram user ids, unix times
 BigInt = NewType("BigInt", int)
 
 
+@dataclass_transform(frozen_default=True)
 class Button:
-    """Base of every button kind; subclasses are made with `@button(prefix, action)`."""
+    """Base of every button kind; subclasses are made with `@button(prefix, action)`, or, for a
+    family of kinds that share a prefix and leading fields, as one-line subclasses of a family:
+
+        class OnSurvey(Button, prefix="sk", coordinator=True):
+            survey: int
+
+        class ShowSurvey(OnSurvey, action="v"): ...
+
+    The family (a class given `prefix`) is a frozen dataclass that is not registered itself; a
+    subclass given `action` is registered with the family's prefix, role and head, so a family of
+    twenty kinds does not repeat twenty decorators that differ in one word."""
 
     PREFIX: ClassVar[str]
     ACTION: ClassVar[str | None]
     COORDINATOR: ClassVar[bool]
     HEAD: ClassVar[int]
     _CODECS: ClassVar[tuple[tuple[str, Codec], ...]]
+    _FAMILY: ClassVar[tuple[str, bool, int] | None] = None  # prefix, coordinator, head
+
+    def __init_subclass__(
+        cls,
+        *,
+        prefix: str | None = None,
+        action: str | None = None,
+        coordinator: bool = False,
+        head: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if prefix is not None:
+            cls._FAMILY = (prefix, coordinator, head)
+            dataclass(frozen=True)(cls)
+        elif action is not None:
+            if cls._FAMILY is None:
+                raise ValueError(f"button {cls.__name__}: an action without a family's prefix")
+            family_prefix, family_coordinator, family_head = cls._FAMILY
+            _declare(cls, family_prefix, action, family_coordinator, family_head)
 
     def pack(self) -> str:
         values = [codec.dump(getattr(self, name)) for name, codec in self._CODECS]
@@ -106,24 +137,28 @@ def button(
     all start with the same fields (the proposal and its version: `mt:7:3:pin:12`)."""
 
     def declare(cls: type[B]) -> type[B]:
-        key = (prefix, action)
-        if key in REGISTRY:
-            raise ValueError(f"button {prefix}:{action} declared twice")
-        if HEADS.setdefault(prefix, head) != head or (head and action is None):
-            raise ValueError(
-                f"button {prefix}:{action}: every kind needs the same head and an action"
-            )
-        if SEPARATOR in prefix or (action is not None and SEPARATOR in action):
-            raise ValueError(f"separator in button {prefix}:{action}")
-        made: Any = dataclass(frozen=True)(cls)
-        hints = typing.get_type_hints(made)
-        made.PREFIX, made.ACTION, made.COORDINATOR = prefix, action, coordinator
-        made.HEAD = head
-        made._CODECS = tuple((f.name, codec_for(hints[f.name])) for f in dataclasses.fields(made))
-        REGISTRY[key] = Kind(made)
-        return made  # type: ignore[no-any-return]
+        return _declare(cls, prefix, action, coordinator, head)
 
     return declare
+
+
+def _declare(
+    cls: type[B], prefix: str, action: str | None, coordinator: bool, head: int
+) -> type[B]:
+    key = (prefix, action)
+    if key in REGISTRY:
+        raise ValueError(f"button {prefix}:{action} declared twice")
+    if HEADS.setdefault(prefix, head) != head or (head and action is None):
+        raise ValueError(f"button {prefix}:{action}: every kind needs the same head and an action")
+    if SEPARATOR in prefix or (action is not None and SEPARATOR in action):
+        raise ValueError(f"separator in button {prefix}:{action}")
+    made: Any = dataclass(frozen=True)(cls)
+    hints = typing.get_type_hints(made)
+    made.PREFIX, made.ACTION, made.COORDINATOR = prefix, action, coordinator
+    made.HEAD = head
+    made._CODECS = tuple((f.name, codec_for(hints[f.name])) for f in dataclasses.fields(made))
+    REGISTRY[key] = Kind(made)
+    return made  # type: ignore[no-any-return]
 
 
 def on(kind: type[B]) -> Callable[[Callable[[Ctx, B], Awaitable[None]]], Callable[..., Any]]:

@@ -188,6 +188,9 @@ class Ctx:
         self.outbox.append(Outgoing(message.chat.id, text, markup, message.message_id))
 
     def answer(self, text: str | None = None, alert: bool = False) -> None:
+        """A text (or alert) on the pressed button. Every press is answered after the commit
+        anyway (an empty answer stops Telegram's spinner), so a handler calls this only when it
+        has something to say."""
         self.callback_answer = (text, alert)
 
     def for_user(self, user: User | None) -> Translator:

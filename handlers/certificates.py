@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import Button, button, on
+from bot.buttons import Button, on
 from bot.context import Ctx, Services
 from bot.dialogs import dialog
 from bot.i18n import Safe, Translator
@@ -45,36 +45,33 @@ if TYPE_CHECKING:
 PREFIX = "ct"
 
 
-@button(PREFIX, "v", coordinator=True)
-class ShowCertificates(Button):
+class _Buttons(Button, prefix=PREFIX, coordinator=True):
+    """The certificate buttons: `ct:<action>:<program>`, the coordinators' alone."""
+
+
+class _OnProgram(_Buttons, prefix=PREFIX, coordinator=True):
+    """A press on one program's certificates."""
+
     program: int
 
 
-@button(PREFIX, "i", coordinator=True)
-class AskIssue(Button):
-    program: int
+class ShowCertificates(_OnProgram, action="v"): ...
 
 
-@button(PREFIX, "iy", coordinator=True)
-class IssueNow(Button):
-    program: int
+class AskIssue(_OnProgram, action="i"): ...
 
 
-@button(PREFIX, "ie", coordinator=True)
-class IssueEarly(Button):
+class IssueNow(_OnProgram, action="iy"): ...
+
+
+class IssueEarly(_OnProgram, action="ie"):
     """The answer to the question that names the program's end date."""
 
-    program: int
+
+class Redeliver(_OnProgram, action="r"): ...
 
 
-@button(PREFIX, "r", coordinator=True)
-class Redeliver(Button):
-    program: int
-
-
-@button(PREFIX, "m", coordinator=True)
-class AskMinimum(Button):
-    program: int
+class AskMinimum(_OnProgram, action="m"): ...
 
 
 def _names(t: Translator, names: Sequence[str]) -> Part:
@@ -167,7 +164,6 @@ async def certificates_command(ctx: Ctx) -> None:
 @on(ShowCertificates)
 async def on_show(ctx: Ctx, pressed: ShowCertificates) -> None:
     shown = await certificates.screen(ctx.uow, pressed.program)
-    ctx.answer()
     ctx.edit(*_overview_message(ctx, shown))
 
 
@@ -178,7 +174,6 @@ async def on_ask_issue(ctx: Ctx, pressed: AskIssue) -> None:
         ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
         ctx.edit(*_overview_message(ctx, shown))
         return
-    ctx.answer()
     _issue_question(ctx, shown)
 
 
@@ -213,7 +208,6 @@ async def on_issue(ctx: Ctx, pressed: IssueNow | IssueEarly) -> None:
         ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
         ctx.edit(*_overview_message(ctx, shown))
     else:
-        ctx.answer()
         ctx.edit(ctx.t("ct.sending", count=len(issued.new)))
         short = [(p.name, n) for p, n in shown.view.short]
         _deliver_after_commit(ctx, shown, issued.new, short)
@@ -227,7 +221,6 @@ async def on_redeliver(ctx: Ctx, pressed: Redeliver) -> None:
         ctx.answer(ctx.t.plain("ct.nothing_due"), alert=True)
         ctx.edit(*_overview_message(ctx, shown))
         return
-    ctx.answer()
     ctx.edit(ctx.t("ct.sending", count=len(undelivered)))
     _deliver_after_commit(ctx, shown, undelivered, [])
 
@@ -352,7 +345,6 @@ def _unit(services: Services, session: AsyncSession, coordinator_id: int) -> Uni
 @on(AskMinimum)
 async def on_ask_minimum(ctx: Ctx, pressed: AskMinimum) -> None:
     shown = await certificates.ask_minimum(ctx.uow, pressed.program)
-    ctx.answer()
     ctx.reply(ctx.t("ct.ask_minimum", current=shown.view.minimum, limit=MAX_MIN_MEETINGS))
 
 

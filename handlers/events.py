@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import Button, button, on
+from bot.buttons import Button, on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from core.events import KINDS, EventKind, EventStatus
@@ -34,49 +34,43 @@ if TYPE_CHECKING:
     from storage.models import Program, ProgramEvent
 
 
-@button("ek", "p", coordinator=True)
-class ChooseProgram(Button):
-    pass
+class OnEvents(Button, prefix="ek", coordinator=True):
+    """Every button of the coordinators' event screens: `ek:<action>:...`."""
 
 
-@button("ek", "n", coordinator=True)
-class NewEvent(Button):
+class OnEvent(OnEvents, prefix="ek", coordinator=True):
+    """A press on one event."""
+
+    event: int
+
+
+class ChooseProgram(OnEvents, action="p"): ...
+
+
+class NewEvent(OnEvents, action="n"):
     program: int
 
 
-@button("ek", "v", coordinator=True)
-class ShowEvent(Button):
-    event: int
+class ShowEvent(OnEvent, action="v"): ...
 
 
-@button("ek", "x", coordinator=True)
-class AskCancel(Button):
-    event: int
+class AskCancel(OnEvent, action="x"): ...
 
 
-@button("ek", "xy", coordinator=True)
-class ConfirmCancel(Button):
-    event: int
+class ConfirmCancel(OnEvent, action="xy"): ...
 
 
-@button("ek", "k", coordinator=True)
-class PickKind(Button):
+class PickKind(OnEvents, action="k"):
     kind: EventKind
 
 
-@button("ek", "t", coordinator=True)
-class TakeTitle(Button):
-    pass
+class TakeTitle(OnEvents, action="t"): ...
 
 
-@button("ek", "c", coordinator=True)
-class CreateEvent(Button):
-    pass
+class CreateEvent(OnEvents, action="c"): ...
 
 
-@button("ek", "q", coordinator=True)
-class DiscardEvent(Button):
-    pass
+class DiscardEvent(OnEvents, action="q"): ...
 
 
 # --- /events --------------------------------------------------------------------------------

@@ -48,7 +48,6 @@ async def deleteme_command(ctx: Ctx) -> None:
 
 @on(EraseNo)
 async def on_keep(ctx: Ctx, pressed: EraseNo) -> None:
-    ctx.answer()
     ctx.edit(ctx.t("privacy.delete_kept"))
 
 
@@ -58,7 +57,6 @@ async def on_erase(ctx: Ctx, pressed: EraseYes) -> None:
     notices = await privacy.erase(ctx.uow, ctx.services.settings.coordinators)
     for notice in notices or []:
         _tell(ctx, notice)
-    ctx.answer()
     ctx.edit(ctx.t("privacy.deleted"))
 
 

@@ -6,7 +6,7 @@ what was deleted.
 
 from __future__ import annotations
 
-from bot.buttons import Button, button, on
+from bot.buttons import Button, on
 from bot.context import Ctx
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
@@ -17,19 +17,23 @@ from services.purge import Outcome
 PREFIX = "pu"
 
 
-@button(PREFIX, "c", coordinator=True)
-class Choose(Button):
+class _Buttons(Button, prefix=PREFIX, coordinator=True):
+    """The purge buttons: `pu:<action>:...`, the coordinators' alone."""
+
+
+class _OnProgram(_Buttons, prefix=PREFIX, coordinator=True):
+    """A press on one program: `pu:<action>:<program>`."""
+
     program: int
 
 
-@button(PREFIX, "y", coordinator=True)
-class Confirm(Button):
-    program: int
+class Choose(_OnProgram, action="c"): ...
 
 
-@button(PREFIX, "n", coordinator=True)
-class Keep(Button):
-    pass
+class Confirm(_OnProgram, action="y"): ...
+
+
+class Keep(_Buttons, action="n"): ...
 
 
 def _months(ctx: Ctx) -> int:
@@ -62,7 +66,6 @@ async def on_choose(ctx: Ctx, pressed: Choose) -> None:
     asked = await purge.ask(ctx.uow, pressed.program, _months(ctx))
     if _not_yet(ctx, asked):
         return
-    ctx.answer()
     ctx.edit(
         ctx.t("purge.confirm", program=asked.program_name, people=asked.people),
         rows(
@@ -77,7 +80,6 @@ async def on_confirm(ctx: Ctx, pressed: Confirm) -> None:
     purged = await purge.purge(ctx.uow, pressed.program, _months(ctx))
     if _not_yet(ctx, purged):
         return
-    ctx.answer()
     ctx.edit(
         ctx.t(
             "purge.done",
@@ -92,5 +94,4 @@ async def on_confirm(ctx: Ctx, pressed: Confirm) -> None:
 @on(Keep)
 async def on_keep(ctx: Ctx, pressed: Keep) -> None:
     purge.keep(ctx.uow)
-    ctx.answer()
     ctx.edit(ctx.t("purge.kept"))

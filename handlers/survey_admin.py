@@ -107,14 +107,12 @@ async def on_list(ctx: Ctx, pressed: ListSurveys) -> None:
 @on(NewSurvey)
 async def on_new(ctx: Ctx, pressed: NewSurvey) -> None:
     card = await admin.create(ctx.uow, pressed.program, pressed.kind)
-    ctx.answer()
     ctx.edit(*_card(ctx, card))
 
 
 @on(ShowSurvey)
 async def on_show(ctx: Ctx, pressed: ShowSurvey) -> None:
     card = await admin.show(ctx.uow, pressed.survey)
-    ctx.answer()
     ctx.edit(*_card(ctx, card))
 
 
@@ -125,7 +123,6 @@ async def on_show(ctx: Ctx, pressed: ShowSurvey) -> None:
 @drafts_only
 async def on_edit(ctx: Ctx, pressed: EditSurvey) -> None:
     draft = await drafts.editing(ctx.uow, pressed.survey)
-    ctx.answer()
     ctx.edit(*screens.editor(ctx.t, draft))
 
 
@@ -143,7 +140,6 @@ def _found(ctx: Ctx, draft: Draft) -> int | None:
 async def on_pick(ctx: Ctx, pressed: PickQuestion) -> None:
     draft = await drafts.pick(ctx.uow, pressed.survey, pressed.question)
     if (index := _found(ctx, draft)) is not None:
-        ctx.answer()
         ctx.edit(*screens.question(ctx.t, draft, index))
 
 
@@ -152,7 +148,6 @@ async def on_pick(ctx: Ctx, pressed: PickQuestion) -> None:
 async def on_reword(ctx: Ctx, pressed: RewordQuestion) -> None:
     draft = await drafts.reword(ctx.uow, pressed.survey, pressed.question)
     if _found(ctx, draft) is not None:
-        ctx.answer()
         ctx.reply(ctx.t("sk.ask_text", limit=MAX_QUESTION_TEXT))
 
 
@@ -187,10 +182,8 @@ async def on_add(ctx: Ctx, pressed: AddQuestion) -> None:
     if draft.full:
         ctx.answer(ctx.t.plain("sk.too_many", limit=MAX_QUESTIONS), alert=True)
     elif pressed.type is None:
-        ctx.answer()
         ctx.edit(*screens.add_types(ctx.t, draft.survey))
     else:
-        ctx.answer()
         ctx.reply(ctx.t("sk.ask_text", limit=MAX_QUESTION_TEXT))
 
 
@@ -250,7 +243,6 @@ async def on_text(ctx: Ctx, step: str, state: EditState, text: str | None) -> No
 @drafts_only
 async def on_send(ctx: Ctx, pressed: SendSurvey) -> None:
     sending = await admin.prepare_send(ctx.uow, pressed.survey)
-    ctx.answer()
     ctx.reply(
         *screens.confirm(
             ctx.t,
@@ -267,7 +259,6 @@ async def on_send(ctx: Ctx, pressed: SendSurvey) -> None:
 async def on_send_at(ctx: Ctx, pressed: SendAt) -> None:
     sent = await admin.send(ctx.uow, pressed.survey, pressed.stamp)
     when = when_text(ctx.t, sent.send_at, ctx.services.zone_of(sent.card.program))
-    ctx.answer()
     ctx.edit(ctx.t("sk.sent_now" if sent.now else "sk.scheduled", count=sent.count, when=when))
     ctx.reply(*_card(ctx, sent.card))
 
@@ -286,7 +277,6 @@ async def on_unschedule(ctx: Ctx, pressed: Unschedule) -> None:
 async def on_close(ctx: Ctx, pressed: CloseSurvey) -> None:
     if pressed.confirm is None:
         card = await admin.show(ctx.uow, pressed.survey)
-        ctx.answer()
         ctx.edit(
             *screens.confirm(
                 ctx.t,
@@ -305,7 +295,6 @@ async def on_close(ctx: Ctx, pressed: CloseSurvey) -> None:
 @on(ShowResults)
 async def on_results(ctx: Ctx, pressed: ShowResults) -> None:
     found = await admin.results(ctx.uow, pressed.survey)
-    ctx.answer()
     for text in results_messages(
         ctx.t, ctx.lang, found.survey, found.program, found.answered, found.reach
     ):

@@ -101,7 +101,6 @@ def configured(ctx: Ctx) -> frozenset[int]:
 @on(StartSurvey)
 async def on_start(ctx: Ctx, pressed: StartSurvey) -> None:
     progress = await surveys.start(ctx.uow, pressed.survey, configured(ctx))
-    ctx.answer()
     ctx.edit(None)
     _show(ctx, progress)
 
@@ -118,7 +117,6 @@ async def on_skip(ctx: Ctx, pressed: Skip) -> None:
 
 async def _answered(ctx: Ctx, survey_id: int, index: int, value: str | None) -> None:
     progress = await surveys.answer(ctx.uow, survey_id, index, value, configured(ctx))
-    ctx.answer()
     _show(ctx, progress, edit=True)
 
 

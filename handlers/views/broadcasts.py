@@ -25,8 +25,17 @@ if TYPE_CHECKING:
     from storage.models import Program
 
 
-@button("bc", "p", coordinator=True)
-class ChooseProgram(Button):
+class _Buttons(Button, prefix="bc", coordinator=True):
+    """The broadcast buttons: `bc:<action>:...`, the coordinators' alone."""
+
+
+class _OnBroadcast(_Buttons, prefix="bc", coordinator=True):
+    """A press on one broadcast already written: `bc:<action>:<broadcast>`."""
+
+    broadcast: int
+
+
+class ChooseProgram(_Buttons, action="p"):
     program: int  # ALL_PROGRAMS: all
 
 
@@ -47,34 +56,22 @@ class ChooseAudience(Button):
         return super().unpack([*args, ""] if len(args) == 1 else args)
 
 
-@button("bc", "go", coordinator=True)
-class SendNow(Button):
-    pass
+class SendNow(_Buttons, action="go"): ...
 
 
-@button("bc", "later", coordinator=True)
-class SendLater(Button):
-    pass
+class SendLater(_Buttons, action="later"): ...
 
 
-@button("bc", "stop", coordinator=True)
-class Discard(Button):
-    pass
+class Discard(_Buttons, action="stop"): ...
 
 
-@button("bc", "x", coordinator=True)
-class CancelScheduled(Button):
-    broadcast: int
+class CancelScheduled(_OnBroadcast, action="x"): ...
 
 
-@button("bc", "r", coordinator=True)
-class Retry(Button):
-    broadcast: int
+class Retry(_OnBroadcast, action="r"): ...
 
 
-@button("bc", "ri", coordinator=True)
-class ResendInterrupted(Button):
-    broadcast: int
+class ResendInterrupted(_OnBroadcast, action="ri"): ...
 
 
 # --- writing ------------------------------------------------------------------------------------

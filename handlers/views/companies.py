@@ -32,67 +32,60 @@ Screen = tuple[str, InlineKeyboardMarkup]
 # --- buttons (all the coordinators'; changes only for a coordinator of all programs) ----------
 
 
-@button(PREFIX, "l", coordinator=True)
-class Page(Button):
+class OnCompanies(Button, prefix=PREFIX, coordinator=True):
+    """Every company button: `cy:<action>:...`."""
+
+
+class OnCompany(OnCompanies, prefix=PREFIX, coordinator=True):
+    """A press on one company."""
+
+    company: int
+
+
+class OnMerge(OnCompanies, prefix=PREFIX, coordinator=True):
+    """One company merged into another."""
+
+    source: int
+    target: int
+
+
+class Page(OnCompanies, action="l"):
     page: int
 
 
-@button(PREFIX, "c", coordinator=True)
-class ShowCard(Button):
-    company: int
+class ShowCard(OnCompany, action="c"): ...
 
 
-@button(PREFIX, "x", coordinator=True)
-class ShowExclusions(Button):
-    pass
+class ShowExclusions(OnCompanies, action="x"): ...
 
 
-@button(PREFIX, "xl", coordinator=True)
-class Lift(Button):
+class Lift(OnCompanies, action="xl"):
     exclusion: int
 
 
-@button(PREFIX, "m", coordinator=True)
-class Merge(Button):
-    company: int
+class Merge(OnCompany, action="m"): ...
 
 
-@button(PREFIX, "mt", coordinator=True)
-class MergeInto(Button):
-    source: int
-    target: int
+class MergeInto(OnMerge, action="mt"): ...
 
 
-@button(PREFIX, "my", coordinator=True)
-class MergeYes(Button):
-    source: int
-    target: int
+class MergeYes(OnMerge, action="my"): ...
 
 
-@button(PREFIX, "a", coordinator=True)
-class AddAlias(Button):
-    company: int
+class AddAlias(OnCompany, action="a"): ...
 
 
-@button(PREFIX, "g", coordinator=True)
-class ChooseGroup(Button):
-    company: int
+class ChooseGroup(OnCompany, action="g"): ...
 
 
-@button(PREFIX, "gn", coordinator=True)
-class NewGroup(Button):
-    company: int
+class NewGroup(OnCompany, action="gn"): ...
 
 
-@button(PREFIX, "gs", coordinator=True)
-class SetGroup(Button):
-    company: int
+class SetGroup(OnCompany, action="gs"):
     group: int  # 0: out of its group
 
 
-@button(PREFIX, "r", coordinator=True)
-class Reviewed(Button):
-    company: int
+class Reviewed(OnCompany, action="r"): ...
 
 
 @button(PREFIX, coordinator=True)

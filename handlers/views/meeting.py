@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -39,42 +38,30 @@ class NewMeeting(Button):
     tandem: int
 
 
-@dataclass(frozen=True)
-class OnMeeting(Button):
+class OnMeeting(Button, prefix=PREFIX):
     """A partner's answer to a meeting, at the version it was shown at."""
 
     meeting: int
     version: int
 
 
-@button(PREFIX, Act.ACCEPT.value)
-class Accept(OnMeeting):
-    pass
+class Accept(OnMeeting, action=Act.ACCEPT.value): ...
 
 
-@button(PREFIX, Act.DECLINE.value)
-class Decline(OnMeeting):
-    pass
+class Decline(OnMeeting, action=Act.DECLINE.value): ...
 
 
-@button(PREFIX, Act.OTHER_TIME.value)
-class OtherTime(OnMeeting):
-    pass
+class OtherTime(OnMeeting, action=Act.OTHER_TIME.value): ...
 
 
-@button(PREFIX, Act.MOVE.value)
-class Move(OnMeeting):
-    pass
+class Move(OnMeeting, action=Act.MOVE.value): ...
 
 
-@button(PREFIX, Act.CANCEL.value)
-class Cancel(OnMeeting):
+class Cancel(OnMeeting, action=Act.CANCEL.value):
     """Asks first: a cancellation reaches the partner at once."""
 
 
-@button(PREFIX, "X")
-class CancelConfirmed(OnMeeting):
-    pass
+class CancelConfirmed(OnMeeting, action="X"): ...
 
 
 @button(PREFIX, "day")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.buttons import Button, button
+from bot.buttons import Button
 from bot.context import Ctx
 from core.programs import ParticipantStatus
 from handlers.keyboards import button as key
@@ -24,36 +24,35 @@ if TYPE_CHECKING:
     from storage.models import Participant, Program, User
 
 
-@button("pp", "v", coordinator=True)
-class ParticipantButton(Button):
-    """Open a participant's card."""
+class _Buttons(Button, prefix="pp", coordinator=True):
+    """The participant card's buttons: `pp:<action>:...`, the coordinators' alone."""
+
+
+class _OnParticipant(_Buttons, prefix="pp", coordinator=True):
+    """A press on one participant: `pp:<action>:<participant>`."""
 
     participant: int
 
 
-@button("pp", "s", coordinator=True)
-class SetStatus(Button):
+class ParticipantButton(_OnParticipant, action="v"):
+    """Open a participant's card."""
+
+
+class SetStatus(_Buttons, action="s"):
     """Approve, reject, pause, ... (the target status)."""
 
     participant: int
     status: ParticipantStatus
 
 
-@button("pp", "cap", coordinator=True)
-class CycleCapacity(Button):
-    participant: int
+class CycleCapacity(_OnParticipant, action="cap"): ...
 
 
-@button("pp", "co", coordinator=True)
-class AskGrant(Button):
+class AskGrant(_OnParticipant, action="co"):
     """Make the participant a coordinator of the program: asks first."""
 
-    participant: int
 
-
-@button("pp", "coy", coordinator=True)
-class Grant(Button):
-    participant: int
+class Grant(_OnParticipant, action="coy"): ...
 
 
 async def new_registration(ctx: Ctx, program: Program, participant: Participant) -> None:

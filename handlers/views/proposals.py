@@ -7,7 +7,6 @@ Every proposal button starts with the proposal and the version it was rendered f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -41,105 +40,86 @@ class OpenRound(Button):
     program: int
 
 
-@dataclass(frozen=True)
-class OnProposal(Button):
+class OnProposal(Button, prefix="mt", coordinator=True, head=2):
     """What every proposal button starts with."""
 
     proposal: int
     version: int
 
 
-@button("mt", "p", coordinator=True, head=2)
-class Page(OnProposal):
+class OnMentee(OnProposal, prefix="mt", coordinator=True, head=2):
+    """A press on one mentee of the proposal."""
+
+    mentee: int
+
+
+class OnPairOf(OnProposal, prefix="mt", coordinator=True, head=2):
+    """A press on two participants the engine thinks may be one person."""
+
+    source: int
+    target: int
+
+
+class OnWeight(OnProposal, prefix="mt", coordinator=True, head=2):
+    """A press on one of the tunable weights (its index in `TUNABLE`)."""
+
+    weight: int
+
+
+class Page(OnProposal, action="p"):
     page: int
 
 
-@button("mt", "d", coordinator=True, head=2)
-class ShowPair(OnProposal):
-    mentee: int
+class ShowPair(OnMentee, action="d"): ...
 
 
-@button("mt", "sw", coordinator=True, head=2)
-class ChooseSwap(OnProposal):
-    mentee: int
+class ChooseSwap(OnMentee, action="sw"): ...
 
 
-@button("mt", "pin", coordinator=True, head=2)
-class Pin(OnProposal):
-    mentee: int
+class Pin(OnMentee, action="pin"): ...
 
 
-@button("mt", "ex", coordinator=True, head=2)
-class Exclude(OnProposal):
-    mentee: int
+class Exclude(OnMentee, action="ex"): ...
 
 
-@button("mt", "sw2", coordinator=True, head=2)
-class Swap(OnProposal):
-    mentee: int
+class Swap(OnMentee, action="sw2"):
     other: int
 
 
-@button("mt", "mg", coordinator=True, head=2)
-class Merge(OnProposal):
-    source: int
-    target: int
+class Merge(OnPairOf, action="mg"): ...
 
 
-@button("mt", "ka", coordinator=True, head=2)
-class KeepApart(OnProposal):
-    source: int
-    target: int
+class KeepApart(OnPairOf, action="ka"): ...
 
 
-@button("mt", "rr", coordinator=True, head=2)
-class Rerun(OnProposal):
-    pass
+class Rerun(OnProposal, action="rr"): ...
 
 
-@button("mt", "w", coordinator=True, head=2)
-class Weights(OnProposal):
-    pass
+class Weights(OnProposal, action="w"): ...
 
 
-@button("mt", "wu", coordinator=True, head=2)
-class WeightUp(OnProposal):
-    weight: int
+class WeightUp(OnWeight, action="wu"): ...
 
 
-@button("mt", "wd", coordinator=True, head=2)
-class WeightDown(OnProposal):
-    weight: int
+class WeightDown(OnWeight, action="wd"): ...
 
 
-@button("mt", "wf", coordinator=True, head=2)
-class FormatHard(OnProposal):
-    pass
+class FormatHard(OnProposal, action="wf"): ...
 
 
-@button("mt", "ok", coordinator=True, head=2)
-class Approve(OnProposal):
-    pass
+class Approve(OnProposal, action="ok"): ...
 
 
-@button("mt", "now", coordinator=True, head=2)
-class RevealNow(OnProposal):
-    pass
+class RevealNow(OnProposal, action="now"): ...
 
 
-@button("mt", "later", coordinator=True, head=2)
-class RevealLater(OnProposal):
-    pass
+class RevealLater(OnProposal, action="later"): ...
 
 
-@button("mt", "xc", coordinator=True, head=2)
-class ExcludeCompanies(OnProposal):
-    pass
+class ExcludeCompanies(OnProposal, action="xc"): ...
 
 
-@button("mt", "dx", coordinator=True, head=2)
-class Discard(OnProposal):
-    pass
+class Discard(OnProposal, action="dx"): ...
 
 
 # --- texts ----------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ last field may be left out: keyboards already in coordinators' chats carry both 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -42,111 +41,85 @@ class _LastOptional(Button):
         return super().unpack([*args, ""] if len(args) == len(cls._CODECS) - 1 else args)
 
 
-@button(PREFIX, "p", coordinator=True)
-class ChooseProgram(Button):
-    pass
+class OnSurveys(Button, prefix=PREFIX, coordinator=True):
+    """Every survey-admin button: `sk:<action>:...`, the coordinators' alone."""
 
 
-@button(PREFIX, "l", coordinator=True)
-class ListSurveys(Button):
-    program: int
-
-
-@button(PREFIX, "n", coordinator=True)
-class NewSurvey(Button):
-    program: int
-    kind: SurveyKind
-
-
-@dataclass(frozen=True)
-class SurveyPress(Button):
+class OnSurvey(OnSurveys, prefix=PREFIX, coordinator=True):
     """A press on one survey: `sk:<action>:<survey>`."""
 
     survey: int
 
 
-@button(PREFIX, "v", coordinator=True)
-class ShowSurvey(SurveyPress):
-    pass
+class OnQuestion(OnSurvey, prefix=PREFIX, coordinator=True):
+    """A press on one question of a draft: `sk:<action>:<survey>:<question id>`."""
+
+    question: str
 
 
-@button(PREFIX, "e", coordinator=True)
-class EditSurvey(SurveyPress):
-    pass
+class ChooseProgram(OnSurveys, action="p"): ...
 
 
-@button(PREFIX, "rs", coordinator=True)
-class ResetSurvey(SurveyPress):
-    pass
+class ListSurveys(OnSurveys, action="l"):
+    program: int
 
 
-@button(PREFIX, "d", coordinator=True)
-class DeleteSurvey(SurveyPress):
-    pass
+class NewSurvey(OnSurveys, action="n"):
+    program: int
+    kind: SurveyKind
 
 
-@button(PREFIX, "s", coordinator=True)
-class SendSurvey(SurveyPress):
-    pass
+class ShowSurvey(OnSurvey, action="v"): ...
 
 
-@button(PREFIX, "u", coordinator=True)
-class Unschedule(SurveyPress):
-    pass
+class EditSurvey(OnSurvey, action="e"): ...
 
 
-@button(PREFIX, "r", coordinator=True)
-class ShowResults(SurveyPress):
-    pass
+class ResetSurvey(OnSurvey, action="rs"): ...
 
 
-@button(PREFIX, "sy", coordinator=True)
-class SendAt(SurveyPress):
+class DeleteSurvey(OnSurvey, action="d"): ...
+
+
+class SendSurvey(OnSurvey, action="s"): ...
+
+
+class Unschedule(OnSurvey, action="u"): ...
+
+
+class ShowResults(OnSurvey, action="r"): ...
+
+
+class SendAt(OnSurvey, action="sy"):
     """From the "now" button (0) or the typed time's confirmation (a unix time)."""
 
     stamp: BigInt
 
 
 @button(PREFIX, "a", coordinator=True)
-class AddQuestion(_LastOptional, SurveyPress):
+class AddQuestion(_LastOptional, OnSurvey):
     """Without a type: choose one; with: type the wording."""
 
     type: AddType | None = None
 
 
 @button(PREFIX, "c", coordinator=True)
-class CloseSurvey(_LastOptional, SurveyPress):
+class CloseSurvey(_LastOptional, OnSurvey):
     """Without "y": confirm first."""
 
     confirm: Literal["y"] | None = None
 
 
-@dataclass(frozen=True)
-class QuestionPress(Button):
-    """A press on one question of a draft: `sk:<action>:<survey>:<question id>`."""
-
-    survey: int
-    question: str
+class PickQuestion(OnQuestion, action="q"): ...
 
 
-@button(PREFIX, "q", coordinator=True)
-class PickQuestion(QuestionPress):
-    pass
+class RewordQuestion(OnQuestion, action="qt"): ...
 
 
-@button(PREFIX, "qt", coordinator=True)
-class RewordQuestion(QuestionPress):
-    pass
+class MoveUp(OnQuestion, action="qu"): ...
 
 
-@button(PREFIX, "qu", coordinator=True)
-class MoveUp(QuestionPress):
-    pass
-
-
-@button(PREFIX, "qd", coordinator=True)
-class RemoveQuestion(QuestionPress):
-    pass
+class RemoveQuestion(OnQuestion, action="qd"): ...
 
 
 # --- screens -------------------------------------------------------------------------------------

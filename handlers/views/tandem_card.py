@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import Button, button
+from bot.buttons import Button
 from bot.i18n import Safe, Translator
 from core.address import Case
 from core.fit import Part, escaped, fit_message
@@ -30,24 +30,28 @@ LISTED = 90  # tandem buttons under the list
 SETTLE_BUTTONS = 8
 
 
-@button("td", "l", coordinator=True)
-class ListTandems(Button):
+class _Buttons(Button, prefix="td", coordinator=True):
+    """The tandem card's buttons: `td:<action>:...`, the coordinators' alone."""
+
+
+class _OnTandem(_Buttons, prefix="td", coordinator=True):
+    """A press on one tandem: `td:<action>:<tandem>`."""
+
+    tandem: int
+
+
+class ListTandems(_Buttons, action="l"):
     program: int
 
 
-@button("td", "v", coordinator=True)
-class ShowTandem(Button):
-    tandem: int
+class ShowTandem(_OnTandem, action="v"): ...
 
 
-@button("td", "c", coordinator=True)
-class SettleMeeting(Button):
+class SettleMeeting(_Buttons, action="c"):
     meeting: int
 
 
-@button("td", "x", coordinator=True)
-class DissolveTandem(Button):
-    tandem: int
+class DissolveTandem(_OnTandem, action="x"): ...
 
 
 def open_button(t: Translator, tandem_id: int) -> InlineKeyboardMarkup:
