@@ -104,9 +104,20 @@ class Services:
         """Times are entered and shown in the program's zone."""
         return ZoneInfo(program.timezone) if program else self.settings.zone
 
-    async def mark_unreachable(self, user_id: int) -> None:
+    def unit(self, session: AsyncSession, actor: Actor) -> UnitOfWork:
+        """A unit of work outside an update (a scheduled job, a delivery after the commit): the
+        clock read now, the settings' coordinators known to it."""
+        return UnitOfWork(
+            session, self.clock.now(), actor, configured=frozenset(self.settings.coordinators)
+        )
+
+    async def set_reachable(self, user_id: int, reachable: bool) -> None:
+        """Whether messages reach the user (Telegram said they blocked or unblocked the bot)."""
         async with self.db.session() as session:
-            await users.set_reachable(session, user_id, False)
+            await users.set_reachable(session, user_id, reachable)
+
+    async def mark_unreachable(self, user_id: int) -> None:
+        await self.set_reachable(user_id, False)
 
 
 def services(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
@@ -138,7 +149,12 @@ class Ctx:
     notices: list[tuple[int, str, InlineKeyboardMarkup | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.uow = UnitOfWork(self.session, self.now, self.actor())
+        self.uow = UnitOfWork(
+            self.session,
+            self.now,
+            self.actor(),
+            configured=frozenset(self.services.settings.coordinators),
+        )
 
     def actor(self) -> Actor:
         return Actor(self.user_id, self.user, self.is_coordinator, self.scope)

@@ -18,7 +18,7 @@ from bot.outbox import finish_reminder
 from core.reminders import State
 from services import scheduled
 from services.scheduled import Claimed, Due
-from services.unit import Actor, UnitOfWork
+from services.unit import NOBODY
 from storage.db import retrying
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
-
-SYSTEM = Actor(0)  # the bot itself: scheduled work acts for nobody
 
 
 class Message(Protocol):
@@ -47,8 +45,7 @@ async def fire(services: Services, reminder_id: int, render: Render) -> None:
     except Exception:
         log.exception("reminder %s failed", reminder_id)
         async with services.db.session() as session:
-            uow = UnitOfWork(session, services.clock.now(), SYSTEM)
-            await scheduled.finish_failed(uow, reminder_id)
+            await scheduled.finish_failed(services.unit(session, NOBODY), reminder_id)
 
 
 async def _fire(services: Services, reminder_id: int, render: Render) -> None:
@@ -56,12 +53,12 @@ async def _fire(services: Services, reminder_id: int, render: Render) -> None:
     # database restart in the middle of it just runs it again.
     async def claim() -> tuple[Claimed, Message | None] | None:
         async with services.db.session() as session:
-            now = services.clock.now()
-            claimed = await scheduled.claim(UnitOfWork(session, now, SYSTEM), reminder_id)
+            uow = services.unit(session, NOBODY)
+            claimed = await scheduled.claim(uow, reminder_id)
             if claimed is None or claimed.due is None:
                 return (claimed, None) if claimed is not None else None
             t = services.translator_for(claimed.user)
-            return claimed, render(t, services, claimed.due, now)
+            return claimed, render(t, services, claimed.due, uow.now)
 
     found = await retrying(claim, f"reminder {reminder_id}")
     if found is None:
@@ -83,8 +80,8 @@ async def sweep(services: Services) -> list[tuple[int, dt.datetime]]:
     """Nudge quiet tandems and tell the coordinators about those at risk; returns the rows
     planned, for the caller to arm once they are committed."""
     async with services.db.session() as session:
-        uow = UnitOfWork(session, services.clock.now(), SYSTEM)
-        await scheduled.sweep(uow, frozenset(services.settings.coordinators))
+        uow = services.unit(session, NOBODY)
+        await scheduled.sweep(uow)
     if uow.planned:
         log.info("nudge sweep planned %d messages", len(uow.planned))
     return uow.planned

@@ -336,7 +336,7 @@ async def deliver_certificates(
 
 def _unit(services: Services, session: AsyncSession, coordinator_id: int) -> UnitOfWork:
     """A unit of work outside any update: the delivery runs after the issuing one committed."""
-    return UnitOfWork(session, services.clock.now(), Actor(coordinator_id, is_coordinator=True))
+    return services.unit(session, Actor(coordinator_id, is_coordinator=True))
 
 
 # --- the minimum -------------------------------------------------------------------------------

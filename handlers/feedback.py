@@ -99,10 +99,6 @@ def _skip_keyboard(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:
     return column([key(t.plain("fb.skip"), SkipNote(meeting_id))])
 
 
-def _configured(ctx: Ctx) -> frozenset[int]:
-    return frozenset(ctx.services.settings.coordinators)
-
-
 def _day(found: Parties, ctx: Ctx) -> str:
     return found.meeting.starts_at.astimezone(ctx.services.zone_of(found.program)).strftime(
         "%d.%m.%Y"
@@ -225,7 +221,7 @@ def _after_note(ctx: Ctx, found: Parties, ask_fit: bool) -> None:
 
 @on(Fits)
 async def on_fits(ctx: Ctx, pressed: Fits) -> None:
-    told = await feedback.fits(ctx.uow, pressed.meeting, pressed.answer == "y", _configured(ctx))
+    told = await feedback.fits(ctx.uow, pressed.meeting, pressed.answer == "y")
     if pressed.answer == "y":
         ctx.edit(ctx.t("fit.thanks_yes"))
         return
@@ -242,7 +238,7 @@ async def on_fits(ctx: Ctx, pressed: Fits) -> None:
 @on(Rematch)
 async def on_rematch(ctx: Ctx, pressed: Rematch) -> None:
     wanted = pressed.answer == "y"
-    told = await feedback.rematch(ctx.uow, pressed.meeting, wanted, _configured(ctx))
+    told = await feedback.rematch(ctx.uow, pressed.meeting, wanted)
     if wanted:
         _tell_coordinators(ctx, told, rematch=True)
         ctx.edit(ctx.t("fit.rematch_noted"))

@@ -15,22 +15,16 @@ from core.address import Case
 from handlers.views import agreement, introduction
 from handlers.views.address import who
 from services import tandems
-from services.unit import Actor, UnitOfWork
+from services.unit import NOBODY
 
 log = logging.getLogger(__name__)
-
-# The scheduler acts for nobody: no user, no role.
-NOBODY = Actor(0)
 
 
 async def introduce(services: Services, tandem_ids: list[int]) -> None:
     """Send both introductions of each tandem that is due; report who could not be reached."""
     for tandem_id in tandem_ids:
         async with services.db.session() as session:
-            uow = UnitOfWork(session, services.clock.now(), NOBODY)
-            claimed = await tandems.claim_introduction(
-                uow, tandem_id, services.settings.coordinators
-            )
+            claimed = await tandems.claim_introduction(services.unit(session, NOBODY), tandem_id)
         if claimed is None:
             continue
         tandem, program = claimed.tandem, claimed.program
@@ -65,6 +59,6 @@ async def introduce(services: Services, tandem_ids: list[int]) -> None:
 
 async def introduce_due(services: Services) -> None:
     async with services.db.session() as session:
-        due = await tandems.due_introductions(UnitOfWork(session, services.clock.now(), NOBODY))
+        due = await tandems.due_introductions(services.unit(session, NOBODY))
     if due:
         await introduce(services, due)

@@ -54,7 +54,7 @@ async def on_keep(ctx: Ctx, pressed: EraseNo) -> None:
 @on(EraseYes)
 async def on_erase(ctx: Ctx, pressed: EraseYes) -> None:
     """A second press (already erased) is answered like the first."""
-    notices = await privacy.erase(ctx.uow, ctx.services.settings.coordinators)
+    notices = await privacy.erase(ctx.uow)
     for notice in notices or []:
         _tell(ctx, notice)
     ctx.edit(ctx.t("privacy.deleted"))

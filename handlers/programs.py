@@ -149,15 +149,13 @@ async def on_program_status(ctx: Ctx, pressed: SetProgramStatus) -> None:
 
 @on(ParticipantButton)
 async def on_participant(ctx: Ctx, pressed: ParticipantButton) -> None:
-    configured = ctx.services.settings.coordinators
-    card = await programs.participant_card(ctx.uow, pressed.participant, configured)
+    card = await programs.participant_card(ctx.uow, pressed.participant)
     ctx.edit(*views.participant_card(ctx, card))
 
 
 @on(SetStatus)
 async def on_set_status(ctx: Ctx, pressed: SetStatus) -> None:
-    configured = ctx.services.settings.coordinators
-    decision = await programs.decide(ctx.uow, pressed.participant, pressed.status, configured)
+    decision = await programs.decide(ctx.uow, pressed.participant, pressed.status)
     card, participant, target = decision.card, decision.card.participant, pressed.status
     if decision.verdict == Verdict.ALREADY:
         ctx.answer(ctx.t.plain("pp.already", status=ctx.t.plain(f"status.{target}")))
@@ -174,15 +172,13 @@ async def on_set_status(ctx: Ctx, pressed: SetStatus) -> None:
 
 @on(CycleCapacity)
 async def on_capacity(ctx: Ctx, pressed: CycleCapacity) -> None:
-    configured = ctx.services.settings.coordinators
-    card = await programs.cycle_capacity(ctx.uow, pressed.participant, configured)
+    card = await programs.cycle_capacity(ctx.uow, pressed.participant)
     ctx.edit(*views.participant_card(ctx, card))
 
 
 @on(AskGrant)
 async def on_ask_grant(ctx: Ctx, pressed: AskGrant) -> None:
-    configured = ctx.services.settings.coordinators
-    card = await programs.participant_card(ctx.uow, pressed.participant, configured)
+    card = await programs.participant_card(ctx.uow, pressed.participant)
     name, program = card.participant.name, card.program.name
     ctx.edit(
         ctx.t("pp.make_coordinator.confirm_program", name=name, program=program),
@@ -195,8 +191,7 @@ async def on_ask_grant(ctx: Ctx, pressed: AskGrant) -> None:
 
 @on(Grant)
 async def on_grant(ctx: Ctx, pressed: Grant) -> None:
-    configured = ctx.services.settings.coordinators
-    granted = await programs.grant_program_role(ctx.uow, pressed.participant, configured)
+    granted = await programs.grant_program_role(ctx.uow, pressed.participant)
     _said(ctx, granted.change)
     ctx.edit(*views.participant_card(ctx, granted.card))
 
@@ -209,8 +204,7 @@ def _argument(ctx: Ctx) -> str | None:
 
 
 async def make_coordinator(ctx: Ctx) -> None:
-    configured = ctx.services.settings.coordinators
-    change = await coordinators.make_coordinator(ctx.uow, _argument(ctx), configured)
+    change = await coordinators.make_coordinator(ctx.uow, _argument(ctx))
     if change.outcome == RoleOutcome.USAGE:
         ctx.reply(ctx.t("mc.usage"))
     _said(ctx, change)
@@ -218,8 +212,7 @@ async def make_coordinator(ctx: Ctx) -> None:
 
 async def revoke_coordinator(ctx: Ctx) -> None:
     """Take the role back; coordinators from TANDEM_COORDINATORS stay (the operator's list)."""
-    configured = ctx.services.settings.coordinators
-    change = await coordinators.revoke_coordinator(ctx.uow, _argument(ctx), configured)
+    change = await coordinators.revoke_coordinator(ctx.uow, _argument(ctx))
     services, user_id = ctx.services, change.user_id
     if change.outcome == RoleOutcome.USAGE:
         ctx.reply(ctx.t("rc.usage"))

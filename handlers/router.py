@@ -48,7 +48,6 @@ from handlers import (
 )
 from services import access
 from services.errors import Refused, Stale
-from storage import users
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +170,7 @@ async def on_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await groups.on_added_to_group(update, context)
         return
     reachable = change.new_chat_member.status not in (ChatMember.BANNED, ChatMember.LEFT)
-    async with services(context.application).db.session() as session:
-        await users.set_reachable(session, change.chat.id, reachable)
+    await services(context.application).set_reachable(change.chat.id, reachable)
     log.info("user %s %s the bot", change.chat.id, "unblocked" if reachable else "blocked")
 
 

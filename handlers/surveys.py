@@ -93,14 +93,9 @@ def question_message(
     return text, InlineKeyboardMarkup(keyboard) if keyboard else None
 
 
-def configured(ctx: Ctx) -> frozenset[int]:
-    """The coordinators of all programs named in the settings: they hear of every wish too."""
-    return ctx.services.settings.coordinators
-
-
 @on(StartSurvey)
 async def on_start(ctx: Ctx, pressed: StartSurvey) -> None:
-    progress = await surveys.start(ctx.uow, pressed.survey, configured(ctx))
+    progress = await surveys.start(ctx.uow, pressed.survey)
     ctx.edit(None)
     _show(ctx, progress)
 
@@ -116,13 +111,13 @@ async def on_skip(ctx: Ctx, pressed: Skip) -> None:
 
 
 async def _answered(ctx: Ctx, survey_id: int, index: int, value: str | None) -> None:
-    progress = await surveys.answer(ctx.uow, survey_id, index, value, configured(ctx))
+    progress = await surveys.answer(ctx.uow, survey_id, index, value)
     _show(ctx, progress, edit=True)
 
 
 @dialog(FLOW, AnswerState)
 async def on_text(ctx: Ctx, step: str, state: AnswerState, text: str | None) -> None:
-    typed = await surveys.type_answer(ctx.uow, state, text or "", configured(ctx))
+    typed = await surveys.type_answer(ctx.uow, state, text or "")
     if typed.outcome is Typed.CLOSED:
         ctx.reply(ctx.t("sv.closed_text"))
     elif typed.outcome is Typed.DONE:

@@ -64,8 +64,7 @@ async def on_concern(ctx: Ctx, pressed: introduction.RaiseConcern) -> None:
 
 @dialog(CONCERN_FLOW, ConcernState)
 async def on_concern_text(ctx: Ctx, step: str, state: ConcernState, text: str | None) -> None:
-    bootstrap = ctx.services.settings.coordinators
-    concern = await tandems.raise_concern(ctx.uow, state.tandem, text, bootstrap)
+    concern = await tandems.raise_concern(ctx.uow, state.tandem, text)
     if concern is None:
         await conversation.clear(ctx.uow)
         ctx.reply(ctx.t("tandem.none"))

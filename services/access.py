@@ -14,12 +14,25 @@ from typing import TYPE_CHECKING
 from core.tandems import TandemStatus
 from services.errors import Refused, Stale
 from services.unit import UnitOfWork
-from storage import meetings, programs, tandems
+from storage import meetings, programs, tandems, users
 
 if TYPE_CHECKING:
-    from storage.models import Meeting, Participant, Program, Tandem
+    from storage.models import Meeting, Participant, Program, Tandem, User
 
 log = logging.getLogger(__name__)
+
+
+async def coordinator_ids(uow: UnitOfWork, program_id: int) -> set[int]:
+    """Who hears about a program: its coordinators, those of all programs, and the ones named
+    in the settings; a coordinator never reads about another program."""
+    return set(uow.configured) | await users.coordinator_ids(uow.session, program_id)
+
+
+async def coordinators(uow: UnitOfWork, program_id: int) -> list[tuple[int, User | None]]:
+    """The same people in a stable order, with their user rows (for each one's language; None
+    for someone on the settings' list who never wrote to the bot)."""
+    ids = await coordinator_ids(uow, program_id)
+    return [(user_id, await users.get(uow.session, user_id)) for user_id in sorted(ids)]
 
 
 def require_coordinator(uow: UnitOfWork, what: str) -> None:

@@ -1,19 +1,18 @@
 """The coordinator role: granted, taken back, and who hears about a program.
 
-Coordinators come from two places: the operator's list (`TANDEM_COORDINATORS`, passed in as
-`configured` because it lives in the settings, not the database) and grants stored by
-/makecoordinator or a participant's card. The operator's list is not the bot's to change: a
-grant to someone on it is "already", a revocation is refused with an explanation.
+Coordinators come from two places: the operator's list (`TANDEM_COORDINATORS`, carried by the
+unit of work as `configured`, because it lives in the settings, not the database) and grants
+stored by /makecoordinator or a participant's card. The operator's list is not the bot's to
+change: a grant to someone on it is "already", a revocation is refused with an explanation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from services.access import require_all_programs
+from services.access import coordinator_ids, require_all_programs
 from services.unit import UnitOfWork
 from storage import users
 
@@ -73,12 +72,11 @@ async def grant(
     uow: UnitOfWork,
     user_id: int,
     name: str,
-    configured: Set[int],
     program: Program | None = None,
 ) -> RoleChange:
     """A role for all programs (`program` None) or for one. The caller has checked the right to
     grant it: only a coordinator of all programs (the command) or of the program (the card)."""
-    if user_id in configured or not await users.grant_coordinator(
+    if user_id in uow.configured or not await users.grant_coordinator(
         uow.session,
         user_id,
         granted_by=uow.user_id,
@@ -93,7 +91,7 @@ async def grant(
     return RoleChange(RoleOutcome.GRANTED, name, user_id, program, tell, all_programs)
 
 
-async def make_coordinator(uow: UnitOfWork, typed: str | None, configured: Set[int]) -> RoleChange:
+async def make_coordinator(uow: UnitOfWork, typed: str | None) -> RoleChange:
     """/makecoordinator <id or @username>: the role for all programs. `typed` is the command's
     one argument, None when it had not exactly one."""
     require_all_programs(uow, "makecoordinator")
@@ -102,16 +100,14 @@ async def make_coordinator(uow: UnitOfWork, typed: str | None, configured: Set[i
     user = await _named(uow, typed)
     if user is None:
         return RoleChange(RoleOutcome.UNKNOWN, typed)
-    return await grant(uow, user.id, full_name(user), configured)
+    return await grant(uow, user.id, full_name(user))
 
 
-async def revoke_coordinator(
-    uow: UnitOfWork, typed: str | None, configured: Set[int]
-) -> RoleChange:
+async def revoke_coordinator(uow: UnitOfWork, typed: str | None) -> RoleChange:
     """/revokecoordinator: every grant of the user goes; the operator's list stays (someone on
     it may never have written to the bot, so the id is checked before the user is looked up)."""
     require_all_programs(uow, "revokecoordinator")
-    if typed is not None and user_id_of(typed) in configured:
+    if typed is not None and user_id_of(typed) in uow.configured:
         return RoleChange(RoleOutcome.CONFIGURED, typed, user_id_of(typed))
     if typed is None:
         return RoleChange(RoleOutcome.USAGE, "")
@@ -119,7 +115,7 @@ async def revoke_coordinator(
     if user is None:
         return RoleChange(RoleOutcome.UNKNOWN, typed)
     name = full_name(user)
-    if user.id in configured:
+    if user.id in uow.configured:
         return RoleChange(RoleOutcome.CONFIGURED, name, user.id)
     if not await users.is_coordinator(uow.session, user.id):
         return RoleChange(RoleOutcome.NOT_COORDINATOR, name, user.id)
@@ -128,18 +124,16 @@ async def revoke_coordinator(
     return RoleChange(RoleOutcome.REVOKED, name, user.id)
 
 
-async def is_coordinator(uow: UnitOfWork, user_id: int, configured: Set[int]) -> bool:
-    return user_id in configured or await users.is_coordinator(uow.session, user_id)
+async def is_coordinator(uow: UnitOfWork, user_id: int) -> bool:
+    return user_id in uow.configured or await users.is_coordinator(uow.session, user_id)
 
 
-async def reachable(
-    uow: UnitOfWork, program_id: int, configured: Set[int]
-) -> list[tuple[int, User | None]]:
+async def reachable(uow: UnitOfWork, program_id: int) -> list[tuple[int, User | None]]:
     """The coordinators who hear about the program (its own and those of all programs), in id
     order, with their user row; one who blocked the bot is left out. Someone on the operator's
     list who never wrote to the bot has no row and is tried anyway."""
     found = []
-    for user_id in sorted(set(configured) | await users.coordinator_ids(uow.session, program_id)):
+    for user_id in sorted(await coordinator_ids(uow, program_id)):
         user = await users.get(uow.session, user_id)
         if user is None or user.reachable:
             found.append((user_id, user))

@@ -17,13 +17,13 @@ from core.profile import clean_text
 from core.reminders import Kind
 from services import conversation
 from services import meetings as meeting_cases
-from services.access import own_meeting, partners
+from services.access import coordinators, own_meeting, partners
 from services.conversation import State
 from services.errors import Stale
 from services.meetings import Parties
 from services.proposal import Problem
 from services.unit import UnitOfWork
-from storage import meeting_feedback, meetings, reminders, tandems, users
+from storage import meeting_feedback, meetings, reminders, tandems
 
 if TYPE_CHECKING:
     from storage.models import Meeting, MeetingFeedback, Participant, Program, Tandem, User
@@ -176,15 +176,7 @@ class Told:
     coordinators: list[tuple[int, User | None]]
 
 
-async def _coordinators(
-    uow: UnitOfWork, program_id: int, configured: frozenset[int]
-) -> list[tuple[int, User | None]]:
-    """The program's coordinators (and those of all programs, `configured` among them)."""
-    found = set(configured) | await users.coordinator_ids(uow.session, program_id)
-    return [(user_id, await users.get(uow.session, user_id)) for user_id in sorted(found)]
-
-
-async def fits(uow: UnitOfWork, meeting_id: int, fit: bool, configured: frozenset[int]) -> Told:
+async def fits(uow: UnitOfWork, meeting_id: int, fit: bool) -> Told:
     """The private answer whether the tandem fits; a "no" goes to the coordinators."""
     found = await pressed_meeting(uow, meeting_id)
     row = await _my_row(uow, found)
@@ -194,13 +186,11 @@ async def fits(uow: UnitOfWork, meeting_id: int, fit: bool, configured: frozense
         raise _already()
     row.fits = fit
     uow.audit("fit", meeting=meeting_id, fits=fit)
-    told = [] if fit else await _coordinators(uow, found.program.id, configured)
+    told = [] if fit else await coordinators(uow, found.program.id)
     return Told(found, told)
 
 
-async def rematch(
-    uow: UnitOfWork, meeting_id: int, wanted: bool, configured: frozenset[int]
-) -> Told:
+async def rematch(uow: UnitOfWork, meeting_id: int, wanted: bool) -> Told:
     """After a "does not fit": whether the partner wants another tandem; a yes goes to the
     coordinators."""
     found = await pressed_meeting(uow, meeting_id)
@@ -208,7 +198,7 @@ async def rematch(
     if row.fits is not False or row.rematch_requested is not None:
         raise _already()
     row.rematch_requested = wanted
-    told = await _coordinators(uow, found.program.id, configured) if wanted else []
+    told = await coordinators(uow, found.program.id) if wanted else []
     return Told(found, told)
 
 

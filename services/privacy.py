@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from services.access import coordinator_ids
 from services.unit import UnitOfWork
 from storage import erasure, housekeeping, privacy, programs, users
 
@@ -74,10 +74,9 @@ async def my_data(uow: UnitOfWork) -> bytes | None:
     return content
 
 
-async def erase(uow: UnitOfWork, configured: Collection[int]) -> list[Notice] | None:
+async def erase(uow: UnitOfWork) -> list[Notice] | None:
     """Erase the acting user's data; who is to be told, per registration. None when there was
-    nothing (a second press of the button). `configured` are the coordinators named in the
-    settings, who hear about every program."""
+    nothing (a second press of the button)."""
     if not stored(uow):
         return None
     departures = await erasure.erase(uow.session, uow.user_id, uow.now)
@@ -85,13 +84,11 @@ async def erase(uow: UnitOfWork, configured: Collection[int]) -> list[Notice] | 
     housekeeping.audit(
         uow.session, user_id=None, action="erased", now=uow.now, registrations=len(departures)
     )
-    return [await _notice(uow, departure, configured) for departure in departures]
+    return [await _notice(uow, departure) for departure in departures]
 
 
-async def _notice(uow: UnitOfWork, departure: Departure, configured: Collection[int]) -> Notice:
-    coordinator_ids = set(configured) | await users.coordinator_ids(
-        uow.session, departure.program_id
-    )
+async def _notice(uow: UnitOfWork, departure: Departure) -> Notice:
+    told = await coordinator_ids(uow, departure.program_id)
     program = await programs.get(uow.session, departure.program_id)
     return Notice(
         departure,
@@ -101,7 +98,7 @@ async def _notice(uow: UnitOfWork, departure: Departure, configured: Collection[
             for partner in departure.partners
             if partner.user_id is not None  # erased themselves: nobody to tell
         ],
-        [await _person(uow, user_id) for user_id in sorted(coordinator_ids)],
+        [await _person(uow, user_id) for user_id in sorted(told)],
     )
 
 

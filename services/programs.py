@@ -10,7 +10,6 @@ conditional on the status both of them saw).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -244,19 +243,17 @@ async def _reach(uow: UnitOfWork, participant_id: int) -> tuple[Participant, Pro
 
 
 async def _participant_card(
-    uow: UnitOfWork, participant: Participant, program: Program, configured: Set[int]
+    uow: UnitOfWork, participant: Participant, program: Program
 ) -> ParticipantCard:
     assert participant.user_id is not None
     contact = await users.get(uow.session, participant.user_id)
-    coordinator = await coordinators.is_coordinator(uow, participant.user_id, configured)
+    coordinator = await coordinators.is_coordinator(uow, participant.user_id)
     return ParticipantCard(participant, program, contact, coordinator)
 
 
-async def participant_card(
-    uow: UnitOfWork, participant_id: int, configured: Set[int]
-) -> ParticipantCard:
+async def participant_card(uow: UnitOfWork, participant_id: int) -> ParticipantCard:
     participant, program = await _reach(uow, participant_id)
-    return await _participant_card(uow, participant, program, configured)
+    return await _participant_card(uow, participant, program)
 
 
 class Verdict(StrEnum):
@@ -275,9 +272,7 @@ class Decision:
     tell: User | None = None
 
 
-async def decide(
-    uow: UnitOfWork, participant_id: int, target: ParticipantStatus, configured: Set[int]
-) -> Decision:
+async def decide(uow: UnitOfWork, participant_id: int, target: ParticipantStatus) -> Decision:
     """Approve, reject, pause, ... a participant. Someone approved is invited to the program's
     upcoming events and surveys like everyone else."""
     participant, program = await _reach(uow, participant_id)
@@ -290,7 +285,7 @@ async def decide(
         verdict = Verdict.CANNOT
     else:
         verdict = Verdict.DONE
-    card = await _participant_card(uow, participant, program, configured)
+    card = await _participant_card(uow, participant, program)
     if verdict != Verdict.DONE:
         return Decision(verdict, card)
     uow.audit("participant_status", participant=participant.id, status=target.value)
@@ -325,16 +320,14 @@ async def _invite_to_upcoming(uow: UnitOfWork, program: Program, user_id: int) -
         uow.schedule(await reminders.plan(uow.session, planned, now=uow.now, survey_id=survey.id))
 
 
-async def cycle_capacity(
-    uow: UnitOfWork, participant_id: int, configured: Set[int]
-) -> ParticipantCard:
+async def cycle_capacity(uow: UnitOfWork, participant_id: int) -> ParticipantCard:
     """How many mentees a mentor takes: 1 → 2 → 3 → 1."""
     participant, program = await _reach(uow, participant_id)
     if participant.role != "mentor":
         raise Stale("capacity of a mentee")
     participant.capacity = participant.capacity % MAX_CAPACITY + 1
     uow.audit("capacity", participant=participant.id, capacity=participant.capacity)
-    return await _participant_card(uow, participant, program, configured)
+    return await _participant_card(uow, participant, program)
 
 
 @dataclass(frozen=True)
@@ -343,11 +336,9 @@ class Granted:
     card: ParticipantCard
 
 
-async def grant_program_role(uow: UnitOfWork, participant_id: int, configured: Set[int]) -> Granted:
+async def grant_program_role(uow: UnitOfWork, participant_id: int) -> Granted:
     """From a participant's card: the role for this program only (any coordinator of it)."""
     participant, program = await _reach(uow, participant_id)
     assert participant.user_id is not None
-    change = await coordinators.grant(
-        uow, participant.user_id, participant.name, configured, program
-    )
-    return Granted(change, await _participant_card(uow, participant, program, configured))
+    change = await coordinators.grant(uow, participant.user_id, participant.name, program)
+    return Granted(change, await _participant_card(uow, participant, program))

@@ -22,7 +22,7 @@ from core.reminders import PAUSABLE, Kind, Planned, Policy, State, at_risk, nudg
 from core.surveys import SurveyStatus
 from core.tandems import TandemStatus
 from services import broadcasts
-from services.access import partners
+from services.access import coordinator_ids, partners
 from services.unit import UnitOfWork
 from storage import events, meeting_feedback, meetings, programs, surveys, tandems, users
 from storage import reminders as store
@@ -277,11 +277,11 @@ async def finish_failed(uow: UnitOfWork, reminder_id: int) -> None:
 # --- the nudge sweep --------------------------------------------------------------------------
 
 
-async def sweep(uow: UnitOfWork, configured_coordinators: frozenset[int]) -> None:
+async def sweep(uow: UnitOfWork) -> None:
     """Nudge quiet tandems and tell the coordinators about those at risk; the rows planned are
     in `uow.planned`. Idempotent: the nudge counter moves by conditional update, and planned
     rows are keyed by that count. A tandem at risk is reported to the coordinators of its
-    program: those granted it (or all programs), and `configured_coordinators` (the settings)."""
+    program (services.access.coordinator_ids)."""
     session, now = uow.session, uow.now
     active = await tandems.introduced_active(session)
     ids = [t.id for t in active]
@@ -313,8 +313,7 @@ async def sweep(uow: UnitOfWork, configured_coordinators: frozenset[int]) -> Non
         ]
         uow.schedule(await store.plan(session, nudges, now=now, tandem_id=tandem.id))
         if at_risk(count, policy) and await tandems.mark_at_risk(session, tandem.id, now):
-            granted = await users.coordinator_ids(session, tandem.program_id)
-            coordinators = sorted(configured_coordinators | granted)
+            coordinators = sorted(await coordinator_ids(uow, tandem.program_id))
             warn = [
                 Planned(Kind.AT_RISK, now, c, f"risk.t{tandem.id}.n{count}.u{c}")
                 for c in coordinators

@@ -14,7 +14,6 @@ storage/erasure.py detaches them.)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -32,10 +31,11 @@ from core.surveys import (
     typed_answer,
 )
 from services import conversation
+from services.access import coordinators
 from services.conversation import State
 from services.errors import Stale
 from services.unit import UnitOfWork
-from storage import programs, users
+from storage import programs
 from storage import surveys as store
 
 if TYPE_CHECKING:
@@ -91,10 +91,7 @@ async def open_for_me(uow: UnitOfWork) -> list[Invitation]:
 @dataclass(frozen=True)
 class Completed:
     """The questionnaire was completed by this call; `tell` are the coordinators to name the
-    participant to (their id and user row, for their language), when a wish was given.
-
-    The use cases that can complete a questionnaire take `configured`: the coordinators of all
-    programs named in the settings, who hear about every program as well."""
+    participant to (their id and user row, for their language), when a wish was given."""
 
     wish: Flag | None
     participant: Participant
@@ -127,10 +124,10 @@ class _Open:
         return next_open(self.questions, self.answered.answers)
 
 
-async def start(uow: UnitOfWork, survey_id: int, configured: Iterable[int]) -> Progress:
+async def start(uow: UnitOfWork, survey_id: int) -> Progress:
     """The invitation's button: the first unanswered question."""
     opened = await _pressed(uow, survey_id)
-    return await _continue(uow, opened, configured)
+    return await _continue(uow, opened)
 
 
 async def answer(
@@ -138,7 +135,6 @@ async def answer(
     survey_id: int,
     index: int,
     value: str | None,
-    configured: Iterable[int],
 ) -> Progress:
     """A button answer to question `index` (`value` None: skipping an optional typed one)."""
     opened = await _pressed(uow, survey_id)
@@ -154,7 +150,7 @@ async def answer(
         recorded = button_answer(question, value)
         if recorded is None:
             raise Stale("answer")
-    return await _record(uow, opened, index, recorded, configured)
+    return await _record(uow, opened, index, recorded)
 
 
 async def _pressed(uow: UnitOfWork, survey_id: int) -> _Open:
@@ -191,9 +187,7 @@ class TypedAnswer:
     question: Question | None = None  # the one with the problem
 
 
-async def type_answer(
-    uow: UnitOfWork, state: AnswerState, text: str, configured: Iterable[int]
-) -> TypedAnswer:
+async def type_answer(uow: UnitOfWork, state: AnswerState, text: str) -> TypedAnswer:
     """A typed answer (a number, an open answer) to the question the dialog waits on."""
     survey = await store.get(uow.session, state.survey_id) if state.survey_id is not None else None
     participant = await store.participant_for(uow.session, survey, uow.user_id) if survey else None
@@ -208,35 +202,33 @@ async def type_answer(
         return TypedAnswer(Typed.DONE)
     question = opened.questions[current]
     if current != state.index or not question.typed:
-        return TypedAnswer(Typed.USE_BUTTONS, await _continue(uow, opened, configured))
+        return TypedAnswer(Typed.USE_BUTTONS, await _continue(uow, opened))
     value = typed_answer(question, text)
     if isinstance(value, AnswerProblem):
         return TypedAnswer(Typed.PROBLEM, problem=value, question=question)
-    progress = await _record(uow, opened, current, value, configured)
+    progress = await _record(uow, opened, current, value)
     return TypedAnswer(Typed.RECORDED, progress)
 
 
-async def _record(
-    uow: UnitOfWork, opened: _Open, index: int, value: Any, configured: Iterable[int]
-) -> Progress:
+async def _record(uow: UnitOfWork, opened: _Open, index: int, value: Any) -> Progress:
     if not await store.save_answer(uow.session, opened.answered, opened.questions[index].id, value):
         raise Stale("done", key="sv.already_done", alert=True)
-    progress = await _continue(uow, opened, configured)
+    progress = await _continue(uow, opened)
     return Progress(
         progress.survey, progress.questions, (index, value), progress.ask, progress.completed
     )
 
 
-async def _continue(uow: UnitOfWork, opened: _Open, configured: Iterable[int]) -> Progress:
+async def _continue(uow: UnitOfWork, opened: _Open) -> Progress:
     survey, questions = opened.survey, opened.questions
     index = opened.current
     if index is not None:
         await conversation.save(uow, FLOW, "answer", AnswerState(survey_id=survey.id, index=index))
         return Progress(survey, questions, ask=index)
-    return Progress(survey, questions, completed=await _complete(uow, opened, configured))
+    return Progress(survey, questions, completed=await _complete(uow, opened))
 
 
-async def _complete(uow: UnitOfWork, opened: _Open, configured: Iterable[int]) -> Completed | None:
+async def _complete(uow: UnitOfWork, opened: _Open) -> Completed | None:
     where = await conversation.current(uow)
     if where is not None and where[0] == FLOW:
         await conversation.clear(uow)
@@ -250,6 +242,5 @@ async def _complete(uow: UnitOfWork, opened: _Open, configured: Iterable[int]) -
     if not wishes:
         return Completed(None, participant, None, [])
     program = await programs.get(uow.session, survey.program_id)
-    team = set(configured) | await users.coordinator_ids(uow.session, survey.program_id)
-    tell = [(user_id, await users.get(uow.session, user_id)) for user_id in sorted(team)]
+    tell = await coordinators(uow, survey.program_id)
     return Completed(Flag.REMATCH if rematch else Flag.SUPPORT, participant, program, tell)

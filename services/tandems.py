@@ -9,16 +9,22 @@ a forged one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.profile import clean_text
 from core.tandems import TandemStatus
-from services.access import coordinated, own_tandem, partners, require_coordinator, visible_programs
+from services.access import (
+    coordinated,
+    coordinators,
+    own_tandem,
+    partners,
+    require_coordinator,
+    visible_programs,
+)
 from services.errors import Stale
 from services.unit import UnitOfWork
-from storage import meetings, programs, users
+from storage import meetings, programs
 from storage import tandems as store
 
 if TYPE_CHECKING:
@@ -40,15 +46,6 @@ def both_sides(tandem: Tandem) -> tuple[Side, Side]:
     return Side(tandem, tandem.mentor, tandem.mentee), Side(tandem, tandem.mentee, tandem.mentor)
 
 
-async def coordinators(
-    uow: UnitOfWork, program_id: int, bootstrap: Collection[int]
-) -> list[tuple[int, User | None]]:
-    """Who hears about a tandem of the program: its coordinators, those of all programs and the
-    configured ones (`bootstrap`), in a stable order, with their user rows (for the language)."""
-    ids = set(bootstrap) | await users.coordinator_ids(uow.session, program_id)
-    return [(i, await users.get(uow.session, i)) for i in sorted(ids)]
-
-
 # --- the introduction -----------------------------------------------------------------------
 
 
@@ -67,16 +64,14 @@ async def due_introductions(uow: UnitOfWork) -> list[int]:
     return await store.due_introductions(uow.session, uow.now)
 
 
-async def claim_introduction(
-    uow: UnitOfWork, tandem_id: int, bootstrap: Collection[int]
-) -> Introduction | None:
+async def claim_introduction(uow: UnitOfWork, tandem_id: int) -> Introduction | None:
     """Mark the tandem introduced, once: None when another process (or an earlier run) did."""
     if not await store.claim_introduction(uow.session, tandem_id, uow.now):
         return None
     tandem = await store.get_tandem(uow.session, tandem_id)
     assert tandem is not None
     program = await programs.get(uow.session, tandem.program_id)
-    return Introduction(tandem, program, await coordinators(uow, tandem.program_id, bootstrap))
+    return Introduction(tandem, program, await coordinators(uow, tandem.program_id))
 
 
 # --- a partner's side -------------------------------------------------------------------------
@@ -123,9 +118,7 @@ class Concern:
     coordinators: tuple[tuple[int, User | None], ...] = ()
 
 
-async def raise_concern(
-    uow: UnitOfWork, tandem_id: int, text: str | None, bootstrap: Collection[int]
-) -> Concern | None:
+async def raise_concern(uow: UnitOfWork, tandem_id: int, text: str | None) -> Concern | None:
     """Pass the note on to the program's coordinators; None if the tandem is no longer the
     user's (dissolved meanwhile)."""
     tandem = await own_tandem(uow, tandem_id)
@@ -137,7 +130,7 @@ async def raise_concern(
         return Concern(side, note, "error.too_long" if len(note) > MAX_NOTE else "error.empty")
     program = await programs.get(uow.session, tandem.program_id)
     uow.audit("concern", tandem=tandem.id)
-    told = await coordinators(uow, tandem.program_id, bootstrap)
+    told = await coordinators(uow, tandem.program_id)
     return Concern(side, note, None, program, tuple(told))
 
 

@@ -45,6 +45,10 @@ class Actor:
         return self.coordinates(None)
 
 
+# Scheduled work (reminders, the nudge sweep, introductions) acts for nobody: no user, no role.
+NOBODY = Actor(0)
+
+
 @dataclass
 class UnitOfWork:
     session: AsyncSession
@@ -54,6 +58,10 @@ class UnitOfWork:
     planned: list[tuple[int, dt.datetime]] = field(default_factory=list)
     # Broadcasts whose rows were written in this transaction; started after the commit.
     broadcasts: list[int] = field(default_factory=list)
+    # The coordinators named in the installation's settings (TANDEM_COORDINATORS): they
+    # coordinate every program without a row in the database. Required, so that no unit of
+    # work is built without them and a notice to "the coordinators" silently misses them.
+    configured: frozenset[int] = field(kw_only=True)
 
     @property
     def user_id(self) -> int:

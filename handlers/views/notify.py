@@ -56,7 +56,7 @@ class Grant(_OnParticipant, action="coy"): ...
 
 
 async def new_registration(ctx: Ctx, program: Program, participant: Participant) -> None:
-    reached = await coordinators.reachable(ctx.uow, program.id, ctx.services.settings.coordinators)
+    reached = await coordinators.reachable(ctx.uow, program.id)
     for coordinator_id, coordinator in reached:
         t = ctx.for_user(coordinator)
         text = t(

@@ -28,10 +28,14 @@ async def unit(
     coordinator: bool = False,
     scope: frozenset[int] | None = None,
     now: dt.datetime = NOW,
+    configured: frozenset[int] = frozenset({COORDINATOR}),
 ) -> AsyncIterator[UnitOfWork]:
-    """One transaction as one update would have it: committed when the block ends."""
+    """One transaction as one update would have it: committed when the block ends. The
+    settings name one coordinator of all programs (`configured`), as a real installation does."""
     async with db.session() as session:
-        yield UnitOfWork(session, now, Actor(user_id, None, coordinator, scope))
+        yield UnitOfWork(
+            session, now, Actor(user_id, None, coordinator, scope), configured=configured
+        )
 
 
 async def run(

@@ -42,7 +42,11 @@ async def test_the_role_is_granted_by_id_or_username_once(db: Database) -> None:
 
     async def make(typed: str | None) -> coordinators.RoleChange:
         return await run(
-            db, COORDINATOR, lambda u: coordinators.make_coordinator(u, typed, OPERATOR), **ALL
+            db,
+            COORDINATOR,
+            lambda u: coordinators.make_coordinator(u, typed),
+            **ALL,
+            configured=OPERATOR,
         )
 
     assert (await make(None)).outcome == RoleOutcome.USAGE
@@ -64,15 +68,16 @@ async def test_only_a_coordinator_of_all_programs_grants_and_revokes(db: Databas
     await add_user(db, 5000, "Sina")
     for use_case in (coordinators.make_coordinator, coordinators.revoke_coordinator):
         with pytest.raises(Refused) as participant:
-            await run(db, 5000, lambda u: use_case(u, "5000", OPERATOR))  # noqa: B023
+            await run(db, 5000, lambda u: use_case(u, "5000"), configured=OPERATOR)  # noqa: B023
         assert not participant.value.all_programs
         with pytest.raises(Refused) as scoped:
             await run(
                 db,
                 COORDINATOR,
-                lambda u: use_case(u, "5000", OPERATOR),  # noqa: B023
+                lambda u: use_case(u, "5000"),  # noqa: B023
                 coordinator=True,
                 scope=frozenset({program_id}),
+                configured=OPERATOR,
             )
         assert scoped.value.all_programs
     assert await grants(db) == []
@@ -90,7 +95,11 @@ async def test_revoking_takes_every_grant_but_not_the_operators_list(db: Databas
 
     async def revoke(typed: str | None) -> coordinators.RoleChange:
         return await run(
-            db, COORDINATOR, lambda u: coordinators.revoke_coordinator(u, typed, OPERATOR), **ALL
+            db,
+            COORDINATOR,
+            lambda u: coordinators.revoke_coordinator(u, typed),
+            **ALL,
+            configured=OPERATOR,
         )
 
     never_wrote = await revoke("7777")
@@ -117,6 +126,8 @@ async def test_news_of_a_program_reaches_its_coordinators_only(db: Database) -> 
                 session, user_id, granted_by=None, now=NOW, program_id=program
             )
         await users.set_reachable(session, 5003, False)
-    reached = await run(db, 1, lambda u: coordinators.reachable(u, program_id, frozenset({7777})))
+    reached = await run(
+        db, 1, lambda u: coordinators.reachable(u, program_id), configured=frozenset({7777})
+    )
     assert [user_id for user_id, _ in reached] == [5000, 5002, 7777]
     assert reached[-1][1] is None  # on the operator's list, never wrote: tried anyway

@@ -24,7 +24,6 @@ from tests.services.conftest import COORDINATOR, NOW, Pair, run, seed_pair
 from tests.services.test_meetings import START, confirmed, meeting_row, propose
 
 AFTER = START + dt.timedelta(hours=2)  # the meeting is over
-CONFIGURED = frozenset({COORDINATOR})
 
 
 async def test_an_answer_stands_and_contradicting_answers_dispute(db: Database) -> None:
@@ -125,19 +124,17 @@ async def test_does_not_fit_goes_to_the_coordinators_and_is_answered_once(db: Da
     told = await run(
         db,
         pair.mentee,
-        lambda uow: feedback.fits(uow, meeting_id, False, CONFIGURED),
+        lambda uow: feedback.fits(uow, meeting_id, False),
         now=AFTER,
     )
     assert [user_id for user_id, _ in told.coordinators] == [COORDINATOR]
     assert told.parties.me.user_id == pair.mentee
     with pytest.raises(Stale):
-        await run(
-            db, pair.mentee, lambda uow: feedback.fits(uow, meeting_id, True, CONFIGURED), now=AFTER
-        )
+        await run(db, pair.mentee, lambda uow: feedback.fits(uow, meeting_id, True), now=AFTER)
     rematch = await run(
         db,
         pair.mentee,
-        lambda uow: feedback.rematch(uow, meeting_id, True, CONFIGURED),
+        lambda uow: feedback.rematch(uow, meeting_id, True),
         now=AFTER,
     )
     assert [user_id for user_id, _ in rematch.coordinators] == [COORDINATOR]
@@ -145,19 +142,17 @@ async def test_does_not_fit_goes_to_the_coordinators_and_is_answered_once(db: Da
         await run(
             db,
             pair.mentee,
-            lambda uow: feedback.rematch(uow, meeting_id, False, CONFIGURED),
+            lambda uow: feedback.rematch(uow, meeting_id, False),
             now=AFTER,
         )
     # "Fits" tells nobody, and a rematch without a "does not fit" is refused.
-    fits = await run(
-        db, pair.mentor, lambda uow: feedback.fits(uow, meeting_id, True, CONFIGURED), now=AFTER
-    )
+    fits = await run(db, pair.mentor, lambda uow: feedback.fits(uow, meeting_id, True), now=AFTER)
     assert fits.coordinators == []
     with pytest.raises(Stale):
         await run(
             db,
             pair.mentor,
-            lambda uow: feedback.rematch(uow, meeting_id, True, CONFIGURED),
+            lambda uow: feedback.rematch(uow, meeting_id, True),
             now=AFTER,
         )
     async with db.session() as session:

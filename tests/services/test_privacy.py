@@ -28,7 +28,7 @@ async def acting(db: Database, user_id: int) -> AsyncIterator[UnitOfWork]:
     """A unit of work as the middleware builds it: with the user's row, if there is one."""
     async with db.session() as session:
         user = await users.get(session, user_id)
-        yield UnitOfWork(session, NOW, Actor(user_id, user))
+        yield UnitOfWork(session, NOW, Actor(user_id, user), configured=CONFIGURED)
 
 
 async def as_user(db: Database, user_id: int, use_case: Callable[[UnitOfWork], Awaitable[T]]) -> T:
@@ -64,7 +64,7 @@ async def test_erasure_tells_the_partner_and_only_the_programs_coordinators(db: 
             await users.grant_coordinator(
                 session, user_id, granted_by=None, now=NOW, program_id=program_id
             )
-    notices = await as_user(db, pair.mentee, lambda uow: privacy.erase(uow, CONFIGURED))
+    notices = await as_user(db, pair.mentee, lambda uow: privacy.erase(uow))
     assert notices is not None and len(notices) == 1
     (notice,) = notices
     assert notice.program_name == "Salzgitter 2027"
@@ -75,12 +75,12 @@ async def test_erasure_tells_the_partner_and_only_the_programs_coordinators(db: 
         assert await session.get(User, pair.mentee) is None
     assert (None, "erased") in await actions(db)
     # Pressed again: nothing is left, nobody is told twice.
-    assert await as_user(db, pair.mentee, lambda uow: privacy.erase(uow, CONFIGURED)) is None
+    assert await as_user(db, pair.mentee, lambda uow: privacy.erase(uow)) is None
 
 
 async def test_a_stranger_has_nothing_to_erase(db: Database) -> None:
     await seed_pair(db)
-    assert await as_user(db, STRANGER, lambda uow: privacy.erase(uow, CONFIGURED)) is None
+    assert await as_user(db, STRANGER, lambda uow: privacy.erase(uow)) is None
     async with acting(db, STRANGER) as uow:
         assert not privacy.stored(uow)
     assert await actions(db) == []

@@ -223,7 +223,7 @@ async def test_approving_tells_the_participant_and_invites_them_to_upcoming_even
             now=NOW,
         )
     async with unit(db, COORDINATOR, coordinator=True) as uow:
-        decided = await programs.decide(uow, person, ParticipantStatus.ACTIVE, frozenset())
+        decided = await programs.decide(uow, person, ParticipantStatus.ACTIVE)
         planned = list(uow.planned)
     assert decided.verdict == Verdict.DONE
     assert decided.card.participant.status == ParticipantStatus.ACTIVE
@@ -232,14 +232,14 @@ async def test_approving_tells_the_participant_and_invites_them_to_upcoming_even
     again = await run(
         db,
         COORDINATOR,
-        lambda uow: programs.decide(uow, person, ParticipantStatus.ACTIVE, frozenset()),
+        lambda uow: programs.decide(uow, person, ParticipantStatus.ACTIVE),
         **ALL,
     )
     assert again.verdict == Verdict.ALREADY and again.tell is None
     rejected = await run(
         db,
         COORDINATOR,
-        lambda uow: programs.decide(uow, person, ParticipantStatus.REJECTED, frozenset()),
+        lambda uow: programs.decide(uow, person, ParticipantStatus.REJECTED),
         **ALL,
     )
     assert rejected.verdict == Verdict.CANNOT
@@ -255,7 +255,7 @@ async def test_someone_who_blocked_the_bot_is_decided_on_but_not_told(db: Databa
     decided = await run(
         db,
         COORDINATOR,
-        lambda uow: programs.decide(uow, person, ParticipantStatus.REJECTED, frozenset()),
+        lambda uow: programs.decide(uow, person, ParticipantStatus.REJECTED),
         **ALL,
     )
     assert decided.verdict == Verdict.DONE and decided.tell is None
@@ -264,9 +264,7 @@ async def test_someone_who_blocked_the_bot_is_decided_on_but_not_told(db: Databa
 async def test_nobody_else_decides_on_a_participant(db: Database) -> None:
     program_id = await seed_program(db, NOW)
     person = await seed_participant(db, program_id, 2000, "Paula Neu", NOW, status="pending")
-    approve = lambda uow: programs.decide(  # noqa: E731
-        uow, person, ParticipantStatus.ACTIVE, frozenset()
-    )
+    approve = lambda uow: programs.decide(uow, person, ParticipantStatus.ACTIVE)  # noqa: E731
     with pytest.raises(Refused):
         await run(db, 2000, approve)  # the participant themself
     with pytest.raises(Stale) as foreign:
@@ -276,7 +274,7 @@ async def test_nobody_else_decides_on_a_participant(db: Database) -> None:
         await run(
             db,
             COORDINATOR,
-            lambda uow: programs.decide(uow, FORGED, ParticipantStatus.ACTIVE, frozenset()),
+            lambda uow: programs.decide(uow, FORGED, ParticipantStatus.ACTIVE),
             **ALL,
         )
     async with db.session() as session:
@@ -294,44 +292,37 @@ async def test_a_mentors_capacity_cycles_and_a_mentee_has_none(db: Database) -> 
     mentee = await seed_participant(db, program_id, 2001, "Emil Mentee", NOW)
     seen = []
     for _ in range(3):
-        card = await run(
-            db, COORDINATOR, lambda uow: programs.cycle_capacity(uow, mentor, frozenset()), **ALL
-        )
+        card = await run(db, COORDINATOR, lambda uow: programs.cycle_capacity(uow, mentor), **ALL)
         seen.append(card.participant.capacity)
     assert seen == [2, 3, 1]
     with pytest.raises(Stale):
-        await run(
-            db, COORDINATOR, lambda uow: programs.cycle_capacity(uow, mentee, frozenset()), **ALL
-        )
+        await run(db, COORDINATOR, lambda uow: programs.cycle_capacity(uow, mentee), **ALL)
 
 
 async def test_the_role_from_a_card_is_for_that_program_only(db: Database) -> None:
     program_id = await seed_program(db, NOW)
     person = await seed_participant(db, program_id, 2000, "Paula Neu", NOW)
-    card = await run(
-        db, COORDINATOR, lambda uow: programs.participant_card(uow, person, frozenset()), **ALL
-    )
+    card = await run(db, COORDINATOR, lambda uow: programs.participant_card(uow, person), **ALL)
     assert not card.is_coordinator and card.transitions == [
         ParticipantStatus.LEFT,
         ParticipantStatus.PAUSED,
     ]
     scoped = {"coordinator": True, "scope": frozenset({program_id})}
     granted = await run(
-        db, COORDINATOR, lambda uow: programs.grant_program_role(uow, person, frozenset()), **scoped
+        db, COORDINATOR, lambda uow: programs.grant_program_role(uow, person), **scoped
     )
     assert granted.change.outcome == "granted" and not granted.change.all_programs
     assert granted.change.tell is not None and granted.card.is_coordinator
     async with db.session() as session:
         grants = (await session.scalars(select(Coordinator.program_id))).all()
     assert grants == [program_id]
-    again = await run(
-        db, COORDINATOR, lambda uow: programs.grant_program_role(uow, person, frozenset()), **ALL
-    )
+    again = await run(db, COORDINATOR, lambda uow: programs.grant_program_role(uow, person), **ALL)
     assert again.change.outcome == "already"
     configured = await run(
         db,
         COORDINATOR,
-        lambda uow: programs.participant_card(uow, person, frozenset({2000})),
+        lambda uow: programs.participant_card(uow, person),
         **ALL,
+        configured=frozenset({2000}),
     )
     assert configured.is_coordinator

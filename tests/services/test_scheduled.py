@@ -104,14 +104,14 @@ async def test_the_sweep_nudges_a_quiet_tandem_then_reports_it_at_risk(db: Datab
     policy = Policy()
     first = NOW + dt.timedelta(days=policy.nudge_after_days + 1)
     async with unit(db, 0, now=first) as uow:
-        await scheduled.sweep(uow, frozenset({COORDINATOR}))
+        await scheduled.sweep(uow)
         assert len(uow.planned) == 2  # both partners
     async with unit(db, 0, now=first) as uow:
-        await scheduled.sweep(uow, frozenset({COORDINATOR}))
+        await scheduled.sweep(uow)
         assert uow.planned == []  # idempotent within the repeat interval
     second = first + dt.timedelta(days=policy.nudge_repeat_days + 1)
     async with unit(db, 0, now=second) as uow:
-        await scheduled.sweep(uow, frozenset({COORDINATOR}))
+        await scheduled.sweep(uow)
     async with db.session() as session:
         kinds = (await session.scalars(select(Reminder.kind).order_by(Reminder.id))).all()
         risk = await session.scalar(select(Reminder).where(Reminder.kind == Kind.AT_RISK.value))

@@ -15,8 +15,6 @@ from storage.models import AuditEntry, SurveyResponse
 from tests.seeding import seed_participant
 from tests.services.conftest import COORDINATOR, NOW, Pair, run, seed_pair, unit
 
-CONFIGURED = frozenset({COORDINATOR})  # named in the settings: hears about every program
-
 
 async def open_survey(db: Database, pair: Pair) -> int:
     """A mid-term survey with the default questions, sent now to the pair's program."""
@@ -38,19 +36,17 @@ async def open_survey(db: Database, pair: Pair) -> int:
 async def answer(
     db: Database, user_id: int, survey_id: int, index: int, value: str | None
 ) -> Progress:
-    return await run(
-        db, user_id, lambda uow: surveys.answer(uow, survey_id, index, value, CONFIGURED)
-    )
+    return await run(db, user_id, lambda uow: surveys.answer(uow, survey_id, index, value))
 
 
 async def type_in(db: Database, user_id: int, state: AnswerState, text: str) -> TypedAnswer:
-    return await run(db, user_id, lambda uow: surveys.type_answer(uow, state, text, CONFIGURED))
+    return await run(db, user_id, lambda uow: surveys.type_answer(uow, state, text))
 
 
 async def answer_all(db: Database, user_id: int, survey_id: int, wish: str) -> Progress:
     """Every question answered the first way its keyboard offers; the support question with
     `wish`; the number typed; the open questions skipped."""
-    progress = await run(db, user_id, lambda uow: surveys.start(uow, survey_id, CONFIGURED))
+    progress = await run(db, user_id, lambda uow: surveys.start(uow, survey_id))
     while progress.ask is not None:
         index, question = progress.ask, progress.questions[progress.ask]
         if question.type is QuestionType.NUMBER:
@@ -76,7 +72,7 @@ async def test_the_questionnaire_is_answered_in_order_and_completed_once(db: Dat
     invited = await run(db, pair.mentee, surveys.open_for_me)
     assert [i.survey.id for i in invited] == [survey_id] and invited[0].answered is None
 
-    first = await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id, CONFIGURED))
+    first = await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id))
     assert first.ask == 0 and first.recorded is None
     async with unit(db, pair.mentee) as uow:
         assert await conversation.load(uow, surveys.FLOW, AnswerState) == (
@@ -90,7 +86,7 @@ async def test_the_questionnaire_is_answered_in_order_and_completed_once(db: Dat
         assert await conversation.current(uow) is None
     assert await run(db, pair.mentee, surveys.open_for_me) == []
     with pytest.raises(Stale) as pressed:
-        await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id, CONFIGURED))
+        await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id))
     assert pressed.value.key == "sv.already_done" and pressed.value.edit
 
 
@@ -119,7 +115,7 @@ async def test_a_wish_names_the_participant_to_the_programs_coordinators(db: Dat
 async def test_only_the_next_question_with_a_value_it_offers_is_taken(db: Database) -> None:
     pair = await seed_pair(db)
     survey_id = await open_survey(db, pair)
-    await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id, CONFIGURED))
+    await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id))
     for index, value, key in (
         (1, "3", "sv.stale_question"),  # not yet
         (0, "11", "error.stale_button"),  # beyond the scale of 1-10
@@ -128,21 +124,19 @@ async def test_only_the_next_question_with_a_value_it_offers_is_taken(db: Databa
         with pytest.raises(Stale) as pressed:
             await answer(db, pair.mentee, survey_id, index, value)
         assert pressed.value.key == key
-    answered = await run(
-        db, pair.mentee, lambda uow: surveys.answer(uow, survey_id, 0, "10", CONFIGURED)
-    )
+    answered = await run(db, pair.mentee, lambda uow: surveys.answer(uow, survey_id, 0, "10"))
     assert answered.recorded == (0, 10) and answered.ask == 1
     with pytest.raises(Stale) as pressed:  # a double tap on the first question
-        await run(db, pair.mentee, lambda uow: surveys.answer(uow, survey_id, 0, "9", CONFIGURED))
+        await run(db, pair.mentee, lambda uow: surveys.answer(uow, survey_id, 0, "9"))
     assert pressed.value.key == "sv.stale_question"
 
 
 async def test_typed_answers_are_checked_and_a_button_question_wants_buttons(db: Database) -> None:
     pair = await seed_pair(db)
     survey_id = await open_survey(db, pair)
-    await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id, CONFIGURED))
+    await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id))
     state = AnswerState(survey_id=survey_id, index=0)
-    typed = await run(db, pair.mentee, lambda uow: surveys.type_answer(uow, state, "7", CONFIGURED))
+    typed = await run(db, pair.mentee, lambda uow: surveys.type_answer(uow, state, "7"))
     assert typed.outcome is Typed.USE_BUTTONS and typed.progress is not None
     assert typed.progress.ask == 0  # asked again
     for index, value in enumerate(("5", "3", "3", "yes")):
@@ -152,7 +146,7 @@ async def test_typed_answers_are_checked_and_a_button_question_wants_buttons(db:
     for text, problem in problems:
         typed = await type_in(db, pair.mentee, state, text)
         assert typed.outcome is Typed.PROBLEM and typed.problem is problem
-    typed = await run(db, pair.mentee, lambda uow: surveys.type_answer(uow, state, "4", CONFIGURED))
+    typed = await run(db, pair.mentee, lambda uow: surveys.type_answer(uow, state, "4"))
     assert typed.outcome is Typed.RECORDED and typed.progress is not None
     assert typed.progress.recorded == (4, 4) and typed.progress.ask == 5
 
@@ -166,23 +160,23 @@ async def test_strangers_forged_ids_and_closed_surveys_are_refused(db: Database)
     for user_id in (other.mentee, 4000, 4242):
         async with unit(db, user_id) as uow:  # committed like the router does: the audit stays
             with pytest.raises(Stale) as pressed:
-                await surveys.start(uow, survey_id, CONFIGURED)
+                await surveys.start(uow, survey_id)
         assert pressed.value.key == "sv.not_invited" and pressed.value.alert
         assert await run(db, user_id, surveys.open_for_me) == []
     async with db.session() as session:
         refused = (await session.scalars(select(AuditEntry.action))).all().count("refused")
     assert refused == 3
     with pytest.raises(Stale) as pressed:
-        await run(db, pair.mentee, lambda uow: surveys.start(uow, 2**31 - 1, CONFIGURED))
+        await run(db, pair.mentee, lambda uow: surveys.start(uow, 2**31 - 1))
     assert pressed.value.key == "error.stale_button" and pressed.value.alert
 
-    await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id, CONFIGURED))
+    await run(db, pair.mentee, lambda uow: surveys.start(uow, survey_id))
     await run(db, COORDINATOR, lambda uow: survey_admin.close(uow, survey_id), coordinator=True)
     with pytest.raises(Stale) as pressed:
-        await run(db, pair.mentee, lambda uow: surveys.answer(uow, survey_id, 0, "5", CONFIGURED))
+        await run(db, pair.mentee, lambda uow: surveys.answer(uow, survey_id, 0, "5"))
     assert pressed.value.key == "sv.closed" and pressed.value.edit
     state = AnswerState(survey_id=survey_id, index=0)
-    typed = await run(db, pair.mentee, lambda uow: surveys.type_answer(uow, state, "5", CONFIGURED))
+    typed = await run(db, pair.mentee, lambda uow: surveys.type_answer(uow, state, "5"))
     assert typed.outcome is Typed.CLOSED
     async with unit(db, pair.mentee) as uow:
         assert await conversation.current(uow) is None  # the dialog ended with it

@@ -18,7 +18,6 @@ from tests.seeding import seed_program
 from tests.services.conftest import COORDINATOR, NOW, run, seed_pair
 
 COORDINATING = {"coordinator": True}
-BOOTSTRAP = frozenset({COORDINATOR})
 
 
 async def actions(db: Database) -> list[str]:
@@ -46,23 +45,19 @@ async def test_a_concern_reaches_the_programs_coordinators(db: Database) -> None
     pair = await seed_pair(db)
     with pytest.raises(Stale):
         await run(db, 4242, lambda uow: tandems.pressed_own(uow, pair.tandem_id))
-    assert (
-        await run(db, 4242, lambda uow: tandems.raise_concern(uow, pair.tandem_id, "x", ())) is None
-    )
-    empty = await run(
-        db, pair.mentee, lambda uow: tandems.raise_concern(uow, pair.tandem_id, " ", ())
-    )
+    assert await run(db, 4242, lambda uow: tandems.raise_concern(uow, pair.tandem_id, "x")) is None
+    empty = await run(db, pair.mentee, lambda uow: tandems.raise_concern(uow, pair.tandem_id, " "))
     assert empty is not None and empty.key == "error.empty"
     long = "x" * (MAX_NOTE + 1)
     too_long = await run(
-        db, pair.mentee, lambda uow: tandems.raise_concern(uow, pair.tandem_id, long, ())
+        db, pair.mentee, lambda uow: tandems.raise_concern(uow, pair.tandem_id, long)
     )
     assert too_long is not None and too_long.key == "error.too_long"
     assert "concern" not in await actions(db)
     sent = await run(
         db,
         pair.mentee,
-        lambda uow: tandems.raise_concern(uow, pair.tandem_id, "  we never  meet ", BOOTSTRAP),
+        lambda uow: tandems.raise_concern(uow, pair.tandem_id, "  we never  meet "),
     )
     assert sent is not None and sent.key is None and sent.note == "we never meet"
     assert [c for c, _ in sent.coordinators] == [COORDINATOR]
@@ -179,11 +174,9 @@ async def test_an_introduction_is_claimed_once(db: Database) -> None:
         assert tandem is not None
         tandem.intro_due_at = NOW - dt.timedelta(minutes=1)
     assert await run(db, 0, tandems.due_introductions) == [pair.tandem_id]
-    claimed = await run(
-        db, 0, lambda uow: tandems.claim_introduction(uow, pair.tandem_id, BOOTSTRAP)
-    )
+    claimed = await run(db, 0, lambda uow: tandems.claim_introduction(uow, pair.tandem_id))
     assert claimed is not None and claimed.program is not None
     assert [s.me.user_id for s in claimed.sides] == [pair.mentor, pair.mentee]
     assert [c for c, _ in claimed.coordinators] == [COORDINATOR]
-    assert await run(db, 0, lambda uow: tandems.claim_introduction(uow, pair.tandem_id, ())) is None
+    assert await run(db, 0, lambda uow: tandems.claim_introduction(uow, pair.tandem_id)) is None
     assert await run(db, 0, tandems.due_introductions) == []
