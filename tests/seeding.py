@@ -8,6 +8,7 @@ import datetime as dt
 from core.programs import ParticipantStatus
 from storage import participants, programs, users
 from storage.db import Database
+from storage.models import Tandem
 
 
 async def seed_program(
@@ -96,3 +97,27 @@ async def seed_broadcast(db: Database, program_id: int, text: str, now: dt.datet
         )
         await broadcasts.enqueue(session, broadcast.id, people)
         return broadcast.id
+
+
+async def seed_tandem(
+    db: Database,
+    program_id: int,
+    mentor_id: int,
+    mentee_id: int,
+    now: dt.datetime,
+    *,
+    introduced: bool = True,
+) -> int:
+    """An active tandem of two participants (ids of their rows); introduced unless told not."""
+    async with db.session() as session:
+        tandem = Tandem(
+            program_id=program_id,
+            mentor_id=mentor_id,
+            mentee_id=mentee_id,
+            status="active",
+            created_at=now,
+            introduced_at=now if introduced else None,
+        )
+        session.add(tandem)
+        await session.flush()
+        return tandem.id

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from fake_bot_api import FakeBotApi, FakeUser
 from storage.db import Database
-from storage.models import Tandem
-from tests.seeding import seed_participant, seed_program
+from tests.seeding import seed_participant, seed_program, seed_tandem
 
 
 @dataclass
@@ -57,18 +56,7 @@ async def seed_pair(
         username=f"mentee{base}",
         language=language,
     )
-    async with db.session() as session:
-        tandem = Tandem(
-            program_id=program_id,
-            mentor_id=mentor_id,
-            mentee_id=mentee_id,
-            status="active",
-            created_at=now,
-            introduced_at=now if introduced else None,
-        )
-        session.add(tandem)
-        await session.flush()
-        tandem_id = tandem.id
+    tandem_id = await seed_tandem(db, program_id, mentor_id, mentee_id, now, introduced=introduced)
     mentor = api.add_user(base, mentor_name.split()[0], username=f"mentor{base}")
     mentee = api.add_user(base + 1, mentee_name.split()[0], username=f"mentee{base}")
     return Pair(program_id, tandem_id, mentor, mentee, mentor_id, mentee_id)

@@ -11,8 +11,7 @@ from typing import TypeVar
 
 from services.unit import Actor, UnitOfWork
 from storage.db import Database
-from storage.models import Tandem
-from tests.seeding import seed_participant, seed_program
+from tests.seeding import seed_participant, seed_program, seed_tandem
 
 NOW = dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)
 COORDINATOR = 9001
@@ -68,15 +67,5 @@ async def seed_pair(
     mentee = await seed_participant(
         db, program_id, base + 1, "Emil Mentee", NOW, role="mentee", company="WIS"
     )
-    async with db.session() as session:
-        tandem = Tandem(
-            program_id=program_id,
-            mentor_id=mentor,
-            mentee_id=mentee,
-            status="active",
-            created_at=NOW,
-            introduced_at=NOW if introduced else None,
-        )
-        session.add(tandem)
-        await session.flush()
-        return Pair(program_id, tandem.id, base, base + 1)
+    tandem_id = await seed_tandem(db, program_id, mentor, mentee, NOW, introduced=introduced)
+    return Pair(program_id, tandem_id, base, base + 1)
