@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.stats import format_decimal
+from core.stats import average, format_decimal
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (OWASP "CSV
 # injection"); tab and carriage return are listed by OWASP as well.
@@ -116,6 +116,8 @@ class ParticipantRow:
 
 @dataclass(frozen=True)
 class TandemRow:
+    """The ratings come as the database sums them up (total and count), the mean from them."""
+
     id: int
     mentor: str
     mentor_company: str
@@ -129,9 +131,14 @@ class TandemRow:
     meetings_held: int
     last_meeting: dt.datetime | None
     next_meeting: dt.datetime | None
-    average_rating: float | None
+    rating_total: float | None
+    ratings: int | None
     dissolved_at: dt.datetime | None
     dissolve_reason: str | None
+
+    @property
+    def average_rating(self) -> float | None:
+        return average(self.rating_total, self.ratings)
 
 
 @dataclass(frozen=True)

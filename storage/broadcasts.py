@@ -11,12 +11,12 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.broadcasts import Audience, BroadcastStatus, DeliveryState
 from core.programs import ParticipantStatus
 from core.tandems import TandemStatus
+from storage.db import insert
 from storage.meetings import last_met
 from storage.models import Broadcast, Delivery, Participant, Tandem
 
@@ -116,9 +116,9 @@ async def enqueue(
     """The outbox rows; a person already in it is not added again."""
     if not people:
         return 0
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Delivery).on_conflict_do_nothing(index_elements=["broadcast_id", "user_id"])
+    statement = insert(session, Delivery).on_conflict_do_nothing(
+        index_elements=["broadcast_id", "user_id"]
+    )
     await session.execute(
         statement,
         [

@@ -12,11 +12,11 @@ import datetime as dt
 from collections import Counter
 
 from sqlalchemy import and_, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
 from core.programs import ParticipantStatus
+from storage.db import insert
 from storage.meetings import _met as met  # one rule for "held" everywhere
 from storage.models import Certificate, Meeting, Participant, Tandem
 
@@ -65,10 +65,8 @@ async def issue(
     now: dt.datetime,
 ) -> bool:
     """True if this call issued the certificate; False if it existed already."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = await session.execute(
-        insert(Certificate)
+        insert(session, Certificate)
         .values(
             program_id=program_id,
             participant_id=participant_id,

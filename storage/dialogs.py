@@ -28,23 +28,16 @@ async def save(
 ) -> Dialog:
     dialog = await session.get(Dialog, user_id)
     if dialog is None:
-        dialog = Dialog(
-            user_id=user_id,
-            flow=flow,
-            step=step,
-            data=copy.deepcopy(data),
-            version=0,
-            updated_at=now,
-        )
+        dialog = Dialog(user_id=user_id, version=0)
         session.add(dialog)
     else:
-        dialog.flow, dialog.step = flow, step
-        # A deep copy: SQLAlchemy compares JSON by value, so the caller's in-place edits of the
-        # loaded data would otherwise look unchanged and never be written.
-        dialog.data = copy.deepcopy(data)
-        flag_modified(dialog, "data")
         dialog.version += 1
-        dialog.updated_at = now
+    dialog.flow, dialog.step = flow, step
+    # A deep copy: SQLAlchemy compares JSON by value, so the caller's in-place edits of the
+    # loaded data would otherwise look unchanged and never be written.
+    dialog.data = copy.deepcopy(data)
+    flag_modified(dialog, "data")
+    dialog.updated_at = now
     await session.flush()
     return dialog
 

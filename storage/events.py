@@ -13,12 +13,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.events import ANSWERS, KINDS, Answer, EventStatus
 from core.programs import ParticipantStatus
+from storage.db import insert
 from storage.models import EventRsvp, Participant, ProgramEvent
 
 
@@ -141,9 +141,7 @@ async def set_answer(
     often or concurrently the buttons are pressed."""
     if answer not in ANSWERS:
         raise ValueError(f"unknown answer {answer!r}")
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(EventRsvp).values(
+    statement = insert(session, EventRsvp).values(
         event_id=event_id, participant_id=participant_id, answer=answer, answered_at=now
     )
     statement = statement.on_conflict_do_update(

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.export_tables import FeedbackRow, MeetingRow, ParticipantRow, TandemRow
 from core.meetings import MeetingStatus
-from core.stats import average
 from storage.models import Meeting, MeetingFeedback, Participant, Tandem, User
 from storage.reports import (  # the subqueries of /stats, so both say the same
     _held,
@@ -62,16 +61,23 @@ async def tandem_rows(session: AsyncSession, program_id: int, now: dt.datetime) 
     )
     rows = await session.execute(
         select(
-            Tandem,
+            Tandem.id,
             mentor.name,
             mentor.company,
             mentee.name,
             mentee.company,
-            held.c.held,
+            Tandem.status,
+            Tandem.created_at,
+            Tandem.introduced_at,
+            Tandem.mentor_agreed_at,
+            Tandem.mentee_agreed_at,
+            func.coalesce(held.c.held, 0),
             held.c.last,
             planned.c.next,
             ratings.c.total,
             ratings.c.n,
+            Tandem.dissolved_at,
+            Tandem.dissolve_reason,
         )
         .join(mentor, mentor.id == Tandem.mentor_id)
         .join(mentee, mentee.id == Tandem.mentee_id)
@@ -81,46 +87,27 @@ async def tandem_rows(session: AsyncSession, program_id: int, now: dt.datetime) 
         .where(Tandem.program_id == program_id)
         .order_by(Tandem.id)
     )
-    return [
-        TandemRow(
-            id=t.id,
-            mentor=mentor_name,
-            mentor_company=mentor_company,
-            mentee=mentee_name,
-            mentee_company=mentee_company,
-            status=t.status,
-            created_at=t.created_at,
-            introduced_at=t.introduced_at,
-            mentor_agreed_at=t.mentor_agreed_at,
-            mentee_agreed_at=t.mentee_agreed_at,
-            meetings_held=int(count or 0),
-            last_meeting=last,
-            next_meeting=next_at,
-            average_rating=average(total, n),
-            dissolved_at=t.dissolved_at,
-            dissolve_reason=t.dissolve_reason,
-        )
-        for (
-            t,
-            mentor_name,
-            mentor_company,
-            mentee_name,
-            mentee_company,
-            count,
-            last,
-            next_at,
-            total,
-            n,
-        ) in rows.tuples()
-    ]
+    return [TandemRow(*row) for row in rows.tuples()]
 
 
 async def meeting_rows(session: AsyncSession, program_id: int) -> list[MeetingRow]:
     """The program's meetings: agreed or logged ones, and agreed ones cancelled beforehand
     (open, declined and replaced proposals are left out)."""
     mentor, mentee = aliased(Participant), aliased(Participant)
+    verified = or_(Meeting.status != MeetingStatus.LOGGED.value, Meeting.confirmed_at.is_not(None))
     rows = await session.execute(
-        select(Meeting, mentor.name, mentee.name)
+        select(
+            Meeting.id,
+            Meeting.tandem_id,
+            mentor.name,
+            mentee.name,
+            Meeting.starts_at,
+            Meeting.ends_at,
+            Meeting.online,
+            Meeting.status,
+            Meeting.outcome,
+            verified,
+        )
         .join(Tandem, Tandem.id == Meeting.tandem_id)
         .join(mentor, mentor.id == Tandem.mentor_id)
         .join(mentee, mentee.id == Tandem.mentee_id)
@@ -136,32 +123,24 @@ async def meeting_rows(session: AsyncSession, program_id: int) -> list[MeetingRo
         )
         .order_by(Meeting.starts_at, Meeting.id)
     )
-    return [
-        MeetingRow(
-            id=m.id,
-            tandem_id=m.tandem_id,
-            mentor=mentor_name,
-            mentee=mentee_name,
-            starts_at=m.starts_at,
-            ends_at=m.ends_at,
-            online=m.online,
-            status=m.status,
-            outcome=m.outcome,
-            verified=m.status != MeetingStatus.LOGGED or m.confirmed_at is not None,
-        )
-        for m, mentor_name, mentee_name in rows.tuples()
-    ]
+    return [MeetingRow(*row) for row in rows.tuples()]
 
 
 async def feedback_rows(session: AsyncSession, program_id: int) -> list[FeedbackRow]:
     """Every answered feedback of the program, per meeting and participant."""
     rows = await session.execute(
         select(
-            MeetingFeedback,
+            MeetingFeedback.meeting_id,
             Meeting.starts_at,
             Meeting.tandem_id,
             Participant.name,
             Participant.role,
+            MeetingFeedback.took_place,
+            MeetingFeedback.rating,
+            MeetingFeedback.comment,
+            MeetingFeedback.fits,
+            MeetingFeedback.rematch_requested,
+            MeetingFeedback.answered_at,
         )
         .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
         .join(Tandem, Tandem.id == Meeting.tandem_id)
@@ -169,22 +148,7 @@ async def feedback_rows(session: AsyncSession, program_id: int) -> list[Feedback
         .where(Tandem.program_id == program_id, MeetingFeedback.answered_at.is_not(None))
         .order_by(Meeting.starts_at, Meeting.id, Participant.role.desc(), Participant.id)
     )
-    return [
-        FeedbackRow(
-            meeting_id=f.meeting_id,
-            meeting_starts_at=starts_at,
-            tandem_id=tandem_id,
-            participant=name,
-            role=role,
-            took_place=f.took_place,
-            rating=f.rating,
-            note=f.comment,
-            fits=f.fits,
-            rematch=f.rematch_requested,
-            answered_at=f.answered_at,
-        )
-        for f, starts_at, tandem_id, name, role in rows.tuples()
-    ]
+    return [FeedbackRow(*row) for row in rows.tuples()]
 
 
 async def held_meeting_times(

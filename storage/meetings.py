@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.meetings import MeetingStatus, Outcome
+from storage.db import insert
 from storage.models import Meeting, Participant, Tandem
 
 OPEN = (MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value)
@@ -178,10 +178,8 @@ async def log_past(
     """A meeting held outside the bot, as its recorder says; it counts once confirmed
     (`verify_logged`). None if the tandem has a recorded meeting on that day already: the
     unique (tandem, day) constraint decides, even between two simultaneous presses."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     meeting_id = await session.scalar(
-        insert(Meeting)
+        insert(session, Meeting)
         .values(
             tandem_id=tandem_id,
             status=MeetingStatus.LOGGED.value,

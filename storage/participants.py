@@ -10,21 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.address import form_of
+from core.profile import FIELD_ORDER
 from core.programs import ParticipantStatus
 from storage import companies
 from storage.models import Company, Participant
 
-EDITABLE = (
-    "role",
-    "name",
-    "company",
-    "industry",
-    "position",
-    "topics",
-    "goals",
-    "meeting_format",
-    "form_of_address",
-)
+# What /profile may change: every field registration asks for.
+EDITABLE = FIELD_ORDER
 
 
 async def create_from_draft(

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -93,6 +93,20 @@ async def new_proposal(
     return proposal
 
 
+def _update_draft(proposal: MatchProposal, expected_version: int) -> Update:
+    """An UPDATE of the draft that matches only while nobody changed it since `expected_version`
+    was read: of two coordinators racing, the second changes nothing."""
+    return (
+        update(MatchProposal)
+        .where(
+            MatchProposal.id == proposal.id,
+            MatchProposal.version == expected_version,
+            MatchProposal.status == ProposalStatus.DRAFT,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def save_proposal(
     session: AsyncSession,
     proposal: MatchProposal,
@@ -105,20 +119,13 @@ async def save_proposal(
 ) -> bool:
     """Store a new state only if nobody changed the proposal since `expected_version` was read."""
     outcome = await session.execute(
-        update(MatchProposal)
-        .where(
-            MatchProposal.id == proposal.id,
-            MatchProposal.version == expected_version,
-            MatchProposal.status == ProposalStatus.DRAFT,
-        )
-        .values(
+        _update_draft(proposal, expected_version).values(
             pins=pins,
             exclusions=exclusions,
             result=result,
             version=expected_version + 1,
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
     )
     await session.refresh(proposal)
     return bool(getattr(outcome, "rowcount", 0))
@@ -135,14 +142,9 @@ async def approve(
 ) -> list[Tandem] | None:
     """Turn the proposal into tandems, once: the second of two racing approvals gets None."""
     outcome = await session.execute(
-        update(MatchProposal)
-        .where(
-            MatchProposal.id == proposal.id,
-            MatchProposal.version == expected_version,
-            MatchProposal.status == ProposalStatus.DRAFT,
+        _update_draft(proposal, expected_version).values(
+            status=ProposalStatus.APPROVED, approved_by=by, approved_at=now, updated_at=now
         )
-        .values(status=ProposalStatus.APPROVED, approved_by=by, approved_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
     )
     if not getattr(outcome, "rowcount", 0):
         return None

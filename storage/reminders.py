@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import JSON, case, delete, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.reminders import Kind, Planned, State
+from storage.db import insert
 from storage.models import Reminder
 
 # The payload of a row being finished: a notice's text goes (it names people and is not needed
@@ -39,12 +39,10 @@ async def plan(
     """Insert what is not planned yet (by key); returns (id, due_at) of the new rows."""
     if not planned:
         return []
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One statement with the rows as parameters: SQLAlchemy compiles it once and batches the
     # rows itself ("insertmanyvalues"), several times faster than a VALUES list per batch.
     statement = (
-        insert(Reminder)
+        insert(session, Reminder)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(Reminder.id, Reminder.due_at)
     )

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.erasure import ERASED
 from core.programs import ParticipantStatus
 from core.reminders import Kind, State
 from core.surveys import SurveyKind, SurveyStatus
+from storage.db import insert
 from storage.models import Participant, Reminder, Survey, SurveyResponse
 
 
@@ -162,10 +162,8 @@ async def start(
     session: AsyncSession, survey_id: int, participant_id: int, now: dt.datetime
 ) -> SurveyResponse:
     """The participant's response, created on first use (a double press creates one row)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(
-        insert(SurveyResponse)
+        insert(session, SurveyResponse)
         .values(
             survey_id=survey_id,
             participant_id=participant_id,

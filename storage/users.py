@@ -26,23 +26,13 @@ async def upsert(
 ) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        user = User(
-            id=user_id,
-            first_name=first_name,
-            last_name=last_name,
-            username=username,
-            language=language,
-            reachable=True,
-            created_at=now,
-            updated_at=now,
-        )
+        user = User(id=user_id, language=language, created_at=now)
         session.add(user)
-    else:
-        user.first_name, user.last_name, user.username = first_name, last_name, username
-        user.reachable = True
-        if language is not None:
-            user.language = language
-        user.updated_at = now
+    elif language is not None:
+        user.language = language
+    user.first_name, user.last_name, user.username = first_name, last_name, username
+    user.reachable = True
+    user.updated_at = now
     await session.flush()
     return user
 
