@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -270,46 +271,38 @@ async def retry_failed(session: AsyncSession, broadcast_id: int) -> int:
     """The coordinator asks to try again those it did not reach: failed ones (Telegram trouble)
     and unreachable ones (who may have unblocked the bot since). Interrupted ones are not
     retried here: they may have arrived (see resend_interrupted)."""
-    result = await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.broadcast_id == broadcast_id,
-            Delivery.state.in_([DeliveryState.FAILED.value, DeliveryState.UNREACHABLE.value]),
-        )
-        .values(state=DeliveryState.PENDING.value, error=None)
-        .execution_options(synchronize_session=False)
+    return await _requeue(
+        session,
+        broadcast_id,
+        Delivery.state.in_([DeliveryState.FAILED.value, DeliveryState.UNREACHABLE.value]),
     )
-    changed = int(getattr(result, "rowcount", 0) or 0)
-    if changed:
-        await _reopen(session, broadcast_id)
-    return changed
 
 
 async def resend_interrupted(session: AsyncSession, broadcast_id: int) -> int:
     """The coordinator asks to send again those whose message was in flight when a sender died:
     they may have it already, so the copy carries a note saying so (`resent`)."""
+    return await _requeue(
+        session, broadcast_id, Delivery.state == DeliveryState.INTERRUPTED.value, resent=True
+    )
+
+
+async def _requeue(session: AsyncSession, broadcast_id: int, which: Any, **values: Any) -> int:
+    """Put these deliveries back in the queue; a broadcast already done is sending again."""
     result = await session.execute(
         update(Delivery)
-        .where(
-            Delivery.broadcast_id == broadcast_id,
-            Delivery.state == DeliveryState.INTERRUPTED.value,
-        )
-        .values(state=DeliveryState.PENDING.value, error=None, resent=True)
+        .where(Delivery.broadcast_id == broadcast_id, which)
+        .values(state=DeliveryState.PENDING.value, error=None, **values)
         .execution_options(synchronize_session=False)
     )
     changed = int(getattr(result, "rowcount", 0) or 0)
     if changed:
-        await _reopen(session, broadcast_id)
+        await session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.DONE.value)
+            .values(status=BroadcastStatus.SENDING.value, finished_at=None)
+            .execution_options(synchronize_session=False)
+        )
     return changed
-
-
-async def _reopen(session: AsyncSession, broadcast_id: int) -> None:
-    await session.execute(
-        update(Broadcast)
-        .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.DONE.value)
-        .values(status=BroadcastStatus.SENDING.value, finished_at=None)
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
