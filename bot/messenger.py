@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
@@ -53,6 +53,24 @@ def _keyboard(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | Non
     Telegram refuses a `reply_markup` without `inline_keyboard`: the whole message would be lost
     for want of a button list that happened to be empty."""
     return markup if markup is not None and any(markup.inline_keyboard) else None
+
+
+class _Html(TypedDict):
+    text: str
+    reply_markup: InlineKeyboardMarkup | None
+    parse_mode: ParseMode
+    link_preview_options: LinkPreviewOptions
+
+
+def _html(text: str, markup: InlineKeyboardMarkup | None) -> _Html:
+    """A text as the bot writes every one, sent or edited: HTML, no link previews, no empty
+    keyboard (the project's own `Defaults`, see above)."""
+    return _Html(
+        text=text,
+        reply_markup=_keyboard(markup),
+        parse_mode=ParseMode.HTML,
+        link_preview_options=NO_PREVIEW,
+    )
 
 
 class Messenger:
@@ -142,13 +160,7 @@ class Messenger:
         return await self._call(
             chat_id,
             "sendMessage",
-            lambda: self.bot.send_message(
-                chat_id=chat_id,
-                text=text,
-                reply_markup=_keyboard(markup),
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
-            ),
+            lambda: self.bot.send_message(chat_id=chat_id, **_html(text, markup)),
             paced,
         )
 
@@ -188,12 +200,7 @@ class Messenger:
             chat_id,
             "editMessageText",
             lambda: self.bot.edit_message_text(
-                chat_id=chat_id,
-                message_id=message_id,
-                text=text,
-                reply_markup=_keyboard(markup),
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
+                chat_id=chat_id, message_id=message_id, **_html(text, markup)
             ),
         )
 

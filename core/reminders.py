@@ -137,18 +137,14 @@ def plan_meeting(
     """
     planned: list[Planned] = []
     for user_id in user_ids:
-        for minutes in policy.before_meeting:
-            due = starts_at - minutes * MINUTE
-            if due > now:
-                planned.append(
-                    Planned(
-                        Kind.MEETING_SOON,
-                        due,
-                        user_id,
-                        f"m{meeting_id}.v{version}.soon{minutes}.u{user_id}",
-                        {"minutes": minutes},
-                    )
-                )
+        planned += _before(
+            Kind.MEETING_SOON,
+            f"m{meeting_id}.v{version}",
+            starts_at,
+            policy.before_meeting,
+            user_id,
+            now,
+        )
         ask = ends_at + policy.feedback_delay * MINUTE
         planned.append(
             Planned(Kind.FEEDBACK, ask, user_id, f"m{meeting_id}.v{version}.fb.u{user_id}")
@@ -175,19 +171,28 @@ def plan_event(
     planned: list[Planned] = []
     for user_id in user_ids:
         planned.append(Planned(Kind.EVENT_INVITE, now, user_id, f"e{event_id}.inv.u{user_id}"))
-        for minutes in policy.before_event:
-            due = starts_at - minutes * MINUTE
-            if due > now:
-                planned.append(
-                    Planned(
-                        Kind.EVENT_SOON,
-                        due,
-                        user_id,
-                        f"e{event_id}.soon{minutes}.u{user_id}",
-                        {"minutes": minutes},
-                    )
-                )
+        planned += _before(
+            Kind.EVENT_SOON, f"e{event_id}", starts_at, policy.before_event, user_id, now
+        )
     return planned
+
+
+def _before(
+    kind: Kind,
+    key: str,
+    starts_at: dt.datetime,
+    offsets: tuple[int, ...],
+    user_id: int,
+    now: dt.datetime,
+) -> list[Planned]:
+    """A reminder `minutes` before the start for each of `offsets`, for one person. One whose
+    time has already passed is not planned: whoever just agreed on a meeting or was just invited
+    to an event needs no "tomorrow" message an hour before."""
+    return [
+        Planned(kind, due, user_id, f"{key}.soon{minutes}.u{user_id}", {"minutes": minutes})
+        for minutes in offsets
+        if (due := starts_at - minutes * MINUTE) > now
+    ]
 
 
 SURVEY_REMINDER_AFTER = dt.timedelta(days=7)

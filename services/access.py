@@ -3,13 +3,14 @@
 A coordinator may hold the role for some programs only; every coordinator use case reaches a
 program through `coordinated` (or `pressed_program`), so an id of another program finds
 nothing, exactly like a forged one, and is audited. A participant reaches a tandem or a meeting
-only through `own_tandem` / `own_meeting`, never another's.
+only through `own_tandem` / `own_meeting`, never another's, and answers an event's or a survey's
+invitation only through `invited`, never one of a program they are not active in.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from core.tandems import TandemStatus
 from services.errors import Refused, Stale
@@ -17,9 +18,23 @@ from services.unit import UnitOfWork
 from storage import meetings, programs, tandems, users
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from storage.models import Meeting, Participant, Program, Tandem, User
 
 log = logging.getLogger(__name__)
+
+
+class _Invitation(Protocol):
+    """What a participant is invited to answer (a program event, a survey)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+InvitationT = TypeVar("InvitationT", bound=_Invitation)
 
 
 async def coordinator_ids(uow: UnitOfWork, program_id: int) -> set[int]:
@@ -90,6 +105,25 @@ async def own_meeting(uow: UnitOfWork, meeting_id: int | None) -> Meeting | None
     if meeting is None or await own_tandem(uow, meeting.tandem_id) is None:
         return None
     return meeting
+
+
+async def invited(
+    uow: UnitOfWork,
+    invitation: InvitationT | None,
+    participant_for: Callable[[AsyncSession, InvitationT, int], Awaitable[Participant | None]],
+    *,
+    what: str,
+    tag: str,
+) -> tuple[InvitationT, Participant | None]:
+    """The invitation a press answers, freshly read, and the acting user's active registration
+    in its program: only they may answer. Gone: the press is stale. None for an outsider, whose
+    (forged) press is audited as `tag:id`."""
+    if invitation is None:
+        raise Stale(what, alert=True)
+    participant = await participant_for(uow.session, invitation, uow.user_id)
+    if participant is None:
+        uow.audit("refused", what=f"{tag}:{invitation.id}")
+    return invitation, participant
 
 
 def partners(tandem: Tandem, user_id: int | None) -> tuple[Participant, Participant]:

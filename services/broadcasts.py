@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
 from core.broadcasts import Audience, BroadcastStatus
@@ -261,26 +261,30 @@ async def _complete(uow: UnitOfWork, state: BroadcastState) -> None:
         raise Stale("broadcast dialog incomplete")
 
 
-async def _recipients(uow: UnitOfWork, state: BroadcastState) -> list[tuple[int, str]]:
+class _Reach(TypedDict):
+    """Whom an announcement is for, in the words storage's `recipients` and `create` take."""
+
+    program_id: int | None
+    audience: Audience
+    quiet_days: int | None
+
+
+def _reach(state: BroadcastState) -> _Reach:
     assert state.audience is not None
-    return await store.recipients(
-        uow.session,
-        program_id=state.program,
-        audience=state.audience,
-        quiet_days=state.days,
-        now=uow.now,
-    )
+    return _Reach(program_id=state.program, audience=state.audience, quiet_days=state.days)
+
+
+async def _recipients(uow: UnitOfWork, state: BroadcastState) -> list[tuple[int, str]]:
+    return await store.recipients(uow.session, **_reach(state), now=uow.now)
 
 
 async def _create(
     uow: UnitOfWork, state: BroadcastState, status: BroadcastStatus, at: dt.datetime | None
 ) -> Broadcast:
-    assert state.audience is not None and state.text is not None
+    assert state.text is not None
     return await store.create(
         uow.session,
-        program_id=state.program,
-        audience=state.audience,
-        quiet_days=state.days,
+        **_reach(state),
         text=state.text,
         status=status,
         scheduled_at=at,

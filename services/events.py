@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from core.events import Answer, EventKind, EventStatus
 from core.reminders import Policy, plan_event
 from services import conversation
-from services.access import coordinated, pressed_program, visible_programs
+from services.access import coordinated, invited, pressed_program, visible_programs
 from services.conversation import State
 from services.errors import Stale
 from services.unit import UnitOfWork
@@ -84,12 +84,11 @@ class Answered:
 async def answer(uow: UnitOfWork, event_id: int, given: Answer) -> Answered:
     """An invitation's answer. Never trusted: the event is re-read and the user must be an active
     participant of its program (an outsider's forged press is audited)."""
-    event = await events.get(uow.session, event_id)
-    if event is None:
-        raise Stale("event", alert=True)
-    participant = await events.participant_for(uow.session, event, uow.user_id)
+    found = await events.get(uow.session, event_id)
+    event, participant = await invited(
+        uow, found, events.participant_for, what="event", tag="event"
+    )
     if participant is None:
-        uow.audit("refused", what=f"event:{event.id}")
         return Answered(Reply.NOT_INVITED, Invitation(event, None, None))
     if not cancellable(event, uow.now):
         reply = Reply.OVER if event.status == EventStatus.PLANNED else Reply.CANCELLED

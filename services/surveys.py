@@ -31,7 +31,7 @@ from core.surveys import (
     typed_answer,
 )
 from services import conversation
-from services.access import coordinators
+from services.access import coordinators, invited
 from services.conversation import State
 from services.errors import Stale
 from services.unit import UnitOfWork
@@ -154,12 +154,9 @@ async def answer(
 
 
 async def _pressed(uow: UnitOfWork, survey_id: int) -> _Open:
-    survey = await store.get(uow.session, survey_id)
-    if survey is None:
-        raise Stale("survey", alert=True)
-    participant = await store.participant_for(uow.session, survey, uow.user_id)
+    found = await store.get(uow.session, survey_id)
+    survey, participant = await invited(uow, found, store.participant_for, what="survey", tag="sv")
     if participant is None:
-        uow.audit("refused", what=f"sv:{survey.id}")
         raise Stale("not invited", key="sv.not_invited", alert=True)
     if not is_open(survey, uow.now):
         raise Stale("closed", key="sv.closed", alert=True, edit=True)

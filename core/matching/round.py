@@ -10,7 +10,7 @@ import numpy as np
 
 from core.matching.model import Constraints, MatchResult, Pair, Person, Reason, Unmatched, Weights
 from core.matching.rules import _FORMAT_NAMES, _FORMAT_TABLE, _hard_violations
-from core.matching.scoring import IntArray, _any_common, _Prepared, score_pair
+from core.matching.scoring import BoolArray, IntArray, _any_common, _Prepared, score_pair
 
 
 @dataclass
@@ -110,13 +110,7 @@ class _Round:
         before = int(left.sum())
         excluded = p.excluded(np.array([e], dtype=np.int64))[0]
         if not (left & ~excluded).any():
-            names = sorted({self.mentors[i].company.strip() for i in np.flatnonzero(left)})
-            return (
-                Reason(
-                    "only_excluded_companies",
-                    (("companies", ", ".join(names)), ("mentors", str(before))),
-                ),
-            )
+            return (Reason("only_excluded_companies", self._companies_left(left, before)),)
         left &= ~excluded
         before = int(left.sum())
         left &= _any_common(p.mentee_languages[e : e + 1], p.mentor_languages)[0]
@@ -135,13 +129,7 @@ class _Round:
             before = int(left.sum())
             doubtful = p.doubtful.table[e_side.doubtful[e], m_side.doubtful]
             if not (left & ~doubtful).any():
-                names = sorted({self.mentors[i].company.strip() for i in np.flatnonzero(left)})
-                return (
-                    Reason(
-                        "only_doubtful_companies",
-                        (("companies", ", ".join(names)), ("mentors", str(before))),
-                    ),
-                )
+                return (Reason("only_doubtful_companies", self._companies_left(left, before)),)
             left &= ~doubtful
         key_ids = [(self.mentors[i].id, mentee.id) for i in np.flatnonzero(left)]
         forbidden = sum(k in self.constraints.forbidden for k in key_ids)
@@ -157,3 +145,10 @@ class _Round:
             return tuple(reasons)
         allowed = len(key_ids) - forbidden - previous
         return (Reason("all_taken", (("mentors", str(allowed)),)),)
+
+    def _companies_left(self, left: BoolArray, before: int) -> tuple[tuple[str, str], ...]:
+        """When every mentor still left works for a company a rule removes, the reason names
+        those companies (so the coordinator sees which decision to revisit) and how many
+        mentors they are."""
+        names = sorted({self.mentors[i].company.strip() for i in np.flatnonzero(left)})
+        return (("companies", ", ".join(names)), ("mentors", str(before)))
