@@ -14,6 +14,7 @@ from bot.buttons import on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from core.broadcasts import MAX_TEXT
+from handlers.keyboards import reply_below
 from handlers.views import broadcasts as views
 from handlers.views.broadcasts import (
     CancelScheduled,
@@ -53,8 +54,7 @@ def _zone(ctx: Ctx) -> ZoneInfo:
 @on(ChooseProgram)
 async def on_program(ctx: Ctx, pressed: ChooseProgram) -> None:
     await broadcasts.choose_program(ctx.uow, pressed.program)
-    ctx.edit(None)
-    ctx.reply(ctx.t("bc.ask_text", limit=MAX_TEXT))
+    reply_below(ctx, ctx.t("bc.ask_text", limit=MAX_TEXT))
 
 
 @dialog(broadcasts.FLOW, BroadcastState, coordinator=True)
@@ -97,8 +97,7 @@ async def on_send_now(ctx: Ctx, pressed: SendNow) -> None:
 @on(SendLater)
 async def on_send_later(ctx: Ctx, pressed: SendLater) -> None:
     await broadcasts.later(ctx.uow)
-    ctx.edit(None)
-    ctx.reply(ctx.t("bc.ask_when"))
+    reply_below(ctx, ctx.t("bc.ask_when"))
 
 
 @on(Discard)

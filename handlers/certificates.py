@@ -45,12 +45,9 @@ if TYPE_CHECKING:
 PREFIX = "ct"
 
 
-class _Buttons(Button, prefix=PREFIX, coordinator=True):
-    """The certificate buttons: `ct:<action>:<program>`, the coordinators' alone."""
-
-
-class _OnProgram(_Buttons, prefix=PREFIX, coordinator=True):
-    """A press on one program's certificates."""
+class _OnProgram(Button, prefix=PREFIX, coordinator=True):
+    """The certificate buttons, each a press on one program's certificates:
+    `ct:<action>:<program>`, the coordinators' alone."""
 
     program: int
 

@@ -15,7 +15,7 @@ from bot.dialogs import dialog
 from core.events import KINDS, EventKind, EventStatus
 from core.profile import clean_text
 from handlers.keyboards import button as key
-from handlers.keyboards import column, rows
+from handlers.keyboards import column, reply_below, rows
 from handlers.views.event_time import parse_start, when_text
 from handlers.views.events import (
     Rsvp,
@@ -272,16 +272,13 @@ async def on_new_event(ctx: Ctx, pressed: NewEvent) -> None:
 
 @on(PickKind)
 async def on_kind(ctx: Ctx, pressed: PickKind) -> None:
-    kind = await events.choose_kind(ctx.uow, pressed.kind)
-    ctx.edit(None)
-    ctx.reply(*_title_prompt(ctx, kind))
+    reply_below(ctx, *_title_prompt(ctx, await events.choose_kind(ctx.uow, pressed.kind)))
 
 
 @on(TakeTitle)
 async def on_take_title(ctx: Ctx, _: TakeTitle) -> None:
     program = await events.take_default_title(ctx.uow, lambda kind: default_title(ctx.t, kind))
-    ctx.edit(None)
-    ctx.reply(_when_prompt(ctx, program))
+    reply_below(ctx, _when_prompt(ctx, program))
 
 
 @on(DiscardEvent)
@@ -294,8 +291,7 @@ async def on_discard(ctx: Ctx, _: DiscardEvent) -> None:
 async def on_create(ctx: Ctx, _: CreateEvent) -> None:
     created = await events.create(ctx.uow)
     if created.card is None:
-        ctx.edit(None)
-        ctx.reply(ctx.t("ek.when.past"))
+        reply_below(ctx, ctx.t("ek.when.past"))
         ctx.reply(_when_prompt(ctx, created.program))
         return
     ctx.edit(ctx.t("ek.created", title=created.card.event.title, count=created.invited))

@@ -16,10 +16,10 @@ from telegram import InlineKeyboardMarkup
 
 from bot.buttons import on
 from bot.context import Ctx
-from bot.dialogs import dialog
+from bot.dialogs import TextHandler, dialog
 from core.programs import parse_date
 from handlers import introductions
-from handlers.keyboards import button, column
+from handlers.keyboards import button, column, reply_below
 from handlers.views import proposals as view
 from handlers.views.proposals import OnProposal
 from services import conversation
@@ -51,6 +51,9 @@ class ExcludeState(State):
 
     proposal: int
     program: int
+
+
+D = TypeVar("D", RevealState, ExcludeState)
 
 
 def parse_datetime(raw: str, zone: ZoneInfo) -> dt.datetime | None:
@@ -272,8 +275,7 @@ async def on_reveal_later(ctx: Ctx, board: Board, pressed: view.RevealLater) -> 
         return
     state = RevealState(proposal=board.proposal.id, version=board.proposal.version)
     await conversation.save(ctx.uow, REVEAL_FLOW, "when", state)
-    ctx.edit(None)
-    ctx.reply(ctx.t("mt.reveal_when", zone=board.program.timezone))
+    reply_below(ctx, ctx.t("mt.reveal_when", zone=board.program.timezone))
 
 
 @on_proposal(view.ExcludeCompanies)
@@ -297,8 +299,7 @@ async def _approve(ctx: Ctx, board: Board, version: int, reveal_at: dt.datetime 
             ctx.reply(ctx.t("mt.nothing_to_approve"))
     elif approval.refused:
         _refused(ctx, approval.refused, approving=True)
-        ctx.edit(None)
-        ctx.reply(*_render(ctx, approval.board))
+        reply_below(ctx, *_render(ctx, approval.board))
     elif not approval.tandems:  # another coordinator approved or changed it first
         ctx.answer(ctx.t.plain("mt.changed"), alert=True)
         ctx.reply(ctx.t("mt.approve_failed"))
@@ -311,28 +312,37 @@ async def _approve(ctx: Ctx, board: Board, version: int, reveal_at: dt.datetime 
     else:
         zone = ZoneInfo(board.program.timezone)
         when = reveal_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-        ctx.edit(None)
-        ctx.reply(ctx.t("mt.approved_later", count=len(approval.tandems), when=when))
+        reply_below(ctx, ctx.t("mt.approved_later", count=len(approval.tandems), when=when))
 
 
 # --- dialogs: reveal time, company exclusions -----------------------------------------------
 
 
-async def _draft(ctx: Ctx, proposal_id: int) -> Board | None:
-    """The dialog's proposal if it is still a draft; else the dialog ends, and says so."""
-    board = await service.draft(ctx.uow, proposal_id)
-    if board is None:
-        await conversation.clear(ctx.uow)
-        ctx.reply(ctx.t("mt.approve_failed"))
-    return board
+def on_draft_text(
+    flow: str, kind: type[D]
+) -> Callable[[Callable[[Ctx, Board, D, str], Awaitable[None]]], TextHandler[D]]:
+    """Register a coordinator's dialog about a proposal: the typed answer (white space folded)
+    reaches the handler only while the proposal is still a draft; else the dialog ends, and
+    says so."""
+
+    def register(fn: Callable[[Ctx, Board, D, str], Awaitable[None]]) -> TextHandler[D]:
+        async def typed(ctx: Ctx, step: str, state: D, text: str | None) -> None:
+            board = await service.draft(ctx.uow, state.proposal)
+            if board is None:
+                await conversation.clear(ctx.uow)
+                ctx.reply(ctx.t("mt.approve_failed"))
+                return
+            await fn(ctx, board, state, " ".join((text or "").split()))
+
+        typed.__wrapped__ = fn  # type: ignore[attr-defined]  # the map follows both
+        dialog(flow, kind, coordinator=True)(typed)
+        return typed
+
+    return register
 
 
-@dialog(REVEAL_FLOW, RevealState, coordinator=True)
-async def on_reveal_text(ctx: Ctx, step: str, state: RevealState, text: str | None) -> None:
-    board = await _draft(ctx, state.proposal)
-    if board is None:
-        return
-    raw = " ".join((text or "").split())
+@on_draft_text(REVEAL_FLOW, RevealState)
+async def on_reveal_text(ctx: Ctx, board: Board, state: RevealState, raw: str) -> None:
     when = parse_datetime(raw, ZoneInfo(board.program.timezone))
     if when is None or when <= ctx.now:
         ctx.reply(ctx.t("mt.reveal_bad", zone=board.program.timezone))
@@ -341,12 +351,8 @@ async def on_reveal_text(ctx: Ctx, step: str, state: RevealState, text: str | No
     await _approve(ctx, board, state.version, when)
 
 
-@dialog(EXCLUDE_FLOW, ExcludeState, coordinator=True)
-async def on_exclude_text(ctx: Ctx, step: str, state: ExcludeState, text: str | None) -> None:
-    board = await _draft(ctx, state.proposal)
-    if board is None:
-        return
-    raw = " ".join((text or "").split())
+@on_draft_text(EXCLUDE_FLOW, ExcludeState)
+async def on_exclude_text(ctx: Ctx, board: Board, state: ExcludeState, raw: str) -> None:
     names = [part.strip() for part in raw.replace(";", "/").split("/") if part.strip()]
     if len(names) != 2 or any(len(n) > MAX_COMPANY for n in names):
         ctx.reply(ctx.t("mt.exclude_bad"))

@@ -129,11 +129,8 @@ async def on_topics_done(ctx: Ctx, pressed: fields.TopicsDone) -> None:
 
 async def _picked(ctx: Ctx, company_id: int | None) -> None:
     picked = await profile.pick_company(ctx.uow, company_id)
-    if picked.stale:  # forged, or merged away since: say so and ask again
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
-        ctx.edit(None)
-    elif isinstance(picked.then, Saved):
-        ctx.edit(fields.answered(ctx.t, "company", picked.then.value))
+    saved = picked.then.value if isinstance(picked.then, Saved) else None
+    fields.company_picked(ctx, picked.stale, saved)
     _then(ctx, picked.then)
 
 

@@ -12,7 +12,7 @@ from bot.context import Ctx
 from bot.dialogs import dialog
 from core.programs import MAX_PROGRAM_NAME, default_end, parse_date
 from handlers.keyboards import button as key
-from handlers.keyboards import column, rows
+from handlers.keyboards import column, reply_below, rows
 from handlers.views import programs as views
 from handlers.views.notify import (
     AskGrant,
@@ -102,8 +102,7 @@ async def on_text(ctx: Ctx, step: str, state: NewProgram, text: str | None) -> N
 @on(StartToday)
 async def on_start_today(ctx: Ctx, pressed: StartToday) -> None:
     start = await programs.pick_start(ctx.uow, pressed.day)
-    ctx.edit(None)
-    ctx.reply(*_end_prompt(ctx, start))
+    reply_below(ctx, *_end_prompt(ctx, start))
 
 
 @on(Duration)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.buttons import on
 from bot.context import Ctx
 from bot.dialogs import dialog
+from handlers.keyboards import reply_below
 from handlers.views import fields, notify
 from handlers.views import registration as view
 from handlers.views.fields import input_alerts
@@ -92,11 +93,7 @@ async def on_topics_done(ctx: Ctx, pressed: fields.TopicsDone) -> None:
 
 async def _picked(ctx: Ctx, company_id: int | None) -> None:
     picked = await registration.pick_company(ctx.uow, company_id)
-    if picked.stale:  # forged, or merged away since: say so and ask again
-        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
-        ctx.edit(None)
-    else:
-        ctx.edit(fields.answered(ctx.t, "company", picked.then.values["company"]))
+    fields.company_picked(ctx, picked.stale, picked.then.values["company"])
     ask(ctx, picked.then)
 
 
@@ -139,8 +136,7 @@ async def on_confirm(ctx: Ctx, pressed: Confirm) -> None:
     elif isinstance(done, Expired):
         ctx.edit(ctx.t("reg.invitation_expired"))
     elif isinstance(done, Submitted):
-        ctx.edit(None)
-        ctx.reply(ctx.t("reg.done", program=done.program.name))
+        reply_below(ctx, ctx.t("reg.done", program=done.program.name))
         await notify.new_registration(ctx, done.program, done.participant)
     else:  # registered meanwhile
         ctx.edit(ctx.t("start.already.short"))

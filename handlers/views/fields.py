@@ -183,6 +183,17 @@ def answered(t: Translator, field: str, value: Any) -> str:
     )
 
 
+def company_picked(ctx: Ctx, stale: bool, company: str | None) -> None:
+    """The "did you mean" message once pressed. A stale press (forged, or the company merged
+    away since) is told so and loses the buttons, as the typed name is asked about again below;
+    otherwise the message shows the company taken, when one was."""
+    if stale:
+        ctx.answer(ctx.t.plain("error.stale_button"), alert=True)
+        ctx.edit(None)
+    elif company is not None:
+        ctx.edit(answered(ctx.t, "company", company))
+
+
 def error_text(t: Translator, error: InvalidInput) -> str:
     return t(error.key, **error.params)
 
