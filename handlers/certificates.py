@@ -71,6 +71,11 @@ class Redeliver(_OnProgram, action="r"): ...
 class AskMinimum(_OnProgram, action="m"): ...
 
 
+def meetings(t: Translator, count: int) -> Safe:
+    """ "4 Treffen" / "1 meeting": the minimum for a certificate, inside a sentence."""
+    return Safe(t("ct.meetings", count=count))
+
+
 def _names(t: Translator, names: Sequence[str]) -> Part:
     return Part(escaped(names), lambda rest: t("rp.more", count=rest))
 
@@ -85,7 +90,7 @@ def overview_text(t: Translator, program: Program, view: Overview) -> str:
             issued += "\n" + t("ct.undelivered", count=len(undelivered), names=names[2])
         return "\n\n".join(
             [
-                t("ct.title", program=program.name, minimum=view.minimum),
+                t("ct.title", program=program.name, meetings=meetings(t, view.minimum)),
                 t("ct.due", count=len(view.due), names=names[0]),
                 issued,
                 t("ct.short", count=len(view.short), names=names[3]),
@@ -117,7 +122,12 @@ def report_text(
                 t("ct.report", program=program.name),
                 t("ct.report_delivered", count=len(delivered), names=names[0]),
                 t("ct.report_missed", count=len(missed), names=names[1]),
-                t("ct.report_short", count=len(short), minimum=minimum, names=names[2]),
+                t(
+                    "ct.report_short",
+                    count=len(short),
+                    meetings=meetings(t, minimum),
+                    names=names[2],
+                ),
             ]
         ),
         [
@@ -350,8 +360,8 @@ async def on_text(ctx: Ctx, step: str, state: MinimumState, text: str | None) ->
     result = await certificates.set_minimum(ctx.uow, state, text or "")
     if result is None:
         ctx.reply(ctx.t("error.no_dialog"))
-    elif result.screen is None:
+    elif result.screen is None or result.value is None:
         ctx.reply(ctx.t("ct.bad_minimum", limit=MAX_MIN_MEETINGS))
     else:
-        ctx.reply(ctx.t("ct.minimum_set", minimum=result.value))
+        ctx.reply(ctx.t("ct.minimum_set", meetings=meetings(ctx.t, result.value)))
         ctx.reply(*_overview_message(ctx, result.screen))

@@ -155,7 +155,7 @@ def _statuses(t: Translator, figures: ProgramStats, role: str) -> str:
 def _risk_line(t: Translator, lang: str, item: AtRisk) -> str:
     reasons = []
     if item.quiet_days is not None:
-        reasons.append(t("rp.why_quiet", days=item.quiet_days))
+        reasons.append(t("rp.why_quiet", count=item.quiet_days))
     if item.low_rating is not None:
         reasons.append(
             t("rp.why_rating", average=format_decimal(item.low_rating, DECIMAL.get(lang, ",")))
@@ -220,7 +220,14 @@ def stats_text(
     threshold = f"{LOW_RATING:g}".replace(".", decimal)
     lines.append("")
     if quiet_days > 0:
-        lines.append(t("rp.risk", count=len(risky), days=quiet_days, threshold=threshold))
+        lines.append(
+            t(
+                "rp.risk",
+                count=len(risky),
+                quiet=Safe(t("rp.why_quiet", count=quiet_days)),
+                threshold=threshold,
+            )
+        )
     else:  # nudges are off for this program: only the ratings can tell
         lines.append(t("rp.risk_rating_only", count=len(risky), threshold=threshold))
     risk_part = Part(

@@ -46,9 +46,7 @@ class Rendered:
 
 def relative(t: Translator, starts_at: dt.datetime, now: dt.datetime) -> str:
     amount, unit = until(starts_at, now)
-    if amount == 1:
-        return t.plain(f"rel.{unit}.one")
-    return t.plain(f"rel.{unit}.other", n=amount)
+    return t.plain(f"rel.{unit}", count=amount)
 
 
 def _date(moment: dt.datetime, zone: ZoneInfo) -> str:
@@ -83,7 +81,7 @@ def render(t: Translator, services: Services, due: Due, now: dt.datetime) -> Ren
             t(
                 "nudge.after_meeting" if due.last_met else "nudge.never_met",
                 partner=who(t, due.partner, Case.DATIVE),
-                weeks=due.weeks,
+                count=due.weeks,
                 last=_date(due.last_met, zone) if due.last_met else "",
             ),
             column([button(t.plain("meet.new_button"), NewMeeting(due.tandem.id))]),

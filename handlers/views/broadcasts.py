@@ -102,7 +102,7 @@ def audience_keyboard(t: Translator) -> InlineKeyboardMarkup:
         for a in (Audience.ALL, Audience.MENTORS, Audience.MENTEES, Audience.UNMATCHED)
     ]
     buttons += [
-        key(t.plain("bc.audience.quiet", days=days), ChooseAudience(Audience.QUIET, days))
+        key(t.plain("bc.audience.quiet", count=days), ChooseAudience(Audience.QUIET, days))
         for days in (DEFAULT_QUIET_DAYS, *QUIET_DAY_CHOICES)
     ]
     return column(buttons)
@@ -110,7 +110,7 @@ def audience_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 def audience_label(t: Translator, audience: Audience, days: int | None) -> str:
     if audience is Audience.QUIET:
-        return t.plain("bc.audience.quiet", days=days or DEFAULT_QUIET_DAYS)
+        return t.plain("bc.audience.quiet", count=days or DEFAULT_QUIET_DAYS)
     return t.plain(f"bc.audience.{audience.value}")
 
 

@@ -98,7 +98,7 @@ class OtherCompanies(Button):
 
 
 def people(t: Translator, count: int) -> str:
-    return t.plain("companies.people.one" if count == 1 else "companies.people.other", count=count)
+    return t.plain("companies.people", count=count)
 
 
 def _line(t: Translator, entry: Entry) -> str:

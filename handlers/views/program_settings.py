@@ -57,8 +57,7 @@ def duration_text(t: Translator, minutes: int, *, days_from: int = 2 * DAY_MINUT
     """Whole days, hours or minutes. Meetings are thought of in hours ("24 h before"),
     program events in days (`days_from` one day)."""
     if minutes >= days_from and minutes % DAY_MINUTES == 0:
-        days = minutes // DAY_MINUTES
-        return t.plain("ps.unit.day" if days == 1 else "ps.unit.days", n=days)
+        return t.plain("ps.unit.days", count=minutes // DAY_MINUTES)
     if minutes and minutes % 60 == 0:
         return t.plain("ps.unit.hours", n=minutes // 60)
     return t.plain("ps.unit.minutes", n=minutes)
@@ -81,8 +80,7 @@ def event_offsets(t: Translator, policy: Policy) -> str:
 def nudge_text(t: Translator, policy: Policy) -> str:
     if policy.nudge_after_days == 0:
         return t.plain("ps.none")
-    weeks = max(1, round(policy.nudge_after_days / 7))
-    return t.plain("ps.week" if weeks == 1 else "ps.weeks", n=weeks)
+    return t.plain("ps.weeks", count=max(1, round(policy.nudge_after_days / 7)))
 
 
 def custom_agreement(program: Program) -> str | None:

@@ -176,7 +176,7 @@ def participant_card(ctx: Ctx, card: ParticipantCard) -> tuple[str, InlineKeyboa
         for target in card.transitions
     ]
     if participant.role == "mentor":
-        capacity = ctx.t.plain("pp.capacity", capacity=participant.capacity)
+        capacity = ctx.t.plain("pp.capacity", count=participant.capacity)
         keyboard.append([key(capacity, CycleCapacity(participant.id))])
     if not card.is_coordinator:
         keyboard.append([key(ctx.t.plain("pp.make_coordinator"), AskGrant(participant.id))])

@@ -140,9 +140,12 @@ def reason_text(t: Translator, reason: dict[str, Any]) -> str:
             for rule in params["rules"].split(", ")
         )
     if t.has(key):
+        counted: dict[str, object] = dict(params)
+        if params.get("mentors", "").isdigit():  # how many mentors: chooses the plural form
+            counted["count"] = int(params["mentors"])
         try:
-            return t(key, **params)
-        except KeyError:
+            return t(key, **counted)
+        except (KeyError, TypeError):
             pass
     details = ", ".join(f"{k}: {v}" for k, v in params.items())
     return t("reason.other", code=str(reason["code"]), details=details)
@@ -212,8 +215,8 @@ def _lines(t: Translator, board: Board, page: int, pages: int) -> list[str]:
             "mt.header",
             program=board.program.name,
             matched=len(pairs),
-            mentees=result.get("mentees", 0),
-            mentors=result.get("mentors", 0),
+            mentees=Safe(t("mt.mentees", count=int(result.get("mentees", 0)))),
+            mentors=Safe(t("mt.free_mentors", count=int(result.get("mentors", 0)))),
             total=f"{float(result.get('total', 0)):.0f}",
             page=page + 1,
             pages=pages,

@@ -62,7 +62,7 @@ def _question_block(t: Translator, lang: str, number: int, result: QuestionResul
                 )
             )
     else:
-        lines.append(t("sk.res.texts", n=everyone.answered))
+        lines.append(t("sk.res.texts", count=everyone.answered))
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import InlineKeyboardMarkup
 
 from bot.buttons import Button, button
-from bot.i18n import Translator
+from bot.i18n import Safe, Translator
 from core.surveys import SKIPPED, Question, QuestionType, parse_questions
 from handlers.keyboards import button as key
 from handlers.keyboards import column
@@ -66,13 +66,16 @@ def invitation(
     again: bool,
 ) -> tuple[str, InlineKeyboardMarkup]:
     questions = parse_questions(survey.questions)
-    started = answered is not None and bool(answered.answers)
+    given = set((answered.answers or {}) if answered is not None else ())
+    started = bool(given)
+    # A reminder counts what is left, never the whole survey again ("10 Fragen" with 9 to go).
+    left = len([q for q in questions if q.id not in given]) or len(questions)
     text = t(
         "sv.invite_again" if again else "sv.invite",
         kind=kind_label(t, survey.kind),
         program=program.name if program else "",
-        count=len(questions),
-        minutes=max(2, len(questions) // 3),
+        questions=Safe(t("sv.questions", count=left)),
+        minutes=Safe(t("sv.minutes", count=max(2, left // 3))),
     )
     label = t.plain("sv.continue" if started else "sv.start")
     return text, column([key(label, StartSurvey(survey.id))])

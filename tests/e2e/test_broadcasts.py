@@ -145,10 +145,12 @@ async def test_audiences_get_it_once_with_a_report(
         "quiet": [cohort.quiet.mentor, cohort.quiet.mentee],
     }[who]
     confirm = await compose(coordinator, audience)
-    expect(confirm, f"Das sind {len(expected)} Personen")
+    people = "Das ist 1 Person." if len(expected) == 1 else f"Das sind {len(expected)} Personen."
+    expect(confirm, people)
     await coordinator.press("📨 Jetzt senden", message=confirm)
     await wait_report(api, coordinator)
-    expect(await coordinator.wait_edit(confirm), f"geht an {len(expected)} Personen")
+    started = f"geht an {len(expected)} Person" + ("en." if len(expected) > 1 else ".")
+    expect(await coordinator.wait_edit(confirm), started)
     everyone = [*cohort.everyone, cohort.pending, cohort.other]
     got = {u.id for u in everyone if [m for m in u.chat if m.text == ANNOUNCEMENT]}
     assert got == {u.id for u in expected}
@@ -184,7 +186,7 @@ async def test_blocked_users_are_reported_and_a_429_storm_is_ridden_out(
     cohort.quiet.mentor.unblock()
     await coordinator.collect(0.1)  # progress and report, read above
     await coordinator.press("🔁 Nicht Erreichte erneut versuchen", message=report)
-    expect(await coordinator.next_message(), "Erneuter Versuch für 1 Personen")
+    expect(await coordinator.next_message(), "Erneuter Versuch für 1 Person.")
     async with asyncio.timeout(10):
         while not await received(cohort.quiet.mentor):
             await api.wait_change(0.5)

@@ -108,9 +108,9 @@ async def test_issue_deliver_redeliver_and_minimum(
         "Bescheinigung erhalten (0)",
         "Noch nicht erfüllt, Treffen bisher (2): Bernd Mentor (2/6), Berta Mentee (2/6)",
     )
-    await coordinator.press("🎓 4 Bescheinigung(en) ausstellen …", message=overview)
+    await coordinator.press("🎓 4 Bescheinigungen ausstellen …", message=overview)
     # The program ends on 29 February: issuing now needs the confirmation naming the end.
-    confirm = expect(await coordinator.wait_edit(overview), "4 Teilnahmebescheinigung(en)")
+    confirm = expect(await coordinator.wait_edit(overview), "4 Teilnahmebescheinigungen")
     await coordinator.press("✅ Trotzdem jetzt ausstellen", message=confirm)
     expect(await coordinator.wait_edit(confirm), "werden erstellt und zugestellt")
 
@@ -187,8 +187,8 @@ async def test_issue_deliver_redeliver_and_minimum(
         await coordinator.next_message(),
         "Erfüllt, noch ohne Bescheinigung (2): Bernd Mentor (2), Berta Mentee (2)",
     )
-    await coordinator.press("🎓 2 Bescheinigung(en) ausstellen …", message=overview)
-    expect(await coordinator.wait_edit(overview), "2 Teilnahmebescheinigung(en)")
+    await coordinator.press("🎓 2 Bescheinigungen ausstellen …", message=overview)
+    expect(await coordinator.wait_edit(overview), "2 Teilnahmebescheinigungen")
     await coordinator.press("✅ Trotzdem jetzt ausstellen", message=overview)
     berta = read_pdf(await b.mentee.next_message())
     assert "Certificate of Participation" in berta and "took part as a mentee" in berta
@@ -211,7 +211,7 @@ async def test_before_the_end_only_with_a_confirmation_naming_the_end(
     await meetings(db, pair, held=6)
 
     overview = await overview_of(coordinator)
-    await coordinator.press("🎓 2 Bescheinigung(en) ausstellen …", message=overview)
+    await coordinator.press("🎓 2 Bescheinigungen ausstellen …", message=overview)
     confirm = expect(
         await coordinator.wait_edit(overview),
         "Der Jahrgang endet am 29. Februar 2028. Trotzdem jetzt ausstellen?",
@@ -233,7 +233,7 @@ async def test_before_the_end_only_with_a_confirmation_naming_the_end(
     await meetings(db, other, held=6)
     clock.advance(dt.timedelta(days=10))  # 1 March 2028
     overview = await overview_of(coordinator)
-    await coordinator.press("🎓 2 Bescheinigung(en) ausstellen …", message=overview)
+    await coordinator.press("🎓 2 Bescheinigungen ausstellen …", message=overview)
     confirm = await coordinator.wait_edit(overview)
     assert "endet" not in confirm.text
     await coordinator.press("✅ Ja, ausstellen und zustellen", message=confirm)
@@ -325,7 +325,7 @@ async def test_one_certificate_per_person_with_form_of_address_partners_and_sign
 
     clock.advance(dt.timedelta(days=10))  # the program has ended
     overview = await overview_of(coordinator)
-    await coordinator.press("🎓 3 Bescheinigung(en) ausstellen …", message=overview)
+    await coordinator.press("🎓 3 Bescheinigungen ausstellen …", message=overview)
     confirm = await coordinator.wait_edit(overview)
     await coordinator.press("✅ Ja, ausstellen und zustellen", message=confirm)
 

@@ -282,7 +282,7 @@ async def test_reveal_later_then_a_later_round_and_a_dissolve(
         assert mentor is not None
         mentor.capacity = 2
     await coordinator.send("/match")
-    second_round = expect(await coordinator.next_message(), "1 von 1 Mentees")
+    second_round = expect(await coordinator.next_message(), "1 von 1 Mentee zugeordnet")
     assert [p[1] for p in pairs_in(second_round)] == ["Lea Mentee"]
     await approve_now(coordinator, second_round)
     async with db.session() as session:

@@ -176,7 +176,7 @@ async def test_a_directory_change_after_the_proposal_blocks_pin_and_approval(
 ) -> None:
     await seed(db, api, SALZGITTER_GROUP[:1] + SALZGITTER_GROUP[2:3])
     await coordinator.send("/match")
-    proposal = expect(await coordinator.next_message(), "1 von 1 Mentees")
+    proposal = expect(await coordinator.next_message(), "1 von 1 Mentee zugeordnet")
     assert pairs_in(proposal) == [("Mona Mentor", "Fritz Mentee")]
     # Meanwhile (e.g. on /companies) Peiner Träger is put into the Salzgitter group.
     await group(db, "Salzgitter AG", "Peiner Träger GmbH")
@@ -199,7 +199,7 @@ async def test_a_directory_change_after_the_proposal_blocks_pin_and_approval(
         "Fritz Mentee",
         "gleicher Arbeitgeber",
     )
-    recomputed = expect(await coordinator.next_message(), "0 von 1 Mentees")
+    recomputed = expect(await coordinator.next_message(), "0 von 1 Mentee zugeordnet")
     assert pairs_in(recomputed) == []
     async with db.session() as session:
         assert (await session.scalars(select(Tandem))).all() == []

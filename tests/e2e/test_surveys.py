@@ -269,10 +269,10 @@ async def test_prepare_send_answer_remind_and_report(
         "Abgeschlossen: 2 von 3",
         f"Wünschen ein neues Matching (1): {EMIL}",
         "Wünschen Unterstützung (0)",
-        "Ø 7,5 (n = 2) · Mentor:innen Ø 9,0 · Mentees Ø 6,0",
-        "Ja: 1 (Mentor:innen 1, Mentees 0)",
-        "Teilweise: 1 (Mentor:innen 0, Mentees 1)",
-        "1 Antwort(en)",
+        "Ø 7,5 (n = 2) · Mentorinnen und Mentoren Ø 9,0 · Mentees Ø 6,0",
+        "Ja: 1 (Mentorinnen und Mentoren 1, Mentees 0)",
+        "Teilweise: 1 (Mentorinnen und Mentoren 0, Mentees 1)",
+        "1 Antwort,",
     )
     assert MARIA not in results.text
 

@@ -5,6 +5,7 @@ key the code asks for exists and every key in the catalogs is used; and the tran
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import re
 import string
 from collections.abc import Iterator
@@ -14,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
-from bot.i18n import Safe, Translator, catalog, placeholders, resolve_language, translator
+from bot.i18n import (
+    Safe,
+    Translator,
+    catalog,
+    placeholders,
+    plural_forms,
+    resolve_language,
+    translator,
+)
 from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
 from core.address import ROLES, Case, FormOfAddress
@@ -95,6 +104,120 @@ def test_placeholders_helper() -> None:
     assert placeholders("a {x} b {y} {x}") == {"x", "y"}
     assert placeholders("no fields, {{escaped}}") == set()
     assert placeholders("") == set()
+
+
+# --- counts: plural forms, never "Tandem(s)" ---------------------------------------------------
+
+# Placeholders that carry a number of things. Where one is followed by a word, that word may
+# change with the number ("1 Tandem", "2 Tandems"), so the entry needs plural forms chosen by
+# `count`.
+COUNTS = {"count", "n", "days", "weeks", "minutes", "hours", "minimum", "mentors", "capacity"}
+# Entries whose count is followed by a word that does not change with the number: a label and
+# its value ("Zugestellt: 3"), "und 3 weitere", abbreviations.
+INVARIANT = {
+    "bc.more": "und {count} weitere / and {count} more",
+    "ek.more": "the same",
+    "mt.more": "the same",
+    "rp.more": "the same",
+    "ct.redeliver": "📨 {count} erneut zustellen / Deliver {count} again",
+    "rp.meetings_disputed": "Treffen: {count} strittig / Meetings disputed: {count}",
+    "field.topics.done": "Fertig ({count} gewählt) / Done ({count} chosen)",
+    "td.list": "({count} aktiv) / ({count} active)",
+    "ps.unit.hours": "{n} h",
+    "ps.unit.minutes": "{n} min",
+}
+COUNT_BEFORE_WORD = re.compile(
+    r"\{(" + "|".join(sorted(COUNTS)) + r")\}(?:</?[biu]>)?[ \t]*[A-Za-zÄÖÜäöüß]"
+)
+# Never in running text (docs: shared wording guide): "(en)", "(s)", gender colons and slashes.
+MAKESHIFT_FORMS = re.compile(
+    r"\w\((?:en|n|s|e|in|innen)\)|\w:innen|\w/innen|\w/in\b|Mentoren/|/Mentoren"
+)
+
+
+def test_plural_entries_exist_in_both_languages_with_every_form() -> None:
+    de, en = plural_forms("de"), plural_forms("en")
+    assert len(de) >= 30
+    assert sorted(de) == sorted(en)
+    for language in LANGUAGES:
+        for key, forms in plural_forms(language).items():
+            assert len(forms) == 2, (language, key)  # de and en: one, other
+            assert all(form.strip() for form in forms), (language, key)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_plural_forms_are_chosen_by_count_and_agree(language: str) -> None:
+    for key, forms in plural_forms(language).items():
+        other = placeholders(forms[-1])
+        assert "count" in other, (language, key)
+        for form in forms:
+            assert placeholders(form) <= other, (language, key, form)
+            assert html_problems(_fill(form, "7")) == [], (language, key)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_count_before_a_word_has_plural_forms(language: str) -> None:
+    forms = plural_forms(language)
+    singular = {
+        key: text
+        for key, text in catalog(language).items()
+        if key not in forms and key not in INVARIANT and COUNT_BEFORE_WORD.search(text)
+    }
+    assert singular == {}
+    # In a plural entry, only the count chooses the form: another count before a word is wrong.
+    others = {
+        key: form
+        for key, variants in forms.items()
+        for form in variants
+        for match in COUNT_BEFORE_WORD.finditer(form)
+        if match.group(1) != "count"
+    }
+    assert others == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_makeshift_plural_or_gender_forms(language: str) -> None:
+    texts = [(key, text) for key, text in catalog(language).items()]
+    texts += [(key, form) for key, forms in plural_forms(language).items() for form in forms]
+    assert [key for key, text in texts if MAKESHIFT_FORMS.search(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("de", 1, "1 Antwort,"),
+        ("de", 0, "0 Antworten,"),
+        ("de", 2, "2 Antworten,"),
+        ("en", 1, "1 answer,"),
+        ("en", 21, "21 answers,"),
+    ],
+)
+def test_the_translator_chooses_the_plural_form(language: str, count: int, expected: str) -> None:
+    t = translator(language)
+    assert t("sk.res.texts", count=count).startswith(expected)
+    assert t.plain("sk.res.texts", count=count).startswith(expected)
+
+
+def test_a_plural_entry_without_a_numeric_count_fails_loudly() -> None:
+    with pytest.raises(TypeError, match=r"sk\.res\.texts"):
+        translator("de")("sk.res.texts", count="3")
+
+
+# --- dates and times in the reader's locale ---------------------------------------------------
+
+
+def test_dates_and_times_follow_the_reader() -> None:
+    moment = dt.datetime(2027, 3, 3, 18, 0)
+    de, en = translator("de"), translator("en")
+    assert de.day(moment) == "Mi., 3. März 2027"
+    assert en.day(moment) == "Wed 3 March 2027"
+    assert de.date(moment) == "03.03.2027"
+    assert en.date(moment) == "3 Mar 2027"
+    assert de.time(moment) == "18:00"
+    assert en.time(moment) == "6:00 pm"
+    assert de.moment(moment) == "03.03.2027, 18:00 Uhr"
+    assert en.moment(moment) == "3 Mar 2027, 6:00 pm"
+    assert (de.weekday(moment), en.weekday(moment)) == ("Mi.", "Wed")
 
 
 # --- Telegram HTML ----------------------------------------------------------------------------
@@ -196,6 +319,14 @@ def test_html_checker_rejects(text: str) -> None:
     assert html_problems(text) != []
 
 
+def _hostile(template: str) -> dict[str, object]:
+    """Hostile text for every placeholder but a plural entry's count, which must be a number."""
+    params: dict[str, object] = dict.fromkeys(placeholders(template), HOSTILE)
+    if "count" in params:
+        params["count"] = 12
+    return params
+
+
 def _fill(template: str, value: str) -> str:
     return template.format(**dict.fromkeys(placeholders(template), value))
 
@@ -215,7 +346,7 @@ def test_every_message_stays_valid_html_with_hostile_params(language: str) -> No
     t = translator(language)
     bad = {}
     for key, text in catalog(language).items():
-        rendered = t(key, **dict.fromkeys(placeholders(text), HOSTILE))
+        rendered = t(key, **_hostile(text))
         if problems := html_problems(rendered):
             bad[key] = problems
         assert '<b>"Müller"' not in rendered, key
@@ -230,9 +361,9 @@ def test_messages_pass_the_fake_bot_api_html_parser(language: str) -> None:
         pytest.skip("fake_bot_api.formatting has no parse_html yet")
     t = translator(language)
     for key, text in catalog(language).items():
-        rendered = t(key, **dict.fromkeys(placeholders(text), HOSTILE))
+        rendered = t(key, **_hostile(text))
         plain, _entities = parse_html(rendered)
-        if placeholders(text):
+        if placeholders(text) - {"count"}:
             assert HOSTILE in plain, key
 
 
@@ -439,8 +570,7 @@ EXPANSIONS: dict[str, list[str]] = {
     "weekday.{start.weekday()}": WEEKDAYS,
     "weekday.{d.weekday()}": WEEKDAYS,
     "weekday.{day.weekday()}": WEEKDAYS,
-    "rel.{unit}.one": [f"rel.{u}.one" for u in ("minutes", "hours", "days")],
-    "rel.{unit}.other": [f"rel.{u}.other" for u in ("minutes", "hours", "days")],
+    "rel.{unit}": [f"rel.{u}" for u in ("minutes", "hours", "days")],
     "fb.rating.{n}": [f"fb.rating.{n}" for n in range(1, 6)],
     "fb.not_held.{outcome.value}": ["fb.not_held.postponed", "fb.not_held.cancelled"],
     "fb.log_{problem.value}": ["fb.log_not_yet", "fb.log_too_far"],  # core.meetings.TimeProblem
