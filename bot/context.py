@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
+from telegram import User as TelegramUser
 from telegram.ext import Application
 
 from bot.i18n import Translator, resolve_language, translator
@@ -125,6 +126,11 @@ def services(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     return cast(Services, app.bot_data[SERVICES_KEY])
 
 
+def identity(tg_user: TelegramUser) -> users.Identity:
+    """The names Telegram sends with an update, as the user's row keeps them."""
+    return users.Identity(tg_user.first_name, tg_user.last_name, tg_user.username)
+
+
 @dataclass
 class Ctx:
     """Everything a handler needs for one update."""
@@ -220,9 +226,7 @@ class Ctx:
         self.user = await users.upsert(
             self.session,
             user_id=self.user_id,
-            first_name=tg_user.first_name,
-            last_name=tg_user.last_name,
-            username=tg_user.username,
+            identity=identity(tg_user),
             language=language,
             now=self.now,
         )

@@ -18,7 +18,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor, ContextTypes
 
-from bot.context import Ctx, Services, services
+from bot.context import Ctx, Services, identity, services
 from bot.i18n import resolve_language, translator
 from bot.outbox import flush, plan_notices
 from storage import housekeeping, users
@@ -68,14 +68,7 @@ async def _unit_of_work(
         now = svc.clock.now()
         user = await users.get(session, tg_user.id)
         if user is not None:
-            await users.refresh_identity(
-                session,
-                tg_user.id,
-                first_name=tg_user.first_name,
-                last_name=tg_user.last_name,
-                username=tg_user.username,
-                now=now,
-            )
+            await users.refresh_identity(session, tg_user.id, identity(tg_user), now=now)
         lang = resolve_language(
             user.language if user else None,
             tg_user.language_code,

@@ -194,9 +194,7 @@ async def on_skip(ctx: Ctx, pressed: SkipNote) -> None:
 @dialog(NOTE_FLOW, NoteState)
 async def on_note(ctx: Ctx, step: str, state: NoteState, text: str | None) -> None:
     noted = await feedback.note(ctx.uow, state, text)
-    if noted is None:
-        ctx.reply(ctx.t("tandem.none"))
-    elif noted.problem is not None:
+    if noted.problem is not None:
         ctx.reply(say(ctx.t, noted.problem), _skip_keyboard(ctx.t, state.meeting))
     else:
         ctx.reply(ctx.t("fb.comment_saved"))
@@ -277,9 +275,7 @@ async def on_log(ctx: Ctx, pressed: LogMeeting) -> None:
 async def on_log_text(ctx: Ctx, step: str, state: LogState, text: str | None) -> None:
     """The day (and time); nothing is stored until the summary's button is pressed."""
     recording = await meeting_log.answer(ctx.uow, state, text)
-    if recording is None:
-        ctx.reply(ctx.t("tandem.none"))
-    elif recording.problem is not None:
+    if recording.problem is not None:
         ctx.reply(say(ctx.t, recording.problem))
     else:
         _log_summary(ctx, recording)

@@ -183,11 +183,7 @@ def _summary(ctx: Ctx, draft: Draft) -> None:
 
 @dialog(FLOW, MeetState)
 async def on_text(ctx: Ctx, step: str, state: MeetState, text: str | None) -> None:
-    draft = await proposal.answer(ctx.uow, step, state, text)
-    if draft is None:
-        ctx.reply(ctx.t("tandem.none"))
-        return
-    _ask(ctx, draft)
+    _ask(ctx, await proposal.answer(ctx.uow, step, state, text))
 
 
 def _next(ctx: Ctx, draft: Draft) -> None:

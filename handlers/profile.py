@@ -97,11 +97,7 @@ async def on_edit(ctx: Ctx, pressed: EditProfileField) -> None:
 
 @dialog(FLOW, Editing)
 async def on_text(ctx: Ctx, step: str, state: Editing, text: str | None) -> None:
-    then = await profile.type_answer(ctx.uow, step, state, text)
-    if then is None:
-        ctx.reply(ctx.t("profile.none"))
-        return
-    _then(ctx, then)
+    _then(ctx, await profile.type_answer(ctx.uow, step, state, text))
 
 
 @on(KINDS.choice)

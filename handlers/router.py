@@ -134,7 +134,8 @@ def coordinator_only(name: str, fn: CommandFn) -> CommandFn:
 def answered(fn: CommandFn) -> CommandFn:
     """Where a refusal (`Refused`) or a stale press or dialog (`Stale`) raised anywhere below a
     handler is answered: audited and said, as an alert on a button, as a message otherwise. Both
-    are raised before anything was changed, so the audit row commits alone."""
+    are raised before anything was changed (at most the dialog that led there was ended), and
+    the audit row commits with that."""
 
     async def run(ctx: Ctx) -> None:
         try:

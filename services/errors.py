@@ -1,7 +1,9 @@
 """The two ways a use case says no, answered in one place by the router (handlers/router.py).
 
-Both leave the transaction as it was when they were raised: a use case raises them before it
-changes anything, so the router can audit the refusal and commit the audit row alone.
+The router does not roll back: it audits the refusal and the update's transaction commits. So a
+use case raises them before it changes anything, except that it may first end the dialog that
+led to something gone (a dialog about a dissolved tandem must not ask again); that end commits
+with the audit row.
 """
 
 from __future__ import annotations

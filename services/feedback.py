@@ -150,13 +150,13 @@ class Noted:
     ask_fit: bool = False
 
 
-async def note(uow: UnitOfWork, state: NoteState, text: str | None) -> Noted | None:
-    """The note for the program team; None if the meeting is no longer the user's (the dialog
-    ends)."""
+async def note(uow: UnitOfWork, state: NoteState, text: str | None) -> Noted:
+    """The note for the program team. If the meeting is no longer the user's (their tandem is
+    gone) the dialog ends and the user is told they have no tandem (Stale)."""
     meeting = await own_meeting(uow, state.meeting)
     if meeting is None:
         await conversation.clear(uow)
-        return None
+        raise Stale("meeting", key="tandem.none")
     found = await meeting_cases.parties(uow, meeting)
     written = clean_text(text or "")
     if not written or written.startswith("/") or len(written) > MAX_COMMENT:

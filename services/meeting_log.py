@@ -84,12 +84,13 @@ async def _recordable(
     return Problem(f"fb.log_{problem.value}") if problem is not None else None
 
 
-async def answer(uow: UnitOfWork, state: LogState, text: str | None) -> Recording | None:
-    """The day (and time) typed; None if the tandem is gone (the dialog ends)."""
+async def answer(uow: UnitOfWork, state: LogState, text: str | None) -> Recording:
+    """The day (and time) typed. If the tandem is gone the dialog ends and the user is told
+    they have no tandem (Stale)."""
     tandem = await own_tandem(uow, state.tandem)
     if tandem is None:
         await conversation.clear(uow)
-        return None
+        raise Stale("tandem", key="tandem.none")
     program = await meeting_cases.program_of(uow, tandem)
     partner = partners(tandem, uow.user_id)[1]
     if state.start is not None:  # at the summary only the buttons act

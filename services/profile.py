@@ -192,13 +192,13 @@ async def _store(
 
 async def type_answer(
     uow: UnitOfWork, step: str, state: Editing, text: str | None
-) -> Prompt | Saved | None:
-    """Typed text for the field being edited; None when the registration is gone (the dialog
-    ends)."""
+) -> Prompt | Saved:
+    """Typed text for the field being edited. If the registration is gone the dialog ends and
+    the user is told they are not registered (Stale)."""
     participant = await _own(uow, state)
     if participant is None:
         await conversation.clear(uow)
-        return None
+        raise Stale("registration", key="profile.none")
     spec = FIELDS_BY_NAME[step]
     try:
         value = parse_typed(spec, text, list(state.topics or []))

@@ -203,12 +203,13 @@ def _set_start(
     return None
 
 
-async def answer(uow: UnitOfWork, step: str, state: MeetState, text: str | None) -> Draft | None:
-    """A typed answer to the current step; None if the tandem is gone (the dialog ends)."""
+async def answer(uow: UnitOfWork, step: str, state: MeetState, text: str | None) -> Draft:
+    """A typed answer to the current step. If the tandem is gone the dialog ends and the user
+    is told they have no tandem (Stale)."""
     tandem = await own_tandem(uow, state.tandem)
     if tandem is None:
         await conversation.clear(uow)
-        return None
+        raise Stale("tandem", key="tandem.none")
     raw = clean_text(text or "")
     if step not in TYPED:  # at the summary only the buttons act: it is shown again
         return await _draft(uow, state, tandem, Step.CONFIRM, None)

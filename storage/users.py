@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Coordinator, User
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a user is as Telegram tells it with every update: kept current on their row, so
+    names in messages and @username look-ups follow changes made in Telegram."""
+
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -18,9 +29,7 @@ async def upsert(
     session: AsyncSession,
     *,
     user_id: int,
-    first_name: str,
-    last_name: str | None,
-    username: str | None,
+    identity: Identity,
     now: dt.datetime,
     language: str | None = None,
 ) -> User:
@@ -30,7 +39,8 @@ async def upsert(
         session.add(user)
     elif language is not None:
         user.language = language
-    user.first_name, user.last_name, user.username = first_name, last_name, username
+    user.first_name, user.last_name = identity.first_name, identity.last_name
+    user.username = identity.username
     user.reachable = True
     user.updated_at = now
     await session.flush()
@@ -38,31 +48,19 @@ async def upsert(
 
 
 async def refresh_identity(
-    session: AsyncSession,
-    user_id: int,
-    *,
-    first_name: str,
-    last_name: str | None,
-    username: str | None,
-    now: dt.datetime,
+    session: AsyncSession, user_id: int, identity: Identity, *, now: dt.datetime
 ) -> None:
     """Keep names and @username current for users we already know; never creates a row."""
     await session.execute(
         update(User)
         .where(
             User.id == user_id,
-            (User.first_name != first_name)
-            | (User.username.is_distinct_from(username))
-            | (User.last_name.is_distinct_from(last_name))
+            (User.first_name != identity.first_name)
+            | (User.username.is_distinct_from(identity.username))
+            | (User.last_name.is_distinct_from(identity.last_name))
             | (User.reachable.is_(False)),
         )
-        .values(
-            first_name=first_name,
-            last_name=last_name,
-            username=username,
-            reachable=True,
-            updated_at=now,
-        )
+        .values(**asdict(identity), reachable=True, updated_at=now)
     )
 
 

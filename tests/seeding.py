@@ -46,9 +46,7 @@ async def seed_participant(
             await users.upsert(
                 session,
                 user_id=user_id,
-                first_name=name.split()[0],
-                last_name=None,
-                username=username,
+                identity=users.Identity(name.split()[0], username=username),
                 now=now,
                 language=language,
             )

@@ -266,9 +266,7 @@ async def test_participants_and_coordinators_of_one_program_cannot_change_the_di
     async with db.session() as session:
         ids = sorted((await session.scalars(select(Company.id))).all())
         program_id = await session.scalar(select(Program.id).where(Program.invite_code == code))
-        await users.upsert(
-            session, user_id=2003, first_name="Sina", last_name=None, username=None, now=_now()
-        )
+        await users.upsert(session, user_id=2003, identity=users.Identity("Sina"), now=_now())
         await users.grant_coordinator(
             session, 2003, granted_by=None, now=_now(), program_id=program_id
         )

@@ -82,7 +82,7 @@ async def test_two_coordinators_deciding_at_once_decide_once(
     async with db.session() as session:
         now = dt.datetime.now(dt.UTC)
         await users.upsert(
-            session, user_id=9002, first_name="Linda", last_name=None, username="linda", now=now
+            session, user_id=9002, identity=users.Identity("Linda", username="linda"), now=now
         )
         await users.grant_coordinator(session, 9002, granted_by=coordinator.id, now=now)
     anna = api.add_user(1001, "Anna", username="anna_s")

@@ -403,7 +403,7 @@ async def world(
     coordinator2 = api.add_user(7000, "Zora", username="zora7000")
     async with db.session() as session:
         await users.upsert(
-            session, user_id=7000, first_name="Zora", last_name=None, username="zora7000", now=NOW
+            session, user_id=7000, identity=users.Identity("Zora", username="zora7000"), now=NOW
         )
         await users.grant_coordinator(session, 7000, granted_by=9001, now=NOW, program_id=second)
     code1, code2 = await invite_code(db, first), await invite_code(db, second)

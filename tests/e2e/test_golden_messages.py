@@ -206,9 +206,7 @@ async def seed(db: Database, language: str) -> tuple[int, str]:
             await users.upsert(
                 session,
                 user_id=person.user_id,
-                first_name=person.name.split()[0],
-                last_name=person.name.split()[1],
-                username=None,
+                identity=users.Identity(person.name.split()[0], person.name.split()[1]),
                 now=NOW,
                 language=language,
             )

@@ -74,9 +74,7 @@ async def seed(
             await users.upsert(
                 session,
                 user_id=user_id,
-                first_name=first,
-                last_name=None,
-                username=first.lower()[:32],  # Telegram allows 32
+                identity=users.Identity(first, username=first.lower()[:32]),  # Telegram allows 32
                 now=NOW,
                 language="de",
             )
@@ -197,7 +195,7 @@ async def test_concurrent_approvals_form_tandems_once(
     second = api.add_user(9002, "Linda", username="linda")
     async with db.session() as session:
         await users.upsert(
-            session, user_id=9002, first_name="Linda", last_name=None, username="linda", now=NOW
+            session, user_id=9002, identity=users.Identity("Linda", username="linda"), now=NOW
         )
         await users.grant_coordinator(session, 9002, granted_by=9001, now=NOW)
     await coordinator.send("/match")

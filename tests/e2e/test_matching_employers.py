@@ -215,7 +215,7 @@ async def test_only_a_coordinator_of_all_programs_changes_the_directory(
     local = api.add_user(9002, "Linda", username="linda")
     async with db.session() as session:
         await users.upsert(
-            session, user_id=9002, first_name="Linda", last_name=None, username="linda", now=NOW
+            session, user_id=9002, identity=users.Identity("Linda", username="linda"), now=NOW
         )
         await users.grant_coordinator(
             session, 9002, granted_by=9001, now=NOW, program_id=seeded.program_id

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from bot.app import AnyApplication
 from bot.settings import Settings
 from core.clock import FrozenClock
+from core.tandems import TandemStatus
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage.db import Database
-from storage.models import AuditEntry, Meeting, MeetingFeedback, Reminder, Tandem
+from storage.models import AuditEntry, Dialog, Meeting, MeetingFeedback, Reminder, Tandem
 from tests.e2e.harness import advance, answer_of, bot_running, expect
 from tests.e2e.tandems import Pair, seed_pair
 
@@ -381,6 +382,27 @@ async def test_quiet_tandems_are_nudged_then_reported(
     await advance(bot_at, clock, 20 * DAY)
     assert [m for m in await pair.mentor.collect(0.3) if "Treffen" in m.text] == []
     assert "📅 Treffen vorschlagen" in nudge.button_texts
+
+
+async def test_an_answer_after_the_tandem_ended_says_so_and_ends_the_dialog(
+    api: FakeBotApi, db: Database, clock: FrozenClock, bot_at: AnyApplication
+) -> None:
+    pair = await seed_pair(db, api, NOW)
+    await pair.mentee.send("/meet")
+    expect(await pair.mentee.next_message(), "Wann möchten Sie sich treffen")
+    async with db.session() as session:  # a coordinator dissolves the tandem meanwhile
+        tandem = await session.get(Tandem, pair.tandem_id)
+        assert tandem is not None
+        tandem.status = TandemStatus.DISSOLVED
+    await pair.mentee.send("morgen 10:00")
+    expect(await pair.mentee.next_message(), "noch kein Tandem")
+    async with db.session() as session:
+        assert await session.get(Dialog, pair.mentee.id) is None
+        audited = (await session.scalars(select(AuditEntry.action))).all()
+        assert "bad_callback" in audited
+        assert (await session.scalars(select(Meeting))).all() == []
+    await pair.mentee.send("übermorgen")  # the dialog is over: nothing is being asked
+    expect(await pair.mentee.next_message(), "nicht sicher, was Sie meinen")
 
 
 async def test_strangers_cannot_touch_a_meeting(

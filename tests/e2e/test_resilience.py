@@ -68,9 +68,7 @@ async def test_a_blocked_coordinator_does_not_break_a_registration(
         await users.upsert(
             session,
             user_id=coordinator.id,
-            first_name="Juliane",
-            last_name=None,
-            username=None,
+            identity=users.Identity("Juliane"),
             now=__import__("datetime").datetime.now(__import__("datetime").UTC),
         )
     coordinator.block()

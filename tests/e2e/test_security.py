@@ -264,9 +264,7 @@ async def test_a_coordinator_of_one_program_sees_and_touches_only_that_one(
     assert other.program_id == 1 and other.tandem_id == 1 and other.mentor_participant == 1
     assert await seed_survey_and_broadcast(db, other.program_id, coordinator.id) == 1
     async with db.session() as session:
-        await users.upsert(
-            session, user_id=5555, first_name="Sina", last_name=None, username=None, now=NOW
-        )
+        await users.upsert(session, user_id=5555, identity=users.Identity("Sina"), now=NOW)
         await users.grant_coordinator(
             session, 5555, granted_by=None, now=NOW, program_id=own_program
         )

@@ -9,8 +9,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+import pytest
+
+from core.tandems import TandemStatus
+from services.errors import Stale
 from services.unit import Actor, UnitOfWork
 from storage.db import Database
+from storage.models import Tandem
 from tests.seeding import seed_participant, seed_program, seed_tandem
 
 NOW = dt.datetime(2027, 3, 10, 9, 0, tzinfo=dt.UTC)
@@ -45,6 +50,25 @@ async def run(
 ) -> T:
     async with unit(db, user_id, **actor) as uow:  # type: ignore[arg-type]
         return await use_case(uow)
+
+
+async def answered_stale(
+    db: Database, user_id: int, use_case: Callable[[UnitOfWork], Awaitable[object]]
+) -> Stale:
+    """The use case raises Stale, caught inside its unit of work as the router (handlers/
+    router.py) answers it: what the use case did before raising (ending the dialog) commits."""
+    async with unit(db, user_id) as uow:
+        with pytest.raises(Stale) as raised:
+            await use_case(uow)
+    return raised.value
+
+
+async def dissolve(db: Database, tandem_id: int) -> None:
+    """The tandem ends behind an open dialog's back (a coordinator's dissolve, in short)."""
+    async with db.session() as session:
+        tandem = await session.get(Tandem, tandem_id)
+        assert tandem is not None
+        tandem.status = TandemStatus.DISSOLVED
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,7 @@ async def add_user(db: Database, user_id: int, name: str, username: str | None =
         await users.upsert(
             session,
             user_id=user_id,
-            first_name=name,
-            last_name="Muster",
-            username=username,
+            identity=users.Identity(name, "Muster", username),
             now=NOW,
         )
 

@@ -20,7 +20,15 @@ from services.unit import UnitOfWork
 from storage import dialogs
 from storage.db import Database
 from storage.models import AuditEntry, Meeting, MeetingFeedback
-from tests.services.conftest import COORDINATOR, NOW, Pair, run, seed_pair
+from tests.services.conftest import (
+    COORDINATOR,
+    NOW,
+    Pair,
+    answered_stale,
+    dissolve,
+    run,
+    seed_pair,
+)
 from tests.services.test_meetings import START, confirmed, meeting_row, propose
 
 AFTER = START + dt.timedelta(hours=2)  # the meeting is over
@@ -83,9 +91,7 @@ async def rate_and_note(db: Database, user: int, meeting_id: int, note: str) -> 
     async def write(uow: UnitOfWork) -> feedback.Noted:
         loaded = await conversation.load(uow, feedback.NOTE_FLOW, NoteState)
         assert loaded is not None and loaded[1].meeting == meeting_id
-        noted = await feedback.note(uow, loaded[1], note)
-        assert noted is not None
-        return noted
+        return await feedback.note(uow, loaded[1], note)
 
     return await run(db, user, write, now=AFTER)
 
@@ -166,9 +172,7 @@ async def log(db: Database, pair: Pair, text: str, *, now: dt.datetime = AFTER) 
     async def typed(uow: UnitOfWork) -> Recording:
         loaded = await conversation.load(uow, meeting_log.LOG_FLOW, LogState)
         assert loaded is not None
-        recording = await meeting_log.answer(uow, loaded[1], text)
-        assert recording is not None
-        return recording
+        return await meeting_log.answer(uow, loaded[1], text)
 
     return await run(db, pair.mentee, typed, now=now)
 
@@ -249,6 +253,36 @@ async def test_a_discarded_record_stores_nothing_and_an_offer_lists_open_meeting
     )
     assert await run(db, pair.mentor, offer, now=AFTER) == []
     assert await run(db, pair.mentee, offer, now=AFTER) == [meeting_id]
+
+
+async def test_a_note_or_record_after_the_tandem_ended_ends_the_dialog(db: Database) -> None:
+    pair = await seed_pair(db)
+    meeting_id = await confirmed(db, pair)
+    await run(db, pair.mentee, lambda uow: feedback.rate(uow, meeting_id, 4), now=AFTER)
+
+    async def note(uow: UnitOfWork) -> feedback.Noted:
+        loaded = await conversation.load(uow, feedback.NOTE_FLOW, NoteState)
+        assert loaded is not None
+        return await feedback.note(uow, loaded[1], "Schön war es")
+
+    async def record(uow: UnitOfWork) -> Recording:
+        loaded = await conversation.load(uow, meeting_log.LOG_FLOW, LogState)
+        assert loaded is not None
+        return await meeting_log.answer(uow, loaded[1], "gestern")
+
+    await run(db, pair.mentor, lambda uow: meeting_log.begin(uow, pair.tandem_id), now=AFTER)
+    async with db.session() as session:  # the mentee is asked for a note, the mentor for a day
+        assert await dialogs.get(session, pair.mentee) is not None
+        assert await dialogs.get(session, pair.mentor) is not None
+    await dissolve(db, pair.tandem_id)
+    for user, typed in ((pair.mentee, note), (pair.mentor, record)):
+        assert (await answered_stale(db, user, typed)).key == "tandem.none"
+        async with db.session() as session:
+            assert await dialogs.get(session, user) is None
+    async with db.session() as session:
+        comments = (await session.scalars(select(MeetingFeedback.comment))).all()
+        assert comments == [None]
+        assert (await session.scalars(select(Meeting))).one().id == meeting_id
 
 
 def test_the_handlers_register_the_flows_the_use_cases_store() -> None:

@@ -19,7 +19,7 @@ from services.unit import UnitOfWork
 from storage import dialogs
 from storage.db import Database
 from storage.models import AuditEntry, Meeting, Reminder
-from tests.services.conftest import NOW, Pair, run, seed_pair, unit
+from tests.services.conftest import NOW, Pair, answered_stale, dissolve, run, seed_pair, unit
 
 START = NOW + dt.timedelta(days=2)  # 2027-03-12 10:00 in Berlin
 HOUR = dt.timedelta(hours=1)
@@ -82,9 +82,7 @@ async def test_the_dialog_asks_each_missing_piece_and_sends_the_proposal(db: Dat
 async def answer(uow: UnitOfWork, step: str, text: str) -> Draft:
     loaded = await conversation.load(uow, proposal.FLOW, MeetState)
     assert loaded is not None and loaded[0] == step
-    draft = await proposal.answer(uow, step, loaded[1], text)
-    assert draft is not None
-    return draft
+    return await proposal.answer(uow, step, loaded[1], text)
 
 
 async def test_typed_answers_are_checked_and_a_problem_keeps_the_step(db: Database) -> None:
@@ -106,6 +104,17 @@ async def test_typed_answers_are_checked_and_a_problem_keeps_the_step(db: Databa
     assert summary.ask is Step.CONFIRM and not summary.state.link_asked
     again = await run(db, pair.mentee, lambda uow: answer(uow, "confirm", "hallo?"))
     assert again.ask is Step.CONFIRM  # only the buttons act at the summary
+
+
+async def test_an_answer_after_the_tandem_ended_ends_the_dialog(db: Database) -> None:
+    pair = await seed_pair(db)
+    await run(db, pair.mentee, lambda uow: proposal.start_new(uow, pair.tandem_id))
+    await dissolve(db, pair.tandem_id)
+    gone = await answered_stale(db, pair.mentee, lambda uow: answer(uow, "when", "morgen 10"))
+    assert gone.key == "tandem.none"
+    async with db.session() as session:
+        assert await dialogs.get(session, pair.mentee) is None
+        assert (await session.scalars(select(Meeting))).all() == []
 
 
 async def test_a_dialog_stored_before_the_state_was_typed_carries_on(db: Database) -> None:

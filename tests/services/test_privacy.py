@@ -58,9 +58,7 @@ async def test_erasure_tells_the_partner_and_only_the_programs_coordinators(db: 
     other = await seed_program(db, NOW, name="Wolfsburg 2027")
     async with db.session() as session:
         for user_id, program_id in ((7001, pair.program_id), (7002, other), (7003, None)):
-            await users.upsert(
-                session, user_id=user_id, first_name="K", last_name=None, username=None, now=NOW
-            )
+            await users.upsert(session, user_id=user_id, identity=users.Identity("K"), now=NOW)
             await users.grant_coordinator(
                 session, user_id, granted_by=None, now=NOW, program_id=program_id
             )

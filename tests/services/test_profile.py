@@ -16,7 +16,7 @@ from services.unit import UnitOfWork
 from storage.db import Database
 from storage.models import Dialog, Participant
 from tests.seeding import seed_participant, seed_program
-from tests.services.conftest import NOW, run, unit
+from tests.services.conftest import NOW, answered_stale, run, unit
 
 USER = 5101
 
@@ -27,11 +27,17 @@ async def _seeded(db: Database, status: str = "active") -> tuple[int, int]:
     return program_id, participant_id
 
 
-async def _typed(db: Database, text: str | None, user: int = USER) -> Prompt | Saved | None:
-    async with unit(db, user) as uow:
+def _type(text: str | None) -> Callable[[UnitOfWork], Awaitable[Prompt | Saved]]:
+    async def typed(uow: UnitOfWork) -> Prompt | Saved:
         loaded = await conversation.load(uow, profile.FLOW, Editing)
         assert loaded is not None
         return await profile.type_answer(uow, loaded[0], loaded[1], text)
+
+    return typed
+
+
+async def _typed(db: Database, text: str | None, user: int = USER) -> Prompt | Saved:
+    return await run(db, user, _type(text))
 
 
 async def _row(db: Database, participant_id: int) -> Participant:
@@ -97,8 +103,8 @@ async def test_strangers_and_stale_presses_change_nothing(db: Database) -> None:
         await conversation.save(uow, profile.FLOW, "name", Editing(participant_id=participant_id))
     with pytest.raises(Stale):
         await run(db, 4242, lambda uow: profile.choose(uow, "name", "x"))
-    assert await _typed(db, "Mallory", 4242) is None
-    assert await _dialog(db, 4242) is None
+    assert (await answered_stale(db, 4242, _type("Mallory"))).key == "profile.none"
+    assert await _dialog(db, 4242) is None  # the dialog ended
     assert (await _row(db, participant_id)).name == "Anna Alt"
 
 

@@ -50,9 +50,7 @@ async def _program(db: Database) -> tuple[int, str]:
     """A program and its invitation code; the user exists (the consent handler stores them)."""
     program_id = await seed_program(db, NOW)
     async with db.session() as session:
-        await users.upsert(
-            session, user_id=USER, first_name="C", last_name=None, username=None, now=NOW
-        )
+        await users.upsert(session, user_id=USER, identity=users.Identity("C"), now=NOW)
         program = await session.get(Program, program_id)
         assert program is not None
         return program_id, program.invite_code

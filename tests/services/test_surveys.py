@@ -95,9 +95,7 @@ async def test_a_wish_names_the_participant_to_the_programs_coordinators(db: Dat
     other = await seed_pair(db, base=3000)
     async with db.session() as session:
         for user_id, program_id in ((7001, pair.program_id), (7002, other.program_id)):
-            await users.upsert(
-                session, user_id=user_id, first_name="K", last_name=None, username=None, now=NOW
-            )
+            await users.upsert(session, user_id=user_id, identity=users.Identity("K"), now=NOW)
             await users.grant_coordinator(
                 session, user_id, granted_by=None, now=NOW, program_id=program_id
             )

@@ -29,9 +29,7 @@ async def _registered(db: Database, typed: list[str]) -> tuple[int, list[int]]:
         ids = []
         for index, company in enumerate(typed):
             user_id = 7000 + index
-            await users.upsert(
-                session, user_id=user_id, first_name="U", last_name=None, username=None, now=NOW
-            )
+            await users.upsert(session, user_id=user_id, identity=users.Identity("U"), now=NOW)
             row = await participants.create_from_draft(
                 session,
                 program_id=program.id,
@@ -196,9 +194,7 @@ async def test_a_registration_links_the_chosen_company_even_after_it_was_merged(
         "meeting_format": "both",
     }
     async with db.session() as session:
-        await users.upsert(
-            session, user_id=7100, first_name="N", last_name=None, username=None, now=NOW
-        )
+        await users.upsert(session, user_id=7100, identity=users.Identity("N"), now=NOW)
         program_id = (await session.scalars(select(Participant.program_id))).first()
         assert program_id is not None
         chosen = await participants.create_from_draft(
@@ -212,9 +208,7 @@ async def test_a_registration_links_the_chosen_company_even_after_it_was_merged(
         assert chosen.company_id == source  # the draft's choice wins over resolving the text
         assert await companies.merge(session, source, target, NOW)
     async with db.session() as session:
-        await users.upsert(
-            session, user_id=7101, first_name="N", last_name=None, username=None, now=NOW
-        )
+        await users.upsert(session, user_id=7101, identity=users.Identity("N"), now=NOW)
         late = await participants.create_from_draft(
             session, program_id=program_id, user_id=7101, draft=draft, consent_at=NOW, now=NOW
         )

@@ -34,9 +34,7 @@ async def _people(db: Database, spec: list[tuple[str, str]]) -> tuple[int, list[
         ids = []
         for index, (role, company) in enumerate(spec):
             user_id = 5000 + index + program.id * 100
-            await users.upsert(
-                session, user_id=user_id, first_name="U", last_name=None, username=None, now=NOW
-            )
+            await users.upsert(session, user_id=user_id, identity=users.Identity("U"), now=NOW)
             row = await participants.create_from_draft(
                 session,
                 program_id=program.id,

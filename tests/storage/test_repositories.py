@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -88,9 +89,7 @@ async def add_user(
     return await users.upsert(
         session,
         user_id=user_id,
-        first_name=f"User {user_id}",
-        last_name=None,
-        username=username,
+        identity=users.Identity(f"User {user_id}", username=username),
         now=now,
     )
 
@@ -157,9 +156,7 @@ async def test_upsert_creates_a_user(db: Database) -> None:
         created = await users.upsert(
             session,
             user_id=BIG_ID,
-            first_name="Jürgen",
-            last_name="Groß",
-            username="juergen_g",
+            identity=users.Identity("Jürgen", "Groß", "juergen_g"),
             language="de",
             now=NOW,
         )
@@ -182,13 +179,11 @@ async def test_upsert_creates_a_user(db: Database) -> None:
 async def test_upsert_updates_an_existing_user(db: Database) -> None:
     async with db.session() as session:
         await users.upsert(
-            session, user_id=5, first_name="A", last_name="B", username="ab", language="en", now=NOW
+            session, user_id=5, identity=users.Identity("A", "B", "ab"), language="en", now=NOW
         )
         await users.set_reachable(session, 5, False)
     async with db.session() as session:
-        await users.upsert(
-            session, user_id=5, first_name="C", last_name=None, username=None, now=LATER
-        )
+        await users.upsert(session, user_id=5, identity=users.Identity("C"), now=LATER)
     async with db.session() as session:
         user = await users.get(session, 5)
         assert user is not None
@@ -201,9 +196,7 @@ async def test_upsert_updates_an_existing_user(db: Database) -> None:
         await users.upsert(
             session,
             user_id=5,
-            first_name="C",
-            last_name=None,
-            username=None,
+            identity=users.Identity("C"),
             language="de",
             now=NOW,
         )
@@ -215,7 +208,7 @@ async def test_upsert_updates_an_existing_user(db: Database) -> None:
 async def test_refresh_identity_never_creates(db: Database) -> None:
     async with db.session() as session:
         await users.refresh_identity(
-            session, 77, first_name="X", last_name=None, username="x", now=NOW
+            session, 77, identity=users.Identity("X", username="x"), now=NOW
         )
     async with db.session() as session:
         assert await users.get(session, 77) is None
@@ -225,13 +218,13 @@ async def test_refresh_identity_never_creates(db: Database) -> None:
 async def test_refresh_identity_updates_changed_names_and_reachability(db: Database) -> None:
     async with db.session() as session:
         await users.upsert(
-            session, user_id=7, first_name="Anna", last_name="Alt", username="anna", now=NOW
+            session, user_id=7, identity=users.Identity("Anna", "Alt", "anna"), now=NOW
         )
         await add_user(session, 8)
     async with db.session() as session:
         await users.set_reachable(session, 7, False)
         await users.refresh_identity(
-            session, 7, first_name="Anna", last_name=None, username="anna_neu", now=LATER
+            session, 7, identity=users.Identity("Anna", username="anna_neu"), now=LATER
         )
     async with db.session() as session:
         user = await users.get(session, 7)
@@ -254,27 +247,24 @@ async def test_refresh_identity_updates_changed_names_and_reachability(db: Datab
     ],
 )
 async def test_refresh_identity_notices_each_field(db: Database, change: dict[str, Any]) -> None:
-    identity: dict[str, Any] = {"first_name": "Anna", "last_name": "Alt", "username": "anna"}
+    before = users.Identity("Anna", "Alt", "anna")
+    after = replace(before, **change)
     async with db.session() as session:
-        await users.upsert(session, user_id=7, now=NOW, **identity)
+        await users.upsert(session, user_id=7, identity=before, now=NOW)
     async with db.session() as session:
-        await users.refresh_identity(session, 7, now=LATER, **{**identity, **change})
+        await users.refresh_identity(session, 7, after, now=LATER)
     async with db.session() as session:
         user = await users.get(session, 7)
         assert user is not None
-        assert {k: getattr(user, k) for k in identity} == {**identity, **change}
+        assert users.Identity(user.first_name, user.last_name, user.username) == after
         assert user.updated_at == LATER
 
 
 async def test_refresh_identity_without_change_does_not_touch_the_row(db: Database) -> None:
     async with db.session() as session:
-        await users.upsert(
-            session, user_id=7, first_name="A", last_name=None, username=None, now=NOW
-        )
+        await users.upsert(session, user_id=7, identity=users.Identity("A"), now=NOW)
     async with db.session() as session:
-        await users.refresh_identity(
-            session, 7, first_name="A", last_name=None, username=None, now=LATER
-        )
+        await users.refresh_identity(session, 7, identity=users.Identity("A"), now=LATER)
     async with db.session() as session:
         user = await users.get(session, 7)
         assert user is not None and user.updated_at == NOW
