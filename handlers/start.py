@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from bot.context import Ctx
 from handlers.views import registration as view
-from services import registration
+from services import programs, registration
 from services.registration import Already, Closed, NoProgram, Resumed
 
 
 async def start(ctx: Ctx) -> None:
     if not ctx.args:
-        key = "start.coordinator" if ctx.is_coordinator else "start.no_code"
-        ctx.reply(ctx.t(key))
+        if ctx.is_coordinator:
+            names = await programs.coordinated_names(ctx.uow)
+            if names:
+                ctx.reply(ctx.t("start.coordinator", programs=", ".join(names)))
+            else:
+                ctx.reply(ctx.t("start.coordinator.first"))
+        else:
+            ctx.reply(ctx.t("start.no_code"))
         return
     opened = await registration.open_invitation(ctx.uow, ctx.args[0])
     if isinstance(opened, NoProgram):

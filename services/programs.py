@@ -176,6 +176,13 @@ async def overview(uow: UnitOfWork) -> list[ProgramCard]:
     return [await _card(uow, program) for program in await visible_programs(uow)]
 
 
+async def coordinated_names(uow: UnitOfWork) -> list[str]:
+    """A coordinator's /start: the programs they run. None yet means a new coordinator, who is
+    welcomed and shown the first step instead of being greeted as if they had been here before."""
+    require_coordinator(uow, "programs")
+    return [program.name for program in await visible_programs(uow)]
+
+
 async def card(uow: UnitOfWork, program_id: int) -> ProgramCard:
     require_coordinator(uow, "programs")
     return await _card(uow, await pressed_program(uow, program_id))

@@ -36,14 +36,18 @@ class ProposeMeeting(Button):
     tandem: int
 
 
-def starters(t: Translator, mine: list[str], theirs: list[str]) -> list[str]:
-    """Two or three conversation starters: shared topics first, then the other topics of both."""
+def starters(t: Translator, mine: list[str], theirs: list[str], role: str) -> list[str]:
+    """Two or three conversation starters: shared topics first, then the other topics of both.
+
+    They are questions the reader can ask the partner, so they depend on the reader's role: a
+    mentee asks about experience ("Was hat Sie in Ihrer ersten Führungsrolle überrascht?"), a
+    mentor asks about where the mentee stands now, never as if the mentor were the new leader."""
     shared = [topic for topic in mine if topic in theirs]
     rest = [topic for topic in [*theirs, *mine] if topic not in shared]
     chosen = list(dict.fromkeys([*shared, *rest]))[:STARTERS]
     lines = []
     for topic in chosen:
-        key = f"starter.{DEFAULT_TOPICS.index(topic)}" if topic in DEFAULT_TOPICS else ""
+        key = f"starter.{DEFAULT_TOPICS.index(topic)}.{role}" if topic in DEFAULT_TOPICS else ""
         lines.append(t(key) if key and t.has(key) else t("starter.generic", topic=topic))
     return lines
 
@@ -59,7 +63,7 @@ def _contact(partner: Participant) -> str:
 
 
 def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Participant) -> str:
-    ideas = starters(t, list(me.topics), list(partner.topics))
+    ideas = starters(t, list(me.topics), list(partner.topics), me.role)
     # The text speaks to `me` about `partner`: a mentee hears about their mentor and vice versa.
     key = "intro.to_mentee" if partner.id == tandem.mentor_id else "intro.to_mentor"
     return t(

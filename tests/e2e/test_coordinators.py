@@ -12,6 +12,7 @@ from storage import users
 from storage.db import Database
 from storage.models import AuditEntry, Coordinator, Participant, Program
 from tests.e2e.harness import Profile, answer_of, expect, register
+from tests.seeding import seed_program
 
 
 async def test_new_program_with_typed_dates_and_validation(
@@ -222,3 +223,18 @@ async def test_a_grant_from_the_card_says_it_is_for_one_program_and_the_menu_fit
     async with db.session() as session:
         [grant] = (await session.scalars(select(Coordinator))).all()
         assert grant.program_id == participant.program_id
+
+
+async def test_start_welcomes_a_new_coordinator_and_names_the_programs_of_a_known_one(
+    api: FakeBotApi, bot: object, coordinator: FakeUser, db: Database
+) -> None:
+    """A coordinator's first /start is a welcome with the first step, not "Willkommen zurück";
+    once they run a program, /start names it (escaped, as every name typed by a person)."""
+    await coordinator.send("/start")
+    first = expect(await coordinator.next_message(), "Willkommen bei Tandem", "/newprogram")
+    assert "zurück" not in first.text
+    await seed_program(db, dt.datetime.now(dt.UTC), name="Jahrgang <2027> & mehr")
+    await coordinator.send("/start")
+    known = expect(await coordinator.next_message(), "Programmleitung für Jahrgang <2027> & mehr")
+    assert "Jahrgang &lt;2027&gt; &amp; mehr" in known.raw_text
+    assert "Willkommen" not in known.text

@@ -586,7 +586,9 @@ EXPANSIONS: dict[str, list[str]] = {
     # Looked up behind `t.has(key)` with a generic fallback, but every one must exist anyway.
     "reason.{code}": [f"reason.{c}" for c in REASON_CODES],
     "rule.{rule}": [f"rule.{c}" for c in RULE_CODES],
-    "starter.{DEFAULT_TOPICS.index(topic)}": [f"starter.{i}" for i in range(len(DEFAULT_TOPICS))],
+    "starter.{DEFAULT_TOPICS.index(topic)}.{role}": [
+        f"starter.{i}.{r}" for i in range(len(DEFAULT_TOPICS)) for r in Role
+    ],
     "choice.meeting_format.{params[name]}": [f"choice.meeting_format.{f}" for f in MeetingFormat],
     "sk.add.{kind.value}": [f"sk.add.{k.value}" for k in AddType],
     "sk.col.{c}": [f"sk.col.{c}" for c in (*SURVEY_RESULT_COLUMNS, *SURVEY_TEXT_COLUMNS)],
