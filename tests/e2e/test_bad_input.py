@@ -163,3 +163,20 @@ async def test_topics_need_one_and_accept_free_entry(
         dialog = await session.get(Dialog, 1001)
         assert dialog is not None
         assert dialog.data["draft"]["topics"] == ["Kommunikation", "Resilienz"]
+
+
+async def test_text_at_the_consent_notice_points_to_its_buttons_and_stores_nothing(
+    api: FakeBotApi, code: str, db: Database
+) -> None:
+    """Nothing is stored before consent, not even a dialog: typed text at the privacy notice
+    gets the hint to use the buttons above, and the buttons still work afterwards."""
+    user = api.add_user(1001, "Anna")
+    await user.send(f"/start {code}")
+    privacy = expect(await user.next_message(), "Datenschutzhinweis")
+    await user.send("ja, einverstanden")
+    expect(await user.next_message(), "Schaltflächen stehen, wählen Sie bitte eine davon")
+    await api.wait_idle()
+    assert await _count(db, User) == 0
+    assert await _count(db, Dialog) == 0
+    await user.press(CONSENT["de"], message=privacy)
+    expect(await user.next_message(), "Danke! Die Anmeldung")

@@ -281,7 +281,10 @@ async def test_prepare_send_answer_remind_and_report(
     chooser = expect(await coordinator.next_message(), "Daten welches Programms")
     await coordinator.press(PROGRAM, message=chooser)
     documents = {}
-    for message in await coordinator.collect(timeout=2.0):
+    # Waits for the two files it reads, not for a quiet chat: the export renders a chart and
+    # several tables, and on a loaded machine the pause between two files can exceed any gap.
+    while not {"survey_answers.csv", "survey_results.csv"} <= set(documents):
+        message = await coordinator.next_message(15.0)
         if message.document is not None:
             documents[message.document.filename] = message.document.content
     answers = documents["survey_answers.csv"].decode("utf-8-sig")
