@@ -30,6 +30,7 @@ DEFAULT_TOPICS: tuple[str, ...] = (
 
 MAX_TOPICS = 8
 MAX_CUSTOM_TOPIC_LENGTH = 60
+TOPIC_SHOWN = 30  # how much of a too-long topic the error quotes
 
 
 class Role(StrEnum):
@@ -117,7 +118,13 @@ def parse_custom_topic(raw: str, current: list[str]) -> list[str]:
         if topic.startswith("/"):
             raise InvalidInput("error.looks_like_command")
         if len(topic) > MAX_CUSTOM_TOPIC_LENGTH:
-            raise InvalidInput("error.too_long", limit=MAX_CUSTOM_TOPIC_LENGTH, length=len(topic))
+            # Several topics may come in one message: the answer names the one to shorten.
+            raise InvalidInput(
+                "error.topic_too_long",
+                topic=topic[: TOPIC_SHOWN - 1].rstrip() + "…",
+                limit=MAX_CUSTOM_TOPIC_LENGTH,
+                length=len(topic),
+            )
         if topic.casefold() in (t.casefold() for t in new):
             continue
         if len(new) >= MAX_TOPICS:

@@ -17,6 +17,7 @@ from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.profile import (
     FIELDS_BY_NAME,
+    MAX_CUSTOM_TOPIC_LENGTH,
     MAX_TOPICS,
     FieldKind,
     InvalidInput,
@@ -152,7 +153,7 @@ def prompt(
         ]
         return text, InlineKeyboardMarkup(buttons)
     selected = list(values.get("topics") or [])
-    text += "\n" + t("field.topics.hint", limit=MAX_TOPICS)
+    text += "\n" + t("field.topics.hint", limit=MAX_TOPICS, length=MAX_CUSTOM_TOPIC_LENGTH)
     return text, topics_keyboard(t, kinds, program_topics, selected)
 
 

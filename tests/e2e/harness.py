@@ -78,7 +78,7 @@ class Profile:
 
 
 ROLE_LABEL = {
-    "de": {"mentor": "Mentorin/Mentor", "mentee": "Mentee"},
+    "de": {"mentor": "Mentorin oder Mentor", "mentee": "Mentee"},
     "en": {"mentor": "Mentor", "mentee": "Mentee"},
 }
 FORMAT_LABEL = {

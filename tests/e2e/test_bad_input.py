@@ -59,7 +59,7 @@ async def test_text_where_a_button_is_expected_and_stickers(
     await _start_registration(user, code)
     await user.send("Mentor bitte")
     expect(await user.next_message(), "Schaltflächen")
-    role = expect(await user.next_message(), "Mentorin/Mentor")  # asked again, with buttons
+    role = expect(await user.next_message(), "Mentorin oder Mentor")  # asked again, with buttons
     assert ROLE_LABEL["de"]["mentor"] in role.button_texts
     await user.send_sticker()
     expect(await user.next_message(), "Schaltflächen")
@@ -146,14 +146,14 @@ async def test_topics_need_one_and_accept_free_entry(
     for value in ("Anna", "Alstom", "Bahntechnik", "Leitung"):
         await user.next_message()
         await user.send(value)
-    topics = await user.next_message()
+    topics = expect(await user.next_message(), "je Thema höchstens 60 Zeichen")
     query = await user.press("rg:td", message=topics)
     assert "mindestens ein Thema" in (await answer_of(user, query)).get("text", "")
     await user.press("Kommunikation", message=topics)
     edited = await user.wait_edit(topics)
     assert "✅ Kommunikation" in edited.button_texts
     await user.send("Resilienz, Kommunikation, " + "x" * 61)
-    expect(await user.next_message(), "zu lang")
+    expect(await user.next_message(), f"Das Thema „{'x' * 29}…“ ist zu lang: 61 Zeichen")
     await user.next_message()
     await user.send("Resilienz, kommunikation")
     expect(await user.next_message(), "Hinzugefügt")

@@ -78,7 +78,7 @@ async def test_form_of_address_is_asked_and_used_when_writing_about_a_person(
     await petra.send(f"/start {code}")
     await petra.press("✅ Ich stimme zu", message=await petra.next_message())
     await petra.next_message()  # welcome
-    await petra.press("Mentorin/Mentor", message=await petra.next_message())
+    await petra.press("Mentorin oder Mentor", message=await petra.next_message())
     for value in ("Petra Schulz", "Alstom", "Bahntechnik", "Bereichsleiterin"):
         await petra.next_message()
         await petra.send(value)

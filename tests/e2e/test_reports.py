@@ -101,7 +101,7 @@ async def test_export_files_parse_back(
     assert INJECTION not in by_name
     leo = by_name["Leo Low & Sohn"]
     assert leo[2:4] == ["Mentee", "aktiv"] and leo[11] == "nein"
-    assert by_name["Maria <b>Mentor</b> & Co"][2] == "Mentorin/Mentor"
+    assert by_name["Maria <b>Mentor</b> & Co"][2] == "Mentorin oder Mentor"
     assert by_name["Dirk Dissolved"][3] == "ausgetreten"
 
     tandems = parse_csv(documents["tandems.csv"])

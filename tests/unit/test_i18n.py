@@ -131,7 +131,7 @@ COUNT_BEFORE_WORD = re.compile(
 )
 # Never in running text (docs: shared wording guide): "(en)", "(s)", gender colons and slashes.
 MAKESHIFT_FORMS = re.compile(
-    r"\w\((?:en|n|s|e|in|innen)\)|\w:innen|\w/innen|\w/in\b|Mentoren/|/Mentoren"
+    r"\w\((?:en|n|s|e|in|innen)\)|\w:innen|\w/innen|\w/in\b|Mentoren/|/Mentoren|Mentorin/"
 )
 
 
@@ -179,7 +179,9 @@ def test_a_count_before_a_word_has_plural_forms(language: str) -> None:
 def test_no_makeshift_plural_or_gender_forms(language: str) -> None:
     texts = [(key, text) for key, text in catalog(language).items()]
     texts += [(key, form) for key, forms in plural_forms(language).items() for form in forms]
-    assert [key for key, text in texts if MAKESHIFT_FORMS.search(text)] == []
+    # The export's column headers are a table, not running text: "Mentorin/Mentor" stays there.
+    running = [(key, text) for key, text in texts if not key.startswith("rp.col.")]
+    assert [key for key, text in running if MAKESHIFT_FORMS.search(text)] == []
 
 
 @pytest.mark.parametrize(

@@ -250,9 +250,14 @@ def test_custom_topic_length_limit() -> None:
     assert parse_custom_topic(ok, []) == [ok]
     with pytest.raises(InvalidInput) as exc:
         parse_custom_topic("kurz, " + "y" * (MAX_CUSTOM_TOPIC_LENGTH + 1), [])
+    # The answer names the entry that is too long, since one message may carry several.
     assert invalid(exc) == (
-        "error.too_long",
-        {"limit": MAX_CUSTOM_TOPIC_LENGTH, "length": MAX_CUSTOM_TOPIC_LENGTH + 1},
+        "error.topic_too_long",
+        {
+            "topic": "y" * 29 + "…",
+            "limit": MAX_CUSTOM_TOPIC_LENGTH,
+            "length": MAX_CUSTOM_TOPIC_LENGTH + 1,
+        },
     )
 
 
