@@ -15,6 +15,7 @@ from bot.context import Services
 from bot.i18n import translator
 from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
+from storage import users
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +75,44 @@ def menu(language: str, names: tuple[str, ...]) -> list[BotCommand]:
 
 
 async def _set(
-    services: Services, names: tuple[str, ...], scope: BotCommandScope, language: str | None
+    services: Services,
+    names: tuple[str, ...],
+    scope: BotCommandScope,
+    language: str | None,
+    shown: str | None = None,
 ) -> None:
     """One menu, with the messenger's retries (429, 5xx); a failure costs a menu, not the
-    start-up (a coordinator who never opened the bot has no chat to scope a menu to)."""
+    start-up (a coordinator who never opened the bot has no chat to scope a menu to). `shown`
+    is the language the labels are in, where it differs from the client language `language`
+    the menu is for."""
     bot = services.messenger.bot
     _, outcome = await services.messenger.request(
         "setMyCommands",
         lambda: bot.set_my_commands(
-            menu(language or services.settings.default_language, names),
+            menu(shown or language or services.settings.default_language, names),
             scope=scope,
             language_code=language,
         ),
     )
     if outcome is not Outcome.SENT:
         log.warning("could not set a command menu (%s): %s", scope.type, outcome.value)
+
+
+async def _chosen_language(services: Services, user_id: int) -> str | None:
+    async with services.db.session() as session:
+        user = await users.get(session, user_id)
+    return user.language if user is not None else None
+
+
+async def _set_chat(
+    services: Services, user_id: int, names: tuple[str, ...], chosen: str | None
+) -> None:
+    """A menu for one chat. Telegram picks a menu by the app's language, so a language the
+    person chose with /language is written for every client language (and for none): the menu
+    then reads as the bot's messages do, whatever the phone is set to."""
+    scope = BotCommandScopeChat(user_id)
+    for language in (None, *SUPPORTED_LANGUAGES):
+        await _set(services, names, scope, language, shown=chosen)
 
 
 async def set_default_commands(services: Services) -> None:
@@ -102,19 +126,30 @@ async def set_coordinator_commands(
     services: Services, user_id: int, all_programs: bool | None = None
 ) -> None:
     """A chat scope per coordinator, with the commands of their grants (`all_programs` None:
-    looked up)."""
+    looked up), in the language they chose if they chose one."""
     if all_programs is None:
         async with services.db.session() as session:
             all_programs = await services.scope_of(session, user_id) is None
     names = commands_for(True, all_programs)
-    scope = BotCommandScopeChat(user_id)
-    await _set(services, names, scope, None)
-    for language in SUPPORTED_LANGUAGES:
-        await _set(services, names, scope, language)
+    await _set_chat(services, user_id, names, await _chosen_language(services, user_id))
+
+
+async def follow_language(services: Services, user_id: int, language: str) -> None:
+    """After /language: this person's menu in the language they chose (a participant's or a
+    coordinator's commands, whichever they have)."""
+    async with services.db.session() as session:
+        coordinator = await services.is_coordinator(session, user_id)
+        all_programs = coordinator and await services.scope_of(session, user_id) is None
+    await _set_chat(services, user_id, commands_for(coordinator, all_programs), language)
 
 
 async def clear_coordinator_commands(services: Services, user_id: int) -> None:
-    """Back to the participants' menu: drop the chat scope in every language."""
+    """Back to the participants' menu: drop the chat scope in every language, or, for someone
+    who chose a language, the participants' commands in that language."""
+    chosen = await _chosen_language(services, user_id)
+    if chosen is not None:
+        await _set_chat(services, user_id, PARTICIPANT_COMMANDS, chosen)
+        return
     bot = services.messenger.bot
     scope = BotCommandScopeChat(user_id)
     for language in (None, *SUPPORTED_LANGUAGES):

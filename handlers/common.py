@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-from bot import dialogs
+from bot import commands, dialogs
 from bot.buttons import Button, button, on
 from bot.commands import commands_for
 from bot.context import Ctx
@@ -59,6 +59,8 @@ async def on_language(ctx: Ctx, pressed: Language) -> None:
     await ctx.remember_user(pressed.code)
     await ctx.set_language(pressed.code)
     ctx.edit(ctx.t("language.set"))
+    services, user_id, chosen = ctx.services, ctx.user_id, str(pressed.code)
+    ctx.after_commit.append(lambda: commands.follow_language(services, user_id, chosen))
 
 
 async def unknown_command(ctx: Ctx) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.commands import PARTICIPANT_COMMANDS
+from bot.i18n import translator
 from core.programs import ParticipantStatus
 from fake_bot_api import FakeBotApi, FakeUser
 from storage.db import Database
@@ -123,3 +124,33 @@ async def test_the_role_is_fixed_once_approved(
     async with db.session() as session:
         stored = await session.get(Participant, participant_id)
         assert stored is not None and stored.role == "mentor"
+
+
+async def test_the_command_menu_follows_the_chosen_language(
+    api: FakeBotApi, bot: object, coordinator: FakeUser, db: Database
+) -> None:
+    """Telegram picks a menu by the phone's language; someone who chose German with /language
+    on an English phone gets the German menu, as their messages are German. A coordinator's
+    menu follows too, and keeps doing so when a later grant rewrites it."""
+    de_profile = translator("de").plain("cmd.profile")
+    en_profile = translator("en").plain("cmd.profile")
+    ben = api.add_user(1002, "Ben", language_code="en")
+    await api.wait_idle()
+    labels = {c["command"]: c["description"] for c in api.visible_commands(ben.id)}
+    assert labels["profile"] == en_profile
+    await ben.send("/language")
+    choice = await ben.next_message()
+    await ben.press("🇩🇪 Deutsch", message=choice)
+    await ben.wait_edit(choice)
+    await api.wait_idle()
+    labels = {c["command"]: c["description"] for c in api.visible_commands(ben.id)}
+    assert labels["profile"] == de_profile
+    assert "newprogram" not in labels
+
+    await coordinator.send("/language")
+    choice = await coordinator.next_message()
+    await coordinator.press("🇬🇧 English", message=choice)
+    await coordinator.wait_edit(choice)
+    await api.wait_idle()
+    menu = {c["command"]: c["description"] for c in api.visible_commands(coordinator.id)}
+    assert "newprogram" in menu and menu["profile"] == en_profile
