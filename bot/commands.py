@@ -107,9 +107,10 @@ async def _chosen_language(services: Services, user_id: int) -> str | None:
 async def _set_chat(
     services: Services, user_id: int, names: tuple[str, ...], chosen: str | None
 ) -> None:
-    """A menu for one chat. Telegram picks a menu by the app's language, so a language the
-    person chose with /language is written for every client language (and for none): the menu
-    then reads as the bot's messages do, whatever the phone is set to."""
+    """A menu for one chat. Telegram picks a menu by the app's language, so the language the
+    person's messages are in (stored at registration or chosen with /language) is written for
+    every client language (and for none): the menu then reads as the bot's messages do,
+    whatever the phone is set to."""
     scope = BotCommandScopeChat(user_id)
     for language in (None, *SUPPORTED_LANGUAGES):
         await _set(services, names, scope, language, shown=chosen)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from bot.commands import PARTICIPANT_COMMANDS
 from fake_bot_api import FakeBotApi, FakeUser
 from storage import users
 from storage.db import Database
@@ -154,7 +155,10 @@ async def test_make_coordinator_by_username_and_by_button(
     await coordinator.send("/revokecoordinator @GiselaRB")
     expect(await coordinator.next_message(), "nicht mehr zur Programmleitung")
     await api.wait_idle()
-    assert api.commands(scope, "de") == []
+    # Her menu is the participants' again, in the language her messages are in.
+    names = [c["command"] for c in api.commands(scope, "de")]
+    assert names == list(PARTICIPANT_COMMANDS)
+    assert [c["command"] for c in api.visible_commands(gisela.id)] == list(PARTICIPANT_COMMANDS)
     await gisela.send("/programs")
     expect(await gisela.next_message(), "Koordinator")
     await coordinator.send("/revokecoordinator @GiselaRB")
