@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core import ics
+
 TOKEN_PATTERN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,100}$")
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 SUPPORTED_LANGUAGES = ("de", "en")
@@ -52,6 +54,8 @@ class Settings(DatabaseSettings):
     leader_retry_seconds: float = Field(
         default=5.0, gt=0, le=300, alias="TANDEM_LEADER_RETRY_SECONDS"
     )
+    # The ORGANIZER of the calendar files; None: `calendar_organizer_address`'s default.
+    calendar_organizer: str | None = Field(default=None, alias="TANDEM_CALENDAR_ORGANIZER")
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -104,6 +108,19 @@ class Settings(DatabaseSettings):
             raise ValueError("TELEGRAM_API_BASE_URL must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("calendar_organizer")
+    @classmethod
+    def _organizer(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return ics.check_address(value.strip())
+        except ValueError:
+            raise ValueError(
+                "TANDEM_CALENDAR_ORGANIZER must be a plain e-mail address such as "
+                "noreply@example.org"
+            ) from None
+
     @model_validator(mode="after")
     def _webhook_secret(self) -> Settings:
         if self.webhook_url:
@@ -134,6 +151,19 @@ class Settings(DatabaseSettings):
         if self.telegram_api_base_url.endswith("/bot"):
             return self.telegram_api_base_url[: -len("/bot")] + "/file/bot"
         return self.telegram_api_base_url + "/file"
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's numeric id: the public part of the token before ':', the same after the
+        token is revoked. Names this installation in calendar UIDs."""
+        return int(self.telegram_bot_token.get_secret_value().split(":", 1)[0])
+
+    @property
+    def calendar_organizer_address(self) -> str:
+        """The no-reply address calendar files name as their ORGANIZER. By default one under
+        the reserved .invalid domain, which never delivers: replies go nowhere, and no real
+        domain's owner receives them."""
+        return self.calendar_organizer or f"noreply@{ics.installation_domain(self.bot_id)}"
 
     @property
     def zone(self) -> ZoneInfo:

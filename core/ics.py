@@ -6,6 +6,14 @@ SEQUENCE, which makes calendar apps update the entry instead of adding a second 
 place and notes are typed by users, so every text is escaped such that it can never end its
 line and smuggle in properties of its own.
 
+What calendar apps need to treat the file as one entry they keep up to date:
+- a UID unique to the meeting *and the installation* (two Tandem bots sending "meeting-1" into
+  the same calendar must not overwrite each other's entries; see `uid`);
+- an ORGANIZER: Outlook and Apple Calendar apply a CANCEL or a newer SEQUENCE only to an entry
+  that has one. It is the bot, as a no-reply address of the installation, never a person;
+- an online link where each app looks for it: Apple shows URL, Google and Outlook show LOCATION
+  and DESCRIPTION, so the link goes into all three (`render`).
+
 Pure rules, no I/O: the handlers decide when to send a file, this module only writes it.
 """
 
@@ -25,13 +33,56 @@ TRANSLITERATION = str.maketrans(
     {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
 )
 TEXT_ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
+# Deliberately narrow (no quoted local parts, no IP literals): the address is written into a
+# calendar-address value as is, so nothing that could end the value or the line may pass.
+ADDRESS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+")
+UID_DOMAIN = "tandem.invalid"  # .invalid (RFC 6761) never resolves nor delivers mail
 # An escape pair is one token, so that folding never leaves a lone backslash at a line's end.
 TOKEN = re.compile(r"\\.|.", re.DOTALL)
 
 
+def check_address(address: str) -> str:
+    """A plain e-mail address (`local@domain.tld`); anything else is refused, not repaired."""
+    if not ADDRESS.fullmatch(address):
+        raise ValueError("not a plain e-mail address")
+    return address
+
+
+def installation_domain(installation: int | str) -> str:
+    """The host part that makes UIDs (and the default organizer) unique per installation:
+    `<installation>.tandem.invalid`, e.g. the bot's numeric id, which is public and stays the
+    same when the token is revoked."""
+    label = str(installation).lower()
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", label):
+        raise ValueError("installation must be one DNS label")
+    return f"{label}.{UID_DOMAIN}"
+
+
+def uid(kind: str, number: int, installation: int | str) -> str:
+    """`meeting-42@123456789.tandem.invalid`: the same for every version of one meeting (or
+    event) of one installation, different for another installation's meeting 42."""
+    return f"{kind}-{number}@{installation_domain(installation)}"
+
+
+@dataclass(frozen=True)
+class Organizer:
+    """Who sends the entry: the bot of this installation, under a no-reply address."""
+
+    name: str
+    address: str
+
+    def __post_init__(self) -> None:
+        check_address(self.address)
+
+    def line(self) -> str:
+        # A parameter value may not contain DQUOTE or controls even when quoted (RFC 5545 3.1).
+        name = "".join(" " if unicodedata.category(c) == "Cc" else c for c in self.name if c != '"')
+        return f'ORGANIZER;CN="{name}":mailto:{self.address}'
+
+
 @dataclass(frozen=True)
 class CalendarEvent:
-    uid: str  # stable per meeting, e.g. "meeting-42@tandem"
+    uid: str  # stable per meeting and installation, see `uid`
     sequence: int  # grows with every change of the meeting
     start: dt.datetime  # aware (any zone); written as UTC
     end: dt.datetime  # aware, after start
@@ -42,6 +93,7 @@ class CalendarEvent:
     url: str | None = None
     cancelled: bool = False
     alarms_minutes: tuple[int, ...] = ()  # display reminders, minutes before start
+    organizer: Organizer | None = None
 
     def __post_init__(self) -> None:
         """Checked here, so that an event that cannot be written never exists."""
@@ -61,7 +113,14 @@ class CalendarEvent:
 
 
 def render(event: CalendarEvent) -> bytes:
+    """The file. A URL (an online meeting's link) is also the LOCATION when there is no place,
+    and is added to the DESCRIPTION, since Google and Outlook show neither URL nor a link
+    elsewhere."""
     summary = _text(event.summary)
+    location = event.location if event.location is not None else event.url
+    description = event.description
+    if event.url is not None and event.url not in (description or ""):
+        description = f"{description}\n\n{event.url}" if description else event.url
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -76,10 +135,12 @@ def render(event: CalendarEvent) -> bytes:
         f"DTEND:{_utc_text(event.end)}",
         f"SUMMARY:{summary}",
     ]
-    if event.location is not None:
-        lines.append(f"LOCATION:{_text(event.location)}")
-    if event.description is not None:
-        lines.append(f"DESCRIPTION:{_text(event.description)}")
+    if event.organizer is not None:
+        lines.append(event.organizer.line())
+    if location is not None:
+        lines.append(f"LOCATION:{_text(location)}")
+    if description is not None:
+        lines.append(f"DESCRIPTION:{_text(description)}")
     if event.url is not None:
         lines.append(f"URL:{event.url}")
     lines += [f"STATUS:{'CANCELLED' if event.cancelled else 'CONFIRMED'}", "TRANSP:OPAQUE"]
@@ -94,6 +155,19 @@ def render(event: CalendarEvent) -> bytes:
         ]
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return "".join(_fold(line) + "\r\n" for line in lines).encode("utf-8")
+
+
+MAX_ALARM_MINUTES = 2 * 24 * 60
+
+
+def alarms(offsets: tuple[int, ...]) -> tuple[int, ...]:
+    """Calendar alarms from a program's reminder offsets (minutes before the start). The bot's
+    own reminders may start two weeks ahead; an alarm that early only gets dismissed, so only
+    offsets of at most two days become alarms, or the nearest one if none is that close."""
+    close = tuple(m for m in offsets if 0 <= m <= MAX_ALARM_MINUTES)
+    if close or not offsets:
+        return close
+    return (min(offsets),)
 
 
 def filename(summary: str, start_local: dt.datetime) -> str:
@@ -121,6 +195,18 @@ def _text(value: str) -> str:
     value = value.replace("\r", "")
     value = "".join(" " if c != "\n" and unicodedata.category(c) == "Cc" else c for c in value)
     return value.translate(TEXT_ESCAPES)
+
+
+def usable_url(text: str | None) -> str | None:
+    """`text` if it is a link a URL property can carry (http(s), printable ASCII), else None:
+    an event's place typed as a link, a meeting link with letters a URI cannot hold."""
+    if text is None:
+        return None
+    try:
+        _check_url(text)
+    except ValueError:
+        return None
+    return text
 
 
 def _check_url(url: str) -> None:

@@ -25,6 +25,7 @@ from handlers.views.events import (
     describe,
     invitation_card,
     kind_label,
+    send_calendar,
 )
 from handlers.views.programs import ProgramButton
 from services import events
@@ -106,6 +107,8 @@ async def on_answer(ctx: Ctx, pressed: Rsvp) -> None:
     ctx.answer(ctx.t.plain("ev.thanks"))
     zone = ctx.services.zone_of(item.program)
     ctx.edit(*invitation_card(ctx.t, item.event, item.program, zone, item.answer))
+    if answered.accepted:
+        send_calendar(ctx, item.event, item.program, ctx.user_id, ctx.t)
 
 
 # --- the coordinators' side -----------------------------------------------------------------
@@ -224,6 +227,8 @@ async def on_cancel(ctx: Ctx, pressed: ConfirmCancel) -> None:
                 when=info["when"],
             ),
         )
+    for person in cancelled.accepted:  # take it out of their calendars
+        send_calendar(ctx, event, program, person.user_id, ctx.for_user(person.user))
     ctx.answer(ctx.t.plain("ek.cancelled_toast"))
     ctx.edit(*_event_card(ctx, cancelled.card))
     ctx.reply(ctx.t("ek.cancelled", title=event.title, count=len(cancelled.told)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -79,6 +79,9 @@ class Reply(StrEnum):
 class Answered:
     reply: Reply
     invitation: Invitation
+    # "yes" now and not before: the moment the event goes into the participant's calendar
+    # (pressing "yes" again sends no second file).
+    accepted: bool = False
 
 
 async def answer(uow: UnitOfWork, event_id: int, given: Answer) -> Answered:
@@ -93,9 +96,11 @@ async def answer(uow: UnitOfWork, event_id: int, given: Answer) -> Answered:
     if not cancellable(event, uow.now):
         reply = Reply.OVER if event.status == EventStatus.PLANNED else Reply.CANCELLED
         return Answered(reply, Invitation(event, None, None))
+    before = await events.answer_of(uow.session, event.id, participant.id)
     await events.set_answer(uow.session, event.id, participant.id, given, uow.now)
     program = await programs.get(uow.session, event.program_id)
-    return Answered(Reply.RECORDED, Invitation(event, program, given))
+    accepted = given == Answer.YES and before != Answer.YES
+    return Answered(Reply.RECORDED, Invitation(event, program, given), accepted)
 
 
 # --- coordinators -------------------------------------------------------------------------------
@@ -156,6 +161,8 @@ class Cancelled:
     card: Card
     done: bool  # False: cancelled by another coordinator meanwhile, or it has begun
     told: list[Participant]  # invited and reachable: each gets the cancellation
+    # Those of `told` who had said yes, and so may have the event in their calendar.
+    accepted: list[Participant] = field(default_factory=list)
 
 
 async def cancel(uow: UnitOfWork, event_id: int) -> Cancelled:
@@ -168,7 +175,8 @@ async def cancel(uow: UnitOfWork, event_id: int) -> Cancelled:
     shown = await _card(uow, event, program)
     # Someone who blocked the bot would only have the message come back refused.
     told = [p for p in shown.present.invited if p.user is not None and p.user.reachable]
-    return Cancelled(shown, True, told)
+    yes = {p.id for p in shown.present.yes}
+    return Cancelled(shown, True, told, [p for p in told if p.id in yes])
 
 
 # --- the "new event" dialog ---------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Program events as participants and coordinators see them: the invitation with its answer
-buttons (also sent on its own, handlers/scheduled_messages.py), and the attendance card."""
+buttons (also sent on its own, handlers/scheduled_messages.py), the attendance card, and the
+event's calendar file."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
@@ -10,13 +12,18 @@ from telegram import InlineKeyboardMarkup
 
 from bot.buttons import Button, button
 from bot.i18n import Translator
-from core.events import KINDS, Answer
+from core import ics
+from core.events import KINDS, Answer, EventStatus
 from core.fit import Part, escaped, fit_message
+from core.reminders import Policy
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views.event_time import when_text
+from handlers.views.meeting import organizer
 
 if TYPE_CHECKING:
+    from bot.context import Ctx
+    from bot.settings import Settings
     from storage.events import Attendance
     from storage.models import Participant, Program, ProgramEvent
 
@@ -121,4 +128,58 @@ def card_text(
             + status
         ),
         [_names(t, present.yes), _names(t, present.no), _names(t, present.open)],
+    )
+
+
+# An event has a start only; its calendar entry blocks the evening it is usually part of.
+EVENT_LENGTH = dt.timedelta(hours=2)
+
+
+def calendar_file(
+    t: Translator,
+    event: ProgramEvent,
+    program: Program | None,
+    zone: ZoneInfo,
+    now: dt.datetime,
+    settings: Settings,
+) -> tuple[str, bytes]:
+    """The event for a participant's calendar; after its cancellation the file that takes it
+    out again. Events are not edited once created, so the SEQUENCE is 0 for the event and 1
+    for its cancellation. A place typed as a link is the entry's URL as well (core.ics puts it
+    into LOCATION and DESCRIPTION too); the alarms follow the program's event reminders."""
+    cancelled = event.status == EventStatus.CANCELLED
+    program_name = program.name if program else ""
+    policy = Policy.from_settings(program.settings if program else None)
+    entry = ics.CalendarEvent(
+        uid=ics.uid("event", event.id, settings.bot_id),
+        sequence=1 if cancelled else 0,
+        start=event.starts_at,
+        end=event.starts_at + EVENT_LENGTH,
+        summary=event.title,
+        stamp=now,
+        location=event.place,
+        description=t.plain(
+            "ics.event_description",
+            kind=default_title(t, event.kind) if event.kind in KINDS else event.kind,
+            program=program_name,
+        ),
+        url=ics.usable_url(event.place),
+        cancelled=cancelled,
+        alarms_minutes=ics.alarms(policy.before_event),
+        organizer=organizer(settings, program),
+    )
+    return ics.filename(event.title, event.starts_at.astimezone(zone)), ics.render(entry)
+
+
+def send_calendar(
+    ctx: Ctx, event: ProgramEvent, program: Program | None, chat_id: int | None, t: Translator
+) -> None:
+    """The event (or, once cancelled, its cancellation) as a file, in the recipient's language."""
+    cancelled = event.status == EventStatus.CANCELLED
+    ctx.send_document(
+        chat_id,
+        *calendar_file(
+            t, event, program, ctx.services.zone_of(program), ctx.now, ctx.services.settings
+        ),
+        caption=t("meet.ics_cancel_caption" if cancelled else "meet.ics_caption"),
     )

@@ -19,12 +19,14 @@ from bot.buttons import Button, button
 from bot.i18n import Translator
 from core import ics
 from core.meetings import DAY_BUTTONS, Act, allowed, is_fact
+from core.reminders import Policy
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from services.access import partners
 
 if TYPE_CHECKING:
     from bot.context import Ctx
+    from bot.settings import Settings
     from services.proposal import Problem
     from storage.models import Meeting, Participant, Program, Tandem
 
@@ -104,6 +106,17 @@ def describe(t: Translator, meeting: Meeting, zone: ZoneInfo) -> dict[str, str]:
     }
 
 
+def calendar_uid(meeting: Meeting, installation: int) -> str:
+    """The meeting's UID in every file about it: the one stored for meetings whose files may
+    have gone out before UIDs named the installation (migration 0012), else derived."""
+    return meeting.calendar_uid or ics.uid("meeting", meeting.id, installation)
+
+
+def organizer(settings: Settings, program: Program | None) -> ics.Organizer:
+    """The bot as the organizer, under the program's name (what the partners know it by)."""
+    return ics.Organizer(program.name if program else "Tandem", settings.calendar_organizer_address)
+
+
 def calendar_file(
     t: Translator,
     meeting: Meeting,
@@ -111,21 +124,29 @@ def calendar_file(
     program: Program | None,
     zone: ZoneInfo,
     now: dt.datetime,
+    settings: Settings,
     *,
     cancelled: bool = False,
 ) -> tuple[str, bytes]:
+    """The alarms are the program's reminders before a meeting (`Policy.before_meeting`), so
+    the calendar rings when the bot would have written. An online meeting's link is the URL
+    (and, by core.ics, its LOCATION and part of its DESCRIPTION)."""
     summary = t.plain("ics.summary", partner=partner.name)
+    link = meeting.link if meeting.online else None
+    policy = Policy.from_settings(program.settings if program else None)
     event = ics.CalendarEvent(
-        uid=f"meeting-{meeting.id}@tandem",
+        uid=calendar_uid(meeting, settings.bot_id),
         sequence=meeting.version + (1 if cancelled else 0),
         start=meeting.starts_at,
         end=meeting.ends_at,
         summary=summary,
         stamp=now,
-        location=t.plain("meet.online") if meeting.online else meeting.place,
+        location=(link if link else t.plain("meet.online")) if meeting.online else meeting.place,
         description=t.plain("ics.description", program=program.name if program else ""),
-        url=meeting.link if meeting.online and meeting.link else None,
+        url=ics.usable_url(link),
         cancelled=cancelled,
+        alarms_minutes=ics.alarms(policy.before_meeting),
+        organizer=organizer(settings, program),
     )
     return ics.filename(summary, meeting.starts_at.astimezone(zone)), ics.render(event)
 
@@ -145,7 +166,9 @@ def send_calendar(
     caption = "meet.ics_cancel_caption" if cancelled else "meet.ics_caption"
     ctx.send_document(
         person.user_id,
-        *calendar_file(t, meeting, other, program, zone, ctx.now, cancelled=cancelled),
+        *calendar_file(
+            t, meeting, other, program, zone, ctx.now, ctx.services.settings, cancelled=cancelled
+        ),
         caption=t(caption),
     )
 

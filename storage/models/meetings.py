@@ -47,6 +47,10 @@ class Meeting(Base):
     # day, enforced by the unique constraint even for two simultaneous presses. NULL for
     # meetings planned in the bot and for recorded ones the partner rejected.
     logged_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The UID its calendar files were sent with, when it is not the one derived from the
+    # installation (`handlers.views.meeting.calendar_uid`): meetings from before migration 0012
+    # keep the old "meeting-<id>@tandem", so that an update lands on the entry already there.
+    calendar_uid: Mapped[str | None] = mapped_column(String(255))
 
     tandem: Mapped[Tandem] = relationship()
 

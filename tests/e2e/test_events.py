@@ -19,6 +19,7 @@ from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import dialogs
 from storage.db import Database
 from storage.models import AuditEntry, EventRsvp, Participant, Program, ProgramEvent, Reminder
+from tests.calendars import alarm_minutes, organizer, read
 from tests.e2e.harness import advance, answer_of, expect, refused_calls
 from tests.seeding import seed_participant, seed_program
 
@@ -129,6 +130,26 @@ async def invitation(user: FakeUser) -> BotMessage:
     return message
 
 
+async def calendar_file(user: FakeUser, method: str) -> None:
+    """The event's calendar file, as sent to `user`: METHOD `method` (PUBLISH or CANCEL)."""
+    message = await user.next_message()
+    assert message.document is not None, message.describe()
+    assert message.document.filename == "auftaktveranstaltung-2027-04-11.ics"
+    calendar, event = read(message.document.content)
+    assert str(calendar["METHOD"]) == method
+    assert str(event["UID"]) == "event-1@123456789.tandem.invalid"
+    assert organizer(event) == ("noreply@123456789.tandem.invalid", PROGRAM)
+    assert str(event["SUMMARY"]) == "Auftaktveranstaltung"
+    assert str(event["LOCATION"]) == PLACE
+    assert event.decoded("DTSTART") == EVENT_AT
+    if method == "CANCEL":
+        assert str(event["STATUS"]) == "CANCELLED" and event["SEQUENCE"] == 1
+        assert alarm_minutes(event) == []
+    else:
+        assert str(event["STATUS"]) == "CONFIRMED" and event["SEQUENCE"] == 0
+        assert alarm_minutes(event) == [2 * 24 * 60]
+
+
 async def event_id_of(db: Database) -> int:
     async with db.session() as session:
         return (await session.scalars(select(ProgramEvent.id))).one()
@@ -156,8 +177,12 @@ async def test_create_invite_answer_and_remind(
     assert (await answer_of(maria, query))["text"] == "Danke für Ihre Antwort!"
     answered = expect(await maria.wait_edit(invites[MARIA]), "Ihre Antwort: Sie kommen.")
     assert "✅ Ich komme (Ihre Antwort)" in answered.button_texts
+    await calendar_file(maria, "PUBLISH")  # a "yes" puts it into her calendar
+    await maria.press("✅ Ich komme (Ihre Antwort)", message=invites[MARIA])
+    assert await maria.collect() == [], "a second 'yes' sends no second file"
     await emil.press("❌ Ich kann nicht", message=invites["Emil Mentee"])
     expect(await emil.wait_edit(invites["Emil Mentee"]), "Sie kommen nicht")
+    assert await emil.collect() == [], "no calendar file after a 'no'"
     await coordinator.press("🔄 Aktualisieren", message=card)
     expect(
         await coordinator.wait_edit(card),
@@ -223,6 +248,11 @@ async def test_cancelling_tells_the_invited_and_stops_reminders(
     cohort = await seed(db, api)
     card = await create_event(coordinator)
     invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    maria, emil = cohort.active[MARIA], cohort.active["Emil Mentee"]
+    await maria.press("✅ Ich komme", message=invites[MARIA])
+    await calendar_file(maria, "PUBLISH")
+    await emil.press("❌ Ich kann nicht", message=invites["Emil Mentee"])
+    await emil.wait_edit(invites["Emil Mentee"])
 
     await coordinator.press("🚫 Termin absagen", message=card)
     confirm = expect(await coordinator.wait_edit(card), "wirklich absagen", "Alle 3 eingeladenen")
@@ -232,7 +262,9 @@ async def test_cancelling_tells_the_invited_and_stops_reminders(
     expect(await coordinator.next_message(), "ist abgesagt", "3 Teilnehmende")
     for user in cohort.active.values():
         expect(await user.next_message(), "Abgesagt:", "Auftaktveranstaltung", PROGRAM)
-    for user in (cohort.pending, cohort.left, cohort.outsider):
+    # Only who said yes has the entry: the file that takes it out goes to her alone.
+    await calendar_file(maria, "CANCEL")
+    for user in (*cohort.active.values(), cohort.pending, cohort.left, cohort.outsider):
         assert await user.collect() == []
 
     # A second confirmation (another coordinator's old screen) decides nothing.
@@ -241,8 +273,9 @@ async def test_cancelling_tells_the_invited_and_stops_reminders(
     assert await coordinator.collect() == []
 
     # The old invitation no longer takes answers, and no reminder goes out.
-    query = await cohort.active[MARIA].press("✅ Ich komme", message=invites[MARIA])
-    assert "abgesagt" in (await answer_of(cohort.active[MARIA], query))["text"]
+    eva = cohort.active["Eva Mentee"]
+    query = await eva.press("✅ Ich komme", message=invites["Eva Mentee"])
+    assert "abgesagt" in (await answer_of(eva, query))["text"]
     await advance(app, clock, EVENT_AT - dt.timedelta(days=14) + dt.timedelta(minutes=1) - NOW)
     await advance(app, clock, dt.timedelta(days=12))
     for user in cohort.active.values():

@@ -17,6 +17,7 @@ from core.tandems import TandemStatus
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage.db import Database
 from storage.models import AuditEntry, Dialog, Meeting, MeetingFeedback, Reminder, Tandem
+from tests.calendars import alarm_minutes, organizer, read
 from tests.e2e.harness import advance, answer_of, bot_running, expect
 from tests.e2e.tandems import Pair, seed_pair
 
@@ -79,10 +80,17 @@ async def test_propose_accept_remind_and_feedback(
     expect(mentee_ok, "Mi, 03.03.2027, 17:30–19:30 Uhr", "Café <Müller> & Söhne")
     for doc in (mentor_ics, mentee_ics):
         assert doc.document is not None and doc.document.filename.endswith(".ics")
-        ics = doc.document.content.decode()
-        assert "DTSTART:20270303T163000Z" in ics and "DTEND:20270303T183000Z" in ics
-        assert "UID:meeting-1@tandem" in ics and "SEQUENCE:0" in ics
-        assert "LOCATION:Café <Müller> & Söhne" in ics
+        calendar, event = read(doc.document.content)
+        assert str(calendar["METHOD"]) == "PUBLISH" and str(event["STATUS"]) == "CONFIRMED"
+        assert event.decoded("DTSTART") == dt.datetime(2027, 3, 3, 16, 30, tzinfo=dt.UTC)
+        assert event.decoded("DTEND") == dt.datetime(2027, 3, 3, 18, 30, tzinfo=dt.UTC)
+        # Unique to this bot (the stand-in's token starts with 123456789), never the token.
+        assert str(event["UID"]) == "meeting-1@123456789.tandem.invalid"
+        assert event["SEQUENCE"] == 0
+        assert organizer(event)[0] == "noreply@123456789.tandem.invalid"
+        assert b"SECRET" not in doc.document.content
+        assert str(event["LOCATION"]) == "Café <Müller> & Söhne"
+        assert alarm_minutes(event) == [24 * 60, 60]  # as the bot's own reminders
     assert "Maria <b>Mentor</b> & Co" in mentee_ok.text  # shown literally, never as markup
     rows = await reminder_rows(db)
     assert sorted(r.kind for r in rows) == sorted(
@@ -154,6 +162,18 @@ async def test_propose_accept_remind_and_feedback(
     )
 
 
+async def test_an_online_meetings_link_is_where_every_calendar_app_shows_it(
+    api: FakeBotApi, db: Database, clock: FrozenClock, bot_at: AnyApplication
+) -> None:
+    pair = await seed_pair(db, api, NOW)
+    *_, mentee_ics = await confirm(pair, place="online")
+    link = "https://meet.example.org/tandem?a=1&b=2"
+    assert mentee_ics.document is not None
+    _, event = read(mentee_ics.document.content)
+    assert str(event["URL"]) == str(event["LOCATION"]) == link
+    assert str(event["DESCRIPTION"]).endswith("\n\n" + link)
+
+
 async def test_decline_then_other_time_online(
     api: FakeBotApi, db: Database, clock: FrozenClock, bot_at: AnyApplication
 ) -> None:
@@ -206,6 +226,10 @@ async def test_move_and_cancel_follow_with_reminders(
 ) -> None:
     pair = await seed_pair(db, api, NOW)
     mentor_ok, *_ = await confirm(pair, "3.3. 17:30")
+    # As if confirmed before UIDs named the installation (migration 0012 marks such rows):
+    # its updates must keep the UID the partners' calendars already have.
+    async with db.session() as session:
+        (await session.scalars(select(Meeting))).one().calendar_uid = "meeting-1@tandem"
     await pair.mentor.press("🔁 Verschieben", message=mentor_ok)
     await pair.mentor.next_message()
     await pair.mentor.send("4.3. 18:00")
@@ -213,7 +237,9 @@ async def test_move_and_cancel_follow_with_reminders(
     await pair.mentor.press("📨 Treffen verschieben", message=summary)
     expect(await pair.mentor.next_message(), "Verschoben")
     ics = (await pair.mentor.next_message()).document
-    assert ics is not None and "SEQUENCE:1" in ics.content.decode()
+    assert ics is not None
+    _, event = read(ics.content)
+    assert str(event["UID"]) == "meeting-1@tandem" and event["SEQUENCE"] == 1
     moved = expect(await pair.mentee.next_message(), "hat Ihr Treffen verschoben", "18:00")
     await pair.mentee.next_message()  # the updated calendar file
 
@@ -231,7 +257,11 @@ async def test_move_and_cancel_follow_with_reminders(
     expect(await pair.mentee.wait_edit(ask), "Abgesagt")
     expect(await pair.mentor.next_message(), "hat das Treffen abgesagt")
     withdrawal = (await pair.mentor.next_message()).document
-    assert withdrawal is not None and "METHOD:CANCEL" in withdrawal.content.decode()
+    assert withdrawal is not None
+    calendar, event = read(withdrawal.content)
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert str(event["UID"]) == "meeting-1@tandem" and event["SEQUENCE"] == 2
+    assert "ORGANIZER" in event and alarm_minutes(event) == []
     await advance(bot_at, clock, 3 * DAY)
     assert await pair.mentor.collect(0.3) == []
     pending = [r for r in await reminder_rows(db) if r.state == "pending"]

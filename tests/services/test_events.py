@@ -197,6 +197,30 @@ async def test_answers_from_active_participants_only(db: Database) -> None:
     assert await run(db, OUTSIDER, events.my_invitations) == []
 
 
+async def test_the_first_yes_is_when_the_event_goes_into_the_calendar(db: Database) -> None:
+    program_id, _ = await seed_cohort(db)
+    event_id = await create_event(db, program_id)
+
+    async def say(given: Answer) -> bool:
+        answered = await run(db, MARIA, lambda uow: events.answer(uow, event_id, given))
+        return answered.accepted
+
+    assert [await say(a) for a in (Answer.NO, Answer.YES, Answer.YES)] == [False, True, False]
+    assert [await say(a) for a in (Answer.NO, Answer.YES)] == [False, True]
+
+
+async def test_a_cancellation_names_who_had_accepted(db: Database) -> None:
+    program_id, _ = await seed_cohort(db)
+    event_id = await create_event(db, program_id)
+    await run(db, MARIA, lambda uow: events.answer(uow, event_id, Answer.YES))
+    await run(db, EMIL, lambda uow: events.answer(uow, event_id, Answer.NO))
+    cancelled = await run(
+        db, COORDINATOR, lambda uow: events.cancel(uow, event_id), coordinator=True
+    )
+    assert sorted(p.user_id or 0 for p in cancelled.told) == [MARIA, EMIL]
+    assert [p.user_id for p in cancelled.accepted] == [MARIA]
+
+
 async def test_no_answer_once_the_event_has_begun_or_was_cancelled(db: Database) -> None:
     program_id, _ = await seed_cohort(db)
     event_id = await create_event(db, program_id)

@@ -181,3 +181,50 @@ def test_existing_participants_get_the_neutral_form_of_address(empty_url: str) -
     migrate.downgrade(empty_url, "0006")
     migrate.upgrade(empty_url)
     assert asyncio.run(forms()) == ["n"]
+
+
+def test_meetings_from_before_0012_keep_the_calendar_uid_they_were_sent_with(
+    empty_url: str,
+) -> None:
+    """Their files may already be in the partners' calendars as "meeting-<id>@tandem": an
+    update under a new UID would add a second entry instead of changing the first."""
+    migrate.upgrade(empty_url, "0011")
+    at = {"at": dt.datetime(2027, 1, 1, tzinfo=dt.UTC)}
+    rows = [
+        "INSERT INTO programs (id, name, invite_code, starts_on, ends_on, timezone, status,"
+        " settings, created_at) VALUES (1, 'P', 'CODE1', '2027-03-01', '2028-02-29',"
+        " 'Europe/Berlin', 'open', '{}', :at)",
+        "INSERT INTO users (id, first_name, reachable, created_at, updated_at)"
+        " VALUES (1, 'U', TRUE, :at, :at), (2, 'V', TRUE, :at, :at)",
+        "INSERT INTO participants (id, program_id, user_id, role, status, name, company,"
+        " industry, position, topics, goals, meeting_format, consent_at, created_at,"
+        " updated_at) VALUES (1, 1, 1, 'mentor', 'active', 'U', 'A', 'B', 'C', '[]', 'D',"
+        " 'both', :at, :at, :at), (2, 1, 2, 'mentee', 'active', 'V', 'A', 'B', 'C', '[]', 'D',"
+        " 'both', :at, :at, :at)",
+        "INSERT INTO tandems (id, program_id, mentor_id, mentee_id, status, score, reasons,"
+        " created_at, nudges) VALUES (1, 1, 1, 2, 'active', 1.0, '[]', :at, 0)",
+        "INSERT INTO meetings (id, tandem_id, status, starts_at, ends_at, online, version,"
+        " created_at, updated_at) VALUES (7, 1, 'confirmed', :at, :at, FALSE, 0, :at, :at)",
+    ]
+
+    async def seed() -> None:
+        engine = create_engine(empty_url)
+        try:
+            async with engine.begin() as conn:
+                for row in rows:
+                    await conn.execute(text(row), at)
+        finally:
+            await engine.dispose()
+
+    async def uids() -> list[str | None]:
+        engine = create_engine(empty_url)
+        try:
+            async with engine.begin() as conn:
+                found = await conn.execute(text("SELECT calendar_uid FROM meetings ORDER BY id"))
+                return [row[0] for row in found]
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    migrate.upgrade(empty_url)
+    assert asyncio.run(uids()) == ["meeting-7@tandem"]

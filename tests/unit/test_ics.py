@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.ics import PRODID, CalendarEvent, filename, render
+from core.ics import PRODID, CalendarEvent, Organizer, filename, render, uid
 
 # Hypothesis runs the same examples every time: a failure here is never a fluke.
 DETERMINISTIC = settings(derandomize=True, database=None, max_examples=200)
@@ -138,8 +138,10 @@ def test_full_file_layout() -> None:
             sequence=3,
             location="Raum 4.12, Werk Süd",
             description="Thema: Feedback; Ziele",
-            url="https://meet.example.org/tandem-42?x=1,2;3",
+            url="https://meet.example.org/t?x=1,2;3",
             alarms_minutes=(60, 1440),
+            uid=uid("meeting", 42, 123456789),
+            organizer=Organizer("Tandem 2027", "noreply@123456789.tandem.invalid"),
         )
     )
     assert data.decode("utf-8").split("\r\n") == [
@@ -149,15 +151,16 @@ def test_full_file_layout() -> None:
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         "BEGIN:VEVENT",
-        "UID:meeting-42@tandem",
+        "UID:meeting-42@123456789.tandem.invalid",
         "SEQUENCE:3",
         "DTSTAMP:20270320T091507Z",
         "DTSTART:20270325T163000Z",
         "DTEND:20270325T173000Z",
         "SUMMARY:Tandem-Treffen",
+        'ORGANIZER;CN="Tandem 2027":mailto:noreply@123456789.tandem.invalid',
         "LOCATION:Raum 4.12\\, Werk Süd",
-        "DESCRIPTION:Thema: Feedback\\; Ziele",
-        "URL:https://meet.example.org/tandem-42?x=1,2;3",
+        "DESCRIPTION:Thema: Feedback\\; Ziele\\n\\nhttps://meet.example.org/t?x=1\\,2\\;3",
+        "URL:https://meet.example.org/t?x=1,2;3",
         "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
         "BEGIN:VALARM",

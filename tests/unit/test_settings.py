@@ -24,6 +24,7 @@ ENV_NAMES = (
     "TANDEM_WEBHOOK_LISTEN",
     "TANDEM_WEBHOOK_PORT",
     "TANDEM_LOG_LEVEL",
+    "TANDEM_CALENDAR_ORGANIZER",
 )
 
 
@@ -65,6 +66,36 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.webhook_url is None
     assert s.webhook_secret is None
     assert s.webhook_port == 8443
+
+
+def test_calendar_organizer_defaults_to_a_domain_that_never_delivers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = settings(monkeypatch)
+    assert s.bot_id == 123456789
+    assert s.calendar_organizer_address == "noreply@123456789.tandem.invalid"
+    assert TOKEN.split(":")[1] not in s.calendar_organizer_address
+    configured = settings(monkeypatch, TANDEM_CALENDAR_ORGANIZER=" noreply@mentoring.example ")
+    assert configured.calendar_organizer_address == "noreply@mentoring.example"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "noreply",
+        "noreply@localhost",
+        "no reply@example.org",
+        "a@example.org\r\nATTENDEE:mailto:x@y.z",
+        "a@example.org;CN=x",
+        "a@example.org:x",
+        '"a"@example.org',
+        "mailto:a@example.org",
+    ],
+)
+def test_calendar_organizer_must_be_a_plain_address(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    assert "TANDEM_CALENDAR_ORGANIZER" in error_of(monkeypatch, TANDEM_CALENDAR_ORGANIZER=address)
 
 
 def test_the_token_never_shows_in_repr_or_str(monkeypatch: pytest.MonkeyPatch) -> None:
