@@ -10,8 +10,9 @@ markup; `Translator.plain` is for button labels, which Telegram does not parse.
 Counts go through the catalogs' plural forms (`msgid_plural`): an entry with plural forms is
 chosen by its `count` parameter with the catalog's own `Plural-Forms` rule, so "1 Tandem" and
 "2 Tandems" are the translator's sentences, never "Tandem(s)". Dates and times are formatted with
-Babel in the reader's locale (`Translator.day`, `.date`, `.time`, `.moment`), so an English reader
-sees "Wed 3 March 2027, 6:00 pm" and a German one "Mi., 3. März 2027, 18:00 Uhr".
+Babel in the reader's locale (`Translator.day`, `.short_day`, `.date`, `.time`, `.moment`), so
+an English reader sees "Wed 3 March 2027, 6:00 pm" and a German one "Mi., 3. März 2027, 18:00
+Uhr"; handlers never format a date or time by hand.
 """
 
 from __future__ import annotations
@@ -45,14 +46,27 @@ class Patterns:
     """CLDR patterns per language, after docs' wording guide (shared/context/wording.md)."""
 
     day: str  # a weekday and a date: "Mi., 3. März 2027"
+    short_day: str  # a weekday and a date on a button: "Mi. 03.03."
     date: str  # a date in a list or table: "03.03.2027"
     time: str  # a clock time: "18:00" / "6:00 pm"
     moment: str  # date and time: "{date}, {time}"
 
 
 PATTERNS = {
-    "de": Patterns(day="EEE, d. MMMM y", date="dd.MM.y", time="HH:mm", moment="{date}, {time} Uhr"),
-    "en": Patterns(day="EEE d MMMM y", date="d MMM y", time="h:mm a", moment="{date}, {time}"),
+    "de": Patterns(
+        day="EEE, d. MMMM y",
+        short_day="EEE dd.MM.",
+        date="dd.MM.y",
+        time="HH:mm",
+        moment="{date}, {time} Uhr",
+    ),
+    "en": Patterns(
+        day="EEE d MMMM y",
+        short_day="EEE d MMM",
+        date="d MMM y",
+        time="h:mm a",
+        moment="{date}, {time}",
+    ),
 }
 
 
@@ -145,6 +159,10 @@ class Translator:
     def day(self, value: dt.date) -> str:
         """A weekday and a date, for the one date a message is about."""
         return format_date(value, self._patterns.day, locale=self.locale)
+
+    def short_day(self, value: dt.date) -> str:
+        """A weekday and a date without the year, where room is short (a day-picker button)."""
+        return format_date(value, self._patterns.short_day, locale=self.locale)
 
     def date(self, value: dt.date) -> str:
         """A compact date, for lists, tables and cards."""

@@ -259,14 +259,13 @@ def certificate_text(
     """The wording for one person: "Frau Petra Schulz … als Mentorin", or the name alone and a
     neutral role phrase; every tandem that met is named (a mentor with two mentees gets one
     certificate naming both); the program's organisations and signer from its settings."""
-    date_format = t.plain("ct.pdf.date_format")
     role, form = role_of(person.role), form_of(person.form_of_address).value
     issuer = Issuer.from_settings(program.settings)
     role_sentence = t.plain(
         f"ct.pdf.role.{role}.{form}",
         program=program.name,
-        start=program.starts_on.strftime(date_format),
-        end=program.ends_on.strftime(date_format),
+        start=t.date(program.starts_on),
+        end=t.date(program.ends_on),
     )
     if partners:
         met = t.plain(
@@ -283,7 +282,7 @@ def certificate_text(
         company=person.company,
         body=f"{role_sentence} {met}",
         focus=t.plain("ct.pdf.focus"),
-        place_date=t.plain("ct.pdf.issued_on", date=certificate.issued_at.strftime(date_format)),
+        place_date=t.plain("ct.pdf.issued_on", date=t.date(certificate.issued_at)),
         signature=issuer.signature(t.plain("ct.pdf.signature")),
         footer=t.plain(
             "ct.pdf.footer", program=program.name, number=f"{program.id}-{certificate.id}"

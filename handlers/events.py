@@ -141,7 +141,7 @@ async def on_show_events(ctx: Ctx, pressed: ShowEvents) -> None:
 
 
 def _item_label(ctx: Ctx, event: ProgramEvent, program: Program) -> str:
-    start = event.starts_at.astimezone(ctx.services.zone_of(program)).strftime("%d.%m.%Y %H:%M")
+    start = ctx.t.moment(event.starts_at.astimezone(ctx.services.zone_of(program)))
     label = "ek.item_past" if event.starts_at <= ctx.now else "ek.item"
     return ctx.t.plain(label, date=start, title=event.title)
 

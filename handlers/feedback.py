@@ -99,10 +99,8 @@ def _skip_keyboard(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:
     return column([key(t.plain("fb.skip"), SkipNote(meeting_id))])
 
 
-def _day(found: Parties, ctx: Ctx) -> str:
-    return found.meeting.starts_at.astimezone(ctx.services.zone_of(found.program)).strftime(
-        "%d.%m.%Y"
-    )
+def _day(ctx: Ctx, t: Translator, found: Parties) -> str:
+    return t.date(found.meeting.starts_at.astimezone(ctx.services.zone_of(found.program)))
 
 
 # --- /feedback ----------------------------------------------------------------------------------
@@ -288,9 +286,7 @@ def _log_summary(ctx: Ctx, recording: Recording) -> None:
     if recording.state.timed:
         when = when_text(ctx.t, start, start + dt.timedelta(minutes=DEFAULT_DURATION), zone)
     else:
-        start = start.astimezone(zone)
-        weekday = ctx.t.plain(f"weekday.{start.weekday()}")
-        when = ctx.t.plain("fb.log_day", weekday=weekday, date=start.strftime("%d.%m.%Y"))
+        when = ctx.t.day(start.astimezone(zone))
     ctx.reply(
         ctx.t(
             "fb.log_summary",
@@ -320,14 +316,14 @@ async def on_log_save(ctx: Ctx, pressed: LogSave) -> None:
             ctx.reply(say(ctx.t, logged))
         return
     found = logged.parties
-    day = logged.day.strftime("%d.%m.%Y")
+    day = ctx.t.date(logged.day)
     ctx.edit(ctx.t("fb.log_saved", partner=who(ctx.t, found.partner, Case.START), when=day))
     ctx.reply(ctx.t("fb.logged", when=day), _rating_keyboard(ctx.t, found.meeting.id))
     t = ctx.for_user(found.partner.user)
     meeting_id = found.meeting.id
     ctx.send_to(
         found.partner.user_id,
-        t("fb.verify_ask", name=who(t, found.me, Case.START), when=day),
+        t("fb.verify_ask", name=who(t, found.me, Case.START), when=t.date(logged.day)),
         rows(
             [
                 key(t.plain("fb.verify_yes"), Verify(meeting_id, "y")),
@@ -344,14 +340,13 @@ async def on_verify(ctx: Ctx, pressed: Verify) -> None:
 
 def _verified(ctx: Ctx, verified: Verified) -> None:
     found, held = verified.parties, verified.held
-    day = _day(found, ctx)
-    ctx.edit(ctx.t("fb.verified" if held else "fb.rejected", when=day))
+    ctx.edit(ctx.t("fb.verified" if held else "fb.rejected", when=_day(ctx, ctx.t, found)))
     t = ctx.for_user(found.partner.user)
     ctx.send_to(
         found.partner.user_id,
         t(
             "fb.verified_to_recorder" if held else "fb.rejected_to_recorder",
             partner=who(t, found.me, Case.START),
-            when=day,
+            when=_day(ctx, t, found),
         ),
     )

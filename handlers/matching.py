@@ -311,7 +311,7 @@ async def _approve(ctx: Ctx, board: Board, version: int, reveal_at: dt.datetime 
         ctx.after_commit.append(lambda: introductions.introduce(services, ids))
     else:
         zone = ZoneInfo(board.program.timezone)
-        when = reveal_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+        when = ctx.t.moment(reveal_at.astimezone(zone))
         reply_below(ctx, ctx.t("mt.approved_later", count=len(approval.tandems), when=when))
 
 

@@ -135,8 +135,8 @@ def _ask(ctx: Ctx, draft: Draft) -> None:
         day = draft.state.day
         assert day is not None
         ctx.reply(
-            ctx.t("meet.ask_time", weekday=_weekday(ctx, day), date=day.strftime("%d.%m.%Y")),
-            column([key(f"{h:02d}:00", PickHour(f"{h:02d}00")) for h in HOUR_BUTTONS], 4),
+            ctx.t("meet.ask_time", day=ctx.t.day(day)),
+            column([key(ctx.t.time(dt.time(h)), PickHour(f"{h:02d}00")) for h in HOUR_BUTTONS], 4),
         )
     elif draft.ask is Step.DURATION:
         ctx.reply(
@@ -155,10 +155,6 @@ def _ask(ctx: Ctx, draft: Draft) -> None:
         ctx.reply(ctx.t("meet.ask_link"), column([key(ctx.t.plain("meet.no_link"), NoLink())]))
     elif draft.ask is Step.CONFIRM:
         _summary(ctx, draft)
-
-
-def _weekday(ctx: Ctx, day: dt.date) -> str:
-    return ctx.t.plain(f"weekday.{day.weekday()}")
 
 
 def _summary(ctx: Ctx, draft: Draft) -> None:

@@ -27,7 +27,6 @@ from handlers.views.programs import (
     ParticipantsButton,
     ProgramButton,
     SetProgramStatus,
-    day,
 )
 from services import coordinators, programs
 from services.coordinators import RoleChange, RoleOutcome
@@ -56,13 +55,13 @@ async def new_program(ctx: Ctx) -> None:
 
 def _start_prompt(ctx: Ctx) -> tuple[str, InlineKeyboardMarkup]:
     today = ctx.now.astimezone(ctx.services.settings.zone).date()
-    label = ctx.t.plain("np.today", date=day(today))
+    label = ctx.t.plain("np.today", date=ctx.t.date(today))
     return ctx.t("np.ask_start"), rows([key(label, StartToday(today.isoformat()))])
 
 
 def _end_prompt(ctx: Ctx, start: dt.date) -> tuple[str, InlineKeyboardMarkup]:
     return ctx.t("np.ask_end"), column(
-        key(ctx.t.plain("np.months", months=m, date=day(default_end(start, m))), Duration(m))
+        key(ctx.t.plain("np.months", months=m, date=ctx.t.date(default_end(start, m))), Duration(m))
         for m in DURATIONS
     )
 
@@ -95,7 +94,7 @@ async def on_text(ctx: Ctx, step: str, state: NewProgram, text: str | None) -> N
             _created(ctx, card)
             return
         assert state.starts_on is not None
-        ctx.reply(ctx.t("np.bad_end", start=day(state.starts_on)))
+        ctx.reply(ctx.t("np.bad_end", start=ctx.t.date(state.starts_on)))
         ctx.reply(*_end_prompt(ctx, state.starts_on))
 
 

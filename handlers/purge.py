@@ -10,7 +10,6 @@ from bot.buttons import Button, on
 from bot.context import Ctx
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
-from handlers.views.programs import day
 from services import purge
 from services.purge import Outcome
 
@@ -48,7 +47,7 @@ async def purge_command(ctx: Ctx) -> None:
     ctx.reply(
         ctx.t("purge.choose", months=_months(ctx)),
         column(
-            key(ctx.t.plain("purge.item", name=p.name, end=day(p.ends_on)), Choose(p.id))
+            key(ctx.t.plain("purge.item", name=p.name, end=ctx.t.date(p.ends_on)), Choose(p.id))
             for p in items
         ),
     )
@@ -57,7 +56,7 @@ async def purge_command(ctx: Ctx) -> None:
 def _not_yet(ctx: Ctx, outcome: Outcome) -> bool:
     if outcome.keep_until is None:
         return False
-    ctx.answer(ctx.t.plain("purge.not_yet", date=day(outcome.keep_until)), alert=True)
+    ctx.answer(ctx.t.plain("purge.not_yet", date=ctx.t.date(outcome.keep_until)), alert=True)
     return True
 
 

@@ -184,7 +184,7 @@ def stats_text(
     mentors = sum(n for (role, _), n in figures.participants.items() if role == "mentor")
     mentees = sum(n for (role, _), n in figures.participants.items() if role == "mentee")
     lines = [
-        t("rp.title", program=program.name, when=now.astimezone(zone).strftime("%d.%m.%Y %H:%M")),
+        t("rp.title", program=program.name, when=t.moment(now.astimezone(zone))),
         "",
         t("rp.participants", total=sum(figures.participants.values())),
         t("rp.mentors", count=mentors, statuses=_statuses(t, figures, "mentor")),

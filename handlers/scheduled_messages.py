@@ -49,8 +49,8 @@ def relative(t: Translator, starts_at: dt.datetime, now: dt.datetime) -> str:
     return t.plain(f"rel.{unit}", count=amount)
 
 
-def _date(moment: dt.datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d.%m.%Y")
+def _date(t: Translator, moment: dt.datetime, zone: ZoneInfo) -> str:
+    return t.date(moment.astimezone(zone))
 
 
 def render(t: Translator, services: Services, due: Due, now: dt.datetime) -> Rendered:
@@ -82,7 +82,7 @@ def render(t: Translator, services: Services, due: Due, now: dt.datetime) -> Ren
                 "nudge.after_meeting" if due.last_met else "nudge.never_met",
                 partner=who(t, due.partner, Case.DATIVE),
                 count=due.weeks,
-                last=_date(due.last_met, zone) if due.last_met else "",
+                last=_date(t, due.last_met, zone) if due.last_met else "",
             ),
             column([button(t.plain("meet.new_button"), NewMeeting(due.tandem.id))]),
         )
@@ -95,7 +95,7 @@ def render(t: Translator, services: Services, due: Due, now: dt.datetime) -> Ren
                 mentee=who(t, tandem.mentee, Case.BARE),
                 program=program.name if program else "",
                 nudges=tandem.nudges,
-                last=_date(due.last_met, services.zone_of(program))
+                last=_date(t, due.last_met, services.zone_of(program))
                 if due.last_met
                 else t.plain("risk.never"),
             ),

@@ -49,7 +49,7 @@ async def tandem_command(ctx: Ctx) -> None:
         return
     if mine.waiting is not None and mine.waiting.intro_due_at is not None:
         zone = ctx.services.zone_of(mine.program)
-        when = mine.waiting.intro_due_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+        when = ctx.t.moment(mine.waiting.intro_due_at.astimezone(zone))
         ctx.reply(ctx.t("tandem.later", when=when))
     else:
         ctx.reply(ctx.t("tandem.none"))

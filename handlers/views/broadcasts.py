@@ -89,7 +89,7 @@ def programs_keyboard(
 def scheduled_card(
     t: Translator, zone: ZoneInfo, broadcast_id: int, when: dt.datetime | None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    shown = when.astimezone(zone).strftime("%d.%m.%Y %H:%M") if when else "–"
+    shown = t.moment(when.astimezone(zone)) if when else "–"
     return (
         t("bc.scheduled_item", when=shown),
         column([key(t.plain("bc.cancel_scheduled"), CancelScheduled(broadcast_id))]),

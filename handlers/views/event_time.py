@@ -19,12 +19,7 @@ MAX_AHEAD = dt.timedelta(days=400)  # a program runs about a year
 
 def when_text(t: Translator, starts_at: dt.datetime, zone: ZoneInfo) -> str:
     start = starts_at.astimezone(zone)
-    return t.plain(
-        "event.when",
-        weekday=t.plain(f"weekday.{start.weekday()}"),
-        date=start.strftime("%d.%m.%Y"),
-        time=start.strftime("%H:%M"),
-    )
+    return t.plain("event.when", day=t.day(start), time=t.time(start))
 
 
 def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:

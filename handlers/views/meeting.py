@@ -84,13 +84,7 @@ ACTS: dict[Act, type[OnMeeting]] = {
 
 def when_text(t: Translator, starts_at: dt.datetime, ends_at: dt.datetime, zone: ZoneInfo) -> str:
     start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    return t.plain(
-        "meet.when",
-        weekday=t.plain(f"weekday.{start.weekday()}"),
-        date=start.strftime("%d.%m.%Y"),
-        start=start.strftime("%H:%M"),
-        end=end.strftime("%H:%M"),
-    )
+    return t.plain("meet.when", day=t.day(start), start=t.time(start), end=t.time(end))
 
 
 def where_text(t: Translator, online: bool, place: str | None, link: str | None) -> str:
@@ -226,7 +220,7 @@ def one_tandem(
 def say(t: Translator, problem: Problem) -> str:
     """Why an answer could not be taken, with its dates written as the partners read them."""
     values = {
-        name: value.strftime("%d.%m.%Y") if isinstance(value, dt.date) else value
+        name: t.date(value) if isinstance(value, dt.date) else value
         for name, value in problem.values.items()
     }
     return t(problem.key, **values)
@@ -238,16 +232,6 @@ def ask_when(t: Translator, now: dt.datetime, zone: ZoneInfo) -> tuple[str, Inli
     today = now.astimezone(zone).date()
     days = [today + dt.timedelta(days=i) for i in range(1, DAY_BUTTONS + 1)]
     return t("meet.ask_when"), column(
-        [
-            key(
-                t.plain(
-                    "meet.day_button",
-                    weekday=t.plain(f"weekday.{d.weekday()}"),
-                    date=d.strftime("%d.%m."),
-                ),
-                PickDay(d),
-            )
-            for d in days
-        ],
+        [key(t.short_day(d), PickDay(d)) for d in days],
         per_row=4,
     )

@@ -5,7 +5,6 @@ with `ProgramButton`.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -57,10 +56,6 @@ class SetProgramStatus(Button):
     status: ProgramStatus
 
 
-def day(value: dt.date) -> str:
-    return value.strftime("%d.%m.%Y")
-
-
 def invite_link(ctx: Ctx, program: Program) -> str:
     return f"https://t.me/{ctx.services.bot_username}?start={program.invite_code}"
 
@@ -87,8 +82,8 @@ def program_card(ctx: Ctx, card: ProgramCard) -> tuple[str, InlineKeyboardMarkup
     text = ctx.t(
         "pg.card",
         program=program.name,
-        start=day(program.starts_on),
-        end=day(program.ends_on),
+        start=ctx.t.date(program.starts_on),
+        end=ctx.t.date(program.ends_on),
         timezone=program.timezone,
         status=Safe(ctx.t(f"pg.status.{program.status}")),
         link=invite_link(ctx, program),
@@ -168,7 +163,7 @@ def participant_card(ctx: Ctx, card: ParticipantCard) -> tuple[str, InlineKeyboa
         program=program.name,
         status=Safe(ctx.t(f"status.{participant.status}")),
         contact=handle or str(participant.user_id),
-        registered=day(registered),
+        registered=ctx.t.date(registered),
         profile=Safe(profile_block(ctx.t, participant)),
     )
     keyboard = [

@@ -97,14 +97,14 @@ def listing(t: Translator, found: Listing) -> tuple[str, InlineKeyboardMarkup | 
 def _agreed(t: Translator, zone: ZoneInfo, when: dt.datetime | None) -> str:
     if when is None:
         return t.plain("td.agreement_open")
-    return "✅ " + when.astimezone(zone).strftime("%d.%m.%Y")
+    return "✅ " + t.date(when.astimezone(zone))
 
 
 def card(t: Translator, zone: ZoneInfo, found: Card) -> tuple[str, InlineKeyboardMarkup | None]:
     tandem = found.tandem
 
     def day(when: dt.datetime | None) -> str:
-        return when.astimezone(zone).strftime("%d.%m.%Y") if when else "–"
+        return t.date(when.astimezone(zone)) if when else "–"
 
     names = pair(t, tandem)
     text = t(
@@ -113,11 +113,9 @@ def card(t: Translator, zone: ZoneInfo, found: Card) -> tuple[str, InlineKeyboar
         mentor_company=tandem.mentor.company,
         mentee_company=tandem.mentee.company,
         status=Safe(t(f"td.status.{tandem.status}")),
-        since=tandem.created_at.astimezone(zone).strftime("%d.%m.%Y"),
+        since=t.date(tandem.created_at.astimezone(zone)),
         introduced=(
-            tandem.introduced_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-            if tandem.introduced_at
-            else "–"
+            t.moment(tandem.introduced_at.astimezone(zone)) if tandem.introduced_at else "–"
         ),
         reason=tandem.dissolve_reason or "–",
         agreement=Safe(

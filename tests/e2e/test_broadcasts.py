@@ -297,7 +297,7 @@ async def test_scheduled_broadcast_goes_out_at_its_time_or_not_at_all(
     await coordinator.send("heute 9 Uhr")  # 10:00 in Berlin already
     expect(await coordinator.next_message(), "Vergangenheit")
     await coordinator.send("morgen 9 Uhr")
-    scheduled = expect(await coordinator.next_message(), "Geplant", "02.06.2027 09:00")
+    scheduled = expect(await coordinator.next_message(), "Geplant", "02.06.2027, 09:00 Uhr")
     await seed_participant(db, (await _program_id(db)), 2400, "Lena Late", NOW)  # joins later
     late = api.add_user(2400, "Lena")
     await advance(bot_at, clock, dt.timedelta(hours=23))

@@ -85,7 +85,7 @@ async def open_program_events(coordinator: FakeUser) -> BotMessage:
 async def create_event(
     coordinator: FakeUser,
     when: str = EVENT_TEXT,
-    shown: str = "So, 11.04.2027, 18:00 Uhr",
+    shown: str = "So., 11. April 2027, 18:00 Uhr",
     *,
     bad_inputs: bool = False,
 ) -> BotMessage:
@@ -168,7 +168,7 @@ async def test_create_invite_answer_and_remind(
     maria, emil, eva = cohort.active.values()
 
     invites = {name: await invitation(user) for name, user in cohort.active.items()}
-    expect(invites[MARIA], "So, 11.04.2027, 18:00 Uhr", "in 41 Tagen")
+    expect(invites[MARIA], "So., 11. April 2027, 18:00 Uhr", "in 41 Tagen")
     for user in (*cohort.active.values(), cohort.pending, cohort.left, cohort.outsider):
         assert await user.collect() == [], "exactly one invitation, to active participants only"
 
@@ -295,7 +295,7 @@ async def test_an_event_that_started_cannot_be_cancelled(
 ) -> None:
     app = bot_at
     cohort = await seed(db, api)
-    card = await create_event(coordinator, "morgen 18:00", "Di, 02.03.2027, 18:00 Uhr")
+    card = await create_event(coordinator, "morgen 18:00", "Di., 2. März 2027, 18:00 Uhr")
     for user in cohort.active.values():
         await invitation(user)
     await advance(app, clock, dt.timedelta(days=2))

@@ -62,7 +62,7 @@ async def test_a_recorded_meeting_names_both_partners_in_their_form_of_address(
     summary = await log_meeting(pair.mentor, "gestern")
     expect(
         summary,
-        "Treffen mit Ihrem Mentee Jonas Weber am Di, 09.03.2027 nachtragen?",
+        "Treffen mit Ihrem Mentee Jonas Weber am Di., 9. März 2027 nachtragen?",
         "Ihr Mentee Jonas Weber wird dann gebeten",
     )
     await pair.mentor.press("✅ Eintragen", message=summary)

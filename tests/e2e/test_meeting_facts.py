@@ -106,7 +106,7 @@ async def test_a_move_sent_after_the_meeting_began_is_refused(
     await pair.mentor.press("🔁 Verschieben", message=mentor_ok)
     await pair.mentor.next_message()
     await pair.mentor.send("5.3. 18:00")
-    summary = expect(await pair.mentor.next_message(), "Fr, 05.03.2027, 18:00")
+    summary = expect(await pair.mentor.next_message(), "Fr., 5. März 2027, 18:00")
     # The summary sits in the chat until the meeting has begun; then it is pressed.
     await advance(bot_at, clock, dt.datetime(2027, 3, 3, 17, 0, tzinfo=dt.UTC) - NOW)
     await pair.mentor.collect(0.3)
@@ -132,7 +132,7 @@ async def test_a_recorded_meeting_is_checked_and_counts_once_the_partner_confirm
     await pair.mentee.send("morgen")
     expect(await pair.mentee.next_message(), "in der Zukunft")
     await pair.mentee.send("gestern")
-    summary = expect(await pair.mentee.next_message(), "Di, 09.03.2027", "nachtragen?")
+    summary = expect(await pair.mentee.next_message(), "Di., 9. März 2027", "nachtragen?")
     assert await all_meetings(db) == []  # nothing stored before the dialog is complete
     await pair.mentee.press("✅ Eintragen", message=summary)
     expect(await pair.mentee.wait_edit(summary), "Maria <b>Mentor</b> & Co", "bestätigt")

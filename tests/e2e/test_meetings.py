@@ -77,7 +77,7 @@ async def test_propose_accept_remind_and_feedback(
     pair = await seed_pair(db, api, NOW)
     _, mentor_ics, mentee_ok, mentee_ics = await confirm(pair)
     # 17:30 in Berlin in March (CET) is 16:30 UTC; both get the same calendar entry.
-    expect(mentee_ok, "Mi, 03.03.2027, 17:30–19:30 Uhr", "Café <Müller> & Söhne")
+    expect(mentee_ok, "Mi., 3. März 2027, 17:30–19:30 Uhr", "Café <Müller> & Söhne")
     for doc in (mentor_ics, mentee_ics):
         assert doc.document is not None and doc.document.filename.endswith(".ics")
         calendar, event = read(doc.document.content)
@@ -179,7 +179,7 @@ async def test_decline_then_other_time_online(
 ) -> None:
     pair = await seed_pair(db, api, NOW)
     await propose(pair.mentee, "morgen 18 Uhr")
-    proposal = expect(await pair.mentor.next_message(), "Di, 02.03.2027, 18:00–20:00 Uhr")
+    proposal = expect(await pair.mentor.next_message(), "Di., 2. März 2027, 18:00–20:00 Uhr")
     await pair.mentor.press("❌ Passt nicht", message=proposal)
     expect(await pair.mentor.wait_edit(proposal), "Sie haben abgelehnt")
     declined = expect(await pair.mentee.next_message(), "kann zu diesem Termin leider nicht")
@@ -200,13 +200,13 @@ async def test_decline_then_other_time_online(
     summary = expect(await pair.mentee.next_message(), "08:00–09:30", "Online")
     await pair.mentee.press("📨 Vorschlag senden", message=summary)
     await pair.mentee.next_message()
-    proposal = expect(await pair.mentor.next_message(), "Fr, 05.03.2027, 08:00")
+    proposal = expect(await pair.mentor.next_message(), "Fr., 5. März 2027, 08:00")
     old_accept = proposal.find_button("✅ Passt")
     assert old_accept is not None and old_accept.callback_data
     await pair.mentor.press("🔁 Anderer Termin", message=proposal)
     days = expect(await pair.mentor.next_message(), "Wann möchten Sie sich treffen")
     await pair.mentor.press(days.button_texts[3], message=days)  # Friday 5 March
-    hours = expect(await pair.mentor.next_message(), "Um wie viel Uhr am Fr, 05.03.2027")
+    hours = expect(await pair.mentor.next_message(), "Um wie viel Uhr am Fr., 5. März 2027")
     await pair.mentor.press("17:00", message=hours)
     summary = expect(await pair.mentor.next_message(), "17:00–18:30", "Online")
     await pair.mentor.press("📨 Vorschlag senden", message=summary)
@@ -233,7 +233,7 @@ async def test_move_and_cancel_follow_with_reminders(
     await pair.mentor.press("🔁 Verschieben", message=mentor_ok)
     await pair.mentor.next_message()
     await pair.mentor.send("4.3. 18:00")
-    summary = expect(await pair.mentor.next_message(), "Do, 04.03.2027, 18:00–20:00 Uhr")
+    summary = expect(await pair.mentor.next_message(), "Do., 4. März 2027, 18:00–20:00 Uhr")
     await pair.mentor.press("📨 Treffen verschieben", message=summary)
     expect(await pair.mentor.next_message(), "Verschoben")
     ics = (await pair.mentor.next_message()).document
@@ -247,7 +247,7 @@ async def test_move_and_cancel_follow_with_reminders(
     await advance(bot_at, clock, dt.datetime(2027, 3, 2, 16, 45, tzinfo=dt.UTC) - NOW)
     assert await pair.mentee.collect(0.3) == []
     await advance(bot_at, clock, dt.datetime(2027, 3, 3, 17, 0, tzinfo=dt.UTC) - clock.now())
-    expect(await pair.mentee.next_message(), "Erinnerung", "Do, 04.03.2027, 18:00")
+    expect(await pair.mentee.next_message(), "Erinnerung", "Do., 4. März 2027, 18:00")
     await pair.mentor.next_message()
 
     # The mentee cancels from the moved message: both told, calendar entry withdrawn.
@@ -287,7 +287,7 @@ async def test_bad_times_get_a_clear_answer(
         await user.send(text)
         expect(await user.next_message(), answer)
     await user.send("28.3.")  # a day without a time: the hour buttons follow
-    hours = expect(await user.next_message(), "Um wie viel Uhr am So, 28.03.2027")
+    hours = expect(await user.next_message(), "Um wie viel Uhr am So., 28. März 2027")
     await user.press("10:00", message=hours)
     expect(await user.next_message(), "Wie lange")
     await user.send("zwei Stunden oder so")
@@ -297,7 +297,7 @@ async def test_bad_times_get_a_clear_answer(
     expect(await user.next_message(), "Wo treffen Sie sich")
     expect(await user.next_message(), "höchstens 200 Zeichen")
     await user.send("Rathaus")
-    summary = expect(await user.next_message(), "So, 28.03.2027, 10:00–11:30 Uhr")
+    summary = expect(await user.next_message(), "So., 28. März 2027, 10:00–11:30 Uhr")
     await user.press("📨 Vorschlag senden", message=summary)
     await user.next_message()
     async with db.session() as session:
@@ -315,7 +315,7 @@ async def test_reminders_across_the_daylight_saving_switch(
     await advance(bot_at, clock, dt.datetime(2027, 3, 27, 7, 59, tzinfo=dt.UTC) - NOW)
     assert await pair.mentee.collect(0.3) == []
     await advance(bot_at, clock, dt.timedelta(minutes=2))
-    expect(await pair.mentee.next_message(), "in 24 Stunden", "So, 28.03.2027, 10:00")
+    expect(await pair.mentee.next_message(), "in 24 Stunden", "So., 28. März 2027, 10:00")
     await advance(bot_at, clock, dt.datetime(2027, 3, 28, 7, 0, tzinfo=dt.UTC) - clock.now())
     expect(await pair.mentee.next_message(), "in einer Stunde", "10:00")
 

@@ -52,7 +52,7 @@ async def test_stats_of_a_seeded_program(
     expect(
         stats,
         "Statistik: Salzgitter 2027",
-        "Stand: 01.06.2027 10:00",
+        "Stand: 01.06.2027, 10:00 Uhr",
         "Teilnehmende: 13",
         "Mentorinnen und Mentoren: 6 (aktiv 5, abgelehnt 1)",
         "Mentees: 7 (aktiv 5, wartet auf Freigabe 1, ausgetreten 1)",

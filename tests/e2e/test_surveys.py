@@ -136,9 +136,9 @@ async def schedule_tomorrow(coordinator: FakeUser, card: BotMessage) -> BotMessa
     await coordinator.send("gestern 9 Uhr")
     expect(await coordinator.next_message(), "Vergangenheit")
     await coordinator.send("morgen 9 Uhr")
-    confirm = expect(await coordinator.next_message(), "Di, 02.03.2027, 09:00 Uhr")
+    confirm = expect(await coordinator.next_message(), "Di., 2. März 2027, 09:00 Uhr")
     await coordinator.press("✅ Ja, so planen", message=confirm)
-    expect(await coordinator.wait_edit(confirm), "geht am Di, 02.03.2027, 09:00 Uhr an 3")
+    expect(await coordinator.wait_edit(confirm), "geht am Di., 2. März 2027, 09:00 Uhr an 3")
     return expect(await coordinator.next_message(), "Geht hinaus am", "Eingeladen: 3")
 
 
@@ -408,7 +408,7 @@ async def schedule_tomorrow_final(coordinator: FakeUser, card: BotMessage) -> No
     await coordinator.press("📤 Versenden …", message=card)
     expect(await coordinator.next_message(), "an 3 aktive Teilnehmende")
     await coordinator.send("morgen 9 Uhr")
-    confirm = expect(await coordinator.next_message(), "Di, 02.03.2027, 09:00 Uhr")
+    confirm = expect(await coordinator.next_message(), "Di., 2. März 2027, 09:00 Uhr")
     await coordinator.press("✅ Ja, so planen", message=confirm)
     expect(await coordinator.wait_edit(confirm), "an 3 Teilnehmende")
 
