@@ -107,8 +107,10 @@ async def on_answer(ctx: Ctx, pressed: Rsvp) -> None:
     ctx.answer(ctx.t.plain("ev.thanks"))
     zone = ctx.services.zone_of(item.program)
     ctx.edit(*invitation_card(ctx.t, item.event, item.program, zone, item.answer))
-    if answered.accepted:
-        send_calendar(ctx, item.event, item.program, ctx.user_id, ctx.t)
+    if answered.accepted or answered.withdrawn:
+        send_calendar(
+            ctx, item.event, item.program, ctx.user_id, ctx.t, withdrawn=answered.withdrawn
+        )
 
 
 # --- the coordinators' side -----------------------------------------------------------------

@@ -82,6 +82,8 @@ class Answered:
     # "yes" now and not before: the moment the event goes into the participant's calendar
     # (pressing "yes" again sends no second file).
     accepted: bool = False
+    # "yes" before and not now: the entry must leave the participant's calendar again.
+    withdrawn: bool = False
 
 
 async def answer(uow: UnitOfWork, event_id: int, given: Answer) -> Answered:
@@ -100,7 +102,8 @@ async def answer(uow: UnitOfWork, event_id: int, given: Answer) -> Answered:
     await events.set_answer(uow.session, event.id, participant.id, given, uow.now)
     program = await programs.get(uow.session, event.program_id)
     accepted = given == Answer.YES and before != Answer.YES
-    return Answered(Reply.RECORDED, Invitation(event, program, given), accepted)
+    withdrawn = before == Answer.YES and given != Answer.YES
+    return Answered(Reply.RECORDED, Invitation(event, program, given), accepted, withdrawn)
 
 
 # --- coordinators -------------------------------------------------------------------------------

@@ -142,17 +142,24 @@ def calendar_file(
     zone: ZoneInfo,
     now: dt.datetime,
     settings: Settings,
+    *,
+    withdrawn: bool = False,
 ) -> tuple[str, bytes]:
-    """The event for a participant's calendar; after its cancellation the file that takes it
-    out again. Events are not edited once created, so the SEQUENCE is 0 for the event and 1
-    for its cancellation. A place typed as a link is the entry's URL as well (core.ics puts it
-    into LOCATION and DESCRIPTION too); the alarms follow the program's event reminders."""
-    cancelled = event.status == EventStatus.CANCELLED
+    """The event for a participant's calendar; after its cancellation, or after the person
+    withdrew their "yes", the file that takes it out again.
+
+    One person may say yes, then no, then yes again: each file must outrank the one before, or
+    calendar apps ignore it. Events are not edited, so the SEQUENCE counts the seconds since the
+    event was created, which only grow (doubled, plus one for a removal, so that a removal in
+    the same second still outranks the entry it removes). A place typed as a link is the entry's URL as well
+    (core.ics puts it into LOCATION and DESCRIPTION too); the alarms follow the program's event
+    reminders."""
+    cancelled = withdrawn or event.status == EventStatus.CANCELLED
     program_name = program.name if program else ""
     policy = Policy.from_settings(program.settings if program else None)
     entry = ics.CalendarEvent(
         uid=ics.uid("event", event.id, settings.bot_id),
-        sequence=1 if cancelled else 0,
+        sequence=2 * max(0, int((now - event.created_at).total_seconds())) + int(cancelled),
         start=event.starts_at,
         end=event.starts_at + EVENT_LENGTH,
         summary=event.title,
@@ -172,14 +179,22 @@ def calendar_file(
 
 
 def send_calendar(
-    ctx: Ctx, event: ProgramEvent, program: Program | None, chat_id: int | None, t: Translator
+    ctx: Ctx,
+    event: ProgramEvent,
+    program: Program | None,
+    chat_id: int | None,
+    t: Translator,
+    *,
+    withdrawn: bool = False,
 ) -> None:
-    """The event (or, once cancelled, its cancellation) as a file, in the recipient's language."""
-    cancelled = event.status == EventStatus.CANCELLED
+    """The event (or, once cancelled or declined after a yes, its cancellation) as a file, in
+    the recipient's language."""
+    cancelled = withdrawn or event.status == EventStatus.CANCELLED
+    zone = ctx.services.zone_of(program)
     ctx.send_document(
         chat_id,
         *calendar_file(
-            t, event, program, ctx.services.zone_of(program), ctx.now, ctx.services.settings
+            t, event, program, zone, ctx.now, ctx.services.settings, withdrawn=withdrawn
         ),
         caption=t("meet.ics_cancel_caption" if cancelled else "meet.ics_caption"),
     )

@@ -529,3 +529,26 @@ async def test_new_event_reminders_follow_the_program_settings(
     assert {r.due_at for r in rows} == {EVENT_AT - dt.timedelta(days=3)}
     assert len(rows) == 3
     assert refused_calls(api) == []
+
+
+async def test_a_yes_taken_back_takes_the_event_out_of_the_calendar(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    db: Database,
+    bot_at: AnyApplication,
+    clock: FrozenClock,
+) -> None:
+    """Yes, then no: the second file cancels the entry the first one made (same UID); a "no"
+    without a "yes" before sends nothing."""
+    cohort = await seed(db, api)
+    await create_event(coordinator)
+    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    eva = cohort.active["Eva Mentee"]
+    await eva.press("✅ Ich komme", message=invites["Eva Mentee"])
+    expect(await eva.wait_edit(invites["Eva Mentee"]), "Sie kommen.")
+    await calendar_file(eva, "PUBLISH")
+    await eva.press("❌ Ich kann nicht", message=invites["Eva Mentee"])
+    expect(await eva.wait_edit(invites["Eva Mentee"]), "Sie kommen nicht")
+    await calendar_file(eva, "CANCEL")
+    await eva.press("❌ Ich kann nicht (Ihre Antwort)", message=invites["Eva Mentee"])
+    assert await eva.collect() == [], "a second 'no' sends no second file"

@@ -209,6 +209,18 @@ async def test_the_first_yes_is_when_the_event_goes_into_the_calendar(db: Databa
     assert [await say(a) for a in (Answer.NO, Answer.YES)] == [False, True]
 
 
+async def test_a_yes_taken_back_is_when_the_event_leaves_the_calendar(db: Database) -> None:
+    program_id, _ = await seed_cohort(db)
+    event_id = await create_event(db, program_id)
+
+    async def say(given: Answer) -> bool:
+        answered = await run(db, MARIA, lambda uow: events.answer(uow, event_id, given))
+        return answered.withdrawn
+
+    answers = (Answer.NO, Answer.YES, Answer.NO, Answer.NO, Answer.YES, Answer.NO)
+    assert [await say(a) for a in answers] == [False, False, True, False, False, True]
+
+
 async def test_a_cancellation_names_who_had_accepted(db: Database) -> None:
     program_id, _ = await seed_cohort(db)
     event_id = await create_event(db, program_id)

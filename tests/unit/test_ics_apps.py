@@ -135,12 +135,17 @@ def event(**values: object) -> ProgramEvent:
         "starts_at": START,
         "place": "Rathaus, Foyer",
         "status": EventStatus.PLANNED,
+        "created_at": NOW,
     }
     return ProgramEvent(**{**base, **values})
 
 
-def event_file(e: ProgramEvent, p: Program | None = None) -> bytes:
-    _, data = event_views.calendar_file(DE, e, p or program(), BERLIN, NOW, settings())
+def event_file(
+    e: ProgramEvent, p: Program | None = None, *, at: dt.datetime = NOW, withdrawn: bool = False
+) -> bytes:
+    _, data = event_views.calendar_file(
+        DE, e, p or program(), BERLIN, at, settings(), withdrawn=withdrawn
+    )
     return data
 
 
@@ -168,10 +173,11 @@ def test_an_event_whose_place_is_a_link() -> None:
 
 
 def test_a_cancelled_event_file_cancels_the_same_entry() -> None:
-    calendar, entry = read(event_file(event(status=EventStatus.CANCELLED)))
+    created = NOW - dt.timedelta(minutes=90)
+    calendar, entry = read(event_file(event(status=EventStatus.CANCELLED, created_at=created)))
     assert str(calendar["METHOD"]) == "CANCEL" and str(entry["STATUS"]) == "CANCELLED"
     assert str(entry["UID"]) == "event-5@123456789.tandem.invalid"
-    assert entry["SEQUENCE"] == 1
+    assert entry["SEQUENCE"] == 2 * 90 * 60 + 1
     assert "ORGANIZER" in entry and alarm_minutes(entry) == []
 
 
@@ -247,3 +253,21 @@ def test_a_url_without_a_place_is_the_location_and_joins_the_description() -> No
     _, named = read(ics.render(dataclasses.replace(base, location="Raum 4", description=LINK)))
     assert str(named["LOCATION"]) == "Raum 4"
     assert str(named["DESCRIPTION"]) == LINK  # already there: not twice
+
+
+def test_yes_no_yes_gives_files_that_each_outrank_the_one_before() -> None:
+    """A withdrawn "yes" takes the entry out again; a later "yes" puts it back. Calendar apps
+    apply a file only when its SEQUENCE is higher than the last one they saw for the UID."""
+    e = event()
+    files = [
+        read(event_file(e, at=NOW + dt.timedelta(minutes=5)))[1],
+        read(event_file(e, at=NOW + dt.timedelta(minutes=20), withdrawn=True)),
+        read(event_file(e, at=NOW + dt.timedelta(hours=2)))[1],
+    ]
+    calendar, withdrawn = files[1]
+    assert str(calendar["METHOD"]) == "CANCEL" and str(withdrawn["STATUS"]) == "CANCELLED"
+    sequences = [files[0]["SEQUENCE"], withdrawn["SEQUENCE"], files[2]["SEQUENCE"]]
+    assert sequences == sorted(set(sequences)) == [600, 2401, 14400]
+    assert {str(f["UID"]) for f in (files[0], withdrawn, files[2])} == {
+        "event-5@123456789.tandem.invalid"
+    }
