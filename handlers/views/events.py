@@ -151,9 +151,9 @@ def calendar_file(
     One person may say yes, then no, then yes again: each file must outrank the one before, or
     calendar apps ignore it. Events are not edited, so the SEQUENCE counts the seconds since the
     event was created, which only grow (doubled, plus one for a removal, so that a removal in
-    the same second still outranks the entry it removes). A place typed as a link is the entry's URL as well
-    (core.ics puts it into LOCATION and DESCRIPTION too); the alarms follow the program's event
-    reminders."""
+    the same second still outranks the entry it removes). A place typed as a link is the
+    entry's URL as well (core.ics puts it into LOCATION and DESCRIPTION too); the alarms follow
+    the program's event reminders."""
     cancelled = withdrawn or event.status == EventStatus.CANCELLED
     program_name = program.name if program else ""
     policy = Policy.from_settings(program.settings if program else None)
