@@ -12,14 +12,22 @@ from bot.i18n import translator
 from bot.settings import SUPPORTED_LANGUAGES
 from handlers.keyboards import button as key
 from handlers.keyboards import rows
-from services import conversation
+from handlers.views.contact import line
+from services import conversation, program_contact
 
 
 async def help_command(ctx: Ctx) -> None:
     names = commands_for(ctx.is_coordinator, ctx.coordinates(None))
     lines = [ctx.t("help.line", command=name, text=ctx.t.plain(f"cmd.{name}")) for name in names]
     key = "help.coordinator" if ctx.is_coordinator else "help.participant"
-    ctx.reply(ctx.t(key) + "\n\n" + "\n".join(lines))
+    text = ctx.t(key) + "\n\n" + "\n".join(lines)
+    if not ctx.is_coordinator:  # whom to ask when the bot cannot help: each program's team
+        found = await program_contact.mine(ctx.uow)
+        several = len(found) > 1
+        contacts = [line(ctx.t, c, p.name if several else None) for p, c in found]
+        if contacts:
+            text += "\n\n" + "\n".join(contacts)
+    ctx.reply(text)
 
 
 async def cancel(ctx: Ctx) -> None:

@@ -15,6 +15,7 @@ from bot.i18n import Safe
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views import fields
+from handlers.views.contact import with_contact
 from handlers.views.fields import input_alerts
 from services import profile
 from services.profile import Card, Editing, Prompt, Saved
@@ -76,7 +77,7 @@ def _ask(ctx: Ctx, prompt: Prompt) -> None:
 
 def _saved(ctx: Ctx, saved: Saved) -> None:
     if saved.card is None:  # approved while the dialog was open
-        ctx.reply(ctx.t("profile.role_locked"))
+        ctx.reply(with_contact(ctx.t, ctx.t("profile.role_locked"), saved.program))
         return
     ctx.reply(ctx.t("profile.saved"))
     _show(ctx, saved.card)

@@ -1,6 +1,7 @@
 """A program's settings, edited by coordinators in the chat: when reminders and feedback questions
-go out, when a quiet tandem is nudged, the text of the mentoring agreement and what the
-certificates print.
+go out, when a quiet tandem is nudged, the text of the mentoring agreement, what the
+certificates print, and the contact of the program team (name, e-mail, phone; asked one after
+the other, services/program_contact.py).
 
 Every program runs a little differently, so the defaults from practice (reminders a day and an
 hour before a meeting, feedback an hour after it, a nudge after five weeks, event reminders two
@@ -13,8 +14,15 @@ from bot.buttons import on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from handlers.views import program_settings as views
-from handlers.views.program_settings import EditSetting, ResetSetting, ShowSettings
-from services import program_settings
+from handlers.views.program_settings import (
+    EditContact,
+    EditSetting,
+    ResetSetting,
+    ShowSettings,
+    SkipContact,
+)
+from services import program_contact, program_settings
+from services.program_contact import Asking, ContactState
 from services.program_settings import Invalid, SettingsState
 
 FLOW = "settings"  # as services.program_settings stores it (/cancel answers cancel.settings)
@@ -54,3 +62,39 @@ async def on_text(ctx: Ctx, step: str, state: SettingsState, text: str | None) -
     else:
         ctx.reply(ctx.t("ps.saved"))
         ctx.reply(*views.card(ctx.t, result.program))
+
+
+# --- the program team's contact -----------------------------------------------------------------
+
+
+def _contact_step(ctx: Ctx, result: program_contact.Asking | program_contact.Done) -> None:
+    if isinstance(result, Asking):
+        ctx.reply(*views.contact_prompt(ctx.t, result.program, result.field))
+    else:
+        ctx.reply(ctx.t("ps.saved"))
+        ctx.reply(*views.card(ctx.t, result.program))
+
+
+@on(EditContact)
+async def on_edit_contact(ctx: Ctx, pressed: EditContact) -> None:
+    asking = await program_contact.begin(ctx.uow, pressed.program, pressed.field)
+    ctx.reply(*views.contact_prompt(ctx.t, asking.program, asking.field))
+
+
+@on(SkipContact)
+async def on_skip_contact(ctx: Ctx, pressed: SkipContact) -> None:
+    result = await program_contact.skip(ctx.uow, pressed.program, pressed.field)
+    ctx.edit(None)  # the skipped prompt's buttons are spent
+    _contact_step(ctx, result)
+
+
+@dialog(program_contact.FLOW, ContactState, coordinator=True)
+async def on_contact_text(ctx: Ctx, step: str, state: ContactState, text: str | None) -> None:
+    result = await program_contact.submit(ctx.uow, step, state.program_id, text or "")
+    if result is None:
+        ctx.reply(ctx.t("error.no_dialog"))
+    elif isinstance(result, program_contact.Invalid):
+        ctx.reply(views.contact_problem(ctx.t, result))
+        ctx.reply(*views.contact_prompt(ctx.t, result.program, result.field))
+    else:
+        _contact_step(ctx, result)

@@ -44,7 +44,7 @@ async def on_consent(ctx: Ctx, pressed: Consent) -> None:
         ctx.answer(ctx.t.plain("reg.invitation_invalid"), alert=True)
         return
     if isinstance(began, Closed):
-        ctx.edit(ctx.t("start.closed", program=began.program.name if began.program else ""))
+        ctx.edit(view.closed(ctx.t, began.program))
         return
     await ctx.remember_user(ctx.lang)  # consent: the act that allows storing the user
     months = ctx.services.settings.retention_months
@@ -132,7 +132,7 @@ async def on_confirm(ctx: Ctx, pressed: Confirm) -> None:
     if isinstance(done, Prompt):
         ask(ctx, done)
     elif isinstance(done, Closed):
-        ctx.edit(ctx.t("start.closed", program=done.program.name if done.program else ""))
+        ctx.edit(view.closed(ctx.t, done.program))
     elif isinstance(done, Expired):
         ctx.edit(ctx.t("reg.invitation_expired"))
     elif isinstance(done, Submitted):

@@ -7,9 +7,15 @@ the link and names no program, even when only one is open.
 from __future__ import annotations
 
 from bot.context import Ctx
+from core.programs import ParticipantStatus
 from handlers.views import registration as view
+from handlers.views.contact import with_contact
+from handlers.views.registration import closed
 from services import programs, registration
 from services.registration import Already, Closed, NoProgram, Resumed
+
+# The registrations whose message sends the person to the program team: its contact is added.
+ASK_THE_TEAM = (ParticipantStatus.PAUSED, ParticipantStatus.LEFT, ParticipantStatus.REJECTED)
 
 
 async def start(ctx: Ctx) -> None:
@@ -28,12 +34,15 @@ async def start(ctx: Ctx) -> None:
         ctx.reply(ctx.t("start.bad_code"))
     elif isinstance(opened, Already):
         existing = opened.participant
-        ctx.reply(ctx.t(f"start.already.{existing.status}", program=opened.program.name))
+        text = ctx.t(f"start.already.{existing.status}", program=opened.program.name)
+        if existing.status in ASK_THE_TEAM:
+            text = with_contact(ctx.t, text, opened.program)
+        ctx.reply(text)
     elif isinstance(opened, Resumed):
         ctx.reply(ctx.t("reg.resume"))
         ctx.reply(*view.step(ctx.t, opened.prompt))
     elif isinstance(opened, Closed):
-        ctx.reply(ctx.t("start.closed", program=opened.program.name if opened.program else ""))
+        ctx.reply(closed(ctx.t, opened.program))
     else:
         months = ctx.services.settings.retention_months
         ctx.reply(*view.notice(ctx.t, opened.program, opened.code, months))

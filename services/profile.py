@@ -80,6 +80,7 @@ class Saved:
     field: str
     value: Any
     card: Card | None
+    program: Program | None = None  # when nothing was stored: whose team to ask
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ async def _store(
 ) -> Saved:
     await conversation.clear(uow)
     if not editable(participant, field):  # approved while the dialog was open
-        return Saved(field, value, None)
+        return Saved(field, value, None, await programs.get(uow.session, participant.program_id))
     await participants.update_field(
         uow.session, participant, field, value, uow.now, company_id=company_id
     )

@@ -18,7 +18,7 @@ from core.certificates import MAX_ORGANISATIONS, MAX_SIGNER
 from core.profile import clean_text
 from core.reminders import DAY_MINUTES, Policy
 from core.when import parse_duration, parse_offsets
-from services import conversation
+from services import conversation, program_contact
 from services.access import coordinated, pressed_program
 from services.conversation import State
 from services.unit import UnitOfWork
@@ -124,7 +124,7 @@ async def submit(uow: UnitOfWork, step: str, program_id: int, text: str) -> Save
 
 async def _close_dialog(uow: UnitOfWork) -> None:
     where = await conversation.current(uow)
-    if where is not None and where[0] == FLOW:
+    if where is not None and where[0] in (FLOW, program_contact.FLOW):
         await conversation.clear(uow)
 
 

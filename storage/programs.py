@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.certificates import valid_min_meetings
+from core.contact import Contact, ContactField
 from core.profile import DEFAULT_TOPICS
 from core.programs import ProgramStatus, new_invite_code
 from storage.models import Participant, Program
@@ -114,3 +115,31 @@ async def update_settings(session: AsyncSession, program_id: int, settings: dict
     program.settings = dict(settings)
     flag_modified(program, "settings")
     await session.flush()
+
+
+def contact_of(program: Program) -> Contact:
+    return Contact(program.contact_name, program.contact_email, program.contact_phone)
+
+
+async def set_contact_field(
+    session: AsyncSession, program: Program, field: ContactField, value: str | None
+) -> None:
+    """One field of the program team's contact (None: removed)."""
+    column = {
+        ContactField.NAME: "contact_name",
+        ContactField.EMAIL: "contact_email",
+        ContactField.PHONE: "contact_phone",
+    }[field]
+    setattr(program, column, value)
+    await session.flush()
+
+
+async def of_user(session: AsyncSession, user_id: int) -> list[Program]:
+    """The programs a user is registered in (any status), oldest registration first."""
+    query = (
+        select(Program)
+        .join(Participant, Participant.program_id == Program.id)
+        .where(Participant.user_id == user_id)
+        .order_by(Participant.created_at, Participant.id)
+    )
+    return list((await session.scalars(query)).unique().all())

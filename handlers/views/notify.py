@@ -17,6 +17,7 @@ from handlers.keyboards import button as key
 from handlers.keyboards import rows
 from handlers.views import fields
 from handlers.views.address import role_label
+from handlers.views.contact import with_contact
 from services import coordinators
 
 if TYPE_CHECKING:
@@ -82,8 +83,12 @@ def status_changed(ctx: Ctx, program: Program, participant: Participant, user: U
     """Tell the participant about a decision, for the statuses that have a notice."""
     t = ctx.for_user(user)
     notice = f"participant.status.{participant.status}"
-    if t.has(notice):
-        ctx.send_to(participant.user_id, t(notice, program=program.name))
+    if not t.has(notice):
+        return
+    text = t(notice, program=program.name)
+    if participant.status == ParticipantStatus.REJECTED:  # "Bei Fragen …": whom to ask
+        text = with_contact(t, text, program)
+    ctx.send_to(participant.user_id, text)
 
 
 def profile_block(t: Translator, participant: Participant) -> str:

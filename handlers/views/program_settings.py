@@ -1,4 +1,5 @@
-"""A program's settings card, the prompt for one value, and what is wrong with a typed value.
+"""A program's settings card, the prompt for one value, and what is wrong with a typed value;
+the dialog of the program team's contact (name, e-mail, phone) that the card opens.
 
 Durations are shown in a form the coordinator can type back ("24 h, 1 h", "14 Tage"), so the
 card doubles as an example. The button that opens the card lives here too: the program card
@@ -14,10 +15,13 @@ from telegram import InlineKeyboardMarkup
 from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.certificates import Issuer
+from core.contact import PHONE_DIGITS, ContactField
 from core.reminders import DAY_MINUTES, Policy
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views import programs as program_views  # a cycle: used at call time only
+from handlers.views.contact import contact_of, joined
+from services.program_contact import Invalid as InvalidContact
 from services.program_settings import (
     ISSUER,
     MAX_AGREEMENT,
@@ -48,6 +52,22 @@ class EditSetting(Button):
 class ResetSetting(Button):
     program: int
     setting: Setting
+
+
+@button("ps", "c", coordinator=True)
+class EditContact(Button):
+    """Opens the contact dialog at a field (the settings card's row: at the name)."""
+
+    program: int
+    field: ContactField
+
+
+@button("ps", "cs", coordinator=True)
+class SkipContact(Button):
+    """Leaves the field as it is and asks the next one."""
+
+    program: int
+    field: ContactField
 
 
 # --- showing values -------------------------------------------------------------------------
@@ -117,7 +137,7 @@ def card(t: Translator, program: Program) -> tuple[str, InlineKeyboardMarkup]:
         before_event=event_offsets(t, policy),
         agreement=Safe(agreement_text(t, program)),
     )
-    text += "\n" + issuer_text(t, program)
+    text += "\n" + issuer_text(t, program) + "\n" + contact_card_line(t, program)
     labels = (
         (Setting.BEFORE_MEETING, t.plain("ps.edit.bm")),
         (Setting.FEEDBACK_DELAY, t.plain("ps.edit.fd")),
@@ -131,6 +151,7 @@ def card(t: Translator, program: Program) -> tuple[str, InlineKeyboardMarkup]:
     return text, column(
         [
             *(key(label, EditSetting(program.id, setting)) for setting, label in labels),
+            key(t.plain("ps.edit.ct"), EditContact(program.id, ContactField.NAME)),
             # The program card's button belongs to the programs flow (prefix "pg").
             key(t.plain("ps.to_program"), program_views.ProgramButton(program.id)),
         ]
@@ -190,3 +211,38 @@ def problem(t: Translator, invalid: Invalid) -> str:
     if setting in ISSUER:
         return t("ps.bad.empty")
     return t("ps.bad.ag_empty")
+
+
+# --- the program team's contact (core.contact) ----------------------------------------------
+
+
+def contact_card_line(t: Translator, program: Program) -> str:
+    """HTML: the contact as the settings card shows it."""
+    contact = contact_of(program)
+    return t("ps.card.contact", contact=joined(contact) if contact else t.plain("ps.not_set"))
+
+
+def contact_prompt(
+    t: Translator, program: Program, field: ContactField
+) -> tuple[str, InlineKeyboardMarkup]:
+    current = getattr(contact_of(program), _ATTRIBUTE[field]) or t.plain("ps.not_set")
+    text = t(f"ps.ask.ct.{field.value}", current=current, limit=field.limit)
+    return text, column(
+        [
+            key(t.plain("ps.contact.skip"), SkipContact(program.id, field)),
+            key(t.plain("common.back"), ShowSettings(program.id)),
+        ]
+    )
+
+
+def contact_problem(t: Translator, invalid: InvalidContact) -> str:
+    if invalid.problem == "too_long":
+        return t("error.too_long", limit=invalid.field.limit, length=invalid.length)
+    if invalid.problem == "empty":
+        return t("ps.bad.empty")
+    if invalid.field is ContactField.EMAIL:
+        return t("ps.bad.ct.e")
+    return t("ps.bad.ct.p", low=PHONE_DIGITS[0], high=PHONE_DIGITS[-1])
+
+
+_ATTRIBUTE = {ContactField.NAME: "name", ContactField.EMAIL: "email", ContactField.PHONE: "phone"}

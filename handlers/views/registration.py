@@ -15,6 +15,7 @@ from core.profile import FIELDS_BY_NAME
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views import fields
+from handlers.views.contact import contact_of, joined, with_contact
 from services.registration import SUMMARY
 
 if TYPE_CHECKING:
@@ -60,7 +61,16 @@ KINDS = fields.field_buttons(PREFIX, __name__)
 
 
 def privacy(t: Translator, program: Program, months: int) -> str:
-    return t("reg.privacy", program=program.name, months=months)
+    """The notice, naming the program team's contact when it has one (a line of its own)."""
+    contact = contact_of(program)
+    questions = t("reg.privacy.contact", contact=joined(contact)) + "\n" if contact else ""
+    return t("reg.privacy", program=program.name, months=months, contact=Safe(questions))
+
+
+def closed(t: Translator, program: Program | None) -> str:
+    """Registration is closed: asking the program team is the way on, so its contact is named."""
+    text = t("start.closed", program=program.name if program else "")
+    return with_contact(t, text, program)
 
 
 def notice(

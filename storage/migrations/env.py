@@ -38,7 +38,19 @@ async def _run_async() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     try:
         async with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite alters a table by rebuilding it (batch mode): dropping the old table
+                # with foreign keys on would delete every row that points at it (ON DELETE
+                # CASCADE), e.g. all feedback when `meetings` gains a column. Off for the
+                # migration (the pragma works only outside a transaction, so first), and the
+                # references checked before the commit instead.
+                await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             await connection.run_sync(_run)
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left dangling references: {broken[:5]}")
             await connection.commit()
     finally:
         await engine.dispose()

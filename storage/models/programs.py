@@ -39,6 +39,11 @@ class Program(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]
+    # Who participants ask when the bot cannot help (core.contact): personal data of a program
+    # team member, so in columns of their own, visible in the schema, rather than in `settings`.
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
 
     participants: Mapped[list[Participant]] = relationship(back_populates="program")
 

@@ -119,6 +119,8 @@ async def test_the_role_approved_while_the_dialog_was_open_is_not_changed(db: Da
         row.status = ParticipantStatus.ACTIVE
     saved = await run(db, USER, lambda uow: profile.choose(uow, "role", "mentor"))
     assert saved.card is None
+    # The program comes along: its team's contact is named with "wenden Sie sich …".
+    assert saved.program is not None and saved.program.id == row.program_id
     assert (await _row(db, participant_id)).role == "mentee"
     assert await _dialog(db) is None
 

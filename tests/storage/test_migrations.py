@@ -205,6 +205,8 @@ def test_meetings_from_before_0012_keep_the_calendar_uid_they_were_sent_with(
         " created_at, nudges) VALUES (1, 1, 1, 2, 'active', 1.0, '[]', :at, 0)",
         "INSERT INTO meetings (id, tandem_id, status, starts_at, ends_at, online, version,"
         " created_at, updated_at) VALUES (7, 1, 'confirmed', :at, :at, FALSE, 0, :at, :at)",
+        "INSERT INTO meeting_feedback (meeting_id, participant_id, rating, created_at)"
+        " VALUES (7, 2, 5, :at)",
     ]
 
     async def seed() -> None:
@@ -225,6 +227,27 @@ def test_meetings_from_before_0012_keep_the_calendar_uid_they_were_sent_with(
         finally:
             await engine.dispose()
 
+    counting = {
+        "meeting_feedback": "SELECT count(*) FROM meeting_feedback",
+        "participants": "SELECT count(*) FROM participants",
+        "tandems": "SELECT count(*) FROM tandems",
+    }
+
+    async def count(table: str) -> int:
+        engine = create_engine(empty_url)
+        try:
+            async with engine.begin() as conn:
+                return int((await conn.execute(text(counting[table]))).scalar() or 0)
+        finally:
+            await engine.dispose()
+
     asyncio.run(seed())
     migrate.upgrade(empty_url)
     assert asyncio.run(uids()) == ["meeting-7@tandem"]
+    # A migration that rebuilds a table (SQLite's batch mode) must not take the rows that point
+    # at it along (ON DELETE CASCADE): the feedback on the meeting and the people of the program.
+    expected = {"meeting_feedback": 1, "participants": 2, "tandems": 1}
+    assert {t: asyncio.run(count(t)) for t in expected} == expected
+    migrate.downgrade(empty_url, "0011")
+    migrate.upgrade(empty_url)
+    assert {t: asyncio.run(count(t)) for t in expected} == expected

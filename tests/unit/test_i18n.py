@@ -28,6 +28,7 @@ from bot.messenger import Outcome
 from bot.settings import SUPPORTED_LANGUAGES
 from core.address import ROLES, Case, FormOfAddress
 from core.broadcasts import Audience
+from core.contact import ContactField
 from core.events import KINDS as EVENT_KINDS
 from core.export_tables import COLUMNS as REPORT_COLUMNS
 from core.meetings import DURATION_CHOICES, Act
@@ -567,6 +568,7 @@ EXPANSIONS: dict[str, list[str]] = {
     "pg.status_set.{status}": [f"pg.status_set.{s}" for s in SETTABLE_PROGRAM_STATUSES],
     "pp.to.{target}": [f"pp.to.{s}" for s in TARGETS],
     "pp.done.{target}": [f"pp.done.{s}" for s in TARGETS],
+    "ps.ask.ct.{field.value}": [f"ps.ask.ct.{f.value}" for f in ContactField],
     # Looked up behind `t.has(key)`: a status without a message sends nothing.
     "participant.status.{participant.status}": [f"participant.status.{s}" for s in TARGETS],
     "mt.already.{proposal.status}": ["mt.already.approved", "mt.already.discarded"],

@@ -259,15 +259,11 @@ def test_yes_no_yes_gives_files_that_each_outrank_the_one_before() -> None:
     """A withdrawn "yes" takes the entry out again; a later "yes" puts it back. Calendar apps
     apply a file only when its SEQUENCE is higher than the last one they saw for the UID."""
     e = event()
-    files = [
-        read(event_file(e, at=NOW + dt.timedelta(minutes=5)))[1],
-        read(event_file(e, at=NOW + dt.timedelta(minutes=20), withdrawn=True)),
-        read(event_file(e, at=NOW + dt.timedelta(hours=2)))[1],
-    ]
-    calendar, withdrawn = files[1]
+    _, first = read(event_file(e, at=NOW + dt.timedelta(minutes=5)))
+    calendar, withdrawn = read(event_file(e, at=NOW + dt.timedelta(minutes=20), withdrawn=True))
+    _, again = read(event_file(e, at=NOW + dt.timedelta(hours=2)))
     assert str(calendar["METHOD"]) == "CANCEL" and str(withdrawn["STATUS"]) == "CANCELLED"
-    sequences = [files[0]["SEQUENCE"], withdrawn["SEQUENCE"], files[2]["SEQUENCE"]]
+    sequences = [int(entry["SEQUENCE"]) for entry in (first, withdrawn, again)]
     assert sequences == sorted(set(sequences)) == [600, 2401, 14400]
-    assert {str(f["UID"]) for f in (files[0], withdrawn, files[2])} == {
-        "event-5@123456789.tandem.invalid"
-    }
+    uids = {str(entry["UID"]) for entry in (first, withdrawn, again)}
+    assert uids == {"event-5@123456789.tandem.invalid"}
