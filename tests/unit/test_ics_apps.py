@@ -263,7 +263,7 @@ def test_yes_no_yes_gives_files_that_each_outrank_the_one_before() -> None:
     calendar, withdrawn = read(event_file(e, at=NOW + dt.timedelta(minutes=20), withdrawn=True))
     _, again = read(event_file(e, at=NOW + dt.timedelta(hours=2)))
     assert str(calendar["METHOD"]) == "CANCEL" and str(withdrawn["STATUS"]) == "CANCELLED"
-    sequences = [int(entry["SEQUENCE"]) for entry in (first, withdrawn, again)]
+    sequences = [int(str(entry["SEQUENCE"])) for entry in (first, withdrawn, again)]
     assert sequences == sorted(set(sequences)) == [600, 2401, 14400]
     uids = {str(entry["UID"]) for entry in (first, withdrawn, again)}
     assert uids == {"event-5@123456789.tandem.invalid"}
