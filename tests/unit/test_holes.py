@@ -65,6 +65,13 @@ def test_menus_by_role() -> None:
     assert not ALL_PROGRAMS_COMMANDS & set(PROGRAM_COORDINATOR_COMMANDS)
 
 
+def test_the_tandem_home_is_near_the_top_of_every_menu() -> None:
+    """The way back to the tandem's home from anywhere: the chat's menu button opens the command
+    menu, where /tandem is among the first three for everyone."""
+    for names in (PARTICIPANT_COMMANDS, COORDINATOR_COMMANDS, PROGRAM_COORDINATOR_COMMANDS):
+        assert names.index("tandem") < 3
+
+
 def test_the_menu_hides_exactly_the_commands_the_guard_reserves() -> None:
     """Every command a handler or a use case reserves for coordinators of all programs is left
     out of a program coordinator's menu, and nothing else is."""
