@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.app import AnyApplication
 from fake_bot_api import FakeBotApi, FakeUser
 from storage.db import Database
-from storage.models import Program
+from storage.models import Program, Tandem
 from tests.e2e.harness import expect
 from tests.e2e.tandems import seed_pair
 from tests.seeding import seed_participant
@@ -100,3 +100,27 @@ async def test_start_shows_the_home_to_a_matched_participant_only(
     assert "Ihr Tandem" not in (await lea.next_message()).text
     await lea.send("/tandem")
     expect(await lea.next_message(), "noch kein Tandem")
+
+
+async def test_a_mentor_with_two_mentees_gets_two_homes_and_agrees_from_one(
+    api: FakeBotApi, db: Database, bot_at: AnyApplication
+) -> None:
+    pair = await seed_pair(db, api, NOW)
+    second = await seed_pair(db, api, NOW, program_id=pair.program_id, base=3000)
+    async with db.session() as session:
+        tandem = await session.get(Tandem, second.tandem_id)
+        assert tandem is not None
+        tandem.mentor_id = pair.mentor_participant
+    await pair.mentor.send("/tandem")
+    homes = [await pair.mentor.next_message(), await pair.mentor.next_message()]
+    assert [h.text.split("\n")[0] for h in homes] == ["🤝 Ihr Tandem mit Emil Mentee"] * 2
+    assert {h.buttons[-1][0].callback_data for h in homes} == {
+        f"tn:c:{pair.tandem_id}",
+        f"tn:c:{second.tandem_id}",
+    }
+    await pair.mentor.press("✅ Vereinbarung bestätigen", message=homes[0])
+    expect(await pair.mentor.wait_edit(homes[0]), "bestätigt")
+    await pair.mentor.collect(timeout=0.3)
+    await pair.mentor.send("/tandem")
+    again = [await pair.mentor.next_message(), await pair.mentor.next_message()]
+    assert sorted("Sie haben bestätigt" in h.text for h in again) == [False, True]
