@@ -22,7 +22,7 @@ from core.meetings import DEFAULT_DURATION, Outcome
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views.address import who
-from handlers.views.feedback import TookPlace, took_place_keyboard
+from handlers.views.feedback import LogMeeting, TookPlace, took_place_keyboard
 from handlers.views.meeting import new_meeting_keyboard, one_tandem, say, when_text
 from handlers.views.tandem_card import ShowTandem
 from services import feedback, meeting_log
@@ -39,11 +39,6 @@ YesNo = Literal["y", "n"]
 
 @button(PREFIX, "k")
 class FeedbackTandem(Button):
-    tandem: int
-
-
-@button(PREFIX, "l")
-class LogMeeting(Button):
     tandem: int
 
 

@@ -1,17 +1,19 @@
 """/start: the deep link `t.me/<bot>?start=<invite code>` lands here.
 
 The invitation code is the only way into a program: without one, /start explains where to get
-the link and names no program, even when only one is open.
+the link and names no program, even when only one is open. A matched participant (an introduced
+tandem) gets the tandem's home instead, with or without the code of their program.
 """
 
 from __future__ import annotations
 
 from bot.context import Ctx
 from core.programs import ParticipantStatus
+from handlers.views import home as home_view
 from handlers.views import registration as view
 from handlers.views.contact import with_contact
 from handlers.views.registration import closed
-from services import programs, registration
+from services import home, programs, registration
 from services.registration import Already, Closed, NoProgram, Resumed
 
 # The registrations whose message sends the person to the program team: its contact is added.
@@ -20,6 +22,8 @@ ASK_THE_TEAM = (ParticipantStatus.PAUSED, ParticipantStatus.LEFT, ParticipantSta
 
 async def start(ctx: Ctx) -> None:
     if not ctx.args:
+        if home_view.show(ctx, await home.mine(ctx.uow)):
+            return
         if ctx.is_coordinator:
             names = await programs.coordinated_names(ctx.uow)
             if names:
@@ -33,6 +37,8 @@ async def start(ctx: Ctx) -> None:
     if isinstance(opened, NoProgram):
         ctx.reply(ctx.t("start.bad_code"))
     elif isinstance(opened, Already):
+        if home_view.show(ctx, await home.mine(ctx.uow)):
+            return
         existing = opened.participant
         text = ctx.t(f"start.already.{existing.status}", program=opened.program.name)
         if existing.status in ASK_THE_TEAM:

@@ -1,8 +1,9 @@
-"""Tandems from the participants' side: /tandem and a concern; and the coordinators' /tandems,
-the tandem card, settling a recorded meeting and dissolving.
+"""Tandems from the participants' side: /tandem (the tandem's home), the introduction again and
+a concern; and the coordinators' /tandems, the tandem card, settling a recorded meeting and
+dissolving.
 
-The use cases are in services/tandems.py; the introduction and the card are rendered by
-handlers/views/introduction.py and handlers/views/tandem_card.py.
+The use cases are in services/home.py and services/tandems.py; the home, the introduction and
+the card are rendered by handlers/views/home.py, introduction.py and tandem_card.py.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from bot.context import Ctx
 from bot.dialogs import dialog
 from core.address import Case
 from handlers.keyboards import button, column
+from handlers.views import home as home_view
 from handlers.views import introduction
 from handlers.views import tandem_card as card_view
 from handlers.views.address import who
-from services import conversation, tandems
+from services import conversation, home, tandems
 from services.conversation import State
 from services.tandems import MAX_NOTE
 
@@ -35,17 +37,12 @@ class DissolveState(State):
     tandem: int
 
 
-# --- /tandem and the buttons under an introduction -------------------------------------------
+# --- /tandem (the tandem's home) and the buttons under an introduction -----------------------
 
 
 async def tandem_command(ctx: Ctx) -> None:
-    mine = await tandems.mine(ctx.uow)
-    for side in mine.shown:
-        ctx.reply(
-            introduction.introduction(ctx.t, side.tandem, side.me, side.partner),
-            introduction.keyboard(ctx.t, side.tandem),
-        )
-    if mine.shown:
+    mine = await home.mine(ctx.uow)
+    if home_view.show(ctx, mine):
         return
     if mine.waiting is not None and mine.waiting.intro_due_at is not None:
         zone = ctx.services.zone_of(mine.program)
@@ -53,6 +50,15 @@ async def tandem_command(ctx: Ctx) -> None:
         ctx.reply(ctx.t("tandem.later", when=when))
     else:
         ctx.reply(ctx.t("tandem.none"))
+
+
+@on(introduction.ShowIntroduction)
+async def on_introduction(ctx: Ctx, pressed: introduction.ShowIntroduction) -> None:
+    side = await home.introduction(ctx.uow, pressed.tandem)
+    ctx.reply(
+        introduction.introduction(ctx.t, side.tandem, side.me, side.partner),
+        introduction.keyboard(ctx.t, side.tandem),
+    )
 
 
 @on(introduction.RaiseConcern)

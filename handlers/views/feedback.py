@@ -1,5 +1,6 @@
 """The question whether a meeting took place: asked by /feedback and by the scheduled feedback
-reminders, answered by the feedback flow."""
+reminders, answered by the feedback flow; and the button that records a meeting held outside
+the bot (under /feedback and on the tandem's home)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ PREFIX = "fb"
 class TookPlace(Button):
     meeting: int
     outcome: Outcome
+
+
+@button(PREFIX, "l")
+class LogMeeting(Button):
+    """Record a meeting held outside the bot (the feedback flow's dialog)."""
+
+    tandem: int
 
 
 def took_place_keyboard(t: Translator, meeting_id: int) -> InlineKeyboardMarkup:

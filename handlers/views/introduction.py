@@ -1,5 +1,5 @@
 """The introduction of a tandem's partners to each other: sent when the tandem is revealed and
-shown again on /tandem, with the buttons under it."""
+shown again from the tandem's home (/tandem), with the buttons under it."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ class RaiseConcern(Button):
     tandem: int
 
 
+@button("tn", "i")
+class ShowIntroduction(Button):
+    """The introduction again, from the tandem's home."""
+
+    tandem: int
+
+
 @button("tn", "m")
 class ProposeMeeting(Button):
     """The button under introductions sent before meetings could be scheduled (now `me:n`)."""
@@ -52,7 +59,7 @@ def starters(t: Translator, mine: list[str], theirs: list[str], role: str) -> li
     return lines
 
 
-def _contact(partner: Participant) -> str:
+def contact(partner: Participant) -> str:
     """A link that opens the partner's chat, plus the @username where there is one."""
     user = partner.user
     name = html.escape(partner.name, quote=True)
@@ -74,7 +81,7 @@ def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Partic
         industry=partner.industry,
         topics=", ".join(partner.topics),
         goals=partner.goals,
-        contact=Safe(_contact(partner)),
+        contact=Safe(contact(partner)),
         starters=Safe("\n".join(t("intro.starter", text=Safe(s)) for s in ideas)),
     )
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import Button, button
 from bot.i18n import Translator
@@ -171,25 +171,24 @@ def meeting_buttons(
     t: Translator, meeting: Meeting, user_id: int | None, now: dt.datetime
 ) -> InlineKeyboardMarkup | None:
     """What this partner may do with the meeting now (`core.meetings.allowed`); None if nothing."""
+    keys = meeting_keys(t, meeting, user_id, now)
+    return column(keys, per_row=2) if keys else None
+
+
+def meeting_keys(
+    t: Translator, meeting: Meeting, user_id: int | None, now: dt.datetime
+) -> list[InlineKeyboardButton]:
+    """The buttons of `meeting_buttons`, for a keyboard that holds more (the tandem's home)."""
     if user_id is None:
-        return None
+        return []
     fact = is_fact(meeting.starts_at, meeting.outcome, now)
-    acts = [
-        act
+    return [
+        key(t.plain(f"meet.act.{act.value}"), ACTS[act](meeting.id, meeting.version))
         for act in ACTS
         if allowed(
             act, status=meeting.status, proposed_by=meeting.proposed_by, user_id=user_id, fact=fact
         )
     ]
-    if not acts:
-        return None
-    return column(
-        [
-            key(t.plain(f"meet.act.{act.value}"), ACTS[act](meeting.id, meeting.version))
-            for act in acts
-        ],
-        per_row=2,
-    )
 
 
 def new_meeting_keyboard(t: Translator, tandem_id: int) -> InlineKeyboardMarkup:

@@ -203,7 +203,7 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     # A concern for the program team.
     await zora.send("/tandem")
     card = expect(await zora.next_message(), "Maria Mentorin")
-    await zora.press("💬 Bedenken an die Programmleitung", message=card)
+    await zora.press("💬 Anliegen an die Programmleitung", message=card)
     expect(await zora.next_message(), "Was beschäftigt Sie")
     await zora.send(CONCERN)
     expect(await zora.next_message(), "vertraulich bei der Programmleitung")

@@ -70,7 +70,9 @@ MESSAGES = (
     "agreement_both",
     "event_invitation",
     "meeting_proposal",
+    "tandem_home_proposal",
     "meeting_confirmed",
+    "tandem_home_next_meeting",
     "meeting_reminder_24h",
     "meeting_reminder_1h",
     "feedback_question",
@@ -372,11 +374,17 @@ async def program_year(year: Year, program_id: int) -> None:
     await press(jonas, summary, "me:send")
     await jonas.next_message()  # sent
     proposed = year.keep("meeting_proposal", await petra.next_message())
+    # Her home meanwhile: the proposal waits for her answer, the event for hers.
+    await petra.send("/tandem")
+    year.keep("tandem_home_proposal", await petra.next_message())
     await press(petra, proposed, "me:a:")
     await petra.next_message()  # her confirmation
     await petra.next_message()  # .ics
     year.keep("meeting_confirmed", await jonas.next_message())
     await jonas.next_message()  # .ics
+    # His home: the next meeting with its place.
+    await jonas.send("/tandem")
+    year.keep("tandem_home_next_meeting", await jonas.next_message())
 
     # 24 hours and one hour before (16:30 UTC), the feedback question an hour after the end.
     await year.advance_to(dt.datetime(2027, 3, 2, 16, 30, tzinfo=dt.UTC))

@@ -372,7 +372,7 @@ async def test_participant_actions_on_their_tandem_only(
         ).all()
         assert [(r.user_id, r.detail.get("what")) for r in refused] == [(eva.id, "tandem")] * 2
     await emil.send("/tandem")
-    expect(await emil.next_message(), "Ihr Tandem steht")
+    expect(await emil.next_message(), "Ihr Tandem mit")
 
 
 async def test_blocked_participant_is_reported_at_introduction(

@@ -7,6 +7,7 @@ import logging
 import re
 from pathlib import Path
 
+import pytest
 from telegram import Bot
 
 from bot import logs
@@ -18,6 +19,7 @@ from bot.commands import (
     commands_for,
 )
 from bot.updates import readable, skipped
+from handlers.views.home import joinable
 
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 SERVICES = HANDLERS.parent / "services"
@@ -65,6 +67,13 @@ def test_menus_by_role() -> None:
     assert not ALL_PROGRAMS_COMMANDS & set(PROGRAM_COORDINATOR_COMMANDS)
 
 
+def test_the_tandem_home_is_near_the_top_of_every_menu() -> None:
+    """The way back to the tandem's home from anywhere: the chat's menu button opens the command
+    menu, where /tandem is among the first three for everyone."""
+    for names in (PARTICIPANT_COMMANDS, COORDINATOR_COMMANDS, PROGRAM_COORDINATOR_COMMANDS):
+        assert names.index("tandem") < 3
+
+
 def test_the_menu_hides_exactly_the_commands_the_guard_reserves() -> None:
     """Every command a handler or a use case reserves for coordinators of all programs is left
     out of a program coordinator's menu, and nothing else is."""
@@ -73,3 +82,20 @@ def test_the_menu_hides_exactly_the_commands_the_guard_reserves() -> None:
         found = re.findall(r'require_all_programs\(\s*(?:ctx|uow),\s*"(\w+)"', source.read_text())
         guarded |= set(found)
     assert guarded == ALL_PROGRAMS_COMMANDS
+
+
+@pytest.mark.parametrize(
+    ("link", "button"),
+    [
+        ("https://meet.example.org/tandem-7", True),
+        ("http://teams.microsoft.com/l/meetup-join/19%3a", True),
+        ("http://localhost:8080/room", False),
+        ("https://intranet/room", False),
+        ("https://exämple.org/room", False),
+        ("javascript:alert(1)", False),
+        (None, False),
+    ],
+)
+def test_only_links_telegram_accepts_become_join_buttons(link: str | None, button: bool) -> None:
+    """A URL button Telegram refuses costs the whole home message: such links stay text."""
+    assert joinable(link) is button
