@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.profile import (
+    DEFAULT_TOPICS,
     FIELDS_BY_NAME,
     MAX_CUSTOM_TOPIC_LENGTH,
     MAX_TOPICS,
@@ -109,13 +110,26 @@ def choice_label(t: Translator, field: str, value: str) -> str:
     return t.plain(f"choice.{field}.{value}")
 
 
+def topic_name(t: Translator, topic: str) -> str:
+    """A topic in the reader's language. Topics are stored as written (the default list in
+    German, a program's or a person's own in their words): a default topic is shown from the
+    catalog by its place in `DEFAULT_TOPICS`, its stable id; any other keeps its wording."""
+    if topic in DEFAULT_TOPICS:
+        return t.plain(f"topic.{DEFAULT_TOPICS.index(topic)}")
+    return topic
+
+
+def topic_names(t: Translator, topics: list[str]) -> str:
+    return ", ".join(topic_name(t, topic) for topic in topics)
+
+
 def render_value(t: Translator, field: str, value: Any) -> str:
     """A field's value as escaped HTML."""
     spec = FIELDS_BY_NAME[field]
     if spec.kind is FieldKind.CHOICE:
         return t(f"choice.{field}.{value}") if value else "–"
     if spec.kind is FieldKind.TOPICS:
-        return t("common.list", items=", ".join(value)) if value else "–"
+        return t("common.list", items=topic_names(t, list(value))) if value else "–"
     return t("common.value", value=value) if value else "–"
 
 
@@ -163,7 +177,7 @@ def topics_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     for index, topic in enumerate(topic_options(program_topics, selected)):
         mark = f"{SELECTED} " if topic in selected else ""
-        rows.append([key(f"{mark}{topic}", kinds.topic(index, fingerprint(topic)))])
+        rows.append([key(f"{mark}{topic_name(t, topic)}", kinds.topic(index, fingerprint(topic)))])
     rows.append([key(t.plain("field.topics.done", count=len(selected)), kinds.done())])
     return InlineKeyboardMarkup(rows)
 

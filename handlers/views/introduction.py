@@ -14,6 +14,7 @@ from core.profile import DEFAULT_TOPICS
 from handlers.keyboards import button as keyed
 from handlers.keyboards import column
 from handlers.views.address import introduced_as
+from handlers.views.fields import topic_name, topic_names
 from handlers.views.meeting import NewMeeting
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ def starters(t: Translator, mine: list[str], theirs: list[str], role: str) -> li
     lines = []
     for topic in chosen:
         key = f"starter.{DEFAULT_TOPICS.index(topic)}.{role}" if topic in DEFAULT_TOPICS else ""
-        lines.append(t(key) if key and t.has(key) else t("starter.generic", topic=topic))
+        generic = t("starter.generic", topic=topic_name(t, topic))
+        lines.append(t(key) if key and t.has(key) else generic)
     return lines
 
 
@@ -79,7 +81,7 @@ def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Partic
         company=partner.company,
         position=partner.position,
         industry=partner.industry,
-        topics=", ".join(partner.topics),
+        topics=topic_names(t, list(partner.topics)),
         goals=partner.goals,
         contact=Safe(contact(partner)),
         starters=Safe("\n".join(t("intro.starter", text=Safe(s)) for s in ideas)),

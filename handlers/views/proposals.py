@@ -16,6 +16,7 @@ from bot.i18n import Safe, Translator
 from core.fit import fit_lines
 from handlers.keyboards import button as key
 from handlers.keyboards import column
+from handlers.views.fields import topic_names
 from services.matching import TUNABLE, Board, Broken
 
 if TYPE_CHECKING:
@@ -134,6 +135,8 @@ def reason_text(t: Translator, reason: dict[str, Any]) -> str:
         for name in FORMAT_PARAMS:
             if name in params and t.has(f"choice.meeting_format.{params[name]}"):
                 params[name] = t.plain(f"choice.meeting_format.{params[name]}")
+    if "topics" in params:  # shared topics, joined by the engine: each in the reader's language
+        params["topics"] = topic_names(t, params["topics"].split(", "))
     if "rules" in params:
         params["rules"] = ", ".join(
             t.plain(f"rule.{rule}") if t.has(f"rule.{rule}") else rule

@@ -16,10 +16,12 @@ from typing import Any
 
 from bot.app import AnyApplication, build_application, running
 from bot.context import services
+from bot.i18n import translator
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from core.clock import Clock, FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
+from handlers.views.fields import topic_name
 
 TOKEN = "123456789:AAH-tandem-e2e-SECRET-token_0123456789"
 COORDINATOR_ID = 9001
@@ -173,8 +175,8 @@ async def fill_registration(
             await user.next_message()
         await user.send(value)
     topics = await user.next_message()
-    for topic in profile.topics:
-        await user.press(topic, message=topics)
+    for topic in profile.topics:  # stored names; the buttons show them in the user's language
+        await user.press(topic_name(translator(language), topic), message=topics)
     for custom in profile.custom_topics:
         await user.send(custom)
         topics = await next_with_buttons(user)

@@ -27,7 +27,7 @@ async def test_mentor_and_mentee_register_and_coordinator_approves(
             company="Braunschweigische Landessparkasse",
             industry="Bank",
             position="Teamleiter",
-            topics=["Konfliktmanagement"],
+            topics=["Konfliktmanagement"],  # pressed as "Conflict management" (harness)
             custom_topics=["Agile Führung"],
             meeting_format="online",
         ),
@@ -50,6 +50,8 @@ async def test_mentor_and_mentee_register_and_coordinator_approves(
             (1002, "mentee", "pending"),
         ]
         assert rows[0].company == "<Müller & Söhne>"
+        # Stored by its stable (German) name, shown in each reader's language; her own topic
+        # keeps her wording.
         assert rows[1].topics == ["Konfliktmanagement", "Agile Führung"]
         assert rows[1].meeting_format == "online"
         assert all(p.consent_at is not None for p in rows)

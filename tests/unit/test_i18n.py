@@ -595,6 +595,7 @@ EXPANSIONS: dict[str, list[str]] = {
     # Looked up behind `t.has(key)` with a generic fallback, but every one must exist anyway.
     "reason.{code}": [f"reason.{c}" for c in REASON_CODES],
     "rule.{rule}": [f"rule.{c}" for c in RULE_CODES],
+    "topic.{DEFAULT_TOPICS.index(topic)}": [f"topic.{i}" for i in range(len(DEFAULT_TOPICS))],
     "starter.{DEFAULT_TOPICS.index(topic)}.{role}": [
         f"starter.{i}.{r}" for i in range(len(DEFAULT_TOPICS)) for r in Role
     ],

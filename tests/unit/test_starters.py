@@ -8,6 +8,7 @@ import pytest
 
 from bot.i18n import translator
 from core.profile import DEFAULT_TOPICS, Role
+from handlers.views.fields import topic_name, topic_names
 from handlers.views.introduction import starters
 
 T = translator("de")
@@ -56,3 +57,13 @@ def test_never_more_than_three_and_no_duplicates() -> None:
     lines = starters(T, topics, list(reversed(topics)), "mentee")
     assert len(lines) == 3 and len(set(lines)) == 3
     assert starters(T, [], [], "mentor") == []
+
+
+def test_default_topics_are_shown_in_the_readers_language_own_ones_as_written() -> None:
+    en = translator("en")
+    assert topic_name(en, "Konfliktmanagement") == "Conflict management"
+    assert topic_name(T, "Konfliktmanagement") == "Konfliktmanagement"
+    assert topic_name(en, "Agile <Führung>") == "Agile <Führung>"  # a program's or a person's own
+    assert topic_names(en, ["Netzwerken", "Agile Führung"]) == "Networking, Agile Führung"
+    for index in range(len(DEFAULT_TOPICS)):
+        assert en.has(f"topic.{index}") and T(f"topic.{index}") == DEFAULT_TOPICS[index]
