@@ -29,6 +29,8 @@ class Kind(StrEnum):
     SURVEY = "survey"  # a program questionnaire, to every active participant
     SURVEY_AGAIN = "survey_again"  # once, a week later, if it is still unanswered
     NOTICE = "notice"  # a message to another person about an update (payload: text, markup)
+    PROPOSAL_UNANSWERED = "proposal_unanswered"  # to the partner who has not answered a proposal
+    PROPOSAL_EXPIRED = "proposal_expired"  # to the proposer: its time came, nobody answered
 
 
 class State(StrEnum):
@@ -54,8 +56,11 @@ PAUSABLE = frozenset(
         Kind.NUDGE,
         Kind.EVENT_SOON,
         Kind.SURVEY_AGAIN,
+        Kind.PROPOSAL_UNANSWERED,
     }
 )
+# The rows about an open proposal: dropped once it is answered, withdrawn or replaced.
+PROPOSAL_KINDS = (Kind.PROPOSAL_UNANSWERED.value, Kind.PROPOSAL_EXPIRED.value)
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,47 @@ def _before(
     ]
 
 
+PROPOSAL_REMINDER_AFTER = dt.timedelta(days=2)
+PROPOSAL_REMINDER_MIN_WAIT = dt.timedelta(hours=6)
+
+
+def proposal_reminder_at(sent_at: dt.datetime, starts_at: dt.datetime) -> dt.datetime | None:
+    """When a partner who has not answered a proposal is reminded: two days after it was sent,
+    or, for a proposal whose time is sooner, half-way between sending and its start (the
+    partner then still has as long to answer as the proposer has waited). A proposal for the
+    same few hours gets none: a reminder under six hours after it would only be noise."""
+    wait = min(PROPOSAL_REMINDER_AFTER, (starts_at - sent_at) / 2)
+    if wait < PROPOSAL_REMINDER_MIN_WAIT:
+        return None
+    return sent_at + wait
+
+
+def plan_proposal(
+    *,
+    meeting_id: int,
+    version: int,
+    starts_at: dt.datetime,
+    proposer_id: int,
+    partner_id: int | None,
+    now: dt.datetime,
+) -> list[Planned]:
+    """For an open proposal: the reminder to the partner who has to answer it
+    (`proposal_reminder_at`), and at its start the word to the proposer that nobody answered.
+    Both are checked when they come due: an answered, withdrawn or replaced proposal sends
+    nothing."""
+    key = f"m{meeting_id}.v{version}"
+    planned: list[Planned] = []
+    remind_at = proposal_reminder_at(now, starts_at)
+    if partner_id is not None and remind_at is not None:
+        planned.append(
+            Planned(Kind.PROPOSAL_UNANSWERED, remind_at, partner_id, f"{key}.ask.u{partner_id}")
+        )
+    planned.append(
+        Planned(Kind.PROPOSAL_EXPIRED, starts_at, proposer_id, f"{key}.expired.u{proposer_id}")
+    )
+    return planned
+
+
 SURVEY_REMINDER_AFTER = dt.timedelta(days=7)
 
 
@@ -229,8 +275,10 @@ def worth_sending(
     absolutely and say "in N hours" as computed when sent, so a late one is never wrong. A
     feedback question a week late is noise.
     """
-    if kind in (Kind.MEETING_SOON, Kind.EVENT_SOON, Kind.EVENT_INVITE):
+    if kind in (Kind.MEETING_SOON, Kind.EVENT_SOON, Kind.EVENT_INVITE, Kind.PROPOSAL_UNANSWERED):
         return starts_at is not None and now < starts_at
+    if kind is Kind.PROPOSAL_EXPIRED:  # after a long downtime the proposer has moved on
+        return now - due_at <= dt.timedelta(days=policy.feedback_late_days)
     if kind in (Kind.FEEDBACK, Kind.FEEDBACK_AGAIN):
         return now - due_at <= dt.timedelta(days=policy.feedback_late_days)
     if kind is Kind.NUDGE:

@@ -24,16 +24,19 @@ from handlers.views.meeting import (
     Accept,
     Cancel,
     CancelConfirmed,
+    ChangePart,
     Decline,
     Move,
     NewMeeting,
     OtherTime,
     PickDay,
     ask_when,
+    change_keys,
     describe,
     meeting_buttons,
     new_meeting_keyboard,
     one_tandem,
+    pairs,
     say,
     send_calendar,
     when_text,
@@ -43,7 +46,8 @@ from services import meetings as meeting_cases
 from services import proposal
 from services.errors import Stale
 from services.meetings import NotMoved, Parties
-from services.proposal import Draft, MeetState, Moved, Proposed, Step
+from services.proposal import Draft, Moved, Proposed
+from services.proposal_state import MeetState, Step
 
 if TYPE_CHECKING:
     from storage.models import Tandem
@@ -172,6 +176,7 @@ def _summary(ctx: Ctx, draft: Draft) -> None:
         ),
         rows(
             [key(ctx.t.plain(send_key), Send())],
+            *pairs(change_keys(ctx.t, bool(state.online))),
             [key(ctx.t.plain("meet.discard"), Stop())],
         ),
     )
@@ -225,6 +230,11 @@ async def on_online(ctx: Ctx, pressed: Online) -> None:
 @on(NoLink)
 async def on_no_link(ctx: Ctx, pressed: NoLink) -> None:
     _next(ctx, await proposal.skip_link(ctx.uow))
+
+
+@on(ChangePart)
+async def on_change(ctx: Ctx, pressed: ChangePart) -> None:
+    _next(ctx, await proposal.change(ctx.uow, pressed.part))
 
 
 @on(Stop)

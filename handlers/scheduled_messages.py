@@ -24,7 +24,14 @@ from handlers.views import events as event_views
 from handlers.views import surveys as survey_views
 from handlers.views.address import who
 from handlers.views.feedback import took_place_keyboard
-from handlers.views.meeting import Cancel, Move, NewMeeting, describe
+from handlers.views.meeting import (
+    Cancel,
+    Move,
+    NewMeeting,
+    describe,
+    meeting_buttons,
+    new_meeting_keyboard,
+)
 from handlers.views.tandem_card import ShowTandem
 from services.scheduled import (
     AtRiskDue,
@@ -34,6 +41,7 @@ from services.scheduled import (
     MeetingSoon,
     NoticeDue,
     NudgeDue,
+    ProposalDue,
     SurveyDue,
 )
 
@@ -75,6 +83,8 @@ def render(t: Translator, services: Services, due: Due, now: dt.datetime) -> Ren
                 per_row=2,
             ),
         )
+    if isinstance(due, ProposalDue):
+        return _proposal(t, services, due, now)
     if isinstance(due, NudgeDue):
         zone = services.zone_of(due.program)
         return Rendered(
@@ -117,3 +127,24 @@ def render(t: Translator, services: Services, due: Due, now: dt.datetime) -> Ren
         t, due.survey, due.program, due.answered, again=due.again
     )
     return Rendered(text, markup)
+
+
+def _proposal(t: Translator, services: Services, due: ProposalDue, now: dt.datetime) -> Rendered:
+    """An open proposal: the partner reminded with the buttons the proposal had, or the proposer
+    told that its time came unanswered, with the button to propose again."""
+    meeting = due.meeting
+    info = describe(t, meeting, services.zone_of(due.program))
+    if due.expired:
+        return Rendered(
+            t("meet.expired", partner=who(t, due.partner, Case.NOMINATIVE), **info),
+            new_meeting_keyboard(t, meeting.tandem_id),
+        )
+    return Rendered(
+        t(
+            "meet.unanswered",
+            name=who(t, due.partner, Case.START),
+            rel=relative(t, meeting.starts_at, now),
+            **info,
+        ),
+        meeting_buttons(t, meeting, due.user_id, now),
+    )

@@ -21,7 +21,7 @@ from services.access import coordinators, own_meeting, partners
 from services.conversation import State
 from services.errors import Stale
 from services.meetings import Parties
-from services.proposal import Problem
+from services.proposal_state import Problem
 from services.unit import UnitOfWork
 from storage import meeting_feedback, meetings, reminders, tandems
 

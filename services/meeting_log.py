@@ -29,7 +29,8 @@ from services.access import own_tandem, partners
 from services.conversation import State
 from services.errors import Stale
 from services.meetings import Parties
-from services.proposal import Problem, zone_of
+from services.proposal import zone_of
+from services.proposal_state import Problem
 from services.unit import UnitOfWork
 from storage import meeting_feedback, meetings
 

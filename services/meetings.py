@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.meetings import Act, MeetingStatus, allowed, is_fact
-from core.reminders import Policy, plan_meeting
+from core.reminders import PROPOSAL_KINDS, Policy, plan_meeting, plan_proposal
 from services.access import own_meeting, own_tandem, partners
 from services.errors import Stale
 from services.unit import UnitOfWork
@@ -128,6 +128,7 @@ async def accept(uow: UnitOfWork, meeting_id: int, version: int) -> Parties:
     if not await meetings.confirm(uow.session, meeting, uow.now):
         raise Stale("changed", key="meet.changed_alert", alert=True)
     await tandems.reset_nudges(uow.session, meeting.tandem_id)
+    await _answered(uow, meeting)
     await plan_reminders(uow, meeting, found.program)
     return found
 
@@ -136,7 +137,13 @@ async def decline(uow: UnitOfWork, meeting_id: int, version: int) -> Parties:
     found = await pressed(uow, meeting_id, version, Act.DECLINE)
     if not await meetings.decline(uow.session, found.meeting, uow.now):
         raise Stale("changed", key="meet.changed_alert", alert=True)
+    await _answered(uow, found.meeting)
     return found
+
+
+async def _answered(uow: UnitOfWork, meeting: Meeting) -> None:
+    """A proposal answered: its reminder to the partner and its expiry notice go."""
+    await reminders.cancel(uow.session, meeting_id=meeting.id, now=uow.now, kinds=PROPOSAL_KINDS)
 
 
 @dataclass(frozen=True)
@@ -198,7 +205,10 @@ async def propose(
     where: Where,
     replaces: int | None,
 ) -> Parties:
-    """A new proposal (or a counter-proposal replacing `replaces`) for the partner to answer."""
+    """A new proposal (or a counter-proposal replacing `replaces`) for the partner to answer.
+    It replaces the tandem's open proposals, whose reminders go; its own are planned: the
+    partner is reminded if it stays unanswered, the proposer told when its time passes."""
+    await reminders.cancel(uow.session, tandem_id=tandem.id, now=uow.now, kinds=PROPOSAL_KINDS)
     meeting = await meetings.propose(
         uow.session,
         tandem_id=tandem.id,
@@ -212,4 +222,17 @@ async def propose(
         replaces=replaces,
     )
     await uow.session.refresh(meeting, ["tandem"])
-    return await parties(uow, meeting)
+    found = await parties(uow, meeting)
+    planned = plan_proposal(
+        meeting_id=meeting.id,
+        version=meeting.version,
+        starts_at=meeting.starts_at,
+        proposer_id=uow.user_id,
+        partner_id=found.partner.user_id,
+        now=uow.now,
+    )
+    rows = await reminders.plan(
+        uow.session, planned, now=uow.now, tandem_id=tandem.id, meeting_id=meeting.id
+    )
+    uow.schedule(rows)
+    return found

@@ -4,19 +4,18 @@ long and where, kept in the database like every dialog, so a restart carries on.
 Each answer (typed or a button) fills the dialog's state and the dialog moves to the next piece
 still missing; another time for a meeting keeps its duration and place and asks only the time.
 Nothing reaches the partner until the summary's button is pressed (`send`), and the time is
-checked once more then: a dialog can sit until its time has passed.
+checked once more then: a dialog can sit until its time has passed. At the summary each piece
+can be changed on its own (`change`: the dialog goes back to that step, and since everything
+else is filled, the answer leads straight back to the summary), and typed text there is read
+as a change: a day or time moves the start, a link makes it an online meeting with that link.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from pydantic import SerializerFunctionWrapHandler, model_serializer
 
 from core.meetings import DURATION_CHOICES, MAX_PLACE, Act, check_start, clean_link
 from core.profile import clean_text
@@ -24,9 +23,9 @@ from core.when import NonexistentTime, local_to_utc, parse_duration, parse_time,
 from services import conversation
 from services import meetings as meeting_cases
 from services.access import own_tandem, partners
-from services.conversation import State
 from services.errors import Stale
 from services.meetings import NotMoved, Parties, Where
+from services.proposal_state import TYPED, MeetState, Mode, Problem, Step
 from services.unit import UnitOfWork
 
 if TYPE_CHECKING:
@@ -34,69 +33,6 @@ if TYPE_CHECKING:
 
 FLOW = "meet"
 ONLINE_WORDS = frozenset({"online", "video", "digital", "teams", "zoom"})
-Mode = Literal["new", "counter", "move"]
-
-
-class MeetState(State):
-    """The proposal being entered. `link` is stored only once it was asked for (or kept from
-    the meeting being reconsidered): its absence is what makes the dialog ask for it, as in the
-    rows written before the state was typed."""
-
-    tandem: int
-    mode: Mode
-    meeting: int | None = None  # the meeting another time is proposed for, or that moves
-    version: int | None = None  # ... at the version it had then
-    day: dt.date | None = None
-    start: dt.datetime | None = None
-    duration: int | None = None  # minutes
-    online: bool | None = None
-    place: str | None = None
-    link: str | None = None
-
-    @property
-    def link_asked(self) -> bool:
-        return "link" in self.model_fields_set
-
-    @model_serializer(mode="wrap")
-    def _without_unasked_link(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if not self.link_asked:
-            data.pop("link", None)
-        return data
-
-
-class Step(StrEnum):
-    WHEN = "when"
-    TIME = "time"  # the day is known, the hour is asked
-    DURATION = "duration"
-    PLACE = "place"
-    LINK = "link"
-    CONFIRM = "confirm"
-
-
-TYPED = frozenset({Step.WHEN, Step.TIME, Step.DURATION, Step.PLACE, Step.LINK})
-
-
-class Problem:
-    """An answer that cannot be taken: the catalog key that says why, and its values (given
-    like a translator's, so the catalog checks see the key and its placeholders here)."""
-
-    __slots__ = ("key", "values")
-
-    def __init__(self, key: str, **values: object) -> None:
-        self.key = key
-        self.values: Mapping[str, object] = values
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Problem):
-            return NotImplemented
-        return (self.key, dict(self.values)) == (other.key, dict(other.values))
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    def __repr__(self) -> str:
-        return f"Problem({self.key!r}, {dict(self.values)!r})"
 
 
 @dataclass(frozen=True)
@@ -211,7 +147,9 @@ async def answer(uow: UnitOfWork, step: str, state: MeetState, text: str | None)
         await conversation.clear(uow)
         raise Stale("tandem", key="tandem.none")
     raw = clean_text(text or "")
-    if step not in TYPED:  # at the summary only the buttons act: it is shown again
+    if step == Step.CONFIRM:
+        return await _change_typed(uow, state, tandem, raw)
+    if step not in TYPED:
         return await _draft(uow, state, tandem, Step.CONFIRM, None)
     problem: Problem | None = None
     if step in (Step.WHEN, Step.TIME):
@@ -223,7 +161,7 @@ async def answer(uow: UnitOfWork, step: str, state: MeetState, text: str | None)
             when = parse_when(raw[:200], today) if raw else None
             if when is None:
                 return await _draft(uow, state, tandem, None, Problem("meet.time.unreadable"))
-            day, time = when.day, when.time
+            day, time = when.day, when.time or _kept_time(state, zone)
         if time is None:
             state.day, state.start = day, None
         else:
@@ -247,6 +185,35 @@ async def answer(uow: UnitOfWork, step: str, state: MeetState, text: str | None)
             problem = Problem("meet.link_bad")
         else:
             state.link = link
+    if problem is not None:
+        return await _draft(uow, state, tandem, None, problem)
+    return await _advance(uow, state, tandem)
+
+
+def _kept_time(state: MeetState, zone: ZoneInfo) -> dt.time | None:
+    """The hour a start already has: a new day picked from the summary keeps it."""
+    return state.start.astimezone(zone).time() if state.start is not None else None
+
+
+async def _change_typed(uow: UnitOfWork, state: MeetState, tandem: Tandem, raw: str) -> Draft:
+    """Text typed at the summary: a link (an online meeting with it), a time ("18:30", kept on
+    the proposed day) or a day with or without a time ("Donnerstag 18 Uhr", "25.3.": the hour
+    kept); anything else gets the hint of what can be typed. A change shows the summary again."""
+    link = clean_link(raw)
+    if link is not None:
+        state.online, state.place, state.link = True, None, link
+        return await _advance(uow, state, tandem)
+    zone = zone_of(await meeting_cases.program_of(uow, tandem))
+    today = uow.now.astimezone(zone).date()
+    day = state.day or (state.start.astimezone(zone).date() if state.start else None)
+    time = parse_time(raw) if day is not None else None
+    if time is None:
+        when = parse_when(raw[:200], today) if raw else None
+        if when is None or (when.time is None and state.start is None):
+            return await _draft(uow, state, tandem, None, Problem("meet.summary_hint"))
+        day, time = when.day, when.time or _kept_time(state, zone)
+    assert day is not None and time is not None
+    problem = _set_start(state, day, time, zone, uow.now)
     if problem is not None:
         return await _draft(uow, state, tandem, None, problem)
     return await _advance(uow, state, tandem)
@@ -278,10 +245,41 @@ async def stop(uow: UnitOfWork) -> None:
 
 
 async def pick_day(uow: UnitOfWork, day: dt.date) -> Draft:
-    # A day can be picked again while the hour is asked.
+    """A day can be picked again while the hour is asked. A day changed from the summary keeps
+    the proposed hour."""
     state, tandem = await _pressed(uow, Step.WHEN, Step.TIME)
+    if state.start is not None:
+        zone = zone_of(await meeting_cases.program_of(uow, tandem))
+        kept = _kept_time(state, zone)
+        assert kept is not None
+        problem = _set_start(state, day, kept, zone, uow.now)
+        if problem is not None:
+            return await _draft(uow, state, tandem, None, problem)
+        return await _advance(uow, state, tandem)
     state.day, state.start = day, None
     return await _advance(uow, state, tandem)
+
+
+CHANGEABLE = frozenset({Step.WHEN, Step.TIME, Step.DURATION, Step.PLACE, Step.LINK})
+
+
+async def change(uow: UnitOfWork, part: str) -> Draft:
+    """A button of the summary: that piece is asked again (the day as `Step.WHEN`, keeping the
+    hour); everything else stays, so its answer leads back to the summary. The link is a piece
+    of an online meeting only."""
+    state, tandem = await _pressed(uow, Step.CONFIRM)
+    try:
+        step = Step(part)
+    except ValueError:
+        raise Stale(f"part {part[:16]}") from None
+    if step not in CHANGEABLE or (step is Step.LINK and not state.online):
+        raise Stale(f"part {part}")
+    if step is Step.TIME and state.day is None and state.start is not None:
+        state.day = state.start.astimezone(
+            zone_of(await meeting_cases.program_of(uow, tandem))
+        ).date()
+    await conversation.save(uow, FLOW, step.value, state)
+    return await _draft(uow, state, tandem, step, None)
 
 
 async def pick_hour(uow: UnitOfWork, time: dt.time) -> Draft:
@@ -333,6 +331,7 @@ async def send(uow: UnitOfWork) -> Draft | Proposed | Moved | NotMoved:
             return NotMoved(held=False)
         moved = await meeting_cases.move(uow, state.meeting, state.version, start, end)
         return moved if isinstance(moved, NotMoved) else Moved(moved)
-    where = Where(bool(state.online), state.place, state.link)
+    # A link entered for an online meeting that became one in a place later does not go along.
+    where = Where(bool(state.online), state.place, state.link if state.online else None)
     proposed = await meeting_cases.propose(uow, tandem, start, end, where, state.meeting)
     return Proposed(proposed, counter=state.mode == "counter")

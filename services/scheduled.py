@@ -59,6 +59,19 @@ class FeedbackDue:
 
 
 @dataclass(frozen=True)
+class ProposalDue:
+    """An open proposal: unanswered by the recipient (`expired` False: a reminder with the
+    answer buttons), or its time came unanswered (to the proposer). `partner` is the other one
+    than the recipient, `user_id`."""
+
+    meeting: Meeting
+    user_id: int
+    partner: Participant
+    program: Program | None
+    expired: bool
+
+
+@dataclass(frozen=True)
 class NudgeDue:
     tandem: Tandem
     partner: Participant
@@ -98,7 +111,16 @@ class NoticeDue:
     markup: dict[str, Any] | None
 
 
-Due = MeetingSoon | FeedbackDue | NudgeDue | AtRiskDue | EventDue | SurveyDue | NoticeDue
+Due = (
+    MeetingSoon
+    | FeedbackDue
+    | ProposalDue
+    | NudgeDue
+    | AtRiskDue
+    | EventDue
+    | SurveyDue
+    | NoticeDue
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +176,8 @@ async def _due(uow: UnitOfWork, reminder: Reminder, kind: Kind, user: User | Non
         return None  # /pause: skipped, not postponed (it would be stale by /resume)
     if kind in (Kind.MEETING_SOON, Kind.FEEDBACK, Kind.FEEDBACK_AGAIN):
         return await _about_meeting(uow, reminder, kind)
+    if kind in (Kind.PROPOSAL_UNANSWERED, Kind.PROPOSAL_EXPIRED):
+        return await _about_proposal(uow, reminder, kind)
     if kind is Kind.NUDGE:
         return await _nudge(uow, reminder)
     if kind is Kind.AT_RISK:
@@ -202,6 +226,34 @@ async def _about_meeting(
     if answered is not None and answered.took_place is not None:
         return None
     return FeedbackDue(meeting, partner, program, again=kind is Kind.FEEDBACK_AGAIN)
+
+
+async def _about_proposal(uow: UnitOfWork, reminder: Reminder, kind: Kind) -> ProposalDue | None:
+    """Only a proposal still open at the version it was planned for, in an active tandem: one
+    answered, withdrawn or replaced by another proposal (`SUPERSEDED`) sends nothing. The
+    reminder goes to the partner who has to answer, the expiry to the proposer."""
+    session, now = uow.session, uow.now
+    meeting = await meetings.get(session, reminder.meeting_id or 0)
+    if meeting is None or meeting.status != MeetingStatus.PROPOSED:
+        return None
+    if f"m{meeting.id}.v{meeting.version}." not in reminder.key:
+        return None
+    tandem = meeting.tandem
+    if tandem.status != TandemStatus.ACTIVE:
+        return None
+    program, policy = await _policy(uow, tandem.program_id)
+    if not worth_sending(
+        kind, due_at=reminder.due_at, now=now, starts_at=meeting.starts_at, policy=policy
+    ):
+        return None
+    to_proposer = recipient(reminder) == meeting.proposed_by
+    if to_proposer != (kind is Kind.PROPOSAL_EXPIRED):
+        return None
+    if recipient(reminder) not in (tandem.mentor.user_id, tandem.mentee.user_id):
+        return None
+    _, partner = partners(tandem, recipient(reminder))
+    expired = kind is Kind.PROPOSAL_EXPIRED
+    return ProposalDue(meeting, recipient(reminder), partner, program, expired=expired)
 
 
 async def _nudge(uow: UnitOfWork, reminder: Reminder) -> NudgeDue | None:

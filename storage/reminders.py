@@ -81,12 +81,15 @@ async def cancel(
     event_id: int | None = None,
     broadcast_id: int | None = None,
     survey_id: int | None = None,
+    tandem_id: int | None = None,
     user_id: int | None = None,
     kinds: Sequence[str] | None = None,
 ) -> int:
-    """Pending rows about a meeting, event, broadcast or survey (optionally one user's, some
-    kinds) are dropped."""
+    """Pending rows about a meeting, event, broadcast, survey or tandem (optionally one user's,
+    some kinds) are dropped."""
     statement = update(Reminder).where(Reminder.state == State.PENDING.value)
+    if tandem_id is not None:
+        statement = statement.where(Reminder.tandem_id == tandem_id)
     if meeting_id is not None:
         statement = statement.where(Reminder.meeting_id == meeting_id)
     if event_id is not None:

@@ -27,7 +27,7 @@ from services.access import partners
 if TYPE_CHECKING:
     from bot.context import Ctx
     from bot.settings import Settings
-    from services.proposal import Problem
+    from services.proposal_state import Problem
     from storage.models import Meeting, Participant, Program, Tandem
 
 PREFIX = "me"
@@ -71,6 +71,32 @@ class PickDay(Button):
     """A day for the meeting being proposed (the dialog in handlers/meetings.py)."""
 
     day: dt.date
+
+
+@button(PREFIX, "chg")
+class ChangePart(Button):
+    """A piece of the proposal changed from its summary (a step of services/proposal.py)."""
+
+    part: str
+
+
+def change_keys(t: Translator, online: bool) -> list[InlineKeyboardButton]:
+    """The summary's buttons to change one piece (a step of the dialog); the link only for an
+    online meeting."""
+    keys = [
+        key(t.plain("meet.change.day"), ChangePart("when")),
+        key(t.plain("meet.change.time"), ChangePart("time")),
+        key(t.plain("meet.change.duration"), ChangePart("duration")),
+        key(t.plain("meet.change.place"), ChangePart("place")),
+    ]
+    if online:
+        keys.append(key(t.plain("meet.change.link"), ChangePart("link")))
+    return keys
+
+
+def pairs(keys: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """Buttons two to a row, for a keyboard with other rows around them."""
+    return [keys[i : i + 2] for i in range(0, len(keys), 2)]
 
 
 ACTS: dict[Act, type[OnMeeting]] = {

@@ -92,6 +92,8 @@ MESSAGES = (
     "stats",
     "stats_survey_results",
     "certificates_overview",
+    "proposal_reminder",
+    "proposal_expired",
 )
 
 
@@ -482,6 +484,23 @@ async def program_year(year: Year, program_id: int) -> None:
     year.keep("stats_survey_results", await coordinator.next_message())
     await coordinator.send("/certificates")
     year.keep("certificates_overview", await coordinator.next_message())
+    await quiet(*everyone, coordinator)
+
+    # Lukas proposes a meeting on Friday 11 June that Sabine never answers: two days later she
+    # is reminded, at its time he is told.
+    await lukas.send("/meet")
+    await lukas.next_message()
+    await lukas.send("11.6.2027 17:30")
+    await press(lukas, await lukas.next_message(), "me:dur:90")
+    await lukas.next_message()  # where?
+    await lukas.send("Bahnhof Salzgitter-Lebenstedt")
+    await press(lukas, await lukas.next_message(), "me:send")
+    await lukas.next_message()  # sent
+    await sabine.next_message()  # the proposal
+    await year.advance_to(year.clock.now() + 2 * DAY)
+    year.keep("proposal_reminder", await scheduled(sabine, "me:a:"))
+    await year.advance_to(dt.datetime(2027, 6, 11, 15, 30, tzinfo=dt.UTC))
+    year.keep("proposal_expired", await scheduled(lukas, "me:n:"))
     await quiet(*everyone, coordinator)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.app import AnyApplication
 from bot.settings import Settings
 from core.clock import FrozenClock
+from core.reminders import PROPOSAL_KINDS
 from core.tandems import TandemStatus
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage.db import Database
@@ -61,9 +62,14 @@ async def confirm(pair: Pair, when: str = "3.3. 17:30", **kw: str) -> tuple[BotM
 
 
 async def reminder_rows(db: Database) -> list[Reminder]:
-    """The planned reminders (not the notices to the partner, which are sent at once)."""
+    """The planned reminders about meetings (not the notices to the partner, which are sent at
+    once, nor those about an open proposal, tested on their own)."""
     async with db.session() as session:
-        query = select(Reminder).where(Reminder.kind != "notice").order_by(Reminder.id)
+        query = (
+            select(Reminder)
+            .where(Reminder.kind.notin_(["notice", *PROPOSAL_KINDS]))
+            .order_by(Reminder.id)
+        )
         return list((await session.scalars(query)).all())
 
 

@@ -15,7 +15,7 @@ from services import meetings as meeting_cases
 from services.errors import Stale
 from services.feedback import Answered, NoteState, Verified
 from services.meeting_log import Logged, LogState, Recording
-from services.proposal import Problem
+from services.proposal_state import Problem
 from services.unit import UnitOfWork
 from storage import dialogs
 from storage.db import Database
@@ -289,11 +289,11 @@ def test_the_handlers_register_the_flows_the_use_cases_store() -> None:
     from bot.dialogs import FLOWS
     from handlers import feedback as feedback_flow
     from handlers import meetings as meetings_flow
-    from services import proposal
+    from services import proposal, proposal_state
 
     assert feedback_flow.NOTE_FLOW == feedback.NOTE_FLOW
     assert feedback_flow.LOG_FLOW == meeting_log.LOG_FLOW
     assert meetings_flow.FLOW == proposal.FLOW
-    assert FLOWS[proposal.FLOW].state is proposal.MeetState
+    assert FLOWS[proposal.FLOW].state is proposal_state.MeetState
     assert FLOWS[feedback.NOTE_FLOW].state is NoteState
     assert FLOWS[meeting_log.LOG_FLOW].state is LogState

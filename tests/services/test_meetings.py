@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from core.meetings import Act, MeetingStatus
+from core.reminders import PROPOSAL_KINDS
 from core.reminders import State as ReminderState
 from services import conversation, proposal
 from services import meetings as meeting_cases
 from services.errors import Stale
 from services.meetings import NotMoved, Where
-from services.proposal import Draft, MeetState, Moved, Proposed, Step
+from services.proposal import Draft, Moved, Proposed
+from services.proposal_state import MeetState, Problem, Step
 from services.unit import UnitOfWork
 from storage import dialogs
 from storage.db import Database
@@ -23,6 +25,7 @@ from tests.services.conftest import NOW, Pair, answered_stale, dissolve, run, se
 
 START = NOW + dt.timedelta(days=2)  # 2027-03-12 10:00 in Berlin
 HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
 
 
 async def propose(db: Database, pair: Pair, start: dt.datetime = START) -> int:
@@ -103,7 +106,7 @@ async def test_typed_answers_are_checked_and_a_problem_keeps_the_step(db: Databa
     summary = await run(db, pair.mentee, lambda uow: answer(uow, "place", "Café Central"))
     assert summary.ask is Step.CONFIRM and not summary.state.link_asked
     again = await run(db, pair.mentee, lambda uow: answer(uow, "confirm", "hallo?"))
-    assert again.ask is Step.CONFIRM  # only the buttons act at the summary
+    assert again.ask is None and again.problem == Problem("meet.summary_hint")
 
 
 async def test_an_answer_after_the_tandem_ended_ends_the_dialog(db: Database) -> None:
@@ -189,8 +192,13 @@ async def test_accept_confirms_plans_reminders_and_refuses_the_proposer(db: Data
     assert found.partner.user_id == pair.mentee and found.me.user_id == pair.mentor
     assert planned  # armed by the caller after the commit
     async with db.session() as session:
-        rows = (await session.scalars(select(Reminder.id))).all()
+        query = select(Reminder.id).where(Reminder.kind.notin_(PROPOSAL_KINDS))
+        rows = (await session.scalars(query)).all()
+        asked = (
+            await session.scalars(select(Reminder.state).where(Reminder.kind.in_(PROPOSAL_KINDS)))
+        ).all()
     assert sorted(rows) == sorted(rid for rid, _ in planned)
+    assert asked == ["cancelled", "cancelled"]  # the proposal was answered
     assert (await meeting_row(db, meeting_id)).status == MeetingStatus.CONFIRMED
     with pytest.raises(Stale):  # accepted already: the button is used up
         await run(db, pair.mentor, lambda uow: meeting_cases.accept(uow, meeting_id, 0))
@@ -301,3 +309,70 @@ async def test_only_introduced_tandems_count_and_a_foreign_tandem_is_stale(db: D
     for user, tandem_id in ((hidden.mentor, hidden.tandem_id), (4242, pair.tandem_id)):
         with pytest.raises(Stale):
             await run(db, user, lambda uow, t=tandem_id: proposal.start_new(uow, t))  # type: ignore[misc]
+
+
+async def _at_summary(db: Database, pair: Pair) -> Draft:
+    """The mentee's dialog at the summary: START, 90 minutes, in a café."""
+    await run(db, pair.mentee, lambda uow: proposal.start_new(uow, pair.tandem_id))
+    await run(db, pair.mentee, lambda uow: answer(uow, "when", "12.03.2027 10:00"))
+    await run(db, pair.mentee, lambda uow: proposal.pick_duration(uow, 90))
+    summary = await run(db, pair.mentee, lambda uow: answer(uow, "place", "Café Central"))
+    assert summary.ask is Step.CONFIRM and summary.state.start == START
+    return summary
+
+
+async def test_each_piece_of_the_summary_changes_alone_and_returns_to_it(db: Database) -> None:
+    pair = await seed_pair(db)
+    await _at_summary(db, pair)
+    # The day: the hour is kept.
+    asked = await run(db, pair.mentee, lambda uow: proposal.change(uow, "when"))
+    assert asked.ask is Step.WHEN
+    day = await run(db, pair.mentee, lambda uow: proposal.pick_day(uow, dt.date(2027, 3, 15)))
+    assert day.ask is Step.CONFIRM and day.state.start == START + 3 * DAY
+    # The hour, on that day.
+    asked = await run(db, pair.mentee, lambda uow: proposal.change(uow, "time"))
+    assert asked.ask is Step.TIME
+    hour = await run(db, pair.mentee, lambda uow: proposal.pick_hour(uow, dt.time(17, 0)))
+    assert hour.ask is Step.CONFIRM and hour.state.start == START + 3 * DAY + 7 * HOUR
+    # The duration and the place; the link only once it is online.
+    await run(db, pair.mentee, lambda uow: proposal.change(uow, "duration"))
+    length = await run(db, pair.mentee, lambda uow: proposal.pick_duration(uow, 180))
+    assert length.ask is Step.CONFIRM and length.state.duration == 180
+    with pytest.raises(Stale):
+        await run(db, pair.mentee, lambda uow: proposal.change(uow, "link"))
+    await run(db, pair.mentee, lambda uow: proposal.change(uow, "place"))
+    place = await run(db, pair.mentee, lambda uow: answer(uow, "place", "Rathaus"))
+    assert place.ask is Step.CONFIRM and place.state.place == "Rathaus"
+    assert (place.state.start, place.state.duration) == (START + 3 * DAY + 7 * HOUR, 180)
+    with pytest.raises(Stale):
+        await run(db, pair.mentee, lambda uow: proposal.change(uow, "confirm"))
+
+
+async def test_text_typed_at_the_summary_is_read_as_a_change(db: Database) -> None:
+    pair = await seed_pair(db)
+    await _at_summary(db, pair)
+    at = await run(db, pair.mentee, lambda uow: answer(uow, "confirm", "Montag 18 Uhr"))
+    assert at.ask is Step.CONFIRM and at.state.start == dt.datetime(2027, 3, 15, 17, tzinfo=dt.UTC)
+    hour = await run(db, pair.mentee, lambda uow: answer(uow, "confirm", "17:30"))
+    assert hour.state.start == dt.datetime(2027, 3, 15, 16, 30, tzinfo=dt.UTC)  # same day
+    day = await run(db, pair.mentee, lambda uow: answer(uow, "confirm", "25.3."))
+    assert day.state.start == dt.datetime(2027, 3, 25, 16, 30, tzinfo=dt.UTC)  # same hour
+    past = await run(db, pair.mentee, lambda uow: answer(uow, "confirm", "1.3.2027 10:00"))
+    assert past.ask is None and past.problem == Problem("meet.time.past")
+    link = await run(db, pair.mentee, lambda uow: answer(uow, "confirm", "https://meet.example/t"))
+    assert link.ask is Step.CONFIRM
+    assert (link.state.online, link.state.place, link.state.link) == (
+        True,
+        None,
+        "https://meet.example/t",
+    )
+    hint = await run(db, pair.mentee, lambda uow: answer(uow, "confirm", "Café Müller"))
+    assert hint.ask is None and hint.problem == Problem("meet.summary_hint")
+    sent = await run(db, pair.mentee, proposal.send)
+    assert isinstance(sent, Proposed)
+    meeting = await meeting_row(db, sent.parties.meeting.id)
+    assert (meeting.starts_at, meeting.online, meeting.link) == (
+        dt.datetime(2027, 3, 25, 16, 30, tzinfo=dt.UTC),
+        True,
+        "https://meet.example/t",
+    )

@@ -4,17 +4,22 @@ has moved on, and the nudge sweep planning for quiet tandems."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from sqlalchemy import select
 
 from core.reminders import Kind, Planned, Policy, State, plan_meeting
+from services import meetings as meeting_cases
 from services import scheduled
+from services.meetings import Where
+from services.unit import UnitOfWork
 from storage import meetings, reminders, users
 from storage.db import Database
 from storage.models import Reminder
-from tests.services.conftest import COORDINATOR, NOW, run, seed_pair, unit
+from tests.services.conftest import COORDINATOR, NOW, Pair, dissolve, run, seed_pair, unit
 
 SOON = NOW + dt.timedelta(days=2)
+HOUR = dt.timedelta(hours=1)
 
 
 async def _confirmed_meeting(db: Database, tandem_id: int, proposer: int) -> tuple[int, list[int]]:
@@ -120,3 +125,103 @@ async def test_the_sweep_nudges_a_quiet_tandem_then_reports_it_at_risk(db: Datab
     claimed = await run(db, 0, lambda uow: scheduled.claim(uow, risk.id), now=second)
     assert claimed is not None and isinstance(claimed.due, scheduled.AtRiskDue)
     assert claimed.due.last_met is None
+
+
+# --- an open proposal: reminded when unanswered, the proposer told when its time passes ------
+
+IN_A_WEEK = NOW + dt.timedelta(days=7)
+
+
+async def _proposal(
+    db: Database, pair: Pair, start: dt.datetime = IN_A_WEEK
+) -> tuple[int, dict[str, int]]:
+    """The mentee proposes a meeting (as the dialog's summary button does); its id and the ids
+    of its rows by kind."""
+
+    async def case(uow: UnitOfWork) -> tuple[int, list[tuple[int, dt.datetime]]]:
+        tandem = await meeting_cases.pressed_tandem(uow, pair.tandem_id)
+        where = Where(False, "Café", None)
+        made = await meeting_cases.propose(uow, tandem, start, start + HOUR, where, None)
+        return made.meeting.id, list(uow.planned)
+
+    meeting_id, armed = await run(db, pair.mentee, case)
+    async with db.session() as session:
+        rows = (
+            await session.scalars(select(Reminder).where(Reminder.meeting_id == meeting_id))
+        ).all()
+    assert sorted(r.id for r in rows) == sorted(rid for rid, _ in armed)
+    return meeting_id, {r.kind.value: r.id for r in rows}
+
+
+async def test_an_unanswered_proposal_reminds_the_partner_and_tells_the_proposer(
+    db: Database,
+) -> None:
+    pair = await seed_pair(db)
+    meeting_id, rows = await _proposal(db, pair)
+    async with db.session() as session:
+        ask = await session.get(Reminder, rows["proposal_unanswered"])
+        expired = await session.get(Reminder, rows["proposal_expired"])
+        assert ask is not None and expired is not None
+        assert (ask.user_id, ask.due_at) == (pair.mentor, NOW + dt.timedelta(days=2))
+        assert (expired.user_id, expired.due_at) == (pair.mentee, IN_A_WEEK)
+    at = NOW + dt.timedelta(days=2)
+    claimed = await run(
+        db, 0, lambda uow: scheduled.claim(uow, rows["proposal_unanswered"]), now=at
+    )
+    assert claimed is not None and claimed.user_id == pair.mentor
+    assert isinstance(claimed.due, scheduled.ProposalDue) and not claimed.due.expired
+    assert claimed.due.meeting.id == meeting_id and claimed.due.partner.user_id == pair.mentee
+    told = await run(
+        db, 0, lambda uow: scheduled.claim(uow, rows["proposal_expired"]), now=IN_A_WEEK
+    )
+    assert told is not None and told.user_id == pair.mentee
+    assert isinstance(told.due, scheduled.ProposalDue) and told.due.expired
+    assert told.due.partner.user_id == pair.mentor
+
+
+async def _claim(uow: UnitOfWork, reminder_id: int) -> scheduled.Claimed | None:
+    return await scheduled.claim(uow, reminder_id)
+
+
+async def test_an_answered_proposal_sends_neither(db: Database) -> None:
+    pair = await seed_pair(db)
+    meeting_id, rows = await _proposal(db, pair)
+    await run(db, pair.mentor, lambda uow: meeting_cases.decline(uow, meeting_id, 0))
+    for kind in ("proposal_unanswered", "proposal_expired"):
+        assert await _state(db, rows[kind]) == State.CANCELLED
+        claimed = await run(db, 0, partial(_claim, reminder_id=rows[kind]), now=IN_A_WEEK)
+        assert claimed is None
+
+
+async def test_a_proposal_answered_behind_the_rows_back_is_skipped_when_due(db: Database) -> None:
+    """The check when the row comes due, whatever was cancelled before: accepted (by a path that
+    left the rows pending), replaced by another proposal, or the tandem dissolved."""
+    pair = await seed_pair(db)
+    accepted, rows = await _proposal(db, pair)
+    async with db.session() as session:
+        meeting = await meetings.get(session, accepted)
+        assert meeting is not None and await meetings.confirm(session, meeting, NOW)
+    at = NOW + dt.timedelta(days=2)
+    assert (
+        await run(db, 0, lambda uow: scheduled.claim(uow, rows["proposal_unanswered"]), now=at)
+        is None
+    )
+    assert await _state(db, rows["proposal_unanswered"]) == State.SKIPPED
+
+    other = await seed_pair(db, program_id=pair.program_id, base=3000)
+    _, first = await _proposal(db, other)
+    _, second = await _proposal(db, other, IN_A_WEEK + dt.timedelta(days=1))
+    assert await _state(db, first["proposal_unanswered"]) == State.CANCELLED  # replaced
+    await dissolve(db, other.tandem_id)
+    claimed = await run(
+        db, 0, lambda uow: scheduled.claim(uow, second["proposal_unanswered"]), now=at
+    )
+    assert claimed is None
+
+
+async def test_a_proposal_for_tomorrow_is_reminded_half_way(db: Database) -> None:
+    pair = await seed_pair(db)
+    _, rows = await _proposal(db, pair, NOW + dt.timedelta(hours=30))
+    async with db.session() as session:
+        ask = await session.get(Reminder, rows["proposal_unanswered"])
+        assert ask is not None and ask.due_at == NOW + dt.timedelta(hours=15)

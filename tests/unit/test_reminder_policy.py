@@ -24,6 +24,8 @@ from core.reminders import (
     nudge_due,
     plan_event,
     plan_meeting,
+    plan_proposal,
+    proposal_reminder_at,
     until,
     worth_sending,
 )
@@ -90,10 +92,60 @@ def test_event_plan_invites_now_and_reminds_before() -> None:
         (Kind.FEEDBACK, START + dt.timedelta(days=6), True),
         (Kind.FEEDBACK, START + dt.timedelta(days=8), False),  # a week late: noise
         (Kind.EVENT_INVITE, START + dt.timedelta(minutes=1), False),
+        (Kind.PROPOSAL_UNANSWERED, START - dt.timedelta(minutes=5), True),
+        (Kind.PROPOSAL_UNANSWERED, START, False),  # too late to answer
+        (Kind.PROPOSAL_EXPIRED, START + dt.timedelta(days=6), True),
+        (Kind.PROPOSAL_EXPIRED, START + dt.timedelta(days=8), False),
     ],
 )
 def test_late_reminders(kind: Kind, now: dt.datetime, expected: bool) -> None:
     assert worth_sending(kind, due_at=START, now=now, starts_at=START, policy=Policy()) is expected
+
+
+@pytest.mark.parametrize(
+    ("ahead", "after"),
+    [
+        (dt.timedelta(days=10), dt.timedelta(days=2)),  # two days after it was sent
+        (dt.timedelta(days=4), dt.timedelta(days=2)),
+        (dt.timedelta(days=3), dt.timedelta(hours=36)),  # sooner: half-way to the start
+        (dt.timedelta(hours=30), dt.timedelta(hours=15)),
+        (dt.timedelta(hours=12), dt.timedelta(hours=6)),
+        (dt.timedelta(hours=11), None),  # the same few hours: no reminder
+        (dt.timedelta(hours=1), None),
+    ],
+)
+def test_an_unanswered_proposal_is_reminded_after_two_days_or_half_way(
+    ahead: dt.timedelta, after: dt.timedelta | None
+) -> None:
+    due = proposal_reminder_at(NOW, NOW + ahead)
+    assert due == (NOW + after if after is not None else None)
+
+
+@given(st.integers(min_value=1, max_value=400 * 24 * 60))
+@DETERMINISTIC
+def test_a_proposal_reminder_leaves_time_to_answer(minutes: int) -> None:
+    """Never later than two days, never after half the time to the start has gone."""
+    start = NOW + dt.timedelta(minutes=minutes)
+    due = proposal_reminder_at(NOW, start)
+    if due is not None:
+        assert NOW < due <= NOW + dt.timedelta(days=2)
+        assert start - due >= due - NOW
+
+
+def test_a_proposal_plans_the_reminder_to_the_partner_and_the_expiry_to_the_proposer() -> None:
+    planned = plan_proposal(
+        meeting_id=7, version=0, starts_at=START + dt.timedelta(days=5), proposer_id=1,
+        partner_id=2, now=NOW,
+    )  # fmt: skip
+    assert [(p.kind, p.due_at, p.user_id, p.key) for p in planned] == [
+        (Kind.PROPOSAL_UNANSWERED, NOW + dt.timedelta(days=2), 2, "m7.v0.ask.u2"),
+        (Kind.PROPOSAL_EXPIRED, START + dt.timedelta(days=5), 1, "m7.v0.expired.u1"),
+    ]
+    soon = plan_proposal(
+        meeting_id=7, version=0, starts_at=NOW + dt.timedelta(hours=2), proposer_id=1,
+        partner_id=2, now=NOW,
+    )  # fmt: skip
+    assert [p.kind for p in soon] == [Kind.PROPOSAL_EXPIRED]
 
 
 def test_nudges() -> None:
