@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import Button, on
+from bot.buttons import Button, button, on
 from bot.context import Ctx, Services
 from bot.dialogs import dialog
 from bot.i18n import Safe, Translator
@@ -53,6 +53,11 @@ class _OnProgram(Button, prefix=PREFIX, coordinator=True):
 
 
 class ShowCertificates(_OnProgram, action="v"): ...
+
+
+@button(PREFIX, "p", coordinator=True)
+class ChooseProgram(Button):
+    """Back from a program's certificates to the choice of programs (/certificates)."""
 
 
 class AskIssue(_OnProgram, action="i"): ...
@@ -148,7 +153,12 @@ def _overview_message(ctx: Ctx, shown: Screen) -> tuple[str, InlineKeyboardMarku
             [key(t.plain("ct.redeliver", count=len(view.undelivered)), Redeliver(program.id))]
         )
     keyboard.append([key(t.plain("ct.set_minimum"), AskMinimum(program.id))])
-    keyboard.append([key(t.plain("ek.refresh"), ShowCertificates(program.id))])
+    keyboard.append(
+        [
+            key(t.plain("ek.refresh"), ShowCertificates(program.id)),
+            key(t.plain("ek.other_program"), ChooseProgram()),
+        ]
+    )
     return overview_text(t, program, view), InlineKeyboardMarkup(keyboard)
 
 
@@ -162,10 +172,23 @@ async def certificates_command(ctx: Ctx) -> None:
     elif not found:
         ctx.reply(ctx.t("pg.none"))
     else:
-        ctx.reply(
-            ctx.t("ct.choose_program"),
-            column([key(p.name, ShowCertificates(p.id)) for p in found]),
-        )
+        _choose(ctx, found, edit=False)
+
+
+@on(ChooseProgram)
+async def on_choose_program(ctx: Ctx, _: ChooseProgram) -> None:
+    found = await certificates.choosable(ctx.uow)
+    if not found:
+        ctx.reply(ctx.t("pg.none"))
+    else:
+        _choose(ctx, found, edit=True)
+
+
+def _choose(ctx: Ctx, found: Sequence[Program], *, edit: bool) -> None:
+    (ctx.edit if edit else ctx.reply)(
+        ctx.t("ct.choose_program"),
+        column([key(p.name, ShowCertificates(p.id)) for p in found]),
+    )
 
 
 @on(ShowCertificates)

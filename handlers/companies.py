@@ -24,6 +24,7 @@ from handlers.views.companies import (
     MergeInto,
     MergeYes,
     NewGroup,
+    OpenDirectory,
     OtherCompanies,
     Page,
     Reviewed,
@@ -77,6 +78,11 @@ async def on_other(ctx: Ctx, pressed: OtherCompanies) -> None:
 async def on_page(ctx: Ctx, pressed: Page) -> None:
     entries = await companies.directory(ctx.uow)
     _show(ctx, views.directory(ctx.t, entries, pressed.page), edit=True)
+
+
+@on(OpenDirectory)
+async def on_open(ctx: Ctx, _: OpenDirectory) -> None:
+    _show(ctx, views.directory(ctx.t, await companies.directory(ctx.uow), 0), edit=False)
 
 
 @on(ShowCard)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot import buttons
 from bot.buttons import on
 from bot.context import Ctx
 from bot.dialogs import TextHandler, dialog
@@ -96,16 +97,30 @@ async def match_command(ctx: Ctx) -> None:
             *_opened(ctx, items[0], await service.open_program(ctx.uow, items[0], _language(ctx)))
         )
     else:
-        ctx.reply(
-            ctx.t("mt.choose_program"),
-            column([button(p.name, view.OpenRound(p.id)) for p in items]),
-        )
+        ctx.reply(*_chooser(ctx, items))
+
+
+def _chooser(ctx: Ctx, items: list[Program]) -> tuple[str, InlineKeyboardMarkup]:
+    return ctx.t("mt.choose_program"), column([button(p.name, view.OpenRound(p.id)) for p in items])
+
+
+@buttons.button("mg", "p", coordinator=True)
+class ChooseRound(buttons.Button):
+    """Back from a program's matching to the choice of programs (/match)."""
+
+
+@on(ChooseRound)
+async def on_choose(ctx: Ctx, _: ChooseRound) -> None:
+    ctx.edit(*_chooser(ctx, await service.programs_to_match(ctx.uow)))
 
 
 @on(view.OpenRound)
 async def on_open(ctx: Ctx, pressed: view.OpenRound) -> None:
     program, board = await service.open_round(ctx.uow, pressed.program, _language(ctx))
-    ctx.edit(*_opened(ctx, program, board))
+    text, markup = _opened(ctx, program, board)
+    # Shown in place of the choice of programs: the way back to it.
+    back = [button(ctx.t.plain("ek.other_program"), ChooseRound())]
+    ctx.edit(text, InlineKeyboardMarkup([*(markup.inline_keyboard if markup else ()), back]))
 
 
 def _opened(

@@ -81,6 +81,11 @@ class OtherReport(_Report):
     the coordinators', so a participant is refused before anything is read."""
 
 
+@button(PREFIX, "p", coordinator=True)
+class ChooseStats(_Report):
+    """Back from a program's statistics to the choice of programs (/stats)."""
+
+
 @on(OtherReport)
 async def on_other(ctx: Ctx, pressed: OtherReport) -> None:
     raise Stale("rp", alert=True)
@@ -88,6 +93,11 @@ async def on_other(ctx: Ctx, pressed: OtherReport) -> None:
 
 async def stats_command(ctx: Ctx) -> None:
     await _choose_program(ctx, "stats")
+
+
+@on(ChooseStats)
+async def on_choose_stats(ctx: Ctx, _: ChooseStats) -> None:
+    await _choose_program(ctx, "stats", edit=True)
 
 
 async def export_command(ctx: Ctx) -> None:
@@ -106,14 +116,17 @@ async def on_export(ctx: Ctx, pressed: ExportData) -> None:
     await _send_export(ctx, found)
 
 
-async def _choose_program(ctx: Ctx, what: Literal["stats", "export"]) -> None:
-    """One program: straight to it; several: a button each."""
+async def _choose_program(
+    ctx: Ctx, what: Literal["stats", "export"], *, edit: bool = False
+) -> None:
+    """One program: straight to it; several: a button each (`edit`: back to that choice from
+    a program's statistics)."""
     items = await reports.programs(ctx.uow, what)
     if not items:
         ctx.reply(ctx.t("pg.none"))
-    elif len(items) > 1:
+    elif len(items) > 1 or edit:
         kind = ShowStats if what == "stats" else ExportData
-        ctx.reply(
+        (ctx.edit if edit else ctx.reply)(
             ctx.t("rp.choose_stats") if what == "stats" else ctx.t("rp.choose_export"),
             column([key(p.name, kind(p.id)) for p in items]),
         )
@@ -132,7 +145,11 @@ def _show_stats(ctx: Ctx, found: reports.Stats, *, edit: bool) -> None:
     text = stats_text(
         ctx.t, ctx.lang, program, found.figures, found.risky, found.quiet_days, zone, ctx.now
     )
-    markup = column([key(ctx.t.plain("rp.export_button"), ExportData(program.id))])
+    export = [key(ctx.t.plain("rp.export_button"), ExportData(program.id))]
+    # Shown in place of the choice of programs (`edit`): the way back to it.
+    markup = column(
+        [*export, key(ctx.t.plain("ek.other_program"), ChooseStats())] if edit else export
+    )
     if edit:
         ctx.edit(text, markup)
     else:

@@ -100,11 +100,21 @@ async def on_concern_text(ctx: Ctx, step: str, state: ConcernState, text: str | 
 
 
 async def tandems_command(ctx: Ctx) -> None:
+    await _choose_program(ctx, edit=False)
+
+
+@on(card_view.ChooseProgram)
+async def on_choose_program(ctx: Ctx, _: card_view.ChooseProgram) -> None:
+    await _choose_program(ctx, edit=True)
+
+
+async def _choose_program(ctx: Ctx, *, edit: bool) -> None:
     items = await tandems.tandem_programs(ctx.uow)
     if not items:
         ctx.reply(ctx.t("pg.none"))
         return
-    ctx.reply(
+    show = ctx.edit if edit else ctx.reply
+    show(
         ctx.t("td.choose_program"),
         column([button(p.name, card_view.ListTandems(p.id)) for p in items]),
     )

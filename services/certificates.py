@@ -73,6 +73,12 @@ async def opening(uow: UnitOfWork) -> list[Program] | Screen:
     return await _screen(uow, items[0]) if len(items) == 1 else items
 
 
+async def choosable(uow: UnitOfWork) -> list[Program]:
+    """The programs to choose from, when a coordinator goes back from one program's screen."""
+    require_coordinator(uow, "certificates")
+    return await visible_programs(uow)
+
+
 async def screen(uow: UnitOfWork, program_id: int) -> Screen:
     return await _screen(uow, await pressed_program(uow, program_id))
 

@@ -59,6 +59,11 @@ class ShowCard(OnCompany, action="c"): ...
 class ShowExclusions(OnCompanies, action="x"): ...
 
 
+class OpenDirectory(OnCompanies, action="o"):
+    """The directory from a program card: as a message of its own, below the card (the card
+    stays, the way back to it); the directory itself is no program's."""
+
+
 class Lift(OnCompanies, action="xl"):
     exclusion: int
 

@@ -17,7 +17,7 @@ from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views import program_settings as settings_views  # a cycle: used at call time
 from handlers.views.address import role_label
-from handlers.views.companies import Page as CompanyPage
+from handlers.views.companies import OpenDirectory
 from handlers.views.events import ShowEvents
 from handlers.views.notify import (
     AskGrant,
@@ -113,7 +113,7 @@ def program_card(ctx: Ctx, card: ProgramCard) -> tuple[str, InlineKeyboardMarkup
             ],
             [
                 key(ctx.t.plain("sk.open"), ListSurveys(program.id)),
-                key(ctx.t.plain("companies.open"), CompanyPage(0)),
+                key(ctx.t.plain("companies.open"), OpenDirectory()),
             ],
             [key(ctx.t.plain("pg.back_to_list"), AllPrograms())],
         ]

@@ -160,7 +160,15 @@ def listing(t: Translator, found: Listing) -> tuple[str, InlineKeyboardMarkup]:
             key(t.plain("sk.new.final"), NewSurvey(program.id, SurveyKind.FINAL)),
         ]
     )
-    keyboard.append([key(t.plain("ek.other_program"), ChooseProgram())])
+    # The program card opens this list (and imports this module): imported here, not above.
+    from handlers.views.programs import ProgramButton
+
+    keyboard.append(
+        [
+            key(t.plain("ek.other_program"), ChooseProgram()),
+            key(t.plain("ek.to_program"), ProgramButton(program.id)),
+        ]
+    )
     text = t("sk.list", program=program.name, count=len(found.surveys))
     return text, InlineKeyboardMarkup(keyboard)
 

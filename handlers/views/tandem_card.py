@@ -47,6 +47,10 @@ class ListTandems(_Buttons, action="l"):
 class ShowTandem(_OnTandem, action="v"): ...
 
 
+class ChooseProgram(_Buttons, action="p"):
+    """Back from a program's tandem list to the choice of programs (/tandems)."""
+
+
 class SettleMeeting(_Buttons, action="c"):
     meeting: int
 
@@ -90,8 +94,9 @@ def listing(t: Translator, found: Listing) -> tuple[str, InlineKeyboardMarkup | 
         ]
         for x in found.tandems[:LISTED]
     ]
+    rows.append([keyed(t.plain("ek.other_program"), ChooseProgram())])
     text = list_text(t, found.program, len(found.tandems), found.unconfirmed)
-    return text, InlineKeyboardMarkup(rows) if rows else None
+    return text, InlineKeyboardMarkup(rows)
 
 
 def _agreed(t: Translator, zone: ZoneInfo, when: dt.datetime | None) -> str:
@@ -164,4 +169,5 @@ def card(t: Translator, zone: ZoneInfo, found: Card) -> tuple[str, InlineKeyboar
     ]
     if tandem.status == TandemStatus.ACTIVE:
         buttons.append(keyed(t.plain("td.dissolve"), DissolveTandem(tandem.id)))
-    return text, column(buttons) if buttons else None
+    buttons.append(keyed(t.plain("common.back"), ListTandems(tandem.program_id)))
+    return text, column(buttons)

@@ -74,7 +74,7 @@ async def test_stats_of_a_seeded_program(
     assert "Otto" not in stats.text and "Rita" not in stats.text
     assert [e["type"] for e in stats.entities].count("bold") >= 6
     assert stats.text.index("Quentin") < stats.text.index("Lotte")  # the longest quiet first
-    assert stats.button_texts == ["📦 Daten exportieren"]
+    assert stats.button_texts == ["📦 Daten exportieren", "🔀 Anderer Jahrgang"]
 
 
 async def test_export_files_parse_back(

@@ -192,6 +192,16 @@ async def test_opening_shows_the_only_program_right_away(db: Database) -> None:
     assert hidden == []
 
 
+async def test_going_back_lists_the_programs_of_the_coordinator_only(db: Database) -> None:
+    met, _ = await seed(db)
+    chosen = await run(db, COORDINATOR, certificates.choosable, coordinator=True)
+    assert [p.id for p in chosen] == [met.program_id]  # even one: the screen came from a list
+    scoped = {"coordinator": True, "scope": frozenset({999})}
+    assert await run(db, COORDINATOR, certificates.choosable, **scoped) == []
+    with pytest.raises(Refused):
+        await run(db, met.mentor, certificates.choosable)
+
+
 async def test_delivery_names_the_partners_and_records_what_arrived(db: Database) -> None:
     met, _ = await seed(db)
     issued = await run(
