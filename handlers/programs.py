@@ -10,17 +10,17 @@ from bot import commands
 from bot.buttons import Button, button, on
 from bot.context import Ctx
 from bot.dialogs import dialog
-from core.programs import MAX_PROGRAM_NAME, default_end, parse_date
+from core.programs import MAX_PROGRAM_NAME, ParticipantStatus, default_end, parse_date
 from handlers.keyboards import button as key
 from handlers.keyboards import column, reply_below, rows
 from handlers.views import programs as views
+from handlers.views import registrations as registration_views
 from handlers.views.notify import (
     AskGrant,
     CycleCapacity,
     Grant,
     ParticipantButton,
     SetStatus,
-    status_changed,
 )
 from handlers.views.programs import (
     AllPrograms,
@@ -28,9 +28,9 @@ from handlers.views.programs import (
     ProgramButton,
     SetProgramStatus,
 )
-from services import coordinators, programs
+from services import coordinators, programs, registrations
 from services.coordinators import RoleChange, RoleOutcome
-from services.programs import DURATIONS, NewProgram, ProgramCard, Verdict
+from services.programs import DURATIONS, NewProgram, ProgramCard
 
 FLOW = programs.FLOW
 
@@ -153,19 +153,12 @@ async def on_participant(ctx: Ctx, pressed: ParticipantButton) -> None:
 
 @on(SetStatus)
 async def on_set_status(ctx: Ctx, pressed: SetStatus) -> None:
+    rejecting = pressed.status == ParticipantStatus.REJECTED  # asks first, reason or none
+    if rejecting and (card := await registrations.to_confirm(ctx.uow, pressed.participant)):
+        ctx.edit(*registration_views.confirm_reject(ctx, card))
+        return
     decision = await programs.decide(ctx.uow, pressed.participant, pressed.status)
-    card, participant, target = decision.card, decision.card.participant, pressed.status
-    if decision.verdict == Verdict.ALREADY:
-        ctx.answer(ctx.t.plain("pp.already", status=ctx.t.plain(f"status.{target}")))
-    elif decision.verdict == Verdict.CANNOT:
-        # Another coordinator decided first, or the data was forged.
-        status = ctx.t.plain(f"status.{participant.status}")
-        ctx.answer(ctx.t.plain("pp.cannot", status=status), alert=True)
-    else:
-        ctx.answer(ctx.t.plain(f"pp.done.{target}"))
-    ctx.edit(*views.participant_card(ctx, card))
-    if decision.tell is not None:
-        status_changed(ctx, card.program, participant, decision.tell)
+    registration_views.decided(ctx, decision, pressed=True)
 
 
 @on(CycleCapacity)

@@ -40,6 +40,7 @@ from handlers import (
     programs,
     purge,
     registration,
+    registrations,
     reports,
     start,
     survey_admin,
@@ -55,7 +56,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
 # handlers/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement, surveys, program_settings, registration)
+REGISTERING = (agreement, surveys, program_settings, registration, registrations)
 
 
 CommandFn = Callable[[Ctx], Awaitable[None]]

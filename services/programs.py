@@ -279,10 +279,27 @@ class Decision:
     tell: User | None = None
 
 
-async def decide(uow: UnitOfWork, participant_id: int, target: ParticipantStatus) -> Decision:
+async def decide(
+    uow: UnitOfWork, participant_id: int, target: ParticipantStatus, *, with_reason: bool = False
+) -> Decision:
     """Approve, reject, pause, ... a participant. Someone approved is invited to the program's
     upcoming events and surveys like everyone else."""
     participant, program = await _reach(uow, participant_id)
+    return await apply(uow, participant, program, target, with_reason=with_reason)
+
+
+async def apply(
+    uow: UnitOfWork,
+    participant: Participant,
+    program: Program,
+    target: ParticipantStatus,
+    *,
+    with_reason: bool = False,
+) -> Decision:
+    """The decision on a participant the caller has reached (role and program checked): the same
+    rules for one press and for "approve all" (services/registrations.py). `with_reason` marks
+    the audit row of a rejection that told a reason; the reason itself is not stored."""
+    assert participant.user_id is not None
     seen = participant.status
     if target == seen:
         verdict = Verdict.ALREADY
@@ -295,8 +312,8 @@ async def decide(uow: UnitOfWork, participant_id: int, target: ParticipantStatus
     card = await _participant_card(uow, participant, program)
     if verdict != Verdict.DONE:
         return Decision(verdict, card)
-    uow.audit("participant_status", participant=participant.id, status=target.value)
-    assert participant.user_id is not None
+    detail = {"with_reason": True} if with_reason else {}
+    uow.audit("participant_status", participant=participant.id, status=target.value, **detail)
     if target == ParticipantStatus.ACTIVE:
         await _invite_to_upcoming(uow, program, participant.user_id)
     contact = card.contact

@@ -79,13 +79,18 @@ async def new_registration(ctx: Ctx, program: Program, participant: Participant)
         ctx.send_to(coordinator_id, text, markup)
 
 
-def status_changed(ctx: Ctx, program: Program, participant: Participant, user: User) -> None:
-    """Tell the participant about a decision, for the statuses that have a notice."""
+def status_changed(
+    ctx: Ctx, program: Program, participant: Participant, user: User, reason: str | None = None
+) -> None:
+    """Tell the participant about a decision, for the statuses that have a notice; a rejection
+    with the coordinator's reason, when one was given."""
     t = ctx.for_user(user)
     notice = f"participant.status.{participant.status}"
     if not t.has(notice):
         return
     text = t(notice, program=program.name)
+    if reason:
+        text += "\n\n" + t("participant.status.reason", reason=reason)
     if participant.status == ParticipantStatus.REJECTED:  # "Bei Fragen …": whom to ask
         text = with_contact(t, text, program)
     ctx.send_to(participant.user_id, text)

@@ -26,6 +26,7 @@ from handlers.views.notify import (
     SetStatus,
     profile_block,
 )
+from handlers.views.registrations import EditParticipant, approve_all_button
 from handlers.views.survey_admin import ListSurveys
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def program_card(ctx: Ctx, card: ProgramCard) -> tuple[str, InlineKeyboardMarkup
     return text, InlineKeyboardMarkup(
         [
             *column(by_status, per_row=2).inline_keyboard,
+            *approve_all_button(ctx, program.id, card.count(ParticipantStatus.PENDING)),
             [key(ctx.t.plain(f"pg.set.{toggle}"), SetProgramStatus(program.id, toggle))],
             [
                 key(ctx.t.plain("ps.open"), settings_views.ShowSettings(program.id)),
@@ -140,6 +142,8 @@ def participant_list(ctx: Ctx, page: ParticipantPage) -> tuple[str, InlineKeyboa
         nav.append(key("»", ParticipantsButton(program.id, status, page.page + 1)))
     if nav:
         keyboard.append(nav)
+    pending = page.total if status == ParticipantStatus.PENDING else 0
+    keyboard.extend(approve_all_button(ctx, program.id, pending))
     keyboard.append([key(ctx.t.plain("common.back"), ProgramButton(program.id))])
     text = ctx.t(
         "pg.participants",
@@ -170,6 +174,7 @@ def participant_card(ctx: Ctx, card: ParticipantCard) -> tuple[str, InlineKeyboa
         [key(ctx.t.plain(f"pp.to.{target}"), SetStatus(participant.id, target))]
         for target in card.transitions
     ]
+    keyboard.append([key(ctx.t.plain("pp.edit"), EditParticipant(participant.id))])
     if participant.role == "mentor":
         capacity = ctx.t.plain("pp.capacity", count=participant.capacity)
         keyboard.append([key(capacity, CycleCapacity(participant.id))])

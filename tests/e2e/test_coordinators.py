@@ -68,6 +68,8 @@ async def test_review_participants_and_decide(
     person = await coordinator.wait_edit(people)
     expect(person, "@anna_s", "wartet auf Freigabe", "Bahntechnik", "Kommunikation, Feedback")
     await coordinator.press("❌ Ablehnen", message=person)
+    confirm = expect(await coordinator.wait_edit(person), "Anmeldung von Anna Schmidt", "ablehnen?")
+    await coordinator.press("❌ Ablehnen", message=confirm)
     expect(await anna.next_message(), "nicht berücksichtigt")
     async with db.session() as session:
         row = (await session.scalars(select(Participant))).one()
@@ -92,9 +94,11 @@ async def test_two_coordinators_deciding_at_once_decide_once(
     notes = []
     for person in (coordinator, second):
         notes.append(next(m for m in await person.collect() if "Neue Anmeldung" in m.text))
+    await second.press("❌ Ablehnen", message=notes[1])  # asks first
+    confirm = await second.wait_edit(notes[1])
     first, other = await asyncio.gather(
         coordinator.press("✅ Freigeben", message=notes[0]),
-        second.press("❌ Ablehnen", message=notes[1]),
+        second.press("❌ Ablehnen", message=confirm),
     )
     answers = [await answer_of(coordinator, first), await answer_of(second, other)]
     async with db.session() as session:

@@ -79,6 +79,7 @@ async def test_a_coordinator_sets_the_contact_and_participants_see_it(
     # Rejected: the message, /start afterwards and /help name the contact.
     note = await _participant_card(coordinator)
     await coordinator.press("❌ Ablehnen", message=note)
+    await coordinator.press("❌ Ablehnen", message=await coordinator.wait_edit(note))
     rejected = expect(await anna.next_message(), "nicht berücksichtigt")
     assert CONTACT in rejected.raw_text
     await anna.send(f"/start {code}")
