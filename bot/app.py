@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from bot import commands, due
+from bot import commands, due, router
 from bot.broadcaster import Broadcaster
 from bot.context import SERVICES_KEY, Services, services
 from bot.errors import on_error
@@ -28,7 +28,7 @@ from bot.settings import Settings
 from bot.updates import TandemBot
 from bot.webhook import WebhookServer
 from core.clock import Clock, SystemClock
-from handlers import introductions, router, scheduled_messages
+from handlers import introductions, scheduled_messages
 from handlers.views import broadcasts as broadcast_views
 from storage import housekeeping
 from storage.db import Database

@@ -166,8 +166,7 @@ def _row(action: str, fn: Callable[..., Any], words: list[str]) -> str:
 
 
 def table() -> str:
-    from bot import buttons, dialogs
-    from handlers import router
+    from bot import buttons, dialogs, router
 
     commands: dict[str, Callable[..., Any]] = router.COMMANDS
     by_module: dict[str, list[str]] = {}

@@ -1,4 +1,4 @@
-"""The two ways a use case says no, answered in one place by the router (handlers/router.py).
+"""The two ways a use case says no, answered in one place by the router (bot/router.py).
 
 The router does not roll back: it audits the refusal and the update's transaction commits. So a
 use case raises them before it changes anything, except that it may first end the dialog that

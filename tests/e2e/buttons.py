@@ -7,7 +7,7 @@ written.
 
 from __future__ import annotations
 
-import handlers.router  # noqa: F401  (imports every flow, which registers its buttons)
+import bot.router  # noqa: F401  (imports every flow, which registers its buttons)
 from bot import buttons
 
 ID = buttons.ID  # a part that is not a literal: an id, mostly, filled in by the test

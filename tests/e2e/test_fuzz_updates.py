@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-import handlers.router  # noqa: F401  (every flow registers its buttons on import)
+import bot.router  # noqa: F401  (every flow registers its buttons on import)
 from bot import buttons
 from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from bot.i18n import translator

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from bot import buttons
 from bot.app import AnyApplication
 from bot.context import Ctx
+from bot.router import COORDINATOR_ONLY_COMMANDS, COORDINATOR_PREFIXES
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api import FakeBotApi, FakeUser
-from handlers.router import COORDINATOR_ONLY_COMMANDS, COORDINATOR_PREFIXES
 from storage import surveys, users
 from storage.db import Database
 from storage.models import (

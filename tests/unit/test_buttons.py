@@ -7,7 +7,7 @@ import enum
 
 import pytest
 
-import handlers.router  # noqa: F401  (every flow registers its buttons on import)
+import bot.router  # noqa: F401  (every flow registers its buttons on import)
 from bot import buttons
 from bot.buttons import BigInt, Button, button
 from services.errors import Stale

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import handlers.router  # noqa: F401 (registers every kind)
+import bot.router  # noqa: F401 (registers every kind)
 from bot import buttons
 from services.errors import Stale
 

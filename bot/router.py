@@ -54,8 +54,8 @@ log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE
 
-# Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
-# handlers/dialogs.py): importing them is what registers them.
+# Flows that declare their buttons and dialogs in the registries (bot/buttons.py,
+# bot/dialogs.py): importing them is what registers them.
 REGISTERING = (agreement, surveys, program_settings, registration, registrations)
 
 
@@ -96,7 +96,7 @@ assert COMMANDS.keys() >= COORDINATOR_ONLY_COMMANDS
 
 
 async def on_callback(ctx: Ctx) -> None:
-    """A press goes to the handler of its registered kind, typed (handlers/buttons.py). A kind
+    """A press goes to the handler of its registered kind, typed (bot/buttons.py). A kind
     for coordinators is refused to anyone else before its data is even parsed; data that names
     no kind, or a field that does not parse, is stale (answered and audited in `answered`)."""
     query = ctx.update.callback_query
