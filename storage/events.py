@@ -27,12 +27,22 @@ class Attendance:
     """Who answered what, among the program's active participants."""
 
     yes: list[Participant] = field(default_factory=list)
+    maybe: list[Participant] = field(default_factory=list)
     no: list[Participant] = field(default_factory=list)
     open: list[Participant] = field(default_factory=list)
 
     @property
     def invited(self) -> list[Participant]:
-        return [*self.yes, *self.no, *self.open]
+        return [*self.yes, *self.maybe, *self.no, *self.open]
+
+    def by_answer(self) -> list[tuple[str | None, list[Participant]]]:
+        """The groups in the order the cards and the list show them: yes, maybe, no, open."""
+        return [
+            (Answer.YES, self.yes),
+            (Answer.MAYBE, self.maybe),
+            (Answer.NO, self.no),
+            (None, self.open),
+        ]
 
 
 async def create(
@@ -173,16 +183,13 @@ async def attendance(session: AsyncSession, event: ProgramEvent) -> Attendance:
     program after answering is no longer counted."""
     given = await answers(session, event.id)
     result = Attendance()
+    buckets: dict[str | None, list[Participant]] = {
+        Answer.YES: result.yes,
+        Answer.MAYBE: result.maybe,
+        Answer.NO: result.no,
+    }
     for participant in await active_participants(session, event.program_id):
-        answer = given.get(participant.id)
-        bucket = (
-            result.yes
-            if answer == Answer.YES
-            else result.no
-            if answer == Answer.NO
-            else result.open
-        )
-        bucket.append(participant)
+        buckets.get(given.get(participant.id), result.open).append(participant)
     return result
 
 

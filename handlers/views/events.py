@@ -17,7 +17,6 @@ from core.events import KINDS, Answer, EventStatus
 from core.fit import Part, escaped, fit_message
 from core.reminders import Policy
 from handlers.keyboards import button as key
-from handlers.keyboards import column
 from handlers.views.event_time import when_text
 from handlers.views.meeting import organizer
 
@@ -35,16 +34,20 @@ class ShowEvents(Button):
     program: int
 
 
+Code = Literal["y", "m", "n"]
+_GIVEN: dict[Code, Answer] = {"y": Answer.YES, "m": Answer.MAYBE, "n": Answer.NO}
+
+
 @button("ev", "r")
 class Rsvp(Button):
-    """A participant's answer to an invitation: `ev:r:<event>:y|n`."""
+    """A participant's answer to an invitation: `ev:r:<event>:y|m|n`."""
 
     event: int
-    answer: Literal["y", "n"]
+    answer: Code
 
     @property
     def given(self) -> Answer:
-        return Answer.YES if self.answer == "y" else Answer.NO
+        return _GIVEN[self.answer]
 
 
 def kind_label(t: Translator, kind: str) -> str:
@@ -68,17 +71,27 @@ def describe(t: Translator, event: ProgramEvent, zone: ZoneInfo) -> dict[str, st
 
 
 def rsvp_keyboard(t: Translator, event_id: int, answer: str | None) -> InlineKeyboardMarkup:
-    yes, no = t.plain("ev.yes"), t.plain("ev.no")
-    if answer == Answer.YES:
-        yes = t.plain("ev.chosen", label=yes)
-    elif answer == Answer.NO:
-        no = t.plain("ev.chosen", label=no)
-    return column([key(yes, Rsvp(event_id, "y")), key(no, Rsvp(event_id, "n"))], per_row=2)
+    """Yes and no side by side, maybe below; the given answer is marked."""
+    labels = {
+        Answer.YES: t.plain("ev.yes"),
+        Answer.MAYBE: t.plain("ev.maybe"),
+        Answer.NO: t.plain("ev.no"),
+    }
+    keys = {
+        given: key(
+            t.plain("ev.chosen", label=labels[given]) if answer == given else labels[given],
+            Rsvp(event_id, code),
+        )
+        for code, given in _GIVEN.items()
+    }
+    return InlineKeyboardMarkup([[keys[Answer.YES], keys[Answer.NO]], [keys[Answer.MAYBE]]])
 
 
 def _answer_line(t: Translator, answer: str | None) -> str:
     if answer == Answer.YES:
         return t("ev.answer.yes")
+    if answer == Answer.MAYBE:
+        return t("ev.answer.maybe")
     if answer == Answer.NO:
         return t("ev.answer.no")
     return t("ev.answer.none")
@@ -118,16 +131,18 @@ def card_text(
                 when=info["when"],
                 where=info["where"],
                 yes=len(present.yes),
+                maybe=len(present.maybe),
                 no=len(present.no),
                 open=len(present.open),
                 yes_names=names[0],
-                no_names=names[1],
-                open_names=names[2],
+                maybe_names=names[1],
+                no_names=names[2],
+                open_names=names[3],
             )
             + "\n\n"
             + status
         ),
-        [_names(t, present.yes), _names(t, present.no), _names(t, present.open)],
+        [_names(t, people) for _, people in present.by_answer()],
     )
 
 

@@ -1,0 +1,55 @@
+"""Program events end to end, the coordinators' wishes of issue #13: "maybe", end time and
+capacity, the reminder to those without an answer, the attendance list as a file, and editing.
+The fixtures and helpers are those of tests/e2e/test_events.py."""
+
+from __future__ import annotations
+
+from bot.app import AnyApplication
+from core.clock import FrozenClock
+from fake_bot_api import FakeBotApi, FakeUser
+from storage.db import Database
+from tests.e2e.harness import answer_of, expect, refused_calls
+from tests.e2e.test_events import (  # NOW: the clock fixture reads it
+    MARIA,
+    NOW,  # noqa: F401
+    calendar_file,
+    create_event,
+    invitation,
+    seed,
+)
+
+
+async def test_maybe_shows_on_both_cards_and_a_yes_turned_maybe_leaves_the_calendar(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    db: Database,
+    bot_at: AnyApplication,
+    clock: FrozenClock,
+) -> None:
+    cohort = await seed(db, api)
+    card = await create_event(coordinator)
+    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    maria, emil = cohort.active[MARIA], cohort.active["Emil Mentee"]
+    assert "❔ Vielleicht" in invites[MARIA].button_texts
+
+    query = await emil.press("❔ Vielleicht", message=invites["Emil Mentee"])
+    assert (await answer_of(emil, query))["text"] == "Danke für Ihre Antwort!"
+    answered = expect(await emil.wait_edit(invites["Emil Mentee"]), "Ihre Antwort: vielleicht")
+    assert "❔ Vielleicht (Ihre Antwort)" in answered.button_texts
+    assert await emil.collect() == [], "no calendar file for a maybe"
+
+    await maria.press("✅ Ich komme", message=invites[MARIA])
+    expect(await maria.wait_edit(invites[MARIA]), "Sie kommen.")
+    await calendar_file(maria, "PUBLISH")
+    await maria.press("❔ Vielleicht", message=invites[MARIA])
+    expect(await maria.wait_edit(invites[MARIA]), "vielleicht")
+    await calendar_file(maria, "CANCEL")
+
+    await coordinator.press("🔄 Aktualisieren", message=card)
+    expect(
+        await coordinator.wait_edit(card),
+        "Zusagen (0)",
+        f"Vielleicht (2): {MARIA}, Emil Mentee",
+        "Ohne Antwort (1): Eva Mentee",
+    )
+    assert refused_calls(api) == []
