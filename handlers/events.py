@@ -13,10 +13,11 @@ from bot.buttons import Button, on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from core.events import KINDS, EventKind, EventStatus
+from core.html import Safe
 from core.profile import clean_text
 from handlers.keyboards import button as key
 from handlers.keyboards import column, reply_below, rows
-from handlers.views.event_time import parse_start, when_text
+from handlers.views.event_time import parse_end, parse_start, when_text
 from handlers.views.events import (
     Rsvp,
     ShowEvents,
@@ -25,11 +26,22 @@ from handlers.views.events import (
     describe,
     invitation_card,
     kind_label,
+    places_line,
     send_calendar,
 )
 from handlers.views.programs import ProgramButton
 from services import events
-from services.events import FLOW, MAX_PLACE, MAX_TITLE, Card, Draft, Listing, Reply
+from services.events import (
+    FLOW,
+    MAX_CAPACITY,
+    MAX_PLACE,
+    MAX_TITLE,
+    NO_PLACE,
+    Card,
+    Draft,
+    Listing,
+    Reply,
+)
 
 if TYPE_CHECKING:
     from storage.models import Program, ProgramEvent
@@ -97,6 +109,10 @@ async def on_answer(ctx: Ctx, pressed: Rsvp) -> None:
     answered = await events.answer(ctx.uow, pressed.event, pressed.given)
     if answered.reply is Reply.NOT_INVITED:
         ctx.answer(ctx.t.plain("ev.not_invited"), alert=True)
+        return
+    if answered.reply is Reply.FULL:  # the invitation stays as it is: maybe or no still work
+        capacity = answered.invitation.event.capacity or 0
+        ctx.answer(ctx.t.plain("ev.full", count=capacity), alert=True)
         return
     if answered.reply is not Reply.RECORDED:
         over = answered.reply is Reply.OVER
@@ -175,7 +191,8 @@ def _status_line(ctx: Ctx, event: ProgramEvent) -> str:
 def _event_card(ctx: Ctx, card: Card) -> tuple[str, InlineKeyboardMarkup]:
     event, program = card.event, card.program
     info = describe(ctx.t, event, ctx.services.zone_of(program))
-    text = card_text(ctx.t, program, info, card.present, _status_line(ctx, event))
+    status = _status_line(ctx, event)
+    text = card_text(ctx.t, program, info, card.present, status, event.capacity)
     keyboard: list[list[InlineKeyboardButton]] = []
     if card.cancellable:
         keyboard.append([key(ctx.t.plain("ek.refresh"), ShowEvent(event.id))])
@@ -263,8 +280,9 @@ def _summary(ctx: Ctx, draft: Draft, program: Program) -> tuple[str, InlineKeybo
         program=program.name,
         title=title,
         kind=kind_label(ctx.t, kind),
-        when=when_text(ctx.t, starts_at, ctx.services.zone_of(program)),
+        when=when_text(ctx.t, starts_at, ctx.services.zone_of(program), draft.ends_at),
         where=draft.place or ctx.t.plain("event.no_place"),
+        places=Safe(places_line(ctx.t, draft.capacity, 0)),
     )
     return text, rows(
         [key(ctx.t.plain("ek.create"), CreateEvent())],
@@ -323,10 +341,21 @@ async def on_text(ctx: Ctx, step: str, draft: Draft, text: str | None) -> None:
         if starts_at is None:
             return  # the problem was explained
         await events.set_start(ctx.uow, draft, starts_at)
+        ctx.reply(ctx.t("ek.ask_end"))
+    elif step == "end" and draft.starts_at is not None:
+        ends_at = None if raw == NO_PLACE else parse_end(ctx, program, draft.starts_at, raw)
+        if ends_at is None and raw != NO_PLACE:
+            return  # the problem was explained
+        await events.set_end(ctx.uow, draft, ends_at)
         ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
     elif step == "place":
         if not await events.locate(ctx.uow, draft, raw):
             ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
+            return
+        ctx.reply(ctx.t("ek.ask_capacity"))
+    elif step == "capacity":
+        if not await events.limit(ctx.uow, draft, raw):
+            ctx.reply(ctx.t("ek.bad_capacity", limit=MAX_CAPACITY))
             return
         ctx.reply(*_summary(ctx, draft, program))
     elif step == "kind":

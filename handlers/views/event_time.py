@@ -17,9 +17,26 @@ if TYPE_CHECKING:
 MAX_AHEAD = dt.timedelta(days=400)  # a program runs about a year
 
 
-def when_text(t: Translator, starts_at: dt.datetime, zone: ZoneInfo) -> str:
+MAX_LENGTH = dt.timedelta(days=7)  # an event's end: a workshop week at most
+
+
+def when_text(
+    t: Translator, starts_at: dt.datetime, zone: ZoneInfo, ends_at: dt.datetime | None = None
+) -> str:
+    """The start, or the range when there is an end (the end's day only if it is another)."""
     start = starts_at.astimezone(zone)
-    return t.plain("event.when", day=t.day(start), time=t.time(start))
+    if ends_at is None:
+        return t.plain("event.when", day=t.day(start), time=t.time(start))
+    end = ends_at.astimezone(zone)
+    if end.date() == start.date():
+        return t.plain("event.when_until", day=t.day(start), time=t.time(start), end=t.time(end))
+    return t.plain(
+        "event.when_range",
+        day=t.day(start),
+        time=t.time(start),
+        end_day=t.day(end),
+        end=t.time(end),
+    )
 
 
 def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
@@ -44,3 +61,22 @@ def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
         ctx.reply(ctx.t("ek.when.too_far"))
         return None
     return starts_at
+
+
+def parse_end(ctx: Ctx, program: Program, starts_at: dt.datetime, raw: str) -> dt.datetime | None:
+    """The end as UTC: a time alone is on the start's day. None after telling the coordinator
+    what is wrong with the input (the caller handles "-", no end, before)."""
+    zone = ctx.services.zone_of(program)
+    when = parse_when(raw[:200], starts_at.astimezone(zone).date()) if raw else None
+    if when is None or when.time is None:
+        ctx.reply(ctx.t("ek.end.unreadable"))
+        return None
+    try:
+        ends_at = local_to_utc(when.day, when.time, zone)
+    except NonexistentTime:
+        ctx.reply(ctx.t("ek.when.nonexistent"))
+        return None
+    if not starts_at < ends_at <= starts_at + MAX_LENGTH:
+        ctx.reply(ctx.t("ek.end.order", start=when_text(ctx.t, starts_at, zone)))
+        return None
+    return ends_at

@@ -65,7 +65,7 @@ def describe(t: Translator, event: ProgramEvent, zone: ZoneInfo) -> dict[str, st
     return {
         "title": event.title,
         "kind": kind_label(t, event.kind),
-        "when": when_text(t, event.starts_at, zone),
+        "when": when_text(t, event.starts_at, zone, event.ends_at),
         "where": event.place or t.plain("event.no_place"),
     }
 
@@ -117,10 +117,23 @@ def _names(t: Translator, people: list[Participant]) -> Part:
     return Part(escaped([p.name for p in people]), lambda rest: t("ek.more", count=rest))
 
 
+def places_line(t: Translator, capacity: int | None, taken: int) -> str:
+    """ "12 von 20 Plätzen belegt", with a line break before it; empty without a capacity."""
+    if capacity is None:
+        return ""
+    return "\n" + t("ek.places", count=capacity, taken=taken)
+
+
 def card_text(
-    t: Translator, program: Program, info: dict[str, str], present: Attendance, status: str
+    t: Translator,
+    program: Program,
+    info: dict[str, str],
+    present: Attendance,
+    status: str,
+    capacity: int | None = None,
 ) -> str:
     """The attendance card: every name that fits into one message, then how many more."""
+    places = places_line(t, capacity, len(present.yes))
     return fit_message(
         lambda names: (
             t(
@@ -139,6 +152,7 @@ def card_text(
                 no_names=names[2],
                 open_names=names[3],
             )
+            + places
             + "\n\n"
             + status
         ),
@@ -146,7 +160,7 @@ def card_text(
     )
 
 
-# An event has a start only; its calendar entry blocks the evening it is usually part of.
+# An event without an end: its calendar entry blocks the evening it is usually part of.
 EVENT_LENGTH = dt.timedelta(hours=2)
 
 
@@ -176,7 +190,7 @@ def calendar_file(
         uid=ics.uid("event", event.id, settings.bot_id),
         sequence=2 * max(0, int((now - event.created_at).total_seconds())) + int(cancelled),
         start=event.starts_at,
-        end=event.starts_at + EVENT_LENGTH,
+        end=event.ends_at or event.starts_at + EVENT_LENGTH,
         summary=event.title,
         stamp=now,
         location=event.place,

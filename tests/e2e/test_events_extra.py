@@ -4,12 +4,16 @@ The fixtures and helpers are those of tests/e2e/test_events.py."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.app import AnyApplication
 from core.clock import FrozenClock
 from fake_bot_api import FakeBotApi, FakeUser
 from storage.db import Database
+from tests.calendars import read
 from tests.e2e.harness import answer_of, expect, refused_calls
 from tests.e2e.test_events import (  # NOW: the clock fixture reads it
+    EVENT_AT,
     MARIA,
     NOW,  # noqa: F401
     calendar_file,
@@ -52,4 +56,38 @@ async def test_maybe_shows_on_both_cards_and_a_yes_turned_maybe_leaves_the_calen
         f"Vielleicht (2): {MARIA}, Emil Mentee",
         "Ohne Antwort (1): Eva Mentee",
     )
+    assert refused_calls(api) == []
+
+
+async def test_an_end_and_a_capacity_that_refuses_a_yes_once_full(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    db: Database,
+    bot_at: AnyApplication,
+    clock: FrozenClock,
+) -> None:
+    cohort = await seed(db, api)
+    shown = "So., 11. April 2027, 18:00–20:30 Uhr"
+    card = await create_event(coordinator, shown=shown, end="20:30", capacity="1")
+    expect(card, shown, "0 von 1 Platz belegt")
+    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    expect(invites[MARIA], shown)
+    maria, emil = cohort.active[MARIA], cohort.active["Emil Mentee"]
+
+    await maria.press("✅ Ich komme", message=invites[MARIA])
+    expect(await maria.wait_edit(invites[MARIA]), "Sie kommen.")
+    message = await maria.next_message()
+    assert message.document is not None
+    _, entry = read(message.document.content)
+    assert entry.decoded("DTEND") == EVENT_AT + dt.timedelta(hours=2, minutes=30)
+
+    query = await emil.press("✅ Ich komme", message=invites["Emil Mentee"])
+    refused = await answer_of(emil, query)
+    assert refused["show_alert"] and "ausgebucht" in refused["text"], refused
+    assert await emil.collect() == [], "no calendar file, the card stays as it was"
+    await emil.press("❔ Vielleicht", message=invites["Emil Mentee"])
+    expect(await emil.wait_edit(invites["Emil Mentee"]), "vielleicht")
+
+    await coordinator.press("🔄 Aktualisieren", message=card)
+    expect(await coordinator.wait_edit(card), "1 von 1 Platz belegt", "Vielleicht (1)")
     assert refused_calls(api) == []

@@ -4,11 +4,15 @@ editing an event (everyone invited is told what changed)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from core.events import Answer
 from services import events
+from services.events import Reply
 from storage.db import Database
+from storage.models import ProgramEvent
 from tests.services.conftest import COORDINATOR, run
-from tests.services.test_events import EMIL, MARIA, create_event, seed_cohort
+from tests.services.test_events import EMIL, MARIA, START, create_event, seed_cohort
 
 
 async def _say(db: Database, user: int, event_id: int, given: Answer) -> events.Answered:
@@ -31,3 +35,27 @@ async def test_maybe_is_an_answer_of_its_own_and_takes_a_yes_out_of_the_calendar
     assert [p.user_id for p in card.present.maybe] == [MARIA]
     assert [p.user_id for p in card.present.no] == [EMIL]
     assert card.present.yes == [] and card.present.open == []
+
+
+async def test_a_full_event_refuses_a_yes_but_takes_maybe_and_no(db: Database) -> None:
+    program_id, _ = await seed_cohort(db)
+    ends = START + dt.timedelta(hours=3)
+    event_id = await create_event(db, program_id, ends_at=ends, capacity="1")
+    assert (await _say(db, EMIL, event_id, Answer.YES)).reply is Reply.RECORDED
+    full = await _say(db, MARIA, event_id, Answer.YES)
+    assert full.reply is Reply.FULL and full.invitation.answer is None and not full.accepted
+    assert (await _say(db, MARIA, event_id, Answer.MAYBE)).reply is Reply.RECORDED
+    assert (await _say(db, EMIL, event_id, Answer.YES)).reply is Reply.RECORDED, "a yes again"
+    assert (await _say(db, EMIL, event_id, Answer.NO)).reply is Reply.RECORDED
+    freed = await _say(db, MARIA, event_id, Answer.YES)
+    assert freed.reply is Reply.RECORDED and freed.accepted, "the place EMIL gave back"
+    async with db.session() as session:
+        event = await session.get(ProgramEvent, event_id)
+        assert event is not None and (event.ends_at, event.capacity) == (ends, 1)
+
+
+def test_a_capacity_is_a_whole_number_of_places_or_none() -> None:
+    assert events.read_capacity(" 20 ") == (True, 20)
+    assert events.read_capacity("-") == (True, None)
+    for wrong in ("0", "-3", "2.5", "zwanzig", "", str(events.MAX_CAPACITY + 1)):
+        assert events.read_capacity(wrong) == (False, None), wrong
