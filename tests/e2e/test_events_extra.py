@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from bot.app import AnyApplication
 from core.clock import FrozenClock
 from fake_bot_api import FakeBotApi, FakeUser
 from storage.db import Database
+from storage.models import Reminder
 from tests.calendars import read
-from tests.e2e.harness import answer_of, expect, refused_calls
+from tests.e2e.harness import advance, answer_of, expect, refused_calls
 from tests.e2e.test_events import (  # NOW: the clock fixture reads it
     EVENT_AT,
     MARIA,
-    NOW,  # noqa: F401
+    NOW,
+    PLACE,
     calendar_file,
     create_event,
     invitation,
@@ -90,4 +94,39 @@ async def test_an_end_and_a_capacity_that_refuses_a_yes_once_full(
 
     await coordinator.press("🔄 Aktualisieren", message=card)
     expect(await coordinator.wait_edit(card), "1 von 1 Platz belegt", "Vielleicht (1)")
+    assert refused_calls(api) == []
+
+
+async def test_a_week_before_only_those_without_an_answer_are_asked_again(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    db: Database,
+    bot_at: AnyApplication,
+    clock: FrozenClock,
+) -> None:
+    cohort = await seed(db, api)
+    await create_event(coordinator)
+    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    maria, emil, eva = cohort.active.values()
+    await maria.press("✅ Ich komme", message=invites[MARIA])
+    expect(await maria.wait_edit(invites[MARIA]), "Sie kommen.")
+    await calendar_file(maria, "PUBLISH")
+    await emil.press("❔ Vielleicht", message=invites["Emil Mentee"])
+    expect(await emil.wait_edit(invites["Emil Mentee"]), "vielleicht")
+
+    await advance(bot_at, clock, EVENT_AT - dt.timedelta(days=14) + dt.timedelta(minutes=1) - NOW)
+    for user in (maria, emil, eva):
+        expect(await user.next_message(), "Erinnerung", "in 14 Tagen")
+    await advance(bot_at, clock, dt.timedelta(days=7))
+    asked = expect(await eva.next_message(), "Noch ohne Ihre Antwort", PLACE, "in 7 Tagen")
+    assert "❔ Vielleicht" in asked.button_texts
+    assert await maria.collect() == [] and await emil.collect() == [], "they have answered"
+    await eva.press("✅ Ich komme", message=asked)
+    expect(await eva.wait_edit(asked), "Sie kommen.")
+    entry = await eva.next_message()
+    assert entry.document is not None and entry.document.filename.endswith(".ics")
+    async with db.session() as session:
+        rows = await session.scalars(select(Reminder).where(Reminder.kind == "event_unanswered"))
+        states = {r.user_id: r.state for r in rows}
+    assert states == {maria.id: "skipped", emil.id: "skipped", eva.id: "sent"}
     assert refused_calls(api) == []
