@@ -21,6 +21,7 @@ from handlers.views.event_time import parse_end, parse_start, when_text
 from handlers.views.events import (
     Rsvp,
     ShowEvents,
+    attendance_file,
     card_text,
     default_title,
     describe,
@@ -71,6 +72,9 @@ class AskCancel(OnEvent, action="x"): ...
 
 
 class ConfirmCancel(OnEvent, action="xy"): ...
+
+
+class AttendanceList(OnEvent, action="f"): ...
 
 
 class PickKind(OnEvents, action="k"):
@@ -197,6 +201,7 @@ def _event_card(ctx: Ctx, card: Card) -> tuple[str, InlineKeyboardMarkup]:
     if card.cancellable:
         keyboard.append([key(ctx.t.plain("ek.refresh"), ShowEvent(event.id))])
         keyboard.append([key(ctx.t.plain("ek.cancel"), AskCancel(event.id))])
+    keyboard.append([key(ctx.t.plain("ek.csv.button"), AttendanceList(event.id))])
     keyboard.append([key(ctx.t.plain("common.back"), ShowEvents(program.id))])
     return text, InlineKeyboardMarkup(keyboard)
 
@@ -204,6 +209,13 @@ def _event_card(ctx: Ctx, card: Card) -> tuple[str, InlineKeyboardMarkup]:
 @on(ShowEvent)
 async def on_show_event(ctx: Ctx, pressed: ShowEvent) -> None:
     ctx.edit(*_event_card(ctx, await events.card(ctx.uow, pressed.event)))
+
+
+@on(AttendanceList)
+async def on_attendance_list(ctx: Ctx, pressed: AttendanceList) -> None:
+    card = await events.card(ctx.uow, pressed.event)
+    name, content = attendance_file(ctx.t, card.event, card.present)
+    ctx.send_document(ctx.user_id, name, content, ctx.t("ek.csv.caption", title=card.event.title))
 
 
 @on(AskCancel)

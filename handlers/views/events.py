@@ -14,6 +14,7 @@ from bot.buttons import Button, button
 from bot.i18n import Translator
 from core import ics
 from core.events import KINDS, Answer, EventStatus
+from core.export_tables import Table, csv_bytes, slug
 from core.fit import Part, escaped, fit_message
 from core.reminders import Policy
 from handlers.keyboards import button as key
@@ -227,3 +228,30 @@ def send_calendar(
         ),
         caption=t("meet.ics_cancel_caption" if cancelled else "meet.ics_caption"),
     )
+
+
+def attendance_file(t: Translator, event: ProgramEvent, present: Attendance) -> tuple[str, bytes]:
+    """The attendance list for catering and name badges: name, role, company, answer; those who
+    come first, then maybe, no and open, by name within each. Cells a spreadsheet would run as a
+    formula are neutralised by `csv_bytes`."""
+    answers: dict[str | None, str] = {
+        Answer.YES: t.plain("ek.csv.yes"),
+        Answer.MAYBE: t.plain("ek.csv.maybe"),
+        Answer.NO: t.plain("ek.csv.no"),
+        None: t.plain("ek.csv.open"),
+    }
+    rows = [
+        [p.name, t.plain(f"choice.role.{p.role}"), p.company, answers[answer]]
+        for answer, people in present.by_answer()
+        for p in people
+    ]
+    header = [
+        t.plain("ek.csv.name"),
+        t.plain("ek.csv.role"),
+        t.plain("ek.csv.company"),
+        t.plain("ek.csv.answer"),
+    ]
+    table = Table("attendance", event.title[:31], header, rows)
+    day = event.starts_at.date().isoformat()
+    name = t.plain("ek.csv.file", title=slug(event.title, f"event-{event.id}"), date=day)
+    return name, csv_bytes(table)

@@ -12,7 +12,7 @@ from bot.app import AnyApplication
 from core.clock import FrozenClock
 from fake_bot_api import FakeBotApi, FakeUser
 from storage.db import Database
-from storage.models import Reminder
+from storage.models import Participant, Reminder
 from tests.calendars import read
 from tests.e2e.harness import advance, answer_of, expect, refused_calls
 from tests.e2e.test_events import (  # NOW: the clock fixture reads it
@@ -22,6 +22,7 @@ from tests.e2e.test_events import (  # NOW: the clock fixture reads it
     PLACE,
     calendar_file,
     create_event,
+    event_id_of,
     invitation,
     seed,
 )
@@ -130,3 +131,53 @@ async def test_a_week_before_only_those_without_an_answer_are_asked_again(
         states = {r.user_id: r.state for r in rows}
     assert states == {maria.id: "skipped", emil.id: "skipped", eva.id: "sent"}
     assert refused_calls(api) == []
+
+
+async def test_the_attendance_list_as_a_file_for_catering_and_badges(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    db: Database,
+    bot_at: AnyApplication,
+    clock: FrozenClock,
+) -> None:
+    """Ordered yes, maybe, no, open; a name that a spreadsheet would run as a formula stays
+    text; only the program's coordinators get it."""
+    cohort = await seed(db, api)
+    async with db.session() as session:
+        eva = (
+            await session.scalars(select(Participant).where(Participant.name == "Eva Mentee"))
+        ).one()
+        eva.name = "=HYPERLINK(evil)"
+        eva.company = "@Firma & Co"
+    card = await create_event(coordinator)
+    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    emil = cohort.active["Emil Mentee"]
+    await emil.press("✅ Ich komme", message=invites["Emil Mentee"])
+    expect(await emil.wait_edit(invites["Emil Mentee"]), "Sie kommen.")
+    maria = cohort.active[MARIA]
+    await maria.press("❌ Ich kann nicht", message=invites[MARIA])
+    expect(await maria.wait_edit(invites[MARIA]), "Sie kommen nicht")
+
+    await coordinator.press("📋 Teilnehmerliste (CSV)", message=card)
+    sent = await coordinator.next_message()
+    assert sent.document is not None, sent.describe()
+    assert sent.document.filename == "teilnehmerliste-auftaktveranstaltung-2027-04-11.csv"
+    assert "Teilnehmerliste" in (sent.text or "")
+    text = sent.document.content.decode("utf-8-sig")
+    assert text.splitlines() == [
+        "Name;Rolle;Unternehmen;Antwort",
+        f"Emil Mentee;Mentee;{_company(text, 1)};Zusage",
+        f"{MARIA};Mentee;{_company(text, 2)};Absage",
+        "'=HYPERLINK(evil);Mentee;'@Firma & Co;Ohne Antwort",
+    ]
+
+    event_id = await event_id_of(db)
+    query = await maria.press_data(f"ek:f:{event_id}", message=invites[MARIA])
+    assert (await answer_of(maria, query))["show_alert"]
+    assert await maria.collect() == [], "no list for a participant"
+    assert refused_calls(api) == []
+
+
+def _company(text: str, line: int) -> str:
+    """The company the seed gave (not what this test is about)."""
+    return text.splitlines()[line].split(";")[2]
