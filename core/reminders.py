@@ -175,19 +175,21 @@ def plan_event(
     user_ids: list[int],
     policy: Policy,
     now: dt.datetime,
+    version: str = "",
 ) -> list[Planned]:
     """The invitation now, the reminders before the start, and the question to those still
-    without an answer a week before (whether they answered is checked when it comes due)."""
+    without an answer a week before (whether they answered is checked when it comes due).
+    `version` marks the reminders' keys of an event whose start was changed, so that those for
+    the new start are planned next to the old (cancelled) ones."""
     planned: list[Planned] = []
     ask_again = starts_at - UNANSWERED_BEFORE
+    event = f"e{event_id}{version}"
     for user_id in user_ids:
         planned.append(Planned(Kind.EVENT_INVITE, now, user_id, f"e{event_id}.inv.u{user_id}"))
         if ask_again - now >= UNANSWERED_AFTER_INVITE:
-            key = f"e{event_id}.open.u{user_id}"
+            key = f"{event}.open.u{user_id}"
             planned.append(Planned(Kind.EVENT_UNANSWERED, ask_again, user_id, key))
-        planned += _before(
-            Kind.EVENT_SOON, f"e{event_id}", starts_at, policy.before_event, user_id, now
-        )
+        planned += _before(Kind.EVENT_SOON, event, starts_at, policy.before_event, user_id, now)
     return planned
 
 

@@ -17,9 +17,11 @@ from core.html import Safe
 from core.profile import clean_text
 from handlers.keyboards import button as key
 from handlers.keyboards import column, reply_below, rows
-from handlers.views.event_time import parse_end, parse_start, when_text
+from handlers.views.event_time import parse_start, when_text
 from handlers.views.events import (
+    EditEvent,
     Rsvp,
+    ShowEvent,
     ShowEvents,
     attendance_file,
     card_text,
@@ -63,9 +65,6 @@ class ChooseProgram(OnEvents, action="p"): ...
 
 class NewEvent(OnEvents, action="n"):
     program: int
-
-
-class ShowEvent(OnEvent, action="v"): ...
 
 
 class AskCancel(OnEvent, action="x"): ...
@@ -200,6 +199,7 @@ def _event_card(ctx: Ctx, card: Card) -> tuple[str, InlineKeyboardMarkup]:
     keyboard: list[list[InlineKeyboardButton]] = []
     if card.cancellable:
         keyboard.append([key(ctx.t.plain("ek.refresh"), ShowEvent(event.id))])
+        keyboard.append([key(ctx.t.plain("ek.edit"), EditEvent(event.id))])
         keyboard.append([key(ctx.t.plain("ek.cancel"), AskCancel(event.id))])
     keyboard.append([key(ctx.t.plain("ek.csv.button"), AttendanceList(event.id))])
     keyboard.append([key(ctx.t.plain("common.back"), ShowEvents(program.id))])
@@ -355,7 +355,7 @@ async def on_text(ctx: Ctx, step: str, draft: Draft, text: str | None) -> None:
         await events.set_start(ctx.uow, draft, starts_at)
         ctx.reply(ctx.t("ek.ask_end"))
     elif step == "end" and draft.starts_at is not None:
-        ends_at = None if raw == NO_PLACE else parse_end(ctx, program, draft.starts_at, raw)
+        ends_at = None if raw == NO_PLACE else parse_start(ctx, program, raw, after=draft.starts_at)
         if ends_at is None and raw != NO_PLACE:
             return  # the problem was explained
         await events.set_end(ctx.uow, draft, ends_at)

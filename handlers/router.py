@@ -29,6 +29,7 @@ from handlers import (
     certificates,
     common,
     companies,
+    event_edits,
     events,
     feedback,
     groups,
@@ -55,7 +56,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (handlers/buttons.py,
 # handlers/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement, surveys, program_settings, registration)
+REGISTERING = (agreement, surveys, program_settings, registration, event_edits)
 
 
 CommandFn = Callable[[Ctx], Awaitable[None]]

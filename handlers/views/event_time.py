@@ -39,12 +39,15 @@ def when_text(
     )
 
 
-def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
-    """The start as UTC, or None after telling the coordinator what is wrong with the input."""
+def parse_start(
+    ctx: Ctx, program: Program, raw: str, *, after: dt.datetime | None = None
+) -> dt.datetime | None:
+    """The start (or, `after` the start, the end: a time alone is on the start's day) as UTC, or
+    None after telling the coordinator what is wrong with the input."""
     zone = ctx.services.zone_of(program)
-    when = parse_when(raw[:200], ctx.now.astimezone(zone).date()) if raw else None
+    when = parse_when(raw[:200], (after or ctx.now).astimezone(zone).date()) if raw else None
     if when is None:
-        ctx.reply(ctx.t("ek.when.unreadable"))
+        ctx.reply(ctx.t("ek.end.unreadable" if after else "ek.when.unreadable"))
         return None
     if when.time is None:
         ctx.reply(ctx.t("ek.when.no_time"))
@@ -54,6 +57,9 @@ def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
     except NonexistentTime:
         ctx.reply(ctx.t("ek.when.nonexistent"))
         return None
+    if after is not None and not after < starts_at <= after + MAX_LENGTH:
+        ctx.reply(ctx.t("ek.end.order", start=when_text(ctx.t, after, zone)))
+        return None
     if starts_at <= ctx.now:
         ctx.reply(ctx.t("ek.when.past"))
         return None
@@ -61,22 +67,3 @@ def parse_start(ctx: Ctx, program: Program, raw: str) -> dt.datetime | None:
         ctx.reply(ctx.t("ek.when.too_far"))
         return None
     return starts_at
-
-
-def parse_end(ctx: Ctx, program: Program, starts_at: dt.datetime, raw: str) -> dt.datetime | None:
-    """The end as UTC: a time alone is on the start's day. None after telling the coordinator
-    what is wrong with the input (the caller handles "-", no end, before)."""
-    zone = ctx.services.zone_of(program)
-    when = parse_when(raw[:200], starts_at.astimezone(zone).date()) if raw else None
-    if when is None or when.time is None:
-        ctx.reply(ctx.t("ek.end.unreadable"))
-        return None
-    try:
-        ends_at = local_to_utc(when.day, when.time, zone)
-    except NonexistentTime:
-        ctx.reply(ctx.t("ek.when.nonexistent"))
-        return None
-    if not starts_at < ends_at <= starts_at + MAX_LENGTH:
-        ctx.reply(ctx.t("ek.end.order", start=when_text(ctx.t, starts_at, zone)))
-        return None
-    return ends_at

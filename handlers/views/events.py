@@ -13,7 +13,7 @@ from telegram import InlineKeyboardMarkup
 from bot.buttons import Button, button
 from bot.i18n import Translator
 from core import ics
-from core.events import KINDS, Answer, EventStatus
+from core.events import ANSWERS, KINDS, Answer, EventStatus
 from core.export_tables import Table, csv_bytes, slug
 from core.fit import Part, escaped, fit_message
 from core.reminders import Policy
@@ -33,6 +33,20 @@ class ShowEvents(Button):
     """A program's events, for its coordinators (also from the program card)."""
 
     program: int
+
+
+@button("ek", "v", coordinator=True)
+class ShowEvent(Button):
+    """An event's card, for its coordinators (also after an edit, handlers/event_edits.py)."""
+
+    event: int
+
+
+@button("ek", "e", coordinator=True)
+class EditEvent(Button):
+    """The field chooser of an event's card (handlers/event_edits.py)."""
+
+    event: int
 
 
 Code = Literal["y", "m", "n"]
@@ -73,29 +87,18 @@ def describe(t: Translator, event: ProgramEvent, zone: ZoneInfo) -> dict[str, st
 
 def rsvp_keyboard(t: Translator, event_id: int, answer: str | None) -> InlineKeyboardMarkup:
     """Yes and no side by side, maybe below; the given answer is marked."""
-    labels = {
-        Answer.YES: t.plain("ev.yes"),
-        Answer.MAYBE: t.plain("ev.maybe"),
-        Answer.NO: t.plain("ev.no"),
-    }
     keys = {
         given: key(
-            t.plain("ev.chosen", label=labels[given]) if answer == given else labels[given],
-            Rsvp(event_id, code),
+            t.plain("ev.chosen", label=label) if answer == given else label, Rsvp(event_id, c)
         )
-        for code, given in _GIVEN.items()
+        for c, given in _GIVEN.items()
+        if (label := t.plain(f"ev.{given.value}"))
     }
     return InlineKeyboardMarkup([[keys[Answer.YES], keys[Answer.NO]], [keys[Answer.MAYBE]]])
 
 
 def _answer_line(t: Translator, answer: str | None) -> str:
-    if answer == Answer.YES:
-        return t("ev.answer.yes")
-    if answer == Answer.MAYBE:
-        return t("ev.answer.maybe")
-    if answer == Answer.NO:
-        return t("ev.answer.no")
-    return t("ev.answer.none")
+    return t(f"ev.answer.{answer}" if answer in ANSWERS else "ev.answer.none")
 
 
 def invitation_card(
@@ -179,11 +182,11 @@ def calendar_file(
     withdrew their "yes", the file that takes it out again.
 
     One person may say yes, then no, then yes again: each file must outrank the one before, or
-    calendar apps ignore it. Events are not edited, so the SEQUENCE counts the seconds since the
-    event was created, which only grow (doubled, plus one for a removal, so that a removal in
-    the same second still outranks the entry it removes). A place typed as a link is the
-    entry's URL as well (core.ics puts it into LOCATION and DESCRIPTION too); the alarms follow
-    the program's event reminders."""
+    calendar apps ignore it, and so must the file sent after an edit. So the SEQUENCE counts the
+    seconds since the event was created, which only grow (doubled, plus one for a removal, so
+    that a removal in the same second still outranks the entry it removes). A place typed as a
+    link is the entry's URL as well (core.ics puts it into LOCATION and DESCRIPTION too); the
+    alarms follow the program's event reminders."""
     cancelled = withdrawn or event.status == EventStatus.CANCELLED
     program_name = program.name if program else ""
     policy = Policy.from_settings(program.settings if program else None)
@@ -234,23 +237,13 @@ def attendance_file(t: Translator, event: ProgramEvent, present: Attendance) -> 
     """The attendance list for catering and name badges: name, role, company, answer; those who
     come first, then maybe, no and open, by name within each. Cells a spreadsheet would run as a
     formula are neutralised by `csv_bytes`."""
-    answers: dict[str | None, str] = {
-        Answer.YES: t.plain("ek.csv.yes"),
-        Answer.MAYBE: t.plain("ek.csv.maybe"),
-        Answer.NO: t.plain("ek.csv.no"),
-        None: t.plain("ek.csv.open"),
-    }
+    answers = {a: t.plain(f"ek.csv.{a or 'open'}") for a, _ in present.by_answer()}
     rows = [
         [p.name, t.plain(f"choice.role.{p.role}"), p.company, answers[answer]]
         for answer, people in present.by_answer()
         for p in people
     ]
-    header = [
-        t.plain("ek.csv.name"),
-        t.plain("ek.csv.role"),
-        t.plain("ek.csv.company"),
-        t.plain("ek.csv.answer"),
-    ]
+    header = [t.plain(f"ek.csv.{column}") for column in ("name", "role", "company", "answer")]
     table = Table("attendance", event.title[:31], header, rows)
     day = event.starts_at.date().isoformat()
     name = t.plain("ek.csv.file", title=slug(event.title, f"event-{event.id}"), date=day)

@@ -181,3 +181,64 @@ async def test_the_attendance_list_as_a_file_for_catering_and_badges(
 def _company(text: str, line: int) -> str:
     """The company the seed gave (not what this test is about)."""
     return text.splitlines()[line].split(";")[2]
+
+
+async def test_an_edit_tells_everyone_invited_and_sends_the_accepted_a_new_entry(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    db: Database,
+    bot_at: AnyApplication,
+    clock: FrozenClock,
+) -> None:
+    cohort = await seed(db, api)
+    card = await create_event(coordinator)
+    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    maria, emil, eva = cohort.active.values()
+    await maria.press("✅ Ich komme", message=invites[MARIA])
+    expect(await maria.wait_edit(invites[MARIA]), "Sie kommen.")
+    await calendar_file(maria, "PUBLISH")
+    await emil.press("❌ Ich kann nicht", message=invites["Emil Mentee"])
+    expect(await emil.wait_edit(invites["Emil Mentee"]), "Sie kommen nicht")
+    await advance(bot_at, clock, dt.timedelta(hours=1))
+
+    # A participant cannot edit with forged data.
+    event_id = await event_id_of(db)
+    for data in (f"ek:e:{event_id}", f"ek:ef:{event_id}:place"):
+        query = await eva.press_data(data, message=invites["Eva Mentee"])
+        assert (await answer_of(eva, query))["show_alert"], data
+
+    new_place = "Stadthalle <Gebhardshagen> & Saal"
+    await coordinator.press("✏️ Bearbeiten", message=card)
+    chooser = expect(await coordinator.wait_edit(card), "Was möchten Sie", "ändern")
+    await coordinator.press("Ort", message=chooser)
+    expect(await coordinator.next_message(), "Wo findet er statt?")
+    await coordinator.send(new_place)
+    for user in (maria, emil, eva):
+        expect(await user.next_message(), "Geändert", f"Ort: {PLACE} → {new_place}")
+    entry = await maria.next_message()
+    assert entry.document is not None
+    _, event = read(entry.document.content)
+    assert str(event["LOCATION"]) == new_place and int(str(event["SEQUENCE"])) > 0
+    assert await emil.collect() == [] and await eva.collect() == [], "no file without a yes"
+    done = expect(await coordinator.next_message(), "3 Eingeladene wurden benachrichtigt")
+    await coordinator.press("📅 Zum Termin", message=done)
+    card = expect(await coordinator.wait_edit(done), new_place, "Zusagen (1)")
+
+    # A new start moves the reminders with it.
+    await coordinator.press("✏️ Bearbeiten", message=card)
+    chooser = await coordinator.wait_edit(card)
+    await coordinator.press("Beginn", message=chooser)
+    expect(await coordinator.next_message(), "Wann beginnt er?")
+    await coordinator.send("18.04.2027 18:00")
+    expect(
+        await emil.next_message(),
+        "Beginn: So., 11. April 2027, 18:00 Uhr → So., 18. April 2027, 18:00 Uhr",
+    )
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(Reminder).where(Reminder.kind == "event_soon", Reminder.state == "pending")
+        )
+        due = {r.due_at for r in rows}
+    later = EVENT_AT + dt.timedelta(days=7)
+    assert due == {later - dt.timedelta(days=14), later - dt.timedelta(days=2)}
+    assert refused_calls(api) == []
