@@ -29,6 +29,7 @@ from handlers import (
     certificates,
     common,
     companies,
+    event_edits,
     events,
     feedback,
     groups,
@@ -56,7 +57,7 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (bot/buttons.py,
 # bot/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement, surveys, program_settings, registration, registrations)
+REGISTERING = (agreement, surveys, program_settings, registration, registrations, event_edits)
 
 
 CommandFn = Callable[[Ctx], Awaitable[None]]

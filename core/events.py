@@ -13,6 +13,7 @@ class EventStatus(StrEnum):
 
 class Answer(StrEnum):
     YES = "yes"
+    MAYBE = "maybe"
     NO = "no"
 
 

@@ -25,6 +25,7 @@ class Kind(StrEnum):
     AT_RISK = "at_risk"  # to the coordinators, after repeated nudges
     EVENT_INVITE = "event_invite"  # a program event, to every active participant
     EVENT_SOON = "event_soon"  # before a program event, to those who did not decline
+    EVENT_UNANSWERED = "event_unanswered"  # before a program event, to those without an answer
     BROADCAST = "broadcast"  # a scheduled announcement starts (to the coordinator who wrote it)
     SURVEY = "survey"  # a program questionnaire, to every active participant
     SURVEY_AGAIN = "survey_again"  # once, a week later, if it is still unanswered
@@ -55,6 +56,7 @@ PAUSABLE = frozenset(
         Kind.FEEDBACK_AGAIN,
         Kind.NUDGE,
         Kind.EVENT_SOON,
+        Kind.EVENT_UNANSWERED,
         Kind.SURVEY_AGAIN,
         Kind.PROPOSAL_UNANSWERED,
     }
@@ -165,6 +167,12 @@ def plan_meeting(
     return planned
 
 
+# Who has not answered an invitation is asked again a week before the event (coordinators plan
+# catering and rooms from the answers), if the invitation went out at least two days before that.
+UNANSWERED_BEFORE = dt.timedelta(days=7)
+UNANSWERED_AFTER_INVITE = dt.timedelta(days=2)
+
+
 def plan_event(
     *,
     event_id: int,
@@ -172,13 +180,21 @@ def plan_event(
     user_ids: list[int],
     policy: Policy,
     now: dt.datetime,
+    version: str = "",
 ) -> list[Planned]:
+    """The invitation now, the reminders before the start, and the question to those still
+    without an answer a week before (whether they answered is checked when it comes due).
+    `version` marks the reminders' keys of an event whose start was changed, so that those for
+    the new start are planned next to the old (cancelled) ones."""
     planned: list[Planned] = []
+    ask_again = starts_at - UNANSWERED_BEFORE
+    event = f"e{event_id}{version}"
     for user_id in user_ids:
         planned.append(Planned(Kind.EVENT_INVITE, now, user_id, f"e{event_id}.inv.u{user_id}"))
-        planned += _before(
-            Kind.EVENT_SOON, f"e{event_id}", starts_at, policy.before_event, user_id, now
-        )
+        if ask_again - now >= UNANSWERED_AFTER_INVITE:
+            key = f"{event}.open.u{user_id}"
+            planned.append(Planned(Kind.EVENT_UNANSWERED, ask_again, user_id, key))
+        planned += _before(Kind.EVENT_SOON, event, starts_at, policy.before_event, user_id, now)
     return planned
 
 
@@ -275,7 +291,13 @@ def worth_sending(
     absolutely and say "in N hours" as computed when sent, so a late one is never wrong. A
     feedback question a week late is noise.
     """
-    if kind in (Kind.MEETING_SOON, Kind.EVENT_SOON, Kind.EVENT_INVITE, Kind.PROPOSAL_UNANSWERED):
+    if kind in (
+        Kind.MEETING_SOON,
+        Kind.EVENT_SOON,
+        Kind.EVENT_INVITE,
+        Kind.EVENT_UNANSWERED,
+        Kind.PROPOSAL_UNANSWERED,
+    ):
         return starts_at is not None and now < starts_at
     if kind is Kind.PROPOSAL_EXPIRED:  # after a long downtime the proposer has moved on
         return now - due_at <= dt.timedelta(days=policy.feedback_late_days)

@@ -13,23 +13,38 @@ from bot.buttons import Button, on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from core.events import KINDS, EventKind, EventStatus
+from core.html import Safe
 from core.profile import clean_text
 from handlers.keyboards import button as key
 from handlers.keyboards import column, reply_below, rows
 from handlers.views.event_time import parse_start, when_text
 from handlers.views.events import (
+    EditEvent,
     Rsvp,
+    ShowEvent,
     ShowEvents,
+    attendance_file,
     card_text,
     default_title,
     describe,
     invitation_card,
     kind_label,
+    places_line,
     send_calendar,
 )
 from handlers.views.programs import ProgramButton
 from services import events
-from services.events import FLOW, MAX_PLACE, MAX_TITLE, Card, Draft, Listing, Reply
+from services.events import (
+    FLOW,
+    MAX_CAPACITY,
+    MAX_PLACE,
+    MAX_TITLE,
+    NO_PLACE,
+    Card,
+    Draft,
+    Listing,
+    Reply,
+)
 
 if TYPE_CHECKING:
     from storage.models import Program, ProgramEvent
@@ -52,13 +67,13 @@ class NewEvent(OnEvents, action="n"):
     program: int
 
 
-class ShowEvent(OnEvent, action="v"): ...
-
-
 class AskCancel(OnEvent, action="x"): ...
 
 
 class ConfirmCancel(OnEvent, action="xy"): ...
+
+
+class AttendanceList(OnEvent, action="f"): ...
 
 
 class PickKind(OnEvents, action="k"):
@@ -97,6 +112,10 @@ async def on_answer(ctx: Ctx, pressed: Rsvp) -> None:
     answered = await events.answer(ctx.uow, pressed.event, pressed.given)
     if answered.reply is Reply.NOT_INVITED:
         ctx.answer(ctx.t.plain("ev.not_invited"), alert=True)
+        return
+    if answered.reply is Reply.FULL:  # the invitation stays as it is: maybe or no still work
+        capacity = answered.invitation.event.capacity or 0
+        ctx.answer(ctx.t.plain("ev.full", count=capacity), alert=True)
         return
     if answered.reply is not Reply.RECORDED:
         over = answered.reply is Reply.OVER
@@ -175,11 +194,14 @@ def _status_line(ctx: Ctx, event: ProgramEvent) -> str:
 def _event_card(ctx: Ctx, card: Card) -> tuple[str, InlineKeyboardMarkup]:
     event, program = card.event, card.program
     info = describe(ctx.t, event, ctx.services.zone_of(program))
-    text = card_text(ctx.t, program, info, card.present, _status_line(ctx, event))
+    status = _status_line(ctx, event)
+    text = card_text(ctx.t, program, info, card.present, status, event.capacity)
     keyboard: list[list[InlineKeyboardButton]] = []
     if card.cancellable:
         keyboard.append([key(ctx.t.plain("ek.refresh"), ShowEvent(event.id))])
+        keyboard.append([key(ctx.t.plain("ek.edit"), EditEvent(event.id))])
         keyboard.append([key(ctx.t.plain("ek.cancel"), AskCancel(event.id))])
+    keyboard.append([key(ctx.t.plain("ek.csv.button"), AttendanceList(event.id))])
     keyboard.append([key(ctx.t.plain("common.back"), ShowEvents(program.id))])
     return text, InlineKeyboardMarkup(keyboard)
 
@@ -187,6 +209,13 @@ def _event_card(ctx: Ctx, card: Card) -> tuple[str, InlineKeyboardMarkup]:
 @on(ShowEvent)
 async def on_show_event(ctx: Ctx, pressed: ShowEvent) -> None:
     ctx.edit(*_event_card(ctx, await events.card(ctx.uow, pressed.event)))
+
+
+@on(AttendanceList)
+async def on_attendance_list(ctx: Ctx, pressed: AttendanceList) -> None:
+    card = await events.card(ctx.uow, pressed.event)
+    name, content = attendance_file(ctx.t, card.event, card.present)
+    ctx.send_document(ctx.user_id, name, content, ctx.t("ek.csv.caption", title=card.event.title))
 
 
 @on(AskCancel)
@@ -263,8 +292,9 @@ def _summary(ctx: Ctx, draft: Draft, program: Program) -> tuple[str, InlineKeybo
         program=program.name,
         title=title,
         kind=kind_label(ctx.t, kind),
-        when=when_text(ctx.t, starts_at, ctx.services.zone_of(program)),
+        when=when_text(ctx.t, starts_at, ctx.services.zone_of(program), draft.ends_at),
         where=draft.place or ctx.t.plain("event.no_place"),
+        places=Safe(places_line(ctx.t, draft.capacity, 0)),
     )
     return text, rows(
         [key(ctx.t.plain("ek.create"), CreateEvent())],
@@ -323,10 +353,21 @@ async def on_text(ctx: Ctx, step: str, draft: Draft, text: str | None) -> None:
         if starts_at is None:
             return  # the problem was explained
         await events.set_start(ctx.uow, draft, starts_at)
+        ctx.reply(ctx.t("ek.ask_end"))
+    elif step == "end" and draft.starts_at is not None:
+        ends_at = None if raw == NO_PLACE else parse_start(ctx, program, raw, after=draft.starts_at)
+        if ends_at is None and raw != NO_PLACE:
+            return  # the problem was explained
+        await events.set_end(ctx.uow, draft, ends_at)
         ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
     elif step == "place":
         if not await events.locate(ctx.uow, draft, raw):
             ctx.reply(ctx.t("ek.ask_place", limit=MAX_PLACE))
+            return
+        ctx.reply(ctx.t("ek.ask_capacity"))
+    elif step == "capacity":
+        if not await events.limit(ctx.uow, draft, raw):
+            ctx.reply(ctx.t("ek.bad_capacity", limit=MAX_CAPACITY))
             return
         ctx.reply(*_summary(ctx, draft, program))
     elif step == "kind":

@@ -113,9 +113,10 @@ def render(t: Translator, services: Services, due: Due, now: dt.datetime) -> Ren
         )
     if isinstance(due, EventDue):
         event, program = due.event, due.program
+        key = "event.invite" if due.invitation else "event.remind"
         return Rendered(
             t(
-                "event.invite" if due.invitation else "event.remind",
+                "event.unanswered" if due.unanswered else key,
                 program=program.name if program else "",
                 rel=relative(t, event.starts_at, now),
                 **event_views.describe(t, event, services.zone_of(program)),

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 FLOW = "event"
 MAX_TITLE = 120
 MAX_PLACE = 200
-NO_PLACE = "-"  # typed for "no place"
+NO_PLACE = "-"  # typed for "no place" (and for no end, no capacity)
+MAX_CAPACITY = 10_000
 LIST_GRACE = dt.timedelta(days=30)  # started events stay listed for their attendance
 SHOWN_TO_PARTICIPANT = 10
 
@@ -73,6 +74,7 @@ class Reply(StrEnum):
     NOT_INVITED = "not_invited"  # not an active participant of the event's program
     OVER = "over"  # the event has begun
     CANCELLED = "cancelled"
+    FULL = "full"  # a "yes" when every place is taken; maybe and no are still possible
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ async def answer(uow: UnitOfWork, event_id: int, given: Answer) -> Answered:
         reply = Reply.OVER if event.status == EventStatus.PLANNED else Reply.CANCELLED
         return Answered(reply, Invitation(event, None, None))
     before = await events.answer_of(uow.session, event.id, participant.id)
+    if given == Answer.YES and before != Answer.YES and event.capacity is not None:
+        event = await events.get_for_update(uow.session, event.id) or event
+        if await events.places_taken(uow.session, event) >= (event.capacity or 0):
+            program = await programs.get(uow.session, event.program_id)
+            return Answered(Reply.FULL, Invitation(event, program, before))
     await events.set_answer(uow.session, event.id, participant.id, given, uow.now)
     program = await programs.get(uow.session, event.program_id)
     accepted = given == Answer.YES and before != Answer.YES
@@ -193,7 +200,9 @@ class Draft(State):
     kind: EventKind | None = None
     title: str | None = None
     starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
     place: str | None = None
+    capacity: int | None = None
 
     def fits(self, step: str) -> bool:
         """Whether the answers before `step` are there (a row written by hand may lack them)."""
@@ -209,7 +218,9 @@ class Draft(State):
 _BEFORE = {
     "title": ("kind",),
     "when": ("kind", "title"),
+    "end": ("kind", "title", "starts_at"),
     "place": ("kind", "title"),
+    "capacity": ("kind", "title"),
     "confirm": ("kind", "title", "starts_at"),
 }
 
@@ -287,6 +298,13 @@ async def take_default_title(uow: UnitOfWork, title_of: Callable[[EventKind], st
 
 async def set_start(uow: UnitOfWork, draft: Draft, starts_at: dt.datetime) -> None:
     draft.starts_at = starts_at
+    draft.ends_at = None
+    await conversation.save(uow, FLOW, "end", draft)
+
+
+async def set_end(uow: UnitOfWork, draft: Draft, ends_at: dt.datetime | None) -> None:
+    """The end (checked by the handler to come after the start), or None for none given."""
+    draft.ends_at = ends_at
     await conversation.save(uow, FLOW, "place", draft)
 
 
@@ -296,8 +314,28 @@ async def locate(uow: UnitOfWork, draft: Draft, raw: str) -> bool:
     if place is None:
         return False
     draft.place = None if place == NO_PLACE else place
-    await conversation.save(uow, FLOW, "confirm", draft)
+    await conversation.save(uow, FLOW, "capacity", draft)
     return True
+
+
+def read_capacity(raw: str) -> tuple[bool, int | None]:
+    """(True, places) for 1 to MAX_CAPACITY, (True, None) for NO_PLACE ("no limit"), (False,
+    None) for anything else."""
+    text = raw.strip()
+    if text == NO_PLACE:
+        return True, None
+    if not text.isdecimal() or not 1 <= int(text) <= MAX_CAPACITY:
+        return False, None
+    return True, int(text)
+
+
+async def limit(uow: UnitOfWork, draft: Draft, raw: str) -> bool:
+    """The capacity as typed, or NO_PLACE for none; False if it is not one."""
+    valid, capacity = read_capacity(raw)
+    if valid:
+        draft.capacity = capacity
+        await conversation.save(uow, FLOW, "confirm", draft)
+    return valid
 
 
 @dataclass(frozen=True)
@@ -322,7 +360,9 @@ async def create(uow: UnitOfWork) -> Created:
         kind=kind,
         title=title,
         starts_at=starts_at,
+        ends_at=draft.ends_at if draft.ends_at and draft.ends_at > starts_at else None,
         place=draft.place,
+        capacity=draft.capacity,
         created_by=uow.user_id,
         now=uow.now,
     )

@@ -93,6 +93,7 @@ class EventDue:
     program: Program | None
     answer: str | None
     invitation: bool  # the invitation, else a reminder
+    unanswered: bool = False  # the reminder to answer the invitation at last
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ async def _due(uow: UnitOfWork, reminder: Reminder, kind: Kind, user: User | Non
         return await _nudge(uow, reminder)
     if kind is Kind.AT_RISK:
         return await _at_risk(uow, reminder)
-    if kind in (Kind.EVENT_INVITE, Kind.EVENT_SOON):
+    if kind in (Kind.EVENT_INVITE, Kind.EVENT_SOON, Kind.EVENT_UNANSWERED):
         return await _about_event(uow, reminder, kind)
     if kind in (Kind.SURVEY, Kind.SURVEY_AGAIN):
         return await _about_survey(uow, reminder, kind)
@@ -301,7 +302,15 @@ async def _about_event(uow: UnitOfWork, reminder: Reminder, kind: Kind) -> Event
         answer == "no" or await store.later_sibling_due(session, reminder, now)
     ):
         return None
-    return EventDue(event, program, answer, invitation=kind is Kind.EVENT_INVITE)
+    if kind is Kind.EVENT_UNANSWERED and answer is not None:
+        return None  # answered since the invitation (maybe counts: they will say once they know)
+    return EventDue(
+        event,
+        program,
+        answer,
+        invitation=kind is Kind.EVENT_INVITE,
+        unanswered=kind is Kind.EVENT_UNANSWERED,
+    )
 
 
 async def _about_survey(uow: UnitOfWork, reminder: Reminder, kind: Kind) -> SurveyDue | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -27,12 +27,22 @@ class Attendance:
     """Who answered what, among the program's active participants."""
 
     yes: list[Participant] = field(default_factory=list)
+    maybe: list[Participant] = field(default_factory=list)
     no: list[Participant] = field(default_factory=list)
     open: list[Participant] = field(default_factory=list)
 
     @property
     def invited(self) -> list[Participant]:
-        return [*self.yes, *self.no, *self.open]
+        return [*self.yes, *self.maybe, *self.no, *self.open]
+
+    def by_answer(self) -> list[tuple[str | None, list[Participant]]]:
+        """The groups in the order the cards and the list show them: yes, maybe, no, open."""
+        return [
+            (Answer.YES, self.yes),
+            (Answer.MAYBE, self.maybe),
+            (Answer.NO, self.no),
+            (None, self.open),
+        ]
 
 
 async def create(
@@ -45,6 +55,8 @@ async def create(
     place: str | None,
     created_by: int | None,
     now: dt.datetime,
+    ends_at: dt.datetime | None = None,
+    capacity: int | None = None,
 ) -> ProgramEvent:
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
@@ -53,7 +65,9 @@ async def create(
         kind=kind,
         title=title,
         starts_at=starts_at,
+        ends_at=ends_at,
         place=place,
+        capacity=capacity,
         status=EventStatus.PLANNED,
         created_by=created_by,
         created_at=now,
@@ -65,6 +79,34 @@ async def create(
 
 async def get(session: AsyncSession, event_id: int) -> ProgramEvent | None:
     return await session.get(ProgramEvent, event_id)
+
+
+async def get_for_update(session: AsyncSession, event_id: int) -> ProgramEvent | None:
+    """The event, its row locked until the transaction ends (PostgreSQL; SQLite's units of work
+    already take turns), re-read: two last "yes" for one free place decide one after the other."""
+    query = (
+        select(ProgramEvent)
+        .where(ProgramEvent.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def places_taken(session: AsyncSession, event: ProgramEvent) -> int:
+    """How many active participants of the event's program said yes."""
+    query = (
+        select(func.count())
+        .select_from(EventRsvp)
+        .join(Participant, Participant.id == EventRsvp.participant_id)
+        .where(
+            EventRsvp.event_id == event.id,
+            EventRsvp.answer == Answer.YES,
+            Participant.program_id == event.program_id,
+            Participant.status == ParticipantStatus.ACTIVE,
+        )
+    )
+    return int(await session.scalar(query) or 0)
 
 
 async def upcoming(
@@ -173,16 +215,13 @@ async def attendance(session: AsyncSession, event: ProgramEvent) -> Attendance:
     program after answering is no longer counted."""
     given = await answers(session, event.id)
     result = Attendance()
+    buckets: dict[str | None, list[Participant]] = {
+        Answer.YES: result.yes,
+        Answer.MAYBE: result.maybe,
+        Answer.NO: result.no,
+    }
     for participant in await active_participants(session, event.program_id):
-        answer = given.get(participant.id)
-        bucket = (
-            result.yes
-            if answer == Answer.YES
-            else result.no
-            if answer == Answer.NO
-            else result.open
-        )
-        bucket.append(participant)
+        buckets.get(given.get(participant.id), result.open).append(participant)
     return result
 
 

@@ -13,11 +13,11 @@ from telegram import InlineKeyboardMarkup
 from bot.buttons import Button, button
 from bot.i18n import Translator
 from core import ics
-from core.events import KINDS, Answer, EventStatus
+from core.events import ANSWERS, KINDS, Answer, EventStatus
+from core.export_tables import Table, csv_bytes, slug
 from core.fit import Part, escaped, fit_message
 from core.reminders import Policy
 from handlers.keyboards import button as key
-from handlers.keyboards import column
 from handlers.views.event_time import when_text
 from handlers.views.meeting import organizer
 
@@ -35,16 +35,34 @@ class ShowEvents(Button):
     program: int
 
 
-@button("ev", "r")
-class Rsvp(Button):
-    """A participant's answer to an invitation: `ev:r:<event>:y|n`."""
+@button("ek", "v", coordinator=True)
+class ShowEvent(Button):
+    """An event's card, for its coordinators (also after an edit, handlers/event_edits.py)."""
 
     event: int
-    answer: Literal["y", "n"]
+
+
+@button("ek", "e", coordinator=True)
+class EditEvent(Button):
+    """The field chooser of an event's card (handlers/event_edits.py)."""
+
+    event: int
+
+
+Code = Literal["y", "m", "n"]
+_GIVEN: dict[Code, Answer] = {"y": Answer.YES, "m": Answer.MAYBE, "n": Answer.NO}
+
+
+@button("ev", "r")
+class Rsvp(Button):
+    """A participant's answer to an invitation: `ev:r:<event>:y|m|n`."""
+
+    event: int
+    answer: Code
 
     @property
     def given(self) -> Answer:
-        return Answer.YES if self.answer == "y" else Answer.NO
+        return _GIVEN[self.answer]
 
 
 def kind_label(t: Translator, kind: str) -> str:
@@ -62,26 +80,25 @@ def describe(t: Translator, event: ProgramEvent, zone: ZoneInfo) -> dict[str, st
     return {
         "title": event.title,
         "kind": kind_label(t, event.kind),
-        "when": when_text(t, event.starts_at, zone),
+        "when": when_text(t, event.starts_at, zone, event.ends_at),
         "where": event.place or t.plain("event.no_place"),
     }
 
 
 def rsvp_keyboard(t: Translator, event_id: int, answer: str | None) -> InlineKeyboardMarkup:
-    yes, no = t.plain("ev.yes"), t.plain("ev.no")
-    if answer == Answer.YES:
-        yes = t.plain("ev.chosen", label=yes)
-    elif answer == Answer.NO:
-        no = t.plain("ev.chosen", label=no)
-    return column([key(yes, Rsvp(event_id, "y")), key(no, Rsvp(event_id, "n"))], per_row=2)
+    """Yes and no side by side, maybe below; the given answer is marked."""
+    keys = {
+        given: key(
+            t.plain("ev.chosen", label=label) if answer == given else label, Rsvp(event_id, c)
+        )
+        for c, given in _GIVEN.items()
+        if (label := t.plain(f"ev.{given.value}"))
+    }
+    return InlineKeyboardMarkup([[keys[Answer.YES], keys[Answer.NO]], [keys[Answer.MAYBE]]])
 
 
 def _answer_line(t: Translator, answer: str | None) -> str:
-    if answer == Answer.YES:
-        return t("ev.answer.yes")
-    if answer == Answer.NO:
-        return t("ev.answer.no")
-    return t("ev.answer.none")
+    return t(f"ev.answer.{answer}" if answer in ANSWERS else "ev.answer.none")
 
 
 def invitation_card(
@@ -104,10 +121,23 @@ def _names(t: Translator, people: list[Participant]) -> Part:
     return Part(escaped([p.name for p in people]), lambda rest: t("ek.more", count=rest))
 
 
+def places_line(t: Translator, capacity: int | None, taken: int) -> str:
+    """ "12 von 20 Plätzen belegt", with a line break before it; empty without a capacity."""
+    if capacity is None:
+        return ""
+    return "\n" + t("ek.places", count=capacity, taken=taken)
+
+
 def card_text(
-    t: Translator, program: Program, info: dict[str, str], present: Attendance, status: str
+    t: Translator,
+    program: Program,
+    info: dict[str, str],
+    present: Attendance,
+    status: str,
+    capacity: int | None = None,
 ) -> str:
     """The attendance card: every name that fits into one message, then how many more."""
+    places = places_line(t, capacity, len(present.yes))
     return fit_message(
         lambda names: (
             t(
@@ -118,20 +148,23 @@ def card_text(
                 when=info["when"],
                 where=info["where"],
                 yes=len(present.yes),
+                maybe=len(present.maybe),
                 no=len(present.no),
                 open=len(present.open),
                 yes_names=names[0],
-                no_names=names[1],
-                open_names=names[2],
+                maybe_names=names[1],
+                no_names=names[2],
+                open_names=names[3],
             )
+            + places
             + "\n\n"
             + status
         ),
-        [_names(t, present.yes), _names(t, present.no), _names(t, present.open)],
+        [_names(t, people) for _, people in present.by_answer()],
     )
 
 
-# An event has a start only; its calendar entry blocks the evening it is usually part of.
+# An event without an end: its calendar entry blocks the evening it is usually part of.
 EVENT_LENGTH = dt.timedelta(hours=2)
 
 
@@ -149,11 +182,11 @@ def calendar_file(
     withdrew their "yes", the file that takes it out again.
 
     One person may say yes, then no, then yes again: each file must outrank the one before, or
-    calendar apps ignore it. Events are not edited, so the SEQUENCE counts the seconds since the
-    event was created, which only grow (doubled, plus one for a removal, so that a removal in
-    the same second still outranks the entry it removes). A place typed as a link is the
-    entry's URL as well (core.ics puts it into LOCATION and DESCRIPTION too); the alarms follow
-    the program's event reminders."""
+    calendar apps ignore it, and so must the file sent after an edit. So the SEQUENCE counts the
+    seconds since the event was created, which only grow (doubled, plus one for a removal, so
+    that a removal in the same second still outranks the entry it removes). A place typed as a
+    link is the entry's URL as well (core.ics puts it into LOCATION and DESCRIPTION too); the
+    alarms follow the program's event reminders."""
     cancelled = withdrawn or event.status == EventStatus.CANCELLED
     program_name = program.name if program else ""
     policy = Policy.from_settings(program.settings if program else None)
@@ -161,7 +194,7 @@ def calendar_file(
         uid=ics.uid("event", event.id, settings.bot_id),
         sequence=2 * max(0, int((now - event.created_at).total_seconds())) + int(cancelled),
         start=event.starts_at,
-        end=event.starts_at + EVENT_LENGTH,
+        end=event.ends_at or event.starts_at + EVENT_LENGTH,
         summary=event.title,
         stamp=now,
         location=event.place,
@@ -198,3 +231,20 @@ def send_calendar(
         ),
         caption=t("meet.ics_cancel_caption" if cancelled else "meet.ics_caption"),
     )
+
+
+def attendance_file(t: Translator, event: ProgramEvent, present: Attendance) -> tuple[str, bytes]:
+    """The attendance list for catering and name badges: name, role, company, answer; those who
+    come first, then maybe, no and open, by name within each. Cells a spreadsheet would run as a
+    formula are neutralised by `csv_bytes`."""
+    answers = {a: t.plain(f"ek.csv.{a or 'open'}") for a, _ in present.by_answer()}
+    rows = [
+        [p.name, t.plain(f"choice.role.{p.role}"), p.company, answers[answer]]
+        for answer, people in present.by_answer()
+        for p in people
+    ]
+    header = [t.plain(f"ek.csv.{column}") for column in ("name", "role", "company", "answer")]
+    table = Table("attendance", event.title[:31], header, rows)
+    day = event.starts_at.date().isoformat()
+    name = t.plain("ek.csv.file", title=slug(event.title, f"event-{event.id}"), date=day)
+    return name, csv_bytes(table)

@@ -21,7 +21,9 @@ class ProgramEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime | None]  # None: not given (calendars get EVENT_LENGTH)
     place: Mapped[str | None] = mapped_column(String(300))
+    capacity: Mapped[int | None] = mapped_column(Integer)  # places; None: no limit
     status: Mapped[EventStatus] = mapped_column(
         EnumText(EventStatus, 16), default=EventStatus.PLANNED
     )

@@ -88,8 +88,11 @@ async def create_event(
     shown: str = "So., 11. April 2027, 18:00 Uhr",
     *,
     bad_inputs: bool = False,
+    end: str = "-",
+    capacity: str = "-",
 ) -> BotMessage:
-    """Walks the "new event" dialog; returns the coordinator's event card."""
+    """Walks the "new event" dialog ("-": no end, no capacity unless given); returns the
+    coordinator's event card."""
     listing = await open_program_events(coordinator)
     await coordinator.press("➕ Neuer Termin", message=listing)
     kinds = expect(await coordinator.next_message(), "Welche Art von Termin?", PROGRAM)
@@ -109,8 +112,20 @@ async def create_event(
         await coordinator.send("28.3.2027 02:30")  # skipped: summer time starts at 02:00
         expect(await coordinator.next_message(), "Sommerzeit")
     await coordinator.send(when)
+    expect(await coordinator.next_message(), "Wann endet er?")
+    if bad_inputs:
+        await coordinator.send("17:00")
+        expect(await coordinator.next_message(), "nach dem Beginn (So., 11. April 2027, 18:00")
+        await coordinator.send("irgendwann")
+        expect(await coordinator.next_message(), "Dieses Ende verstehe ich nicht")
+    await coordinator.send(end)
     expect(await coordinator.next_message(), "Wo findet er statt?")
     await coordinator.send(PLACE)
+    expect(await coordinator.next_message(), "Wie viele Plätze")
+    if bad_inputs:
+        await coordinator.send("0")
+        expect(await coordinator.next_message(), "Bitte eine Zahl von 1 bis 10000")
+    await coordinator.send(capacity)
     summary = expect(
         await coordinator.next_message(),
         "bitte prüfen",

@@ -83,6 +83,7 @@ MESSAGES = (
     "nudge_never_met",
     "nudge_after_meeting",
     "event_reminder_14d",
+    "event_unanswered",
     "at_risk_to_coordinators",
     "event_reminder_2d",
     "survey_invitation",
@@ -440,6 +441,12 @@ async def program_year(year: Year, program_id: int) -> None:
     year.keep("event_reminder_14d", await scheduled(petra, "ev:r:"))
     for other in (jonas, sabine, lukas):
         await scheduled(other, "ev:r:")
+    # A week before the event, whoever has not answered (nobody has) is asked again.
+    await year.advance_to(EVENT_AT - 7 * DAY)
+    year.keep("event_unanswered", await scheduled(petra, "ev:r:"))
+    for other in (jonas, sabine, lukas):
+        await scheduled(other, "ev:r:")
+    await quiet(*everyone)
     # Sabine and Lukas, two weeks after the first nudge: nudged again, the coordinators told.
     await year.advance_to(NOW + 49 * DAY + 2 * HOUR)
     await scheduled(sabine, "me:n:")

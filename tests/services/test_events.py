@@ -36,7 +36,13 @@ async def seed_cohort(db: Database) -> tuple[int, int]:
 
 
 async def draft_event(
-    db: Database, program_id: int, starts_at: dt.datetime = START, **actor: object
+    db: Database,
+    program_id: int,
+    starts_at: dt.datetime = START,
+    *,
+    ends_at: dt.datetime | None = None,
+    capacity: str = "-",
+    **actor: object,
 ) -> None:
     """The "new event" dialog walked up to its summary."""
 
@@ -50,13 +56,17 @@ async def draft_event(
             "Auftakt in Salzgitter"
         )
         await events.set_start(uow, draft, starts_at)
+        await events.set_end(uow, draft, ends_at)
         assert await events.locate(uow, draft, "Rathaus")
+        assert await events.limit(uow, draft, capacity)
 
     await run(db, COORDINATOR, walk, coordinator=True, **actor)
 
 
-async def create_event(db: Database, program_id: int) -> int:
-    await draft_event(db, program_id)
+async def create_event(
+    db: Database, program_id: int, *, ends_at: dt.datetime | None = None, capacity: str = "-"
+) -> int:
+    await draft_event(db, program_id, ends_at=ends_at, capacity=capacity)
     async with unit(db, COORDINATOR, coordinator=True) as uow:
         created = await events.create(uow)
         planned = list(uow.planned)

@@ -110,7 +110,7 @@ async def test_answers_are_upserted_one_row_per_person(db: Database) -> None:
         row = (await session.scalars(select(EventRsvp))).one()
         assert row.answered_at == NOW + DAY
         with pytest.raises(ValueError, match="answer"):
-            await events.set_answer(session, event_id, anna, "maybe", NOW)
+            await events.set_answer(session, event_id, anna, "perhaps", NOW)
 
 
 async def test_concurrent_answers_leave_one_row(db: Database) -> None:

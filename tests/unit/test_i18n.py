@@ -554,6 +554,13 @@ RULE_CODES = [
 EXPANSIONS: dict[str, list[str]] = {
     "cmd.{name}": [f"cmd.{n}" for n in COMMANDS],
     "cancel.{flow}": [f"cancel.{f}" for f in FLOWS],
+    "ev.{given.value}": ["ev.yes", "ev.maybe", "ev.no"],
+    "ev.answer.{answer}": ["ev.answer.yes", "ev.answer.maybe", "ev.answer.no"],
+    "ek.csv.{a or 'open'}": [f"ek.csv.{a}" for a in ("yes", "maybe", "no", "open")],
+    "ek.csv.{column}": [f"ek.csv.{c}" for c in ("name", "role", "company", "answer")],
+    "ek.edit.{f}": [f"ek.edit.{f}" for f in ("title", "when", "end", "place", "capacity")],
+    "ek.edit.{name}": [f"ek.edit.{f}" for f in ("title", "when", "place", "capacity")],
+    "ek.edit.ask_{field}": ["ek.edit.ask_title", "ek.edit.ask_place"],
     "field.{field}.label": [f"field.{n}.label" for n in FIELD_NAMES],
     "field.{field}.ask": [f"field.{n}.ask" for n in FIELD_NAMES],
     "choice.{field}.{value}": [f"choice.{n}.{c}" for n, c in CHOICES],

@@ -78,9 +78,29 @@ def test_event_plan_invites_now_and_reminds_before() -> None:
     )
     assert [(p.kind, p.due_at - NOW) for p in planned] == [
         (Kind.EVENT_INVITE, dt.timedelta(0)),
+        (Kind.EVENT_UNANSWERED, dt.timedelta(days=13)),
         (Kind.EVENT_SOON, dt.timedelta(days=6)),
         (Kind.EVENT_SOON, dt.timedelta(days=18)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("ahead", "asked_again"),
+    [
+        (dt.timedelta(days=9), True),  # the invitation went out two days before
+        (dt.timedelta(days=9) - dt.timedelta(minutes=1), False),  # too soon after it
+        (dt.timedelta(days=3), False),  # the invitation itself is within the week
+    ],
+)
+def test_those_without_an_answer_are_asked_again_a_week_before(
+    ahead: dt.timedelta, asked_again: bool
+) -> None:
+    planned = plan_event(event_id=3, starts_at=NOW + ahead, user_ids=[5], policy=Policy(), now=NOW)
+    again = [p for p in planned if p.kind is Kind.EVENT_UNANSWERED]
+    assert [p.due_at for p in again] == (
+        [NOW + ahead - dt.timedelta(days=7)] if asked_again else []
+    )
+    assert all(p.key == "e3.open.u5" for p in again)
 
 
 @pytest.mark.parametrize(
@@ -96,6 +116,8 @@ def test_event_plan_invites_now_and_reminds_before() -> None:
         (Kind.PROPOSAL_UNANSWERED, START, False),  # too late to answer
         (Kind.PROPOSAL_EXPIRED, START + dt.timedelta(days=6), True),
         (Kind.PROPOSAL_EXPIRED, START + dt.timedelta(days=8), False),
+        (Kind.EVENT_UNANSWERED, START - dt.timedelta(hours=1), True),
+        (Kind.EVENT_UNANSWERED, START + dt.timedelta(minutes=1), False),
     ],
 )
 def test_late_reminders(kind: Kind, now: dt.datetime, expected: bool) -> None:
