@@ -199,6 +199,24 @@ async def _policy(uow: UnitOfWork, program_id: int) -> tuple[Program | None, Pol
     return program, Policy.from_settings(program.settings if program else None)
 
 
+async def _in_live_tandem(
+    uow: UnitOfWork, reminder: Reminder, kind: Kind, meeting: Meeting
+) -> tuple[Tandem, Program | None] | None:
+    """The meeting's tandem and program while the reminder still has a reader: the tandem is
+    active, the reminder is not too late to be worth sending, and it goes to one of the two."""
+    tandem = meeting.tandem
+    if tandem.status != TandemStatus.ACTIVE:
+        return None
+    program, policy = await _policy(uow, tandem.program_id)
+    if not worth_sending(
+        kind, due_at=reminder.due_at, now=uow.now, starts_at=meeting.starts_at, policy=policy
+    ):
+        return None
+    if recipient(reminder) not in (tandem.mentor.user_id, tandem.mentee.user_id):
+        return None
+    return tandem, program
+
+
 async def _about_meeting(
     uow: UnitOfWork, reminder: Reminder, kind: Kind
 ) -> MeetingSoon | FeedbackDue | None:
@@ -208,16 +226,9 @@ async def _about_meeting(
         return None
     if f".v{meeting.version}." not in reminder.key:
         return None  # planned for a time the meeting has since moved away from
-    tandem = meeting.tandem
-    if tandem.status != TandemStatus.ACTIVE:
+    if (live := await _in_live_tandem(uow, reminder, kind, meeting)) is None:
         return None
-    program, policy = await _policy(uow, tandem.program_id)
-    if not worth_sending(
-        kind, due_at=reminder.due_at, now=now, starts_at=meeting.starts_at, policy=policy
-    ):
-        return None
-    if recipient(reminder) not in (tandem.mentor.user_id, tandem.mentee.user_id):
-        return None
+    tandem, program = live
     me, partner = partners(tandem, recipient(reminder))
     if kind is Kind.MEETING_SOON:
         if await store.later_sibling_due(session, reminder, now):
@@ -233,25 +244,18 @@ async def _about_proposal(uow: UnitOfWork, reminder: Reminder, kind: Kind) -> Pr
     """Only a proposal still open at the version it was planned for, in an active tandem: one
     answered, withdrawn or replaced by another proposal (`SUPERSEDED`) sends nothing. The
     reminder goes to the partner who has to answer, the expiry to the proposer."""
-    session, now = uow.session, uow.now
+    session = uow.session
     meeting = await meetings.get(session, reminder.meeting_id or 0)
     if meeting is None or meeting.status != MeetingStatus.PROPOSED:
         return None
     if f"m{meeting.id}.v{meeting.version}." not in reminder.key:
         return None
-    tandem = meeting.tandem
-    if tandem.status != TandemStatus.ACTIVE:
-        return None
-    program, policy = await _policy(uow, tandem.program_id)
-    if not worth_sending(
-        kind, due_at=reminder.due_at, now=now, starts_at=meeting.starts_at, policy=policy
-    ):
-        return None
     to_proposer = recipient(reminder) == meeting.proposed_by
     if to_proposer != (kind is Kind.PROPOSAL_EXPIRED):
         return None
-    if recipient(reminder) not in (tandem.mentor.user_id, tandem.mentee.user_id):
+    if (live := await _in_live_tandem(uow, reminder, kind, meeting)) is None:
         return None
+    tandem, program = live
     _, partner = partners(tandem, recipient(reminder))
     expired = kind is Kind.PROPOSAL_EXPIRED
     return ProposalDue(meeting, recipient(reminder), partner, program, expired=expired)
