@@ -145,6 +145,21 @@ async def invitation(user: FakeUser) -> BotMessage:
     return message
 
 
+async def invitations(cohort: Cohort) -> dict[str, BotMessage]:
+    """Each active participant's invitation, by name (exactly one each)."""
+    return {name: await invitation(user) for name, user in cohort.active.items()}
+
+
+async def invited(
+    db: Database, api: FakeBotApi, coordinator: FakeUser
+) -> tuple[Cohort, BotMessage, dict[str, BotMessage]]:
+    """A seeded cohort invited to the kickoff: the cohort, the coordinator's event card and each
+    participant's invitation."""
+    cohort = await seed(db, api)
+    card = await create_event(coordinator)
+    return cohort, card, await invitations(cohort)
+
+
 async def calendar_file(user: FakeUser, method: str) -> None:
     """The event's calendar file, as sent to `user`: METHOD `method` (PUBLISH or CANCEL)."""
     message = await user.next_message()
@@ -182,7 +197,7 @@ async def test_create_invite_answer_and_remind(
     card = await create_event(coordinator, bad_inputs=True)
     maria, emil, eva = cohort.active.values()
 
-    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    invites = await invitations(cohort)
     expect(invites[MARIA], "So., 11. April 2027, 18:00 Uhr", "in 41 Tagen")
     for user in (*cohort.active.values(), cohort.pending, cohort.left, cohort.outsider):
         assert await user.collect() == [], "exactly one invitation, to active participants only"
@@ -260,9 +275,7 @@ async def test_cancelling_tells_the_invited_and_stops_reminders(
     clock: FrozenClock,
 ) -> None:
     app = bot_at
-    cohort = await seed(db, api)
-    card = await create_event(coordinator)
-    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    cohort, card, invites = await invited(db, api, coordinator)
     maria, emil = cohort.active[MARIA], cohort.active["Emil Mentee"]
     await maria.press("✅ Ich komme", message=invites[MARIA])
     await calendar_file(maria, "PUBLISH")
@@ -555,9 +568,7 @@ async def test_a_yes_taken_back_takes_the_event_out_of_the_calendar(
 ) -> None:
     """Yes, then no: the second file cancels the entry the first one made (same UID); a "no"
     without a "yes" before sends nothing."""
-    cohort = await seed(db, api)
-    await create_event(coordinator)
-    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    cohort, _, invites = await invited(db, api, coordinator)
     eva = cohort.active["Eva Mentee"]
     await eva.press("✅ Ich komme", message=invites["Eva Mentee"])
     expect(await eva.wait_edit(invites["Eva Mentee"]), "Sie kommen.")

@@ -23,7 +23,8 @@ from tests.e2e.test_events import (  # NOW: the clock fixture reads it
     calendar_file,
     create_event,
     event_id_of,
-    invitation,
+    invitations,
+    invited,
     seed,
 )
 
@@ -35,9 +36,7 @@ async def test_maybe_shows_on_both_cards_and_a_yes_turned_maybe_leaves_the_calen
     bot_at: AnyApplication,
     clock: FrozenClock,
 ) -> None:
-    cohort = await seed(db, api)
-    card = await create_event(coordinator)
-    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    cohort, card, invites = await invited(db, api, coordinator)
     maria, emil = cohort.active[MARIA], cohort.active["Emil Mentee"]
     assert "❔ Vielleicht" in invites[MARIA].button_texts
 
@@ -75,7 +74,7 @@ async def test_an_end_and_a_capacity_that_refuses_a_yes_once_full(
     shown = "So., 11. April 2027, 18:00–20:30 Uhr"
     card = await create_event(coordinator, shown=shown, end="20:30", capacity="1")
     expect(card, shown, "0 von 1 Platz belegt")
-    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    invites = await invitations(cohort)
     expect(invites[MARIA], shown)
     maria, emil = cohort.active[MARIA], cohort.active["Emil Mentee"]
 
@@ -105,9 +104,7 @@ async def test_a_week_before_only_those_without_an_answer_are_asked_again(
     bot_at: AnyApplication,
     clock: FrozenClock,
 ) -> None:
-    cohort = await seed(db, api)
-    await create_event(coordinator)
-    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    cohort, _, invites = await invited(db, api, coordinator)
     maria, emil, eva = cohort.active.values()
     await maria.press("✅ Ich komme", message=invites[MARIA])
     expect(await maria.wait_edit(invites[MARIA]), "Sie kommen.")
@@ -150,7 +147,7 @@ async def test_the_attendance_list_as_a_file_for_catering_and_badges(
         eva.name = "=HYPERLINK(evil)"
         eva.company = "@Firma & Co"
     card = await create_event(coordinator)
-    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    invites = await invitations(cohort)
     emil = cohort.active["Emil Mentee"]
     await emil.press("✅ Ich komme", message=invites["Emil Mentee"])
     expect(await emil.wait_edit(invites["Emil Mentee"]), "Sie kommen.")
@@ -190,9 +187,7 @@ async def test_an_edit_tells_everyone_invited_and_sends_the_accepted_a_new_entry
     bot_at: AnyApplication,
     clock: FrozenClock,
 ) -> None:
-    cohort = await seed(db, api)
-    card = await create_event(coordinator)
-    invites = {name: await invitation(user) for name, user in cohort.active.items()}
+    cohort, card, invites = await invited(db, api, coordinator)
     maria, emil, eva = cohort.active.values()
     await maria.press("✅ Ich komme", message=invites[MARIA])
     expect(await maria.wait_edit(invites[MARIA]), "Sie kommen.")
