@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
-import pkgutil
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -50,8 +48,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-import handlers
-from bot import buttons
+import bot.router  # noqa: F401  (every flow registers its buttons and dialogs on import)
+from bot import buttons, dialogs
 from bot.app import ALLOWED_UPDATES, AnyApplication
 from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from bot.i18n import translator
@@ -78,16 +76,9 @@ QUIET = 0.01  # seconds without a call to the stand-in: the bot has answered
 
 
 def known_flows() -> frozenset[str]:
-    """Every dialog flow a handler module declares (`FLOW`, `REVEAL_FLOW`, ...)."""
-    flows: set[str] = set()
-    for info in pkgutil.iter_modules(handlers.__path__):
-        module = importlib.import_module(f"handlers.{info.name}")
-        flows |= {
-            value
-            for name, value in vars(module).items()
-            if name.endswith("FLOW") and isinstance(value, str)
-        }
-    return frozenset(flows)
+    """Every dialog flow in the registry (bot/dialogs.py), which importing the router fills:
+    the only names a stored dialog may carry."""
+    return frozenset(dialogs.FLOWS)
 
 
 FLOWS = known_flows()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from core.reminders import Policy, plan_event
+from core.reminders import Kind, Policy, plan_event
 from fake_bot_api import FakeBotApi, FakeUser
 from storage import events, reminders
 from storage.db import Database
@@ -108,14 +108,19 @@ async def seed(db: Database, api: FakeBotApi) -> tuple[list[FakeUser], int]:
             created_by=COORDINATOR_ID,
             now=now,
         )
-        # Invitations due a few seconds after the start, while the broadcast is going out.
-        planned = plan_event(
-            event_id=event.id,
-            starts_at=event.starts_at,
-            user_ids=[u.id for u in people],
-            policy=Policy(before_event=()),
-            now=now + dt.timedelta(seconds=3),
-        )
+        # Invitations due a few seconds after the start, while the broadcast is going out (only
+        # those: the question a week before to whoever has not answered is weeks away).
+        planned = [
+            p
+            for p in plan_event(
+                event_id=event.id,
+                starts_at=event.starts_at,
+                user_ids=[u.id for u in people],
+                policy=Policy(before_event=()),
+                now=now + dt.timedelta(seconds=3),
+            )
+            if p.kind is Kind.EVENT_INVITE
+        ]
         await reminders.plan(session, planned, now=now, event_id=event.id)
     return people, broadcast_id
 
