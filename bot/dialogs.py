@@ -63,7 +63,10 @@ async def on_text(ctx: Ctx, text: str | None) -> None:
     if flow is None:
         if where is not None:
             await conversation.clear(ctx.uow)
-        ctx.reply(ctx.t("error.no_dialog"))
+        # Nobody stored yet: most likely someone at the privacy notice, which is not a dialog
+        # (nothing may be stored before consent), so the hint names its button.
+        unknown = ctx.user is None and not ctx.is_coordinator
+        ctx.reply(ctx.t("error.no_dialog.new" if unknown else "error.no_dialog"))
         return
     if flow.coordinator and not ctx.is_coordinator:
         await conversation.clear(ctx.uow)  # the role was revoked mid-dialog

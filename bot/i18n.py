@@ -175,9 +175,6 @@ class Translator:
         """Date and time of a moment already in the reader's (the program's) time zone."""
         return self._patterns.moment.format(date=self.date(value), time=self.time(value))
 
-    def weekday(self, value: dt.date) -> str:
-        return format_date(value, "EEE", locale=self.locale)
-
 
 @cache
 def translator(language: str) -> Translator:

@@ -294,7 +294,10 @@ def _to_both(ctx: Ctx, found: Parties, *, moved: bool) -> None:
     for person, other in ((me, found.partner), (found.partner, me)):
         t = ctx.for_user(person.user)
         mine = person is me
-        text = ("meet.moved_by_you" if mine else "meet.moved") if moved else "meet.confirmed"
+        if moved:
+            text = "meet.moved_by_you" if mine else "meet.moved"
+        else:
+            text = "meet.confirmed" if person.user_id in found.reminded else "meet.confirmed_asked"
         case = Case.START if moved and not mine else Case.DATIVE
         with_buttons = not (moved and mine)
         ctx.send_to(

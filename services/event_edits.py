@@ -22,10 +22,10 @@ from services.events import (
     MAX_TITLE,
     NO_PLACE,
     Card,
-    _card,
-    _coordinated_event,
-    _one_line,
     cancellable,
+    coordinated_event,
+    event_card,
+    one_line,
     read_capacity,
 )
 from services.unit import UnitOfWork
@@ -47,10 +47,10 @@ class Editing(State):
 
 
 async def _editable(uow: UnitOfWork, event_id: int) -> Card:
-    event, program = await _coordinated_event(uow, event_id)
+    event, program = await coordinated_event(uow, event_id)
     if not cancellable(event, uow.now):
         raise Stale("event no longer editable", alert=True)
-    return await _card(uow, event, program)
+    return await event_card(uow, event, program)
 
 
 async def begin(uow: UnitOfWork, event_id: int, field: str | None = None) -> Card:
@@ -97,10 +97,10 @@ class Edited:
 def read(field: str, raw: str) -> tuple[bool, object]:
     """The typed text as the field's value (times are read by the handler): (valid, value)."""
     if field == "title":
-        title = _one_line(raw, MAX_TITLE)
+        title = one_line(raw, MAX_TITLE)
         return title is not None, title
     if field == "place":
-        place = _one_line(raw, MAX_PLACE)
+        place = one_line(raw, MAX_PLACE)
         return place is not None, None if place == NO_PLACE else place
     if field == "capacity":
         return read_capacity(raw)
@@ -135,7 +135,7 @@ async def apply(uow: UnitOfWork, field: str, value: object, program: Program) ->
         event.title, event.kind, event.starts_at, event.ends_at, event.place, event.capacity
     )
     await uow.session.flush()
-    shown = await _card(uow, event, card.program)
+    shown = await event_card(uow, event, card.program)
     if after == before or event.status != EventStatus.PLANNED:
         return Edited(shown, before, [], [], False)
     if event.starts_at != before.starts_at:

@@ -149,12 +149,12 @@ class Card:
     cancellable: bool
 
 
-async def _card(uow: UnitOfWork, event: ProgramEvent, program: Program) -> Card:
+async def event_card(uow: UnitOfWork, event: ProgramEvent, program: Program) -> Card:
     present = await events.attendance(uow.session, event)
     return Card(event, program, present, cancellable(event, uow.now))
 
 
-async def _coordinated_event(uow: UnitOfWork, event_id: int) -> tuple[ProgramEvent, Program]:
+async def coordinated_event(uow: UnitOfWork, event_id: int) -> tuple[ProgramEvent, Program]:
     event = await events.get(uow.session, event_id)
     program = await coordinated(uow, event.program_id) if event is not None else None
     if event is None or program is None:
@@ -163,7 +163,7 @@ async def _coordinated_event(uow: UnitOfWork, event_id: int) -> tuple[ProgramEve
 
 
 async def card(uow: UnitOfWork, event_id: int) -> Card:
-    return await _card(uow, *await _coordinated_event(uow, event_id))
+    return await event_card(uow, *await coordinated_event(uow, event_id))
 
 
 @dataclass(frozen=True)
@@ -177,12 +177,12 @@ class Cancelled:
 
 async def cancel(uow: UnitOfWork, event_id: int) -> Cancelled:
     """Cancel the event and the reminders still pending; everyone invited is told at once."""
-    event, program = await _coordinated_event(uow, event_id)
+    event, program = await coordinated_event(uow, event_id)
     if not await events.cancel(uow.session, event, uow.now):
-        return Cancelled(await _card(uow, event, program), False, [])
+        return Cancelled(await event_card(uow, event, program), False, [])
     await reminders.cancel(uow.session, event_id=event.id, now=uow.now)
     uow.audit("event_cancelled", event=event.id)
-    shown = await _card(uow, event, program)
+    shown = await event_card(uow, event, program)
     # Someone who blocked the bot would only have the message come back refused.
     told = [p for p in shown.present.invited if p.user is not None and p.user.reachable]
     yes = {p.id for p in shown.present.yes}
@@ -274,14 +274,14 @@ async def choose_kind(uow: UnitOfWork, kind: EventKind) -> EventKind:
     return kind
 
 
-def _one_line(raw: str, limit: int) -> str | None:
+def one_line(raw: str, limit: int) -> str | None:
     text = " ".join(raw.split())
     return text if text and len(text) <= limit else None
 
 
 async def name(uow: UnitOfWork, draft: Draft, raw: str) -> str | None:
     """The title as typed (one line, at most MAX_TITLE); None if it is not one."""
-    title = _one_line(raw, MAX_TITLE)
+    title = one_line(raw, MAX_TITLE)
     if title is not None:
         draft.title = title
         await conversation.save(uow, FLOW, "when", draft)
@@ -310,7 +310,7 @@ async def set_end(uow: UnitOfWork, draft: Draft, ends_at: dt.datetime | None) ->
 
 async def locate(uow: UnitOfWork, draft: Draft, raw: str) -> bool:
     """The place, or NO_PLACE for none; False if it is not one line of at most MAX_PLACE."""
-    place = _one_line(raw, MAX_PLACE)
+    place = one_line(raw, MAX_PLACE)
     if place is None:
         return False
     draft.place = None if place == NO_PLACE else place
@@ -377,4 +377,4 @@ async def create(uow: UnitOfWork) -> Created:
     uow.schedule(await reminders.plan(uow.session, planned, now=uow.now, event_id=event.id))
     await conversation.clear(uow)
     uow.audit("event_created", event=event.id)
-    return Created(await _card(uow, event, program), len(people), program)
+    return Created(await event_card(uow, event, program), len(people), program)

@@ -11,11 +11,11 @@ transaction (armed by the caller after the commit).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from core.meetings import Act, MeetingStatus, allowed, is_fact
-from core.reminders import PROPOSAL_KINDS, Policy, plan_meeting, plan_proposal
+from core.reminders import PROPOSAL_KINDS, Kind, Policy, plan_meeting, plan_proposal
 from services.access import own_meeting, own_tandem, partners
 from services.errors import Stale
 from services.unit import UnitOfWork
@@ -33,6 +33,9 @@ class Parties:
     program: Program
     me: Participant
     partner: Participant
+    # Who will be reminded before the meeting (user ids): a reminder whose time has passed is not
+    # planned, and a person who paused reminders gets none, so neither is promised one.
+    reminded: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,11 @@ async def pressed(uow: UnitOfWork, meeting_id: int, version: int, act: Act) -> P
     return await parties(uow, meeting)
 
 
-async def plan_reminders(uow: UnitOfWork, meeting: Meeting, program: Program | None) -> None:
-    """The reminders of a confirmed (or moved) meeting, in this transaction."""
+async def plan_reminders(
+    uow: UnitOfWork, meeting: Meeting, program: Program | None
+) -> frozenset[int]:
+    """The reminders of a confirmed (or moved) meeting, in this transaction; returns who will
+    be reminded before it."""
     tandem = meeting.tandem
     planned = plan_meeting(
         meeting_id=meeting.id,
@@ -117,6 +123,10 @@ async def plan_reminders(uow: UnitOfWork, meeting: Meeting, program: Program | N
         uow.session, planned, now=uow.now, tandem_id=tandem.id, meeting_id=meeting.id
     )
     uow.schedule(rows)
+    awake = {
+        p.user_id for p in (tandem.mentor, tandem.mentee) if p.user and p.user.paused_at is None
+    }
+    return frozenset(p.user_id for p in planned if p.kind is Kind.MEETING_SOON) & awake
 
 
 async def accept(uow: UnitOfWork, meeting_id: int, version: int) -> Parties:
@@ -129,8 +139,7 @@ async def accept(uow: UnitOfWork, meeting_id: int, version: int) -> Parties:
         raise Stale("changed", key="meet.changed_alert", alert=True)
     await tandems.reset_nudges(uow.session, meeting.tandem_id)
     await _answered(uow, meeting)
-    await plan_reminders(uow, meeting, found.program)
-    return found
+    return replace(found, reminded=await plan_reminders(uow, meeting, found.program))
 
 
 async def decline(uow: UnitOfWork, meeting_id: int, version: int) -> Parties:

@@ -174,9 +174,10 @@ async def test_text_at_the_consent_notice_points_to_its_buttons_and_stores_nothi
     await user.send(f"/start {code}")
     privacy = expect(await user.next_message(), "Datenschutzhinweis")
     await user.send("ja, einverstanden")
-    expect(await user.next_message(), "Schaltflächen stehen, wählen Sie bitte eine davon")
+    hint = expect(await user.next_message(), "unter dem Datenschutzhinweis", CONSENT["de"])
+    assert "Einladungslink" in hint.text
     await api.wait_idle()
     assert await _count(db, User) == 0
     assert await _count(db, Dialog) == 0
     await user.press(CONSENT["de"], message=privacy)
-    expect(await user.next_message(), "Danke! Die Anmeldung")
+    expect(await user.next_message(), "Danke. Die Anmeldung")

@@ -334,7 +334,7 @@ async def test_participants_cannot_broadcast(
     cohort = await seed(db, api)
     intruder = cohort.alone
     await intruder.send("/broadcast")
-    expect(await intruder.next_message(), "nur Koordinatorinnen")
+    expect(await intruder.next_message(), "Das darf nur")
     for data in ("bc:p:1", "bc:a:all", "bc:go", "bc:later", "bc:x:1", "bc:r:1", "bc:stop"):
         query = await intruder.press_data(data)
         assert (await answer_of(intruder, query))["show_alert"]

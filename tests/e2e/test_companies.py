@@ -28,7 +28,7 @@ from tests.e2e.harness import (
 DID_YOU_MEAN = "Meinten Sie"
 KEEP = "➕ Nein, meine Schreibweise übernehmen"
 INDUSTRY = "Branche"
-REFUSED = "nur Koordinatorinnen und Koordinatoren"
+REFUSED = "Das darf nur"
 
 
 async def start_until_company(user: FakeUser, code: str, name: str) -> None:
@@ -284,11 +284,11 @@ async def test_participants_and_coordinators_of_one_program_cannot_change_the_di
     await sina.send("/companies")
     directory = expect(await sina.next_message(), "Unternehmensverzeichnis")
     await sina.press("Volkswagen AG", message=directory)
-    card = expect(await sina.wait_edit(directory), "ändern dürfen es nur")
+    card = expect(await sina.wait_edit(directory), "ändern darf es nur")
     assert "🔀 Zusammenführen mit …" not in card.button_texts
     for data in (f"cy:my:{ids[1]}:{ids[0]}", f"cy:a:{ids[0]}", f"cy:gn:{ids[0]}", f"cy:r:{ids[0]}"):
         query = await sina.press_data(data)
-        assert "aller Programme" in (await answer_of(sina, query))["text"]
+        assert "alle Programme koordiniert" in (await answer_of(sina, query))["text"]
     async with db.session() as session:
         assert sorted((await session.scalars(select(Company.id))).all()) == ids
         assert all(c.reviewed_at is None for c in await session.scalars(select(Company)))

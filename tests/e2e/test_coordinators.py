@@ -116,7 +116,7 @@ async def test_participants_cannot_use_coordinator_commands(
     mallory = api.add_user(666, "Mallory")
     for command in ("/newprogram", "/programs", "/makecoordinator 666"):
         await mallory.send(command)
-        expect(await mallory.next_message(), "Koordinator")
+        expect(await mallory.next_message(), "Das darf nur")
     await mallory.send("/help")
     help_text = await mallory.next_message()
     assert "/newprogram" not in help_text.text
@@ -164,7 +164,7 @@ async def test_make_coordinator_by_username_and_by_button(
     assert names == list(PARTICIPANT_COMMANDS)
     assert [c["command"] for c in api.visible_commands(gisela.id)] == list(PARTICIPANT_COMMANDS)
     await gisela.send("/programs")
-    expect(await gisela.next_message(), "Koordinator")
+    expect(await gisela.next_message(), "Das darf nur")
     await coordinator.send("/revokecoordinator @GiselaRB")
     expect(await coordinator.next_message(), "gehört nicht zur Programmleitung")
     async with db.session() as session:

@@ -186,7 +186,7 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     await zora.press("✅ Ja, hat stattgefunden", message=asked)
     rate = await zora.wait_edit(asked)
     await zora.press("5", message=rate)
-    expect(await zora.next_message(), "Das lesen nur die Koordinatorinnen")
+    expect(await zora.next_message(), "Das liest nur die Programmleitung")
     await zora.send(NOTE)
     expect(await zora.next_message(), "Anmerkung ist bei der Programmleitung")
     fit = expect(await zora.next_message(), "Passt Ihr Tandem?")
@@ -198,7 +198,7 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     asked = expect(await maria.next_message(), "Hat es stattgefunden?")
     await maria.press("✅ Ja, hat stattgefunden", message=asked)
     await maria.press("4", message=await maria.wait_edit(asked))
-    expect(await maria.next_message(), "Das lesen nur die Koordinatorinnen")
+    expect(await maria.next_message(), "Das liest nur die Programmleitung")
 
     # A concern for the program team.
     await zora.send("/tandem")

@@ -204,7 +204,7 @@ async def test_create_invite_answer_and_remind(
 
     # Answers, shown on the invitation itself and on the coordinator's card.
     query = await maria.press("✅ Ich komme", message=invites[MARIA])
-    assert (await answer_of(maria, query))["text"] == "Danke für Ihre Antwort!"
+    assert (await answer_of(maria, query))["text"] == "Danke für Ihre Antwort."
     answered = expect(await maria.wait_edit(invites[MARIA]), "Ihre Antwort: Sie kommen.")
     assert "✅ Ich komme (Ihre Antwort)" in answered.button_texts
     await calendar_file(maria, "PUBLISH")  # a "yes" puts it into her calendar
@@ -225,7 +225,7 @@ async def test_create_invite_answer_and_remind(
     event_id = await event_id_of(db)
     for stranger in (cohort.outsider, cohort.pending):
         await stranger.send("/events")
-        expect(await stranger.next_message(), "keine Programmtermine")
+        expect(await stranger.next_message(), "keine Veranstaltungen")
         query = await stranger.press_data(f"ev:r:{event_id}:y")
         refused = await answer_of(stranger, query)
         assert refused["show_alert"] and "nicht aktiv" in refused["text"]
@@ -246,7 +246,7 @@ async def test_create_invite_answer_and_remind(
 
     # A participant sees the event under /events with the answer given.
     await maria.send("/events")
-    expect(await maria.next_message(), "Ihre nächsten Programmtermine")
+    expect(await maria.next_message(), "Ihre nächsten Veranstaltungen")
     expect(await maria.next_message(), "Auftaktveranstaltung", "Ihre Antwort: Sie kommen.")
 
     # Eva blocks the bot: her reminders fail, nobody else's do.
@@ -356,7 +356,7 @@ async def test_coordinator_actions_are_refused_to_participants(
 
     # /events shows a participant their invitations, never the management view.
     await maria.send("/events")
-    expect(await maria.next_message(), "Ihre nächsten Programmtermine")
+    expect(await maria.next_message(), "Ihre nächsten Veranstaltungen")
     own = expect(await maria.next_message(), "Auftaktveranstaltung")
     assert not any(data.startswith("ek:") for data in _callback_data(own))
 
@@ -393,13 +393,13 @@ async def test_coordinator_actions_are_refused_to_participants(
             now=NOW,
         )
     await maria.send("Alles egal")
-    expect(await maria.next_message(), "Das dürfen nur Koordinator")
+    expect(await maria.next_message(), "Das darf nur")
     async with db.session() as session:
         await dialogs.save(
             session, maria.id, flow="event", step="when", data={"program_id": program_id}, now=NOW
         )
     await maria.send("11.04.2027 18:00")
-    expect(await maria.next_message(), "Das dürfen nur Koordinator")
+    expect(await maria.next_message(), "Das darf nur")
 
     async with db.session() as session:
         event = (await session.scalars(select(ProgramEvent))).one()
@@ -500,7 +500,7 @@ async def test_settings_are_edited_stored_and_shown(
     card = expect(await coordinator.next_message(), "Rückmeldung: 2 h")
     reply = await change(coordinator, card, "📅 Erinnerungen vor Terminen", "7 Tage, 1 Tag")
     expect(reply, "Gespeichert")
-    card = expect(await coordinator.next_message(), "Programmterminen: 7 Tage, 1 Tag")
+    card = expect(await coordinator.next_message(), "Veranstaltungen: 7 Tage, 1 Tag")
     reminders = (await settings_of(db, cohort.program_id))["reminders"]
     assert isinstance(reminders, dict)
     assert reminders["feedback_delay"] == 120

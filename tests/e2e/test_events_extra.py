@@ -41,7 +41,7 @@ async def test_maybe_shows_on_both_cards_and_a_yes_turned_maybe_leaves_the_calen
     assert "❔ Vielleicht" in invites[MARIA].button_texts
 
     query = await emil.press("❔ Vielleicht", message=invites["Emil Mentee"])
-    assert (await answer_of(emil, query))["text"] == "Danke für Ihre Antwort!"
+    assert (await answer_of(emil, query))["text"] == "Danke für Ihre Antwort."
     answered = expect(await emil.wait_edit(invites["Emil Mentee"]), "Ihre Antwort: vielleicht")
     assert "❔ Vielleicht (Ihre Antwort)" in answered.button_texts
     assert await emil.collect() == [], "no calendar file for a maybe"

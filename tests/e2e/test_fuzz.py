@@ -84,7 +84,11 @@ def known_flows() -> frozenset[str]:
 FLOWS = known_flows()
 SHAPES = callback_shapes()
 PREFIXES = sorted(buttons.prefixes())
-NO_DIALOG = {translator(lang).plain("error.no_dialog") for lang in ("de", "en")}
+NO_DIALOG = {
+    translator(lang).plain(key)
+    for lang in ("de", "en")
+    for key in ("error.no_dialog", "error.no_dialog.new")
+}
 INTERNAL_ERRORS = {translator(lang).plain("error.internal") for lang in ("de", "en")}
 # Formatting the bot itself never uses (but for links to a partner's chat, `MENTION`): in a
 # bot message it can only come from user input rendered as HTML.

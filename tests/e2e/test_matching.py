@@ -392,9 +392,9 @@ async def test_participants_cannot_match(api: FakeBotApi, db: Database, bot_at: 
     emil = next(u for u in api.users.values() if u.first_name == "Emil")
     for command in ("/match", "/tandems"):
         await emil.send(command)
-        expect(await emil.next_message(), "Koordinator")
+        expect(await emil.next_message(), "Das darf nur")
     query = await emil.press_data("mt:1:0:ok", message=emil.chat[-1])
-    assert "Koordinator" in (await answer_of(emil, query)).get("text", "")
+    assert "Das darf nur" in (await answer_of(emil, query)).get("text", "")
 
 
 async def test_pin_swap_and_company_exclusion(

@@ -228,7 +228,7 @@ async def test_only_a_coordinator_of_all_programs_changes_the_directory(
     (warning,) = stored.result["warnings"]
     forged = f"mt:{stored.id}:{stored.version}:mg:{warning['source']}:{warning['target']}"
     query = await local.press_data(forged, message=proposal)
-    assert "aller Programme" in (await answer_of(local, query)).get("text", "")
+    assert "alle Programme koordiniert" in (await answer_of(local, query)).get("text", "")
     async with db.session() as session:
         assert len((await session.scalars(select(Company))).all()) == 3
         refused = (

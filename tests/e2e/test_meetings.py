@@ -81,7 +81,9 @@ async def test_propose_accept_remind_and_feedback(
     bot_at: AnyApplication,
 ) -> None:
     pair = await seed_pair(db, api, NOW)
-    _, mentor_ics, mentee_ok, mentee_ics = await confirm(pair)
+    mentor_ok, mentor_ics, mentee_ok, mentee_ics = await confirm(pair)
+    for ok in (mentor_ok, mentee_ok):  # reminders are planned, so they are promised
+        expect(ok, "Ich erinnere Sie vorher daran")
     # 17:30 in Berlin in March (CET) is 16:30 UTC; both get the same calendar entry.
     expect(mentee_ok, "Mi., 3. März 2027, 17:30–19:30 Uhr", "Café <Müller> & Söhne")
     for doc in (mentor_ics, mentee_ics):
@@ -121,7 +123,7 @@ async def test_propose_accept_remind_and_feedback(
     rate = await pair.mentee.wait_edit(ask_mentee)
     expect(rate, "Wie hilfreich")
     await pair.mentee.press("5", message=rate)
-    expect(await pair.mentee.next_message(), "Das lesen nur die Koordinatorinnen")
+    expect(await pair.mentee.next_message(), "Das liest nur die Programmleitung")
     await pair.mentee.send("Gute <Struktur> & viel Raum.")
     expect(await pair.mentee.next_message(), "Anmerkung ist bei der Programmleitung")
     fit = expect(await pair.mentee.next_message(), "Passt Ihr Tandem?")
@@ -166,6 +168,30 @@ async def test_propose_accept_remind_and_feedback(
         + [("feedback", "sent")] * 2
         + [("feedback_again", "sent"), ("feedback_again", "cancelled")]
     )
+
+
+async def test_no_reminder_is_promised_that_will_not_come(
+    api: FakeBotApi, db: Database, clock: FrozenClock, bot_at: AnyApplication
+) -> None:
+    """A person who paused
+    reminders gets none at all: their confirmation does not say "Ich erinnere Sie"."""
+    pair = await seed_pair(db, api, NOW)
+    await pair.mentor.send("/pause")
+    expect(await pair.mentor.next_message(), "pausiert")
+    mentor_ok, _, mentee_ok, _ = await confirm(pair)
+    expect(mentee_ok, "Ich erinnere Sie vorher daran")
+    expect(mentor_ok, "Danach frage ich kurz nach")
+    assert "erinnere" not in mentor_ok.text
+
+
+async def test_no_reminder_is_promised_when_its_time_has_passed(
+    api: FakeBotApi, db: Database, bot_at: AnyApplication
+) -> None:
+    pair = await seed_pair(db, api, NOW)
+    mentor_ok, _, mentee_ok, _ = await confirm(pair, "1.3. 10:45")  # 45 minutes from now
+    for ok in (mentor_ok, mentee_ok):
+        expect(ok, "Danach frage ich kurz nach")
+        assert "erinnere" not in ok.text
 
 
 async def test_an_online_meetings_link_is_where_every_calendar_app_shows_it(

@@ -139,7 +139,7 @@ async def test_a_participant_cannot_set_the_contact(
             now=dt.datetime.now(dt.UTC),
         )
     await mallory.send("Mallory")
-    expect(await mallory.next_message(), "Das dürfen nur Koordinator")
+    expect(await mallory.next_message(), "Das darf nur")
     async with db.session() as session:
         program = await session.get(Program, program_id)
         assert program is not None and program.contact_name is None

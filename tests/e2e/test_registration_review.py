@@ -22,7 +22,7 @@ from tests.seeding import seed_participant
 
 NOW = dt.datetime.now(dt.UTC)
 REASON = "Leider <b>voll</b> & ausgebucht"
-REFUSED = "nur Koordinatorinnen und Koordinatoren"
+REFUSED = "Das darf nur"
 
 
 async def program_id(db: Database) -> int:

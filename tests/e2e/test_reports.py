@@ -136,7 +136,7 @@ async def test_export_files_parse_back(
         "Rolle",
         "Stattgefunden?",
         "Bewertung (1–5)",
-        "Notiz an das Programmteam",
+        "Notiz an die Programmleitung",
         "Tandem passt",
         "Neues Matching gewünscht",
         "Beantwortet am",
@@ -266,13 +266,13 @@ async def test_participants_are_refused_and_audited(
     emil = api.add_user(2001, "Emil")
     for command in ("/stats", "/export"):
         await emil.send(command)
-        expect(await emil.next_message(), "nur Koordinatorinnen und Koordinatoren")
+        expect(await emil.next_message(), "Das darf nur")
     await emil.send("/help")
     hint = await emil.next_message()
     for data in (f"rp:s:{cohort.program}", f"rp:e:{cohort.program}", "rp:x"):
         answer = await answer_of(emil, await emil.press_data(data, message=hint))
         assert answer.get("show_alert") is True
-        assert "Koordinatorinnen" in answer.get("text", "")
+        assert "Programmleitung" in answer.get("text", "")
     assert api.documents == []
     assert await emil.collect(0.2) == []
     async with db.session() as session:

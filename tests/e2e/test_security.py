@@ -40,7 +40,7 @@ from tests.e2e.tandems import seed_pair
 from tests.seeding import seed_program
 
 NOW = dt.datetime(2027, 6, 1, 9, 0, tzinfo=dt.UTC)
-REFUSED = "nur Koordinatorinnen und Koordinatoren"
+REFUSED = "Das darf nur"
 
 
 SHAPES = callback_shapes()
@@ -281,7 +281,7 @@ async def test_a_coordinator_of_one_program_sees_and_touches_only_that_one(
             assert "Salzgitter" not in message.text + " ".join(message.button_texts), command
     for command in ("/newprogram", "/purge", "/makecoordinator 2000"):
         await sina.send(command)
-        expect(await sina.next_message(), "aller Programme")
+        expect(await sina.next_message(), "alle Programme koordiniert")
 
     for shape in CALLBACKS:
         data = ":".join("1" if part is ID else part for part in shape)

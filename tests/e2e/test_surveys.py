@@ -249,7 +249,7 @@ async def test_prepare_send_answer_remind_and_report(
         query = await stranger.press_data(f"sv:s:{survey_id}")
         assert "nicht für Sie" in (await answer_of(stranger, query))["text"]
     query = await maria.press_data(f"sk:c:{survey_id}:y")
-    assert "Koordinator" in (await answer_of(maria, query))["text"]
+    assert "Das darf nur" in (await answer_of(maria, query))["text"]
     await maria.send("/survey")
     expect(await maria.next_message(), "keine Befragung")
 
