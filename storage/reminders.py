@@ -88,18 +88,17 @@ async def cancel(
     """Pending rows about a meeting, event, broadcast, survey or tandem (optionally one user's,
     some kinds) are dropped."""
     statement = update(Reminder).where(Reminder.state == State.PENDING.value)
-    if tandem_id is not None:
-        statement = statement.where(Reminder.tandem_id == tandem_id)
-    if meeting_id is not None:
-        statement = statement.where(Reminder.meeting_id == meeting_id)
-    if event_id is not None:
-        statement = statement.where(Reminder.event_id == event_id)
-    if broadcast_id is not None:
-        statement = statement.where(Reminder.broadcast_id == broadcast_id)
-    if survey_id is not None:
-        statement = statement.where(Reminder.survey_id == survey_id)
-    if user_id is not None:
-        statement = statement.where(Reminder.user_id == user_id)
+    about = (
+        (Reminder.tandem_id, tandem_id),
+        (Reminder.meeting_id, meeting_id),
+        (Reminder.event_id, event_id),
+        (Reminder.broadcast_id, broadcast_id),
+        (Reminder.survey_id, survey_id),
+        (Reminder.user_id, user_id),
+    )
+    for column, value in about:
+        if value is not None:
+            statement = statement.where(column == value)
     if kinds is not None:
         statement = statement.where(Reminder.kind.in_(list(kinds)))
     result = await session.execute(
