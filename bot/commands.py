@@ -128,11 +128,12 @@ async def set_coordinator_commands(
 ) -> None:
     """A chat scope per coordinator, with the commands of their grants (`all_programs` None:
     looked up), in the language they chose if they chose one."""
-    if all_programs is None:
-        async with services.db.session() as session:
+    async with services.db.session() as session:  # one session for both (start-up: each one)
+        if all_programs is None:
             all_programs = await services.scope_of(session, user_id) is None
-    names = commands_for(True, all_programs)
-    await _set_chat(services, user_id, names, await _chosen_language(services, user_id))
+        user = await users.get(session, user_id)
+    chosen = user.language if user is not None else None
+    await _set_chat(services, user_id, commands_for(True, all_programs), chosen)
 
 
 async def follow_language(services: Services, user_id: int, language: str) -> None:
