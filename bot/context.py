@@ -90,6 +90,14 @@ class Services:
         (and those of all programs); a coordinator never reads about another program."""
         return set(self.settings.coordinators) | await users.coordinator_ids(session, program_id)
 
+    async def role(self, session: AsyncSession, user_id: int) -> tuple[bool, frozenset[int] | None]:
+        """Whether the user coordinates, and which programs (None: all), in one query: it
+        runs for every update."""
+        if user_id in self.settings.coordinators:
+            return True, None
+        granted = await users.grants(session, user_id)
+        return bool(granted), users.scope(granted)
+
     async def scope_of(self, session: AsyncSession, user_id: int) -> frozenset[int] | None:
         """The programs a coordinator may see and act on; None means all."""
         if user_id in self.settings.coordinators:

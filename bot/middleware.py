@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import astuple
 from typing import Any
 
 from telegram import Update
@@ -67,8 +68,14 @@ async def _unit_of_work(
             return None
         now = svc.clock.now()
         user = await users.get(session, tg_user.id)
-        if user is not None:
-            await users.refresh_identity(session, tg_user.id, identity(tg_user), now=now)
+        names = identity(tg_user)
+        # Written only when Telegram tells of a change: an UPDATE, even of no row, would take
+        # SQLite's write lock for every update, read-only commands included.
+        if user is not None and (
+            not user.reachable or (user.first_name, user.last_name, user.username) != astuple(names)
+        ):
+            await users.refresh_identity(session, tg_user.id, names, now=now)
+        coordinator, scope = await svc.role(session, tg_user.id)
         lang = resolve_language(
             user.language if user else None,
             tg_user.language_code,
@@ -82,9 +89,9 @@ async def _unit_of_work(
             user=user,
             lang=lang,
             t=translator(lang),
-            is_coordinator=(coordinator := await svc.is_coordinator(session, tg_user.id)),
+            is_coordinator=coordinator,
             now=now,
-            scope=await svc.scope_of(session, tg_user.id) if coordinator else None,
+            scope=scope if coordinator else None,
             args=list(context.args or []),
         )
         await fn(ctx)

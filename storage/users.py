@@ -101,18 +101,21 @@ async def coordinator_ids(session: AsyncSession, program_id: int | None = None) 
     return set((await session.scalars(query)).all())
 
 
-async def coordinator_scope(session: AsyncSession, user_id: int) -> frozenset[int] | None:
-    """The programs a user coordinates: None means all of them (a grant without a program)."""
-    grants = list(
-        (
-            await session.scalars(
-                select(Coordinator.program_id).where(Coordinator.user_id == user_id)
-            )
-        ).all()
-    )
-    if not grants or any(program_id is None for program_id in grants):
+async def grants(session: AsyncSession, user_id: int) -> list[int | None]:
+    """A user's coordinator grants: a program id each, None for all programs; [] for none."""
+    query = select(Coordinator.program_id).where(Coordinator.user_id == user_id)
+    return list((await session.scalars(query)).all())
+
+
+def scope(granted: list[int | None]) -> frozenset[int] | None:
+    """The programs the grants cover: None means all of them (a grant without a program)."""
+    if not granted or any(program_id is None for program_id in granted):
         return None
-    return frozenset(p for p in grants if p is not None)
+    return frozenset(p for p in granted if p is not None)
+
+
+async def coordinator_scope(session: AsyncSession, user_id: int) -> frozenset[int] | None:
+    return scope(await grants(session, user_id))
 
 
 async def grant_coordinator(
