@@ -63,7 +63,9 @@ async def on_text(ctx: Ctx, text: str | None) -> None:
     if flow is None:
         if where is not None:
             await conversation.clear(ctx.uow)
-        ctx.reply(ctx.t("error.no_dialog"))
+        message = ctx.update.effective_message
+        files = message is not None and (message.document is not None or bool(message.photo))
+        ctx.reply(ctx.t("error.file_not_asked" if files else "error.no_dialog"))
         return
     if flow.coordinator and not ctx.is_coordinator:
         await conversation.clear(ctx.uow)  # the role was revoked mid-dialog
