@@ -275,8 +275,11 @@ async def test_a_file_goes_with_it_and_back_keeps_text_and_file(db: Database) ->
         lambda uow: broadcasts.choose_audience(uow, Audience.MENTORS, None),
         coordinator=True,
     )
+    await run(db, COORDINATOR, broadcasts.later, coordinator=True)  # asked for the time
     state = await run(db, COORDINATOR, broadcasts.back, coordinator=True)
     assert (state.text, state.attachment) == (TEXT, handbook)
+    with pytest.raises(Stale):  # back at the audience: the time's question is gone
+        await run(db, COORDINATOR, broadcasts.later, coordinator=True)
     confirmation = await run(
         db,
         COORDINATOR,
