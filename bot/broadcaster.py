@@ -22,7 +22,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.messenger import Outcome
-from core.broadcasts import DeliveryState
+from core.broadcasts import Attachment, DeliveryState
 from storage import broadcasts as store
 from storage import users
 from storage.db import is_transient, retrying
@@ -121,6 +121,11 @@ class Broadcaster:
             coordinator = await users.get(session, author) if author is not None else None
             progress = (broadcast.progress_chat_id, broadcast.progress_message_id)
             text = broadcast.text
+            attachment = (
+                Attachment(broadcast.file_kind, broadcast.file_id, broadcast.file_name)
+                if broadcast.file_kind is not None and broadcast.file_id is not None
+                else None
+            )
         t = svc.translator_for(coordinator)
         if progress[1] is None and author is not None:
             message = await svc.messenger.send(author, self._render.progress(t, None))
@@ -132,7 +137,7 @@ class Broadcaster:
         picker = _Picker(svc)
         try:
             await asyncio.gather(
-                *(self._work(broadcast_id, text, picker) for _ in range(self._workers))
+                *(self._work(broadcast_id, text, attachment, picker) for _ in range(self._workers))
             )
         finally:
             reporter.cancel()
@@ -158,7 +163,9 @@ class Broadcaster:
         await svc.messenger.send(author, report, keyboard)
         log.info("broadcast %s done: %s", broadcast_id, counts)
 
-    async def _work(self, broadcast_id: int, text: str, picker: _Picker) -> None:
+    async def _work(
+        self, broadcast_id: int, text: str, attachment: Attachment | None, picker: _Picker
+    ) -> None:
         # A row is claimed only when its message is about to go out: first the rate limiter
         # gives the chat a slot, then the row becomes 'sending', then the request is made. A
         # sender killed at any moment leaves in doubt ('interrupted') only the requests really
@@ -178,7 +185,9 @@ class Broadcaster:
                 body = await retrying(functools.partial(self._claim, broadcast_id, row, text), what)
                 if body is None:
                     continue  # another sender took it
-                _, outcome = await svc.messenger.deliver(user_id, body, paced=False)
+                _, outcome = await svc.messenger.deliver_post(
+                    user_id, body, attachment, paced=False
+                )
                 await retrying(functools.partial(self._finish, delivery_id, outcome), what)
             finally:
                 picker.release(delivery_id)

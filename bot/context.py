@@ -27,6 +27,7 @@ from bot.leader import Leadership, chunks
 from bot.messenger import Messenger
 from bot.outbox import Outgoing, notice_key
 from bot.settings import Settings
+from core.broadcasts import Attachment
 from core.clock import Clock
 from services.unit import Actor, UnitOfWork
 from storage import users
@@ -179,6 +180,11 @@ class Ctx:
 
     def reply(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         self.outbox.append(Outgoing(self.user_id, text, markup))
+
+    def reply_post(self, text: str, attachment: Attachment | None) -> None:
+        """A text, or a file or picture with the text as caption, as an announcement goes out
+        (`Messenger.deliver_post`): its preview."""
+        self.outbox.append(Outgoing(self.user_id, text, None, attachment=attachment))
 
     def send_to(
         self, chat_id: int | None, text: str, markup: InlineKeyboardMarkup | None = None

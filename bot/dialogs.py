@@ -66,7 +66,12 @@ async def on_text(ctx: Ctx, text: str | None) -> None:
         # Nobody stored yet: most likely someone at the privacy notice, which is not a dialog
         # (nothing may be stored before consent), so the hint names its button.
         unknown = ctx.user is None and not ctx.is_coordinator
-        ctx.reply(ctx.t("error.no_dialog.new" if unknown else "error.no_dialog"))
+        message = ctx.update.effective_message
+        files = message is not None and (message.document is not None or bool(message.photo))
+        if files:
+            ctx.reply(ctx.t("error.file_not_asked"))
+        else:
+            ctx.reply(ctx.t("error.no_dialog.new" if unknown else "error.no_dialog"))
         return
     if flow.coordinator and not ctx.is_coordinator:
         await conversation.clear(ctx.uow)  # the role was revoked mid-dialog

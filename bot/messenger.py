@@ -22,6 +22,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.ratelimit import RateLimiter
+from core.broadcasts import Attachment, AttachmentKind, caption_fits
+from core.fit import visible_length
 from core.reminders import State
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,33 @@ class Messenger:
             lambda: self.bot.send_message(chat_id=chat_id, **_html(text, markup)),
             paced,
         )
+
+    async def deliver_post(
+        self, chat_id: int, text: str, attachment: Attachment | None, *, paced: bool = True
+    ) -> tuple[Message | None, Outcome]:
+        """An announcement: its text, or a file or picture (by Telegram's file_id) with the text
+        as its caption. A text too long for a caption follows the file as a message of its own;
+        the outcome is the file's, or the text's once the file is there."""
+        if attachment is None:
+            return await self.deliver(chat_id, text, paced=paced)
+        caption = text if text.strip() and caption_fits(visible_length(text)) else None
+        mode = ParseMode.HTML if caption else None
+        file_id = attachment.file_id
+        if attachment.kind is AttachmentKind.PHOTO:
+            method = "sendPhoto"
+
+            def call() -> Awaitable[Message]:
+                return self.bot.send_photo(chat_id, file_id, caption=caption, parse_mode=mode)
+        else:
+            method = "sendDocument"
+
+            def call() -> Awaitable[Message]:
+                return self.bot.send_document(chat_id, file_id, caption=caption, parse_mode=mode)
+
+        message, outcome = await self._call(chat_id, method, call, paced)
+        if outcome is not Outcome.SENT or caption is not None or not text.strip():
+            return message, outcome
+        return await self.deliver(chat_id, text)
 
     async def send_document(
         self, chat_id: int, filename: str, content: bytes, caption: str | None = None

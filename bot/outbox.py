@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
+from core.broadcasts import Attachment
 from core.reminders import Kind, Planned, State
 from storage import reminders
 from storage.db import retrying
@@ -37,6 +38,7 @@ class Outgoing:
     edit_message_id: int | None = None
     document: tuple[str, bytes] | None = None  # (file name, content), sent after the text
     notice_key: str | None = None  # also a row of the durable schedule (see Ctx.send_to)
+    attachment: Attachment | None = None  # a file or picture by file_id, the text its caption
 
 
 def notice_key(update_id: int, index: int) -> str:
@@ -76,6 +78,8 @@ async def flush(ctx: Ctx) -> None:
     for item in ctx.outbox:
         if item.notice_key is not None:
             await _send_notice(ctx.services, item)
+        elif item.attachment is not None:
+            await messenger.deliver_post(item.chat_id, item.text or "", item.attachment)
         elif item.document is not None:
             await messenger.send_document(item.chat_id, *item.document, caption=item.text)
         elif item.edit_message_id is not None:

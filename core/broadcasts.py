@@ -5,9 +5,11 @@ Pure: storage turns an audience into people, the sender works through the outbox
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 MAX_TEXT = 4096  # Telegram's limit for one message, counted by the client before it sends
+MAX_CAPTION = 1024  # Telegram's limit for the text under a file or picture
 QUIET_DAY_CHOICES = (30, 60)
 DEFAULT_QUIET_DAYS = 35  # like the nudge: five weeks without a meeting
 
@@ -18,6 +20,27 @@ class Audience(StrEnum):
     MENTEES = "mentees"
     UNMATCHED = "unmatched"  # active participants without an active tandem
     QUIET = "quiet"  # both partners of tandems without a meeting in the last N days
+    UNMET = "unmet"  # both partners of introduced active tandems that have never met
+
+
+class AttachmentKind(StrEnum):
+    """A file or picture sent with an announcement, by Telegram's file_id (never downloaded)."""
+
+    DOCUMENT = "document"
+    PHOTO = "photo"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: AttachmentKind
+    file_id: str  # Telegram's, valid for this bot: the file is never downloaded
+    name: str | None = None  # a document's file name, for the coordinator's eyes
+
+
+def caption_fits(visible_length: int) -> bool:
+    """Whether the text goes under the file as its caption; a longer one follows the file as a
+    message of its own (the announcement is never refused or cut for having a file)."""
+    return visible_length <= MAX_CAPTION
 
 
 class DeliveryState(StrEnum):

@@ -29,7 +29,8 @@ def _render(message: BotMessage, prefix: str) -> str:
     lines = [f"{prefix} {line}" for line in (message.text or "").splitlines() or [""]]
     if message.document is not None:
         size = len(message.document.content)
-        lines.insert(0, f"{prefix} [document {message.document.filename}, {size} bytes]")
+        doc = message.document
+        lines.insert(0, f"{prefix} [{doc.kind} {doc.filename}, {size} bytes]")
     for row in message.buttons:
         lines.append(f"{prefix}   " + "  ".join(f"[{b.text}]" for b in row))
     return "\n".join(lines)

@@ -33,6 +33,7 @@ class SentDocument:
     mime_type: str | None
     file_id: str
     file_unique_id: str
+    kind: str = "document"  # or "photo" (sendPhoto, or a picture a user sent)
 
 
 @dataclass(eq=False)
@@ -100,7 +101,11 @@ class BotMessage:
         if self.deleted:
             flags.append("deleted")
         head = f"#{self.message_id}" + (f" ({', '.join(flags)})" if flags else "")
-        body = self.text if self.document is None else f"[document {self.document.filename}] "
+        body = (
+            self.text
+            if self.document is None
+            else f"[{self.document.kind} {self.document.filename}] "
+        )
         if self.document is not None and self.document.caption:
             body += self.text
         lines = [f"{head}: {body!r}"]

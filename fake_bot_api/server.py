@@ -116,6 +116,7 @@ class FakeBotApi:
 
         self.calls: list[ApiCall] = []
         self.documents: list[SentDocument] = []
+        self.photos: list[SentDocument] = []  # sendPhoto; `documents` has sendDocument only
         self.webhook_deliveries: list[WebhookDelivery] = []
         self.users: dict[int, FakeUser] = {}
 
@@ -159,6 +160,7 @@ class FakeBotApi:
             "setchatmenubutton": self._set_chat_menu_button,
             "getchatmenubutton": self._get_chat_menu_button,
             "senddocument": self._send_document,
+            "sendphoto": self._send_photo,
             "sendchataction": self._send_chat_action,
             "getchat": self._get_chat,
             "leavechat": self._leave_chat,
@@ -327,6 +329,26 @@ class FakeBotApi:
         async with cond, asyncio.timeout(timeout):
             await cond.wait_for(predicate)
 
+    def _user_file(
+        self, user_id: int, message_id: int, kind: str, filename: str, content: bytes, mime: str
+    ) -> SentDocument:
+        """A file a user sent to the bot: the bot may send it on by its file_id, as on
+        Telegram (file_ids are per bot, and work for any chat)."""
+        number = len(self._files) + 1
+        sent = SentDocument(
+            chat_id=user_id,
+            message_id=message_id,
+            filename=filename,
+            content=content,
+            caption=None,
+            mime_type=mime,
+            file_id=f"{'AgAC' if kind == 'photo' else 'BQAC'}AgIAAxkBAAU{user_id}_{number}",
+            file_unique_id=f"AgADu{number}",
+            kind=kind,
+        )
+        self._files[sent.file_id] = sent
+        return sent
+
     def _next_message_id(self, chat_id: int) -> int:
         value = self._message_ids.get(chat_id, 0) + 1
         self._message_ids[chat_id] = value
@@ -402,14 +424,17 @@ class FakeBotApi:
             data["edit_date"] = message.edit_date
         if message.document is not None:
             doc = message.document
-            data["document"] = {
-                "file_id": doc.file_id,
-                "file_unique_id": doc.file_unique_id,
-                "file_name": doc.filename,
-                "file_size": len(doc.content),
-            }
-            if doc.mime_type:
-                data["document"]["mime_type"] = doc.mime_type
+            if doc.kind == "photo":
+                data["photo"] = [_photo_size(doc)]
+            else:
+                data["document"] = {
+                    "file_id": doc.file_id,
+                    "file_unique_id": doc.file_unique_id,
+                    "file_name": doc.filename,
+                    "file_size": len(doc.content),
+                }
+                if doc.mime_type:
+                    data["document"]["mime_type"] = doc.mime_type
             if message.text:
                 data["caption"] = message.text
                 if message.entities:
@@ -872,14 +897,24 @@ class FakeBotApi:
         return self.menu_button(None)
 
     async def _send_document(self, p: dict[str, Any]) -> Any:
+        return await self._send_file(p, "document")
+
+    async def _send_photo(self, p: dict[str, Any]) -> Any:
+        return await self._send_file(p, "photo")
+
+    async def _send_file(self, p: dict[str, Any], kind: str) -> Any:
+        """sendDocument and sendPhoto: an upload, or the file_id of a file the bot sent or
+        received before (of the same kind, as Telegram insists)."""
         user = self._chat(p["chat_id"])
-        document = p["document"]
+        document = p[kind]
         if isinstance(document, UploadedFile):
             if not document.content:
                 raise bad_request("file must be non-empty")
             filename, content, mime = document.filename, document.content, document.content_type
         elif document in self._files:
             known = self._files[document]
+            if known.kind != kind:
+                raise bad_request(f"can't use file of type {known.kind.title()} as {kind.title()}")
             filename, content, mime = known.filename, known.content, known.mime_type
         else:
             raise bad_request("wrong file identifier/HTTP URL specified")
@@ -894,7 +929,8 @@ class FakeBotApi:
         markup = self._check_markup(p.get("reply_markup"))
         self._flood_check(user.id)
         message_id = self._next_message_id(user.id)
-        number = len(self.documents) + 1
+        number = len(self.documents) + len(self.photos) + 1
+        prefix = "AgACAgIAAxkBAAI" if kind == "photo" else "BQACAgIAAxkBAAI"
         sent = SentDocument(
             chat_id=user.id,
             message_id=message_id,
@@ -902,10 +938,11 @@ class FakeBotApi:
             content=content,
             caption=caption or None,
             mime_type=mime,
-            file_id=f"BQACAgIAAxkBAAI{self.bot_id}_{number}",
+            file_id=f"{prefix}{self.bot_id}_{number}",
             file_unique_id=f"AgAD{number}",
+            kind=kind,
         )
-        self.documents.append(sent)
+        (self.photos if kind == "photo" else self.documents).append(sent)
         self._files[sent.file_id] = sent
         message = BotMessage(
             message_id=message_id,
@@ -954,6 +991,16 @@ class FakeBotApi:
 
     async def _close(self, p: dict[str, Any]) -> Any:
         return True
+
+
+def _photo_size(doc: SentDocument) -> dict[str, Any]:
+    return {
+        "file_id": doc.file_id,
+        "file_unique_id": doc.file_unique_id,
+        "width": 800,
+        "height": 600,
+        "file_size": len(doc.content),
+    }
 
 
 def _file_path(doc: SentDocument) -> str:

@@ -138,18 +138,49 @@ class FakeUser:
         await self.api._push_user_message(self, message)
         return message
 
-    async def send_photo(self, caption: str | None = None) -> dict[str, Any]:
+    async def send_photo(
+        self, caption: str | None = None, caption_entities: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """A picture, in two sizes as Telegram sends them; the bot can send it on by the
+        file_id of either size (sendPhoto)."""
         self._check_can_write()
         message = self._new_message()
         mid = message["message_id"]
-        message["photo"] = [
-            {"file_id": f"photo-{mid}-s", "file_unique_id": f"ps{mid}", "width": 90,
-             "height": 90, "file_size": 1024},
-            {"file_id": f"photo-{mid}-m", "file_unique_id": f"pm{mid}", "width": 800,
-             "height": 800, "file_size": 40960},
-        ]  # fmt: skip
-        if caption:
-            message["caption"] = caption
+        message["photo"] = []
+        for side, length in ((90, 1024), (800, 40960)):
+            sent = self.api._user_file(self.id, mid, "photo", "photo.jpg", b"\xff" * length,
+                                       "image/jpeg")  # fmt: skip
+            message["photo"].append(
+                {"file_id": sent.file_id, "file_unique_id": sent.file_unique_id,
+                 "width": side, "height": side, "file_size": length}
+            )  # fmt: skip
+        _caption(message, caption, caption_entities)
+        await self.api._push_user_message(self, message)
+        return message
+
+    async def send_document(
+        self,
+        filename: str = "Handbuch.pdf",
+        content: bytes = b"%PDF-1.4 handbook",
+        caption: str | None = None,
+        caption_entities: list[dict[str, Any]] | None = None,
+        mime_type: str = "application/pdf",
+    ) -> dict[str, Any]:
+        """A file, as the app sends it: the bot sees its file_id and can send it on by that
+        (sendDocument) without downloading it."""
+        self._check_can_write()
+        message = self._new_message()
+        sent = self.api._user_file(
+            self.id, message["message_id"], "document", filename, content, mime_type
+        )
+        message["document"] = {
+            "file_id": sent.file_id,
+            "file_unique_id": sent.file_unique_id,
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        _caption(message, caption, caption_entities)
         await self.api._push_user_message(self, message)
         return message
 
@@ -289,6 +320,15 @@ class FakeUser:
         if current is None:
             raise AssertionError(f"message #{message.message_id} is not a bot message here")
         return current
+
+
+def _caption(
+    message: dict[str, Any], caption: str | None, entities: list[dict[str, Any]] | None
+) -> None:
+    if caption:
+        message["caption"] = caption
+        if entities:
+            message["caption_entities"] = entities
 
 
 class FakeGroup(FakeUser):

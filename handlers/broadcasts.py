@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import posts
 from bot.buttons import on
 from bot.context import Ctx
 from bot.dialogs import dialog
@@ -17,6 +18,7 @@ from core.broadcasts import MAX_TEXT
 from handlers.keyboards import reply_below
 from handlers.views import broadcasts as views
 from handlers.views.broadcasts import (
+    Back,
     CancelScheduled,
     ChooseAudience,
     ChooseProgram,
@@ -59,15 +61,17 @@ async def on_program(ctx: Ctx, pressed: ChooseProgram) -> None:
 
 @dialog(broadcasts.FLOW, BroadcastState, coordinator=True)
 async def on_text(ctx: Ctx, step: str, state: BroadcastState, text: str | None) -> None:
-    if step == "text":
-        message = ctx.update.effective_message
-        html = message.text_html if message is not None and message.text else ""
-        if not await broadcasts.write(ctx.uow, state, html, text or ""):
+    html, raw, attachment = posts.parts(ctx.update.effective_message)
+    if step == "text" or (step == "audience" and attachment is not None):
+        if not await broadcasts.write(ctx.uow, state, html, raw, attachment):
             ctx.reply(ctx.t("bc.ask_text", limit=MAX_TEXT))
             return
         ctx.reply(ctx.t("bc.preview_follows"))
-        ctx.reply(html)  # exactly what participants will get
-        ctx.reply(ctx.t("bc.ask_audience"), views.audience_keyboard(ctx.t))
+        ctx.reply_post(state.text or "", state.attachment)  # exactly what participants will get
+        ctx.reply(
+            views.ask_audience(ctx.t, state.text or "", state.attachment),
+            views.audience_keyboard(ctx.t),
+        )
     elif step == "when":
         zone = _zone(ctx)
         result = await broadcasts.schedule(ctx.uow, state, text or "", zone)
@@ -97,7 +101,14 @@ async def on_send_now(ctx: Ctx, pressed: SendNow) -> None:
 @on(SendLater)
 async def on_send_later(ctx: Ctx, pressed: SendLater) -> None:
     await broadcasts.later(ctx.uow)
-    reply_below(ctx, ctx.t("bc.ask_when"))
+    reply_below(ctx, ctx.t("bc.ask_when"), views.back_keyboard(ctx.t))
+
+
+@on(Back)
+async def on_back(ctx: Ctx, pressed: Back) -> None:
+    """To the choice of audience again, with the text and the file as they are."""
+    await broadcasts.back(ctx.uow)
+    ctx.edit(ctx.t("bc.ask_audience"), views.audience_keyboard(ctx.t))
 
 
 @on(Discard)

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
-from core.broadcasts import Audience, BroadcastStatus
+from core.broadcasts import Attachment, AttachmentKind, Audience, BroadcastStatus
 from core.meetings import TimeProblem, check_start
 from core.reminders import Kind, Planned
 from core.when import NonexistentTime, local_to_utc, parse_when
@@ -43,9 +43,18 @@ class BroadcastState(State):
     """The announcement being written; keys as stored since the first version."""
 
     program: int | None = None  # None: all programs
-    text: str | None = None  # Telegram's HTML of the coordinator's message
+    text: str | None = None  # Telegram's HTML of the coordinator's message ("": a file alone)
     audience: Audience | None = None
     days: int | None = None  # for the quiet audience
+    file_kind: AttachmentKind | None = None  # a file or picture sent with it
+    file_id: str | None = None
+    file_name: str | None = None
+
+    @property
+    def attachment(self) -> Attachment | None:
+        if self.file_kind is None or self.file_id is None:
+            return None
+        return Attachment(self.file_kind, self.file_id, self.file_name)
 
 
 @dataclass(frozen=True)
@@ -94,13 +103,36 @@ async def choose_program(uow: UnitOfWork, program_id: int) -> None:
     await conversation.save(uow, FLOW, "text", BroadcastState(program=target))
 
 
-async def write(uow: UnitOfWork, state: BroadcastState, html: str, raw: str) -> bool:
-    """The announcement's text; False (asked again) for an empty one or a command."""
-    if not html.strip() or raw.startswith("/"):
+async def write(
+    uow: UnitOfWork,
+    state: BroadcastState,
+    html: str,
+    raw: str,
+    attachment: Attachment | None = None,
+) -> bool:
+    """The announcement's text, a file or picture with or without a caption, or (once the text
+    is there) a file or picture to go with it, whose caption, if any, replaces the text. False
+    (asked again) for an empty text or a command."""
+    if raw.startswith("/") or (attachment is None and not html.strip()):
         return False
-    state.text = html
+    if attachment is not None:
+        state.file_kind, state.file_id = attachment.kind, attachment.file_id
+        state.file_name = attachment.name[:255] if attachment.name else None
+    if html.strip() or state.text is None:
+        state.text = html
     await conversation.save(uow, FLOW, "audience", state)
     return True
+
+
+async def back(uow: UnitOfWork) -> BroadcastState:
+    """Back from the confirmation (or the question for the time) to the choice of audience;
+    the text and the file stay."""
+    loaded = await _loaded(uow)
+    if loaded is None or loaded[0] not in ("confirm", "when"):
+        raise Stale("broadcast dialog not at confirm")
+    state = loaded[1]
+    await conversation.save(uow, FLOW, "audience", state)
+    return state
 
 
 async def choose_audience(uow: UnitOfWork, audience: Audience, days: int | None) -> Confirmation:
@@ -282,6 +314,7 @@ async def _create(
     uow: UnitOfWork, state: BroadcastState, status: BroadcastStatus, at: dt.datetime | None
 ) -> Broadcast:
     assert state.text is not None
+    file = state.attachment
     return await store.create(
         uow.session,
         **_reach(state),
@@ -290,4 +323,5 @@ async def _create(
         scheduled_at=at,
         created_by=uow.user_id,
         now=uow.now,
+        file=(file.kind, file.file_id, file.name) if file else None,
     )

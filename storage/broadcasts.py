@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.broadcasts import Audience, BroadcastStatus, DeliveryState
+from core.broadcasts import AttachmentKind, Audience, BroadcastStatus, DeliveryState
 from core.programs import ParticipantStatus
 from core.tandems import TandemStatus
 from storage.db import insert
@@ -33,12 +33,18 @@ async def create(
     scheduled_at: dt.datetime | None,
     created_by: int,
     now: dt.datetime,
+    file: tuple[AttachmentKind, str, str | None] | None = None,
 ) -> Broadcast:
+    """`file`: (kind, Telegram's file_id, file name) of a file or picture sent with it."""
+    kind, file_id, file_name = file if file is not None else (None, None, None)
     broadcast = Broadcast(
         program_id=program_id,
         audience=audience.value,
         quiet_days=quiet_days,
         text=text,
+        file_kind=kind,
+        file_id=file_id,
+        file_name=file_name[:255] if file_name else None,
         status=status.value,
         scheduled_at=scheduled_at,
         created_by=created_by,
@@ -81,6 +87,9 @@ async def recipients(
             session, program_id=program_id, days=quiet_days or 0, now=now
         )
         query = query.where(Participant.id.in_(quiet))
+    elif audience is Audience.UNMET:
+        unmet = await unmet_participant_ids(session, program_id, now)
+        query = query.where(Participant.id.in_(unmet))
     people = (await session.scalars(query.order_by(Participant.name, Participant.id))).all()
     seen: dict[int, str] = {}
     for person in people:
@@ -89,17 +98,31 @@ async def recipients(
     return list(seen.items())
 
 
-async def quiet_participant_ids(
-    session: AsyncSession, *, program_id: int | None, days: int, now: dt.datetime
-) -> set[int]:
-    """Both partners of introduced active tandems whose last meeting (or introduction, if they
-    never met) is at least `days` ago."""
+async def _introduced_tandems(session: AsyncSession, program_id: int | None) -> list[Tandem]:
     query = select(Tandem).where(
         Tandem.status == TandemStatus.ACTIVE, Tandem.introduced_at.is_not(None)
     )
     if program_id is not None:
         query = query.where(Tandem.program_id == program_id)
-    tandems = (await session.scalars(query)).all()
+    return list((await session.scalars(query)).all())
+
+
+async def unmet_participant_ids(
+    session: AsyncSession, program_id: int | None, now: dt.datetime
+) -> set[int]:
+    """Both partners of introduced active tandems without a held meeting yet (the one rule of
+    `storage.meetings`: a meeting only proposed, or reported as postponed, does not count)."""
+    tandems = await _introduced_tandems(session, program_id)
+    met = await last_met(session, [t.id for t in tandems], now)
+    return {p for t in tandems if t.id not in met for p in (t.mentor_id, t.mentee_id)}
+
+
+async def quiet_participant_ids(
+    session: AsyncSession, *, program_id: int | None, days: int, now: dt.datetime
+) -> set[int]:
+    """Both partners of introduced active tandems whose last meeting (or introduction, if they
+    never met) is at least `days` ago."""
+    tandems = await _introduced_tandems(session, program_id)
     met = await last_met(session, [t.id for t in tandems], now)
     limit = now - dt.timedelta(days=days)
     quiet: set[int] = set()

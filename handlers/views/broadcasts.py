@@ -15,8 +15,16 @@ from telegram import InlineKeyboardMarkup
 
 from bot.buttons import SEPARATOR, Button, button
 from bot.i18n import Translator
-from core.broadcasts import DEFAULT_QUIET_DAYS, QUIET_DAY_CHOICES, Audience, DeliveryState
-from core.fit import Part, escaped, fit_message
+from core.broadcasts import (
+    DEFAULT_QUIET_DAYS,
+    MAX_CAPTION,
+    QUIET_DAY_CHOICES,
+    Attachment,
+    Audience,
+    DeliveryState,
+    caption_fits,
+)
+from core.fit import Part, escaped, fit_message, visible_length
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from services.broadcasts import ALL_PROGRAMS, Confirmation, WhenProblem
@@ -57,6 +65,10 @@ class ChooseAudience(Button):
 
 
 class SendNow(_Buttons, action="go"): ...
+
+
+class Back(_Buttons, action="back"):
+    """Back to the choice of audience; the text and the file stay."""
 
 
 class SendLater(_Buttons, action="later"): ...
@@ -101,6 +113,7 @@ def audience_keyboard(t: Translator) -> InlineKeyboardMarkup:
         key(t.plain(f"bc.audience.{a.value}"), ChooseAudience(a))
         for a in (Audience.ALL, Audience.MENTORS, Audience.MENTEES, Audience.UNMATCHED)
     ]
+    buttons.append(key(t.plain("bc.audience.unmet"), ChooseAudience(Audience.UNMET)))
     buttons += [
         key(t.plain("bc.audience.quiet", count=days), ChooseAudience(Audience.QUIET, days))
         for days in (DEFAULT_QUIET_DAYS, *QUIET_DAY_CHOICES)
@@ -125,8 +138,21 @@ def confirmation(t: Translator, confirm: Confirmation) -> tuple[str, InlineKeybo
     ), rows(
         [key(t.plain("bc.send_now"), SendNow())] if confirm.count else [],
         [key(t.plain("bc.send_later"), SendLater())],
+        [key(t.plain("bc.back"), Back())],
         [key(t.plain("bc.discard"), Discard())],
     )
+
+
+def back_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    return column([key(t.plain("bc.back"), Back())])
+
+
+def ask_audience(t: Translator, text: str, attachment: Attachment | None) -> str:
+    """Under the preview; with a note when the text is too long to go under the file (it
+    follows the file as a message of its own)."""
+    if attachment is None or caption_fits(visible_length(text)):
+        return t("bc.ask_audience")
+    return t("bc.caption_separate", limit=MAX_CAPTION) + "\n\n" + t("bc.ask_audience")
 
 
 def when_problem(t: Translator, problem: WhenProblem) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.broadcasts import Audience, BroadcastStatus, DeliveryState
+from core.broadcasts import AttachmentKind, Audience, BroadcastStatus, DeliveryState
 from core.reminders import Kind, State
 from storage.models.base import Base, EnumText
 
@@ -82,7 +82,11 @@ class Broadcast(Base):
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
     audience: Mapped[Audience] = mapped_column(EnumText(Audience, 16))
     quiet_days: Mapped[int | None] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # "" with a file or picture alone
+    # A file or picture sent with it, by Telegram's file_id (the text is its caption).
+    file_kind: Mapped[AttachmentKind | None] = mapped_column(EnumText(AttachmentKind, 16))
+    file_id: Mapped[str | None] = mapped_column(String(255))
+    file_name: Mapped[str | None] = mapped_column(String(255))
     # draft | scheduled | sending | done | cancelled
     status: Mapped[BroadcastStatus] = mapped_column(EnumText(BroadcastStatus, 16), index=True)
     scheduled_at: Mapped[dt.datetime | None]

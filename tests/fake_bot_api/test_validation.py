@@ -32,8 +32,8 @@ async def test_unknown_method(bot: RawBot) -> None:
 
 
 async def test_unimplemented_method_is_reported(bot: RawBot, user: FakeUser) -> None:
-    code, text = await bot.error("sendPhoto", chat_id=user.id, photo="abc")
-    assert code == 501 and "does not implement sendPhoto" in text
+    code, text = await bot.error("sendVideo", chat_id=user.id, video="abc")
+    assert code == 501 and "does not implement sendVideo" in text
 
 
 async def test_missing_required_parameters(bot: RawBot, user: FakeUser) -> None:
@@ -230,3 +230,51 @@ async def test_replies_need_an_existing_message(bot: RawBot, user: FakeUser) -> 
         "sendMessage", chat_id=user.id, text="x",
         reply_parameters={"message_id": 999, "allow_sending_without_reply": True},
     )  # fmt: skip
+
+
+async def test_files_from_users_can_be_sent_on_by_file_id(
+    api: FakeBotApi, bot: RawBot, user: FakeUser
+) -> None:
+    """A document or photo a user sends reaches the bot as Telegram's Message (checked against
+    the API description), and the bot can send it on by its file_id with sendDocument or
+    sendPhoto, to anyone, with an HTML caption up to 1024 characters; not as the other kind."""
+    other = api.add_user(1002, "Ben")
+    bold = [{"type": "bold", "offset": 0, "length": 3}]
+    await user.send_document(
+        "Agenda.pdf", b"%PDF agenda", caption="Die Agenda", caption_entities=bold
+    )
+    await user.send_photo(caption="Bild")
+    updates = await bot.call("getUpdates")
+    for update in updates:
+        api.spec._check_object(update["message"], "Message")
+    document = updates[0]["message"]["document"]
+    assert document["file_name"] == "Agenda.pdf" and document["mime_type"] == "application/pdf"
+    assert updates[0]["message"]["caption_entities"] == bold
+    photo = updates[1]["message"]["photo"][-1]["file_id"]
+
+    sent = await bot.call(
+        "sendDocument",
+        chat_id=other.id,
+        document=document["file_id"],
+        caption="<b>Handbuch</b>",
+        parse_mode="HTML",
+    )
+    api.spec._check_object(sent, "Message")
+    assert sent["document"]["file_name"] == "Agenda.pdf" and sent["caption"] == "Handbuch"
+    shown = await bot.call("sendPhoto", chat_id=other.id, photo=photo, caption="Hallo")
+    api.spec._check_object(shown, "Message")
+    assert shown["photo"] and shown["caption"] == "Hallo" and "document" not in shown
+    assert [m.document.kind for m in other.chat if m.document] == ["document", "photo"]
+    assert other.chat[0].document.content == b"%PDF agenda"  # type: ignore[union-attr]
+    assert [p.chat_id for p in api.photos] == [other.id]
+
+    code, description = await bot.error("sendPhoto", chat_id=other.id, photo=document["file_id"])
+    assert code == 400 and "can't use file of type Document as Photo" in description
+    code, description = await bot.error(
+        "sendDocument", chat_id=other.id, document=photo, caption="x" * 1025
+    )
+    assert code == 400
+    code, description = await bot.error(
+        "sendDocument", chat_id=other.id, document=document["file_id"], caption="x" * 1025
+    )
+    assert "caption is too long" in description

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core.broadcasts import Audience, DeliveryState
+from core.broadcasts import Attachment, AttachmentKind, Audience, DeliveryState
 from handlers import broadcasts as handler
 from services import broadcasts, conversation
 from services.broadcasts import (
@@ -241,3 +241,60 @@ async def test_retry_and_resend_only_what_is_left_and_only_ones_own(db: Database
         ("pending", True),
         ("sent", False),
     ]
+
+
+async def test_a_file_goes_with_it_and_back_keeps_text_and_file(db: Database) -> None:
+    """A document with the text, a photo added (replacing it) once the text is there, back to
+    the audience from the confirmation: text and file stay, and go into the broadcast."""
+    program, _ = await seed(db)
+    await run(
+        db, COORDINATOR, lambda uow: broadcasts.choose_program(uow, program), coordinator=True
+    )
+    handbook = Attachment(AttachmentKind.DOCUMENT, "BQACdoc", "Handbuch.pdf")
+    picture = Attachment(AttachmentKind.PHOTO, "AgACpic")
+
+    async def write(html: str, raw: str, attachment: Attachment | None) -> bool:
+        async with unit(db, COORDINATOR, coordinator=True) as uow:
+            loaded = await conversation.load(uow, broadcasts.FLOW, BroadcastState)
+            assert loaded is not None
+            return await broadcasts.write(uow, loaded[1], html, raw, attachment)
+
+    assert not await write("", "", None)  # neither text nor file
+    assert await write("", "", handbook)  # a file alone
+    async with unit(db, COORDINATOR, coordinator=True) as uow:
+        loaded = await conversation.load(uow, broadcasts.FLOW, BroadcastState)
+        assert loaded is not None and loaded[0] == "audience"
+        assert loaded[1].attachment == handbook
+    assert await write(TEXT, "Stammtisch am Freitag", picture)  # a captioned photo instead
+    assert await write("", "", handbook)  # the file again, without a caption: the text stays
+    with pytest.raises(Stale):  # back from where there is nothing to go back from
+        await run(db, COORDINATOR, broadcasts.back, coordinator=True)
+    await run(
+        db,
+        COORDINATOR,
+        lambda uow: broadcasts.choose_audience(uow, Audience.MENTORS, None),
+        coordinator=True,
+    )
+    await run(db, COORDINATOR, broadcasts.later, coordinator=True)  # asked for the time
+    state = await run(db, COORDINATOR, broadcasts.back, coordinator=True)
+    assert (state.text, state.attachment) == (TEXT, handbook)
+    with pytest.raises(Stale):  # back at the audience: the time's question is gone
+        await run(db, COORDINATOR, broadcasts.later, coordinator=True)
+    confirmation = await run(
+        db,
+        COORDINATOR,
+        lambda uow: broadcasts.choose_audience(uow, Audience.MENTEES, None),
+        coordinator=True,
+    )
+    assert confirmation.count == 2
+    async with unit(db, COORDINATOR, coordinator=True) as uow:
+        assert await broadcasts.send_now(uow) == 2
+    async with db.session() as session:
+        broadcast = (await session.scalars(select(Broadcast))).one()
+    assert (broadcast.text, broadcast.file_kind, broadcast.file_id, broadcast.file_name) == (
+        TEXT,
+        AttachmentKind.DOCUMENT,
+        "BQACdoc",
+        "Handbuch.pdf",
+    )
+    assert broadcast.audience is Audience.MENTEES

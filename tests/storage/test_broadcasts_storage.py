@@ -8,10 +8,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.broadcasts import Audience, BroadcastStatus, DeliveryState
+from core.broadcasts import AttachmentKind, Audience, BroadcastStatus, DeliveryState
 from storage import broadcasts as store
 from storage.db import Database
-from storage.models import Delivery, Tandem
+from storage.models import Broadcast, Delivery, Meeting, Tandem
 from tests.seeding import seed_participant, seed_program
 
 NOW = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)
@@ -70,6 +70,98 @@ async def test_audiences(db: Database) -> None:
     assert await who(Audience.UNMATCHED, program) == {3}
     assert await who(Audience.QUIET, program, 30) == {1, 2}
     assert await who(Audience.QUIET, program, 60) == set()
+
+
+async def test_unmet_audience_counts_held_meetings_only(db: Database) -> None:
+    """'Tandems without a first meeting yet': both partners of introduced active tandems with
+    no meeting that counts as held (the rule of storage.meetings), in this program only."""
+    program = await seed_program(db, NOW)
+    other = await seed_program(db, NOW, "Andere")
+    day = dt.timedelta(days=1)
+    # (meeting status, outcome, confirmed_at, starts_at) of the tandem's one meeting, or None
+    cases: list[tuple[str, str | None, dt.datetime | None, dt.datetime] | None] = [
+        ("confirmed", None, None, NOW - 10 * day),  # 0: met
+        ("confirmed", "postponed", None, NOW - 10 * day),  # 1: postponed: not met
+        ("logged", None, None, NOW - 10 * day),  # 2: logged, not confirmed: not met
+        ("logged", None, NOW - 9 * day, NOW - 10 * day),  # 3: logged and confirmed: met
+        ("confirmed", None, None, NOW + 2 * day),  # 4: still ahead: not met
+        ("proposed", None, None, NOW - 10 * day),  # 5: only proposed: not met
+        None,  # 6: no meeting at all
+    ]
+    tandems: dict[int, tuple[int, int]] = {}
+    for index, case in enumerate([*cases, None, None, None]):
+        base = 100 + 10 * index
+        where = other if index == 9 else program
+        mentor = await seed_participant(db, where, base, f"Mentor {index}", NOW, role="mentor")
+        mentee = await seed_participant(db, where, base + 1, f"Mentee {index}", NOW)
+        tandems[index] = (base, base + 1)
+        async with db.session() as session:
+            tandem = Tandem(
+                program_id=where,
+                mentor_id=mentor,
+                mentee_id=mentee,
+                status="dissolved" if index == 8 else "active",
+                created_at=NOW - 50 * day,
+                introduced_at=None if index == 7 else NOW - 40 * day,  # 7: not introduced
+            )
+            session.add(tandem)
+            await session.flush()
+            if case is not None:
+                status, outcome, confirmed_at, starts = case
+                session.add(
+                    Meeting(
+                        tandem_id=tandem.id,
+                        status=status,
+                        outcome=outcome,
+                        confirmed_at=confirmed_at,
+                        starts_at=starts,
+                        ends_at=starts + dt.timedelta(hours=1),
+                        online=True,
+                        proposed_by=base,
+                        version=0,
+                        created_at=NOW - 20 * day,
+                        updated_at=NOW - 20 * day,
+                    )
+                )
+
+    async def who(program_id: int | None) -> set[int]:
+        async with db.session() as session:
+            people = await store.recipients(
+                session, program_id=program_id, audience=Audience.UNMET, quiet_days=None, now=NOW
+            )
+        return {user_id for user_id, _ in people}
+
+    unmet = {user for index in (1, 2, 4, 5, 6) for user in tandems[index]}
+    assert await who(program) == unmet
+    assert await who(other) == set(tandems[9])
+    assert await who(None) == unmet | set(tandems[9])
+
+
+async def test_a_broadcast_keeps_its_file(db: Database) -> None:
+    async with db.session() as session:
+        broadcast = await store.create(
+            session,
+            program_id=None,
+            audience=Audience.UNMET,
+            quiet_days=None,
+            text="",
+            status=BroadcastStatus.SENDING,
+            scheduled_at=None,
+            created_by=9001,
+            now=NOW,
+            file=(AttachmentKind.PHOTO, "AgACfile", None),
+        )
+        created = broadcast.id
+    async with db.session() as session:
+        row = await session.get(Broadcast, created)
+        assert row is not None
+        assert (row.file_kind, row.file_id, row.file_name, row.text) == (
+            AttachmentKind.PHOTO,
+            "AgACfile",
+            None,
+            "",
+        )
+        assert row.audience is Audience.UNMET
 
 
 async def test_enqueue_is_once_per_person(db: Database) -> None:
