@@ -36,7 +36,7 @@ class LogMeeting(Button):
 
 @button(PREFIX, "am")
 class AlreadyMet(Button):
-    """ "We have already met": offers the last few days (`MetOn`) and any other (`LogMeeting`)."""
+    """The button "We have already met": the last few days (`MetOn`) and another (`LogMeeting`)."""
 
     tandem: int
 
