@@ -22,7 +22,15 @@ from core.meetings import DEFAULT_DURATION, Outcome
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views.address import who
-from handlers.views.feedback import LogMeeting, TookPlace, took_place_keyboard
+from handlers.views.feedback import (
+    AlreadyMet,
+    LogMeeting,
+    MetOn,
+    TookPlace,
+    met_days_keyboard,
+    took_place_keyboard,
+)
+from handlers.views.home import home_keyboard
 from handlers.views.meeting import new_meeting_keyboard, one_tandem, say, when_text
 from handlers.views.tandem_card import ShowTandem
 from services import feedback, meeting_log
@@ -314,6 +322,40 @@ async def on_log_save(ctx: Ctx, pressed: LogSave) -> None:
     day = ctx.t.date(logged.day)
     ctx.edit(ctx.t("fb.log_saved", partner=who(ctx.t, found.partner, Case.START), when=day))
     ctx.reply(ctx.t("fb.logged", when=day), _rating_keyboard(ctx.t, found.meeting.id))
+    _ask_verify(ctx, logged)
+
+
+@on(AlreadyMet)
+async def on_already_met(ctx: Ctx, pressed: AlreadyMet) -> None:
+    offer = await meeting_log.quick_days(ctx.uow, pressed.tandem)
+    ctx.reply(
+        ctx.t("fb.met_ask", partner=who(ctx.t, offer.partner, Case.DATIVE)),
+        met_days_keyboard(ctx.t, offer),
+    )
+
+
+@on(MetOn)
+async def on_met_on(ctx: Ctx, pressed: MetOn) -> None:
+    logged = await meeting_log.record_day(ctx.uow, pressed.tandem, pressed.day)
+    if not isinstance(logged, meeting_log.Logged):
+        ctx.reply(say(ctx.t, logged), home_keyboard(ctx.t))
+        return
+    found = logged.parties
+    ctx.edit(
+        ctx.t(
+            "fb.met_saved",
+            partner=who(ctx.t, found.partner, Case.DATIVE),
+            partner_start=who(ctx.t, found.partner, Case.START),
+            when=ctx.t.day(logged.day),
+        ),
+        home_keyboard(ctx.t),
+    )
+    _ask_verify(ctx, logged)
+
+
+def _ask_verify(ctx: Ctx, logged: meeting_log.Logged) -> None:
+    """The partner of a recorded meeting is asked to confirm it."""
+    found = logged.parties
     t = ctx.for_user(found.partner.user)
     meeting_id = found.meeting.id
     ctx.send_to(

@@ -23,7 +23,7 @@ from handlers.keyboards import button, column
 from handlers.views import events as event_views
 from handlers.views import surveys as survey_views
 from handlers.views.address import who
-from handlers.views.feedback import took_place_keyboard
+from handlers.views.feedback import AlreadyMet, took_place_keyboard
 from handlers.views.meeting import (
     Cancel,
     Move,
@@ -94,7 +94,12 @@ def render(t: Translator, services: Services, due: Due, now: dt.datetime) -> Ren
                 count=due.weeks,
                 last=_date(t, due.last_met, zone) if due.last_met else "",
             ),
-            column([button(t.plain("meet.new_button"), NewMeeting(due.tandem.id))]),
+            column(
+                [
+                    button(t.plain("meet.new_button"), NewMeeting(due.tandem.id)),
+                    button(t.plain("fb.met_button"), AlreadyMet(due.tandem.id)),
+                ]
+            ),
         )
     if isinstance(due, AtRiskDue):
         tandem, program = due.tandem, due.program

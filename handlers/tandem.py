@@ -52,6 +52,11 @@ async def tandem_command(ctx: Ctx) -> None:
         ctx.reply(ctx.t("tandem.none"))
 
 
+@on(home_view.ShowHome)
+async def on_home(ctx: Ctx, _: home_view.ShowHome) -> None:
+    await tandem_command(ctx)
+
+
 @on(introduction.ShowIntroduction)
 async def on_introduction(ctx: Ctx, pressed: introduction.ShowIntroduction) -> None:
     side = await home.introduction(ctx.uow, pressed.tandem)

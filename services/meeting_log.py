@@ -4,6 +4,9 @@ The day (and maybe the time) is a dialog; nothing is stored until the summary's 
 pressed. A recorded meeting lies within the tandem's lifetime, not in the future, one per
 tandem and day, and counts only once the partner confirms it (services/feedback.py `verify`):
 the partner is asked at once.
+
+"We have already met" (on a nudge and the home) records one of the last few days with a single
+press, by the same rules; "another day" is the typed dialog.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
 LOG_FLOW = "fblog"
 LOGGED_DEFAULT_TIME = dt.time(12, 0)  # a reported meeting without a time
+QUICK_DAYS = 3  # "already met" offers today, yesterday and the day before
 
 
 class LogState(State):
@@ -64,9 +68,10 @@ async def begin(uow: UnitOfWork, tandem_id: int) -> None:
 
 
 async def _recordable(
-    uow: UnitOfWork, tandem: Tandem, start: dt.datetime, zone: ZoneInfo
+    uow: UnitOfWork, tandem: Tandem, start: dt.datetime, zone: ZoneInfo, *, typed: bool = True
 ) -> Problem | None:
-    """Within the tandem's lifetime, not in the future, one per day."""
+    """Within the tandem's lifetime, not in the future, one per day (`typed`: the dialog's
+    wording, which asks for another day; else a pressed day's)."""
     day = start.astimezone(zone).date()
     formed_on = tandem.created_at.astimezone(zone).date()
     record = check_recorded_day(
@@ -76,13 +81,22 @@ async def _recordable(
         taken=await meetings.days_taken(uow.session, tandem.id, zone),
     )
     if record is RecordProblem.BEFORE_TANDEM:
-        return Problem("fb.log_before_tandem", since=formed_on)
+        return Problem("fb.log_before_tandem" if typed else "fb.met_before_tandem", since=formed_on)
     if record is RecordProblem.TAKEN:
-        return Problem("fb.log_taken", date=day)
+        return Problem("fb.log_taken" if typed else "fb.met_taken", date=day)
     if record is RecordProblem.NOT_YET:
         return Problem("fb.log_not_yet")
     problem = check_logged(start, uow.now)
     return Problem(f"fb.log_{problem.value}") if problem is not None else None
+
+
+def _start(day: dt.date, time: dt.time | None, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:
+    """When a recorded meeting began: at noon if only the day is known, or (today, before
+    noon) now."""
+    start = local_to_utc(day, time or LOGGED_DEFAULT_TIME, zone)
+    if time is None and day == now.astimezone(zone).date() and start > now:  # earlier today
+        start = now.replace(second=0, microsecond=0)
+    return start
 
 
 async def answer(uow: UnitOfWork, state: LogState, text: str | None) -> Recording:
@@ -103,11 +117,9 @@ async def answer(uow: UnitOfWork, state: LogState, text: str | None) -> Recordin
     if when is None:
         return Recording(state, tandem, program, partner, Problem("fb.log_bad"))
     try:
-        start = local_to_utc(when.day, when.time or LOGGED_DEFAULT_TIME, zone)
+        start = _start(when.day, when.time, zone, uow.now)
     except NonexistentTime:
         return Recording(state, tandem, program, partner, Problem("meet.time.nonexistent"))
-    if when.time is None and when.day == today and start > uow.now:  # earlier today
-        start = uow.now.replace(second=0, microsecond=0)
     problem = await _recordable(uow, tandem, start, zone)
     if problem is not None:
         return Recording(state, tandem, program, partner, problem)
@@ -139,6 +151,13 @@ async def confirm(uow: UnitOfWork, save: bool) -> Logged | Problem | None:
     problem = await _recordable(uow, tandem, start, zone)  # the partner was quicker, or time passed
     if problem is not None:
         return problem
+    return await _log(uow, tandem, start, zone)
+
+
+async def _log(
+    uow: UnitOfWork, tandem: Tandem, start: dt.datetime, zone: ZoneInfo
+) -> Logged | Problem:
+    """Store it, held as far as the recorder is concerned; the partner is to confirm it."""
     day = start.astimezone(zone).date()
     meeting = await meetings.log_past(
         uow.session,
@@ -157,3 +176,49 @@ async def confirm(uow: UnitOfWork, save: bool) -> Logged | Problem | None:
     row.answered_at = uow.now
     uow.audit("meeting_logged", meeting=meeting.id)
     return Logged(found, day)
+
+
+# --- "we have already met": a day pressed ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuickDays:
+    """The days offered for one press: the last `QUICK_DAYS` within the tandem's lifetime that
+    have no meeting yet (newest first), in the program's zone."""
+
+    tandem: Tandem
+    partner: Participant
+    today: dt.date
+    days: tuple[dt.date, ...]
+
+
+async def quick_days(uow: UnitOfWork, tandem_id: int) -> QuickDays:
+    tandem = await meeting_cases.pressed_tandem(uow, tandem_id)
+    zone = zone_of(await meeting_cases.program_of(uow, tandem))
+    today = uow.now.astimezone(zone).date()
+    formed_on = tandem.created_at.astimezone(zone).date()
+    taken = await meetings.days_taken(uow.session, tandem.id, zone)
+    recent = (today - dt.timedelta(days=n) for n in range(QUICK_DAYS))
+    days = tuple(
+        d
+        for d in recent
+        if check_recorded_day(d, formed_on=formed_on, today=today, taken=taken) is None
+    )
+    return QuickDays(tandem, partners(tandem, uow.user_id)[1], today, days)
+
+
+async def record_day(uow: UnitOfWork, tandem_id: int, day: dt.date) -> Logged | Problem:
+    """A pressed day: recorded (at noon, or now if that is later today) by the dialog's rules,
+    and any open dialog for a day ends; or why not. A tandem that is gone is a stale press."""
+    tandem = await meeting_cases.pressed_tandem(uow, tandem_id)
+    zone = zone_of(await meeting_cases.program_of(uow, tandem))
+    try:
+        start = _start(day, None, zone, uow.now)
+    except NonexistentTime:  # noon always exists; a forged far date is refused below anyway
+        return Problem("meet.time.nonexistent")
+    problem = await _recordable(uow, tandem, start, zone, typed=False)
+    if problem is not None:
+        return problem
+    if await conversation.load(uow, LOG_FLOW, LogState) is not None:
+        await conversation.clear(uow)
+    return await _log(uow, tandem, start, zone)

@@ -350,7 +350,10 @@ async def sweep(uow: UnitOfWork) -> None:
     session, now = uow.session, uow.now
     active = await tandems.introduced_active(session)
     ids = [t.id for t in active]
-    last = await meetings.last_met(session, ids, now)
+    # A meeting recorded but not yet confirmed by the partner counts here (not for the
+    # certificate): whoever just said they met is not told they have not; if it is never
+    # confirmed, the nudges resume `nudge_after_days` after it.
+    last = await meetings.last_met(session, ids, now, pending=True)
     upcoming = await meetings.with_upcoming(session, ids, now)
     policies: dict[int, Policy] = {}
     for tandem in active:

@@ -327,13 +327,20 @@ def _met() -> Any:
 
 
 async def last_met(
-    session: AsyncSession, tandem_ids: list[int], now: dt.datetime
+    session: AsyncSession, tandem_ids: list[int], now: dt.datetime, *, pending: bool = False
 ) -> dict[int, dt.datetime]:
+    """When each tandem last met (`_met`); with `pending`, recorded meetings still awaiting the
+    partner's confirmation count too (the nudges wait for them)."""
     if not tandem_ids:
         return {}
+    waiting = and_(Meeting.status == MeetingStatus.LOGGED.value, Meeting.confirmed_at.is_(None))
     rows = await session.execute(
         select(Meeting.tandem_id, func.max(Meeting.starts_at))
-        .where(Meeting.tandem_id.in_(tandem_ids), _met(), Meeting.starts_at <= now)
+        .where(
+            Meeting.tandem_id.in_(tandem_ids),
+            or_(_met(), waiting) if pending else _met(),
+            Meeting.starts_at <= now,
+        )
         .group_by(Meeting.tandem_id)
     )
     return {tandem_id: when for tandem_id, when in rows.tuples() if when is not None}

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core import ics
 from core.address import Case
@@ -23,7 +24,7 @@ from core.events import Answer
 from handlers.keyboards import button as key
 from handlers.views.address import who
 from handlers.views.agreement import Agree
-from handlers.views.feedback import LogMeeting
+from handlers.views.feedback import AlreadyMet
 from handlers.views.introduction import RaiseConcern, ShowIntroduction, contact
 from handlers.views.meeting import NewMeeting, meeting_keys, where_text
 
@@ -31,6 +32,15 @@ if TYPE_CHECKING:
     from bot.context import Ctx
     from services.home import Home, Homes, Invitation
     from storage.models import Meeting
+
+
+@button("hm")
+class ShowHome(Button):
+    """The home again (what /tandem shows), e.g. after recording a meeting."""
+
+
+def home_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[key(t.plain("home.open"), ShowHome())]])
 
 
 def _when(t: Translator, meeting: Meeting, zone: ZoneInfo) -> str:
@@ -119,12 +129,8 @@ def keyboard(t: Translator, home: Home, user_id: int, now: dt.datetime) -> Inlin
     if home.theirs:
         answers = meeting_keys(t, home.theirs[0].meeting, user_id, now)
         rows += [answers[i : i + 2] for i in range(0, len(answers), 2)]
-    rows.append(
-        [
-            key(t.plain("meet.new_button"), NewMeeting(tandem_id)),
-            key(t.plain("fb.log_button"), LogMeeting(tandem_id)),
-        ]
-    )
+    rows.append([key(t.plain("meet.new_button"), NewMeeting(tandem_id))])
+    rows.append([key(t.plain("fb.met_button"), AlreadyMet(tandem_id))])
     if not home.i_agreed:
         rows.append([key(t.plain("agreement.confirm"), Agree(tandem_id))])
     rows.append([key(t.plain("home.introduction"), ShowIntroduction(tandem_id))])

@@ -82,6 +82,7 @@ MESSAGES = (
     "meeting_confirmed_to_recorder",
     "nudge_never_met",
     "nudge_after_meeting",
+    "already_met_days",
     "event_reminder_14d",
     "event_unanswered",
     "at_risk_to_coordinators",
@@ -433,7 +434,9 @@ async def program_year(year: Year, program_id: int) -> None:
     await quiet(*everyone)
     # Petra and Jonas last met on 4 March: five weeks on, they are nudged too.
     await year.advance_to(dt.datetime(2027, 4, 8, 12, 0, tzinfo=dt.UTC))
-    year.keep("nudge_after_meeting", await scheduled(petra, "me:n:"))
+    nudge = year.keep("nudge_after_meeting", await scheduled(petra, "me:n:"))
+    await press(petra, nudge, "fb:am:")  # "we have already met": the days, none chosen
+    year.keep("already_met_days", await petra.next_message())
     await scheduled(jonas, "me:n:")
     await quiet(*everyone)
     # Two weeks before the event, everyone is reminded.

@@ -37,7 +37,7 @@ async def test_a_matched_mentee_sees_the_home_and_proposes_from_it(
     assert "Maria &lt;b&gt;Mentor&lt;/b&gt; &amp; Co" in home.raw_text
     assert home.button_texts == [
         "📅 Treffen vorschlagen",
-        "📝 Treffen nachtragen",
+        "🤝 Wir haben uns schon getroffen",
         "✅ Vereinbarung bestätigen",
         "👤 Vorstellung anzeigen",
         "💬 Anliegen an die Programmleitung",
