@@ -187,6 +187,12 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
                 topics=[],
                 goals="",
                 form_of_address="n",  # how they wished to be addressed is theirs too
+                # The optional questions of the registration form (core.profile).
+                location=None,
+                latitude=None,
+                longitude=None,
+                languages=None,
+                profile_url=None,
                 updated_at=now,
             )
             .execution_options(synchronize_session=False)
