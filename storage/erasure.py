@@ -139,6 +139,8 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
     typed = [
         *(p.name for p in participants),
         *(p.goals for p in participants),
+        *(p.location for p in participants),
+        *(p.profile_url for p in participants),
         *(m.place for m in meetings),
         *(m.link for m in meetings),
         *comments,

@@ -99,7 +99,7 @@ async def test_optional_questions_are_asked_stored_and_used_by_the_matching(
     await ben.press("rg:l:de", message=languages)
     await ben.press("rg:ld", message=await ben.wait_edit(languages))
     topics = await ben.next_message()
-    await ben.press("rg:t:0:" + topics.buttons[0][0].callback_data.split(":")[3], message=topics)
+    await ben.press(topics.button_texts[0], message=topics)
     await ben.press("rg:td", message=topics)
     await ben.next_message()
     await ben.send("Learn to lead.")
