@@ -169,7 +169,8 @@ async def decline(uow: UnitOfWork) -> None:
 
 async def _prompt(uow: UnitOfWork, step: str, state: Draft, **why: Any) -> Prompt:
     asked = fields_for(state.form, state.draft.get("role"))
-    values = {k: v for k, v in state.draft.items() if k in asked}
+    # Answers to questions no longer asked (a mentor's capacity after a change to mentee) go.
+    values = {k: v for k, v in state.draft.items() if k not in FIELDS_BY_NAME or k in asked}
     return await prompt(uow, step, values, state.program_id, state.company_choice, asked, **why)
 
 
@@ -189,9 +190,10 @@ async def _save(uow: UnitOfWork, state: Draft, step: str) -> None:
 async def _advance(uow: UnitOfWork, state: Draft) -> Prompt:
     """On to the next missing field, or back to the summary after a change made from it."""
     state.company_choice = None
-    # After a change from the summary nothing is missing, unless the change adds a question (a
-    # new mentor's capacity): that is asked before the summary comes back.
-    step = next_missing_field(state.draft, tuple(state.form)) or SUMMARY
+    missing = next_missing_field(state.draft, tuple(state.form))
+    # After a change from the summary it comes back, unless the change added a question (a new
+    # mentor's capacity): that is asked first.
+    step = missing if missing and (not state.editing or missing == "capacity") else SUMMARY
     await _save(uow, state, step)
     return await _prompt(uow, step, state)
 
@@ -363,7 +365,8 @@ async def submit(uow: UnitOfWork) -> Submitted | Closed | Expired | Already | Pr
         uow.session,
         program_id=program.id,
         user_id=uow.user_id,
-        draft=state.draft,
+        # Only the questions asked (no capacity of a mentor who became a mentee).
+        draft=(await _prompt(uow, SUMMARY, state)).values,
         consent_at=state.consent_at,
         now=uow.now,
     )

@@ -19,7 +19,7 @@ from storage import rounds, users
 from storage.db import Database
 from storage.models import Participant, Program
 from tests.seeding import seed_participant, seed_program
-from tests.services.conftest import COORDINATOR, NOW, run
+from tests.services.conftest import COORDINATOR, NOW, run, unit
 
 USER = 5301
 
@@ -176,3 +176,39 @@ async def test_the_pool_reads_the_languages_spoken_and_the_place(db: Database) -
     assert by_id[near].location == TOWNS["Salzgitter"]
     result = match(mentors, mentees)
     assert [(p.mentor_id, p.mentee_id) for p in result.pairs] == [(near, mentee)]
+
+
+async def test_a_change_to_mentor_from_the_summary_asks_the_capacity_first(db: Database) -> None:
+    program_id = await seed_program(db, NOW)
+    await _toggle(db, program_id, "capacity")
+    async with db.session() as session:
+        await users.upsert(session, user_id=USER, identity=users.Identity("C"), now=NOW)
+        program = await session.get(Program, program_id)
+        assert program is not None
+        code = program.invite_code
+    draft = {
+        "role": "mentee",
+        "name": "Clara Neumann",
+        "company": "Salzgitter AG",
+        "industry": "Stahl",
+        "position": "Gruppenleiterin",
+        "topics": ["Feedback"],
+        "topics_done": True,
+        "goals": "Führen lernen.",
+        "meeting_format": "both",
+        "form_of_address": "f",
+    }
+    state = registration.Draft(
+        program_id=program_id, invite_code=code, consent_at=NOW, draft=draft, form=["capacity"]
+    )
+    async with unit(db, USER) as uow:
+        await conversation.save(uow, registration.FLOW, SUMMARY, state)
+    assert "capacity" not in await run(db, USER, registration.at_summary)  # a mentee
+    await run(db, USER, lambda uow: registration.edit(uow, "role"))
+    asked = await run(db, USER, lambda uow: registration.choose(uow, "role", "mentor"))
+    assert asked.step == "capacity"
+    back = await run(db, USER, lambda uow: registration.choose(uow, "capacity", "2"))
+    assert back.step == SUMMARY and back.values["capacity"] == "2"
+    await run(db, USER, lambda uow: registration.edit(uow, "role"))
+    back = await run(db, USER, lambda uow: registration.choose(uow, "role", "mentee"))
+    assert back.step == SUMMARY and "capacity" not in back.values
