@@ -60,7 +60,6 @@ class Prompt:
     offer: Offer | None = None
     error: InvalidInput | None = None
     added: bool = False
-    asked: tuple[str, ...] = ()  # the fields of this person's form (the summary's edit menu)
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,6 @@ async def prompt(
     values: dict[str, Any],
     program_id: int,
     question: Question | None = None,
-    asked: tuple[str, ...] = (),
     **why: Any,
 ) -> Prompt:
     program = await programs.get(uow.session, program_id)
@@ -136,7 +134,7 @@ async def prompt(
     if step == "company" and question is not None:
         offer = await company_choice.offer(uow, question)
     topics = programs.topics_of(program) if program else []
-    return Prompt(step, values, topics, program, offer, asked=asked, **why)
+    return Prompt(step, values, topics, program, offer, **why)
 
 
 def toggled(program_topics: list[str], selected: list[str], index: int, check: str) -> list[str]:

@@ -171,7 +171,7 @@ async def _prompt(uow: UnitOfWork, step: str, state: Draft, **why: Any) -> Promp
     asked = fields_for(state.form, state.draft.get("role"))
     # Answers to questions no longer asked (a mentor's capacity after a change to mentee) go.
     values = {k: v for k, v in state.draft.items() if k not in FIELDS_BY_NAME or k in asked}
-    return await prompt(uow, step, values, state.program_id, state.company_choice, asked, **why)
+    return await prompt(uow, step, values, state.program_id, state.company_choice, **why)
 
 
 async def _draft(uow: UnitOfWork) -> tuple[str, Draft]:
