@@ -138,6 +138,13 @@ async def test_a_mentor_answers_the_form_and_it_is_stored_with_coordinates(db: D
         row = await session.scalar(select(Participant).where(Participant.user_id == USER))
         assert row is not None and row.location == "Hintertupfingen" and row.latitude is None
 
+    # "Skip" while editing an optional field empties it; a forged skip of a required one is stale.
+    await run(db, USER, lambda uow: profile.begin(uow, "location"))
+    with pytest.raises(Stale):
+        await run(db, USER, lambda uow: profile.skip(uow, "name"))
+    cleared = await run(db, USER, lambda uow: profile.skip(uow, "location"))
+    assert cleared.card is not None and cleared.card.participant.location is None
+
 
 async def test_the_pool_reads_the_languages_spoken_and_the_place(db: Database) -> None:
     """An English-interface mentee who speaks German gets the German-speaking mentor nearby,
