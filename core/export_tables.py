@@ -38,6 +38,11 @@ PARTICIPANT_COLUMNS = (
     "telegram",
     "reachable",
     "registered_at",
+    # The optional questions of the registration form, last so the usual columns keep their place.
+    "location",
+    "languages",
+    "capacity",
+    "profile_url",
 )
 TANDEM_COLUMNS = (
     "tandem_id",
@@ -112,6 +117,11 @@ class ParticipantRow:
     username: str | None
     reachable: bool
     registered_at: dt.datetime
+    # The optional questions of the registration form (empty when not asked).
+    location: str | None = None
+    languages: Sequence[str] = ()
+    capacity: int | None = None  # mentors only
+    profile_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the same way everywhere.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -48,6 +49,15 @@ class FieldKind(StrEnum):
     TEXT = "text"
     CHOICE = "choice"
     TOPICS = "topics"
+    LANGUAGES = "languages"  # toggle buttons of `LANGUAGES`, closed with "done"
+
+
+# The languages a program may ask the participants to speak (ISO 639-1), in the order the buttons
+# show them; matching pairs only people with a language in common.
+LANGUAGES: tuple[str, ...] = ("de", "en", "tr", "pl", "ru", "uk", "fr", "es", "it", "ar")
+MAX_PROFILE_URL = 200
+MAX_LOCATION = 80
+CAPACITIES: tuple[str, ...] = ("1", "2", "3")
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,10 @@ class ProfileField:
     kind: FieldKind
     max_length: int = 0
     choices: tuple[str, ...] = ()
+    # Asked only when the program's registration form has it (coordinators choose).
+    optional: bool = False
+    # May be answered with "skip" (kept empty).
+    skippable: bool = False
 
 
 FIELDS: tuple[ProfileField, ...] = (
@@ -64,14 +78,36 @@ FIELDS: tuple[ProfileField, ...] = (
     ProfileField("company", FieldKind.TEXT, max_length=120),
     ProfileField("industry", FieldKind.TEXT, max_length=80),
     ProfileField("position", FieldKind.TEXT, max_length=120),
+    ProfileField("location", FieldKind.TEXT, MAX_LOCATION, optional=True, skippable=True),
+    ProfileField("languages", FieldKind.LANGUAGES, choices=LANGUAGES, optional=True),
     ProfileField("topics", FieldKind.TOPICS),
     ProfileField("goals", FieldKind.TEXT, max_length=1000),
     ProfileField("meeting_format", FieldKind.CHOICE, choices=tuple(MeetingFormat)),
+    # Mentors only: how many mentees they take on.
+    ProfileField("capacity", FieldKind.CHOICE, choices=CAPACITIES, optional=True),
+    ProfileField("profile_url", FieldKind.TEXT, MAX_PROFILE_URL, optional=True, skippable=True),
     # Asked last, apart from the fields above: how the bot writes about the person.
     ProfileField("form_of_address", FieldKind.CHOICE, choices=tuple(FormOfAddress)),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 FIELD_ORDER = tuple(f.name for f in FIELDS)
+OPTIONAL_FIELDS = tuple(f.name for f in FIELDS if f.optional)
+
+
+def form_of(chosen: object) -> tuple[str, ...]:
+    """The optional fields a program's form asks, from its stored list (unknown names dropped)."""
+    names = set(chosen) if isinstance(chosen, list | tuple) else set()
+    return tuple(name for name in OPTIONAL_FIELDS if name in names)
+
+
+def fields_for(form: tuple[str, ...] | list[str], role: object) -> tuple[str, ...]:
+    """The fields a person is asked, in order: every standard one, the optional ones the form
+    has; the mentor capacity only of mentors."""
+    return tuple(
+        f.name
+        for f in FIELDS
+        if not f.optional or (f.name in form and (f.name != "capacity" or role == Role.MENTOR))
+    )
 
 
 class InvalidInput(ValueError):
@@ -162,11 +198,39 @@ def finish_topics(selected: list[str]) -> list[str]:
     return list(selected)
 
 
+def parse_url(raw: str | None) -> str:
+    """A profile link (LinkedIn, Xing, a homepage): one https address, nothing else."""
+    text = "".join(clean_text(raw or "").split())
+    if not text:
+        raise InvalidInput("error.empty")
+    if len(text) > MAX_PROFILE_URL:
+        raise InvalidInput("error.too_long", limit=MAX_PROFILE_URL, length=len(text))
+    if not re.fullmatch(r"https://[^\s/?#<>\"]+\.[^\s/?#<>\"]+([/?#][^\s<>\"]*)?", text):
+        raise InvalidInput("error.url_https")
+    return text
+
+
+def switch_language(current: list[str], code: str) -> list[str]:
+    if code not in LANGUAGES:
+        raise InvalidInput("error.unknown_choice")
+    if code in current:
+        return [c for c in current if c != code]
+    return [c for c in LANGUAGES if c in current or c == code]
+
+
+def finish_languages(selected: list[str]) -> list[str]:
+    if not selected:
+        raise InvalidInput("error.no_languages")
+    return list(selected)
+
+
 def parse_typed(field: ProfileField, raw: str | None, topics: list[str]) -> str | list[str]:
     """A typed answer for any field: text fields take it, topic lists grow by it, and choices
     are made with buttons only (a typed "Mentor" could be a name)."""
-    if field.kind is FieldKind.CHOICE:
+    if field.kind in (FieldKind.CHOICE, FieldKind.LANGUAGES):
         raise InvalidInput("error.use_buttons")
+    if field.name == "profile_url":
+        return parse_url(raw)
     if field.kind is FieldKind.TOPICS:
         if raw is None:
             raise InvalidInput("error.text_expected")
@@ -180,11 +244,15 @@ def parse_choice(field: ProfileField, value: str) -> str:
     return value
 
 
-def next_missing_field(draft: dict[str, object]) -> str | None:
-    """The registration asks the fields in order; the first one without a value is next."""
-    for name in FIELD_ORDER:
+def next_missing_field(draft: dict[str, object], form: tuple[str, ...] = ()) -> str | None:
+    """The registration asks the fields in order; the first one without a value is next (a
+    skipped one is in the draft as None)."""
+    for name in fields_for(form, draft.get("role")):
         if name == "topics":
             if not draft.get("topics_done"):
+                return name
+        elif FIELDS_BY_NAME[name].skippable:
+            if name not in draft:
                 return name
         elif not draft.get(name):
             return name

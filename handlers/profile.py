@@ -52,7 +52,7 @@ def _show(ctx: Ctx, card: Card) -> None:
         "profile.show",
         program=card.program.name if card.program else "",
         status=Safe(ctx.t(f"status.{participant.status}")),
-        profile=Safe(fields.render_profile(ctx.t, fields.values_of(participant))),
+        profile=Safe(fields.render_profile(ctx.t, fields.values_of(participant, card.editable))),
     )
     ctx.reply(text, _keyboard(ctx, card))
 
@@ -121,6 +121,28 @@ async def on_topic(ctx: Ctx, pressed: fields.Topic) -> None:
 async def on_topics_done(ctx: Ctx, pressed: fields.TopicsDone) -> None:
     saved = await profile.done_topics(ctx.uow)
     ctx.edit(fields.answered(ctx.t, saved.field, saved.value))
+    _saved(ctx, saved)
+
+
+@on(KINDS.language)
+@input_alerts
+async def on_language(ctx: Ctx, pressed: fields.Language) -> None:
+    selected = await profile.toggle_language(ctx.uow, pressed.code)
+    ctx.edit(None, fields.languages_keyboard(ctx.t, KINDS, selected))
+
+
+@on(KINDS.languages_done)
+@input_alerts
+async def on_languages_done(ctx: Ctx, pressed: fields.LanguagesDone) -> None:
+    saved = await profile.done_languages(ctx.uow)
+    ctx.edit(fields.answered(ctx.t, saved.field, saved.value))
+    _saved(ctx, saved)
+
+
+@on(KINDS.skip)
+async def on_skip(ctx: Ctx, pressed: fields.Skip) -> None:
+    saved = await profile.skip(ctx.uow, pressed.field)
+    ctx.edit(fields.answered(ctx.t, saved.field, None))
     _saved(ctx, saved)
 
 

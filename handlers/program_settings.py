@@ -18,8 +18,10 @@ from handlers.views.program_settings import (
     EditContact,
     EditSetting,
     ResetSetting,
+    ShowForm,
     ShowSettings,
     SkipContact,
+    ToggleFormField,
 )
 from services import program_contact, program_settings
 from services.program_contact import Asking, ContactState
@@ -32,6 +34,18 @@ FLOW = "settings"  # as services.program_settings stores it (/cancel answers can
 async def on_show(ctx: Ctx, pressed: ShowSettings) -> None:
     program = await program_settings.show(ctx.uow, pressed.program)
     ctx.edit(*views.card(ctx.t, program))
+
+
+@on(ShowForm)
+async def on_show_form(ctx: Ctx, pressed: ShowForm) -> None:
+    program = await program_settings.show(ctx.uow, pressed.program)
+    ctx.edit(*views.form_card(ctx.t, program))
+
+
+@on(ToggleFormField)
+async def on_toggle_form(ctx: Ctx, pressed: ToggleFormField) -> None:
+    program = await program_settings.toggle_form_field(ctx.uow, pressed.program, pressed.field)
+    ctx.edit(*views.form_card(ctx.t, program))
 
 
 @on(EditSetting)

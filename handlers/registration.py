@@ -91,6 +91,28 @@ async def on_topics_done(ctx: Ctx, pressed: fields.TopicsDone) -> None:
     ask(ctx, prompt)
 
 
+@on(view.KINDS.language)
+@input_alerts
+async def on_language(ctx: Ctx, pressed: fields.Language) -> None:
+    selected = await registration.toggle_language(ctx.uow, pressed.code)
+    ctx.edit(None, fields.languages_keyboard(ctx.t, view.KINDS, selected))
+
+
+@on(view.KINDS.languages_done)
+@input_alerts
+async def on_languages_done(ctx: Ctx, pressed: fields.LanguagesDone) -> None:
+    prompt = await registration.done_languages(ctx.uow)
+    ctx.edit(fields.answered(ctx.t, "languages", prompt.values["languages"]))
+    ask(ctx, prompt)
+
+
+@on(view.KINDS.skip)
+async def on_skip(ctx: Ctx, pressed: fields.Skip) -> None:
+    prompt = await registration.skip(ctx.uow, pressed.field)
+    ctx.edit(fields.answered(ctx.t, pressed.field, None))
+    ask(ctx, prompt)
+
+
 async def _picked(ctx: Ctx, company_id: int | None) -> None:
     picked = await registration.pick_company(ctx.uow, company_id)
     fields.company_picked(ctx, picked.stale, picked.then.values["company"])
@@ -109,8 +131,7 @@ async def on_own_spelling(ctx: Ctx, pressed: fields.OwnSpelling) -> None:
 
 @on(EditMenu)
 async def on_edit_menu(ctx: Ctx, pressed: EditMenu) -> None:
-    await registration.at_summary(ctx.uow)
-    ctx.edit(None, view.edit_menu(ctx.t))
+    ctx.edit(None, view.edit_menu(ctx.t, await registration.at_summary(ctx.uow)))
 
 
 @on(BackToSummary)

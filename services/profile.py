@@ -15,10 +15,14 @@ from core.profile import (
     FIELDS_BY_NAME,
     FieldKind,
     InvalidInput,
+    fields_for,
     fingerprint,
+    finish_languages,
     finish_topics,
+    form_of,
     parse_choice,
     parse_typed,
+    switch_language,
     toggle_topic,
     topic_options,
 )
@@ -39,6 +43,7 @@ FLOW = "profile"
 class Editing(State):
     participant_id: int
     topics: list[str] | None = None  # the working copy while the topics are edited
+    languages: list[str] | None = None  # the same for the languages spoken
     company_choice: Question | None = None
 
 
@@ -92,9 +97,22 @@ class Picked:
     then: Prompt | Saved
 
 
-def values_of(participant: Participant) -> dict[str, Any]:
-    """A saved registration as the field values the renderers and prompts take."""
-    return {name: getattr(participant, name) for name in FIELDS_BY_NAME}
+def values_of(participant: Participant, form: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A saved registration as the field values the renderers and prompts take: the optional
+    fields its program's `form` asks, and any other one that has a value (not the capacity,
+    which every mentor has)."""
+    asked = fields_for(form, participant.role)
+    values: dict[str, Any] = {}
+    for name, spec in FIELDS_BY_NAME.items():
+        value = getattr(participant, name)
+        if spec.optional and name not in asked and (name == "capacity" or not value):
+            continue
+        values[name] = str(value) if name == "capacity" else value
+    return values
+
+
+def form_of_program(program: Program | None) -> tuple[str, ...]:
+    return form_of(program.form_fields) if program is not None else ()
 
 
 def editable(participant: Participant, field: str) -> bool:
@@ -135,7 +153,8 @@ async def card(uow: UnitOfWork) -> Card | None:
 
 async def _card(uow: UnitOfWork, participant: Participant) -> Card:
     program = await programs.get(uow.session, participant.program_id)
-    fields = tuple(f for f in FIELDS_BY_NAME if editable(participant, f))
+    asked = fields_for(form_of_program(program), participant.role)
+    fields = tuple(f for f in asked if editable(participant, f))
     return Card(participant, program, fields)
 
 
@@ -149,6 +168,8 @@ async def begin(uow: UnitOfWork, field: str) -> Prompt:
     state = Editing(participant_id=participant.id)
     if field == "topics":
         state.topics = list(participant.topics)
+    if field == "languages":
+        state.languages = list(participant.languages or [])
     await conversation.save(uow, FLOW, field, state)
     return await _prompt(uow, field, state, participant)
 
@@ -156,9 +177,11 @@ async def begin(uow: UnitOfWork, field: str) -> Prompt:
 async def _prompt(
     uow: UnitOfWork, step: str, state: Editing, participant: Participant, **why: Any
 ) -> Prompt:
-    values = values_of(participant)
+    values = values_of(participant, (step,))
     if step == "topics" and state.topics is not None:
         values["topics"] = state.topics
+    if step == "languages" and state.languages is not None:
+        values["languages"] = state.languages
     return await prompt(uow, step, values, participant.program_id, state.company_choice, **why)
 
 
@@ -250,6 +273,32 @@ async def done_topics(uow: UnitOfWork) -> Saved:
     if step != "topics":
         raise Stale("profile step")
     return await _store(uow, participant, "topics", finish_topics(list(state.topics or [])))
+
+
+async def toggle_language(uow: UnitOfWork, code: str) -> list[str]:
+    step, state, _ = await _editing(uow)
+    if step != "languages":
+        raise Stale("profile step")
+    state.languages = switch_language(list(state.languages or []), code)
+    await conversation.save(uow, FLOW, step, state)
+    return state.languages
+
+
+async def done_languages(uow: UnitOfWork) -> Saved:
+    step, state, participant = await _editing(uow)
+    if step != "languages":
+        raise Stale("profile step")
+    languages = finish_languages(list(state.languages or []))
+    return await _store(uow, participant, "languages", languages)
+
+
+async def skip(uow: UnitOfWork, field: str) -> Saved:
+    """ "Überspringen" while editing an optional field: it is emptied."""
+    step, _, participant = await _editing(uow)
+    spec = FIELDS_BY_NAME.get(field)
+    if step != field or spec is None or not spec.skippable:
+        raise Stale("profile step")
+    return await _store(uow, participant, field, None)
 
 
 async def pick_company(uow: UnitOfWork, company_id: int | None) -> Picked:

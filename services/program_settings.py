@@ -15,12 +15,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.certificates import MAX_ORGANISATIONS, MAX_SIGNER
-from core.profile import clean_text
+from core.profile import OPTIONAL_FIELDS, clean_text, form_of
 from core.reminders import DAY_MINUTES, Policy
 from core.when import parse_duration, parse_offsets
 from services import conversation, program_contact
 from services.access import coordinated, pressed_program
 from services.conversation import State
+from services.errors import Stale
 from services.unit import UnitOfWork
 from storage import programs
 
@@ -120,6 +121,22 @@ async def submit(uow: UnitOfWork, step: str, program_id: int, text: str) -> Save
     saved = await _store(uow, program.id, setting, None if raw == RESET else value)
     await conversation.clear(uow)
     return Saved(saved) if saved is not None else None
+
+
+async def toggle_form_field(uow: UnitOfWork, program_id: int, field: str) -> Program:
+    """An optional question of the registration form switched on or off. Registrations under
+    way keep the form they began with; /profile offers the new questions at once."""
+    await pressed_program(uow, program_id)
+    if field not in OPTIONAL_FIELDS:
+        raise Stale("form field")
+    program = await programs.get_for_update(uow.session, program_id)
+    if program is None:
+        raise Stale("program", alert=True)
+    form = form_of(program.form_fields)
+    chosen = [f for f in form if f != field] if field in form else [*form, field]
+    await programs.set_form_fields(uow.session, program, list(form_of(chosen)))
+    uow.audit("program_form", program=program.id, field=field, on=field not in form)
+    return program
 
 
 async def _close_dialog(uow: UnitOfWork) -> None:

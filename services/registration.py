@@ -19,10 +19,14 @@ from core.profile import (
     FIELDS_BY_NAME,
     FieldKind,
     InvalidInput,
+    fields_for,
+    finish_languages,
     finish_topics,
+    form_of,
     next_missing_field,
     parse_choice,
     parse_typed,
+    switch_language,
 )
 from core.programs import ProgramStatus, admits, normalise_invite_code
 from services import company_choice, conversation
@@ -52,6 +56,8 @@ class Draft(State):
     # chosen from the directory); every value went through core.profile's parsers.
     draft: dict[str, Any] = Field(default_factory=dict)
     company_choice: Question | None = None
+    # The optional questions of the program's form at consent (core.profile.OPTIONAL_FIELDS).
+    form: list[str] = Field(default_factory=list)
     editing: bool = False  # a field changed from the summary: back to the summary after it
 
 
@@ -143,7 +149,10 @@ async def consent(uow: UnitOfWork, raw_code: str) -> Began | Closed | None:
     if await participants.of_user_in_program(uow.session, uow.user_id, program.id) is not None:
         raise Stale("registered", key="start.already.short", alert=True, edit=True)
     state = Draft(
-        program_id=program.id, invite_code=program.invite_code.upper(), consent_at=uow.now
+        program_id=program.id,
+        invite_code=program.invite_code.upper(),
+        consent_at=uow.now,
+        form=list(form_of(program.form_fields)),
     )
     await conversation.save(uow, FLOW, "role", state)
     return Began(program, await _prompt(uow, "role", state))
@@ -159,7 +168,10 @@ async def decline(uow: UnitOfWork) -> None:
 
 
 async def _prompt(uow: UnitOfWork, step: str, state: Draft, **why: Any) -> Prompt:
-    return await prompt(uow, step, dict(state.draft), state.program_id, state.company_choice, **why)
+    asked = fields_for(state.form, state.draft.get("role"))
+    # Answers to questions no longer asked (a mentor's capacity after a change to mentee) go.
+    values = {k: v for k, v in state.draft.items() if k not in FIELDS_BY_NAME or k in asked}
+    return await prompt(uow, step, values, state.program_id, state.company_choice, **why)
 
 
 async def _draft(uow: UnitOfWork) -> tuple[str, Draft]:
@@ -178,7 +190,10 @@ async def _save(uow: UnitOfWork, state: Draft, step: str) -> None:
 async def _advance(uow: UnitOfWork, state: Draft) -> Prompt:
     """On to the next missing field, or back to the summary after a change made from it."""
     state.company_choice = None
-    step = SUMMARY if state.editing else next_missing_field(state.draft) or SUMMARY
+    missing = next_missing_field(state.draft, tuple(state.form))
+    # After a change from the summary it comes back, unless the change added a question (a new
+    # mentor's capacity): that is asked first.
+    step = missing if missing and (not state.editing or missing == "capacity") else SUMMARY
     await _save(uow, state, step)
     return await _prompt(uow, step, state)
 
@@ -250,6 +265,36 @@ async def done_topics(uow: UnitOfWork) -> Prompt:
     return await _advance(uow, state)
 
 
+async def toggle_language(uow: UnitOfWork, code: str) -> list[str]:
+    """A language button: spoken or not; the list stays open until "done"."""
+    step, state = await _draft(uow)
+    if step != "languages":
+        raise Stale("registration step")
+    selected = switch_language(list(state.draft.get("languages") or []), code)
+    state.draft = {**state.draft, "languages": selected}
+    await _save(uow, state, step)
+    return selected
+
+
+async def done_languages(uow: UnitOfWork) -> Prompt:
+    step, state = await _draft(uow)
+    if step != "languages":
+        raise Stale("registration step")
+    languages = finish_languages(list(state.draft.get("languages") or []))
+    state.draft = {**state.draft, "languages": languages}
+    return await _advance(uow, state)
+
+
+async def skip(uow: UnitOfWork, field: str) -> Prompt:
+    """ "Überspringen" on an optional question: kept empty, and not asked again."""
+    step, state = await _draft(uow)
+    spec = FIELDS_BY_NAME.get(field)
+    if step != field or spec is None or not spec.skippable:
+        raise Stale("registration step")
+    state.draft = {**state.draft, field: None}
+    return await _advance(uow, state)
+
+
 @dataclass(frozen=True)
 class Picked:
     """A press on "Meinten Sie …?"; `stale` when it named no company offered (forged, or
@@ -276,17 +321,19 @@ async def pick_company(uow: UnitOfWork, company_id: int | None) -> Picked:
     return Picked(False, await _advance(uow, state))
 
 
-async def at_summary(uow: UnitOfWork) -> None:
-    """The summary's menu buttons only switch its keyboard, and only at the summary."""
-    step, _ = await _draft(uow)
+async def at_summary(uow: UnitOfWork) -> tuple[str, ...]:
+    """The summary's menu buttons only switch its keyboard, and only at the summary; the
+    fields of this person's form, for the menu."""
+    step, state = await _draft(uow)
     if step != SUMMARY:
         raise Stale("registration step")
+    return fields_for(state.form, state.draft.get("role"))
 
 
 async def edit(uow: UnitOfWork, field: str) -> Prompt:
     """A field chosen from the summary's menu: asked again, then back to the summary."""
     step, state = await _draft(uow)
-    if step != SUMMARY or field not in FIELDS_BY_NAME:
+    if step != SUMMARY or field not in fields_for(state.form, state.draft.get("role")):
         raise Stale("registration step")
     state.editing = True
     await conversation.save(uow, FLOW, field, state)
@@ -309,7 +356,7 @@ async def submit(uow: UnitOfWork) -> Submitted | Closed | Expired | Already | Pr
     if existing is not None:
         await conversation.clear(uow)
         return Already(program, existing)
-    missing = next_missing_field(state.draft)
+    missing = next_missing_field(state.draft, tuple(state.form))
     if missing is not None:  # cannot happen through the buttons; a forged sequence could try
         state.company_choice = None
         await _save(uow, state, missing)
@@ -318,7 +365,8 @@ async def submit(uow: UnitOfWork) -> Submitted | Closed | Expired | Already | Pr
         uow.session,
         program_id=program.id,
         user_id=uow.user_id,
-        draft=state.draft,
+        # Only the questions asked (no capacity of a mentor who became a mentee).
+        draft=(await _prompt(uow, SUMMARY, state)).values,
         consent_at=state.consent_at,
         now=uow.now,
     )

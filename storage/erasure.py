@@ -139,6 +139,8 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
     typed = [
         *(p.name for p in participants),
         *(p.goals for p in participants),
+        *(p.location for p in participants),
+        *(p.profile_url for p in participants),
         *(m.place for m in meetings),
         *(m.link for m in meetings),
         *comments,
@@ -187,6 +189,12 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
                 topics=[],
                 goals="",
                 form_of_address="n",  # how they wished to be addressed is theirs too
+                # The optional questions of the registration form (core.profile).
+                location=None,
+                latitude=None,
+                longitude=None,
+                languages=None,
+                profile_url=None,
                 updated_at=now,
             )
             .execution_options(synchronize_session=False)

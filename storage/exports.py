@@ -46,6 +46,10 @@ async def participant_rows(session: AsyncSession, program_id: int) -> list[Parti
             username=username,
             reachable=bool(reachable),
             registered_at=p.created_at,
+            location=p.location,
+            languages=list(p.languages or []),
+            capacity=p.capacity if p.role == "mentor" else None,
+            profile_url=p.profile_url,
         )
         for p, username, reachable in rows.tuples()
     ]

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.address import form_of
-from core.profile import FIELD_ORDER
+from core.places import locate
+from core.profile import FIELD_ORDER, OPTIONAL_FIELDS
 from core.programs import ParticipantStatus
 from storage import companies
 from storage.models import Company, Participant
@@ -48,6 +49,9 @@ async def create_from_draft(
         created_at=now,
         updated_at=now,
     )
+    for field in OPTIONAL_FIELDS:
+        if draft.get(field):
+            _set(participant, field, draft[field])
     session.add(participant)
     await session.flush()
     return participant
@@ -116,11 +120,24 @@ async def update_field(
     """`company_id` is the directory's company the participant chose for a typed company."""
     if field not in EDITABLE:
         raise ValueError(f"{field} is not an editable profile field")
-    setattr(participant, field, list(value) if field == "topics" else value)
+    _set(participant, field, value)
     if field == "company":
         participant.company_id = (await _employer(session, value, company_id, now)).id
     participant.updated_at = now
     await session.flush()
+
+
+def _set(participant: Participant, field: str, value: Any) -> None:
+    """One field as stored: lists copied, the capacity a number, a place with the coordinates
+    the gazetteer knows for it (none for a place it does not know, or none given)."""
+    if field in ("topics", "languages"):
+        value = list(value) if value else ([] if field == "topics" else None)
+    elif field == "capacity":
+        value = int(value)
+    elif field == "location":
+        spot = locate(value) if value else None
+        participant.latitude, participant.longitude = spot if spot else (None, None)
+    setattr(participant, field, value)
 
 
 async def set_status(

@@ -117,6 +117,12 @@ async def update_settings(session: AsyncSession, program_id: int, settings: dict
     await session.flush()
 
 
+async def set_form_fields(session: AsyncSession, program: Program, fields: list[str]) -> None:
+    """The optional questions of the program's registration form (core.profile.form_of)."""
+    program.form_fields = list(fields)
+    await session.flush()
+
+
 def contact_of(program: Program) -> Contact:
     return Contact(program.contact_name, program.contact_email, program.contact_phone)
 

@@ -41,11 +41,20 @@ def _person(participant: Participant, language: str, employer: str, capacity: in
         position=participant.position,
         topics=frozenset(participant.topics),
         meeting_format=participant.meeting_format,
-        languages=frozenset({language}),
+        # The languages spoken when the program asked them; else the bot's language, the one
+        # thing known about what the person reads.
+        languages=frozenset(participant.languages or [language]),
+        location=_location(participant),
         capacity=capacity,
         name=participant.name,
         employer=employer,
     )
+
+
+def _location(participant: Participant) -> tuple[float, float] | None:
+    if participant.latitude is None or participant.longitude is None:
+        return None
+    return (participant.latitude, participant.longitude)
 
 
 async def _employers(session: AsyncSession, participants: Sequence[Participant]) -> dict[int, str]:

@@ -18,6 +18,7 @@ from bot.i18n import Safe, Translator
 from core.profile import (
     DEFAULT_TOPICS,
     FIELDS_BY_NAME,
+    LANGUAGES,
     MAX_CUSTOM_TOPIC_LENGTH,
     MAX_TOPICS,
     FieldKind,
@@ -73,6 +74,25 @@ class OwnSpelling(Button):
 
 
 @dataclass(frozen=True)
+class Language(Button):
+    """`<prefix>:l:<code>`: a language spoken toggled (the code is checked on press)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class LanguagesDone(Button):
+    """`<prefix>:ld`: the languages list closed."""
+
+
+@dataclass(frozen=True)
+class Skip(Button):
+    """`<prefix>:sk:<field>`: an optional question left empty."""
+
+    field: str
+
+
+@dataclass(frozen=True)
 class FieldButtons:
     """One flow's kinds of the field buttons, under its own prefix."""
 
@@ -81,6 +101,9 @@ class FieldButtons:
     done: type[TopicsDone]
     company: type[Company]
     own: type[OwnSpelling]
+    language: type[Language]
+    languages_done: type[LanguagesDone]
+    skip: type[Skip]
 
 
 def field_buttons(prefix: str, module: str) -> FieldButtons:
@@ -99,6 +122,9 @@ def field_buttons(prefix: str, module: str) -> FieldButtons:
         kind("td", TopicsDone),
         kind("co", Company),
         kind("cn", OwnSpelling),
+        kind("l", Language),
+        kind("ld", LanguagesDone),
+        kind("sk", Skip),
     )
 
 
@@ -108,6 +134,10 @@ def field_label(t: Translator, field: str) -> str:
 
 def choice_label(t: Translator, field: str, value: str) -> str:
     return t.plain(f"choice.{field}.{value}")
+
+
+def language_names(t: Translator, codes: list[str]) -> str:
+    return ", ".join(t.plain(f"spoken.{code}") for code in codes if code in LANGUAGES)
 
 
 def topic_name(t: Translator, topic: str) -> str:
@@ -126,7 +156,9 @@ def topic_names(t: Translator, topics: list[str]) -> str:
 def render_value(t: Translator, field: str, value: Any) -> str:
     """A field's value as escaped HTML."""
     spec = FIELDS_BY_NAME[field]
-    if spec.kind is FieldKind.CHOICE:
+    if spec.kind is FieldKind.LANGUAGES:
+        return t("common.value", value=language_names(t, list(value))) if value else "–"
+    if spec.kind is FieldKind.CHOICE and field != "capacity":
         return t(f"choice.{field}.{value}") if value else "–"
     if spec.kind is FieldKind.TOPICS:
         return t("common.list", items=topic_names(t, list(value))) if value else "–"
@@ -141,6 +173,7 @@ def render_profile(t: Translator, values: dict[str, Any]) -> str:
             value=Safe(render_value(t, name, values.get(name))),
         )
         for name in FIELDS_BY_NAME
+        if name in values or not FIELDS_BY_NAME[name].optional
     ]
     return "\n".join(lines)
 
@@ -159,7 +192,10 @@ def prompt(
         text += "\n" + t("field.limit", limit=spec.max_length)
         if current:
             text += "\n\n" + t("field.current", value=current)
-        return text, None
+        skip = [[key(t.plain("field.skip"), kinds.skip(field))]] if spec.skippable else None
+        return text, InlineKeyboardMarkup(skip) if skip else None
+    if spec.kind is FieldKind.LANGUAGES:
+        return text, languages_keyboard(t, kinds, list(current or []))
     if spec.kind is FieldKind.CHOICE:
         buttons = [
             [key(choice_label(t, field, choice), kinds.choice(field, choice))]
@@ -179,6 +215,18 @@ def topics_keyboard(
         mark = f"{SELECTED} " if topic in selected else ""
         rows.append([key(f"{mark}{topic_name(t, topic)}", kinds.topic(index, fingerprint(topic)))])
     rows.append([key(t.plain("field.topics.done", count=len(selected)), kinds.done())])
+    return InlineKeyboardMarkup(rows)
+
+
+def languages_keyboard(
+    t: Translator, kinds: FieldButtons, selected: list[str]
+) -> InlineKeyboardMarkup:
+    buttons = [
+        key(f"{SELECTED} " * (code in selected) + t.plain(f"spoken.{code}"), kinds.language(code))
+        for code in LANGUAGES
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([key(t.plain("field.topics.done", count=len(selected)), kinds.languages_done())])
     return InlineKeyboardMarkup(rows)
 
 

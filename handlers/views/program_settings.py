@@ -16,11 +16,13 @@ from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
 from core.certificates import Issuer
 from core.contact import PHONE_DIGITS, ContactField
+from core.profile import OPTIONAL_FIELDS, form_of
 from core.reminders import DAY_MINUTES, Policy
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views import programs as program_views  # a cycle: used at call time only
 from handlers.views.contact import contact_of, joined
+from handlers.views.fields import SELECTED, field_label
 from services.program_contact import Invalid as InvalidContact
 from services.program_settings import (
     ISSUER,
@@ -68,6 +70,19 @@ class SkipContact(Button):
 
     program: int
     field: ContactField
+
+
+@button("ps", "fm", coordinator=True)
+class ShowForm(Button):
+    """The registration form's optional questions, each switched on or off by its button."""
+
+    program: int
+
+
+@button("ps", "ff", coordinator=True)
+class ToggleFormField(Button):
+    program: int
+    field: str
 
 
 # --- showing values -------------------------------------------------------------------------
@@ -138,6 +153,7 @@ def card(t: Translator, program: Program) -> tuple[str, InlineKeyboardMarkup]:
         agreement=Safe(agreement_text(t, program)),
     )
     text += "\n" + issuer_text(t, program) + "\n" + contact_card_line(t, program)
+    text += "\n" + t("ps.card.form", fields=form_text(t, program))
     labels = (
         (Setting.BEFORE_MEETING, t.plain("ps.edit.bm")),
         (Setting.FEEDBACK_DELAY, t.plain("ps.edit.fd")),
@@ -152,8 +168,31 @@ def card(t: Translator, program: Program) -> tuple[str, InlineKeyboardMarkup]:
         [
             *(key(label, EditSetting(program.id, setting)) for setting, label in labels),
             key(t.plain("ps.edit.ct"), EditContact(program.id, ContactField.NAME)),
+            key(t.plain("ps.edit.form"), ShowForm(program.id)),
             # The program card's button belongs to the programs flow (prefix "pg").
             key(t.plain("ps.to_program"), program_views.ProgramButton(program.id)),
+        ]
+    )
+
+
+def form_text(t: Translator, program: Program) -> str:
+    chosen = form_of(program.form_fields)
+    return ", ".join(field_label(t, f) for f in chosen) if chosen else t.plain("ps.none")
+
+
+def form_card(t: Translator, program: Program) -> tuple[str, InlineKeyboardMarkup]:
+    """The optional questions, ✅ when registration asks them."""
+    chosen = form_of(program.form_fields)
+    return t("ps.form", program=program.name), column(
+        [
+            *(
+                key(
+                    f"{SELECTED if f in chosen else '▫️'} {field_label(t, f)}",
+                    ToggleFormField(program.id, f),
+                )
+                for f in OPTIONAL_FIELDS
+            ),
+            key(t.plain("common.back"), ShowSettings(program.id)),
         ]
     )
 

@@ -11,7 +11,6 @@ from telegram import InlineKeyboardMarkup
 
 from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
-from core.profile import FIELDS_BY_NAME
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from handlers.views import fields
@@ -89,8 +88,8 @@ def summary_keyboard(t: Translator) -> InlineKeyboardMarkup:
     )
 
 
-def edit_menu(t: Translator) -> InlineKeyboardMarkup:
-    buttons = [key(fields.field_label(t, f), EditField(f)) for f in FIELDS_BY_NAME]
+def edit_menu(t: Translator, asked: tuple[str, ...]) -> InlineKeyboardMarkup:
+    buttons = [key(fields.field_label(t, f), EditField(f)) for f in asked]
     buttons.append(key(t.plain("common.back"), BackToSummary()))
     return column(buttons, per_row=2)
 

@@ -23,6 +23,7 @@ from core.export_tables import (
     TandemRow,
 )
 from core.stats import MeetingState, meeting_state
+from handlers.views.fields import language_names
 
 
 def _local(when: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
@@ -72,6 +73,10 @@ def participants_table(t: Translator, rows: Sequence[ParticipantRow], zone: Zone
                 f"@{p.username}" if p.username else None,
                 _yes_no(t, p.reachable),
                 _local(p.registered_at, zone),
+                p.location,
+                language_names(t, list(p.languages)) or None,
+                p.capacity,
+                p.profile_url,
             ]
         )
     return Table(

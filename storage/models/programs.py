@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -44,6 +45,8 @@ class Program(Base):
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
+    # The optional questions of the registration form (core.profile.OPTIONAL_FIELDS), by name.
+    form_fields: Mapped[list[str] | None] = mapped_column(JSON)
 
     participants: Mapped[list[Participant]] = relationship(back_populates="program")
 
@@ -81,6 +84,14 @@ class Participant(Base):
     decided_at: Mapped[dt.datetime | None]
     # How many mentees a mentor takes; coordinators raise it for experienced mentors.
     capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Asked when the program's form has them (core.profile.OPTIONAL_FIELDS): the place as typed
+    # and where the gazetteer (core.places) put it, if it knew it; the languages spoken (ISO
+    # codes, what matching pairs by); a profile link.
+    location: Mapped[str | None] = mapped_column(String(80))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    languages: Mapped[list[str] | None] = mapped_column(JSON)
+    profile_url: Mapped[str | None] = mapped_column(String(200))
 
     erased_at: Mapped[dt.datetime | None]
     # How the bot writes about the person (core.address.FormOfAddress): f "Frau", m "Herr",

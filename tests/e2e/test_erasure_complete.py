@@ -143,6 +143,11 @@ async def test_deleteme_leaves_no_trace_in_any_table(
         role="mentee", name=NAME, company=COMPANY, industry=INDUSTRY, position=POSITION, goals=GOALS
     )
     expect(await register(zora, code, profile), "Anmeldung")
+    async with db.session() as session:  # the optional questions of the form, answered
+        row = await session.scalar(select(Participant).where(Participant.user_id == PERSON_ID))
+        assert row is not None
+        row.location, row.latitude, row.longitude = "38226 Zyxwquartzhausen", 52.1, 10.3
+        row.languages, row.profile_url = ["tr", "de"], "https://example.org/Zyxwquartz"
     notice = expect(await coordinator.next_message(), "Neue Anmeldung", NAME, COMPANY)
     await coordinator.press("✅ Freigeben", message=notice)
     expect(await zora.next_message(), "freigegeben")

@@ -33,6 +33,7 @@ from core.events import KINDS as EVENT_KINDS
 from core.export_tables import COLUMNS as REPORT_COLUMNS
 from core.meetings import DURATION_CHOICES, Act
 from core.profile import DEFAULT_TOPICS, FIELDS, FieldKind, MeetingFormat, Role
+from core.profile import LANGUAGES as SPOKEN
 from core.programs import TRANSITIONS, ParticipantStatus, ProgramStatus
 from core.stats import MeetingState
 from core.surveys import OPTIONS as SURVEY_OPTIONS
@@ -589,6 +590,7 @@ EXPANSIONS: dict[str, list[str]] = {
     "field.{field}.ask": [f"field.{n}.ask" for n in FIELD_NAMES],
     "choice.{field}.{value}": [f"choice.{n}.{c}" for n, c in CHOICES],
     "choice.role.{p.role}": [f"choice.role.{r}" for r in Role],
+    "spoken.{code}": [f"spoken.{c}" for c in SPOKEN],
     "status.{participant.status}": [f"status.{s}" for s in STATUSES],
     "status.{status}": [f"status.{s}" for s in STATUSES],
     "status.{target}": [f"status.{s}" for s in STATUSES],

@@ -15,15 +15,21 @@ from core.profile import (
     FIELDS_BY_NAME,
     MAX_CUSTOM_TOPIC_LENGTH,
     MAX_TOPICS,
+    OPTIONAL_FIELDS,
     FieldKind,
     InvalidInput,
     MeetingFormat,
     Role,
     clean_text,
+    fields_for,
+    finish_languages,
+    form_of,
     next_missing_field,
     parse_choice,
     parse_custom_topic,
     parse_text,
+    parse_url,
+    switch_language,
     toggle_topic,
 )
 
@@ -53,12 +59,17 @@ def test_fields_are_asked_in_the_documented_order() -> None:
         "company",
         "industry",
         "position",
+        "location",
+        "languages",
         "topics",
         "goals",
         "meeting_format",
+        "capacity",
+        "profile_url",
         "form_of_address",
     )
     assert set(FIELDS_BY_NAME) == set(FIELD_ORDER)
+    assert OPTIONAL_FIELDS == ("location", "languages", "capacity", "profile_url")
 
 
 def test_every_text_field_has_a_positive_limit_and_choices_match_the_enums() -> None:
@@ -69,6 +80,8 @@ def test_every_text_field_has_a_positive_limit_and_choices_match_the_enums() -> 
         "industry": 80,
         "position": 120,
         "goals": 1000,
+        "location": 80,
+        "profile_url": 200,
     }
     assert set(ROLE.choices) == {"mentor", "mentee"}
     assert set(MEETING.choices) == {"in_person", "online", "both"}
@@ -363,8 +376,59 @@ def test_next_missing_field_walks_the_order() -> None:
         draft[name] = COMPLETE[name]
         if name == "topics":
             draft["topics_done"] = True
-    assert asked == list(FIELD_ORDER)
+    assert asked == [f for f in FIELD_ORDER if f not in OPTIONAL_FIELDS]
     assert next_missing_field(COMPLETE) is None
+
+
+def test_the_form_adds_its_optional_fields_in_place_and_the_capacity_for_mentors_only() -> None:
+    form = form_of(["profile_url", "capacity", "languages", "location", "bogus"])
+    assert form == ("location", "languages", "capacity", "profile_url")
+    mentee = {k: v for k, v in COMPLETE.items() if k != "topics_done"}
+    assert next_missing_field(mentee, form) == "location"
+    mentee["location"] = None  # skipped: not asked again
+    assert next_missing_field(mentee, form) == "languages"
+    mentee["languages"] = ["de"]
+    assert next_missing_field(mentee, form) == "topics"
+    mentee["topics_done"] = True
+    assert next_missing_field(mentee, form) == "profile_url"  # no capacity for a mentee
+    assert next_missing_field({**mentee, "role": "mentor"}, form) == "capacity"
+    assert next_missing_field({**mentee, "profile_url": None}, form) is None
+    assert "capacity" not in fields_for(form, "mentee")
+    assert fields_for((), "mentor") == tuple(f for f in FIELD_ORDER if f not in OPTIONAL_FIELDS)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["https://www.linkedin.com/in/anna-muster", "https://xing.com/p/A_M?x=1", " https://a.de "],
+)
+def test_a_profile_link_is_one_https_address(raw: str) -> None:
+    assert parse_url(raw) == raw.strip()
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("http://www.linkedin.com/in/anna", "error.url_https"),
+        ("linkedin.com/in/anna", "error.url_https"),
+        ("https://localhost", "error.url_https"),
+        ("javascript:alert(1)", "error.url_https"),
+        ("", "error.empty"),
+        ("https://a.de/" + "x" * 200, "error.too_long"),
+    ],
+)
+def test_a_profile_link_that_is_not_one_is_refused(raw: str, key: str) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        parse_url(raw)
+    assert exc.value.key == key
+
+
+def test_languages_toggle_in_a_fixed_order_and_need_one() -> None:
+    assert switch_language(["en"], "de") == ["de", "en"]
+    assert switch_language(["de", "en"], "de") == ["en"]
+    with pytest.raises(InvalidInput):
+        switch_language([], "xx")
+    with pytest.raises(InvalidInput):
+        finish_languages([])
 
 
 def test_topics_are_missing_until_done_is_pressed() -> None:
