@@ -32,6 +32,7 @@ from core.programs import ParticipantStatus
 from core.reminders import Kind, State
 from core.surveys import QuestionType, parse_questions
 from core.tandems import ERASED_REASON, TandemStatus
+from storage import notes
 from storage.models import (
     AuditEntry,
     Base,
@@ -170,6 +171,7 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
             .values(place=None, link=None)
             .execution_options(synchronize_session=False)
         )
+    await notes.erase_person(session, user_id, tandems, set(mine), identity)
     await _scrub_proposals(session, {p.program_id for p in participants}, set(mine), profile)
     if mine:
         await session.execute(
