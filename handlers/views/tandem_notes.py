@@ -15,7 +15,7 @@ from core.address import Case
 from core.tandems import NoteKind, NoteScope
 from handlers.keyboards import button as keyed
 from handlers.keyboards import column
-from handlers.views.address import who
+from handlers.views.address import role_label, who
 
 if TYPE_CHECKING:
     from storage.models import Tandem, TandemNote
@@ -31,17 +31,19 @@ class ReplyToTeam(Button):
 
 
 def _author(t: Translator, tandem: Tandem, role: str) -> Safe:
-    if role == "mentor":
-        return who(t, tandem.mentor, Case.BARE)
-    if role == "mentee":
-        return who(t, tandem.mentee, Case.BARE)
-    return Safe(t("tn.team"))
+    """Who wrote a note, always with the role (the neutral form of address names none)."""
+    person = {"mentor": tandem.mentor, "mentee": tandem.mentee}.get(role)
+    if person is None:
+        return Safe(t("tn.team"))
+    return Safe(t("tn.author", name=person.name, role=role_label(t, person)))
 
 
 def recipients(t: Translator, tandem: Tandem, scope: NoteScope | str) -> Safe:
     """Whom the team wrote to, for the program team."""
-    if scope in (NoteScope.MENTOR, NoteScope.MENTEE):
-        return _author(t, tandem, str(scope))
+    if scope == NoteScope.MENTOR:
+        return who(t, tandem.mentor, Case.BARE)
+    if scope == NoteScope.MENTEE:
+        return who(t, tandem.mentee, Case.BARE)
     return Safe(t("tn.to_both"))
 
 
