@@ -12,6 +12,7 @@ from services.tandem_notes import REPLY_FLOW, WRITE_FLOW, ReplyState, WriteState
 from services.unit import UnitOfWork
 from storage.db import Database
 from storage.models import Tandem
+from storage.privacy import personal_data
 from tests.seeding import seed_program
 from tests.services.conftest import COORDINATOR, NOW, run, seed_pair
 
@@ -67,6 +68,13 @@ async def test_a_concern_is_kept_and_the_team_writes_and_the_partner_replies(db:
 
     card = await run(db, COORDINATOR, lambda uow: tandems.card(uow, pair.tandem_id), **COORDINATING)
     assert [n.kind for n in card.notes] == [NoteKind.CONCERN, NoteKind.TEAM, NoteKind.REPLY]
+
+    # The right of access: the mentee's notes and the team's message to her; not to the mentor.
+    async with db.session() as session:
+        theirs = await personal_data(session, pair.mentee)
+        partners = await personal_data(session, pair.mentor)
+    assert [n["kind"] for n in theirs["tandem_notes"]] == ["concern", "team", "reply"]
+    assert partners["tandem_notes"] == []
 
 
 async def test_to_both_reaches_both_and_only_while_the_tandem_is_active(db: Database) -> None:
