@@ -115,8 +115,13 @@ class Draft:
 
 
 async def draft(uow: UnitOfWork, state: WriteState, text: str | None) -> Draft:
-    """The typed text, kept in the dialog for the preview; nothing is sent yet."""
-    tandem = await _writable(uow, state.tandem, "tdnote")
+    """The typed text, kept in the dialog for the preview; nothing is sent yet. A tandem
+    dissolved meanwhile ends the dialog."""
+    try:
+        tandem = await _writable(uow, state.tandem, "tdnote")
+    except Stale:
+        await conversation.clear(uow)
+        raise
     written, problem = _checked(text)
     if problem is None:
         state.text = written

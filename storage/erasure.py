@@ -103,9 +103,9 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
     answers to scale, choice and number questions stay for the figures, detached from the
     registration (only its role is kept); open answers, feedback notes and the private answer
     whether the tandem fits go, and so do their tandem notes and the team's messages to them
-    alone (others' notes lose what names them: `storage.notes`). What is addressed to them (roles, deliveries, their dialog,
-    reminders never to be sent) and the user row are deleted, and every other column holding
-    their Telegram id is set to NULL.
+    alone (others' notes lose what names them: `storage.notes`). What is addressed to them
+    (roles, deliveries, their dialog, reminders never to be sent) and the user row are
+    deleted, and every other column holding their Telegram id is set to NULL.
     """
     user = await session.get(User, user_id)
     participants = list(

@@ -95,6 +95,12 @@ async def test_to_both_reaches_both_and_only_while_the_tandem_is_active(db: Data
             db, COORDINATOR, lambda uow: tandem_notes.begin(uow, pair.tandem_id, "both"),
             **COORDINATING,
         )  # fmt: skip
+    with pytest.raises(Stale):  # nor does a draft begun before
+        await run(
+            db, COORDINATOR,
+            lambda uow: tandem_notes.draft(uow, WriteState(tandem=pair.tandem_id, to="both"), "x"),
+            **COORDINATING,
+        )  # fmt: skip
     with pytest.raises(Stale):  # the reply to a dissolved tandem ends the dialog
         await run(
             db, pair.mentor, lambda uow: tandem_notes.reply(uow, ReplyState(note=sent.note.id), "x")
