@@ -47,6 +47,7 @@ from handlers import (
     survey_admin,
     surveys,
     tandem,
+    tandem_notes,
 )
 from services import access
 from services.errors import Refused, Stale
@@ -57,7 +58,15 @@ PRIVATE = filters.ChatType.PRIVATE
 
 # Flows that declare their buttons and dialogs in the registries (bot/buttons.py,
 # bot/dialogs.py): importing them is what registers them.
-REGISTERING = (agreement, surveys, program_settings, registration, registrations, event_edits)
+REGISTERING = (
+    agreement,
+    surveys,
+    program_settings,
+    registration,
+    registrations,
+    event_edits,
+    tandem_notes,
+)
 
 
 CommandFn = Callable[[Ctx], Awaitable[None]]

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from core.meetings import Outcome
 from core.profile import clean_text
 from core.reminders import Kind
-from services import conversation
+from core.tandems import NoteKind
+from services import conversation, tandem_notes
 from services import meetings as meeting_cases
 from services.access import coordinators, own_meeting, partners
 from services.conversation import State
@@ -186,6 +187,10 @@ async def fits(uow: UnitOfWork, meeting_id: int, fit: bool) -> Told:
         raise _already()
     row.fits = fit
     uow.audit("fit", meeting=meeting_id, fits=fit)
+    if not fit:  # kept with the tandem, for its card
+        await tandem_notes.from_partner(
+            uow, found.meeting.tandem_id, found.me, NoteKind.UNFIT, None
+        )
     told = [] if fit else await coordinators(uow, found.program.id)
     return Told(found, told)
 

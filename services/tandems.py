@@ -9,11 +9,12 @@ a forged one.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core.profile import clean_text
-from core.tandems import TandemStatus
+from core.tandems import NoteKind, TandemStatus
+from services import tandem_notes
 from services.access import (
     coordinated,
     coordinators,
@@ -28,7 +29,7 @@ from storage import meetings, programs
 from storage import tandems as store
 
 if TYPE_CHECKING:
-    from storage.models import Meeting, Participant, Program, Tandem, User
+    from storage.models import Meeting, Participant, Program, Tandem, TandemNote, User
 
 MAX_NOTE = 1000  # a concern, a reason to dissolve
 
@@ -130,6 +131,7 @@ async def raise_concern(uow: UnitOfWork, tandem_id: int, text: str | None) -> Co
         return Concern(side, note, "error.too_long" if len(note) > MAX_NOTE else "error.empty")
     program = await programs.get(uow.session, tandem.program_id)
     uow.audit("concern", tandem=tandem.id)
+    await tandem_notes.from_partner(uow, tandem.id, side.me, NoteKind.CONCERN, note)
     told = await coordinators(uow, tandem.program_id)
     return Concern(side, note, None, program, tuple(told))
 
@@ -183,12 +185,14 @@ class Card:
     upcoming: dt.datetime | None
     pending: list[Meeting]  # recorded by one partner, not confirmed by the other
     disputed: list[Meeting]
+    notes: list[TandemNote] = field(default_factory=list)  # the newest concerns and messages
 
 
 async def _card(uow: UnitOfWork, tandem: Tandem) -> Card:
     held, last, upcoming = await meetings.summary(uow.session, tandem.id, uow.now)
     pending, disputed = await meetings.needing_attention(uow.session, tandem.id, uow.now)
-    return Card(tandem, held, last, upcoming, pending, disputed)
+    notes = await tandem_notes.on_card(uow, tandem.id)
+    return Card(tandem, held, last, upcoming, pending, disputed, notes)
 
 
 async def card(uow: UnitOfWork, tandem_id: int) -> Card:

@@ -32,6 +32,7 @@ from core.programs import ParticipantStatus
 from core.reminders import Kind, State
 from core.surveys import QuestionType, parse_questions
 from core.tandems import ERASED_REASON, TandemStatus
+from storage import notes
 from storage.models import (
     AuditEntry,
     Base,
@@ -101,9 +102,10 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
     their entries in matching rounds, notices about them not sent yet, audit details. Survey
     answers to scale, choice and number questions stay for the figures, detached from the
     registration (only its role is kept); open answers, feedback notes and the private answer
-    whether the tandem fits go. What is addressed to them (roles, deliveries, their dialog,
-    reminders never to be sent) and the user row are deleted, and every other column holding
-    their Telegram id is set to NULL.
+    whether the tandem fits go, and so do their tandem notes and the team's messages to them
+    alone (others' notes lose what names them: `storage.notes`). What is addressed to them
+    (roles, deliveries, their dialog, reminders never to be sent) and the user row are
+    deleted, and every other column holding their Telegram id is set to NULL.
     """
     user = await session.get(User, user_id)
     participants = list(
@@ -172,6 +174,7 @@ async def erase(session: AsyncSession, user_id: int, now: dt.datetime) -> list[D
             .values(place=None, link=None)
             .execution_options(synchronize_session=False)
         )
+    await notes.erase_person(session, user_id, tandems, set(mine), identity)
     await _scrub_proposals(session, {p.program_id for p in participants}, set(mine), profile)
     if mine:
         await session.execute(

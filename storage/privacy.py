@@ -12,11 +12,13 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    and_,
     or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.tandems import NoteScope
 from storage.models import (
     AuditEntry,
     Base,
@@ -31,6 +33,7 @@ from storage.models import (
     Reminder,
     SurveyResponse,
     Tandem,
+    TandemNote,
     User,
 )
 
@@ -76,6 +79,14 @@ async def personal_data(session: AsyncSession, user_id: int) -> dict[str, list[d
     found["meetings"] = await rows(Meeting, Meeting.tandem_id.in_(tandem_ids))
     found["meeting_feedback"] = await rows(
         MeetingFeedback, MeetingFeedback.participant_id.in_(mine)
+    )
+    roles = [NoteScope.BOTH, *(NoteScope(p.role) for p in participants)]
+    found["tandem_notes"] = await rows(
+        TandemNote,
+        or_(
+            TandemNote.author_id == user_id,
+            and_(TandemNote.tandem_id.in_(tandem_ids), TandemNote.scope.in_(roles)),
+        ),
     )
     found["event_rsvps"] = await rows(EventRsvp, EventRsvp.participant_id.in_(mine))
     found["survey_responses"] = await rows(SurveyResponse, SurveyResponse.participant_id.in_(mine))

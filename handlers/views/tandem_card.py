@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
@@ -20,7 +20,9 @@ from core.fit import Part, escaped, fit_message
 from core.tandems import TandemStatus
 from handlers.keyboards import button as keyed
 from handlers.keyboards import column
+from handlers.views import tandem_notes as notes_view
 from handlers.views.address import who
+from services.tandem_notes import Recipient
 
 if TYPE_CHECKING:
     from services.tandems import Card, Listing
@@ -56,6 +58,31 @@ class SettleMeeting(_Buttons, action="c"):
 
 
 class DissolveTandem(_OnTandem, action="x"): ...
+
+
+class WriteToTandem(_OnTandem, action="w"):
+    """ "Write to this tandem": whom to is asked next (services/tandem_notes.py)."""
+
+
+class WriteTo(_Buttons, action="wt"):
+    tandem: int
+    to: Recipient
+
+
+class SendNote(_OnTandem, action="ws"):
+    """The preview's "send" (the text is in the coordinator's dialog)."""
+
+
+class DiscardNote(_OnTandem, action="wx"): ...
+
+
+def choose_recipient(t: Translator, tandem: Tandem) -> tuple[str, InlineKeyboardMarkup]:
+    choices = [WriteTo(tandem.id, to) for to in get_args(Recipient)]
+    return notes_view.choose_recipient(t, tandem, choices, ShowTandem(tandem.id))
+
+
+def preview(t: Translator, tandem: Tandem, to: str, text: str) -> tuple[str, InlineKeyboardMarkup]:
+    return notes_view.preview(t, tandem, to, text, SendNote(tandem.id), DiscardNote(tandem.id))
 
 
 def open_button(t: Translator, tandem_id: int) -> InlineKeyboardMarkup:
@@ -167,6 +194,10 @@ def card(t: Translator, zone: ZoneInfo, found: Card) -> tuple[str, InlineKeyboar
         keyed(t.plain("td.confirm_meeting", date=day(m.starts_at)), SettleMeeting(m.id))
         for m in (found.pending + found.disputed)[:SETTLE_BUTTONS]
     ]
+    if found.notes:
+        text += "\n\n" + notes_view.on_card(t, zone, tandem, found.notes)
+    if tandem.status == TandemStatus.ACTIVE and tandem.introduced_at is not None:
+        buttons.append(keyed(t.plain("td.write"), WriteToTandem(tandem.id)))
     if tandem.status == TandemStatus.ACTIVE:
         buttons.append(keyed(t.plain("td.dissolve"), DissolveTandem(tandem.id)))
     buttons.append(keyed(t.plain("common.back"), ListTandems(tandem.program_id)))

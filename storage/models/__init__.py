@@ -20,6 +20,7 @@ from storage.models.events import EventRsvp, ProgramEvent
 from storage.models.housekeeping import AuditEntry, Dialog, ProcessedUpdate
 from storage.models.matching import MatchProposal, Tandem
 from storage.models.meetings import Meeting, MeetingFeedback
+from storage.models.notes import TandemNote
 from storage.models.outbox import FINISHED_WITHOUT_PAYLOAD, Broadcast, Delivery, Reminder
 from storage.models.programs import Participant, Program
 from storage.models.surveys import Survey, SurveyResponse
@@ -53,6 +54,7 @@ __all__ = [
     "Survey",
     "SurveyResponse",
     "Tandem",
+    "TandemNote",
     "User",
     "UtcDateTime",
 ]

@@ -45,6 +45,8 @@ PLACE = "Kellerbar Wunderlich"
 NOTE = "Notiz Plumbixkram"
 CONCERN = "Sorge Wumpelfritz"
 WENT_WELL = "Freitext Blubbergast"
+TO_BOTH = "Liebe Frau Zyxwquartz, liebe Frau Mentorin: wie geht es?"
+REPLY = "Antwort Quxbrimmel"
 IMPROVE = "Mehr Snorkeltrotz"
 FORGED = "zz:Zyxwquartz"
 DISTINCTIVE = (
@@ -58,6 +60,7 @@ DISTINCTIVE = (
     "Plumbixkram",
     "Wumpelfritz",
     "Blubbergast",
+    "Quxbrimmel",
     "Snorkeltrotz",
     str(PERSON_ID),
 )
@@ -212,7 +215,25 @@ async def test_deleteme_leaves_no_trace_in_any_table(
     expect(await zora.next_message(), "Was beschäftigt Sie")
     await zora.send(CONCERN)
     expect(await zora.next_message(), "vertraulich bei der Programmleitung")
-    expect(await coordinator.next_message(), CONCERN, NAME)
+    notice = expect(await coordinator.next_message(), CONCERN, NAME)
+
+    # Both stay on the tandem's card; the program team writes to both, she replies.
+    await coordinator.press("Tandem öffnen", message=notice)
+    card = expect(await coordinator.wait_edit(notice), CONCERN, "passt eher nicht")
+    await coordinator.press("✉️ Nachricht an dieses Tandem", message=card)
+    await coordinator.press("An beide", message=await coordinator.wait_edit(card))
+    expect(await coordinator.next_message(), "Ihre Nachricht an beide")
+    await coordinator.send(TO_BOTH)
+    preview = expect(await coordinator.next_message(), "Vorschau", TO_BOTH)
+    await coordinator.press("📨 Senden", message=preview)
+    await coordinator.wait_edit(preview)
+    expect(await maria.next_message(), "Nachricht der Programmleitung", TO_BOTH)
+    received = expect(await zora.next_message(), "Nachricht der Programmleitung", TO_BOTH)
+    await zora.press("↩️ Antworten", message=received)
+    expect(await zora.next_message(), "Ihre Antwort an die Programmleitung")
+    await zora.send(REPLY)
+    expect(await zora.next_message(), "Ihre Antwort ist bei der Programmleitung angekommen")
+    expect(await coordinator.next_message(), "Antwort aus einem Tandem", REPLY)
 
     # The mid-term survey, answered in full (choices, scales, a number, two open answers).
     await coordinator.send("/survey")

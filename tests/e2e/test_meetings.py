@@ -419,6 +419,9 @@ async def test_quiet_tandems_are_nudged_then_reported(
     expect(await pair.mentor.next_message(), "noch kein Treffen")
     report = expect(await coordinator.next_message(), "Tandem gefährdet", "2 Erinnerungen")
     assert "Maria <b>Mentor</b> & Co" in report.text
+    await coordinator.press("Tandem öffnen", message=report)  # the card, to write to them
+    card = expect(await coordinator.wait_edit(report), "Erinnerungen ohne Treffen: 2")
+    assert "✉️ Nachricht an dieses Tandem" in card.button_texts
     await advance(bot_at, clock, DAY)
     assert await coordinator.collect(0.3) == []
 
