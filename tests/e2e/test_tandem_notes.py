@@ -78,7 +78,7 @@ async def test_a_concern_is_answered_from_the_card_and_the_reply_comes_back(
         f"td:ws:{pair.tandem_id}",
     ):
         query = await mentee.press_data(data)
-        assert "Das dürfen nur" in (await answer_of(mentee, query))["text"]
+        assert "Das darf nur" in (await answer_of(mentee, query))["text"]
     assert await mentor.collect(timeout=0.2) == [] and await mentee.collect(timeout=0.2) == []
 
     # The mentee replies; the reply reaches the coordinator and stays with the tandem.
