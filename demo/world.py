@@ -96,7 +96,7 @@ class Demo:
         await asyncio.to_thread(migrate.upgrade, self.url)
         await self._stack.enter_async_context(self.api)
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             telegram_bot_token=TOKEN,
             telegram_api_base_url=self.api.base_url,
             database_url=self.url,
