@@ -3,7 +3,8 @@
 The Bot API stand-in (fake_bot_api) accepts any token and plays users, and the demo (demo/) runs
 the bot against it: test and demo tooling that must never ship in the wheel or the image, nor be
 imported by the bot at run time (a production install has neither it nor aiohttp). These checks
-read the same files the build reads, so a package pattern, a COPY line or an import added later cannot bring it back.
+read the same files the build reads, so a package pattern, a COPY line or an import added later
+cannot bring it back.
 """
 
 from __future__ import annotations
