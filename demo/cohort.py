@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from core.events import EventKind
 from core.programs import ParticipantStatus
 from core.reminders import Policy, plan_event
-from storage import events, participants, programs, reminders, rounds, users
+from storage import companies, events, participants, programs, reminders, rounds, users
 from storage.db import Database
 
 PROGRAM_NAME = "Cross-Mentoring Salzgitter 2027"
@@ -87,6 +87,13 @@ _COMPANIES: tuple[tuple[str, str, str, str, str, str, str, str], ...] = (
     ("Wolfsburg AG", "Wirtschaftsförderung", "Holger Strube", "m", "Bereichsleiter Innovation",
      "Sophie Brinkmann", "f", "Teamleiterin Gründungsberatung"),
 )  # fmt: skip
+
+# Names that look alike but are different employers, as the program team confirmed in /companies
+# ("Getrennt halten"), so that the proposal does not ask about them.
+DIFFERENT_EMPLOYERS: tuple[tuple[str, str], ...] = (
+    ("Salzgitter AG", "WEVG Salzgitter"),
+    ("Salzgitter AG", "Stadt Salzgitter"),
+)
 
 # Competitors the program team keeps apart, as /companies would (company exclusions).
 COMPETITORS: tuple[tuple[str, str], ...] = (
@@ -179,6 +186,10 @@ async def seed(db: Database, now: dt.datetime, coordinator_id: int) -> Seeded:
             )
             row.status = ParticipantStatus.ACTIVE
             user_ids[person.name] = user_id
+        for first, second in DIFFERENT_EMPLOYERS:
+            a, b = await companies.find(session, first), await companies.find(session, second)
+            assert a is not None and b is not None
+            await companies.keep_apart(session, a.id, b.id, now)
         for first, second in COMPETITORS:
             await rounds.add_company_exclusion(
                 session, program.id, first, second, by=coordinator_id, now=now
