@@ -129,6 +129,10 @@ function clock(iso) {
     hour: "2-digit", minute: "2-digit", timeZone: "Europe/Berlin" });
 }
 
+function dayOf(iso) {
+  return new Date(iso).toLocaleDateString("de-DE", { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "Europe/Berlin" });
+}
+
 function timeOf(iso) {
   return new Date(iso).toLocaleTimeString("de-DE", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Berlin" });
 }
@@ -216,7 +220,12 @@ function renderChat(data) {
     if (known && known.sig === signature(entry)) continue;
     const node = entryNode(entry);
     if (known) known.node.replaceWith(node);  // an edit: in place
-    else list.appendChild(node);
+    else {
+      const day = dayOf(entry.time);  // a separator where the (bot's) day changes, as Telegram
+      if (day !== state.lastDay) list.appendChild(el("div", "day", day));
+      state.lastDay = day;
+      list.appendChild(node);
+    }
     state.nodes.set(entry.seq, { node, sig: signature(entry) });
   }
   if (!data.entries.length) list.appendChild(el("div", "empty", "Noch keine Nachrichten. Schreiben Sie /start."));
@@ -286,6 +295,7 @@ async function refresh() {
 async function open(id) {
   state.current = id;
   state.nodes = new Map();
+  state.lastDay = null;
   state.scroll = true;
   $("messages").replaceChildren();
   $("menu").hidden = true;

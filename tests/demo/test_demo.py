@@ -123,7 +123,9 @@ async def test_the_page_and_its_api(demo: Demo) -> None:
                 assert gone.status == 409
 
             await post(http, f"/api/chat/{uid}/send", text="/cancel")
-            typed = [e for e in (await get(http, f"/api/chat/{uid}"))["entries"] if e["from"] == "user"]
+            typed = [
+                e for e in (await get(http, f"/api/chat/{uid}"))["entries"] if e["from"] == "user"
+            ]
             assert [e["text"] for e in typed][-1] == "/cancel"
 
             # Fast-forward a week: the kickoff's reminder (14 days before) reaches the cohort.
@@ -135,7 +137,9 @@ async def test_the_page_and_its_api(demo: Demo) -> None:
             # A document the bot sends can be downloaded with its name and type.
             await demo.send(COORDINATOR_ID, "/export")
             await wait_for_document(demo, COORDINATOR_ID)
-            doc = next(e.bot.document for e in demo.chat(COORDINATOR_ID) if e.bot and e.bot.document)
+            doc = next(
+                e.bot.document for e in demo.chat(COORDINATOR_ID) if e.bot and e.bot.document
+            )
             async with http.get(f"/files/{doc.file_id}") as download:
                 assert download.status == 200
                 assert await download.read() == doc.content
