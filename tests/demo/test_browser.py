@@ -34,7 +34,6 @@ if not Path(CHROMIUM).exists():
         allow_module_level=True,
     )
 
-pytestmark = pytest.mark.slow
 Page = Any
 
 

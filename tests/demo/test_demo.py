@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import re
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,25 @@ async def get(http: aiohttp.ClientSession, path: str) -> dict[str, Any]:
         assert response.status == 200, await response.text()
         data: dict[str, Any] = await response.json()
         return data
+
+
+def test_the_cli_says_what_the_demo_needs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import demo as package
+    from bot import cli
+
+    assert "demo" in cli.parser().format_help()
+    # An installed wheel without the checkout: no demo package to import.
+    monkeypatch.setitem(sys.modules, "demo", None)
+    assert cli.main(["demo"]) == cli.DEMO_MISSING
+    assert "checkout" in capsys.readouterr().err
+    # A checkout without the `fake` extra: the demo is there, aiohttp is not.
+    monkeypatch.setitem(sys.modules, "demo", package)
+    for name in ("demo.main", "demo.web"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.delattr(package, "main", raising=False)
+    monkeypatch.delattr(package, "web", raising=False)
+    monkeypatch.setitem(sys.modules, "aiohttp", None)
+    assert cli.main(["demo", "--help"]) == cli.DEMO_MISSING
+    assert "missing: aiohttp" in capsys.readouterr().err
