@@ -16,6 +16,7 @@ import json
 import mimetypes
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -198,13 +199,14 @@ async def document(request: web.Request) -> web.Response:
     mime = doc.mime_type or _guess(doc.filename)
     inline = request.query.get("open") == "1" and mime in ("application/pdf", "image/png")
     disposition = "inline" if inline else "attachment"
-    quoted = doc.filename.encode("ascii", "replace").decode().replace('"', "")
+    plain = doc.filename.encode("ascii", "replace").decode().replace('"', "").replace("\\", "")
     return web.Response(
         body=doc.content,
         content_type=mime,
         headers={
-            "Content-Disposition": f'{disposition}; filename="{quoted}"',
-            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": (
+                f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(doc.filename)}"
+            )
         },
     )
 
@@ -243,11 +245,13 @@ async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
         raise web.HTTPForbidden(text="unexpected Host header")
     response: web.StreamResponse = await handler(request)
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'",
-    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type == "text/html":  # the page; files keep the browser's viewers
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'",
+        )
     return response
 
 

@@ -223,7 +223,7 @@ class Demo:
 
     async def _watch(self) -> None:
         while True:
-            await self.api.wait_change(timeout=30)
-            for person in self.people.values():
-                self._sync(person)
-            self._touch()
+            if await self.api.wait_change(timeout=30):
+                for person in self.people.values():
+                    self._sync(person)
+                self._touch()

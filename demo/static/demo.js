@@ -192,9 +192,8 @@ function entryNode(entry) {
   box.dataset.seq = entry.seq;
   if (entry.id) box.dataset.id = entry.id;
   const bubble = el("div", "bubble");
-  if (entry.deleted) {
-    box.classList.add("deleted");
-    bubble.textContent = "Nachricht gelöscht";
+  if (entry.deleted) {  // gone, as in Telegram
+    box.hidden = true;
   } else {
     if (entry.document) bubble.appendChild(documentNode(entry.document));
     if (entry.from === "bot") bubble.appendChild(formatted(entry.text, entry.entities));
