@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
@@ -114,6 +115,32 @@ def _db_command(args: argparse.Namespace, settings: DatabaseSettings) -> int:
     return 0
 
 
+DEMO_MISSING = 5  # exit status when the demo tooling is not there
+
+DEMO_NEEDS = (
+    "The demo is tooling that runs from a checkout of the Tandem repository (it is not in the "
+    "installed package): clone the repository, then in its root run `scripts/run` without a "
+    "token, or `pip install -e '.[fake]'` and `tandem-bot demo`."
+)
+
+
+def _demo(argv: list[str]) -> int:
+    """The demo lives in the checkout (demo/, with fake_bot_api/), not in the wheel; with an
+    editable install this package sits in that checkout, so the demo is found next to it."""
+    root = Path(__file__).resolve().parents[1]
+    if (root / "demo" / "__init__.py").is_file() and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        from demo import main as demo_main
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        print(DEMO_NEEDS, file=sys.stderr)
+        if missing.split(".")[0] not in ("demo", "fake_bot_api"):
+            print(f"(missing: {missing}; `pip install -e '.[fake]'` installs it)", file=sys.stderr)
+        return DEMO_MISSING
+    return demo_main.main(argv)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="tandem-bot",
@@ -132,6 +159,12 @@ def parser() -> argparse.ArgumentParser:
         help="refuse to start on an outdated schema instead of migrating it",
     )
     run.set_defaults(handler=_run)
+    demo = sub.add_parser(
+        "demo",
+        add_help=False,  # `tandem-bot demo --help` is the demo's own help
+        help="try Tandem in a browser without Telegram (from a checkout; `demo --help`)",
+    )
+    demo.set_defaults(handler=lambda args: _demo([]))
     db = sub.add_parser("db", help="manage the database schema (Alembic)")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply migrations (default: up to the newest)")
@@ -145,7 +178,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given[:1] == ["demo"]:  # its options (and --help) belong to the demo
+        return _demo(given[1:])
+    args = parser().parse_args(given)
     return int(args.handler(args))
 
 

@@ -1,9 +1,10 @@
 """The production package is the bot and nothing else.
 
-The Bot API stand-in (fake_bot_api) accepts any token and plays users: test and demo tooling
-that must never ship in the wheel or the image, nor be imported by the bot at run time (a
-production install has neither it nor aiohttp). These checks read the same files the build
-reads, so a package pattern, a COPY line or an import added later cannot bring it back.
+The Bot API stand-in (fake_bot_api) accepts any token and plays users, and the demo (demo/) runs
+the bot against it: test and demo tooling that must never ship in the wheel or the image, nor be
+imported by the bot at run time (a production install has neither it nor aiohttp). These checks
+read the same files the build reads, so a package pattern, a COPY line or an import added later
+cannot bring it back.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLING = ("fake_bot_api", "tests", "bench")
+TOOLING = ("fake_bot_api", "demo", "tests", "bench")
 
 
 def _setuptools_config() -> dict[str, object]:
@@ -56,7 +57,9 @@ def test_the_wheel_holds_the_production_packages_only() -> None:
 
 
 def test_production_code_never_imports_the_stand_in() -> None:
-    """Also lazy imports inside functions: ast.walk sees every import statement."""
+    """Also lazy imports inside functions: ast.walk sees every import statement. (`tandem-bot
+    demo` imports `demo` lazily from the checkout next to an editable install, on purpose, and
+    says what to do when it is missing; the demo then brings the stand-in.)"""
     offenders = []
     for package in {name.split(".")[0] for name in _wheel_packages()}:
         for path in sorted((ROOT / package).rglob("*.py")):
