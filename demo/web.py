@@ -24,7 +24,16 @@ from demo.world import BOT_USERNAME, Demo, Entry, Person
 
 STATIC = Path(__file__).resolve().parent / "static"
 STEPS = {"day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1), "month": dt.timedelta(days=30)}
-ROLES = {"coordinator": "Programmleitung", "mentor": "Mentor*in", "mentee": "Mentee", "new": "Neu"}
+ROLES = {"coordinator": "Programmleitung", "mentor": "Mentor", "mentee": "Mentee", "new": "Neu"}
+
+
+def role_label(person: Person) -> str:
+    """As the bot writes about people (no gender star): "Mentorin" for a woman."""
+    if person.role == "mentor" and person.form_of_address == "f":
+        return "Mentorin"
+    return ROLES.get(person.role, person.role)
+
+
 MAX_TEXT = 4096
 MAX_NAME = 64
 HEARTBEAT = 15.0
@@ -38,7 +47,7 @@ def person_json(person: Person) -> dict[str, Any]:
         "id": person.user.id,
         "name": person.name,
         "role": person.role,
-        "role_label": ROLES.get(person.role, person.role),
+        "role_label": role_label(person),
         "language": person.user.language_code or "de",
         "messages": len(person.entries),
     }
@@ -119,7 +128,7 @@ async def index(request: web.Request) -> web.Response:
         f'<li><button class="person" data-id="{p.user.id}" data-role="{html.escape(p.role)}">'
         f'<span class="avatar">{html.escape(p.name[:1])}</span>'
         f'<span class="who"><span class="name">{html.escape(p.name)}</span>'
-        f'<span class="role">{html.escape(ROLES.get(p.role, p.role))}</span></span>'
+        f'<span class="role">{html.escape(role_label(p))}</span></span>'
         "</button></li>"
         for p in demo.people.values()
     )

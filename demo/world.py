@@ -65,6 +65,7 @@ class Person:
     user: FakeUser
     name: str
     role: str  # coordinator | mentor | mentee | new
+    form_of_address: str = "n"  # f | m | n, as registered: "Mentorin" or "Mentor" in the list
     entries: list[Entry] = field(default_factory=list)
     synced: int = 0  # bot messages already in `entries`
 
@@ -115,7 +116,8 @@ class Demo:
             db = services(app).db
             self.seeded = await cohort.seed(db, self.clock.now(), COORDINATOR_ID)
             for person, user_id in zip(cohort.people(), self.seeded.user_ids.values(), strict=True):
-                self.add_person(person.name, person.role, user_id=user_id)
+                address = person.form_of_address
+                self.add_person(person.name, person.role, user_id=user_id, form_of_address=address)
         self._app = await self._stack.enter_async_context(running(app, settings, poll_timeout=1))
         self._watcher = asyncio.create_task(self._watch())
 
@@ -136,7 +138,13 @@ class Demo:
     # -- people -----------------------------------------------------------------------------
 
     def add_person(
-        self, name: str, role: str = "new", *, user_id: int | None = None, language: str = "de"
+        self,
+        name: str,
+        role: str = "new",
+        *,
+        user_id: int | None = None,
+        language: str = "de",
+        form_of_address: str = "n",
     ) -> Person:
         if user_id is None:
             user_id = max([FIRST_ADDED_ID - 1, *self.people]) + 1
@@ -147,7 +155,7 @@ class Demo:
             last_name=" ".join(parts[1:]) or None,
             language_code=language,
         )
-        person = Person(user, name, role)
+        person = Person(user, name, role, form_of_address)
         self.people[user_id] = person
         self._touch()
         return person

@@ -89,6 +89,9 @@ async def test_the_page_and_its_api(demo: Demo) -> None:
             async with http.get("/api/state") as response:
                 state = await response.json()
             assert len(state["people"]) == 37
+            # People are named as the bot names them: no gender star or slash forms.
+            labels = {p["role_label"] for p in state["people"]}
+            assert labels == {"Programmleitung", "Mentorin", "Mentor", "Mentee"}
             assert demo.seeded is not None and state["invite_code"] == demo.seeded.invite_code
 
             stream = await http.get("/api/events", timeout=aiohttp.ClientTimeout(total=30))
