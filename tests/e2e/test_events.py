@@ -117,7 +117,7 @@ async def create_event(
         await coordinator.send("17:00")
         expect(await coordinator.next_message(), "nach dem Beginn (So., 11. April 2027, 18:00")
         await coordinator.send("irgendwann")
-        expect(await coordinator.next_message(), "Dieses Ende verstehe ich nicht")
+        expect(await coordinator.next_message(), "Diese Endzeit verstehe ich nicht")
     await coordinator.send(end)
     expect(await coordinator.next_message(), "Wo findet er statt?")
     await coordinator.send(PLACE)

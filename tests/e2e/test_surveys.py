@@ -211,7 +211,7 @@ async def test_prepare_send_answer_remind_and_report(
     q = expect(await maria.next_message(), "Frage 10 von 10", "besser laufen")
     await maria.press("⏭ Überspringen", message=q)
     expect(await maria.wait_edit(q), "Ihre Antwort: übersprungen")
-    expect(await maria.next_message(), "Vielen Dank!")
+    expect(await maria.next_message(), "Vielen Dank. Ihre Antworten")
     query = await maria.press_data(f"sv:s:{survey_id}", message=q)
     assert "schon beantwortet" in (await answer_of(maria, query))["text"]
 
