@@ -182,7 +182,9 @@ async def test_registration_survives_random_kills(
     ] == [(NAME, COMPANY, INDUSTRY, POSITION, GOALS, "mentee", [TOPIC])]
     notices = [m for m in coordinator.chat if "Neue Anmeldung" in m.text and NAME in m.text]
     assert len(notices) == 1, coordinator.dump() + f"\nkills: {runner.kills}"
-    assert sum("Vielen Dank. Ihre Anmeldung" in m.text for m in user.chat) <= 1, "never thanked twice"
+    assert sum("Vielen Dank. Ihre Anmeldung" in m.text for m in user.chat) <= 1, (
+        "never thanked twice"
+    )
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Tandem)) == 0
 
