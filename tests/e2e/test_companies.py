@@ -152,7 +152,7 @@ async def test_own_spelling_is_a_new_company_that_the_coordinator_merges(
     await coordinator.press("🔀 Zusammenführen mit …", message=card)
     pick = expect(await coordinator.next_message(), "derselbe Arbeitgeber")
     await coordinator.press("Volkswagen AG", message=pick)
-    confirm = expect(await coordinator.wait_edit(pick), "überführen")
+    confirm = expect(await coordinator.wait_edit(pick), "zusammenführen?")
     await coordinator.press("🔀 Ja, zusammenführen", message=confirm)
     expect(await coordinator.wait_edit(confirm), "ist jetzt ein weiterer Name")
     merged = expect(await coordinator.next_message(), "Volkswagen AG", "2 Anmeldungen")

@@ -79,7 +79,7 @@ async def open_program_events(coordinator: FakeUser) -> BotMessage:
     await coordinator.send("/events")
     chooser = expect(await coordinator.next_message(), "Für welchen Jahrgang?")
     await coordinator.press(PROGRAM, message=chooser)
-    return expect(await coordinator.wait_edit(chooser), "Termine:", PROGRAM)
+    return expect(await coordinator.wait_edit(chooser), "Veranstaltungen:", PROGRAM)
 
 
 async def create_event(
@@ -94,12 +94,12 @@ async def create_event(
     """Walks the "new event" dialog ("-": no end, no capacity unless given); returns the
     coordinator's event card."""
     listing = await open_program_events(coordinator)
-    await coordinator.press("➕ Neuer Termin", message=listing)
-    kinds = expect(await coordinator.next_message(), "Welche Art von Termin?", PROGRAM)
+    await coordinator.press("➕ Neue Veranstaltung", message=listing)
+    kinds = expect(await coordinator.next_message(), "Welche Art von Veranstaltung?", PROGRAM)
     await coordinator.press("🚀 Auftaktveranstaltung", message=kinds)
-    title = expect(await coordinator.next_message(), "Wie soll der Termin heißen?")
+    title = expect(await coordinator.next_message(), "Wie soll die Veranstaltung heißen?")
     await coordinator.press("Übernehmen: Auftaktveranstaltung", message=title)
-    expect(await coordinator.next_message(), "Wann beginnt er?", "Europe/Berlin")
+    expect(await coordinator.next_message(), "Wann beginnt sie?", "Europe/Berlin")
     if bad_inputs:
         await coordinator.send("32.13.2027 18:00")
         expect(await coordinator.next_message(), "verstehe ich nicht")
@@ -112,14 +112,14 @@ async def create_event(
         await coordinator.send("28.3.2027 02:30")  # skipped: summer time starts at 02:00
         expect(await coordinator.next_message(), "Sommerzeit")
     await coordinator.send(when)
-    expect(await coordinator.next_message(), "Wann endet er?")
+    expect(await coordinator.next_message(), "Wann endet sie?")
     if bad_inputs:
         await coordinator.send("17:00")
         expect(await coordinator.next_message(), "nach dem Beginn (So., 11. April 2027, 18:00")
         await coordinator.send("irgendwann")
-        expect(await coordinator.next_message(), "Dieses Ende verstehe ich nicht")
+        expect(await coordinator.next_message(), "Diese Endzeit verstehe ich nicht")
     await coordinator.send(end)
-    expect(await coordinator.next_message(), "Wo findet er statt?")
+    expect(await coordinator.next_message(), "Wo findet sie statt?")
     await coordinator.send(PLACE)
     expect(await coordinator.next_message(), "Wie viele Plätze")
     if bad_inputs:
@@ -282,11 +282,11 @@ async def test_cancelling_tells_the_invited_and_stops_reminders(
     await emil.press("❌ Ich kann nicht", message=invites["Emil Mentee"])
     await emil.wait_edit(invites["Emil Mentee"])
 
-    await coordinator.press("🚫 Termin absagen", message=card)
+    await coordinator.press("🚫 Veranstaltung absagen", message=card)
     confirm = expect(await coordinator.wait_edit(card), "wirklich absagen", "Alle 3 eingeladenen")
     await coordinator.press("Ja, absagen und alle benachrichtigen", message=confirm)
     expect(await coordinator.wait_edit(confirm), "Abgesagt.")
-    assert "🚫 Termin absagen" not in confirm.button_texts
+    assert "🚫 Veranstaltung absagen" not in confirm.button_texts
     expect(await coordinator.next_message(), "ist abgesagt", "3 Teilnehmende")
     for user in cohort.active.values():
         expect(await user.next_message(), "Abgesagt:", "Auftaktveranstaltung", PROGRAM)
@@ -327,9 +327,9 @@ async def test_an_event_that_started_cannot_be_cancelled(
     for user in cohort.active.values():
         await invitation(user)
     await advance(app, clock, dt.timedelta(days=2))
-    await coordinator.press("🚫 Termin absagen", message=card)
+    await coordinator.press("🚫 Veranstaltung absagen", message=card)
     refused = expect(await coordinator.wait_edit(card), "hat begonnen oder ist vorbei")
-    assert "🚫 Termin absagen" not in refused.button_texts
+    assert "🚫 Veranstaltung absagen" not in refused.button_texts
     query = await coordinator.press_data(f"ek:xy:{await event_id_of(db)}", message=card)
     assert "begonnen" in (await answer_of(coordinator, query))["text"]
     for user in cohort.active.values():
@@ -428,7 +428,7 @@ async def open_settings(coordinator: FakeUser) -> BotMessage:
     button = next(text for text in listing.button_texts if text.startswith(PROGRAM))
     await coordinator.press(button, message=listing)
     card = await coordinator.wait_edit(listing)
-    assert "📅 Termine" in card.button_texts
+    assert "📅 Veranstaltungen" in card.button_texts
     await coordinator.press("⚙️ Einstellungen", message=card)
     return expect(await coordinator.wait_edit(card), "Einstellungen:", PROGRAM)
 
@@ -498,7 +498,7 @@ async def test_settings_are_edited_stored_and_shown(
     # Feedback delay and event reminders.
     expect(await change(coordinator, card, "📝 Rückmeldung nach Treffen", "2h"), "Gespeichert")
     card = expect(await coordinator.next_message(), "Rückmeldung: 2 h")
-    reply = await change(coordinator, card, "📅 Erinnerungen vor Terminen", "7 Tage, 1 Tag")
+    reply = await change(coordinator, card, "📅 Erinnerungen vor Veranstaltungen", "7 Tage, 1 Tag")
     expect(reply, "Gespeichert")
     card = expect(await coordinator.next_message(), "Veranstaltungen: 7 Tage, 1 Tag")
     reminders = (await settings_of(db, cohort.program_id))["reminders"]
@@ -547,7 +547,10 @@ async def test_new_event_reminders_follow_the_program_settings(
 ) -> None:
     cohort = await seed(db, api)
     card = await open_settings(coordinator)
-    expect(await change(coordinator, card, "📅 Erinnerungen vor Terminen", "3 Tage"), "Gespeichert")
+    expect(
+        await change(coordinator, card, "📅 Erinnerungen vor Veranstaltungen", "3 Tage"),
+        "Gespeichert",
+    )
     await coordinator.next_message()
     await create_event(coordinator)
     for user in cohort.active.values():

@@ -206,7 +206,7 @@ async def test_an_edit_tells_everyone_invited_and_sends_the_accepted_a_new_entry
     await coordinator.press("✏️ Bearbeiten", message=card)
     chooser = expect(await coordinator.wait_edit(card), "Was möchten Sie", "ändern")
     await coordinator.press("Ort", message=chooser)
-    expect(await coordinator.next_message(), "Wo findet er statt?")
+    expect(await coordinator.next_message(), "Wo findet sie statt?")
     await coordinator.send(new_place)
     for user in (maria, emil, eva):
         expect(await user.next_message(), "Geändert", f"Ort: {PLACE} → {new_place}")
@@ -216,14 +216,14 @@ async def test_an_edit_tells_everyone_invited_and_sends_the_accepted_a_new_entry
     assert str(event["LOCATION"]) == new_place and int(str(event["SEQUENCE"])) > 0
     assert await emil.collect() == [] and await eva.collect() == [], "no file without a yes"
     done = expect(await coordinator.next_message(), "3 Eingeladene wurden benachrichtigt")
-    await coordinator.press("📅 Zum Termin", message=done)
+    await coordinator.press("📅 Zur Veranstaltung", message=done)
     card = expect(await coordinator.wait_edit(done), new_place, "Zusagen (1)")
 
     # A new start moves the reminders with it.
     await coordinator.press("✏️ Bearbeiten", message=card)
     chooser = await coordinator.wait_edit(card)
     await coordinator.press("Beginn", message=chooser)
-    expect(await coordinator.next_message(), "Wann beginnt er?")
+    expect(await coordinator.next_message(), "Wann beginnt sie?")
     await coordinator.send("18.04.2027 18:00")
     expect(
         await emil.next_message(),

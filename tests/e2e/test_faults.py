@@ -107,7 +107,7 @@ async def next_prompt(user: FakeUser) -> BotMessage | None:
 async def answer(user: FakeUser, prompt: BotMessage) -> bool:
     """One answer to the bot's prompt, as the person would give it; True once registered."""
     text, buttons = prompt.text, prompt.button_texts
-    if "Vielen Dank!" in text or "wird von der Programmleitung geprüft" in text:
+    if "Vielen Dank. Ihre Anmeldung" in text or "wird von der Programmleitung geprüft" in text:
         return True
     if CONSENT["de"] in buttons:
         await user.press(CONSENT["de"], message=prompt)
@@ -182,7 +182,9 @@ async def test_registration_survives_random_kills(
     ] == [(NAME, COMPANY, INDUSTRY, POSITION, GOALS, "mentee", [TOPIC])]
     notices = [m for m in coordinator.chat if "Neue Anmeldung" in m.text and NAME in m.text]
     assert len(notices) == 1, coordinator.dump() + f"\nkills: {runner.kills}"
-    assert sum("Vielen Dank!" in m.text for m in user.chat) <= 1, "never thanked twice"
+    assert sum("Vielen Dank. Ihre Anmeldung" in m.text for m in user.chat) <= 1, (
+        "never thanked twice"
+    )
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Tandem)) == 0
 

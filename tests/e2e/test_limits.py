@@ -55,7 +55,7 @@ async def test_event_card_with_45_long_names_arrives(
         )
         event_id = event.id
     await coordinator.send("/events")
-    listing = expect(await coordinator.next_message(), "Termine:", PROGRAM)
+    listing = expect(await coordinator.next_message(), "Veranstaltungen:", PROGRAM)
     await coordinator.press(f"ek:v:{event_id}", message=listing)
     card = expect(await coordinator.wait_edit(listing), "Auftakt", "Ohne Antwort (45)")
     assert long_name(0) in card.text  # verbatim: escaped, not read as markup

@@ -323,7 +323,7 @@ async def test_bad_times_get_a_clear_answer(
     await user.press("10:00", message=hours)
     expect(await user.next_message(), "Wie lange")
     await user.send("zwei Stunden oder so")
-    expect(await user.next_message(), "Bitte eine Dauer")
+    expect(await user.next_message(), "Bitte geben Sie eine Dauer")
     await user.send("90 min")
     await user.send("y" * 300)
     expect(await user.next_message(), "Wo treffen Sie sich")

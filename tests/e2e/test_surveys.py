@@ -94,7 +94,7 @@ async def edit_questions(coordinator: FakeUser, db: Database, card: BotMessage) 
     await coordinator.press("✏️ Umformulieren", message=view)
     expect(await coordinator.next_message(), "Wortlaut der Frage")
     await coordinator.send("x" * 301)
-    expect(await coordinator.next_message(), "ein bis 300 Zeichen")
+    expect(await coordinator.next_message(), "1 bis 300 Zeichen")
     await coordinator.send(REWORDED)
     expect(await coordinator.next_message(), "Gespeichert.")
     view = expect(await coordinator.next_message(), f"9. {REWORDED} (Freitext)")
@@ -211,7 +211,7 @@ async def test_prepare_send_answer_remind_and_report(
     q = expect(await maria.next_message(), "Frage 10 von 10", "besser laufen")
     await maria.press("⏭ Überspringen", message=q)
     expect(await maria.wait_edit(q), "Ihre Antwort: übersprungen")
-    expect(await maria.next_message(), "Vielen Dank!")
+    expect(await maria.next_message(), "Vielen Dank. Ihre Antworten")
     query = await maria.press_data(f"sv:s:{survey_id}", message=q)
     assert "schon beantwortet" in (await answer_of(maria, query))["text"]
 
