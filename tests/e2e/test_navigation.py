@@ -242,9 +242,19 @@ class Walk:
         if origin.startswith("/"):  # a command is answered with a message
             await self.api._wait_until(lambda: len(arrivals) > count, 5)
         await self.api.wait_idle(timeout=30, quiet=0.05)
-        edited = [
-            m for m in self.me.chat if m.message_id in edits and m.edits > edits[m.message_id]
-        ]
+
+        def edited_now() -> list[BotMessage]:
+            return [
+                m for m in self.me.chat if m.message_id in edits and m.edits > edits[m.message_id]
+            ]
+
+        if not origin.startswith("/") and not edited_now() and len(arrivals) == count:
+            # Nothing yet: on a loaded machine the answer to the button can come a moment
+            # before its screen. Waiting for that screen here keeps it from being taken for
+            # the next press's (a press that shows nothing at all costs this wait once).
+            await self.api.wait_change(timeout=1.0)
+            await self.api.wait_idle(timeout=30, quiet=0.05)
+        edited = edited_now()
         fresh = [m for m in arrivals[count:] if not m.deleted]
         self.me._cursor = len(arrivals)
         # A press the bot takes as stale (the dialog it belonged to has moved on) is answered
