@@ -25,6 +25,20 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
+async def with_grants(session: AsyncSession, user_id: int) -> tuple[User | None, list[int | None]]:
+    """The user's row and their coordinator grants (as `grants`) in one query, as every update
+    needs both: grants belong to a user row (the foreign key), so no row means no grants."""
+    query = (
+        select(User, Coordinator.id, Coordinator.program_id)
+        .outerjoin(Coordinator, Coordinator.user_id == User.id)
+        .where(User.id == user_id)
+    )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [program_id for _, grant, program_id in rows if grant is not None]
+
+
 async def upsert(
     session: AsyncSession,
     *,
