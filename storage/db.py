@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import PoolResetState
 
+from storage import sqlite_driver
+
 
 def normalise_url(url: str) -> str:
     """Accept the URLs people paste (postgres://, sqlite://) and pick the async drivers."""
@@ -127,7 +129,13 @@ def _rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState
 def create_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 15}, pool_reset_on_return=None)
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 15},
+            pool_reset_on_return=None,
+            # one round trip to aiosqlite's thread per statement (storage.sqlite_driver)
+            **({"module": module} if (module := sqlite_driver.dbapi()) is not None else {}),
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "reset", _rollback_if_open)
         return engine
