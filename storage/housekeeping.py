@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Insert, Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import insert
 from storage.models import AuditEntry, ProcessedUpdate
 
 
@@ -33,13 +34,21 @@ async def claim(session: AsyncSession, update_id: int, now: dt.datetime) -> bool
     process writing to the same file waits longer: the length of one handler, a few
     milliseconds. Marking last instead would run the handler of a redelivery for nothing and
     then have to roll it back."""
-    statement = (
-        insert(session, ProcessedUpdate)
-        .values(update_id=update_id, processed_at=now)
-        .on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id])
-        .returning(ProcessedUpdate.update_id)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    parameters = {"update_id": update_id, "processed_at": now}
+    return (await session.execute(_claim(dialect), parameters)).first() is not None
+
+
+@cache
+def _claim(dialect: str) -> Insert:
+    """Built once per dialect: constructing the statement cost more than running it."""
+    table = cast(Table, ProcessedUpdate.__table__)
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        make(table)
+        .on_conflict_do_nothing(index_elements=[table.c.update_id])
+        .returning(table.c.update_id)
     )
-    return (await session.execute(statement)).first() is not None
 
 
 async def was_processed(session: AsyncSession, update_id: int) -> bool:
