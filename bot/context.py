@@ -91,12 +91,16 @@ class Services:
         (and those of all programs); a coordinator never reads about another program."""
         return set(self.settings.coordinators) | await users.coordinator_ids(session, program_id)
 
-    async def role(self, session: AsyncSession, user_id: int) -> tuple[bool, frozenset[int] | None]:
-        """Whether the user coordinates, and which programs (None: all), in one query: it
-        runs for every update."""
+    def role(self, user_id: int, granted: list[int | None]) -> tuple[bool, frozenset[int] | None]:
+        """Whether the user coordinates, and which programs (None: all), given their grants as
+        `storage.users.with_grants` reads them with their row, in the update's one query.
+
+        Deliberately not cached: several processes may share one PostgreSQL, and a cache here
+        would keep a revoked coordinator's rights in the other processes until it expired. Read
+        with the user's row, the grants cost no extra statement, so a cache would save nothing
+        but a join on an index."""
         if user_id in self.settings.coordinators:
             return True, None
-        granted = await users.grants(session, user_id)
         return bool(granted), users.scope(granted)
 
     async def scope_of(self, session: AsyncSession, user_id: int) -> frozenset[int] | None:

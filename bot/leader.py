@@ -25,7 +25,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -98,6 +97,8 @@ class Leadership:
         while True:
             connection: Any = None
             try:
+                import asyncpg  # PostgreSQL only: a SQLite bot never loads the driver
+
                 connection = await asyncpg.connect(self._dsn(), timeout=10)
                 await self._acquire(connection)
                 await connection.add_listener(CHANNEL, self._heard)

@@ -61,13 +61,15 @@ async def _unit_of_work(
     tg_user = update.effective_user
     assert tg_user is not None
     async with svc.db.session() as session:
-        if await housekeeping.was_processed(session, update.update_id):
+        now = svc.clock.now()
+        # Two statements before the handler: the redelivery check that is also the mark
+        # (housekeeping.claim explains why it comes first), and the user with their grants.
+        if not await housekeeping.claim(session, update.update_id, now):
             log.info("update %s was already handled; ignoring the redelivery", update.update_id)
             if update.callback_query is not None:
                 await svc.messenger.answer(update.callback_query.id)
             return None
-        now = svc.clock.now()
-        user = await users.get(session, tg_user.id)
+        user, granted = await users.with_grants(session, tg_user.id)
         names = identity(tg_user)
         # Written only when Telegram tells of a change: an UPDATE, even of no row, would take
         # SQLite's write lock for every update, read-only commands included.
@@ -75,7 +77,7 @@ async def _unit_of_work(
             not user.reachable or (user.first_name, user.last_name, user.username) != astuple(names)
         ):
             await users.refresh_identity(session, tg_user.id, names, now=now)
-        coordinator, scope = await svc.role(session, tg_user.id)
+        coordinator, scope = svc.role(tg_user.id, granted)
         lang = resolve_language(
             user.language if user else None,
             tg_user.language_code,
@@ -96,7 +98,6 @@ async def _unit_of_work(
         )
         await fn(ctx)
         await plan_notices(ctx)
-        housekeeping.mark_processed(session, update.update_id, now)
     return ctx
 
 

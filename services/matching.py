@@ -14,7 +14,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from core.matching import Reason, Weights, match
 from core.programs import ProgramStatus
 from core.tandems import ProposalStatus
 from services.access import (
@@ -29,7 +28,10 @@ from services.unit import UnitOfWork
 from storage import companies, rounds
 from storage import proposals as store
 
-if TYPE_CHECKING:
+if (
+    TYPE_CHECKING
+):  # The engine (numpy) is imported when used: not on the way to a bot's first answer.
+    from core.matching import Reason, Weights
     from storage.models import MatchProposal, Participant, Program, Tandem
 
 # The weights a coordinator tunes in the chat, in steps; the rest stay at their defaults.
@@ -168,6 +170,8 @@ async def _recompute(
     False when another coordinator changed the proposal first."""
     rnd = await rounds.prepare(uow.session, program, pins, exclusions, language)
     # The engine is CPU work (seconds for thousands); keep the event loop answering meanwhile.
+    from core.matching import match
+
     result = await asyncio.to_thread(match, rnd.mentors, rnd.mentees, rnd.constraints, rnd.weights)
     return await store.save_proposal(
         uow.session,

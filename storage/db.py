@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
+
+from storage import sqlite_driver
 
 
 def normalise_url(url: str) -> str:
@@ -107,12 +110,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _rollback_if_open(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+    """SQLite's reset on return to the pool: a rollback only if a transaction is still open.
+
+    SQLAlchemy rolls back every connection it gets back, by default; with aiosqlite that is a
+    round trip to the driver's thread after every unit of work, although the session has
+    always ended its transaction by then (`Database._unit` commits or rolls back, and closing a
+    session rolls back what is left). aiosqlite knows without the round trip whether one is
+    open, so a connection that somehow comes back inside a transaction is still rolled back and
+    never lends an open transaction (and SQLite's write lock) to the next unit of work."""
+    if not state.asyncio_safe:
+        return  # being discarded (garbage collected, terminated): nothing to reset
+    driver = getattr(dbapi_connection, "_connection", None)
+    if getattr(driver, "in_transaction", True):
+        dbapi_connection.rollback()
+
+
 def create_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 15})
+        engine = create_async_engine(
+            url,
+            connect_args={"timeout": 15},
+            pool_reset_on_return=None,
+            # one round trip to aiosqlite's thread per statement (storage.sqlite_driver)
+            **({"module": module} if (module := sqlite_driver.dbapi()) is not None else {}),
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _rollback_if_open)
         return engine
+    # asyncpg's rollback on return costs nothing when no transaction is open (no round trip).
     # pre-ping: a connection the server dropped (a restart, an idle timeout) is replaced on
     # checkout instead of failing the update; the connect timeout turns a server that is down
     # into an error within seconds instead of a hang.

@@ -3,12 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Insert, Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, ProcessedUpdate
+
+
+async def claim(session: AsyncSession, update_id: int, now: dt.datetime) -> bool:
+    """Mark the update as handled, as the first statement of its transaction; False when it was
+    already (a redelivery: do nothing). One `INSERT … ON CONFLICT DO NOTHING RETURNING` in
+    place of a look-up now and an INSERT at the end.
+
+    Exactly once: the mark commits or rolls back with the update's effects, so a redelivery after
+    the commit finds it and is ignored, and an update whose transaction rolled back is handled
+    again. On PostgreSQL a redelivery arriving at another process while the first delivery is
+    still running waits on the row's lock and then sees the conflict (or, if the first rolled
+    back, takes its place).
+
+    Why first and not last: on SQLite the INSERT takes the database's write lock for the rest of
+    the transaction, read-only commands included. Every update wrote its mark before as well, so
+    it is a write transaction anyway; within the process units of work already take turns
+    (`storage.db.Database.session`), so holding the lock from the first statement delays no other
+    update of this process, and WAL readers elsewhere are not blocked by it. Starting as a writer
+    also means the transaction never has to upgrade from reader to writer, which SQLite refuses
+    (SQLITE_BUSY_SNAPSHOT, no waiting) when another connection wrote in between. Only another
+    process writing to the same file waits longer: the length of one handler, a few
+    milliseconds. Marking last instead would run the handler of a redelivery for nothing and
+    then have to roll it back."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    parameters = {"update_id": update_id, "processed_at": now}
+    return (await session.execute(_claim(dialect), parameters)).first() is not None
+
+
+@cache
+def _claim(dialect: str) -> Insert:
+    """Built once per dialect: constructing the statement cost more than running it."""
+    table = cast(Table, ProcessedUpdate.__table__)
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        make(table)
+        .on_conflict_do_nothing(index_elements=[table.c.update_id])
+        .returning(table.c.update_id)
+    )
 
 
 async def was_processed(session: AsyncSession, update_id: int) -> bool:

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.matching import MatchResult, Reason
 from core.tandems import ProposalStatus, TandemStatus
 from storage.models import MatchProposal, Participant, Tandem
 from storage.rounds import Doubt
+
+if (
+    TYPE_CHECKING
+):  # The engine (numpy) is imported when used: not on the way to a bot's first answer.
+    from core.matching import MatchResult, Reason
 
 # --- results as JSON --------------------------------------------------------------------------
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.companies import normalize_company, probably_same
-from core.matching import Constraints, Person, Reason, Weights, broken_pairs, employer_of
 from core.profile import Role
 from core.programs import ParticipantStatus
 from core.tandems import TandemStatus
@@ -32,8 +31,13 @@ from storage.models import (
     User,
 )
 
+if TYPE_CHECKING:
+    from core.matching import Constraints, Person, Reason, Weights
+
 
 def _person(participant: Participant, language: str, employer: str, capacity: int = 1) -> Person:
+    from core.matching import Person  # numpy: imported when a round is computed, not at start
+
     return Person(
         id=participant.id,
         company=participant.company,
@@ -256,6 +260,8 @@ async def doubts(
         .tuples()
         .all()
     )
+    from core.matching import employer_of
+
     employer = {p.id: employer_of(p) for p in (*mentors, *mentees)}
     mentor_side = {(company_of[p.id], employer[p.id]) for p in mentors if company_of.get(p.id)}
     mentee_side = {(company_of[p.id], employer[p.id]) for p in mentees if company_of.get(p.id)}
@@ -299,6 +305,8 @@ class Round:
     doubts: dict[frozenset[str], Doubt] = field(default_factory=dict)
 
     def broken(self, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int, tuple[Reason, ...]]]:
+        from core.matching import broken_pairs
+
         return broken_pairs(self.mentors, self.mentees, pairs, self.constraints, self.weights)
 
 
@@ -324,6 +332,8 @@ async def constraints_for(
     *,
     doubtful: Iterable[frozenset[str]] = (),
 ) -> Constraints:
+    from core.matching import Constraints
+
     return Constraints(
         must=frozenset((a, b) for a, b in proposal.pins),
         forbidden=frozenset((a, b) for a, b in proposal.exclusions),
@@ -334,4 +344,6 @@ async def constraints_for(
 
 
 def weights_of(program: Program) -> Weights:
+    from core.matching import Weights
+
     return Weights.from_dict(dict(program.settings.get("matching_weights") or {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Coordinator, User
@@ -23,6 +23,23 @@ class Identity:
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
+
+
+# Built once: it runs for every update, and building a statement costs about as much as running it.
+_WITH_GRANTS = (
+    select(User, Coordinator.id, Coordinator.program_id)
+    .outerjoin(Coordinator, Coordinator.user_id == User.id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
+async def with_grants(session: AsyncSession, user_id: int) -> tuple[User | None, list[int | None]]:
+    """The user's row and their coordinator grants (as `grants`) in one query, as every update
+    needs both: grants belong to a user row (the foreign key), so no row means no grants."""
+    rows = (await session.execute(_WITH_GRANTS, {"user_id": user_id})).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [program_id for _, grant, program_id in rows if grant is not None]
 
 
 async def upsert(

@@ -13,6 +13,7 @@ override to go back to one database per test.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 from collections.abc import AsyncIterator, Iterator
@@ -876,6 +877,47 @@ async def test_mark_processed_rolls_back_with_the_update(db: Database) -> None:
             raise RuntimeError("handler failed")
     async with db.session() as session:
         assert not await housekeeping.was_processed(session, 5)
+
+
+async def test_claiming_an_update_is_the_redelivery_check(db: Database) -> None:
+    """One INSERT … ON CONFLICT DO NOTHING: True the first time, False once that committed,
+    True again when the transaction that claimed it rolled back (the update runs again)."""
+    async with db.session() as session:
+        assert await housekeeping.claim(session, 1, NOW)
+    async with db.session() as session:
+        assert not await housekeeping.claim(session, 1, LATER)
+        assert await housekeeping.was_processed(session, 1)
+    with pytest.raises(RuntimeError):
+        async with db.session() as session:
+            assert await housekeeping.claim(session, 2**40, NOW)
+            raise RuntimeError("handler failed")
+    async with db.session() as session:
+        assert await housekeeping.claim(session, 2**40, NOW)
+        assert (
+            await session.scalar(
+                select(ProcessedUpdate.processed_at).where(ProcessedUpdate.update_id == 1)
+            )
+            == NOW
+        )
+
+
+async def test_a_redelivery_waits_for_the_delivery_in_progress(db: Database) -> None:
+    """Another process's redelivery of an update still being handled (PostgreSQL: two
+    connections) waits for it, then is ignored if it committed, or handled if it rolled back."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("one writer at a time on SQLite: nothing runs concurrently")
+    for outcome, expected in (("rollback", True), ("commit", False)):
+        update_id = 100 if outcome == "rollback" else 101
+        first = db.sessionmaker()
+        assert await housekeeping.claim(first, update_id, NOW)
+        async with db.sessionmaker() as second:
+            waiting = asyncio.create_task(housekeeping.claim(second, update_id, LATER))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()  # blocked on the first delivery's row
+            await (first.rollback() if outcome == "rollback" else first.commit())
+            await first.close()
+            assert await waiting is expected
+            await second.commit()
 
 
 async def test_prune_processed(db: Database) -> None:
