@@ -22,6 +22,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.messenger import Outcome
+from bot.ratelimit import LANE, Lane
 from core.broadcasts import Attachment, DeliveryState
 from storage import broadcasts as store
 from storage import users
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORKERS = 8
+PAID_WORKERS = 64  # a paid broadcast may send 1,000 a second: more messages in flight at once
 PROGRESS_EVERY = 2.0  # seconds between edits of the progress message
 
 OUTCOME_STATE = {
@@ -120,29 +122,32 @@ class Broadcaster:
             author = broadcast.created_by
             coordinator = await users.get(session, author) if author is not None else None
             progress = (broadcast.progress_chat_id, broadcast.progress_message_id)
-            text = broadcast.text
+            text, paid = broadcast.text, broadcast.paid
             attachment = (
                 Attachment(broadcast.file_kind, broadcast.file_id, broadcast.file_name)
                 if broadcast.file_kind is not None and broadcast.file_id is not None
                 else None
             )
+        LANE.set(Lane.NOTICE)  # the coordinator's progress and report; the workers set theirs
         t = svc.translator_for(coordinator)
-        if progress[1] is None and author is not None:
-            message = await svc.messenger.send(author, self._render.progress(t, None))
-            if message is not None:
-                progress = (message.chat_id, message.message_id)
-                async with svc.db.session() as session:
-                    await store.set_progress_message(session, broadcast_id, *progress)
-        reporter = asyncio.create_task(self._report_progress(broadcast_id, progress))
+        # The progress message goes out beside the first deliveries, not before them: it waits
+        # for the coordinator's own chat, which the confirmation has just used.
+        shown = asyncio.create_task(self._progress_message(broadcast_id, author, t, progress))
+        reporter = asyncio.create_task(self._report_progress(broadcast_id, shown))
         picker = _Picker(svc)
+        workers = PAID_WORKERS if paid else self._workers
         try:
             await asyncio.gather(
-                *(self._work(broadcast_id, text, attachment, picker) for _ in range(self._workers))
+                *(self._work(broadcast_id, text, attachment, picker, paid) for _ in range(workers))
             )
+        except BaseException:
+            shown.cancel()
+            raise
         finally:
             reporter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reporter
+        progress = await shown
         async with svc.db.session() as session:
             finished = await store.finish_broadcast(session, broadcast_id, svc.clock.now())
             counts = await store.counts(session, broadcast_id)
@@ -163,8 +168,33 @@ class Broadcaster:
         await svc.messenger.send(author, report, keyboard)
         log.info("broadcast %s done: %s", broadcast_id, counts)
 
+    async def _progress_message(
+        self,
+        broadcast_id: int,
+        author: int | None,
+        t: Translator,
+        progress: tuple[int | None, int | None],
+    ) -> tuple[int | None, int | None]:
+        """The message the coordinator watches: sent now, or the one sent before a restart."""
+        if progress[1] is not None or author is None:
+            return progress
+        svc = self._services
+        message = await svc.messenger.send(author, self._render.progress(t, None))
+        if message is None:
+            return progress
+        async with svc.db.session() as session:
+            await store.set_progress_message(
+                session, broadcast_id, message.chat_id, message.message_id
+            )
+        return (message.chat_id, message.message_id)
+
     async def _work(
-        self, broadcast_id: int, text: str, attachment: Attachment | None, picker: _Picker
+        self,
+        broadcast_id: int,
+        text: str,
+        attachment: Attachment | None,
+        picker: _Picker,
+        paid: bool,
     ) -> None:
         # A row is claimed only when its message is about to go out: first the rate limiter
         # gives the chat a slot, then the row becomes 'sending', then the request is made. A
@@ -175,18 +205,25 @@ class Broadcaster:
         # stay 'sending' and be reported as interrupted although it arrived.
         svc = self._services
         what = f"broadcast {broadcast_id}"
+        LANE.set(Lane.BROADCAST)  # this worker's own task: what is left after replies and notices
         while True:
             row = await retrying(functools.partial(picker.next, broadcast_id), what)
             if row is None:
                 return
             delivery_id, user_id, _ = row
             try:
-                await svc.messenger.slot(user_id)
-                body = await retrying(functools.partial(self._claim, broadcast_id, row, text), what)
+                slot = await svc.messenger.slot(user_id, paid)
+                try:
+                    claim = functools.partial(self._claim, broadcast_id, row, text)
+                    body = await retrying(claim, what)
+                except BaseException:
+                    slot.unused()
+                    raise
                 if body is None:
+                    slot.unused()
                     continue  # another sender took it
                 _, outcome = await svc.messenger.deliver_post(
-                    user_id, body, attachment, paced=False
+                    user_id, body, attachment, slot=slot, paid=paid
                 )
                 await retrying(functools.partial(self._finish, delivery_id, outcome), what)
             finally:
@@ -220,11 +257,14 @@ class Broadcaster:
             )
 
     async def _report_progress(
-        self, broadcast_id: int, progress: tuple[int | None, int | None]
+        self, broadcast_id: int, shown: asyncio.Task[tuple[int | None, int | None]]
     ) -> None:
         last: dict[str, int] = {}
         while True:
             await asyncio.sleep(self._progress_every)
+            if not shown.done():
+                continue
+            progress = shown.result()
             try:
                 async with self._services.db.session() as session:
                     counts = await store.counts(session, broadcast_id)
