@@ -170,9 +170,9 @@ async def run_benchmark(
     backend: str,
     recipients: int,
     blocked: int,
-    interactive: int,
-    every: float,
-    paid: bool,
+    interactive: int = 0,
+    every: float = 3.0,
+    paid: bool = False,
 ) -> Report:
     limit = PAID_LIMIT if paid else TELEGRAM_LIMIT
     report = Report(backend, recipients, blocked, floor=recipients / limit, paid=paid)
