@@ -11,6 +11,7 @@ one message that is edited as delivery goes on, then gets a report with names.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import logging
@@ -291,20 +292,28 @@ class Broadcaster:
 
 class _Picker:
     """Hands each worker of one broadcast a different pending row to wait for a slot with.
-    Nothing is written: the row is claimed only when its message goes out."""
+    Nothing is written: the row is claimed only when its message goes out. Rows are looked up
+    a batch at a time (one query for many messages, not one each); a row another sender claims
+    meanwhile is skipped at its claim."""
+
+    BATCH = 64
 
     def __init__(self, services: Services) -> None:
         self._services = services
         self._lock = asyncio.Lock()
         self._taken: set[int] = set()
+        self._ready: collections.deque[tuple[int, int, bool]] = collections.deque()
 
     async def next(self, broadcast_id: int) -> tuple[int, int, bool] | None:
         async with self._lock:
-            async with self._services.db.session() as session:
-                row = await store.next_pending(session, broadcast_id, self._taken)
-            if row is not None:
-                self._taken.add(row[0])
-            return row
+            if not self._ready:
+                async with self._services.db.session() as session:
+                    rows = await store.next_pending(
+                        session, broadcast_id, self._taken, limit=self.BATCH
+                    )
+                self._ready.extend(rows)
+                self._taken.update(row[0] for row in rows)
+            return self._ready.popleft() if self._ready else None
 
     def release(self, delivery_id: int) -> None:
         self._taken.discard(delivery_id)
