@@ -203,7 +203,7 @@ async def test_a_restart_mid_broadcast_delivers_each_at_most_once(
     people = [api.add_user(6000 + i, f"P{i}") for i in range(60)]
     for user in people:
         await seed_participant(db, program, user.id, f"Person {user.id}", NOW)
-    # Production pacing (one message per chat per second, 25/s overall) makes it take a while.
+    # Production pacing (one message per chat per second, 30/s overall) makes it take a while.
     async with bot_running(settings, clock=clock, limiter=RateLimiter()) as app:
         confirm = await compose(coordinator, "Alle Teilnehmenden")
         await coordinator.press("📨 Jetzt senden", message=confirm)
