@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 WORKERS = 8
 PAID_WORKERS = 64  # a paid broadcast may send 1,000 a second: more messages in flight at once
 PROGRESS_EVERY = 2.0  # seconds between edits of the progress message
+STOP_GRACE = 5.0  # seconds a stop waits for the messages in flight
 
 OUTCOME_STATE = {
     Outcome.SENT: DeliveryState.SENT,
@@ -79,6 +80,7 @@ class Broadcaster:
         # Identifies this process's claims (several senders on PostgreSQL later).
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._stopping = False
 
     def start(self, broadcast_id: int) -> None:
         """Send in the background; starting a broadcast that is already running does nothing."""
@@ -100,13 +102,22 @@ class Broadcaster:
         for broadcast_id in running:
             self.start(broadcast_id)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Nothing new is claimed; the messages in flight get `grace` seconds to be answered and
+        recorded, then what is left is cancelled. So a stop leaves nothing in doubt (only a crash
+        does), also when cancelling would land between a claim and its request."""
         tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._stopping = True
+        try:
+            if tasks:
+                await asyncio.wait(tasks, timeout=grace)
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            self._stopping = False
 
     async def wait(self, broadcast_id: int) -> None:
         task = self._tasks.get(broadcast_id)
@@ -148,6 +159,9 @@ class Broadcaster:
             reporter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reporter
+        if self._stopping:
+            shown.cancel()
+            return  # the next start carries on with the rows still pending
         progress = await shown
         async with svc.db.session() as session:
             finished = await store.finish_broadcast(session, broadcast_id, svc.clock.now())
@@ -207,13 +221,16 @@ class Broadcaster:
         svc = self._services
         what = f"broadcast {broadcast_id}"
         LANE.set(Lane.BROADCAST)  # this worker's own task: what is left after replies and notices
-        while True:
+        while not self._stopping:
             row = await retrying(functools.partial(picker.next, broadcast_id), what)
             if row is None:
                 return
             delivery_id, user_id, _ = row
             try:
                 slot = await svc.messenger.slot(user_id, paid)
+                if self._stopping:
+                    slot.unused()
+                    return
                 try:
                     claim = functools.partial(self._claim, broadcast_id, row, text)
                     body = await retrying(claim, what)
