@@ -1,10 +1,11 @@
 """The sender that works through a broadcast's outbox.
 
-Eight workers each pick one pending row, wait for the messenger's shared pacer to give its chat
-a slot (the pacer keeps all sending, broadcasts, reminders and replies, under Telegram's limits),
-and only then claim the row and send it; 429s are waited out, 5xx and timeouts retried with
-backoff. Claiming at the moment of sending keeps what a crash can leave in doubt to the messages
-actually in flight; those the coordinator can send again with a note. The coordinator watches
+Eight workers (64 for a paid broadcast) each take one pending row, wait for the messenger's
+shared pacer to give its chat a slot in the broadcast lane (the pacer keeps all sending under
+Telegram's limits, and replies and notices go before broadcasts), and only then claim the row
+and send it; 429s are waited out, 5xx and timeouts retried with backoff. Claiming at the moment
+of sending keeps what a crash can leave in doubt to the messages actually in flight; those the
+coordinator can send again with a note. A stop lets those finish first. The coordinator watches
 one message that is edited as delivery goes on, then gets a report with names.
 """
 
