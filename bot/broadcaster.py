@@ -1,16 +1,18 @@
 """The sender that works through a broadcast's outbox.
 
-Eight workers each pick one pending row, wait for the messenger's shared pacer to give its chat
-a slot (the pacer keeps all sending, broadcasts, reminders and replies, under Telegram's limits),
-and only then claim the row and send it; 429s are waited out, 5xx and timeouts retried with
-backoff. Claiming at the moment of sending keeps what a crash can leave in doubt to the messages
-actually in flight; those the coordinator can send again with a note. The coordinator watches
+Eight workers (64 for a paid broadcast) each take one pending row, wait for the messenger's
+shared pacer to give its chat a slot in the broadcast lane (the pacer keeps all sending under
+Telegram's limits, and replies and notices go before broadcasts), and only then claim the row
+and send it; 429s are waited out, 5xx and timeouts retried with backoff. Claiming at the moment
+of sending keeps what a crash can leave in doubt to the messages actually in flight; those the
+coordinator can send again with a note. A stop lets those finish first. The coordinator watches
 one message that is edited as delivery goes on, then gets a report with names.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import logging
@@ -22,6 +24,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.messenger import Outcome
+from bot.ratelimit import LANE, Lane
 from core.broadcasts import Attachment, DeliveryState
 from storage import broadcasts as store
 from storage import users
@@ -33,7 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORKERS = 8
+PAID_WORKERS = 64  # a paid broadcast may send 1,000 a second: more messages in flight at once
 PROGRESS_EVERY = 2.0  # seconds between edits of the progress message
+STOP_GRACE = 5.0  # seconds a stop waits for the messages in flight
 
 OUTCOME_STATE = {
     Outcome.SENT: DeliveryState.SENT,
@@ -76,6 +81,7 @@ class Broadcaster:
         # Identifies this process's claims (several senders on PostgreSQL later).
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._stopping = False
 
     def start(self, broadcast_id: int) -> None:
         """Send in the background; starting a broadcast that is already running does nothing."""
@@ -97,13 +103,22 @@ class Broadcaster:
         for broadcast_id in running:
             self.start(broadcast_id)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Nothing new is claimed; the messages in flight get `grace` seconds to be answered and
+        recorded, then what is left is cancelled. So a stop leaves nothing in doubt (only a crash
+        does), also when cancelling would land between a claim and its request."""
         tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._stopping = True
+        try:
+            if tasks:
+                await asyncio.wait(tasks, timeout=grace)
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            self._stopping = False
 
     async def wait(self, broadcast_id: int) -> None:
         task = self._tasks.get(broadcast_id)
@@ -120,29 +135,35 @@ class Broadcaster:
             author = broadcast.created_by
             coordinator = await users.get(session, author) if author is not None else None
             progress = (broadcast.progress_chat_id, broadcast.progress_message_id)
-            text = broadcast.text
+            text, paid = broadcast.text, broadcast.paid
             attachment = (
                 Attachment(broadcast.file_kind, broadcast.file_id, broadcast.file_name)
                 if broadcast.file_kind is not None and broadcast.file_id is not None
                 else None
             )
+        LANE.set(Lane.NOTICE)  # the coordinator's progress and report; the workers set theirs
         t = svc.translator_for(coordinator)
-        if progress[1] is None and author is not None:
-            message = await svc.messenger.send(author, self._render.progress(t, None))
-            if message is not None:
-                progress = (message.chat_id, message.message_id)
-                async with svc.db.session() as session:
-                    await store.set_progress_message(session, broadcast_id, *progress)
-        reporter = asyncio.create_task(self._report_progress(broadcast_id, progress))
+        # The progress message goes out beside the first deliveries, not before them: it waits
+        # for the coordinator's own chat, which the confirmation has just used.
+        shown = asyncio.create_task(self._progress_message(broadcast_id, author, t, progress))
+        reporter = asyncio.create_task(self._report_progress(broadcast_id, shown))
         picker = _Picker(svc)
+        workers = PAID_WORKERS if paid else self._workers
         try:
             await asyncio.gather(
-                *(self._work(broadcast_id, text, attachment, picker) for _ in range(self._workers))
+                *(self._work(broadcast_id, text, attachment, picker, paid) for _ in range(workers))
             )
+        except BaseException:
+            shown.cancel()
+            raise
         finally:
             reporter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await reporter
+        if self._stopping:
+            shown.cancel()
+            return  # the next start carries on with the rows still pending
+        progress = await shown
         async with svc.db.session() as session:
             finished = await store.finish_broadcast(session, broadcast_id, svc.clock.now())
             counts = await store.counts(session, broadcast_id)
@@ -163,8 +184,33 @@ class Broadcaster:
         await svc.messenger.send(author, report, keyboard)
         log.info("broadcast %s done: %s", broadcast_id, counts)
 
+    async def _progress_message(
+        self,
+        broadcast_id: int,
+        author: int | None,
+        t: Translator,
+        progress: tuple[int | None, int | None],
+    ) -> tuple[int | None, int | None]:
+        """The message the coordinator watches: sent now, or the one sent before a restart."""
+        if progress[1] is not None or author is None:
+            return progress
+        svc = self._services
+        message = await svc.messenger.send(author, self._render.progress(t, None))
+        if message is None:
+            return progress
+        async with svc.db.session() as session:
+            await store.set_progress_message(
+                session, broadcast_id, message.chat_id, message.message_id
+            )
+        return (message.chat_id, message.message_id)
+
     async def _work(
-        self, broadcast_id: int, text: str, attachment: Attachment | None, picker: _Picker
+        self,
+        broadcast_id: int,
+        text: str,
+        attachment: Attachment | None,
+        picker: _Picker,
+        paid: bool,
     ) -> None:
         # A row is claimed only when its message is about to go out: first the rate limiter
         # gives the chat a slot, then the row becomes 'sending', then the request is made. A
@@ -175,18 +221,28 @@ class Broadcaster:
         # stay 'sending' and be reported as interrupted although it arrived.
         svc = self._services
         what = f"broadcast {broadcast_id}"
-        while True:
+        LANE.set(Lane.BROADCAST)  # this worker's own task: what is left after replies and notices
+        while not self._stopping:
             row = await retrying(functools.partial(picker.next, broadcast_id), what)
             if row is None:
                 return
             delivery_id, user_id, _ = row
             try:
-                await svc.messenger.slot(user_id)
-                body = await retrying(functools.partial(self._claim, broadcast_id, row, text), what)
+                slot = await svc.messenger.slot(user_id, paid)
+                if self._stopping:
+                    slot.unused()
+                    return
+                try:
+                    claim = functools.partial(self._claim, broadcast_id, row, text)
+                    body = await retrying(claim, what)
+                except BaseException:
+                    slot.unused()
+                    raise
                 if body is None:
+                    slot.unused()
                     continue  # another sender took it
                 _, outcome = await svc.messenger.deliver_post(
-                    user_id, body, attachment, paced=False
+                    user_id, body, attachment, slot=slot, paid=paid
                 )
                 await retrying(functools.partial(self._finish, delivery_id, outcome), what)
             finally:
@@ -220,11 +276,14 @@ class Broadcaster:
             )
 
     async def _report_progress(
-        self, broadcast_id: int, progress: tuple[int | None, int | None]
+        self, broadcast_id: int, shown: asyncio.Task[tuple[int | None, int | None]]
     ) -> None:
         last: dict[str, int] = {}
         while True:
             await asyncio.sleep(self._progress_every)
+            if not shown.done():
+                continue
+            progress = shown.result()
             try:
                 async with self._services.db.session() as session:
                     counts = await store.counts(session, broadcast_id)
@@ -251,20 +310,28 @@ class Broadcaster:
 
 class _Picker:
     """Hands each worker of one broadcast a different pending row to wait for a slot with.
-    Nothing is written: the row is claimed only when its message goes out."""
+    Nothing is written: the row is claimed only when its message goes out. Rows are looked up
+    a batch at a time (one query for many messages, not one each); a row another sender claims
+    meanwhile is skipped at its claim."""
+
+    BATCH = 64
 
     def __init__(self, services: Services) -> None:
         self._services = services
         self._lock = asyncio.Lock()
         self._taken: set[int] = set()
+        self._ready: collections.deque[tuple[int, int, bool]] = collections.deque()
 
     async def next(self, broadcast_id: int) -> tuple[int, int, bool] | None:
         async with self._lock:
-            async with self._services.db.session() as session:
-                row = await store.next_pending(session, broadcast_id, self._taken)
-            if row is not None:
-                self._taken.add(row[0])
-            return row
+            if not self._ready:
+                async with self._services.db.session() as session:
+                    rows = await store.next_pending(
+                        session, broadcast_id, self._taken, limit=self.BATCH
+                    )
+                self._ready.extend(rows)
+                self._taken.update(row[0] for row in rows)
+            return self._ready.popleft() if self._ready else None
 
     def release(self, delivery_id: int) -> None:
         self._taken.discard(delivery_id)

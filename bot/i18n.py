@@ -28,6 +28,7 @@ from pathlib import Path
 
 from babel.dates import format_date, format_time
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from bot.settings import SUPPORTED_LANGUAGES
 from core.html import Safe as Safe  # re-exported: the flows import it with the translator
@@ -144,14 +145,21 @@ class Translator:
     def __call__(self, key: str, **params: object) -> str:
         escaped = {
             name: value if isinstance(value, Safe) else html.escape(str(value), quote=False)
-            for name, value in params.items()
+            for name, value in self._shown(params).items()
         }
         return self._template(key, params).format(**escaped)
 
     def plain(self, key: str, **params: object) -> str:
         """For button labels and other places Telegram shows verbatim."""
         template = html.unescape(self._template(key, params))
-        return template.format(**{k: str(v) for k, v in params.items()})
+        return template.format(**{k: str(v) for k, v in self._shown(params).items()})
+
+    def _shown(self, params: dict[str, object]) -> dict[str, object]:
+        """A count of thousands as the reader writes it: 1.000 Nachrichten, 1,000 messages."""
+        count = params.get("count")
+        if isinstance(count, int) and not isinstance(count, bool) and abs(count) >= 1000:
+            return {**params, "count": format_decimal(count, locale=self.locale)}
+        return params
 
     def has(self, key: str) -> bool:
         return key in self._catalog.messages or key in self._catalog.plurals

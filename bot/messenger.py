@@ -21,7 +21,7 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, Slot
 from core.broadcasts import Attachment, AttachmentKind, caption_fits
 from core.fit import visible_length
 from core.reminders import State
@@ -95,27 +95,33 @@ class Messenger:
         retries as messages; `chat_id` 0 when it is about no chat."""
         return await self._call(chat_id, what, call)
 
-    async def slot(self, chat_id: int) -> None:
+    async def slot(self, chat_id: int, paid: bool = False) -> Slot:
         """Wait until a message to this chat may go out now; the caller then sends it with
-        `deliver(..., paced=False)`. Lets a sender claim its row only once the slot is there,
-        so that what a crash leaves in doubt is what was really in flight (bot.broadcaster)."""
-        await self.limiter.acquire(chat_id)
+        `deliver(..., slot=...)` or gives it back (`Slot.unused`). Lets a sender claim its row
+        only once the slot is there, so that what a crash leaves in doubt is what was really in
+        flight (bot.broadcaster). `paid`: a paid broadcast's message, under the higher limit."""
+        return await self.limiter.acquire(chat_id, paid=paid)
 
     async def _call(
         self,
         chat_id: int,
         what: str,
         call: Callable[[], Awaitable[T]],
-        paced: bool = True,
+        slot: Slot | None = None,
+        paid: bool = False,
     ) -> tuple[T | None, Outcome]:
-        """`paced` False: the first attempt's slot was taken already (see slot)."""
+        """`slot`: the first attempt's slot, taken already (see slot)."""
         attempt = floods = 0
         while True:
-            if paced:
-                await self.limiter.acquire(chat_id)
-            paced = True  # a retry waits for a slot of its own
+            if slot is None:
+                slot = await self.limiter.acquire(chat_id, paid=paid)
             try:
-                return await call(), Outcome.SENT
+                try:
+                    result = await call()
+                finally:  # answered or failed: counts from now (see bot.ratelimit)
+                    slot.sent()
+                    slot = None  # a retry waits for a slot of its own
+                return result, Outcome.SENT
             except RetryAfter as exc:
                 floods += 1
                 delay = exc.retry_after
@@ -156,24 +162,35 @@ class Messenger:
         text: str,
         markup: InlineKeyboardMarkup | None = None,
         *,
-        paced: bool = True,
+        slot: Slot | None = None,
+        paid: bool = False,
     ) -> tuple[Message | None, Outcome]:
-        """Like `send`, but says whether the user could be reached at all."""
+        """Like `send`, but says whether the user could be reached at all. `paid`: as part of a
+        paid broadcast (`allow_paid_broadcast`, under its higher limit)."""
         return await self._call(
             chat_id,
             "sendMessage",
-            lambda: self.bot.send_message(chat_id=chat_id, **_html(text, markup)),
-            paced,
+            lambda: self.bot.send_message(
+                chat_id=chat_id, **_html(text, markup), allow_paid_broadcast=paid or None
+            ),
+            slot,
+            paid,
         )
 
     async def deliver_post(
-        self, chat_id: int, text: str, attachment: Attachment | None, *, paced: bool = True
+        self,
+        chat_id: int,
+        text: str,
+        attachment: Attachment | None,
+        *,
+        slot: Slot | None = None,
+        paid: bool = False,
     ) -> tuple[Message | None, Outcome]:
         """An announcement: its text, or a file or picture (by Telegram's file_id) with the text
         as its caption. A text too long for a caption follows the file as a message of its own;
         the outcome is the file's, or the text's once the file is there."""
         if attachment is None:
-            return await self.deliver(chat_id, text, paced=paced)
+            return await self.deliver(chat_id, text, slot=slot, paid=paid)
         caption = text if text.strip() and caption_fits(visible_length(text)) else None
         mode = ParseMode.HTML if caption else None
         file_id = attachment.file_id
@@ -181,17 +198,29 @@ class Messenger:
             method = "sendPhoto"
 
             def call() -> Awaitable[Message]:
-                return self.bot.send_photo(chat_id, file_id, caption=caption, parse_mode=mode)
+                return self.bot.send_photo(
+                    chat_id,
+                    file_id,
+                    caption=caption,
+                    parse_mode=mode,
+                    allow_paid_broadcast=paid or None,
+                )
         else:
             method = "sendDocument"
 
             def call() -> Awaitable[Message]:
-                return self.bot.send_document(chat_id, file_id, caption=caption, parse_mode=mode)
+                return self.bot.send_document(
+                    chat_id,
+                    file_id,
+                    caption=caption,
+                    parse_mode=mode,
+                    allow_paid_broadcast=paid or None,
+                )
 
-        message, outcome = await self._call(chat_id, method, call, paced)
+        message, outcome = await self._call(chat_id, method, call, slot, paid)
         if outcome is not Outcome.SENT or caption is not None or not text.strip():
             return message, outcome
-        return await self.deliver(chat_id, text)
+        return await self.deliver(chat_id, text, paid=paid)
 
     async def send_document(
         self, chat_id: int, filename: str, content: bytes, caption: str | None = None

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
+from bot.ratelimit import Lane, lane
 from core.broadcasts import Attachment
 from core.reminders import Kind, Planned, State
 from storage import reminders
@@ -76,16 +77,18 @@ async def flush(ctx: Ctx) -> None:
         text, alert = ctx.callback_answer or (None, False)
         await messenger.answer(query.id, text, alert)
     for item in ctx.outbox:
-        if item.notice_key is not None:
+        if item.notice_key is not None:  # to somebody else: the bot's own lane
             await _send_notice(ctx.services, item)
-        elif item.attachment is not None:
-            await messenger.deliver_post(item.chat_id, item.text or "", item.attachment)
-        elif item.document is not None:
-            await messenger.send_document(item.chat_id, *item.document, caption=item.text)
-        elif item.edit_message_id is not None:
-            await messenger.edit(item.chat_id, item.edit_message_id, item.text, item.markup)
-        elif item.text is not None:
-            await messenger.send(item.chat_id, item.text, item.markup)
+            continue
+        with lane(Lane.INTERACTIVE):  # the answer to the person using the bot: first in line
+            if item.attachment is not None:
+                await messenger.deliver_post(item.chat_id, item.text or "", item.attachment)
+            elif item.document is not None:
+                await messenger.send_document(item.chat_id, *item.document, caption=item.text)
+            elif item.edit_message_id is not None:
+                await messenger.edit(item.chat_id, item.edit_message_id, item.text, item.markup)
+            elif item.text is not None:
+                await messenger.send(item.chat_id, item.text, item.markup)
     ctx.services.schedule(ctx.uow.planned)
     for broadcast_id in ctx.uow.broadcasts:
         ctx.services.start_broadcast(broadcast_id)
@@ -104,7 +107,8 @@ async def _send_notice(svc: Services, item: Outgoing) -> None:
     reminder_id = await retrying(claim, f"notice {key}")
     if reminder_id is None:
         return  # sent already (a restart's scheduler was quicker)
-    _, outcome = await svc.messenger.deliver(item.chat_id, item.text, item.markup)
+    with lane(Lane.NOTICE):
+        _, outcome = await svc.messenger.deliver(item.chat_id, item.text, item.markup)
     await finish_reminder(svc, reminder_id, outcome.state, outcome.value)
 
 

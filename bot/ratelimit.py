@@ -1,20 +1,60 @@
 """Telegram's flood limits, kept on our side instead of learned from 429s.
 
-Telegram allows about 30 messages a second in all and about one a second per chat (short bursts
-are fine). Sending faster earns 429 answers with `retry_after`; retrying each message on its own
-then starves the others and eventually drops some (bench/registration.py --flood-control saw 38
-lost messages for 50 simultaneous registrations). So every send and edit first takes a token
-from a shared bucket and from its chat's bucket, and a 429 pauses all sending until it expires.
+Telegram allows 30 messages a second in all and about one a second per chat (short bursts are
+fine); a paid broadcast (`allow_paid_broadcast`, 0.1 Stars a message) may send up to 1,000 a
+second. Sending faster earns 429 answers with `retry_after`; retrying each message on its own
+then starves the others and eventually drops some. So every send and edit first takes a token
+from its chat's bucket and a slot of the overall window, and a 429 pauses all sending until it
+expires.
+
+The overall window wastes no slots and needs no safety margin: a slot is taken when a message
+is about to go out and counts until its answer has come back (`Slot.sent`). Telegram counts a
+message at some moment between the two, so "at most 30 whose answers came within the last
+second, plus those in flight" can never be more than Telegram sees in any one of its seconds,
+however the network jitters; the only slack is the time a request takes.
+
+Slots go out by lane: replies to a person using the bot first, then what the bot sends on its
+own (reminders, notices, a broadcast's progress), and broadcasts fill whatever is left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import IntEnum
 
 EPSILON = 1e-9
+TELEGRAM_PER_SECOND = 30
+PAID_PER_SECOND = 1000
+
+
+class Lane(IntEnum):
+    """Who waits for the next free slot first: the lower, the sooner."""
+
+    INTERACTIVE = 0  # a reply to someone who is using the bot right now
+    NOTICE = 1  # the bot on its own: reminders, notices, a broadcast's progress and report
+    BROADCAST = 2  # fills what the others leave
+
+
+# The lane of whatever this task sends; bot.outbox sets it for replies, the broadcaster for its
+# workers. Tasks inherit it from where they were created.
+LANE: ContextVar[Lane] = ContextVar("lane", default=Lane.NOTICE)
+
+
+@contextlib.contextmanager
+def lane(which: Lane) -> Iterator[None]:
+    token = LANE.set(which)
+    try:
+        yield
+    finally:
+        LANE.reset(token)
 
 
 @dataclass
@@ -34,52 +74,141 @@ class Bucket:
         return (1.0 - self.tokens) / self.rate
 
 
+class Window:
+    """At most `limit` messages in any `span` seconds: those in flight, and those whose answer
+    came less than `span` ago. Waiters are served by lane, then first come, first served."""
+
+    def __init__(self, limit: int, span: float = 1.0) -> None:
+        self.limit, self.span = limit, span
+        self.in_flight = 0
+        self.answers: deque[float] = deque()  # when each answer came, oldest first
+        self.waiters: list[tuple[Lane, int, asyncio.Future[None]]] = []
+        self.changed = asyncio.Event()
+        self.pump: asyncio.Task[None] | None = None
+
+    def delay(self, now: float) -> float | None:
+        """Seconds until a slot is free (0: now); None: only an answer can free one."""
+        while self.answers and now - self.answers[0] >= self.span:
+            self.answers.popleft()
+        if self.in_flight + len(self.answers) < self.limit:
+            return 0.0
+        if not self.answers:
+            return None
+        return self.answers[0] + self.span - now
+
+    def answered(self, now: float) -> None:
+        self.in_flight -= 1
+        self.answers.append(now)
+        self.changed.set()
+
+    def unused(self) -> None:
+        self.in_flight -= 1
+        self.changed.set()
+
+
+class Slot:
+    """One message's place in the overall window. The sender says `sent()` once Telegram has
+    answered (or the call failed), or `unused()` if it did not send after all."""
+
+    def __init__(self, window: Window | None, clock: Callable[[], float]) -> None:
+        self._window, self._clock = window, clock
+
+    def sent(self) -> None:
+        if self._window is not None:
+            self._window.answered(self._clock())
+            self._window = None
+
+    def unused(self) -> None:
+        if self._window is not None:
+            self._window.unused()
+            self._window = None
+
+
 class RateLimiter:
     MAX_CHATS = 10_000  # idle chat buckets are forgotten beyond this many
 
     def __init__(
         self,
-        overall_per_second: float = 25.0,
-        overall_burst: float = 4.0,
+        overall_per_second: int = TELEGRAM_PER_SECOND,
+        paid_per_second: int = PAID_PER_SECOND,
         # A little under one a second: network jitter must not make two sends arrive too close.
         chat_per_second: float = 0.9,
         chat_burst: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        paced: bool = True,
     ) -> None:
         self._clock, self._sleep = clock, sleep
-        # Any one-second window sees at most burst + rate sends: 29, under Telegram's 30.
-        self._overall = Bucket(overall_per_second, overall_burst, overall_burst, clock())
+        self._paced = paced
+        self._free = Window(overall_per_second)
+        self._paid = Window(paid_per_second)
         self._chat_rate, self._chat_burst = chat_per_second, chat_burst
         self._chats: dict[int, Bucket] = {}
         self._paused_until = 0.0
-        # Waiters for the shared bucket queue up first come, first served (asyncio.Lock is FIFO).
-        self._queue = asyncio.Lock()
+        self._order = itertools.count()
 
     @classmethod
     def unpaced(cls) -> RateLimiter:
         """No pacing, only the 429 pause: for simulated users who answer in microseconds (tests,
         benchmarks of the bot's own capacity), where pacing would be all that is measured."""
-        return cls(overall_per_second=1e6, overall_burst=1e6, chat_per_second=1e6, chat_burst=1e6)
+        return cls(paced=False)
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nobody sends before it has passed."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def acquire(self, chat_id: int) -> None:
-        """Wait for a token; `chat_id` 0 is a call about no chat (command menus): only the
-        overall limit applies, since there is no chat it could flood."""
-        if chat_id != 0:
-            await self._wait(self._chat(chat_id))
-        async with self._queue:
-            await self._wait(self._overall)
-        while (left := self._paused_until - self._clock()) > 0:
-            await self._sleep(left)
+    async def acquire(self, chat_id: int, lane: Lane | None = None, paid: bool = False) -> Slot:
+        """Wait for a slot; `chat_id` 0 is a call about no chat (command menus): only the
+        overall limit applies, since there is no chat it could flood. `lane` defaults to the
+        task's (LANE); `paid` messages use the paid broadcasts' limit instead of the free one."""
+        slot = Slot(None, self._clock)
+        if self._paced:
+            if chat_id != 0:
+                bucket = self._chat(chat_id)
+                while (delay := bucket.take(self._clock())) > 0:
+                    await self._sleep(delay)
+            window = self._paid if paid else self._free
+            await self._enter(window, LANE.get() if lane is None else lane)
+            slot = Slot(window, self._clock)
+        try:
+            while (left := self._paused_until - self._clock()) > 0:
+                await self._sleep(left)
+        except BaseException:
+            slot.unused()
+            raise
+        return slot
 
-    async def _wait(self, bucket: Bucket) -> None:
-        # Single-threaded asyncio: take() runs without interruption, so no lock is needed.
-        while (delay := bucket.take(self._clock())) > 0:
-            await self._sleep(delay)
+    async def _enter(self, window: Window, lane: Lane) -> None:
+        if not window.waiters and window.delay(self._clock()) == 0.0:
+            window.in_flight += 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(window.waiters, (lane, next(self._order), future))
+        if window.pump is None or window.pump.done():
+            window.pump = asyncio.create_task(self._pump(window))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                window.unused()  # given the slot just as it was cancelled
+            raise
+
+    async def _pump(self, window: Window) -> None:
+        """Hands out slots to the waiters, best lane first, as they come free."""
+        while window.waiters:
+            if window.waiters[0][2].done():  # its waiter was cancelled
+                heapq.heappop(window.waiters)
+                continue
+            delay = window.delay(self._clock())
+            if delay is None:
+                window.changed.clear()
+                await window.changed.wait()
+            elif delay > 0:
+                await self._sleep(delay)
+            else:
+                window.in_flight += 1
+                heapq.heappop(window.waiters)[2].set_result(None)
 
     def _chat(self, chat_id: int) -> Bucket:
         bucket = self._chats.get(chat_id)

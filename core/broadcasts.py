@@ -5,6 +5,7 @@ Pure: storage turns an audience into people, the sender works through the outbox
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -41,6 +42,20 @@ def caption_fits(visible_length: int) -> bool:
     """Whether the text goes under the file as its caption; a longer one follows the file as a
     message of its own (the announcement is never refused or cut for having a file)."""
     return visible_length <= MAX_CAPTION
+
+
+def messages_each(has_file: bool, visible_length: int) -> int:
+    """How many messages one person gets: a file whose text is too long for its caption is
+    followed by the text (see caption_fits)."""
+    return 2 if has_file and visible_length and not caption_fits(visible_length) else 1
+
+
+PAID_MESSAGES_PER_STAR = 10  # a paid broadcast costs 0.1 Telegram Stars a message
+
+
+def paid_stars(messages: int) -> int:
+    """What a paid broadcast of this many messages costs, in whole Stars (rounded up)."""
+    return math.ceil(messages / PAID_MESSAGES_PER_STAR)
 
 
 class DeliveryState(StrEnum):

@@ -57,28 +57,39 @@ class _Failure:
 
 
 class _FloodControl:
-    """Telegram's documented limits: ~30 messages/s overall, ~1 message/s per chat with bursts."""
+    """Telegram's documented limits: 30 messages/s overall, ~1 message/s per chat with bursts;
+    a paid broadcast's messages (allow_paid_broadcast) up to 1,000/s, outside the free 30."""
 
-    def __init__(self, global_rate: int = 30, chat_burst: float = 3.0, chat_rate: float = 1.0):
+    def __init__(
+        self,
+        global_rate: int = 30,
+        chat_burst: float = 3.0,
+        chat_rate: float = 1.0,
+        paid_rate: int = 1000,
+    ):
         self.global_rate = global_rate
+        self.paid_rate = paid_rate
         self.chat_burst = chat_burst
         self.chat_rate = chat_rate
         self._recent: deque[float] = deque()
+        self._recent_paid: deque[float] = deque()
         self._buckets: dict[int, tuple[float, float]] = {}
 
-    def check(self, chat_id: int) -> None:
+    def check(self, chat_id: int, paid: bool = False) -> None:
         now = time.monotonic()
-        while self._recent and now - self._recent[0] >= 1.0:
-            self._recent.popleft()
-        if len(self._recent) >= self.global_rate:
-            wait = 1.0 - (now - self._recent[0])
+        recent = self._recent_paid if paid else self._recent
+        limit = self.paid_rate if paid else self.global_rate
+        while recent and now - recent[0] >= 1.0:
+            recent.popleft()
+        if len(recent) >= limit:
+            wait = 1.0 - (now - recent[0])
             raise standard_error(429, max(1, math.ceil(wait)))
         tokens, stamp = self._buckets.get(chat_id, (self.chat_burst, now))
         tokens = min(self.chat_burst, tokens + (now - stamp) * self.chat_rate)
         if tokens < 1.0:
             raise standard_error(429, max(1, math.ceil((1.0 - tokens) / self.chat_rate)))
         self._buckets[chat_id] = (tokens - 1.0, now)
-        self._recent.append(now)
+        recent.append(now)
 
 
 class FakeBotApi:
@@ -134,6 +145,7 @@ class FakeBotApi:
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._flood = _FloodControl()
+        self.paid_messages = 0  # accepted with allow_paid_broadcast: 0.1 Stars each
         self._files: dict[str, SentDocument] = {}
         self._webhook: dict[str, Any] | None = None
         self._webhook_task: asyncio.Task[None] | None = None
@@ -569,9 +581,14 @@ class FakeBotApi:
         self._arrivals.setdefault(message.chat_id, []).append(message)
         await self._notify()
 
-    def _flood_check(self, chat_id: int) -> None:
+    def _flood_check(self, chat_id: int, p: dict[str, Any]) -> None:
+        """Telegram's limits (with `flood_control`); a paid broadcast's message is counted, at
+        0.1 Stars, in `paid_messages` once it is accepted."""
+        paid = bool(p.get("allow_paid_broadcast"))
         if self.flood_control:
-            self._flood.check(chat_id)
+            self._flood.check(chat_id, paid)
+        if paid:
+            self.paid_messages += 1
 
     # -- methods --------------------------------------------------------------------------------
 
@@ -726,7 +743,7 @@ class FakeBotApi:
             raise bad_request("message is too long")
         markup = self._check_markup(p.get("reply_markup"))
         reply_to = self._reply_target(user.id, p.get("reply_parameters"))
-        self._flood_check(user.id)
+        self._flood_check(user.id, p)
         message = BotMessage(
             message_id=self._next_message_id(user.id),
             chat_id=user.id,
@@ -927,7 +944,7 @@ class FakeBotApi:
             if len(caption) > 1024:
                 raise bad_request("message caption is too long")
         markup = self._check_markup(p.get("reply_markup"))
-        self._flood_check(user.id)
+        self._flood_check(user.id, p)
         message_id = self._next_message_id(user.id)
         number = len(self.documents) + len(self.photos) + 1
         prefix = "AgACAgIAAxkBAAI" if kind == "photo" else "BQACAgIAAxkBAAI"

@@ -27,6 +27,7 @@ from handlers.views.broadcasts import (
     Retry,
     SendLater,
     SendNow,
+    SendPaid,
 )
 from services import broadcasts
 from services.broadcasts import BroadcastState, WhenProblem
@@ -93,8 +94,9 @@ async def on_audience(ctx: Ctx, pressed: ChooseAudience) -> None:
 
 
 @on(SendNow)
-async def on_send_now(ctx: Ctx, pressed: SendNow) -> None:
-    count = await broadcasts.send_now(ctx.uow)
+@on(SendPaid)
+async def on_send_now(ctx: Ctx, pressed: SendNow | SendPaid) -> None:
+    count = await broadcasts.send_now(ctx.uow, paid=isinstance(pressed, SendPaid))
     ctx.edit(ctx.t("bc.started", count=count))
 
 

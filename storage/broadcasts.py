@@ -208,17 +208,18 @@ async def set_progress_message(
 
 
 async def next_pending(
-    session: AsyncSession, broadcast_id: int, skip: Collection[int]
-) -> tuple[int, int, bool] | None:
-    """The next pending row not in `skip` (rows this sender already waits to send): (delivery
-    id, user id, resent). Only a look: the row is claimed when its message is about to go out."""
+    session: AsyncSession, broadcast_id: int, skip: Collection[int], limit: int = 1
+) -> list[tuple[int, int, bool]]:
+    """The next `limit` pending rows not in `skip` (rows this sender already has in hand):
+    (delivery id, user id, resent). Only a look: a row is claimed when its message is about to
+    go out."""
     query = select(Delivery.id, Delivery.user_id, Delivery.resent).where(
         Delivery.broadcast_id == broadcast_id, Delivery.state == DeliveryState.PENDING.value
     )
     if skip:
         query = query.where(Delivery.id.not_in(list(skip)))
-    row = (await session.execute(query.order_by(Delivery.id).limit(1))).first()
-    return (row.id, row.user_id, bool(row.resent)) if row is not None else None
+    rows = (await session.execute(query.order_by(Delivery.id).limit(limit))).all()
+    return [(row.id, row.user_id, bool(row.resent)) for row in rows]
 
 
 async def claim(

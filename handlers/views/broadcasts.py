@@ -67,6 +67,10 @@ class ChooseAudience(Button):
 class SendNow(_Buttons, action="go"): ...
 
 
+class SendPaid(_Buttons, action="paid"):
+    """Now, as a paid broadcast: up to 1,000 messages a second for 0.1 Stars each."""
+
+
 class Back(_Buttons, action="back"):
     """Back to the choice of audience; the text and the file stay."""
 
@@ -128,15 +132,21 @@ def audience_label(t: Translator, audience: Audience, days: int | None) -> str:
 
 
 def confirmation(t: Translator, confirm: Confirmation) -> tuple[str, InlineKeyboardMarkup]:
-    """How many it reaches; "send now" only when that is anybody."""
+    """How many it reaches; "send now" (also paid, with its cost) only when that is anybody."""
     program = confirm.program
-    return t(
+    text = t(
         "bc.confirm",
         audience=audience_label(t, confirm.audience, confirm.days),
         program=program.name if program else t.plain("bc.all_programs"),
         count=confirm.count,
-    ), rows(
+    )
+    stars = t.plain("bc.paid.stars", count=confirm.stars)
+    if confirm.count:
+        cost = t.plain("bc.paid.cost", count=confirm.messages, stars=stars)
+        text += "\n\n" + t("bc.paid.offer", cost=cost)
+    return text, rows(
         [key(t.plain("bc.send_now"), SendNow())] if confirm.count else [],
+        [key(t.plain("bc.send_paid", stars=stars), SendPaid())] if confirm.count else [],
         [key(t.plain("bc.send_later"), SendLater())],
         [key(t.plain("bc.back"), Back())],
         [key(t.plain("bc.discard"), Discard())],

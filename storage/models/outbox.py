@@ -97,6 +97,8 @@ class Broadcast(Base):
     # The one message the coordinator watches, edited as delivery goes on.
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Sent as a paid broadcast (allow_paid_broadcast: up to 1,000 a second, 0.1 Stars each).
+    paid: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Delivery(Base):

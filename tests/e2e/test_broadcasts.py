@@ -203,7 +203,7 @@ async def test_a_restart_mid_broadcast_delivers_each_at_most_once(
     people = [api.add_user(6000 + i, f"P{i}") for i in range(60)]
     for user in people:
         await seed_participant(db, program, user.id, f"Person {user.id}", NOW)
-    # Production pacing (one message per chat per second, 25/s overall) makes it take a while.
+    # Production pacing (one message per chat per second, 30/s overall) makes it take a while.
     async with bot_running(settings, clock=clock, limiter=RateLimiter()) as app:
         confirm = await compose(coordinator, "Alle Teilnehmenden")
         await coordinator.press("📨 Jetzt senden", message=confirm)
@@ -236,6 +236,36 @@ async def test_a_restart_mid_broadcast_delivers_each_at_most_once(
     )
     report = [m for m in coordinator.chat if "Ankündigung versendet" in m.text]
     assert len(report) == 1
+
+
+async def test_a_paid_broadcast_shows_its_cost_and_goes_out_paid(
+    api: FakeBotApi, db: Database, settings: Settings, coordinator: FakeUser
+) -> None:
+    """Urgent: the coordinator sees the cost in Stars, chooses the paid broadcast, and every copy
+    goes out with allow_paid_broadcast under the stand-in's flood control, none refused; what
+    the coordinator is told about it is no paid message."""
+    cohort = await seed(db, api)
+    # The overall limits as in production; one chat's pace only slows the writing down.
+    fast_chats = RateLimiter(chat_per_second=1000.0, chat_burst=1000.0)
+    async with bot_running(settings, clock=FrozenClock(NOW), limiter=fast_chats):
+        confirm = await compose(coordinator, "Alle Teilnehmenden")
+        expect(confirm, "Das sind 5 Personen.", "Telegram berechnet dafür: 5 Nachrichten · 1 Star.")
+        api.flood_control = True
+        await coordinator.press("⚡ Eilig: bezahlt senden (1 Star)", message=confirm)
+        await wait_report(api, coordinator)
+    expect(await coordinator.wait_edit(confirm), "geht an 5 Personen.")
+    for user in cohort.everyone:
+        assert len(await received(user)) == 1, user.dump()
+    sent = api.calls_to("sendMessage")
+    to_coordinator = [c for c in sent if int(c.params["chat_id"]) == coordinator.id]
+    copies = [c for c in sent if "Stammtisch" in c.params["text"] and c not in to_coordinator]
+    assert [c.status for c in copies] == [200] * 5
+    assert all(c.params.get("allow_paid_broadcast") for c in copies)
+    assert not any(c.params.get("allow_paid_broadcast") for c in to_coordinator)
+    assert api.paid_messages == 5
+    async with db.session() as session:
+        broadcast = (await session.scalars(select(Broadcast))).one()
+    assert broadcast.paid and broadcast.status == "done"
 
 
 def requested(api: FakeBotApi) -> set[int]:

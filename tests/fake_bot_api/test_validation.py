@@ -181,6 +181,24 @@ async def test_flood_control_is_opt_in() -> None:
         assert len(user.chat) == statuses.count(200)
 
 
+async def test_paid_broadcasts_have_the_higher_limit() -> None:
+    """allow_paid_broadcast: 1,000 a second instead of 30, each counted at 0.1 Stars."""
+    async with FakeBotApi(flood_control=True) as api, httpx.AsyncClient() as client:
+        for chat in range(1, 71):
+            api.add_user(chat, f"P{chat}")
+        url = f"{api.base_url}{api.token}/sendMessage"
+
+        async def send(chat: int, paid: bool) -> int:
+            body = {"chat_id": chat, "text": "x", "allow_paid_broadcast": paid}
+            return (await client.post(url, json=body)).status_code
+
+        free = [await send(chat, False) for chat in range(1, 32)]
+        assert free[:30] == [200] * 30 and free[30] == 429  # the 31st within a second
+        paid = [await send(chat, True) for chat in range(32, 71)]
+        assert paid == [200] * 39  # outside the free 30, far below 1,000
+        assert api.paid_messages == 39
+
+
 async def test_send_document_multipart_and_attach(
     api: FakeBotApi, bot: RawBot, user: FakeUser
 ) -> None:

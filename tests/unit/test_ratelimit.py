@@ -1,12 +1,14 @@
-"""The send limiter, on a simulated clock: no one-second window ever exceeds Telegram's limits."""
+"""The send limiter, on a simulated clock: no one-second window ever exceeds Telegram's limits,
+no slot is wasted, and replies go before notices before broadcasts."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import pytest
 
-from bot.ratelimit import Bucket, RateLimiter
+from bot.ratelimit import Bucket, Lane, RateLimiter
 
 
 class SimClock:
@@ -38,21 +40,83 @@ def test_bucket_gives_its_burst_then_refills_at_its_rate() -> None:
     assert bucket.tokens == pytest.approx(2.0)
 
 
-async def test_overall_limit_holds_in_every_second(clock: SimClock) -> None:
+async def send(limiter: RateLimiter, chat: int, **kwargs: object) -> None:
+    """Take a slot and have the answer at once."""
+    (await limiter.acquire(chat, **kwargs)).sent()  # type: ignore[arg-type]
+
+
+async def test_overall_limit_is_used_to_the_last_slot(clock: SimClock) -> None:
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     stamps = []
-    for chat in range(200):  # 200 different chats: only the overall limit applies
-        await limiter.acquire(chat)
+    for chat in range(1, 301):  # 300 different chats: only the overall limit applies
+        await send(limiter, chat)
         stamps.append(clock.now)
-    assert max_in_window(stamps) <= 29
-    assert stamps[-1] - stamps[0] == pytest.approx((200 - 4) / 25.0, rel=0.01)
+    assert max_in_window(stamps) == 30  # Telegram's limit, no margin
+    assert stamps[-1] - stamps[0] == pytest.approx(9.0)  # 300 in ten seconds: 30 a second
+
+
+async def test_a_slot_counts_until_its_answer(clock: SimClock) -> None:
+    """Telegram counts a message somewhere between request and answer: the slot is reused one
+    second after the answer, so a slow answer can never let 31 land in one of its seconds."""
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    slots = [await limiter.acquire(chat) for chat in range(1, 31)]
+    start = clock.now
+    clock.now += 0.25  # the answers take a quarter of a second
+    for slot in slots:
+        slot.sent()
+    await send(limiter, 99)
+    assert clock.now == pytest.approx(start + 1.25)
+
+
+async def test_a_slot_not_used_is_given_back(clock: SimClock) -> None:
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    slots = [await limiter.acquire(chat) for chat in range(1, 31)]
+    slots[0].unused()  # e.g. another sender claimed the row
+    start = clock.now
+    await send(limiter, 99)
+    assert clock.now == start
+
+
+async def test_replies_go_first_then_notices_then_broadcasts(clock: SimClock) -> None:
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    busy = [await limiter.acquire(chat, Lane.BROADCAST) for chat in range(1, 31)]
+    order: list[str] = []
+
+    async def wait(name: str, chat: int, lane: Lane) -> None:
+        slot = await limiter.acquire(chat, lane)
+        order.append(name)
+        slot.sent()
+
+    waiting = [
+        asyncio.create_task(wait("broadcast", 100, Lane.BROADCAST)),
+        asyncio.create_task(wait("broadcast 2", 101, Lane.BROADCAST)),
+        asyncio.create_task(wait("notice", 102, Lane.NOTICE)),
+        asyncio.create_task(wait("reply", 103, Lane.INTERACTIVE)),
+    ]
+    await asyncio.sleep(0)
+    assert order == []  # all 30 slots are in flight
+    for slot in busy:
+        slot.sent()
+    await asyncio.gather(*waiting)
+    assert order == ["reply", "notice", "broadcast", "broadcast 2"]
+
+
+async def test_paid_broadcasts_have_their_own_higher_limit(clock: SimClock) -> None:
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    free = [await limiter.acquire(chat) for chat in range(1, 31)]  # the free 30 are in flight
+    start = clock.now
+    for chat in range(1000, 3000):
+        await send(limiter, chat, paid=True)
+    assert clock.now == pytest.approx(start + 1.0)  # 2,000 in a second and a bit: 1,000 a second
+    for slot in free:
+        slot.sent()
 
 
 async def test_one_chat_is_paced_after_a_short_burst(clock: SimClock) -> None:
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     stamps = []
     for _ in range(10):
-        await limiter.acquire(42)
+        await send(limiter, 42)
         stamps.append(clock.now)
     assert stamps[:3] == [stamps[0]] * 3  # the burst goes out at once
     gaps = [b - a for a, b in itertools.pairwise(stamps[3:])]
@@ -65,18 +129,29 @@ async def test_calls_about_no_chat_are_paced_only_overall(clock: SimClock) -> No
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     stamps = []
     for _ in range(8):
-        await limiter.acquire(0)
+        await send(limiter, 0)
         stamps.append(clock.now)
-    assert stamps[:4] == [stamps[0]] * 4  # the overall burst
-    assert stamps[-1] - stamps[0] == pytest.approx(4 / 25.0)
+    assert stamps == [stamps[0]] * 8
+
+
+async def test_unpaced_only_waits_out_a_429(clock: SimClock) -> None:
+    limiter = RateLimiter.unpaced()
+    for chat in range(1000):
+        await limiter.acquire(chat % 3)  # never waits, and its slots need no answer
+    limiter._clock = clock
+    limiter._sleep = clock.sleep
+    start = clock.now
+    limiter.pause(2.0)
+    await limiter.acquire(1)
+    assert clock.now == pytest.approx(start + 2.0)
 
 
 async def test_a_429_pauses_everybody(clock: SimClock) -> None:
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
     start = clock.now
     limiter.pause(5.0)
-    await limiter.acquire(1)
-    await limiter.acquire(2)
+    await send(limiter, 1)
+    await send(limiter, 2)
     assert clock.now == pytest.approx(start + 5.0)
 
 
