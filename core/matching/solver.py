@@ -14,7 +14,7 @@ import numpy as np
 
 from core.matching.model import Constraints, MatchResult, Person, Weights
 from core.matching.round import _Round
-from core.matching.scoring import _BLOCK_CELLS, FloatArray, IntArray, _blocks
+from core.matching.scoring import _BLOCK_CELLS, BoolArray, FloatArray, IntArray, _blocks, _Prepared
 
 # Frozen, so one instance serves every call as a default.
 NO_CONSTRAINTS = Constraints()
@@ -108,63 +108,109 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
     against them. A cell worth more than its mentee's and its mentor's prices together could
     improve the solution, so such cells join the graph and it is solved again; when no cell is
     left, the prices certify that no assignment of the full matrix is better.
+
+    The full matrix is never held as floats: scoring keeps only each cell's score rounded up to
+    a 16-bit grid (``_Packed``, 2 bytes a cell, 0 for a forbidden one), which is enough to rule
+    out almost every cell when pricing; the few it cannot rule out, and the cells of the graph,
+    are scored exactly (``_Prepared.cells``).
     """
     capacity = state.free_capacity
+    prepared = state.prepared
     n_free, n_mentors = len(free), len(state.mentors)
-    scores = np.empty((n_free, n_mentors), dtype=np.float64)
-    for start, stop in _blocks(n_free, n_mentors):
-        score, feasible = state.prepared.block(free[start:stop])
-        feasible &= (capacity > 0)[None, :]
-        scores[start:stop] = np.where(feasible, score, -np.inf)
-    usable = np.isfinite(scores)
-    row_ok, col_ok = usable.any(axis=1), usable.any(axis=0)
-    del usable
-    # At least this many mentees stay alone in any assignment.
-    spare = n_free - min(int(row_ok.sum()), int(capacity[col_ok].sum()))
-
+    packed = _Packed(*state.weights.score_bounds, n_free, n_mentors)
+    has_room = capacity > 0
+    row_ok = np.zeros(n_free, dtype=np.bool_)
+    col_ok = np.zeros(n_mentors, dtype=np.bool_)
     picked: list[IntArray] = []
     k = min(_CANDIDATES, n_mentors)
     for start, stop in _blocks(n_free, n_mentors):
-        part = scores[start:stop]
-        top = np.argpartition(-part, k - 1, axis=1)[:, :k] if k < n_mentors else None
-        cols = top if top is not None else np.broadcast_to(np.arange(n_mentors), part.shape)
-        rows = np.arange(start, stop)[:, None]
-        picked.append((rows * n_mentors + cols).ravel())
-    step = max(1, _BLOCK_CELLS // max(1, n_free))
-    for start in range(0, n_mentors, step):
-        stop = min(n_mentors, start + step)
-        part = scores[:, start:stop]
-        k_col = min(n_free, _CANDIDATES + int(capacity[start:stop].max(initial=0)))
-        if k_col < n_free:
-            top = np.argpartition(-part, k_col - 1, axis=0)[:k_col]
-        else:
-            top = np.broadcast_to(np.arange(n_free)[:, None], part.shape)
-        picked.append((top * n_mentors + np.arange(start, stop)[None, :]).ravel())
-    in_graph = np.zeros(n_free * n_mentors, dtype=np.bool_)
-    for part_cells in picked:
-        in_graph[part_cells] = True
-    del picked
-    in_graph &= np.isfinite(scores).ravel()
+        score, feasible = prepared.block(free[start:stop])
+        feasible &= has_room[None, :]
+        row_ok[start:stop] = feasible.any(axis=1)
+        col_ok |= feasible.any(axis=0)
+        packed.store(start, score, feasible)
+        if k < n_mentors:
+            score[~feasible] = -np.inf
+            top = np.argpartition(score, n_mentors - k, axis=1)[:, n_mentors - k :]
+            picked.append((np.arange(start, stop)[:, None] * n_mentors + top).ravel())
+    if k >= n_mentors:
+        picked.append(np.arange(n_free * n_mentors, dtype=np.int64))
+    picked.append(packed.column_tops(_CANDIDATES + int(capacity.max(initial=0))))
+    # At least this many mentees stay alone in any assignment.
+    spare = n_free - min(int(row_ok.sum()), int(capacity[col_ok].sum()))
+
+    cells = np.unique(np.concatenate(picked))
+    e_idx, m_idx = np.divmod(cells, n_mentors)
+    weight, feasible = prepared.cells(free[e_idx], m_idx)
+    keep = feasible & has_room[m_idx]
+    cells, e_idx, m_idx, weight = cells[keep], e_idx[keep], m_idx[keep], weight[keep]
 
     slack = max(_SLACK, 8 * float(np.spacing(big)))
     tolerance = max(_TOLERANCE, 1024 * float(np.spacing(big)))
     duals: tuple[FloatArray, FloatArray] | None = None
     for _ in range(_CERTIFY_ROUNDS):
-        e_idx, m_idx = np.divmod(np.flatnonzero(in_graph), n_mentors)
-        weight = scores[e_idx, m_idx]
         assigned = _solve_sparse(e_idx, m_idx, weight, capacity, n_free, spare, big)
         # The cells only grow, so later optima leave at most as many mentees alone.
         spare = int((assigned < 0).sum())
         duals = _duals(e_idx, m_idx, weight + big, assigned, capacity, duals, slack)
         if duals is None:
             return None
-        missing = _violations(scores, big, duals, tolerance)
-        if len(missing) == 0:
-            return {int(free[e]): int(assigned[e]) for e in np.flatnonzero(assigned >= 0)}
-        if in_graph[missing].all():  # only rounding noise left to price: cannot prove it
+        found = _violations(prepared, free, packed, big, duals, tolerance, cells)
+        if found is None:  # only rounding noise left to price: cannot prove it
             return None
-        in_graph[missing] = True
+        if len(found[0]) == 0:
+            return {int(free[e]): int(assigned[e]) for e in np.flatnonzero(assigned >= 0)}
+        add_cells, add_weight = found
+        add_e, add_m = np.divmod(add_cells, n_mentors)
+        order = np.argsort(np.concatenate((cells, add_cells)), kind="stable")
+        cells = np.concatenate((cells, add_cells))[order]
+        e_idx = np.concatenate((e_idx, add_e))[order]
+        m_idx = np.concatenate((m_idx, add_m))[order]
+        weight = np.concatenate((weight, add_weight))[order]
     return None
+
+
+class _Packed:
+    """Every cell's score rounded up to a grid of 65,534 steps between the lowest and the highest
+    possible score, as uint16 (0: forbidden). Pricing compares these upper bounds with the dual
+    prices, so a cell whose bound is not worth its prices cannot be either."""
+
+    def __init__(self, low: float, high: float, rows: int, cols: int) -> None:
+        self.low = low
+        self.step = max(high - low, 1.0) / 65_000
+        self.codes = np.zeros((rows, cols), dtype=np.uint16)
+
+    def store(self, start: int, score: FloatArray, feasible: BoolArray) -> None:
+        code = np.floor((score - self.low) * (1 / self.step))
+        np.clip(code, 0, 65_534, out=code)
+        code += 1
+        code[~feasible] = 0
+        self.codes[start : start + len(score)] = code
+
+    def column_tops(self, k: int) -> IntArray:
+        """Flat cells of each mentor's ``k`` best mentees by the rounded score."""
+        rows, cols = self.codes.shape
+        if k >= rows:
+            return np.arange(rows * cols, dtype=np.int64)
+        found: list[IntArray] = []
+        step = max(1, _BLOCK_CELLS // rows)
+        for start in range(0, cols, step):
+            part = self.codes[:, start : start + step]
+            top = np.argpartition(part, rows - k, axis=0)[rows - k :]
+            found.append((top * cols + np.arange(start, start + part.shape[1])[None, :]).ravel())
+        return np.concatenate(found)
+
+    def suspects(
+        self, start: int, stop: int, u: FloatArray, v: FloatArray, limit: float
+    ) -> IntArray:
+        """Cells (flat within rows start:stop) whose upper bound minus u - v exceeds ``limit``."""
+        # bound = low + (code + 0.5) * step; half a step covers rounding in ``store``.
+        scale = 1 / self.step
+        row = (u[start:stop] + limit - self.low) * scale - 0.5
+        col = v * scale
+        hot = self.codes[start:stop] > (row[:, None] + col[None, :])
+        hot &= self.codes[start:stop] > 0
+        return np.flatnonzero(hot)
 
 
 def _solve_sparse(
@@ -322,27 +368,42 @@ class _Arcs:
 
 
 def _violations(
-    scores: FloatArray, big: float, duals: tuple[FloatArray, FloatArray], tolerance: float
-) -> IntArray:
-    """Cells (flat indices) whose value exceeds their prices: the best few of each such mentee."""
+    prepared: _Prepared,
+    free: IntArray,
+    packed: _Packed,
+    big: float,
+    duals: tuple[FloatArray, FloatArray],
+    tolerance: float,
+    graph: IntArray,
+) -> tuple[IntArray, FloatArray] | None:
+    """Cells outside the sorted ``graph`` whose exact value exceeds their prices (the best few of
+    each such mentee) with their scores; None if only cells of the graph do (rounding noise)."""
     u, v = duals
-    n_free, n_mentors = scores.shape
+    n_free, n_mentors = packed.codes.shape
     found: list[IntArray] = []
-    for start, stop in _blocks(n_free, n_mentors):
-        reduced = scores[start:stop] + (big - u[start:stop, None]) - v[None, :]
-        rows = np.flatnonzero((reduced > tolerance).any(axis=1))
-        if len(rows) == 0:
-            continue
-        part = reduced[rows]
-        k = min(_ADD_PER_ROW, n_mentors)
-        top = np.argpartition(-part, k - 1, axis=1)[:, :k] if k < n_mentors else None
-        cols = top if top is not None else np.broadcast_to(np.arange(n_mentors), part.shape)
-        good = np.take_along_axis(part, cols, axis=1) > tolerance
-        flat = (start + rows)[:, None] * n_mentors + cols
-        found.append(flat[good])
-    if not found:
-        return np.empty(0, dtype=np.int64)
-    return np.concatenate(found).astype(np.int64)
+    step = max(1, 8 * _BLOCK_CELLS // max(1, n_mentors))
+    for start in range(0, n_free, step):
+        stop = min(n_free, start + step)
+        found.append(start * n_mentors + packed.suspects(start, stop, u, v, tolerance - big))
+    cells = np.concatenate(found)
+    if len(cells) == 0:
+        return cells, np.empty(0)
+    e_idx, m_idx = np.divmod(cells, n_mentors)
+    score, feasible = prepared.cells(free[e_idx], m_idx)
+    reduced = score + (big - u[e_idx]) - v[m_idx]
+    bad = feasible & (reduced > tolerance)
+    at = np.minimum(np.searchsorted(graph, cells), max(0, len(graph) - 1))
+    known = graph[at] == cells if len(graph) else np.zeros(len(cells), dtype=np.bool_)
+    new = bad & ~known
+    if not new.any():
+        return None if bad.any() else (cells[:0], score[:0])
+    cells, score, reduced, e_idx = cells[new], score[new], reduced[new], e_idx[new]
+    # The best _ADD_PER_ROW of each mentee: sorted by mentee, then by value.
+    order = np.lexsort((-reduced, e_idx))
+    e_sorted = e_idx[order]
+    first = np.searchsorted(e_sorted, e_sorted, side="left")
+    take = order[np.arange(len(order)) - first < _ADD_PER_ROW]
+    return cells[take], score[take]
 
 
 def greedy(
