@@ -32,7 +32,9 @@ from core.seniority import seniority_level
 # --- normalisation --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)
 def _norm_text(value: str) -> str:
+    # Cached: explaining the pairs of a large round normalises the same few texts many times.
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 

@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from core.matching.model import Constraints, MatchResult, Person, Weights
 from core.matching.round import _Round
 from core.matching.scoring import _BLOCK_CELLS, BoolArray, FloatArray, IntArray, _blocks, _Prepared
+
+UInt16Array = npt.NDArray[np.uint16]
 
 # Frozen, so one instance serves every call as a default.
 NO_CONSTRAINTS = Constraints()
@@ -23,13 +26,13 @@ DEFAULT_WEIGHTS = Weights()
 # Above this many mentee x slot cells the exact dense solver gets slow (about 1 s at 2,000 x 2,000,
 # 15 s at 5,000 x 5,000), so large rounds use certified column generation instead (see ``match``).
 _DENSE_CELLS = 4_000_000
-_CANDIDATES = 32
+_CANDIDATES = 16
 # Column generation: rounds before giving up for the dense solver, cells added per mentee whose
 # row still holds an improving cell, and the numerical tolerances of the optimality proof (scores
 # are about 0-100; a total can be off by at most the number of mentees times the tolerance). Both
 # grow with the rounding unit of BIG for very large rounds.
 _CERTIFY_ROUNDS = 30
-_ADD_PER_ROW = 32
+_ADD_PER_ROW = 16
 _SLACK = 1e-9
 _TOLERANCE = 1e-7
 
@@ -128,10 +131,9 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
         feasible &= has_room[None, :]
         row_ok[start:stop] = feasible.any(axis=1)
         col_ok |= feasible.any(axis=0)
-        packed.store(start, score, feasible)
+        codes = packed.store(start, score, feasible)
         if k < n_mentors:
-            score[~feasible] = -np.inf
-            top = np.argpartition(score, n_mentors - k, axis=1)[:, n_mentors - k :]
+            top = np.argpartition(codes, n_mentors - k, axis=1)[:, n_mentors - k :]
             picked.append((np.arange(start, stop)[:, None] * n_mentors + top).ravel())
     if k >= n_mentors:
         picked.append(np.arange(n_free * n_mentors, dtype=np.int64))
@@ -180,12 +182,14 @@ class _Packed:
         self.step = max(high - low, 1.0) / 65_000
         self.codes = np.zeros((rows, cols), dtype=np.uint16)
 
-    def store(self, start: int, score: FloatArray, feasible: BoolArray) -> None:
+    def store(self, start: int, score: FloatArray, feasible: BoolArray) -> UInt16Array:
         code = np.floor((score - self.low) * (1 / self.step))
         np.clip(code, 0, 65_534, out=code)
         code += 1
         code[~feasible] = 0
-        self.codes[start : start + len(score)] = code
+        stored = self.codes[start : start + len(score)]
+        stored[...] = code
+        return stored
 
     def column_tops(self, k: int) -> IntArray:
         """Flat cells of each mentor's ``k`` best mentees by the rounded score."""
@@ -195,9 +199,9 @@ class _Packed:
         found: list[IntArray] = []
         step = max(1, _BLOCK_CELLS // rows)
         for start in range(0, cols, step):
-            part = self.codes[:, start : start + step]
-            top = np.argpartition(part, rows - k, axis=0)[rows - k :]
-            found.append((top * cols + np.arange(start, start + part.shape[1])[None, :]).ravel())
+            part = np.ascontiguousarray(self.codes[:, start : start + step].T)
+            top = np.argpartition(part, rows - k, axis=1)[:, rows - k :]
+            found.append((top * cols + np.arange(start, start + len(part))[:, None]).ravel())
         return np.concatenate(found)
 
     def suspects(
