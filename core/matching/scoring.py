@@ -324,13 +324,18 @@ class _Prepared:
         relevant = e.has_location[es] & m.has_location[ms]
         relevant &= (effective == 0) | (effective == 2)
         if w.max_distance_km > 0 and relevant.any():
-            km = _haversine(e, es, m, ms)
-            near = relevant & (km <= w.max_distance_km)
-            distance_fit = np.where(
-                near, 1.0 - km / w.max_distance_km, np.where(relevant, 0.0, 0.5)
+            # Distances only where they count (about a third of the cells in real cohorts).
+            shape = relevant.shape
+            km = _haversine(
+                e, np.broadcast_to(es, shape)[relevant], m, np.broadcast_to(ms, shape)[relevant]
             )
-            score += w.distance * distance_fit
-            too_far = relevant & ~near & (effective == 0)
+            near = km <= w.max_distance_km
+            distance = np.full(shape, w.distance * 0.5)
+            distance[relevant] = w.distance * np.where(near, 1.0 - km / w.max_distance_km, 0.0)
+            score += distance
+            too_far = np.zeros(shape, dtype=np.bool_)
+            too_far[relevant] = ~near
+            too_far &= effective == 0
             score -= w.far_penalty * too_far
         else:
             score += w.distance * 0.5

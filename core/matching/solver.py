@@ -25,8 +25,9 @@ DEFAULT_WEIGHTS = Weights()
 
 # Above this many mentee x slot cells the exact dense solver gets slow (about 1 s at 2,000 x 2,000,
 # 15 s at 5,000 x 5,000), so large rounds use certified column generation instead (see ``match``).
-_DENSE_CELLS = 4_000_000
+_DENSE_CELLS = 500_000
 _CANDIDATES = 16
+_MENTOR_CANDIDATES = 16
 # Column generation: rounds before giving up for the dense solver, cells added per mentee whose
 # row still holds an improving cell, and the numerical tolerances of the optimality proof (scores
 # are about 0-100; a total can be off by at most the number of mentees times the tolerance). Both
@@ -137,7 +138,7 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
             picked.append((np.arange(start, stop)[:, None] * n_mentors + top).ravel())
     if k >= n_mentors:
         picked.append(np.arange(n_free * n_mentors, dtype=np.int64))
-    picked.append(packed.column_tops(_CANDIDATES + int(capacity.max(initial=0))))
+    picked.append(packed.column_tops(_MENTOR_CANDIDATES + int(capacity.max(initial=0))))
     # At least this many mentees stay alone in any assignment.
     spare = n_free - min(int(row_ok.sum()), int(capacity[col_ok].sum()))
 
