@@ -34,6 +34,7 @@ _MENTOR_CANDIDATES = 16
 # grow with the rounding unit of BIG for very large rounds.
 _CERTIFY_ROUNDS = 30
 _ADD_PER_ROW = 16
+_PRUNE: float | None = 2.0
 _SLACK = 1e-9
 _TOLERANCE = 1e-7
 
@@ -164,6 +165,11 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
         if len(found[0]) == 0:
             return {int(free[e]): int(assigned[e]) for e in np.flatnonzero(assigned >= 0)}
         add_cells, add_weight = found
+        if _PRUNE is not None:
+            u, v = duals
+            reduced = weight + big - u[e_idx] - v[m_idx]
+            keep = (reduced >= -_PRUNE) | (assigned[e_idx] == m_idx)
+            cells, e_idx, m_idx, weight = cells[keep], e_idx[keep], m_idx[keep], weight[keep]
         add_e, add_m = np.divmod(add_cells, n_mentors)
         order = np.argsort(np.concatenate((cells, add_cells)), kind="stable")
         cells = np.concatenate((cells, add_cells))[order]
@@ -385,23 +391,34 @@ def _violations(
     each such mentee) with their scores; None if only cells of the graph do (rounding noise)."""
     u, v = duals
     n_free, n_mentors = packed.codes.shape
-    found: list[IntArray] = []
+    found: list[tuple[IntArray, FloatArray, FloatArray]] = []
     step = max(1, 8 * _BLOCK_CELLS // max(1, n_mentors))
     for start in range(0, n_free, step):
         stop = min(n_free, start + step)
-        found.append(start * n_mentors + packed.suspects(start, stop, u, v, tolerance - big))
-    cells = np.concatenate(found)
+        local = packed.suspects(start, stop, u, v, tolerance - big)
+        if len(local) == 0:
+            continue
+        if len(local) * 8 > (stop - start) * n_mentors:
+            # Far from the optimum many cells are suspect: price whole rows exactly instead.
+            found.extend(_row_violations(prepared, free, start, stop, big, duals, tolerance))
+            continue
+        e_idx, m_idx = np.divmod(local, n_mentors)
+        e_idx += start
+        score, feasible = prepared.cells(free[e_idx], m_idx)
+        reduced = score + (big - u[e_idx]) - v[m_idx]
+        bad = feasible & (reduced > tolerance)
+        found.append((start * n_mentors + local[bad], score[bad], reduced[bad]))
+    cells = np.concatenate([f[0] for f in found] or [np.empty(0, dtype=np.int64)])
     if len(cells) == 0:
         return cells, np.empty(0)
-    e_idx, m_idx = np.divmod(cells, n_mentors)
-    score, feasible = prepared.cells(free[e_idx], m_idx)
-    reduced = score + (big - u[e_idx]) - v[m_idx]
-    bad = feasible & (reduced > tolerance)
+    score = np.concatenate([f[1] for f in found])
+    reduced = np.concatenate([f[2] for f in found])
+    e_idx = cells // n_mentors
     at = np.minimum(np.searchsorted(graph, cells), max(0, len(graph) - 1))
     known = graph[at] == cells if len(graph) else np.zeros(len(cells), dtype=np.bool_)
-    new = bad & ~known
+    new = ~known
     if not new.any():
-        return None if bad.any() else (cells[:0], score[:0])
+        return None
     cells, score, reduced, e_idx = cells[new], score[new], reduced[new], e_idx[new]
     # The best _ADD_PER_ROW of each mentee: sorted by mentee, then by value.
     order = np.lexsort((-reduced, e_idx))
@@ -409,6 +426,33 @@ def _violations(
     first = np.searchsorted(e_sorted, e_sorted, side="left")
     take = order[np.arange(len(order)) - first < _ADD_PER_ROW]
     return cells[take], score[take]
+
+
+def _row_violations(
+    prepared: _Prepared,
+    free: IntArray,
+    start: int,
+    stop: int,
+    big: float,
+    duals: tuple[FloatArray, FloatArray],
+    tolerance: float,
+) -> list[tuple[IntArray, FloatArray, FloatArray]]:
+    """The best _ADD_PER_ROW cells above their prices of each mentee in start:stop, by blocks."""
+    u, v = duals
+    n_mentors = len(v)
+    k = min(_ADD_PER_ROW, n_mentors)
+    found = []
+    for first, last in _blocks(stop - start, n_mentors):
+        rows = np.arange(start + first, start + last)
+        score, feasible = prepared.block(free[rows])
+        reduced = score + (big - u[rows, None]) - v[None, :]
+        reduced[~feasible] = -np.inf
+        top = np.argpartition(reduced, n_mentors - k, axis=1)[:, n_mentors - k :]
+        value = np.take_along_axis(reduced, top, axis=1)
+        bad = value > tolerance
+        cells = (rows[:, None] * n_mentors + top)[bad]
+        found.append((cells, np.take_along_axis(score, top, axis=1)[bad], value[bad]))
+    return found
 
 
 def greedy(
