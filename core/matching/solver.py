@@ -35,6 +35,9 @@ _MENTOR_CANDIDATES = 16
 _CERTIFY_ROUNDS = 30
 _ADD_PER_ROW = 16
 _PRUNE: float | None = 2.0
+# Share of a block's cells that, when their 16-bit bounds cannot rule them out, makes pricing
+# score the whole rows (cheaper than scoring so many cells one by one).
+_ROW_PRICING = 0.125
 _SLACK = 1e-9
 _TOLERANCE = 1e-7
 
@@ -398,7 +401,7 @@ def _violations(
         local = packed.suspects(start, stop, u, v, tolerance - big)
         if len(local) == 0:
             continue
-        if len(local) * 8 > (stop - start) * n_mentors:
+        if len(local) > _ROW_PRICING * (stop - start) * n_mentors:
             # Far from the optimum many cells are suspect: price whole rows exactly instead.
             found.extend(_row_violations(prepared, free, start, stop, big, duals, tolerance))
             continue

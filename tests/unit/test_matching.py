@@ -700,9 +700,14 @@ TIES = Weights(topics=0, industry=1, seniority=0, format=1, distance=0, far_pena
     seed=st.integers(0, 2**32 - 1),
     weights=st.sampled_from((*WEIGHTS, TIES)),
     candidates=st.sampled_from([1, 2, 4]),
+    row_pricing=st.sampled_from([0.0, 0.125, 2.0]),
 )
-def test_sparse_path_equals_scipy_dense(seed: int, weights: Weights, candidates: int) -> None:
-    """Rules, forbidden and earlier pairs, capacities up to 3, ties: same count and total."""
+def test_sparse_path_equals_scipy_dense(
+    seed: int, weights: Weights, candidates: int, row_pricing: float
+) -> None:
+    """Rules, forbidden and earlier pairs, capacities up to 3, ties: same count and total.
+
+    ``row_pricing`` 0 prices every suspect row exactly as a whole, 2 cell by cell."""
     rng = random.Random(seed)
     mentors = [random_person(rng, i, rng.randint(1, 3)) for i in range(rng.randint(1, 40))]
     mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 60))]
@@ -718,6 +723,7 @@ def test_sparse_path_equals_scipy_dense(seed: int, weights: Weights, candidates:
         patch.object(solver, "_DENSE_CELLS", 0),
         patch.object(solver, "_CANDIDATES", candidates),
         patch.object(solver, "_ADD_PER_ROW", candidates),
+        patch.object(solver, "_ROW_PRICING", row_pricing),
         patch.object(solver, "_solve_dense", _no_dense_fallback),
     ):
         sparse = match(mentors, mentees, constraints, weights)
