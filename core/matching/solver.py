@@ -193,12 +193,12 @@ class _Packed:
         self.codes = np.zeros((rows, cols), dtype=np.uint16)
 
     def store(self, start: int, score: FloatArray, feasible: BoolArray) -> UInt16Array:
-        code = np.floor((score - self.low) * (1 / self.step))
+        code = (score - self.low) * (1 / self.step)
         np.clip(code, 0, 65_534, out=code)
         code += 1
-        code[~feasible] = 0
         stored = self.codes[start : start + len(score)]
-        stored[...] = code
+        stored[...] = code  # truncated: floor((score - low) / step) + 1
+        np.multiply(stored, feasible, out=stored)
         return stored
 
     def column_tops(self, k: int) -> IntArray:
@@ -219,12 +219,16 @@ class _Packed:
     ) -> IntArray:
         """Cells (flat within rows start:stop) whose upper bound minus u - v exceeds ``limit``."""
         # bound = low + (code + 0.5) * step; half a step covers rounding in ``store``.
+        # Thresholds in whole codes, rounded down (so never a cell less) and at least 0 (so never
+        # a forbidden cell): 32-bit integers move a quarter of the bytes of floats.
         scale = 1 / self.step
-        row = (u[start:stop] + limit - self.low) * scale - 0.5
-        col = v * scale
-        hot = self.codes[start:stop] > (row[:, None] + col[None, :])
-        hot &= self.codes[start:stop] > 0
-        return np.flatnonzero(hot)
+        row = np.floor((u[start:stop] + limit - self.low) * scale - 0.5)
+        col = np.floor(v * scale)
+        small = max(np.abs(row).max(initial=0), np.abs(col).max(initial=0)) < 2**30
+        kind = np.dtype(np.int32 if small else np.int64)
+        threshold = np.add(row.astype(kind)[:, None], col.astype(kind)[None, :], dtype=kind)
+        np.maximum(threshold, 0, out=threshold)
+        return np.flatnonzero(np.greater(self.codes[start:stop], threshold))
 
 
 def _solve_sparse(
