@@ -754,9 +754,9 @@ def test_cells_and_rounded_bounds_agree_with_blocks(seed: int, weights: Weights)
     assert np.all(bound[feasible] - scores[feasible] <= 1.5 * packed.step + 1e-9)
     # Pricing never rules out a cell that is worth more than its prices, at any size of BIG.
     rng = np.random.default_rng(seed)
-    for big in (1e3, 1e12):
-        u = big + rng.uniform(-60, 60, len(mentees))
-        v = rng.uniform(0, 60, len(mentors))
+    for big, share in ((1e3, 1.0), (1e12, 1.0), (1e12, 0.0)):  # the last: 64-bit thresholds
+        u = share * big + rng.uniform(-60, 60, len(mentees))
+        v = (1 - share) * big + rng.uniform(0, 60, len(mentors))
         worth = feasible & (scores + big - u[:, None] - v[None, :] > 1e-7)
         suspects = packed.suspects(0, len(mentees), u, v, 1e-7 - big)
         assert set(np.flatnonzero(worth)) <= set(suspects.tolist())
