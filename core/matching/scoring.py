@@ -199,6 +199,7 @@ class _Side:
         )
         self.level = np.array([_level(p.position) for p in people], dtype=np.int64)
         self.format = np.array([_format_code(p.meeting_format) for p in people], dtype=np.int64)
+        self.level_format = self.level * 3 + self.format
         self.languages = [_languages(p) for p in people]
         self.topics = [frozenset(_topic_keys(p.topics)) for p in people]
         self.topic_count = np.array([len(t) for t in self.topics], dtype=np.float64)
@@ -258,7 +259,12 @@ class _Prepared:
             np.array([e * n_mentors + m for e, ms in self.blocked.items() for m in ms], np.int64)
         )
         self._every_mentor = np.arange(n_mentors, dtype=np.int64)
-        self._seniority = weights.seniority * _SENIORITY_TABLE
+        self._format_table = _FORMAT_TABLE.astype(np.int8)
+        levels, formats = np.divmod(np.arange(3 * len(_SENIORITY_TABLE)), 3)
+        self._level_format = weights.seniority * _SENIORITY_TABLE[levels[:, None], levels[None, :]]
+        self._level_format += weights.format * (
+            _FORMAT_TABLE[formats[:, None], formats[None, :]] >= 0
+        )
 
     def other_employer(self, rows: IntArray) -> BoolArray:
         m, e = self.mentors, self.mentees
@@ -308,7 +314,7 @@ class _Prepared:
         if self.doubtful.active:
             feasible &= ~self.doubtful.table[e.doubtful[es], m.doubtful[ms]]
         feasible &= _any_common(self.mentee_languages, es, self.mentor_languages, ms)
-        effective = _FORMAT_TABLE[m.format[ms], e.format[es]]
+        effective = self._format_table[m.format[ms], e.format[es]]
         if w.format_hard:
             feasible &= effective >= 0
 
@@ -318,8 +324,8 @@ class _Prepared:
         ind_m, ind_e = m.industry[ms], e.industry[es]
         unknown = (ind_m < 0) | (ind_e < 0)
         score += np.where(unknown, 0.5 * w.industry, np.where(ind_m != ind_e, w.industry, 0.0))
-        score += self._seniority[m.level[ms], e.level[es]]
-        score += w.format * (effective >= 0)
+        # Seniority and format together, from one small table over (level, format) pairs.
+        score += self._level_format[m.level_format[ms], e.level_format[es]]
 
         relevant = e.has_location[es] & m.has_location[ms]
         relevant &= (effective == 0) | (effective == 2)

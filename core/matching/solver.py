@@ -23,15 +23,20 @@ UInt16Array = npt.NDArray[np.uint16]
 NO_CONSTRAINTS = Constraints()
 DEFAULT_WEIGHTS = Weights()
 
-# Above this many mentee x slot cells the exact dense solver gets slow (about 1 s at 2,000 x 2,000,
-# 15 s at 5,000 x 5,000), so large rounds use certified column generation instead (see ``match``).
+# Above this many mentee x slot cells (about 700 x 700) certified column generation is faster than
+# the exact dense solver (see ``match``), which also needs 8 bytes a cell (1.3 s and 0.2 GB at
+# 2,000 x 2,000, 12 s and 0.5 GB at 5,000 x 5,000 in docs/performance.md).
 _DENSE_CELLS = 500_000
+# The first candidate graph: each mentee's best mentors, each mentor's best mentees (plus its
+# capacity); fewer make the later pricing rounds find many more cells.
 _CANDIDATES = 16
 _MENTOR_CANDIDATES = 16
 # Column generation: rounds before giving up for the dense solver, cells added per mentee whose
-# row still holds an improving cell, and the numerical tolerances of the optimality proof (scores
-# are about 0-100; a total can be off by at most the number of mentees times the tolerance). Both
-# grow with the rounding unit of BIG for very large rounds.
+# row still holds an improving cell, how far below its prices (in points) a cell of the graph may
+# be before it is dropped for the next solve (the proof prices every cell again anyway, so this
+# only makes the repeated solves smaller), and the numerical tolerances of the optimality proof
+# (scores are about 0-100; a total can be off by at most the number of mentees times the
+# tolerance). Both grow with the rounding unit of BIG for very large rounds.
 _CERTIFY_ROUNDS = 30
 _ADD_PER_ROW = 16
 _PRUNE: float | None = 2.0
@@ -61,9 +66,10 @@ def match(
     a sparse graph (for every mentee its ``_CANDIDATES`` best mentors, for every mentor its best
     mentees), solve it exactly and prove the result optimal for the full matrix with LP dual
     prices, adding the cells the prices point at until the proof holds (column generation, see
-    ``_solve_candidates``); the result is the same optimum as the dense solve. Should the proof
-    not succeed within ``_CERTIFY_ROUNDS`` rounds, the full matrix is solved after all.
-    ``exact=True`` always uses the full matrix.
+    ``_solve_candidates``); the result is the same optimum as the dense solve, and its memory is
+    2 bytes a cell plus the graph instead of the dense solver's 8 bytes a cell and more. Should
+    the proof not succeed within ``_CERTIFY_ROUNDS`` rounds, the full matrix is solved after all.
+    ``exact=True`` always uses the full matrix (SciPy's dense ``linear_sum_assignment``).
     """
     state = _Round(list(mentors), list(mentees), constraints, weights)
     free = state.free_mentees()
