@@ -404,7 +404,8 @@ def _violations(
     each such mentee) with their scores; None if only cells of the graph do (rounding noise)."""
     u, v = duals
     n_free, n_mentors = packed.codes.shape
-    found: list[tuple[IntArray, FloatArray, FloatArray]] = []
+    found: list[tuple[IntArray, FloatArray]] = []
+    noise = False
     step = max(1, 8 * _BLOCK_CELLS // max(1, n_mentors))
     for start in range(0, n_free, step):
         stop = min(n_free, start + step)
@@ -413,32 +414,32 @@ def _violations(
             continue
         if len(local) > _ROW_PRICING * (stop - start) * n_mentors:
             # Far from the optimum many cells are suspect: price whole rows exactly instead.
-            found.extend(_row_violations(prepared, free, start, stop, big, duals, tolerance))
-            continue
-        e_idx, m_idx = np.divmod(local, n_mentors)
-        e_idx += start
-        score, feasible = prepared.cells(free[e_idx], m_idx)
-        reduced = score + (big - u[e_idx]) - v[m_idx]
-        bad = feasible & (reduced > tolerance)
-        found.append((start * n_mentors + local[bad], score[bad], reduced[bad]))
+            cells, score, reduced = _row_violations(
+                prepared, free, start, stop, big, duals, tolerance
+            )
+        else:
+            e_idx, m_idx = np.divmod(local, n_mentors)
+            e_idx += start
+            score, feasible = prepared.cells(free[e_idx], m_idx)
+            reduced = score + (big - u[e_idx]) - v[m_idx]
+            bad = feasible & (reduced > tolerance)
+            cells, score, reduced = start * n_mentors + local[bad], score[bad], reduced[bad]
+        at = np.minimum(np.searchsorted(graph, cells), max(0, len(graph) - 1))
+        known = graph[at] == cells if len(graph) else np.zeros(len(cells), dtype=np.bool_)
+        noise |= bool(known.any())
+        cells, score, reduced = cells[~known], score[~known], reduced[~known]
+        # The best _ADD_PER_ROW of each mentee (chunks are whole rows, so chosen chunk by chunk
+        # and memory stays small however many cells a round far from the optimum finds).
+        e_idx = cells // n_mentors
+        order = np.lexsort((-reduced, e_idx))
+        e_sorted = e_idx[order]
+        first = np.searchsorted(e_sorted, e_sorted, side="left")
+        take = order[np.arange(len(order)) - first < _ADD_PER_ROW]
+        found.append((cells[take], score[take]))
     cells = np.concatenate([f[0] for f in found] or [np.empty(0, dtype=np.int64)])
     if len(cells) == 0:
-        return cells, np.empty(0)
-    score = np.concatenate([f[1] for f in found])
-    reduced = np.concatenate([f[2] for f in found])
-    e_idx = cells // n_mentors
-    at = np.minimum(np.searchsorted(graph, cells), max(0, len(graph) - 1))
-    known = graph[at] == cells if len(graph) else np.zeros(len(cells), dtype=np.bool_)
-    new = ~known
-    if not new.any():
-        return None
-    cells, score, reduced, e_idx = cells[new], score[new], reduced[new], e_idx[new]
-    # The best _ADD_PER_ROW of each mentee: sorted by mentee, then by value.
-    order = np.lexsort((-reduced, e_idx))
-    e_sorted = e_idx[order]
-    first = np.searchsorted(e_sorted, e_sorted, side="left")
-    take = order[np.arange(len(order)) - first < _ADD_PER_ROW]
-    return cells[take], score[take]
+        return None if noise else (cells, np.empty(0))
+    return cells, np.concatenate([f[1] for f in found])
 
 
 def _row_violations(
@@ -449,12 +450,13 @@ def _row_violations(
     big: float,
     duals: tuple[FloatArray, FloatArray],
     tolerance: float,
-) -> list[tuple[IntArray, FloatArray, FloatArray]]:
-    """The best _ADD_PER_ROW cells above their prices of each mentee in start:stop, by blocks."""
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The best _ADD_PER_ROW cells above their prices of each mentee in start:stop (cells, scores,
+    values above the prices), scored by blocks."""
     u, v = duals
     n_mentors = len(v)
     k = min(_ADD_PER_ROW, n_mentors)
-    found = []
+    found: list[tuple[IntArray, FloatArray, FloatArray]] = []
     for first, last in _blocks(stop - start, n_mentors):
         rows = np.arange(start + first, start + last)
         score, feasible = prepared.block(free[rows])
@@ -465,7 +467,11 @@ def _row_violations(
         bad = value > tolerance
         cells = (rows[:, None] * n_mentors + top)[bad]
         found.append((cells, np.take_along_axis(score, top, axis=1)[bad], value[bad]))
-    return found
+    return (
+        np.concatenate([f[0] for f in found]),
+        np.concatenate([f[1] for f in found]),
+        np.concatenate([f[2] for f in found]),
+    )
 
 
 def greedy(
