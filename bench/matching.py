@@ -1,40 +1,48 @@
 """Benchmark: the matching engine on random but realistic cohorts, optimum against greedy.
 
-    python -m bench.matching [--sizes 18,500,5000] [--seed 1] [--no-memory]
+    python -m bench.matching [--sizes 18,500,5000] [--seed 1] [--repeat 3] [--exact] [--no-memory]
 
 Each size N is a cohort of N mentors (capacity 1) and N mentees: ~40 companies in ~15
 industries, the 12 default topics, German for everybody and English for some, mixed meeting
 formats, locations for most people, a few excluded company pairs and earlier tandems. The engine
 is pure Python + numpy/scipy, so no database or bot is involved.
 
-Columns: ``seconds`` is one timed run of ``core.matching.match`` (time.perf_counter, without
-tracing); ``peak MB`` is the tracemalloc peak of a second, traced run (numpy reports its buffers
-to tracemalloc, so the cost matrix is included); ``max RSS MB`` is the process' resident peak so
-far (resource.getrusage), hence cumulative over the sizes, which run smallest first. The greedy
-columns are the best-remaining-pair-first baseline on the same input. With ``--exact`` the
-full-matrix solver (``match(..., exact=True)``) runs too, showing what the candidate graph used
-above 4 M cells gives up; its RSS is included in ``max RSS MB``.
+Columns: ``path`` is how ``core.matching.match`` solved it (``dense``: the full matrix, below
+the threshold; ``certified``: the candidate graph with its optimality certificate; ``fallback``:
+the certificate failed and the full matrix was solved after all). ``seconds`` is the median of
+``--repeat`` timed runs (time.perf_counter, without tracing); ``peak MB`` is the tracemalloc peak
+of one more, traced run (numpy reports its buffers to tracemalloc, so every matrix is included).
+With ``--exact`` the same is measured for ``match(..., exact=True)``, SciPy's dense
+``linear_sum_assignment`` on the full mentee x slot matrix (``scipy s``, ``scipy peak MB``),
+``time/scipy`` is the ratio of the medians and ``same optimum`` says whether both have the same
+number of tandems and total score. The greedy columns are the best-remaining-pair-first baseline
+(one run; ``--no-greedy`` skips it, it sorts the whole matrix). ``max RSS MB`` is the process's
+resident peak so far (resource.getrusage), hence cumulative over the sizes, smallest first.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import random
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import scipy
 
 from bench.common import format_table
 from core.companies import normalize_company
-from core.matching import Constraints, MatchResult, Person, greedy, match
+from core.matching import Constraints, MatchResult, Person, greedy, match, solver
 from core.profile import DEFAULT_TOPICS
 
 INDUSTRIES = (
@@ -108,39 +116,85 @@ def cohort(size: int, seed: int) -> tuple[list[Person], list[Person], Constraint
 
 
 @dataclass(frozen=True)
+class Timed:
+    """One method on one cohort: median seconds over the runs, tracemalloc peak, the result."""
+
+    seconds: float
+    peak_mb: float
+    result: MatchResult
+    fell_back: bool = False
+
+    @classmethod
+    def measure(cls, solve: Callable[[], MatchResult], repeat: int, memory: bool) -> Timed:
+        times = []
+        fallbacks = 0
+        original = solver._solve_dense
+
+        def counted(*args: Any, **kwargs: Any) -> dict[int, int]:
+            nonlocal fallbacks
+            fallbacks += 1
+            return original(*args, **kwargs)
+
+        with patch.object(solver, "_solve_dense", counted):
+            for _ in range(repeat):
+                gc.collect()
+                start = time.perf_counter()
+                result = solve()
+                times.append(time.perf_counter() - start)
+        peak = float("nan")
+        if memory:
+            gc.collect()
+            tracemalloc.start()
+            traced = solve()
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            assert traced == result, "match is not deterministic"
+        return cls(statistics.median(times), peak, result, fallbacks > 0)
+
+
+@dataclass(frozen=True)
 class Row:
     mentees: int
     mentors: int
-    seconds: float
-    peak_mb: float
+    engine: Timed
+    path: str
     rss_mb: float
-    result: MatchResult
-    greedy: MatchResult
-    greedy_seconds: float
-    exact: MatchResult | None = None
-    exact_seconds: float = float("nan")
+    scipy: Timed | None
+    greedy: Timed | None
 
     def cells(self) -> list[str]:
+        def mb(value: float) -> str:
+            return "-" if np.isnan(value) else f"{value:.0f}"
+
+        engine, dense, baseline = self.engine, self.scipy, self.greedy
+        same = "-"
+        if dense is not None:
+            same = "yes" if (
+                engine.result.matched == dense.result.matched
+                and abs(engine.result.total_score - dense.result.total_score) < 1e-6
+            ) else "NO"  # fmt: skip
         return [
             str(self.mentees),
             str(self.mentors),
-            f"{self.seconds:.3f}",
-            "-" if np.isnan(self.peak_mb) else f"{self.peak_mb:.0f}",
+            self.path,
+            f"{engine.seconds:.3f}",
+            mb(engine.peak_mb),
+            str(engine.result.matched),
+            f"{engine.result.total_score:.4f}",
+            "-" if dense is None else f"{dense.seconds:.3f}",
+            "-" if dense is None else mb(dense.peak_mb),
+            "-" if dense is None else f"{engine.seconds / dense.seconds:.2f}",
+            same,
+            "-" if baseline is None else str(baseline.result.matched),
+            "-" if baseline is None else f"{baseline.result.total_score:.1f}",
             f"{self.rss_mb:.0f}",
-            str(len(self.result.pairs)),
-            f"{self.result.total_score:.1f}",
-            f"{self.result.total_score / max(1, len(self.result.pairs)):.1f}",
-            str(len(self.greedy.pairs)),
-            f"{self.greedy.total_score:.1f}",
-            f"{self.greedy_seconds:.3f}",
-            "-" if self.exact is None else f"{self.exact.total_score:.1f}",
-            "-" if self.exact is None else f"{self.exact_seconds:.3f}",
         ]
 
 
 HEADERS = (
-    "mentees", "mentors", "seconds", "peak MB", "max RSS MB", "matched", "total score",
-    "avg score", "greedy matched", "greedy score", "greedy s", "exact score", "exact s",
+    "mentees", "mentors", "path", "seconds", "peak MB", "matched", "total score",
+    "scipy s", "scipy peak MB", "time/scipy", "same optimum", "greedy matched", "greedy score",
+    "max RSS MB",
 )  # fmt: skip
 
 
@@ -150,52 +204,53 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
-def run(size: int, seed: int, memory: bool, exact: bool) -> Row:
+def run(size: int, seed: int, repeat: int, memory: bool, dense: bool, with_greedy: bool) -> Row:
     mentors, mentees, constraints = cohort(size, seed)
-    start = time.perf_counter()
-    result = match(mentors, mentees, constraints)
-    seconds = time.perf_counter() - start
-    peak = float("nan")
-    if memory:
-        tracemalloc.start()
-        traced = match(mentors, mentees, constraints)
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-        assert traced == result, "match is not deterministic"
-    start = time.perf_counter()
-    baseline = greedy(mentors, mentees, constraints)
-    greedy_seconds = time.perf_counter() - start
-    full: MatchResult | None = None
-    exact_seconds = float("nan")
-    if exact:
-        start = time.perf_counter()
-        full = match(mentors, mentees, constraints, exact=True)
-        exact_seconds = time.perf_counter() - start
-    rss = max_rss_mb()
-    return Row(
-        size, size, seconds, peak, rss, result, baseline, greedy_seconds, full, exact_seconds
-    )
+    engine = Timed.measure(lambda: match(mentors, mentees, constraints), repeat, memory)
+    if size * size <= solver._DENSE_CELLS:
+        path = "dense"
+    else:
+        path = "fallback" if engine.fell_back else "certified"
+    full = None
+    if dense:
+        full = Timed.measure(
+            lambda: match(mentors, mentees, constraints, exact=True), repeat, memory
+        )
+    baseline = None
+    if with_greedy:
+        baseline = Timed.measure(lambda: greedy(mentors, mentees, constraints), 1, False)
+    return Row(size, size, engine, path, max_rss_mb(), full, baseline)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--sizes", default="18,500,5000", help="comma-separated cohort sizes")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs per size (median)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument("--no-greedy", action="store_true", help="skip the greedy baseline")
     parser.add_argument(
-        "--exact", action="store_true", help="also solve the full matrix (slow above 2,000)"
+        "--exact",
+        action="store_true",
+        help="also solve the full matrix with SciPy's dense linear_sum_assignment",
     )
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(",") if s.strip())
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-        f"{os.cpu_count()} CPUs, seed {args.seed}",
+        f"{os.cpu_count()} CPUs, seed {args.seed}, {args.repeat} timed runs per size (median)",
         flush=True,
     )
+    # Imports (scipy.optimize, scipy.sparse) outside the timed runs.
+    small = cohort(60, args.seed)
+    match(*small, exact=True)
+    with patch.object(solver, "_DENSE_CELLS", 0):
+        match(*small)
     rows = []
     for size in sizes:
-        rows.append(run(size, args.seed, not args.no_memory, args.exact))
-        print(f"  {size} x {size} done", file=sys.stderr, flush=True)
+        row = run(size, args.seed, args.repeat, not args.no_memory, args.exact, not args.no_greedy)
+        rows.append(row)
+        print(f"  {size} x {size} done: " + "  ".join(row.cells()), file=sys.stderr, flush=True)
     print(format_table(HEADERS, [row.cells() for row in rows]))
 
 

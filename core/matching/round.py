@@ -113,7 +113,8 @@ class _Round:
             return (Reason("only_excluded_companies", self._companies_left(left, before)),)
         left &= ~excluded
         before = int(left.sum())
-        left &= _any_common(p.mentee_languages[e : e + 1], p.mentor_languages)[0]
+        one = np.array([e], dtype=np.int64)
+        left &= _any_common(p.mentee_languages, one, p.mentor_languages, p._every_mentor)
         if not left.any():
             languages = ", ".join(sorted(mentee.languages)) or "-"
             return (

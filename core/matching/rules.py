@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -32,7 +33,9 @@ from core.seniority import seniority_level
 # --- normalisation --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 16)
 def _norm_text(value: str) -> str:
+    # Cached: explaining the pairs of a large round normalises the same few texts many times.
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
@@ -93,14 +96,18 @@ def _distance_fit(effective: int, km: float | None, weights: Weights) -> tuple[f
     return 0.0, effective == 0
 
 
-def _topic_keys(topics: Iterable[str]) -> dict[str, str]:
-    """Normalised key -> first spelling, so "führung" and "Führung " count as one topic."""
+@lru_cache(maxsize=1 << 14)
+def _topic_keys(topics: frozenset[str]) -> Mapping[str, str]:
+    """Normalised key -> first spelling, so "führung" and "Führung " count as one topic.
+
+    Cached (people share topic sets), hence read-only.
+    """
     keys: dict[str, str] = {}
     for topic in sorted(topics):
         key = _norm_text(topic)
         if key:
             keys.setdefault(key, topic.strip())
-    return keys
+    return MappingProxyType(keys)
 
 
 def _languages(person: Person) -> frozenset[str]:

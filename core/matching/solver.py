@@ -11,25 +11,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from core.matching.model import Constraints, MatchResult, Person, Weights
 from core.matching.round import _Round
-from core.matching.scoring import _BLOCK_CELLS, FloatArray, IntArray, _blocks
+from core.matching.scoring import _BLOCK_CELLS, BoolArray, FloatArray, IntArray, _blocks, _Prepared
+
+UInt16Array = npt.NDArray[np.uint16]
 
 # Frozen, so one instance serves every call as a default.
 NO_CONSTRAINTS = Constraints()
 DEFAULT_WEIGHTS = Weights()
 
-# Above this many mentee x slot cells the exact dense solver gets slow (about 1 s at 2,000 x 2,000,
-# 15 s at 5,000 x 5,000), so large rounds use certified column generation instead (see ``match``).
-_DENSE_CELLS = 4_000_000
-_CANDIDATES = 32
+# Above this many mentee x slot cells (about 700 x 700) certified column generation is faster than
+# the exact dense solver (see ``match``), which also needs 8 bytes a cell (1.3 s and 0.2 GB at
+# 2,000 x 2,000, 12 s and 0.5 GB at 5,000 x 5,000 in docs/performance.md).
+_DENSE_CELLS = 500_000
+# The first candidate graph: each mentee's best mentors, each mentor's best mentees (plus its
+# capacity); fewer make the later pricing rounds find many more cells.
+_CANDIDATES = 16
+_MENTOR_CANDIDATES = 16
 # Column generation: rounds before giving up for the dense solver, cells added per mentee whose
-# row still holds an improving cell, and the numerical tolerances of the optimality proof (scores
-# are about 0-100; a total can be off by at most the number of mentees times the tolerance). Both
-# grow with the rounding unit of BIG for very large rounds.
+# row still holds an improving cell, how far below its prices (in points) a cell of the graph may
+# be before it is dropped for the next solve (the proof prices every cell again anyway, so this
+# only makes the repeated solves smaller), and the numerical tolerances of the optimality proof
+# (scores are about 0-100; a total can be off by at most the number of mentees times the
+# tolerance). Both grow with the rounding unit of BIG for very large rounds.
 _CERTIFY_ROUNDS = 30
-_ADD_PER_ROW = 32
+_ADD_PER_ROW = 16
+_PRUNE: float | None = 2.0
+# Share of a block's cells that, when their 16-bit bounds cannot rule them out, makes pricing
+# score the whole rows (cheaper than scoring so many cells one by one).
+_ROW_PRICING = 0.125
 _SLACK = 1e-9
 _TOLERANCE = 1e-7
 
@@ -53,9 +66,10 @@ def match(
     a sparse graph (for every mentee its ``_CANDIDATES`` best mentors, for every mentor its best
     mentees), solve it exactly and prove the result optimal for the full matrix with LP dual
     prices, adding the cells the prices point at until the proof holds (column generation, see
-    ``_solve_candidates``); the result is the same optimum as the dense solve. Should the proof
-    not succeed within ``_CERTIFY_ROUNDS`` rounds, the full matrix is solved after all.
-    ``exact=True`` always uses the full matrix.
+    ``_solve_candidates``); the result is the same optimum as the dense solve, and its memory is
+    2 bytes a cell plus the graph instead of the dense solver's 8 bytes a cell and more. Should
+    the proof not succeed within ``_CERTIFY_ROUNDS`` rounds, the full matrix is solved after all.
+    ``exact=True`` always uses the full matrix (SciPy's dense ``linear_sum_assignment``).
     """
     state = _Round(list(mentors), list(mentees), constraints, weights)
     free = state.free_mentees()
@@ -108,63 +122,119 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
     against them. A cell worth more than its mentee's and its mentor's prices together could
     improve the solution, so such cells join the graph and it is solved again; when no cell is
     left, the prices certify that no assignment of the full matrix is better.
+
+    The full matrix is never held as floats: scoring keeps only each cell's score rounded up to
+    a 16-bit grid (``_Packed``, 2 bytes a cell, 0 for a forbidden one), which is enough to rule
+    out almost every cell when pricing; the few it cannot rule out, and the cells of the graph,
+    are scored exactly (``_Prepared.cells``).
     """
     capacity = state.free_capacity
+    prepared = state.prepared
     n_free, n_mentors = len(free), len(state.mentors)
-    scores = np.empty((n_free, n_mentors), dtype=np.float64)
-    for start, stop in _blocks(n_free, n_mentors):
-        score, feasible = state.prepared.block(free[start:stop])
-        feasible &= (capacity > 0)[None, :]
-        scores[start:stop] = np.where(feasible, score, -np.inf)
-    usable = np.isfinite(scores)
-    row_ok, col_ok = usable.any(axis=1), usable.any(axis=0)
-    del usable
-    # At least this many mentees stay alone in any assignment.
-    spare = n_free - min(int(row_ok.sum()), int(capacity[col_ok].sum()))
-
+    packed = _Packed(*state.weights.score_bounds, n_free, n_mentors)
+    has_room = capacity > 0
+    row_ok = np.zeros(n_free, dtype=np.bool_)
+    col_ok = np.zeros(n_mentors, dtype=np.bool_)
     picked: list[IntArray] = []
     k = min(_CANDIDATES, n_mentors)
     for start, stop in _blocks(n_free, n_mentors):
-        part = scores[start:stop]
-        top = np.argpartition(-part, k - 1, axis=1)[:, :k] if k < n_mentors else None
-        cols = top if top is not None else np.broadcast_to(np.arange(n_mentors), part.shape)
-        rows = np.arange(start, stop)[:, None]
-        picked.append((rows * n_mentors + cols).ravel())
-    step = max(1, _BLOCK_CELLS // max(1, n_free))
-    for start in range(0, n_mentors, step):
-        stop = min(n_mentors, start + step)
-        part = scores[:, start:stop]
-        k_col = min(n_free, _CANDIDATES + int(capacity[start:stop].max(initial=0)))
-        if k_col < n_free:
-            top = np.argpartition(-part, k_col - 1, axis=0)[:k_col]
-        else:
-            top = np.broadcast_to(np.arange(n_free)[:, None], part.shape)
-        picked.append((top * n_mentors + np.arange(start, stop)[None, :]).ravel())
-    in_graph = np.zeros(n_free * n_mentors, dtype=np.bool_)
-    for part_cells in picked:
-        in_graph[part_cells] = True
-    del picked
-    in_graph &= np.isfinite(scores).ravel()
+        score, feasible = prepared.block(free[start:stop])
+        feasible &= has_room[None, :]
+        row_ok[start:stop] = feasible.any(axis=1)
+        col_ok |= feasible.any(axis=0)
+        codes = packed.store(start, score, feasible)
+        if k < n_mentors:
+            top = np.argpartition(codes, n_mentors - k, axis=1)[:, n_mentors - k :]
+            picked.append((np.arange(start, stop)[:, None] * n_mentors + top).ravel())
+    if k >= n_mentors:
+        picked.append(np.arange(n_free * n_mentors, dtype=np.int64))
+    picked.append(packed.column_tops(_MENTOR_CANDIDATES + int(capacity.max(initial=0))))
+    # At least this many mentees stay alone in any assignment.
+    spare = n_free - min(int(row_ok.sum()), int(capacity[col_ok].sum()))
+
+    cells = np.unique(np.concatenate(picked))
+    e_idx, m_idx = np.divmod(cells, n_mentors)
+    weight, feasible = prepared.cells(free[e_idx], m_idx)
+    keep = feasible & has_room[m_idx]
+    cells, e_idx, m_idx, weight = cells[keep], e_idx[keep], m_idx[keep], weight[keep]
 
     slack = max(_SLACK, 8 * float(np.spacing(big)))
     tolerance = max(_TOLERANCE, 1024 * float(np.spacing(big)))
     duals: tuple[FloatArray, FloatArray] | None = None
     for _ in range(_CERTIFY_ROUNDS):
-        e_idx, m_idx = np.divmod(np.flatnonzero(in_graph), n_mentors)
-        weight = scores[e_idx, m_idx]
         assigned = _solve_sparse(e_idx, m_idx, weight, capacity, n_free, spare, big)
         # The cells only grow, so later optima leave at most as many mentees alone.
         spare = int((assigned < 0).sum())
         duals = _duals(e_idx, m_idx, weight + big, assigned, capacity, duals, slack)
         if duals is None:
             return None
-        missing = _violations(scores, big, duals, tolerance)
-        if len(missing) == 0:
-            return {int(free[e]): int(assigned[e]) for e in np.flatnonzero(assigned >= 0)}
-        if in_graph[missing].all():  # only rounding noise left to price: cannot prove it
+        found = _violations(prepared, free, packed, big, duals, tolerance, cells)
+        if found is None:  # only rounding noise left to price: cannot prove it
             return None
-        in_graph[missing] = True
+        if len(found[0]) == 0:
+            return {int(free[e]): int(assigned[e]) for e in np.flatnonzero(assigned >= 0)}
+        add_cells, add_weight = found
+        if _PRUNE is not None:
+            u, v = duals
+            reduced = weight + big - u[e_idx] - v[m_idx]
+            keep = (reduced >= -_PRUNE) | (assigned[e_idx] == m_idx)
+            cells, e_idx, m_idx, weight = cells[keep], e_idx[keep], m_idx[keep], weight[keep]
+        add_e, add_m = np.divmod(add_cells, n_mentors)
+        order = np.argsort(np.concatenate((cells, add_cells)), kind="stable")
+        cells = np.concatenate((cells, add_cells))[order]
+        e_idx = np.concatenate((e_idx, add_e))[order]
+        m_idx = np.concatenate((m_idx, add_m))[order]
+        weight = np.concatenate((weight, add_weight))[order]
     return None
+
+
+class _Packed:
+    """Every cell's score rounded up to a grid of 65,534 steps between the lowest and the highest
+    possible score, as uint16 (0: forbidden). Pricing compares these upper bounds with the dual
+    prices, so a cell whose bound is not worth its prices cannot be either."""
+
+    def __init__(self, low: float, high: float, rows: int, cols: int) -> None:
+        self.low = low
+        self.step = max(high - low, 1.0) / 65_000
+        self.codes = np.zeros((rows, cols), dtype=np.uint16)
+
+    def store(self, start: int, score: FloatArray, feasible: BoolArray) -> UInt16Array:
+        code = (score - self.low) * (1 / self.step)
+        np.clip(code, 0, 65_534, out=code)
+        code += 1
+        stored = self.codes[start : start + len(score)]
+        stored[...] = code  # truncated: floor((score - low) / step) + 1
+        np.multiply(stored, feasible, out=stored)
+        return stored
+
+    def column_tops(self, k: int) -> IntArray:
+        """Flat cells of each mentor's ``k`` best mentees by the rounded score."""
+        rows, cols = self.codes.shape
+        if k >= rows:
+            return np.arange(rows * cols, dtype=np.int64)
+        found: list[IntArray] = []
+        step = max(1, _BLOCK_CELLS // rows)
+        for start in range(0, cols, step):
+            part = np.ascontiguousarray(self.codes[:, start : start + step].T)
+            top = np.argpartition(part, rows - k, axis=1)[:, rows - k :]
+            found.append((top * cols + np.arange(start, start + len(part))[:, None]).ravel())
+        return np.concatenate(found)
+
+    def suspects(
+        self, start: int, stop: int, u: FloatArray, v: FloatArray, limit: float
+    ) -> IntArray:
+        """Cells (flat within rows start:stop) whose upper bound minus u - v exceeds ``limit``."""
+        # bound = low + (code + 0.5) * step; half a step covers rounding in ``store``.
+        # Thresholds in whole codes, rounded down (so never a cell less) and at least 0 (so never
+        # a forbidden cell): 32-bit integers move a quarter of the bytes of floats.
+        scale = 1 / self.step
+        row = np.floor((u[start:stop] + limit - self.low) * scale - 0.5)
+        col = np.floor(v * scale)
+        small = max(np.abs(row).max(initial=0), np.abs(col).max(initial=0)) < 2**30
+        kind = np.dtype(np.int32 if small else np.int64)
+        threshold = np.add(row.astype(kind)[:, None], col.astype(kind)[None, :], dtype=kind)
+        np.maximum(threshold, 0, out=threshold)
+        return np.flatnonzero(np.greater(self.codes[start:stop], threshold))
 
 
 def _solve_sparse(
@@ -322,27 +392,86 @@ class _Arcs:
 
 
 def _violations(
-    scores: FloatArray, big: float, duals: tuple[FloatArray, FloatArray], tolerance: float
-) -> IntArray:
-    """Cells (flat indices) whose value exceeds their prices: the best few of each such mentee."""
+    prepared: _Prepared,
+    free: IntArray,
+    packed: _Packed,
+    big: float,
+    duals: tuple[FloatArray, FloatArray],
+    tolerance: float,
+    graph: IntArray,
+) -> tuple[IntArray, FloatArray] | None:
+    """Cells outside the sorted ``graph`` whose exact value exceeds their prices (the best few of
+    each such mentee) with their scores; None if only cells of the graph do (rounding noise)."""
     u, v = duals
-    n_free, n_mentors = scores.shape
-    found: list[IntArray] = []
-    for start, stop in _blocks(n_free, n_mentors):
-        reduced = scores[start:stop] + (big - u[start:stop, None]) - v[None, :]
-        rows = np.flatnonzero((reduced > tolerance).any(axis=1))
-        if len(rows) == 0:
+    n_free, n_mentors = packed.codes.shape
+    found: list[tuple[IntArray, FloatArray]] = []
+    noise = False
+    step = max(1, 8 * _BLOCK_CELLS // max(1, n_mentors))
+    for start in range(0, n_free, step):
+        stop = min(n_free, start + step)
+        local = packed.suspects(start, stop, u, v, tolerance - big)
+        if len(local) == 0:
             continue
-        part = reduced[rows]
-        k = min(_ADD_PER_ROW, n_mentors)
-        top = np.argpartition(-part, k - 1, axis=1)[:, :k] if k < n_mentors else None
-        cols = top if top is not None else np.broadcast_to(np.arange(n_mentors), part.shape)
-        good = np.take_along_axis(part, cols, axis=1) > tolerance
-        flat = (start + rows)[:, None] * n_mentors + cols
-        found.append(flat[good])
-    if not found:
-        return np.empty(0, dtype=np.int64)
-    return np.concatenate(found).astype(np.int64)
+        if len(local) > _ROW_PRICING * (stop - start) * n_mentors:
+            # Far from the optimum many cells are suspect: price whole rows exactly instead.
+            cells, score, reduced = _row_violations(
+                prepared, free, start, stop, big, duals, tolerance
+            )
+        else:
+            e_idx, m_idx = np.divmod(local, n_mentors)
+            e_idx += start
+            score, feasible = prepared.cells(free[e_idx], m_idx)
+            reduced = score + (big - u[e_idx]) - v[m_idx]
+            bad = feasible & (reduced > tolerance)
+            cells, score, reduced = start * n_mentors + local[bad], score[bad], reduced[bad]
+        at = np.minimum(np.searchsorted(graph, cells), max(0, len(graph) - 1))
+        known = graph[at] == cells if len(graph) else np.zeros(len(cells), dtype=np.bool_)
+        noise |= bool(known.any())
+        cells, score, reduced = cells[~known], score[~known], reduced[~known]
+        # The best _ADD_PER_ROW of each mentee (chunks are whole rows, so chosen chunk by chunk
+        # and memory stays small however many cells a round far from the optimum finds).
+        e_idx = cells // n_mentors
+        order = np.lexsort((-reduced, e_idx))
+        e_sorted = e_idx[order]
+        first = np.searchsorted(e_sorted, e_sorted, side="left")
+        take = order[np.arange(len(order)) - first < _ADD_PER_ROW]
+        found.append((cells[take], score[take]))
+    cells = np.concatenate([f[0] for f in found] or [np.empty(0, dtype=np.int64)])
+    if len(cells) == 0:
+        return None if noise else (cells, np.empty(0))
+    return cells, np.concatenate([f[1] for f in found])
+
+
+def _row_violations(
+    prepared: _Prepared,
+    free: IntArray,
+    start: int,
+    stop: int,
+    big: float,
+    duals: tuple[FloatArray, FloatArray],
+    tolerance: float,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The best _ADD_PER_ROW cells above their prices of each mentee in start:stop (cells, scores,
+    values above the prices), scored by blocks."""
+    u, v = duals
+    n_mentors = len(v)
+    k = min(_ADD_PER_ROW, n_mentors)
+    found: list[tuple[IntArray, FloatArray, FloatArray]] = []
+    for first, last in _blocks(stop - start, n_mentors):
+        rows = np.arange(start + first, start + last)
+        score, feasible = prepared.block(free[rows])
+        reduced = score + (big - u[rows, None]) - v[None, :]
+        reduced[~feasible] = -np.inf
+        top = np.argpartition(reduced, n_mentors - k, axis=1)[:, n_mentors - k :]
+        value = np.take_along_axis(reduced, top, axis=1)
+        bad = value > tolerance
+        cells = (rows[:, None] * n_mentors + top)[bad]
+        found.append((cells, np.take_along_axis(score, top, axis=1)[bad], value[bad]))
+    return (
+        np.concatenate([f[0] for f in found]),
+        np.concatenate([f[1] for f in found]),
+        np.concatenate([f[2] for f in found]),
+    )
 
 
 def greedy(

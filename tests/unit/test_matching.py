@@ -687,3 +687,76 @@ def test_vectorised_scores_agree_with_score_pair(seed: int, weights: Weights) ->
 
 def id_of(p: Person) -> int:
     return p.id
+
+
+# --- the sparse path against SciPy's dense solve ------------------------------------------------
+
+# Few distinct scores: many optima of equal value, so a certificate that is off by a tie shows.
+TIES = Weights(topics=0, industry=1, seniority=0, format=1, distance=0, far_penalty=0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    weights=st.sampled_from((*WEIGHTS, TIES)),
+    candidates=st.sampled_from([1, 2, 4]),
+    row_pricing=st.sampled_from([0.0, 0.125, 2.0]),
+)
+def test_sparse_path_equals_scipy_dense(
+    seed: int, weights: Weights, candidates: int, row_pricing: float
+) -> None:
+    """Rules, forbidden and earlier pairs, capacities up to 3, ties: same count and total.
+
+    ``row_pricing`` 0 prices every suspect row exactly as a whole, 2 cell by cell."""
+    rng = random.Random(seed)
+    mentors = [random_person(rng, i, rng.randint(1, 3)) for i in range(rng.randint(1, 40))]
+    mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 60))]
+    cells = [(m.id, e.id) for m in mentors for e in mentees]
+    constraints = Constraints(
+        forbidden=frozenset(c for c in cells if rng.random() < 0.2),
+        previous=frozenset(c for c in cells if rng.random() < 0.1),
+        excluded_employers=frozenset({frozenset({"c:7", "n:wis"})}),
+        doubtful=frozenset({frozenset({"g:1", "n:blsk"})}),
+    )
+    dense = match(mentors, mentees, constraints, weights, exact=True)
+    with (
+        patch.object(solver, "_DENSE_CELLS", 0),
+        patch.object(solver, "_CANDIDATES", candidates),
+        patch.object(solver, "_ADD_PER_ROW", candidates),
+        patch.object(solver, "_ROW_PRICING", row_pricing),
+        patch.object(solver, "_solve_dense", _no_dense_fallback),
+    ):
+        sparse = match(mentors, mentees, constraints, weights)
+    assert_valid(sparse, mentors, mentees, constraints, weights)
+    assert sparse.matched == dense.matched
+    assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), weights=st.sampled_from(WEIGHTS))
+def test_cells_and_rounded_bounds_agree_with_blocks(seed: int, weights: Weights) -> None:
+    """Single cells score as in a block, and the 16-bit codes never undercut a score."""
+    mentors, mentees, constraints = random_instance(random.Random(seed), 6, 7)
+    mentors.sort(key=id_of)
+    mentees.sort(key=id_of)
+    prepared = _Prepared(mentors, mentees, constraints, weights)
+    rows = np.arange(len(mentees), dtype=np.int64)
+    scores, feasible = prepared.block(rows)
+    es, ms = np.divmod(np.arange(len(mentees) * len(mentors)), max(1, len(mentors)))
+    one_by_one, allowed = prepared.cells(es, ms)
+    assert np.array_equal(one_by_one, scores.ravel())
+    assert np.array_equal(allowed, feasible.ravel())
+    packed = solver._Packed(*weights.score_bounds, len(mentees), len(mentors))
+    packed.store(0, scores.copy(), feasible)
+    bound = packed.low + (packed.codes + 0.5) * packed.step
+    assert np.all((packed.codes > 0) == feasible)
+    assert np.all(bound[feasible] >= scores[feasible])
+    assert np.all(bound[feasible] - scores[feasible] <= 1.5 * packed.step + 1e-9)
+    # Pricing never rules out a cell that is worth more than its prices, at any size of BIG.
+    rng = np.random.default_rng(seed)
+    for big, share in ((1e3, 1.0), (1e12, 1.0), (1e12, 0.0)):  # the last: 64-bit thresholds
+        u = share * big + rng.uniform(-60, 60, len(mentees))
+        v = (1 - share) * big + rng.uniform(0, 60, len(mentors))
+        worth = feasible & (scores + big - u[:, None] - v[None, :] > 1e-7)
+        suspects = packed.suspects(0, len(mentees), u, v, 1e-7 - big)
+        assert set(np.flatnonzero(worth)) <= set(suspects.tolist())
