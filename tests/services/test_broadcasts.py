@@ -84,7 +84,7 @@ async def test_sent_now_to_the_audience_of_the_program(db: Database) -> None:
     assert broadcast.status == "sending" and broadcast.text == TEXT
     assert broadcast.started_at is not None
     assert recipients == [2001, 2002]
-    assert audited.detail == {"broadcast": broadcast.id, "recipients": 2}
+    assert audited.detail == {"broadcast": broadcast.id, "recipients": 2, "paid": False}
     assert await dialog_of(db) is None
     with pytest.raises(Stale):  # the confirmation pressed again
         await run(db, COORDINATOR, broadcasts.send_now, coordinator=True)
