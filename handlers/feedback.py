@@ -32,7 +32,7 @@ from handlers.views.feedback import (
 )
 from handlers.views.home import home_keyboard
 from handlers.views.meeting import new_meeting_keyboard, one_tandem, say, when_text
-from handlers.views.tandem_card import ShowTandem
+from handlers.views.tandem_card import answer_buttons
 from services import feedback, meeting_log
 from services import meetings as meeting_cases
 from services.feedback import RATINGS, NoteState, Told, Verified
@@ -258,8 +258,7 @@ def _tell_coordinators(ctx: Ctx, told: Told, *, rematch: bool) -> None:
                 partner=who(t, found.partner, Case.BARE),
                 program=found.program.name,
             ),
-            # The coordinators' tandem card (handlers/tandem.py, not yet a typed button).
-            column([key(t.plain("td.open"), ShowTandem(found.meeting.tandem_id))]),
+            answer_buttons(t, found.meeting.tandem_id, found.me.role),
         )
 
 

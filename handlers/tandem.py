@@ -96,7 +96,7 @@ async def on_concern_text(ctx: Ctx, step: str, state: ConcernState, text: str | 
                 program=concern.program.name if concern.program else "",
                 note=concern.note,
             ),
-            card_view.open_button(t, concern.side.tandem.id),
+            card_view.answer_buttons(t, concern.side.tandem.id, me.role),
         )
     ctx.reply(ctx.t("concern.sent"))
 

@@ -73,5 +73,6 @@ async def on_reply_text(ctx: Ctx, step: str, state: ReplyState, text: str | None
     for coordinator_id, coordinator in replied.coordinators:
         t = ctx.for_user(coordinator)
         text = view.reply_to_team(t, replied.tandem, replied.me.role, program, replied.text)
-        ctx.send_to(coordinator_id, text, card_view.open_button(t, replied.tandem.id))
+        answer = card_view.answer_buttons(t, replied.tandem.id, replied.me.role)
+        ctx.send_to(coordinator_id, text, answer)
     ctx.reply(ctx.t("tn.reply_sent"))

@@ -90,6 +90,18 @@ def open_button(t: Translator, tandem_id: int) -> InlineKeyboardMarkup:
     return column([keyed(t.plain("td.open"), ShowTandem(tandem_id))])
 
 
+def answer_buttons(t: Translator, tandem_id: int, role: str) -> InlineKeyboardMarkup:
+    """Under what a partner (`role`) wrote to the program team: answer them at once, the way
+    the card's "write to this tandem" does, or open the card."""
+    to: Recipient = "mentor" if role == "mentor" else "mentee"
+    return column(
+        [
+            keyed(t.plain("tn.answer"), WriteTo(tandem_id, to)),
+            keyed(t.plain("td.open"), ShowTandem(tandem_id)),
+        ]
+    )
+
+
 def pair(t: Translator, tandem: Tandem) -> dict[str, Safe]:
     """Both partners for the program team, each with the role noun of their form of address."""
     return {

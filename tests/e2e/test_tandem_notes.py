@@ -20,6 +20,7 @@ NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 CONCERN = "Wir finden keinen <b>Termin</b> & so"
 MESSAGE = "Wie wäre es mit <i>Dienstag</i>? & gern"
 REPLY = "Dienstag <b>passt</b> & danke"
+FOLLOW_UP = "Dann bis Dienstag, 18 Uhr."
 BACK = "« Zurück"
 
 
@@ -37,6 +38,7 @@ async def test_a_concern_is_answered_from_the_card_and_the_reply_comes_back(
     await mentee.send(CONCERN)
     expect(await mentee.next_message(), "vertraulich bei der Programmleitung")
     notice = expect(await coordinator.next_message(), "Rückmeldung zu einem Tandem", CONCERN)
+    assert notice.button_texts == ["↩️ Antworten", "Tandem öffnen"]
     await coordinator.press("Tandem öffnen", message=notice)
     card = expect(await coordinator.wait_edit(notice), "Rückmeldungen und Nachrichten", CONCERN)
     assert "Wir finden keinen &lt;b&gt;Termin&lt;/b&gt; &amp; so" in card.raw_text
@@ -88,11 +90,22 @@ async def test_a_concern_is_answered_from_the_card_and_the_reply_comes_back(
     expect(await mentee.next_message(), "Ihre Antwort ist bei der Programmleitung angekommen")
     answer = expect(await coordinator.next_message(), "Antwort aus einem Tandem", REPLY)
     assert "Dienstag &lt;b&gt;passt&lt;/b&gt; &amp; danke" in answer.raw_text
+
+    # Answered straight from the reply: to the one who wrote it, nobody else.
+    await coordinator.press("↩️ Antworten", message=answer)
+    expect(await coordinator.next_message(), "Ihre Nachricht an Emil Mentee")
+    await coordinator.send(FOLLOW_UP)
+    preview = expect(await coordinator.next_message(), "Vorschau", FOLLOW_UP)
+    await coordinator.press("📨 Senden", message=preview)
+    expect(await coordinator.wait_edit(preview), "Gesendet an")
+    expect(await mentee.next_message(), "Nachricht der Programmleitung", FOLLOW_UP)
+    assert await mentor.collect(timeout=0.3) == []
     await coordinator.press("Tandem öffnen", message=answer)
     card = expect(
         await coordinator.wait_edit(answer), CONCERN, MESSAGE, REPLY, "Programmleitung an"
     )
     lines = card.text.splitlines()
-    order = [next(i for i, x in enumerate(lines) if s in x) for s in (CONCERN, MESSAGE, REPLY)]
+    said = (CONCERN, MESSAGE, REPLY, FOLLOW_UP)
+    order = [next(i for i, x in enumerate(lines) if s in x) for s in said]
     assert order == sorted(order)
     assert "Dienstag &lt;b&gt;passt&lt;/b&gt; &amp; danke" in card.raw_text
