@@ -193,12 +193,15 @@ async def _own(uow: UnitOfWork, state: Editing) -> Participant | None:
     return participant
 
 
-async def _editing(uow: UnitOfWork) -> tuple[str, Editing, Participant]:
-    """The open dialog of a press; without one (or not the user's own) the press is stale."""
+async def _editing(uow: UnitOfWork, at: str | None = None) -> tuple[str, Editing, Participant]:
+    """The open dialog of a press; without one (or not the user's own) the press is stale, and
+    with `at`, so is a press for another step than the one asked now."""
     loaded = await conversation.load(uow, FLOW, Editing)
     participant = await _own(uow, loaded[1]) if loaded is not None else None
     if loaded is None or participant is None:
         raise Stale("profile dialog", edit=True)
+    if at is not None and loaded[0] != at:
+        raise Stale("profile step")
     return loaded[0], loaded[1], participant
 
 
@@ -251,16 +254,12 @@ async def _on_company(
 
 
 async def choose(uow: UnitOfWork, field: str, value: str) -> Saved:
-    step, _, participant = await _editing(uow)
-    if step != field:
-        raise Stale("profile step")
+    _, _, participant = await _editing(uow, field)
     return await _store(uow, participant, field, parse_choice(FIELDS_BY_NAME[field], value))
 
 
 async def toggle(uow: UnitOfWork, index: int, check: str) -> Toggled:
-    step, state, participant = await _editing(uow)
-    if step != "topics":
-        raise Stale("profile step")
+    step, state, participant = await _editing(uow, "topics")
     program = await programs.get(uow.session, participant.program_id)
     program_topics = programs.topics_of(program) if program else []
     state.topics = toggled(program_topics, list(state.topics or []), index, check)
@@ -269,42 +268,36 @@ async def toggle(uow: UnitOfWork, index: int, check: str) -> Toggled:
 
 
 async def done_topics(uow: UnitOfWork) -> Saved:
-    step, state, participant = await _editing(uow)
-    if step != "topics":
-        raise Stale("profile step")
+    _, state, participant = await _editing(uow, "topics")
     return await _store(uow, participant, "topics", finish_topics(list(state.topics or [])))
 
 
 async def toggle_language(uow: UnitOfWork, code: str) -> list[str]:
-    step, state, _ = await _editing(uow)
-    if step != "languages":
-        raise Stale("profile step")
+    step, state, _ = await _editing(uow, "languages")
     state.languages = switch_language(list(state.languages or []), code)
     await conversation.save(uow, FLOW, step, state)
     return state.languages
 
 
 async def done_languages(uow: UnitOfWork) -> Saved:
-    step, state, participant = await _editing(uow)
-    if step != "languages":
-        raise Stale("profile step")
+    _, state, participant = await _editing(uow, "languages")
     languages = finish_languages(list(state.languages or []))
     return await _store(uow, participant, "languages", languages)
 
 
 async def skip(uow: UnitOfWork, field: str) -> Saved:
     """ "Überspringen" while editing an optional field: it is emptied."""
-    step, _, participant = await _editing(uow)
+    _, _, participant = await _editing(uow, field)
     spec = FIELDS_BY_NAME.get(field)
-    if step != field or spec is None or not spec.skippable:
+    if spec is None or not spec.skippable:
         raise Stale("profile step")
     return await _store(uow, participant, field, None)
 
 
 async def pick_company(uow: UnitOfWork, company_id: int | None) -> Picked:
-    step, state, participant = await _editing(uow)
+    _, state, participant = await _editing(uow, "company")
     question = state.company_choice
-    if step != "company" or question is None:
+    if question is None:
         raise Stale("profile step")
     chosen = await company_choice.answer(uow, question, company_id)
     if chosen is None:

@@ -174,10 +174,14 @@ async def _prompt(uow: UnitOfWork, step: str, state: Draft, **why: Any) -> Promp
     return await prompt(uow, step, values, state.program_id, state.company_choice, **why)
 
 
-async def _draft(uow: UnitOfWork) -> tuple[str, Draft]:
+async def _draft(uow: UnitOfWork, at: str | None = None) -> tuple[str, Draft]:
+    """The registration under way; with `at`, a press for another step than the one asked now
+    is stale (an old keyboard, a forged button)."""
     loaded = await conversation.load(uow, FLOW, Draft)
     if loaded is None:
         raise Stale("no registration", edit=True)
+    if at is not None and loaded[0] != at:
+        raise Stale("registration step")
     return loaded
 
 
@@ -236,17 +240,15 @@ async def _on_company(uow: UnitOfWork, state: Draft) -> Prompt:
 
 async def choose(uow: UnitOfWork, field: str, value: str) -> Prompt:
     """A choice button (role, meeting format, form of address) of the step asked now."""
-    step, state = await _draft(uow)
-    if step != field or field not in FIELDS_BY_NAME:
+    _, state = await _draft(uow, field)
+    if field not in FIELDS_BY_NAME:
         raise Stale("registration step")
     state.draft = {**state.draft, field: parse_choice(FIELDS_BY_NAME[field], value)}
     return await _advance(uow, state)
 
 
 async def toggle(uow: UnitOfWork, index: int, check: str) -> Toggled:
-    step, state = await _draft(uow)
-    if step != "topics":
-        raise Stale("registration step")
+    step, state = await _draft(uow, "topics")
     program = await programs.get(uow.session, state.program_id)
     program_topics = programs.topics_of(program) if program else []
     selected = toggled(program_topics, list(state.draft.get("topics") or []), index, check)
@@ -257,9 +259,7 @@ async def toggle(uow: UnitOfWork, index: int, check: str) -> Toggled:
 
 
 async def done_topics(uow: UnitOfWork) -> Prompt:
-    step, state = await _draft(uow)
-    if step != "topics":
-        raise Stale("registration step")
+    _, state = await _draft(uow, "topics")
     topics = finish_topics(list(state.draft.get("topics") or []))
     state.draft = {**state.draft, "topics": topics, "topics_done": True}
     return await _advance(uow, state)
@@ -267,9 +267,7 @@ async def done_topics(uow: UnitOfWork) -> Prompt:
 
 async def toggle_language(uow: UnitOfWork, code: str) -> list[str]:
     """A language button: spoken or not; the list stays open until "done"."""
-    step, state = await _draft(uow)
-    if step != "languages":
-        raise Stale("registration step")
+    step, state = await _draft(uow, "languages")
     selected = switch_language(list(state.draft.get("languages") or []), code)
     state.draft = {**state.draft, "languages": selected}
     await _save(uow, state, step)
@@ -277,9 +275,7 @@ async def toggle_language(uow: UnitOfWork, code: str) -> list[str]:
 
 
 async def done_languages(uow: UnitOfWork) -> Prompt:
-    step, state = await _draft(uow)
-    if step != "languages":
-        raise Stale("registration step")
+    _, state = await _draft(uow, "languages")
     languages = finish_languages(list(state.draft.get("languages") or []))
     state.draft = {**state.draft, "languages": languages}
     return await _advance(uow, state)
@@ -287,9 +283,9 @@ async def done_languages(uow: UnitOfWork) -> Prompt:
 
 async def skip(uow: UnitOfWork, field: str) -> Prompt:
     """ "Überspringen" on an optional question: kept empty, and not asked again."""
-    step, state = await _draft(uow)
+    _, state = await _draft(uow, field)
     spec = FIELDS_BY_NAME.get(field)
-    if step != field or spec is None or not spec.skippable:
+    if spec is None or not spec.skippable:
         raise Stale("registration step")
     state.draft = {**state.draft, field: None}
     return await _advance(uow, state)
@@ -305,9 +301,9 @@ class Picked:
 
 
 async def pick_company(uow: UnitOfWork, company_id: int | None) -> Picked:
-    step, state = await _draft(uow)
+    _, state = await _draft(uow, "company")
     question = state.company_choice
-    if step != "company" or question is None:
+    if question is None:
         raise Stale("registration step")
     chosen = await company_choice.answer(uow, question, company_id)
     if chosen is None:
@@ -324,16 +320,14 @@ async def pick_company(uow: UnitOfWork, company_id: int | None) -> Picked:
 async def at_summary(uow: UnitOfWork) -> tuple[str, ...]:
     """The summary's menu buttons only switch its keyboard, and only at the summary; the
     fields of this person's form, for the menu."""
-    step, state = await _draft(uow)
-    if step != SUMMARY:
-        raise Stale("registration step")
+    _, state = await _draft(uow, SUMMARY)
     return fields_for(state.form, state.draft.get("role"))
 
 
 async def edit(uow: UnitOfWork, field: str) -> Prompt:
     """A field chosen from the summary's menu: asked again, then back to the summary."""
-    step, state = await _draft(uow)
-    if step != SUMMARY or field not in fields_for(state.form, state.draft.get("role")):
+    _, state = await _draft(uow, SUMMARY)
+    if field not in fields_for(state.form, state.draft.get("role")):
         raise Stale("registration step")
     state.editing = True
     await conversation.save(uow, FLOW, field, state)
@@ -343,9 +337,7 @@ async def edit(uow: UnitOfWork, field: str) -> Prompt:
 async def submit(uow: UnitOfWork) -> Submitted | Closed | Expired | Already | Prompt:
     """The confirmation: the participant row is written and the dialog ends, unless the program
     closed or its invitation was replaced since consent, or the user registered meanwhile."""
-    step, state = await _draft(uow)
-    if step != SUMMARY:
-        raise Stale("registration step")
+    _, state = await _draft(uow, SUMMARY)
     program = await programs.get(uow.session, state.program_id)
     if program is None or program.status != ProgramStatus.OPEN:
         await conversation.clear(uow)
