@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from core.profile import clean_text
 
@@ -59,7 +60,7 @@ class Contact:
 class BadContact(ValueError):
     """A typed value that does not fit: `problem` is "empty", "too_long" or "bad" (shape)."""
 
-    def __init__(self, problem: str, length: int = 0) -> None:
+    def __init__(self, problem: Literal["empty", "too_long", "bad"], length: int = 0) -> None:
         super().__init__(problem)
         self.problem = problem
         self.length = length

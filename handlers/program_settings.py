@@ -25,7 +25,8 @@ from handlers.views.program_settings import (
 )
 from services import program_contact, program_settings
 from services.program_contact import Asking, ContactState
-from services.program_settings import Invalid, SettingsState
+from services.program_settings import SettingsState
+from services.program_values import Invalid, Saved
 
 FLOW = "settings"  # as services.program_settings stores it (/cancel answers cancel.settings)
 
@@ -72,7 +73,7 @@ async def on_text(ctx: Ctx, step: str, state: SettingsState, text: str | None) -
     elif isinstance(result, Invalid):
         # The problem is explained and the prompt shown again; the dialog stays open.
         ctx.reply(views.problem(ctx.t, result))
-        ctx.reply(*views.prompt(ctx.t, result.program, result.setting))
+        ctx.reply(*views.prompt(ctx.t, result.program, result.asked))
     else:
         ctx.reply(ctx.t("ps.saved"))
         ctx.reply(*views.card(ctx.t, result.program))
@@ -81,7 +82,7 @@ async def on_text(ctx: Ctx, step: str, state: SettingsState, text: str | None) -
 # --- the program team's contact -----------------------------------------------------------------
 
 
-def _contact_step(ctx: Ctx, result: program_contact.Asking | program_contact.Done) -> None:
+def _contact_step(ctx: Ctx, result: Asking | Saved) -> None:
     if isinstance(result, Asking):
         ctx.reply(*views.contact_prompt(ctx.t, result.program, result.field))
     else:
@@ -107,8 +108,8 @@ async def on_contact_text(ctx: Ctx, step: str, state: ContactState, text: str | 
     result = await program_contact.submit(ctx.uow, step, state.program_id, text or "")
     if result is None:
         ctx.reply(ctx.t("error.no_dialog"))
-    elif isinstance(result, program_contact.Invalid):
+    elif isinstance(result, Invalid):
         ctx.reply(views.contact_problem(ctx.t, result))
-        ctx.reply(*views.contact_prompt(ctx.t, result.program, result.field))
+        ctx.reply(*views.contact_prompt(ctx.t, result.program, result.asked))
     else:
         _contact_step(ctx, result)

@@ -14,6 +14,7 @@ from core.contact import BadContact, Contact, ContactField, parse
 from services import conversation
 from services.access import coordinated, pressed_program, require_coordinator
 from services.conversation import State
+from services.program_values import Invalid, Saved
 from services.unit import UnitOfWork
 from storage import programs
 
@@ -38,21 +39,6 @@ class Asking:
     field: ContactField
 
 
-@dataclass(frozen=True)
-class Invalid:
-    """The typed value does not fit (`problem` as in core.contact.BadContact); asked again."""
-
-    program: Program
-    field: ContactField
-    problem: str
-    length: int = 0
-
-
-@dataclass(frozen=True)
-class Done:
-    program: Program  # with the new contact
-
-
 async def begin(uow: UnitOfWork, program_id: int, field: ContactField) -> Asking:
     """Open (or move on in) the dialog at `field`."""
     require_coordinator(uow, WHAT)
@@ -61,7 +47,7 @@ async def begin(uow: UnitOfWork, program_id: int, field: ContactField) -> Asking
     return Asking(program, field)
 
 
-async def skip(uow: UnitOfWork, program_id: int, field: ContactField) -> Asking | Done:
+async def skip(uow: UnitOfWork, program_id: int, field: ContactField) -> Asking | Saved:
     """Leave `field` as it is and ask the next one (the skip button on a prompt)."""
     require_coordinator(uow, WHAT)
     program = await pressed_program(uow, program_id)
@@ -70,7 +56,7 @@ async def skip(uow: UnitOfWork, program_id: int, field: ContactField) -> Asking 
 
 async def submit(
     uow: UnitOfWork, step: str, program_id: int, text: str
-) -> Asking | Invalid | Done | None:
+) -> Asking | Invalid[ContactField] | Saved | None:
     """A value typed in the dialog. None: the dialog leads nowhere any more (the program is gone
     or not this coordinator's, an unknown step); it is closed."""
     require_coordinator(uow, WHAT)
@@ -88,11 +74,11 @@ async def submit(
     return await _next(uow, program, field)
 
 
-async def _next(uow: UnitOfWork, program: Program, field: ContactField) -> Asking | Done:
+async def _next(uow: UnitOfWork, program: Program, field: ContactField) -> Asking | Saved:
     following = field.next
     if following is None:
         await conversation.clear(uow)
-        return Done(program)
+        return Saved(program)
     await conversation.save(uow, FLOW, following.value, ContactState(program_id=program.id))
     return Asking(program, following)
 

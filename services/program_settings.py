@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from core.certificates import MAX_ORGANISATIONS, MAX_SIGNER
 from core.profile import OPTIONAL_FIELDS, clean_text, form_of
@@ -22,6 +22,7 @@ from services import conversation, program_contact
 from services.access import coordinated, pressed_program
 from services.conversation import State
 from services.errors import Stale
+from services.program_values import Invalid, Problem, Saved
 from services.unit import UnitOfWork
 from storage import programs
 
@@ -66,24 +67,6 @@ class SettingsState(State):
     program_id: int
 
 
-Problem = Literal["bad", "empty", "too_long"]
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """The typed value does not fit: `length` is the text's length when it is too long."""
-
-    program: Program
-    setting: Setting
-    problem: Problem
-    length: int = 0
-
-
-@dataclass(frozen=True)
-class Saved:
-    program: Program  # with the new settings
-
-
 async def show(uow: UnitOfWork, program_id: int) -> Program:
     """The settings card. Leaving a prompt by its button ends the settings dialog, so a later
     text is not taken as a new value."""
@@ -106,7 +89,9 @@ async def reset(uow: UnitOfWork, program_id: int, setting: Setting) -> Program |
     return await _store(uow, program.id, setting, None)
 
 
-async def submit(uow: UnitOfWork, step: str, program_id: int, text: str) -> Saved | Invalid | None:
+async def submit(
+    uow: UnitOfWork, step: str, program_id: int, text: str
+) -> Saved | Invalid[Setting] | None:
     """A value typed in the dialog. None: the dialog no longer leads anywhere (the program is
     gone or not this coordinator's, or an unknown step); it is closed."""
     program = await coordinated(uow, program_id)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import Button, button
+from bot.buttons import Button
 from bot.i18n import Safe, Translator
 from core.certificates import Issuer
 from core.contact import PHONE_DIGITS, ContactField
@@ -23,65 +23,61 @@ from handlers.keyboards import column
 from handlers.views import programs as program_views  # a cycle: used at call time only
 from handlers.views.contact import contact_of, joined
 from handlers.views.fields import SELECTED, field_label
-from services.program_contact import Invalid as InvalidContact
 from services.program_settings import (
     ISSUER,
     MAX_AGREEMENT,
     MAX_FEEDBACK_DELAY,
     MAX_OFFSETS,
     NUDGE_WEEK_RANGE,
-    Invalid,
     Setting,
     offset_limit,
 )
+from services.program_values import Invalid
 
 if TYPE_CHECKING:
     from storage.models import Program
 
 
-@button("ps", "v", coordinator=True)
-class ShowSettings(Button):
+class OnProgram(Button, prefix="ps", coordinator=True):
+    """Every settings button: `ps:<action>:<program>:...`, the coordinators' alone."""
+
     program: int
 
 
-@button("ps", "e", coordinator=True)
-class EditSetting(Button):
-    program: int
+class OnSetting(OnProgram, prefix="ps", coordinator=True):
+    """A press on one of the card's settings: `ps:<action>:<program>:<setting>`."""
+
     setting: Setting
 
 
-@button("ps", "d", coordinator=True)
-class ResetSetting(Button):
-    program: int
-    setting: Setting
+class OnContact(OnProgram, prefix="ps", coordinator=True):
+    """A press on one field of the team's contact: `ps:<action>:<program>:<field>`."""
+
+    field: ContactField
 
 
-@button("ps", "c", coordinator=True)
-class EditContact(Button):
+class ShowSettings(OnProgram, action="v"): ...
+
+
+class EditSetting(OnSetting, action="e"): ...
+
+
+class ResetSetting(OnSetting, action="d"): ...
+
+
+class EditContact(OnContact, action="c"):
     """Opens the contact dialog at a field (the settings card's row: at the name)."""
 
-    program: int
-    field: ContactField
 
-
-@button("ps", "cs", coordinator=True)
-class SkipContact(Button):
+class SkipContact(OnContact, action="cs"):
     """Leaves the field as it is and asks the next one."""
 
-    program: int
-    field: ContactField
 
-
-@button("ps", "fm", coordinator=True)
-class ShowForm(Button):
+class ShowForm(OnProgram, action="fm"):
     """The registration form's optional questions, each switched on or off by its button."""
 
-    program: int
 
-
-@button("ps", "ff", coordinator=True)
-class ToggleFormField(Button):
-    program: int
+class ToggleFormField(OnProgram, action="ff"):
     field: str
 
 
@@ -231,9 +227,9 @@ def prompt(t: Translator, program: Program, setting: Setting) -> tuple[str, Inli
     )
 
 
-def problem(t: Translator, invalid: Invalid) -> str:
+def problem(t: Translator, invalid: Invalid[Setting]) -> str:
     """What is wrong with a typed value, with the limits it must keep."""
-    setting = invalid.setting
+    setting = invalid.asked
     if invalid.problem == "too_long":
         limit = ISSUER[setting][1] if setting in ISSUER else MAX_AGREEMENT
         return t("error.too_long", limit=limit, length=invalid.length)
@@ -274,12 +270,12 @@ def contact_prompt(
     )
 
 
-def contact_problem(t: Translator, invalid: InvalidContact) -> str:
+def contact_problem(t: Translator, invalid: Invalid[ContactField]) -> str:
     if invalid.problem == "too_long":
-        return t("error.too_long", limit=invalid.field.limit, length=invalid.length)
+        return t("error.too_long", limit=invalid.asked.limit, length=invalid.length)
     if invalid.problem == "empty":
         return t("ps.bad.empty")
-    if invalid.field is ContactField.EMAIL:
+    if invalid.asked is ContactField.EMAIL:
         return t("ps.bad.ct.e")
     return t("ps.bad.ct.p", low=PHONE_DIGITS[0], high=PHONE_DIGITS[-1])
 

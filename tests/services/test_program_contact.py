@@ -10,7 +10,8 @@ from core.contact import BadContact, Contact, ContactField, parse
 from handlers import program_settings as handler
 from services import conversation, program_contact, program_settings
 from services.errors import Refused, Stale
-from services.program_contact import Asking, ContactState, Done, Invalid
+from services.program_contact import Asking, ContactState
+from services.program_values import Invalid, Saved
 from storage import programs
 from storage.db import Database
 from storage.models import AuditEntry, Dialog, Program
@@ -35,7 +36,7 @@ async def dialog_of(db: Database, user_id: int = COORDINATOR) -> Dialog | None:
 
 async def type_in(
     db: Database, program_id: int, field: ContactField, text: str, **actor: object
-) -> Asking | Invalid | Done | None:
+) -> Asking | Invalid[ContactField] | Saved | None:
     return await run(
         db,
         COORDINATOR,
@@ -102,7 +103,7 @@ async def test_name_email_phone_in_turn_stored_and_audited(db: Database) -> None
     result = await type_in(db, program_id, EMAIL, "anna.berg@wf-salzgitter.de", **COORD)
     assert isinstance(result, Asking) and result.field is PHONE
     result = await type_in(db, program_id, PHONE, "05341 123456", **COORD)
-    assert isinstance(result, Done) and await dialog_of(db) is None
+    assert isinstance(result, Saved) and await dialog_of(db) is None
     assert await contact_in(db, program_id) == Contact(
         "Anna Berg", "anna.berg@wf-salzgitter.de", "05341 123456"
     )
@@ -138,7 +139,7 @@ async def test_a_dash_removes_a_field_and_skip_keeps_it(db: Database) -> None:
         lambda uow: program_contact.skip(uow, program_id, PHONE),
         **COORD,
     )
-    assert isinstance(done, Done) and await dialog_of(db) is None
+    assert isinstance(done, Saved) and await dialog_of(db) is None
     for field in ContactField:
         await type_in(db, program_id, field, "-", **COORD)
     contact = await contact_in(db, program_id)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from handlers import program_settings as handler
 from services import conversation, program_settings
 from services.errors import Stale
-from services.program_settings import Invalid, Saved, Setting, SettingsState
+from services.program_settings import Setting, SettingsState
+from services.program_values import Invalid, Saved
 from storage.db import Database
 from storage.models import AuditEntry, Dialog, Program
 from tests.seeding import seed_program
@@ -25,7 +26,7 @@ async def settings_of(db: Database, program_id: int) -> dict[str, object]:
 
 async def type_value(
     db: Database, program_id: int, setting: Setting, text: str, **actor: object
-) -> Saved | Invalid | None:
+) -> Saved | Invalid[Setting] | None:
     """Open the setting's prompt, then type `text` into it, as two updates."""
     await run(db, COORDINATOR, lambda uow: program_settings.edit(uow, program_id, setting), **actor)
     return await run(
@@ -100,7 +101,7 @@ async def test_a_value_that_does_not_fit_keeps_the_dialog_open(
     program_id = await seed_program(db, NOW)
     result = await type_value(db, program_id, setting, text, coordinator=True)
     assert isinstance(result, Invalid)
-    assert (result.setting, result.problem, result.length) == (setting, problem, length)
+    assert (result.asked, result.problem, result.length) == (setting, problem, length)
     assert set(await settings_of(db, program_id)) == {"topics"}  # as created
     dialog = await dialog_of(db)
     assert dialog is not None and dialog.step == setting.value
