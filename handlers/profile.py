@@ -83,6 +83,12 @@ def _saved(ctx: Ctx, saved: Saved) -> None:
     _show(ctx, saved.card)
 
 
+def _answered(ctx: Ctx, saved: Saved) -> None:
+    """The prompt pressed turns into the question and its answer; the card follows."""
+    ctx.edit(fields.answered(ctx.t, saved.field, saved.value))
+    _saved(ctx, saved)
+
+
 def _then(ctx: Ctx, then: Prompt | Saved) -> None:
     if isinstance(then, Prompt):
         _ask(ctx, then)
@@ -104,9 +110,7 @@ async def on_text(ctx: Ctx, step: str, state: Editing, text: str | None) -> None
 @on(KINDS.choice)
 @input_alerts
 async def on_choice(ctx: Ctx, pressed: fields.Choice) -> None:
-    saved = await profile.choose(ctx.uow, pressed.field, pressed.value)
-    ctx.edit(fields.answered(ctx.t, saved.field, saved.value))
-    _saved(ctx, saved)
+    _answered(ctx, await profile.choose(ctx.uow, pressed.field, pressed.value))
 
 
 @on(KINDS.topic)
@@ -119,9 +123,7 @@ async def on_topic(ctx: Ctx, pressed: fields.Topic) -> None:
 @on(KINDS.done)
 @input_alerts
 async def on_topics_done(ctx: Ctx, pressed: fields.TopicsDone) -> None:
-    saved = await profile.done_topics(ctx.uow)
-    ctx.edit(fields.answered(ctx.t, saved.field, saved.value))
-    _saved(ctx, saved)
+    _answered(ctx, await profile.done_topics(ctx.uow))
 
 
 @on(KINDS.language)
@@ -134,16 +136,12 @@ async def on_language(ctx: Ctx, pressed: fields.Language) -> None:
 @on(KINDS.languages_done)
 @input_alerts
 async def on_languages_done(ctx: Ctx, pressed: fields.LanguagesDone) -> None:
-    saved = await profile.done_languages(ctx.uow)
-    ctx.edit(fields.answered(ctx.t, saved.field, saved.value))
-    _saved(ctx, saved)
+    _answered(ctx, await profile.done_languages(ctx.uow))
 
 
 @on(KINDS.skip)
 async def on_skip(ctx: Ctx, pressed: fields.Skip) -> None:
-    saved = await profile.skip(ctx.uow, pressed.field)
-    ctx.edit(fields.answered(ctx.t, saved.field, None))
-    _saved(ctx, saved)
+    _answered(ctx, await profile.skip(ctx.uow, pressed.field))  # the value: None
 
 
 async def _picked(ctx: Ctx, company_id: int | None) -> None:

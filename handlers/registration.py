@@ -36,6 +36,12 @@ def ask(ctx: Ctx, prompt: Prompt) -> None:
     ctx.reply(*view.step(ctx.t, prompt))
 
 
+def _answered(ctx: Ctx, field: str, prompt: Prompt) -> None:
+    """The prompt pressed turns into the question and its answer; the next step follows."""
+    ctx.edit(fields.answered(ctx.t, field, prompt.values.get(field)))
+    ask(ctx, prompt)
+
+
 @on(Consent)
 async def on_consent(ctx: Ctx, pressed: Consent) -> None:
     began = await registration.consent(ctx.uow, pressed.code)
@@ -70,9 +76,7 @@ async def on_text(ctx: Ctx, step: str, state: Draft, text: str | None) -> None:
 @on(view.KINDS.choice)
 @input_alerts
 async def on_choice(ctx: Ctx, pressed: fields.Choice) -> None:
-    prompt = await registration.choose(ctx.uow, pressed.field, pressed.value)
-    ctx.edit(fields.answered(ctx.t, pressed.field, prompt.values[pressed.field]))
-    ask(ctx, prompt)
+    _answered(ctx, pressed.field, await registration.choose(ctx.uow, pressed.field, pressed.value))
 
 
 @on(view.KINDS.topic)
@@ -86,9 +90,7 @@ async def on_topic(ctx: Ctx, pressed: fields.Topic) -> None:
 @on(view.KINDS.done)
 @input_alerts
 async def on_topics_done(ctx: Ctx, pressed: fields.TopicsDone) -> None:
-    prompt = await registration.done_topics(ctx.uow)
-    ctx.edit(fields.answered(ctx.t, "topics", prompt.values["topics"]))
-    ask(ctx, prompt)
+    _answered(ctx, "topics", await registration.done_topics(ctx.uow))
 
 
 @on(view.KINDS.language)
@@ -101,16 +103,12 @@ async def on_language(ctx: Ctx, pressed: fields.Language) -> None:
 @on(view.KINDS.languages_done)
 @input_alerts
 async def on_languages_done(ctx: Ctx, pressed: fields.LanguagesDone) -> None:
-    prompt = await registration.done_languages(ctx.uow)
-    ctx.edit(fields.answered(ctx.t, "languages", prompt.values["languages"]))
-    ask(ctx, prompt)
+    _answered(ctx, "languages", await registration.done_languages(ctx.uow))
 
 
 @on(view.KINDS.skip)
 async def on_skip(ctx: Ctx, pressed: fields.Skip) -> None:
-    prompt = await registration.skip(ctx.uow, pressed.field)
-    ctx.edit(fields.answered(ctx.t, pressed.field, None))
-    ask(ctx, prompt)
+    _answered(ctx, pressed.field, await registration.skip(ctx.uow, pressed.field))
 
 
 async def _picked(ctx: Ctx, company_id: int | None) -> None:
