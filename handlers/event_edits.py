@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.buttons import Button, button, on
+from bot.buttons import on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from bot.i18n import Translator
@@ -15,15 +15,13 @@ from core.profile import clean_text
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views.event_time import parse_start, when_text
-from handlers.views.events import EditEvent, ShowEvent, send_calendar
+from handlers.views.events import EditEvent, OnEvent, ShowEvent, send_calendar
 from services import event_edits
 from services.event_edits import FIELDS, FLOW, Edited, Editing, Field
 from services.events import MAX_CAPACITY, MAX_PLACE, MAX_TITLE, NO_PLACE
 
 
-@button("ek", "ef", coordinator=True)
-class EditField(Button):
-    event: int
+class EditField(OnEvent, action="ef"):
     field: Field
 
 

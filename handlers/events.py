@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.buttons import Button, on
+from bot.buttons import on
 from bot.context import Ctx
 from bot.dialogs import dialog
 from core.events import KINDS, EventKind, EventStatus
@@ -20,6 +20,8 @@ from handlers.keyboards import column, reply_below, rows
 from handlers.views.event_time import parse_start, when_text
 from handlers.views.events import (
     EditEvent,
+    OnEvent,
+    OnEvents,
     Rsvp,
     ShowEvent,
     ShowEvents,
@@ -48,16 +50,6 @@ from services.events import (
 
 if TYPE_CHECKING:
     from storage.models import Program, ProgramEvent
-
-
-class OnEvents(Button, prefix="ek", coordinator=True):
-    """Every button of the coordinators' event screens: `ek:<action>:...`."""
-
-
-class OnEvent(OnEvents, prefix="ek", coordinator=True):
-    """A press on one event."""
-
-    event: int
 
 
 class ChooseProgram(OnEvents, action="p"): ...

@@ -28,25 +28,29 @@ if TYPE_CHECKING:
     from storage.models import Participant, Program, ProgramEvent
 
 
-@button("ek", "l", coordinator=True)
-class ShowEvents(Button):
+class OnEvents(Button, prefix="ek", coordinator=True):
+    """Every button of the coordinators' event screens: `ek:<action>:...` (their flow is
+    handlers/events.py, the edits handlers/event_edits.py)."""
+
+
+class OnEvent(OnEvents, prefix="ek", coordinator=True):
+    """A press on one event."""
+
+    event: int
+
+
+class ShowEvents(OnEvents, action="l"):
     """A program's events, for its coordinators (also from the program card)."""
 
     program: int
 
 
-@button("ek", "v", coordinator=True)
-class ShowEvent(Button):
+class ShowEvent(OnEvent, action="v"):
     """An event's card, for its coordinators (also after an edit, handlers/event_edits.py)."""
 
-    event: int
 
-
-@button("ek", "e", coordinator=True)
-class EditEvent(Button):
+class EditEvent(OnEvent, action="e"):
     """The field chooser of an event's card (handlers/event_edits.py)."""
-
-    event: int
 
 
 Code = Literal["y", "m", "n"]
