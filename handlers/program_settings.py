@@ -13,6 +13,7 @@ from __future__ import annotations
 from bot.buttons import on
 from bot.context import Ctx
 from bot.dialogs import dialog
+from core.contact import ContactField
 from handlers.views import program_settings as views
 from handlers.views.program_settings import (
     EditContact,
@@ -25,7 +26,7 @@ from handlers.views.program_settings import (
 )
 from services import program_contact, program_settings
 from services.program_contact import Asking, ContactState
-from services.program_settings import SettingsState
+from services.program_settings import Setting, SettingsState
 from services.program_values import Invalid, Saved
 
 FLOW = "settings"  # as services.program_settings stores it (/cancel answers cancel.settings)
@@ -65,29 +66,29 @@ async def on_reset(ctx: Ctx, pressed: ResetSetting) -> None:
     ctx.edit(*views.card(ctx.t, program))
 
 
-@dialog(program_settings.FLOW, SettingsState, coordinator=True)
-async def on_text(ctx: Ctx, step: str, state: SettingsState, text: str | None) -> None:
-    result = await program_settings.submit(ctx.uow, step, state.program_id, text or "")
+def _step(
+    ctx: Ctx, result: Asking | Invalid[Setting] | Invalid[ContactField] | Saved | None
+) -> None:
+    """Where a typed value (or a skipped contact field) leads in either dialog of the card."""
     if result is None:
         ctx.reply(ctx.t("error.no_dialog"))
     elif isinstance(result, Invalid):
         # The problem is explained and the prompt shown again; the dialog stays open.
         ctx.reply(views.problem(ctx.t, result))
-        ctx.reply(*views.prompt(ctx.t, result.program, result.asked))
-    else:
-        ctx.reply(ctx.t("ps.saved"))
-        ctx.reply(*views.card(ctx.t, result.program))
-
-
-# --- the program team's contact -----------------------------------------------------------------
-
-
-def _contact_step(ctx: Ctx, result: Asking | Saved) -> None:
-    if isinstance(result, Asking):
+        ctx.reply(*views.ask_again(ctx.t, result))
+    elif isinstance(result, Asking):
         ctx.reply(*views.contact_prompt(ctx.t, result.program, result.field))
     else:
         ctx.reply(ctx.t("ps.saved"))
         ctx.reply(*views.card(ctx.t, result.program))
+
+
+@dialog(program_settings.FLOW, SettingsState, coordinator=True)
+async def on_text(ctx: Ctx, step: str, state: SettingsState, text: str | None) -> None:
+    _step(ctx, await program_settings.submit(ctx.uow, step, state.program_id, text or ""))
+
+
+# --- the program team's contact -----------------------------------------------------------------
 
 
 @on(EditContact)
@@ -100,16 +101,9 @@ async def on_edit_contact(ctx: Ctx, pressed: EditContact) -> None:
 async def on_skip_contact(ctx: Ctx, pressed: SkipContact) -> None:
     result = await program_contact.skip(ctx.uow, pressed.program, pressed.field)
     ctx.edit(None)  # the skipped prompt's buttons are spent
-    _contact_step(ctx, result)
+    _step(ctx, result)
 
 
 @dialog(program_contact.FLOW, ContactState, coordinator=True)
 async def on_contact_text(ctx: Ctx, step: str, state: ContactState, text: str | None) -> None:
-    result = await program_contact.submit(ctx.uow, step, state.program_id, text or "")
-    if result is None:
-        ctx.reply(ctx.t("error.no_dialog"))
-    elif isinstance(result, Invalid):
-        ctx.reply(views.contact_problem(ctx.t, result))
-        ctx.reply(*views.contact_prompt(ctx.t, result.program, result.asked))
-    else:
-        _contact_step(ctx, result)
+    _step(ctx, await program_contact.submit(ctx.uow, step, state.program_id, text or ""))

@@ -227,9 +227,11 @@ def prompt(t: Translator, program: Program, setting: Setting) -> tuple[str, Inli
     )
 
 
-def problem(t: Translator, invalid: Invalid[Setting]) -> str:
+def problem(t: Translator, invalid: Invalid[Setting] | Invalid[ContactField]) -> str:
     """What is wrong with a typed value, with the limits it must keep."""
     setting = invalid.asked
+    if isinstance(setting, ContactField):
+        return _contact_problem(t, setting, invalid)
     if invalid.problem == "too_long":
         limit = ISSUER[setting][1] if setting in ISSUER else MAX_AGREEMENT
         return t("error.too_long", limit=limit, length=invalid.length)
@@ -251,6 +253,15 @@ def problem(t: Translator, invalid: Invalid[Setting]) -> str:
 # --- the program team's contact (core.contact) ----------------------------------------------
 
 
+def ask_again(
+    t: Translator, invalid: Invalid[Setting] | Invalid[ContactField]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The prompt of the setting or contact field whose typed value did not fit."""
+    if isinstance(invalid.asked, ContactField):
+        return contact_prompt(t, invalid.program, invalid.asked)
+    return prompt(t, invalid.program, invalid.asked)
+
+
 def contact_card_line(t: Translator, program: Program) -> str:
     """HTML: the contact as the settings card shows it."""
     contact = contact_of(program)
@@ -270,12 +281,14 @@ def contact_prompt(
     )
 
 
-def contact_problem(t: Translator, invalid: Invalid[ContactField]) -> str:
+def _contact_problem(
+    t: Translator, field: ContactField, invalid: Invalid[Setting] | Invalid[ContactField]
+) -> str:
     if invalid.problem == "too_long":
-        return t("error.too_long", limit=invalid.asked.limit, length=invalid.length)
+        return t("error.too_long", limit=field.limit, length=invalid.length)
     if invalid.problem == "empty":
         return t("ps.bad.empty")
-    if invalid.asked is ContactField.EMAIL:
+    if field is ContactField.EMAIL:
         return t("ps.bad.ct.e")
     return t("ps.bad.ct.p", low=PHONE_DIGITS[0], high=PHONE_DIGITS[-1])
 
