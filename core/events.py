@@ -12,6 +12,9 @@ class EventStatus(StrEnum):
 
 
 class Answer(StrEnum):
+    """Only YES takes one of an event's places (when it has a capacity) and brings the calendar
+    entry; MAYBE is counted apart on the attendance card, NO frees a place taken."""
+
     YES = "yes"
     MAYBE = "maybe"
     NO = "no"
