@@ -15,13 +15,9 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from core.tandems import TandemStatus
 from services.errors import Refused, Stale
 from services.unit import UnitOfWork
-from storage import meetings, programs, tandems, users
+from storage import meetings, participants, programs, tandems, users
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from storage.models import Meeting, Participant, Program, Tandem, User
 
 log = logging.getLogger(__name__)
@@ -32,6 +28,9 @@ class _Invitation(Protocol):
 
     @property
     def id(self) -> int: ...
+
+    @property
+    def program_id(self) -> int: ...
 
 
 InvitationT = TypeVar("InvitationT", bound=_Invitation)
@@ -110,7 +109,6 @@ async def own_meeting(uow: UnitOfWork, meeting_id: int | None) -> Meeting | None
 async def invited(
     uow: UnitOfWork,
     invitation: InvitationT | None,
-    participant_for: Callable[[AsyncSession, InvitationT, int], Awaitable[Participant | None]],
     *,
     what: str,
     tag: str,
@@ -120,7 +118,7 @@ async def invited(
     (forged) press is audited as `tag:id`."""
     if invitation is None:
         raise Stale(what, alert=True)
-    participant = await participant_for(uow.session, invitation, uow.user_id)
+    participant = await participants.active_in(uow.session, invitation.program_id, uow.user_id)
     if participant is None:
         uow.audit("refused", what=f"{tag}:{invitation.id}")
     return invitation, participant

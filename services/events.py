@@ -92,9 +92,7 @@ async def answer(uow: UnitOfWork, event_id: int, given: Answer) -> Answered:
     """An invitation's answer. Never trusted: the event is re-read and the user must be an active
     participant of its program (an outsider's forged press is audited)."""
     found = await events.get(uow.session, event_id)
-    event, participant = await invited(
-        uow, found, events.participant_for, what="event", tag="event"
-    )
+    event, participant = await invited(uow, found, what="event", tag="event")
     if participant is None:
         return Answered(Reply.NOT_INVITED, Invitation(event, None, None))
     if not cancellable(event, uow.now):

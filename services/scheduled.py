@@ -24,7 +24,16 @@ from core.tandems import TandemStatus
 from services import broadcasts
 from services.access import coordinator_ids, partners
 from services.unit import UnitOfWork
-from storage import events, meeting_feedback, meetings, programs, surveys, tandems, users
+from storage import (
+    events,
+    meeting_feedback,
+    meetings,
+    participants,
+    programs,
+    surveys,
+    tandems,
+    users,
+)
 from storage import reminders as store
 
 if TYPE_CHECKING:
@@ -298,7 +307,7 @@ async def _about_event(uow: UnitOfWork, reminder: Reminder, kind: Kind) -> Event
         kind, due_at=reminder.due_at, now=now, starts_at=event.starts_at, policy=policy
     ):
         return None
-    participant = await events.participant_for(session, event, recipient(reminder))
+    participant = await participants.active_in(session, event.program_id, recipient(reminder))
     if participant is None:
         return None  # left the program since
     answer = await events.answer_of(session, event.id, participant.id)
@@ -324,7 +333,7 @@ async def _about_survey(uow: UnitOfWork, reminder: Reminder, kind: Kind) -> Surv
     survey = await surveys.get(session, reminder.survey_id or 0)
     if survey is None or survey.status != SurveyStatus.SCHEDULED.value:
         return None
-    participant = await surveys.participant_for(session, survey, recipient(reminder))
+    participant = await participants.active_in(session, survey.program_id, recipient(reminder))
     if participant is None:
         return None
     answered = await surveys.response(session, survey.id, participant.id)

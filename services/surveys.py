@@ -35,7 +35,7 @@ from services.access import coordinators, invited
 from services.conversation import State
 from services.errors import Stale
 from services.unit import UnitOfWork
-from storage import programs
+from storage import participants, programs
 from storage import surveys as store
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ async def open_for_me(uow: UnitOfWork) -> list[Invitation]:
     """The surveys the acting user may still answer, oldest first."""
     found: list[Invitation] = []
     for survey in await store.open_for_user(uow.session, uow.user_id, uow.now):
-        participant = await store.participant_for(uow.session, survey, uow.user_id)
+        participant = await participants.active_in(uow.session, survey.program_id, uow.user_id)
         if participant is None:
             continue
         answered = await store.response(uow.session, survey.id, participant.id)
@@ -155,7 +155,7 @@ async def answer(
 
 async def _pressed(uow: UnitOfWork, survey_id: int) -> _Open:
     found = await store.get(uow.session, survey_id)
-    survey, participant = await invited(uow, found, store.participant_for, what="survey", tag="sv")
+    survey, participant = await invited(uow, found, what="survey", tag="sv")
     if participant is None:
         raise Stale("not invited", key="sv.not_invited", alert=True)
     if not is_open(survey, uow.now):
@@ -187,7 +187,11 @@ class TypedAnswer:
 async def type_answer(uow: UnitOfWork, state: AnswerState, text: str) -> TypedAnswer:
     """A typed answer (a number, an open answer) to the question the dialog waits on."""
     survey = await store.get(uow.session, state.survey_id) if state.survey_id is not None else None
-    participant = await store.participant_for(uow.session, survey, uow.user_id) if survey else None
+    participant = (
+        await participants.active_in(uow.session, survey.program_id, uow.user_id)
+        if survey
+        else None
+    )
     if survey is None or participant is None or not is_open(survey, uow.now):
         await conversation.clear(uow)
         return TypedAnswer(Typed.CLOSED)

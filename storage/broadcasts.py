@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.broadcasts import AttachmentKind, Audience, BroadcastStatus, DeliveryState
 from core.programs import ParticipantStatus
 from core.tandems import TandemStatus
-from storage.db import insert
+from storage.db import added, insert
 from storage.meetings import last_met
 from storage.models import Broadcast, Delivery, Participant, Tandem
 
@@ -50,9 +50,7 @@ async def create(
         created_by=created_by,
         created_at=now,
     )
-    session.add(broadcast)
-    await session.flush()
-    return broadcast
+    return await added(session, broadcast)
 
 
 async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:

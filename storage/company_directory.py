@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.companies import AliasOutcome, normalize_company
 from storage.companies import find, tidy
+from storage.db import added
 from storage.models import (
     Company,
     CompanyAlias,
@@ -146,9 +147,7 @@ async def create_group(session: AsyncSession, typed: str, now: dt.datetime) -> C
         if group.name.casefold() == name.casefold():
             return group
     group = CompanyGroup(name=name, created_at=now)
-    session.add(group)
-    await session.flush()
-    return group
+    return await added(session, group)
 
 
 async def set_group(session: AsyncSession, company_id: int, group_id: int | None) -> bool:

@@ -101,6 +101,14 @@ def insert(session: AsyncSession, entity: Any) -> postgresql.Insert | sqlite.Ins
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(entity)
 
 
+async def added(session: AsyncSession, row: T) -> T:
+    """A new row, flushed: its id (and what the database fills in) is known before the commit,
+    for the caller to refer to it in the same transaction."""
+    session.add(row)
+    await session.flush()
+    return row
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from core.events import ANSWERS, KINDS, Answer, EventStatus
 from core.programs import ParticipantStatus
-from storage.db import insert
+from storage.db import added, insert
 from storage.models import EventRsvp, Participant, ProgramEvent
 
 
@@ -72,9 +72,7 @@ async def create(
         created_by=created_by,
         created_at=now,
     )
-    session.add(event)
-    await session.flush()
-    return event
+    return await added(session, event)
 
 
 async def get(session: AsyncSession, event_id: int) -> ProgramEvent | None:
@@ -149,18 +147,6 @@ async def upcoming_for_user(
         .limit(limit)
     )
     return [(event, participant) for event, participant in (await session.execute(query)).tuples()]
-
-
-async def participant_for(
-    session: AsyncSession, event: ProgramEvent, user_id: int
-) -> Participant | None:
-    """The user's active registration in the event's program: only they may answer."""
-    query = select(Participant).where(
-        Participant.program_id == event.program_id,
-        Participant.user_id == user_id,
-        Participant.status == ParticipantStatus.ACTIVE,
-    )
-    return (await session.scalars(query)).first()
 
 
 async def active_participants(session: AsyncSession, program_id: int) -> list[Participant]:

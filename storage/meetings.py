@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.meetings import MeetingStatus, Outcome
-from storage.db import insert
+from storage.db import added, insert
 from storage.models import Meeting, Participant, Tandem
 
 OPEN = (MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value)
@@ -71,9 +71,7 @@ async def propose(
         created_at=now,
         updated_at=now,
     )
-    session.add(meeting)
-    await session.flush()
-    return meeting
+    return await added(session, meeting)
 
 
 def _not_yet_a_fact(now: dt.datetime) -> Any:

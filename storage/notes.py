@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.erasure import Scrubber
 from core.tandems import NoteKind, NoteScope
+from storage.db import added
 from storage.models import Tandem, TandemNote
 
 
@@ -33,9 +34,7 @@ async def add(
         text=text,
         created_at=now,
     )
-    session.add(note)
-    await session.flush()
-    return note
+    return await added(session, note)
 
 
 async def get(session: AsyncSession, note_id: int) -> TandemNote | None:

@@ -14,6 +14,7 @@ from core.places import locate
 from core.profile import FIELD_ORDER, OPTIONAL_FIELDS
 from core.programs import ParticipantStatus
 from storage import companies
+from storage.db import added
 from storage.models import Company, Participant
 
 # What /profile may change: every field registration asks for.
@@ -52,9 +53,7 @@ async def create_from_draft(
     for field in OPTIONAL_FIELDS:
         if draft.get(field):
             _set(participant, field, draft[field])
-    session.add(participant)
-    await session.flush()
-    return participant
+    return await added(session, participant)
 
 
 async def get(session: AsyncSession, participant_id: int) -> Participant | None:
@@ -66,6 +65,17 @@ async def of_user_in_program(
 ) -> Participant | None:
     query = select(Participant).where(
         Participant.user_id == user_id, Participant.program_id == program_id
+    )
+    return (await session.scalars(query)).first()
+
+
+async def active_in(session: AsyncSession, program_id: int, user_id: int) -> Participant | None:
+    """The user's active registration in the program: only they may answer its events'
+    invitations and its surveys."""
+    query = select(Participant).where(
+        Participant.program_id == program_id,
+        Participant.user_id == user_id,
+        Participant.status == ParticipantStatus.ACTIVE,
     )
     return (await session.scalars(query)).first()
 

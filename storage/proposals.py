@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.tandems import ProposalStatus, TandemStatus
+from storage.db import added
 from storage.models import MatchProposal, Participant, Tandem
 from storage.rounds import Doubt
 
@@ -92,9 +93,7 @@ async def new_proposal(
         created_at=now,
         updated_at=now,
     )
-    session.add(proposal)
-    await session.flush()
-    return proposal
+    return await added(session, proposal)
 
 
 def _update_draft(proposal: MatchProposal, expected_version: int) -> Update:

@@ -20,7 +20,7 @@ from core.erasure import ERASED
 from core.programs import ParticipantStatus
 from core.reminders import Kind, State
 from core.surveys import SurveyKind, SurveyStatus
-from storage.db import insert
+from storage.db import added, insert
 from storage.models import Participant, Reminder, Survey, SurveyResponse
 
 
@@ -41,9 +41,7 @@ async def create(
         created_by=created_by,
         created_at=now,
     )
-    session.add(survey)
-    await session.flush()
-    return survey
+    return await added(session, survey)
 
 
 async def get(session: AsyncSession, survey_id: int) -> Survey | None:
@@ -119,18 +117,6 @@ async def delete_draft(session: AsyncSession, survey_id: int) -> bool:
     await session.delete(survey)
     await session.flush()
     return True
-
-
-async def participant_for(
-    session: AsyncSession, survey: Survey, user_id: int
-) -> Participant | None:
-    """The user's active registration in the survey's program: only they may answer."""
-    query = select(Participant).where(
-        Participant.program_id == survey.program_id,
-        Participant.user_id == user_id,
-        Participant.status == ParticipantStatus.ACTIVE,
-    )
-    return (await session.scalars(query)).first()
 
 
 async def open_for_user(session: AsyncSession, user_id: int, now: dt.datetime) -> list[Survey]:

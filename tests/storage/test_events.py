@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from core.events import Answer, EventStatus
 from core.programs import ParticipantStatus
-from storage import events, programs
+from storage import events, participants, programs
 from storage.db import Database
 from storage.models import EventRsvp, Participant
 from tests.seeding import seed_participant, seed_program
@@ -128,7 +128,7 @@ async def test_concurrent_answers_leave_one_row(db: Database) -> None:
         assert count == 1
 
 
-async def test_participant_for_only_active_people_of_the_program(db: Database) -> None:
+async def test_only_active_people_of_the_events_program_answer(db: Database) -> None:
     program_id = await _program(db)
     other_program = await _program(db, "Andere")
     anna = await _person(db, program_id, 101, "Anna")
@@ -139,10 +139,10 @@ async def test_participant_for_only_active_people_of_the_program(db: Database) -
     async with db.session() as session:
         event = await events.get(session, event_id)
         assert event is not None
-        found = await events.participant_for(session, event, 101)
+        found = await participants.active_in(session, event.program_id, 101)
         assert found is not None and found.id == anna
         for user_id in (102, 103, 104, 999):
-            assert await events.participant_for(session, event, user_id) is None
+            assert await participants.active_in(session, event.program_id, user_id) is None
 
 
 async def test_attendance_groups_active_participants_by_answer(db: Database) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from core.reminders import Kind, State, plan_survey
 from core.surveys import SurveyKind, default_questions
-from storage import reminders, surveys
+from storage import participants, reminders, surveys
 from storage.db import Database
 from storage.models import Reminder, SurveyResponse
 from tests.seeding import seed_participant, seed_program
@@ -155,7 +155,7 @@ async def test_delete_draft_only_for_drafts(db: Database) -> None:
 # --- who answers -------------------------------------------------------------------------------
 
 
-async def test_participant_for_only_active_people_of_the_program(db: Database) -> None:
+async def test_only_active_people_of_the_surveys_program_answer(db: Database) -> None:
     program = await seed_program(db, NOW)
     other = await seed_program(db, NOW, "Andere")
     anna = await seed_participant(db, program, 501, "Anna", NOW)
@@ -167,10 +167,12 @@ async def test_participant_for_only_active_people_of_the_program(db: Database) -
     async with db.session() as session:
         survey = await surveys.get(session, survey_id)
         assert survey is not None
-        found = await surveys.participant_for(session, survey, 501)
+        found = await participants.active_in(session, survey.program_id, 501)
         assert found is not None and found.id == anna
         for user_id in (502, 503, 504, 505, 999):
-            assert await surveys.participant_for(session, survey, user_id) is None, user_id
+            assert await participants.active_in(session, survey.program_id, user_id) is None, (
+                user_id
+            )
 
 
 async def test_open_for_user_lists_what_has_gone_out_to_their_programs(db: Database) -> None:
