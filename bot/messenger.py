@@ -194,28 +194,18 @@ class Messenger:
         caption = text if text.strip() and caption_fits(visible_length(text)) else None
         mode = ParseMode.HTML if caption else None
         file_id = attachment.file_id
-        if attachment.kind is AttachmentKind.PHOTO:
-            method = "sendPhoto"
+        photo = attachment.kind is AttachmentKind.PHOTO
+        method = "sendPhoto" if photo else "sendDocument"
+        send = self.bot.send_photo if photo else self.bot.send_document
 
-            def call() -> Awaitable[Message]:
-                return self.bot.send_photo(
-                    chat_id,
-                    file_id,
-                    caption=caption,
-                    parse_mode=mode,
-                    allow_paid_broadcast=paid or None,
-                )
-        else:
-            method = "sendDocument"
-
-            def call() -> Awaitable[Message]:
-                return self.bot.send_document(
-                    chat_id,
-                    file_id,
-                    caption=caption,
-                    parse_mode=mode,
-                    allow_paid_broadcast=paid or None,
-                )
+        def call() -> Awaitable[Message]:
+            return send(
+                chat_id,
+                file_id,
+                caption=caption,
+                parse_mode=mode,
+                allow_paid_broadcast=paid or None,
+            )
 
         message, outcome = await self._call(chat_id, method, call, slot, paid)
         if outcome is not Outcome.SENT or caption is not None or not text.strip():
