@@ -40,6 +40,9 @@ class Role(StrEnum):
 
 
 class MeetingFormat(StrEnum):
+    """How a participant wants to meet: IN_PERSON and ONLINE rule each other out in matching,
+    BOTH fits a partner of either (core.matching.rules, the format table)."""
+
     IN_PERSON = "in_person"
     ONLINE = "online"
     BOTH = "both"
