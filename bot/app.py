@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
@@ -19,6 +19,7 @@ from bot import commands, due, router
 from bot.broadcaster import Broadcaster
 from bot.context import SERVICES_KEY, Services, services
 from bot.errors import on_error
+from bot.i18n import Translator
 from bot.leader import Leadership
 from bot.messenger import Messenger
 from bot.middleware import PerUserUpdateProcessor
@@ -28,8 +29,6 @@ from bot.settings import Settings
 from bot.updates import TandemBot
 from bot.webhook import WebhookServer
 from core.clock import Clock, SystemClock
-from handlers import introductions, scheduled_messages
-from handlers.views import broadcasts as broadcast_views
 from storage import housekeeping
 from storage.db import Database
 
@@ -90,6 +89,8 @@ def build_application(
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
 
     async def fire(reminder_id: int) -> None:
+        from handlers import scheduled_messages  # on first use, like the flows (bot.router)
+
         await due.fire(svc, reminder_id, scheduled_messages.render)
 
     async def sweep() -> list[tuple[int, dt.datetime]]:
@@ -104,7 +105,7 @@ def build_application(
         horizon=reminder_horizon,
         reload_every=reminder_reload,
     )
-    svc.broadcaster = Broadcaster(svc, broadcast_views)
+    svc.broadcaster = Broadcaster(svc, _BroadcastWording())
     svc.leader = Leadership(
         db,
         on_elected=lambda: _lead(svc),
@@ -116,6 +117,33 @@ def build_application(
     router.register(app)
     app.add_error_handler(on_error)
     return app
+
+
+class _BroadcastWording:
+    """handlers/views/broadcasts.py for the broadcaster, imported when a broadcast first reports
+    rather than at every start (bot.router imports the flows on first use for the same reason)."""
+
+    def progress(self, t: Translator, counts: dict[str, int] | None) -> str:
+        from handlers.views import broadcasts
+
+        return broadcasts.progress(t, counts)
+
+    def report(
+        self,
+        t: Translator,
+        broadcast_id: int,
+        counts: dict[str, int],
+        unreachable: list[str],
+        failed: list[str],
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        from handlers.views import broadcasts
+
+        return broadcasts.report(t, broadcast_id, counts, unreachable, failed)
+
+    def resent(self, t: Translator, text: str) -> str:
+        from handlers.views import broadcasts
+
+        return broadcasts.resent(t, text)
 
 
 async def startup(app: AnyApplication) -> None:
@@ -168,6 +196,8 @@ async def _heard(svc: Services, payload: str) -> None:
 async def _introductions(context: Any) -> None:
     svc = services(context.application)
     if svc.leading:
+        from handlers import introductions  # on first use, like the flows (bot.router)
+
         await introductions.introduce_due(svc)
 
 
