@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -150,15 +151,13 @@ async def startup(app: AnyApplication) -> None:
     """What PTB's post_init would do; called by `running`, which tests and the CLI share."""
     svc = services(app)
     svc.bot_username = app.bot.username
-    await commands.set_default_commands(svc)
-    async with svc.db.session() as session:
-        coordinator_ids = await svc.coordinator_ids(session)
-    for user_id in sorted(coordinator_ids):
-        await commands.set_coordinator_commands(svc, user_id)
     assert svc.leader is not None
     # The leader (this process alone, or whoever holds the lock among several) sends what is
-    # scheduled; see bot.leader and _lead.
+    # scheduled; see bot.leader and _lead. Before the first update: a handler that schedules
+    # asks whoever leads.
     await svc.leader.start()
+    # The command menus are set while the bot already answers (bot.commands explains why).
+    svc.menus_set = asyncio.create_task(_menus(svc), name="command menus")
     if app.job_queue is not None:
         app.job_queue.run_repeating(_prune, interval=dt.timedelta(hours=6), first=60)
         # Tandems revealed at a set time (e.g. the kickoff): due ones go out within a minute.
@@ -166,6 +165,20 @@ async def startup(app: AnyApplication) -> None:
         first = min(svc.introduction_interval, INTRODUCTION_AFTER_START)
         app.job_queue.run_repeating(_introductions, interval=svc.introduction_interval, first=first)
     log.info("Tandem is up as @%s", svc.bot_username)
+
+
+async def _menus(svc: Services) -> None:
+    try:
+        await commands.set_at_start(svc)
+    except Exception:  # a menu is not worth a crash; the next start sets it again
+        log.exception("could not set the command menus")
+
+
+async def menus_set(app: AnyApplication) -> None:
+    """Until the start's command menus are set (tests look at them right after a start)."""
+    task = services(app).menus_set
+    if task is not None:
+        await task
 
 
 async def _lead(svc: Services) -> None:
@@ -255,6 +268,11 @@ async def running(
                 assert app.updater is not None
                 if app.updater.running:
                     await app.updater.stop()
+                menus = services(app).menus_set
+                if menus is not None and not menus.done():
+                    menus.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await menus
                 leader = services(app).leader
                 if leader is not None:
                     await leader.stop()  # stops the broadcaster and the timers if leading

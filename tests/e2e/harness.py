@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app import AnyApplication, build_application, running
+from bot.app import AnyApplication, build_application, menus_set, running
 from bot.context import services
 from bot.i18n import translator
 from bot.ratelimit import RateLimiter
@@ -53,6 +53,7 @@ async def bot_running(
         limiter=limiter or RateLimiter.unpaced(),
     )
     async with running(app, settings, poll_timeout=1) as started:
+        await menus_set(started)  # set while the bot answers; tests look at them
         yield started
 
 
