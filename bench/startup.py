@@ -5,8 +5,9 @@
 Each measurement runs in a fresh Python process (so imports count), on a database migrated
 beforehand (as `tandem-bot run` finds it): the clock starts just before the process is spawned
 and stops when the first answer to a user's /help is visible at the Bot API stand-in, which runs
-in the same process. Then N users (distinct, concurrent) each send /help, and the process's CPU
-time per update is reported; the registration step's CPU per update comes from
+in the same process; "CPU s to it" is the process's CPU time up to then (steadier than the wall
+time on a shared machine). Then N users (distinct, concurrent) each send /help, and the
+process's CPU time per update is reported; the registration step's CPU per update comes from
 `bench.registration` (13 updates per user). The checkout is byte-compiled first, as the
 installed wheel is (`--source` measures without). Tandem's child imports the bot as
 `tandem-bot run` does (the garbage collector paused, bot/collector.py). The echo bot is PTB's
