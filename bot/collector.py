@@ -2,10 +2,11 @@
 
 Importing the bot makes some 100,000 objects (modules, classes, functions, SQLAlchemy's and
 PTB's tables) that live as long as the process. The collector runs whenever enough new objects
-pile up, and a full collection walks all of them: during the import that was about a sixth of
-its CPU time (docs/performance.md, "Start-up"), and afterwards every full collection would walk
-them again. So the collector is off while the bot is imported, and what the import made is then
-frozen (`gc.freeze`: kept out of every later collection; it is never garbage anyway).
+pile up, and a full collection walks all of them: during the import that was a sixth to a
+quarter of its CPU time (docs/performance.md, "Start-up"), and afterwards every full collection
+would walk them again. So the collector is off while the bot is imported, and what the import
+made is then frozen (`gc.freeze`: kept out of every later collection; it is never garbage
+anyway).
 """
 
 from __future__ import annotations
