@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -11,7 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
@@ -19,6 +20,7 @@ from bot import commands, due, router
 from bot.broadcaster import Broadcaster
 from bot.context import SERVICES_KEY, Services, services
 from bot.errors import on_error
+from bot.i18n import Translator
 from bot.leader import Leadership
 from bot.messenger import Messenger
 from bot.middleware import PerUserUpdateProcessor
@@ -28,8 +30,6 @@ from bot.settings import Settings
 from bot.updates import TandemBot
 from bot.webhook import WebhookServer
 from core.clock import Clock, SystemClock
-from handlers import introductions, scheduled_messages
-from handlers.views import broadcasts as broadcast_views
 from storage import housekeeping
 from storage.db import Database
 
@@ -90,6 +90,8 @@ def build_application(
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
 
     async def fire(reminder_id: int) -> None:
+        from handlers import scheduled_messages  # on first use, like the flows (bot.router)
+
         await due.fire(svc, reminder_id, scheduled_messages.render)
 
     async def sweep() -> list[tuple[int, dt.datetime]]:
@@ -104,7 +106,7 @@ def build_application(
         horizon=reminder_horizon,
         reload_every=reminder_reload,
     )
-    svc.broadcaster = Broadcaster(svc, broadcast_views)
+    svc.broadcaster = Broadcaster(svc, _BroadcastWording())
     svc.leader = Leadership(
         db,
         on_elected=lambda: _lead(svc),
@@ -118,19 +120,44 @@ def build_application(
     return app
 
 
+class _BroadcastWording:
+    """handlers/views/broadcasts.py for the broadcaster, imported when a broadcast first reports
+    rather than at every start (bot.router imports the flows on first use for the same reason)."""
+
+    def progress(self, t: Translator, counts: dict[str, int] | None) -> str:
+        from handlers.views import broadcasts
+
+        return broadcasts.progress(t, counts)
+
+    def report(
+        self,
+        t: Translator,
+        broadcast_id: int,
+        counts: dict[str, int],
+        unreachable: list[str],
+        failed: list[str],
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        from handlers.views import broadcasts
+
+        return broadcasts.report(t, broadcast_id, counts, unreachable, failed)
+
+    def resent(self, t: Translator, text: str) -> str:
+        from handlers.views import broadcasts
+
+        return broadcasts.resent(t, text)
+
+
 async def startup(app: AnyApplication) -> None:
     """What PTB's post_init would do; called by `running`, which tests and the CLI share."""
     svc = services(app)
     svc.bot_username = app.bot.username
-    await commands.set_default_commands(svc)
-    async with svc.db.session() as session:
-        coordinator_ids = await svc.coordinator_ids(session)
-    for user_id in sorted(coordinator_ids):
-        await commands.set_coordinator_commands(svc, user_id)
     assert svc.leader is not None
     # The leader (this process alone, or whoever holds the lock among several) sends what is
-    # scheduled; see bot.leader and _lead.
+    # scheduled; see bot.leader and _lead. Before the first update: a handler that schedules
+    # asks whoever leads.
     await svc.leader.start()
+    # The command menus are set while the bot already answers (bot.commands explains why).
+    svc.menus_set = asyncio.create_task(_menus(svc), name="command menus")
     if app.job_queue is not None:
         app.job_queue.run_repeating(_prune, interval=dt.timedelta(hours=6), first=60)
         # Tandems revealed at a set time (e.g. the kickoff): due ones go out within a minute.
@@ -138,6 +165,20 @@ async def startup(app: AnyApplication) -> None:
         first = min(svc.introduction_interval, INTRODUCTION_AFTER_START)
         app.job_queue.run_repeating(_introductions, interval=svc.introduction_interval, first=first)
     log.info("Tandem is up as @%s", svc.bot_username)
+
+
+async def _menus(svc: Services) -> None:
+    try:
+        await commands.set_at_start(svc)
+    except Exception:  # a menu is not worth a crash; the next start sets it again
+        log.exception("could not set the command menus")
+
+
+async def menus_set(app: AnyApplication) -> None:
+    """Until the start's command menus are set (tests look at them right after a start)."""
+    task = services(app).menus_set
+    if task is not None:
+        await task
 
 
 async def _lead(svc: Services) -> None:
@@ -168,6 +209,8 @@ async def _heard(svc: Services, payload: str) -> None:
 async def _introductions(context: Any) -> None:
     svc = services(context.application)
     if svc.leading:
+        from handlers import introductions  # on first use, like the flows (bot.router)
+
         await introductions.introduce_due(svc)
 
 
@@ -225,6 +268,11 @@ async def running(
                 assert app.updater is not None
                 if app.updater.running:
                     await app.updater.stop()
+                menus = services(app).menus_set
+                if menus is not None and not menus.done():
+                    menus.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await menus
                 leader = services(app).leader
                 if leader is not None:
                     await leader.stop()  # stops the broadcaster and the timers if leading

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import importlib
 import itertools
 import types
 import typing
@@ -125,6 +126,10 @@ REGISTRY: dict[tuple[str, str | None], Kind] = {}
 # Prefixes whose action follows some leading fields (`mt:<proposal>:<version>:<action>:...`):
 # how many. Every kind of such a prefix has the same head.
 HEADS: dict[str, int] = {}
+# The modules that declare and handle each prefix's kinds, imported before a press of it is
+# looked up: flows are imported on first use (bot.router fills this in; `bot` names no handler
+# module itself). A prefix not in it imports nothing.
+FLOWS_OF_PREFIX: dict[str, tuple[str, ...]] = {}
 
 
 @dataclass_transform(frozen_default=True)
@@ -180,6 +185,8 @@ def lookup(data: str | None) -> tuple[Kind, list[str]] | None:
     if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
     parts = data.split(SEPARATOR)
+    for module in FLOWS_OF_PREFIX.get(parts[0], ()):
+        importlib.import_module(module)
     head = HEADS.get(parts[0], 0)
     if len(parts) >= head + 2 and (kind := REGISTRY.get((parts[0], parts[head + 1]))) is not None:
         return kind, parts[1 : head + 1] + parts[head + 2 :]

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import logs
+from bot import collector, logs
 from bot.settings import DatabaseSettings, Settings
 from storage import migrate
 
@@ -82,7 +82,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings) -> None:
-    from bot.app import serve  # PTB and the handlers load only for `run`
+    with collector.paused():  # the import is most of a start's CPU (bot.collector)
+        from bot.app import serve  # PTB and the handlers load only for `run`
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

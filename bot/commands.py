@@ -1,4 +1,10 @@
-"""The command menus Telegram shows: per language, and per scope (participants, coordinators)."""
+"""The command menus Telegram shows: per language, and per scope (participants, coordinators).
+
+The start sets them while the bot already answers (`set_at_start`, a task of bot/app.py): a menu
+is Telegram's to show, not needed to answer, and a flood wait on one must not hold the start up.
+Every change of a menu holds `Services.menus_lock`, so a /language or a new coordinator during
+the start is applied after the start's menus, not overwritten by them.
+"""
 
 from __future__ import annotations
 
@@ -116,11 +122,17 @@ async def _set_chat(
         await _set(services, names, scope, language, shown=chosen)
 
 
-async def set_default_commands(services: Services) -> None:
-    scope = BotCommandScopeAllPrivateChats()
-    await _set(services, PARTICIPANT_COMMANDS, scope, None)
-    for language in SUPPORTED_LANGUAGES:
-        await _set(services, PARTICIPANT_COMMANDS, scope, language)
+async def set_at_start(services: Services) -> None:
+    """The participants' menu in every language, and each coordinator's."""
+    async with services.menus_lock:
+        scope = BotCommandScopeAllPrivateChats()
+        await _set(services, PARTICIPANT_COMMANDS, scope, None)
+        for language in SUPPORTED_LANGUAGES:
+            await _set(services, PARTICIPANT_COMMANDS, scope, language)
+        async with services.db.session() as session:
+            coordinator_ids = await services.coordinator_ids(session)
+        for user_id in sorted(coordinator_ids):
+            await _coordinator_menu(services, user_id, None)
 
 
 async def set_coordinator_commands(
@@ -128,6 +140,11 @@ async def set_coordinator_commands(
 ) -> None:
     """A chat scope per coordinator, with the commands of their grants (`all_programs` None:
     looked up), in the language they chose if they chose one."""
+    async with services.menus_lock:
+        await _coordinator_menu(services, user_id, all_programs)
+
+
+async def _coordinator_menu(services: Services, user_id: int, all_programs: bool | None) -> None:
     async with services.db.session() as session:  # one session for both (start-up: each one)
         if all_programs is None:
             all_programs = await services.scope_of(session, user_id) is None
@@ -139,15 +156,21 @@ async def set_coordinator_commands(
 async def follow_language(services: Services, user_id: int, language: str) -> None:
     """After /language: this person's menu in the language they chose (a participant's or a
     coordinator's commands, whichever they have)."""
-    async with services.db.session() as session:
-        coordinator = await services.is_coordinator(session, user_id)
-        all_programs = coordinator and await services.scope_of(session, user_id) is None
-    await _set_chat(services, user_id, commands_for(coordinator, all_programs), language)
+    async with services.menus_lock:
+        async with services.db.session() as session:
+            coordinator = await services.is_coordinator(session, user_id)
+            all_programs = coordinator and await services.scope_of(session, user_id) is None
+        await _set_chat(services, user_id, commands_for(coordinator, all_programs), language)
 
 
 async def clear_coordinator_commands(services: Services, user_id: int) -> None:
     """Back to the participants' menu: drop the chat scope in every language, or, for someone
     who chose a language, the participants' commands in that language."""
+    async with services.menus_lock:
+        await _clear_coordinator_menu(services, user_id)
+
+
+async def _clear_coordinator_menu(services: Services, user_id: int) -> None:
     chosen = await _chosen_language(services, user_id)
     if chosen is not None:
         await _set_chat(services, user_id, PARTICIPANT_COMMANDS, chosen)

@@ -11,6 +11,7 @@ its transaction.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,10 @@ class Services:
     scheduler: ReminderScheduler | None = None
     broadcaster: Broadcaster | None = None
     leader: Leadership | None = None
+    # The command menus (bot.commands): every change holds the lock; the start sets them in a
+    # task, which `running` cancels at the end if Telegram still holds it up.
+    menus_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    menus_set: asyncio.Task[None] | None = None
 
     @property
     def leading(self) -> bool:

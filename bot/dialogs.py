@@ -12,6 +12,7 @@ flow's model (a row that does not fit reads as no dialog) and calls the flow.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -36,6 +37,9 @@ class Flow(Generic[S]):
 
 
 FLOWS: dict[str, Flow[Any]] = {}
+# The module that declares each flow, imported when a user in that flow writes: flows are
+# imported on first use (bot.router fills this in; `bot` names no handler module itself).
+FLOW_MODULES: dict[str, str] = {}
 
 
 def dialog(
@@ -54,12 +58,19 @@ def coordinator_flows() -> frozenset[str]:
     return frozenset(name for name, flow in FLOWS.items() if flow.coordinator)
 
 
+def find(name: str) -> Flow[Any] | None:
+    """The flow of this name, its module imported if nobody has needed it yet."""
+    if name not in FLOWS and name in FLOW_MODULES:
+        importlib.import_module(FLOW_MODULES[name])
+    return FLOWS.get(name)
+
+
 async def on_text(ctx: Ctx, text: str | None) -> None:
     """Free text (None: a sticker, a photo) to the user's dialog, which explains what it needs.
     Without a dialog, or in one this version does not know (a newer version's flow, a corrupted
     row, which is removed), the user is told that nothing is being asked."""
     where = await conversation.current(ctx.uow)
-    flow = FLOWS.get(where[0]) if where is not None else None
+    flow = find(where[0]) if where is not None else None
     if flow is None:
         if where is not None:
             await conversation.clear(ctx.uow)

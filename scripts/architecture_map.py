@@ -168,7 +168,10 @@ def _row(action: str, fn: Callable[..., Any], words: list[str]) -> str:
 def table() -> str:
     from bot import buttons, dialogs, router
 
-    commands: dict[str, Callable[..., Any]] = router.COMMANDS
+    router.load_all()
+    commands: dict[str, Callable[..., Any]] = {
+        name: router.command_function(name) for name in router.COMMANDS
+    }
     by_module: dict[str, list[str]] = {}
     for name, fn in commands.items():
         by_module.setdefault(fn.__module__, []).append(f'"/{name}')

@@ -14,14 +14,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app import AnyApplication, build_application, running
+from bot.app import AnyApplication, build_application, menus_set, running
 from bot.context import services
 from bot.i18n import translator
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from core.clock import Clock, FrozenClock
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
-from handlers.views.fields import topic_name
 
 TOKEN = "123456789:AAH-tandem-e2e-SECRET-token_0123456789"
 COORDINATOR_ID = 9001
@@ -53,6 +52,7 @@ async def bot_running(
         limiter=limiter or RateLimiter.unpaced(),
     )
     async with running(app, settings, poll_timeout=1) as started:
+        await menus_set(started)  # set while the bot answers; tests look at them
         yield started
 
 
@@ -162,6 +162,9 @@ async def fill_registration(
     user: FakeUser, code: str, profile: Profile, language: str = "de"
 ) -> BotMessage:
     """Every step of the registration up to the summary, whose confirm button is not pressed."""
+    # Imported here, not at the top: bench.common imports this module into a start it measures.
+    from handlers.views.fields import topic_name
+
     await user.send(f"/start {code}")
     privacy = await user.next_message()
     await user.press(CONSENT[language], message=privacy)

@@ -48,8 +48,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-import bot.router  # noqa: F401  (every flow registers its buttons and dialogs on import)
-from bot import buttons, dialogs
+from bot import buttons, dialogs, router
 from bot.app import ALLOWED_UPDATES, AnyApplication
 from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from bot.i18n import translator
@@ -76,8 +75,9 @@ QUIET = 0.01  # seconds without a call to the stand-in: the bot has answered
 
 
 def known_flows() -> frozenset[str]:
-    """Every dialog flow in the registry (bot/dialogs.py), which importing the router fills:
+    """Every dialog flow in the registry (bot/dialogs.py), which importing every flow fills:
     the only names a stored dialog may carry."""
+    router.load_all()
     return frozenset(dialogs.FLOWS)
 
 

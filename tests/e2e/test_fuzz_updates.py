@@ -25,8 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-import bot.router  # noqa: F401  (every flow registers its buttons on import)
-from bot import buttons
+from bot import router
 from bot.commands import COORDINATOR_COMMANDS, PARTICIPANT_COMMANDS
 from bot.i18n import translator
 from bot.settings import Settings
@@ -64,7 +63,7 @@ callback_strategy = st.one_of(
     st.text(max_size=64).filter(lambda s: 0 < len(s.encode()) <= 64),
     st.builds(
         lambda prefix, parts: ":".join([prefix, *parts])[:64],
-        st.sampled_from(sorted(buttons.prefixes())),
+        st.sampled_from(sorted(router.BUTTONS)),
         st.lists(
             st.one_of(
                 st.integers(-5, 10**6).map(str),

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from bot import buttons
 from bot.app import AnyApplication
 from bot.context import Ctx
-from bot.router import COORDINATOR_ONLY_COMMANDS, COORDINATOR_PREFIXES
+from bot.router import COORDINATOR_ONLY_COMMANDS, coordinator_prefixes
 from core.surveys import SurveyKind, default_questions
 from fake_bot_api import FakeBotApi, FakeUser
 from storage import surveys, users
@@ -46,7 +46,7 @@ REFUSED = "Das darf nur"
 SHAPES = callback_shapes()
 # The prefixes the router refuses to participants: the legacy ones, and those of typed buttons
 # declared for coordinators (handlers/buttons.py).
-COORDINATOR = COORDINATOR_PREFIXES | {
+COORDINATOR = coordinator_prefixes() | {
     kind.type.PREFIX for kind in buttons.REGISTRY.values() if kind.type.COORDINATOR
 }
 CALLBACKS = [shape for shape in SHAPES if shape[0] in COORDINATOR]

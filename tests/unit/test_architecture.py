@@ -87,8 +87,9 @@ def flows() -> set[str]:
     introduction sender and the scheduled messages' renderer are not flows."""
     from bot import buttons, dialogs, router
 
+    router.load_all()
     handlers = [
-        *router.COMMANDS.values(),
+        *(router.command_function(name) for name in router.COMMANDS),
         *(kind.handler for kind in buttons.REGISTRY.values() if kind.handler is not None),
         *(flow.on_text for flow in dialogs.FLOWS.values()),
     ]

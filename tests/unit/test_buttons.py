@@ -7,8 +7,7 @@ import enum
 
 import pytest
 
-import bot.router  # noqa: F401  (every flow registers its buttons on import)
-from bot import buttons
+from bot import buttons, router
 from bot.buttons import BigInt, Button, button
 from services.errors import Stale
 
@@ -84,6 +83,7 @@ def test_packing_refuses_what_would_not_come_back() -> None:
 
 
 def test_every_registered_kind_has_a_handler_and_a_distinct_key() -> None:
+    router.load_all()
     kinds = [k for key, k in buttons.REGISTRY.items() if key[0] not in ("zz", "zh")]
     assert kinds
     assert [k.type.__name__ for k in kinds if k.handler is None] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-import bot.router  # noqa: F401 (registers every kind)
+import bot.router  # noqa: F401 (a lookup imports the flows of its prefix)
 from bot import buttons
 from services.errors import Stale
 
