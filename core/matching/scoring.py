@@ -5,7 +5,8 @@ over whole blocks of the mentee x mentor matrix (`_Prepared.block`, what the sol
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +38,9 @@ WordArray = npt.NDArray[np.uint64]
 # small enough that the temporaries (1 MB each) stay in the CPU cache, which makes scoring about
 # twice as fast as blocks of 2 M cells.
 _BLOCK_CELLS = 1 << 17
+# Distinct values of a mentee attribute up to which blocks read its lookups from precomputed rows
+# over all mentors (``_Prepared._row_tables``; at most this many rows of 8 bytes per mentor).
+_ROW_TABLES = 64
 
 
 # --- one pair -------------------------------------------------------------------------------------
@@ -265,6 +269,53 @@ class _Prepared:
         self._level_format += weights.format * (
             _FORMAT_TABLE[formats[:, None], formats[None, :]] >= 0
         )
+        # Topics: shared count x factor + constant per mentee (0.5 x weight without wishes).
+        wanted = self.mentees.topic_count
+        self._topic_factor = np.where(wanted > 0, weights.topics / np.maximum(wanted, 1.0), 0.0)
+        self._topic_constant = np.where(wanted > 0, 0.0, 0.5 * weights.topics)
+        self._rows = self._row_tables()
+
+    def _row_tables(self) -> dict[str, tuple[IntArray, npt.NDArray[Any]]]:
+        """For blocks: each per-pair lookup that depends on a mentee attribute with few distinct
+        values, precomputed as one row over all mentors per value, so that a block gathers whole
+        rows instead of looking up every cell. The rows hold exactly what ``_score`` computes
+        cell by cell, so blocks and single cells agree to the bit."""
+        m, e = self.mentors, self.mentees
+        every = self._every_mentor[None, :]
+        lookups: dict[str, tuple[npt.NDArray[Any], Callable[[Any], npt.NDArray[Any]]]] = {
+            "format": (e.format, lambda es: self._format_table[m.format[every], es[:, None]]),
+            "level_format": (
+                e.level_format,
+                lambda es: self._level_format[m.level_format[every], es[:, None]],
+            ),
+            "industry": (
+                e.industry,
+                lambda es: _industry_points(m.industry[every], es[:, None], self.weights),
+            ),
+            "languages": (
+                self.mentee_languages,
+                lambda words: _any_common(
+                    words, np.arange(len(words))[:, None], self.mentor_languages, every
+                ),
+            ),
+        }
+        if self.excluded_names.active or self.excluded_employers.active:
+            codes = np.stack((e.excluded_name, e.excluded), axis=1)
+            lookups["excluded"] = (
+                codes,
+                lambda c: self._excluded_codes(c[:, 0:1], c[:, 1:2], every),
+            )
+        if self.doubtful.active:
+            lookups["doubtful"] = (
+                e.doubtful,
+                lambda es: self.doubtful.table[es[:, None], m.doubtful[every]],
+            )
+        tables: dict[str, tuple[IntArray, npt.NDArray[Any]]] = {}
+        for name, (keys, build) in lookups.items():
+            values, inverse = np.unique(keys, axis=0, return_inverse=True)
+            if len(values) <= _ROW_TABLES:
+                tables[name] = (inverse.ravel().astype(np.int64), build(values))
+        return tables
 
     def other_employer(self, rows: IntArray) -> BoolArray:
         m, e = self.mentors, self.mentees
@@ -277,17 +328,21 @@ class _Prepared:
         return self._excluded(rows[:, None], self._every_mentor[None, :])
 
     def _excluded(self, es: IntArray, ms: IntArray) -> BoolArray:
-        m, e = self.mentors, self.mentees
-        out = np.zeros(np.broadcast_shapes(es.shape, ms.shape), dtype=np.bool_)
+        return self._excluded_codes(self.mentees.excluded_name[es], self.mentees.excluded[es], ms)
+
+    def _excluded_codes(self, name: IntArray, employer: IntArray, ms: IntArray) -> BoolArray:
+        """Whether mentees with these excluded-pair codes may not meet mentors ``ms``."""
+        m = self.mentors
+        out = np.zeros(np.broadcast_shapes(name.shape, ms.shape), dtype=np.bool_)
         if self.excluded_names.active:
-            out |= self.excluded_names.table[e.excluded_name[es], m.excluded_name[ms]]
+            out |= self.excluded_names.table[name, m.excluded_name[ms]]
         if self.excluded_employers.active:
-            out |= self.excluded_employers.table[e.excluded[es], m.excluded[ms]]
+            out |= self.excluded_employers.table[employer, m.excluded[ms]]
         return out
 
     def block(self, rows: IntArray) -> tuple[FloatArray, BoolArray]:
         """Scores and feasibility of the mentees at ``rows`` x all mentors."""
-        score, feasible = self._score(rows[:, None], self._every_mentor[None, :])
+        score, feasible = self._score(rows[:, None], self._every_mentor[None, :], rows)
         for k, r in enumerate(rows.tolist()):
             cols = self.blocked.get(r)
             if cols:
@@ -301,32 +356,57 @@ class _Prepared:
             feasible &= ~np.isin(es * len(self.mentors.people) + ms, self._blocked_keys)
         return score, feasible
 
-    def _score(self, es: IntArray, ms: IntArray) -> tuple[FloatArray, BoolArray]:
+    def _pair(self, name: str, rows: IntArray | None) -> npt.NDArray[Any] | None:
+        """The block of a row table (see ``_row_tables``), None for single cells or without one."""
+        if rows is None or name not in self._rows:
+            return None
+        inverse, table = self._rows[name]
+        out: npt.NDArray[Any] = table[inverse[rows]]
+        return out
+
+    def _score(
+        self, es: IntArray, ms: IntArray, rows: IntArray | None = None
+    ) -> tuple[FloatArray, BoolArray]:
         """Scores and feasibility (without blocked pairs) of the cells ``es`` x ``ms``: mentee
-        and mentor indices that broadcast, a column and a row for a block or two flat arrays."""
+        and mentor indices that broadcast, a column and a row for a block (then ``rows`` is the
+        block's mentees, to read the row tables) or two flat arrays."""
         w = self.weights
         m, e = self.mentors, self.mentees
 
         feasible: BoolArray = m.company[ms] != e.company[es]
         feasible &= m.name[ms] != e.name[es]
         if self.excluded_names.active or self.excluded_employers.active:
-            feasible &= ~self._excluded(es, ms)
+            excluded = self._pair("excluded", rows)
+            feasible &= ~(self._excluded(es, ms) if excluded is None else excluded)
         if self.doubtful.active:
-            feasible &= ~self.doubtful.table[e.doubtful[es], m.doubtful[ms]]
-        feasible &= _any_common(self.mentee_languages, es, self.mentor_languages, ms)
-        effective = self._format_table[m.format[ms], e.format[es]]
+            doubtful = self._pair("doubtful", rows)
+            if doubtful is None:
+                doubtful = self.doubtful.table[e.doubtful[es], m.doubtful[ms]]
+            feasible &= ~doubtful
+        common = self._pair("languages", rows)
+        if common is None:
+            common = _any_common(self.mentee_languages, es, self.mentor_languages, ms)
+        feasible &= common
+        effective = self._pair("format", rows)
+        if effective is None:
+            effective = self._format_table[m.format[ms], e.format[es]]
         if w.format_hard:
             feasible &= effective >= 0
 
-        shared = _common_count(self.mentee_topics, es, self.mentor_topics, ms)
-        wanted = e.topic_count[es]
-        score: FloatArray = w.topics * np.where(wanted > 0, shared / np.maximum(wanted, 1.0), 0.5)
-        ind_m, ind_e = m.industry[ms], e.industry[es]
-        unknown = (ind_m < 0) | (ind_e < 0)
-        score += np.where(unknown, 0.5 * w.industry, np.where(ind_m != ind_e, w.industry, 0.0))
+        score: FloatArray = _common_count(self.mentee_topics, es, self.mentor_topics, ms)
+        score = score * self._topic_factor[es]
+        score += self._topic_constant[es]
+        industry = self._pair("industry", rows)
+        if industry is None:
+            industry = _industry_points(m.industry[ms], e.industry[es], w)
+        score += industry
         # Seniority and format together, from one small table over (level, format) pairs.
-        score += self._level_format[m.level_format[ms], e.level_format[es]]
+        level_format = self._pair("level_format", rows)
+        if level_format is None:
+            level_format = self._level_format[m.level_format[ms], e.level_format[es]]
+        score += level_format
 
+        score += w.distance * 0.5
         relevant = e.has_location[es] & m.has_location[ms]
         relevant &= (effective == 0) | (effective == 2)
         if w.max_distance_km > 0 and relevant.any():
@@ -336,16 +416,21 @@ class _Prepared:
                 e, np.broadcast_to(es, shape)[relevant], m, np.broadcast_to(ms, shape)[relevant]
             )
             near = km <= w.max_distance_km
-            distance = np.full(shape, w.distance * 0.5)
-            distance[relevant] = w.distance * np.where(near, 1.0 - km / w.max_distance_km, 0.0)
-            score += distance
-            too_far = np.zeros(shape, dtype=np.bool_)
-            too_far[relevant] = ~near
-            too_far &= effective == 0
-            score -= w.far_penalty * too_far
-        else:
-            score += w.distance * 0.5
+            change = w.distance * np.where(near, 1.0 - km / w.max_distance_km, 0.0)
+            change -= w.distance * 0.5
+            far = ~near
+            far &= effective[relevant] == 0
+            change -= w.far_penalty * far
+            score[relevant] += change
         return score, feasible
+
+
+def _industry_points(ind_m: IntArray, ind_e: IntArray, w: Weights) -> FloatArray:
+    unknown = (ind_m < 0) | (ind_e < 0)
+    points: FloatArray = np.where(
+        unknown, 0.5 * w.industry, np.where(ind_m != ind_e, w.industry, 0.0)
+    )
+    return points
 
 
 def _any_common(a: WordArray, ia: IntArray, b: WordArray, ib: IntArray) -> BoolArray:
@@ -356,11 +441,15 @@ def _any_common(a: WordArray, ia: IntArray, b: WordArray, ib: IntArray) -> BoolA
     return out
 
 
-def _common_count(a: WordArray, ia: IntArray, b: WordArray, ib: IntArray) -> FloatArray:
-    out: FloatArray = np.bitwise_count(a[ia, 0] & b[ib, 0]).astype(np.float64)
+def _common_count(a: WordArray, ia: IntArray, b: WordArray, ib: IntArray) -> npt.NDArray[Any]:
+    """How many bits the bitsets share (small integers; floats only with several words)."""
+    out: npt.NDArray[Any] = np.bitwise_count(a[ia, 0] & b[ib, 0])
+    if a.shape[1] == 1:
+        return out
+    total: FloatArray = out.astype(np.float64)
     for word in range(1, a.shape[1]):
-        out += np.bitwise_count(a[ia, word] & b[ib, word])
-    return out
+        total += np.bitwise_count(a[ia, word] & b[ib, word])
+    return total
 
 
 def _haversine(e: _Side, es: IntArray, m: _Side, ms: IntArray) -> FloatArray:
