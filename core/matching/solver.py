@@ -134,15 +134,12 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
     prepared = state.prepared
     n_free, n_mentors = len(free), len(state.mentors)
     has_room = capacity > 0
-    pool, graph_cells, row_ok, col_ok = _score_once(
+    pool, cells, weight, row_ok, col_ok = _score_once(
         prepared, free, has_room, _MENTOR_CANDIDATES + int(capacity.max(initial=0))
     )
     # At least this many mentees stay alone in any assignment.
     spare = n_free - min(int(row_ok.sum()), int(capacity[col_ok].sum()))
-
-    cells = graph_cells
     e_idx, m_idx = np.divmod(cells, n_mentors)
-    weight = pool.score[np.searchsorted(pool.cells, cells)]
 
     slack = max(_SLACK, 8 * float(np.spacing(big)))
     tolerance = max(_TOLERANCE, 1024 * float(np.spacing(big)))
@@ -178,8 +175,9 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
 class _Pool:
     """The cells pricing checks exactly, and bounds for all others.
 
-    ``cells`` (flat mentee * mentors + mentor, sorted) are the ``_POOL`` best allowed cells of
-    every row and of every column, ``score`` their exact scores. ``row_bound[e]`` is the best
+    ``cells`` (flat mentee * mentors + mentor; a cell among the best of both its row and its
+    column comes twice) are the ``_POOL`` best allowed cells of every row and of every column,
+    ``score`` their exact scores. ``row_bound[e]`` is the best
     score of mentee e's cells outside its row's best, ``col_bound[m]`` the same for mentor m's
     column (-inf: none allowed). A cell outside the pool is outside both its row's and its
     column's best, so neither bound undercuts its score.
@@ -193,10 +191,10 @@ class _Pool:
 
 def _score_once(
     prepared: _Prepared, free: IntArray, has_room: BoolArray, mentor_candidates: int
-) -> tuple[_Pool, IntArray, BoolArray, BoolArray]:
+) -> tuple[_Pool, IntArray, FloatArray, BoolArray, BoolArray]:
     """The one pass over the full matrix: the pool, the first candidate graph (each mentee's
     ``_CANDIDATES`` best mentors, each mentor's ``mentor_candidates`` best mentees, by the exact
-    score), and which rows and columns have any allowed cell."""
+    score; sorted cells and their scores), and which rows and columns have any allowed cell."""
     n_free, n_mentors = len(free), len(has_room)
     keep_row = min(max(_POOL, _CANDIDATES), n_mentors)
     first_row = min(_CANDIDATES, keep_row)
@@ -206,7 +204,8 @@ def _score_once(
     columns = _ColumnBest(max(_POOL, mentor_candidates), n_mentors)
     pool_cells: list[IntArray] = []
     pool_score: list[FloatArray] = []
-    graph: list[IntArray] = []
+    graph_cells: list[IntArray] = []
+    graph_score: list[FloatArray] = []
     for start, stop in _blocks(n_free, n_mentors):
         score, feasible = prepared.block(free[start:stop])
         feasible &= has_room[None, :]
@@ -223,76 +222,92 @@ def _score_once(
         else:
             top = np.broadcast_to(np.arange(n_mentors), score.shape)
         best = np.take_along_axis(score, top, axis=1)
-        if first_row < keep_row:
-            # Ordered best first within each row, so the first candidates are a prefix.
-            order = np.argsort(-best, axis=1, kind="stable")
-            top = np.take_along_axis(top, order, axis=1)
-            best = np.take_along_axis(best, order, axis=1)
         flat = np.arange(start, stop)[:, None] * n_mentors + top
         pool_cells.append(flat.ravel())
         pool_score.append(best.ravel())
-        graph.append(flat[:, :first_row].ravel())
+        if first_row < keep_row:
+            first = np.argpartition(best, keep_row - first_row, axis=1)[:, keep_row - first_row :]
+            flat = np.take_along_axis(flat, first, axis=1)
+            best = np.take_along_axis(best, first, axis=1)
+        graph_cells.append(flat.ravel())
+        graph_score.append(best.ravel())
     col_cells, col_score, col_rank, col_bound = columns.finish()
     pool_cells.append(col_cells)
     pool_score.append(col_score)
-    graph.append(col_cells[col_rank < mentor_candidates])
-    cells, first = np.unique(np.concatenate(pool_cells), return_index=True)
-    score = np.concatenate(pool_score)[first]
+    first_col = col_rank < mentor_candidates
+    graph_cells.append(col_cells[first_col])
+    graph_score.append(col_score[first_col])
+    cells = np.concatenate(pool_cells)
+    score = np.concatenate(pool_score)
     allowed = score > -np.inf
     pool = _Pool(cells[allowed], score[allowed], row_bound, col_bound)
-    graph_cells = np.unique(np.concatenate(graph))
-    at = np.minimum(np.searchsorted(pool.cells, graph_cells), max(0, len(pool.cells) - 1))
-    graph_cells = graph_cells[pool.cells[at] == graph_cells] if len(pool.cells) else graph_cells[:0]
-    return pool, graph_cells, row_ok, col_ok
+    cells, first = np.unique(np.concatenate(graph_cells), return_index=True)
+    score = np.concatenate(graph_score)[first]
+    allowed = score > -np.inf
+    return pool, cells[allowed], score[allowed], row_ok, col_ok
 
 
 class _ColumnBest:
-    """Each column's ``keep`` best cells and the best score below them, collected block by block
-    in a buffer of about a million cells (each flush keeps the keep+1 best of every column)."""
+    """Each column's ``keep`` best cells and the best score below them, collected block by block.
+
+    A cell can only matter if it beats its column's ``keep``+1-th best so far (``floor``), which
+    after the first blocks few do; those are appended to their column's row of a small buffer,
+    and a full row makes every column keep just its keep+1 best again.
+    """
 
     def __init__(self, keep: int, n_cols: int) -> None:
         self.keep = keep
-        depth = keep + 1 + max(keep + 1, 2 * _BLOCK_CELLS // max(1, n_cols))
-        self.score = np.full((depth, n_cols), -np.inf)
-        self.rows = np.full((depth, n_cols), -1, dtype=np.int64)
-        self.filled = keep + 1
+        self.score = np.full((n_cols, 4 * (keep + 1)), -np.inf)
+        self.rows = np.full((n_cols, 4 * (keep + 1)), -1, dtype=np.int64)
+        self.fill = np.zeros(n_cols, dtype=np.int64)
+        self.floor = np.full(n_cols, -np.inf)
 
     def add(self, score: FloatArray, start: int) -> None:
-        done = 0
-        while done < len(score):
-            room = len(self.score) - self.filled
-            if room == 0:
-                self._flush()
-                continue
-            take = min(room, len(score) - done)
-            end = self.filled + take
-            self.score[self.filled : end] = score[done : done + take]
-            self.rows[self.filled : end] = np.arange(start + done, start + done + take)[:, None]
-            self.filled = end
-            done += take
+        # Column-major, so each column's new cells come together.
+        cols, rows = np.nonzero((score > self.floor[None, :]).T)
+        values = score[rows, cols]
+        rows += start
+        depth = self.score.shape[1]
+        while len(cols):
+            counts = np.bincount(cols, minlength=len(self.fill))
+            at = self.fill[cols] + np.arange(len(cols)) - (np.cumsum(counts) - counts)[cols]
+            fits = at < depth
+            self.score[cols[fits], at[fits]] = values[fits]
+            self.rows[cols[fits], at[fits]] = rows[fits]
+            self.fill = np.minimum(self.fill + counts, depth)
+            if fits.all():
+                break
+            self._flush()
+            left = ~fits
+            left[left] = values[left] > self.floor[cols[left]]
+            cols, rows, values = cols[left], rows[left], values[left]
 
     def _flush(self) -> None:
-        used = self.filled
-        top = np.argpartition(self.score[:used], used - self.keep - 1, axis=0)[
-            used - self.keep - 1 :
-        ]
-        self.score[: self.keep + 1] = np.take_along_axis(self.score[:used], top, axis=0)
-        self.rows[: self.keep + 1] = np.take_along_axis(self.rows[:used], top, axis=0)
-        self.filled = self.keep + 1
+        depth, kept = self.score.shape[1], self.keep + 1
+        top = np.argpartition(self.score, depth - kept, axis=1)[:, depth - kept :]
+        self.score[:, :kept] = np.take_along_axis(self.score, top, axis=1)
+        self.rows[:, :kept] = np.take_along_axis(self.rows, top, axis=1)
+        self.score[:, kept:] = -np.inf
+        self.fill = np.minimum(self.fill, kept)
+        # The smallest of the kept (the partition puts it first); -inf until a column has kept+1.
+        self.floor = self.score[:, 0].copy()
 
     def finish(self) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
         """Flat cells, scores and ranks (0: best) of each column's ``keep`` best, and each
         column's bound for the rest."""
-        if self.filled > self.keep + 1:
-            self._flush()
-        n_cols = self.score.shape[1]
-        best = self.score[: self.keep + 1]
-        order = np.argsort(-best, axis=0, kind="stable")
-        score = np.take_along_axis(best, order, axis=0)
-        rows = np.take_along_axis(self.rows[: self.keep + 1], order, axis=0)
-        rank = np.broadcast_to(np.arange(self.keep)[:, None], (self.keep, n_cols))
-        cells = rows[: self.keep] * n_cols + np.arange(n_cols)[None, :]
-        return cells.ravel(), score[: self.keep].ravel(), rank.ravel(), score[self.keep].copy()
+        self._flush()
+        n_cols, kept = len(self.fill), self.keep + 1
+        order = np.argsort(-self.score[:, :kept], axis=1, kind="stable")
+        score = np.take_along_axis(self.score[:, :kept], order, axis=1)
+        rows = np.take_along_axis(self.rows[:, :kept], order, axis=1)
+        rank = np.broadcast_to(np.arange(self.keep)[None, :], (n_cols, self.keep))
+        cells = rows[:, : self.keep] * n_cols + np.arange(n_cols)[:, None]
+        return (
+            cells.ravel(),
+            score[:, : self.keep].ravel(),
+            rank.ravel(),
+            score[:, self.keep].copy(),
+        )
 
 
 def _solve_sparse(

@@ -764,7 +764,7 @@ def test_cells_agree_with_blocks_and_the_pool_bounds_every_other_cell(
 
     has_room = np.array([m.capacity > 0 for m in mentors])
     with patch.object(solver, "_POOL", pool), patch.object(solver, "_CANDIDATES", 1):
-        found, graph, _, _ = solver._score_once(prepared, rows, has_room, 1)
+        found, graph, _, _, _ = solver._score_once(prepared, rows, has_room, 1)
     usable = feasible & has_room[None, :]
     in_pool = np.zeros(usable.size, dtype=np.bool_)
     in_pool[found.cells] = True
@@ -805,7 +805,7 @@ def test_pricing_finds_every_cell_worth_more_than_its_prices(
     scores, feasible = prepared.block(rows)
     has_room = np.array([m.capacity > 0 for m in mentors])
     with patch.object(solver, "_POOL", pool), patch.object(solver, "_CANDIDATES", 1):
-        found, graph, _, _ = solver._score_once(prepared, rows, has_room, 1)
+        found, graph, _, _, _ = solver._score_once(prepared, rows, has_room, 1)
     generator = np.random.default_rng(seed)
     share = generator.uniform(0, 1)
     u = share * big + generator.uniform(-60, 60, len(mentees))
