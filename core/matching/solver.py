@@ -26,8 +26,8 @@ DEFAULT_WEIGHTS = Weights()
 _DENSE_CELLS = 500_000
 # The first candidate graph: each mentee's best mentors, each mentor's best mentees (plus its
 # capacity); fewer make the later pricing rounds find many more cells.
-_CANDIDATES = 16
-_MENTOR_CANDIDATES = 16
+_CANDIDATES = 24
+_MENTOR_CANDIDATES = 24
 # Cells per mentee and per mentor whose exact scores pricing keeps (see ``_Pool``): more make the
 # bounds for the other cells tighter, so fewer are scored again in each round.
 _POOL = 64
@@ -188,6 +188,10 @@ class _Pool:
     row_bound: FloatArray
     col_bound: FloatArray
 
+    def __post_init__(self) -> None:
+        # Split once: pricing reads them in every round.
+        self.mentee, self.mentor = np.divmod(self.cells, len(self.col_bound))
+
 
 def _score_once(
     prepared: _Prepared, free: IntArray, has_room: BoolArray, mentor_candidates: int
@@ -257,17 +261,29 @@ class _ColumnBest:
 
     def __init__(self, keep: int, n_cols: int) -> None:
         self.keep = keep
-        self.score = np.full((n_cols, 4 * (keep + 1)), -np.inf)
-        self.rows = np.full((n_cols, 4 * (keep + 1)), -1, dtype=np.int64)
+        self.score = np.full((n_cols, 3 * (keep + 1)), -np.inf)
+        self.rows = np.full((n_cols, 3 * (keep + 1)), -1, dtype=np.int64)
         self.fill = np.zeros(n_cols, dtype=np.int64)
         self.floor = np.full(n_cols, -np.inf)
+        self.warm_up = True
 
     def add(self, score: FloatArray, start: int) -> None:
-        # Column-major, so each column's new cells come together.
-        cols, rows = np.nonzero((score > self.floor[None, :]).T)
+        depth = self.score.shape[1]
+        if self.warm_up:
+            # Until the buffer is first full every cell is taken: copied whole, transposed.
+            first = int(self.fill[0])
+            if first + len(score) <= depth:
+                self.score[:, first : first + len(score)] = score.T
+                self.rows[:, first : first + len(score)] = np.arange(start, start + len(score))
+                self.fill += len(score)
+                return
+            self.warm_up = False
+        rows, cols = np.nonzero(score > self.floor[None, :])
+        # By column, so each column's new cells come together.
+        order = np.argsort(cols, kind="stable")
+        rows, cols = rows[order], cols[order]
         values = score[rows, cols]
         rows += start
-        depth = self.score.shape[1]
         while len(cols):
             counts = np.bincount(cols, minlength=len(self.fill))
             at = self.fill[cols] + np.arange(len(cols)) - (np.cumsum(counts) - counts)[cols]
@@ -288,7 +304,9 @@ class _ColumnBest:
         self.score[:, :kept] = np.take_along_axis(self.score, top, axis=1)
         self.rows[:, :kept] = np.take_along_axis(self.rows, top, axis=1)
         self.score[:, kept:] = -np.inf
-        self.fill = np.minimum(self.fill, kept)
+        # Kept cells may sit anywhere in the first kept places (between -inf for a column with
+        # fewer), so new ones go after them.
+        self.fill[:] = kept
         # The smallest of the kept (the partition puts it first); -inf until a column has kept+1.
         self.floor = self.score[:, 0].copy()
 
@@ -486,8 +504,7 @@ def _violations(
     """
     u, v = duals
     n_mentors = len(v)
-    e_idx, m_idx = np.divmod(pool.cells, n_mentors)
-    reduced = pool.score + (big - u[e_idx]) - v[m_idx]
+    reduced = pool.score + (big - u[pool.mentee]) - v[pool.mentor]
     bad = reduced > tolerance
     found = [(pool.cells[bad], pool.score[bad], reduced[bad])]
 
