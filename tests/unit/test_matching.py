@@ -828,3 +828,37 @@ def test_pricing_finds_every_cell_worth_more_than_its_prices(
         )
     assert set(cells.tolist()) == expected
     assert np.array_equal(score, scores.ravel()[cells])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    keep=st.integers(1, 4),
+    block=st.integers(1, 12),
+    allowed=st.sampled_from([0.1, 0.4, 1.0]),
+)
+def test_columns_keep_their_best_cells_across_blocks(
+    seed: int, keep: int, block: int, allowed: float
+) -> None:
+    """Each column's kept cells are its best (ties aside) and its bound is the best of the
+    rest, however the rows arrive and however few of a column's cells are allowed."""
+    generator = np.random.default_rng(seed)
+    rows, cols = int(generator.integers(1, 40)), int(generator.integers(1, 6))
+    score = generator.integers(0, 5, (rows, cols)).astype(np.float64)
+    score[generator.random((rows, cols)) >= allowed] = -np.inf
+    best = solver._ColumnBest(keep, cols)
+    for start in range(0, rows, block):
+        best.add(score[start : start + block], start)
+    cells, kept_score, rank, bound = best.finish()
+    for col in range(cols):
+        ranked = np.sort(score[:, col])[::-1]
+        mine = (cells % cols == col) & (kept_score > -np.inf)
+        kept_rows = cells[mine] // cols
+        assert np.array_equal(score[kept_rows, col], kept_score[mine])
+        assert len(set(kept_rows.tolist())) == len(kept_rows)
+        assert np.array_equal(
+            np.sort(kept_score[mine])[::-1], ranked[:keep][ranked[:keep] > -np.inf]
+        )
+        expected = ranked[keep] if rows > keep else -np.inf
+        assert bound[col] == expected
+        assert np.array_equal(np.sort(rank[cells % cols == col]), np.arange(keep))
