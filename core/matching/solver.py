@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.matching.encoding import BoolArray, FloatArray, IntArray
 from core.matching.model import Constraints, MatchResult, Person, Weights
 from core.matching.round import _Round
-from core.matching.scoring import _BLOCK_CELLS, BoolArray, FloatArray, IntArray, _blocks, _Prepared
+from core.matching.scoring import _BLOCK_CELLS, _blocks, _Prepared
 
 # Frozen, so one instance serves every call as a default.
 NO_CONSTRAINTS = Constraints()
