@@ -279,11 +279,10 @@ class _ColumnBest:
                 self.fill += len(score)
                 return
             self.warm_up = False
-        rows, cols = np.nonzero(score > self.floor[None, :])
-        # By column, so each column's new cells come together.
-        order = np.argsort(cols, kind="stable")
-        rows, cols = rows[order], cols[order]
-        values = score[rows, cols]
+        # Transposed, so each column's new cells come together.
+        by_column = np.ascontiguousarray(score.T)
+        cols, rows = np.nonzero(by_column > self.floor[:, None])
+        values = by_column[cols, rows]
         rows += start
         while len(cols):
             counts = np.bincount(cols, minlength=len(self.fill))
