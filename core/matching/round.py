@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.matching.encoding import BoolArray, IntArray, _any_common
 from core.matching.model import Constraints, MatchResult, Pair, Person, Reason, Unmatched, Weights
 from core.matching.rules import _FORMAT_NAMES, _FORMAT_TABLE, _hard_violations
-from core.matching.scoring import BoolArray, IntArray, _any_common, _Prepared, score_pair
+from core.matching.scoring import _Prepared, score_pair
 
 
 @dataclass

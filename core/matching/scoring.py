@@ -5,13 +5,24 @@ over whole blocks of the mentee x mentor matrix (`_Prepared.block`, what the sol
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from core.companies import normalize_company
-from core.matching.model import EARTH_RADIUS_KM, Constraints, Person, Reason, Weights, employer_of
+from core.matching.encoding import (
+    BoolArray,
+    FloatArray,
+    IntArray,
+    _any_common,
+    _bitsets,
+    _common_count,
+    _haversine,
+    _PairTable,
+    _Side,
+)
+from core.matching.model import Constraints, Person, Reason, Weights
 from core.matching.rules import (
     _FORMAT_NAMES,
     _FORMAT_TABLE,
@@ -19,24 +30,20 @@ from core.matching.rules import (
     _distance_fit,
     _effective_format,
     _excluded_keys,
-    _format_code,
     _format_params,
     _haversine_km,
     _industry_key,
-    _languages,
     _level,
     _topic_keys,
 )
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-IntArray = npt.NDArray[np.int64]
-WordArray = npt.NDArray[np.uint64]
 
 # Numbers of mentee x mentor cells computed at once: big enough for numpy's per-call cost to vanish,
 # small enough that the temporaries (1 MB each) stay in the CPU cache, which makes scoring about
 # twice as fast as blocks of 2 M cells.
 _BLOCK_CELLS = 1 << 17
+# Distinct values of a mentee attribute up to which blocks read its lookups from precomputed rows
+# over all mentors (``_Prepared._row_tables``; at most this many rows of 8 bytes per mentor).
+_ROW_TABLES = 64
 
 
 # --- one pair -------------------------------------------------------------------------------------
@@ -132,91 +139,6 @@ def score_pair(
 # --- many pairs at once ---------------------------------------------------------------------------
 
 
-def _bitsets(sets: Sequence[frozenset[str]], vocabulary: Mapping[str, int]) -> WordArray:
-    """Sets as rows of 64-bit words, so intersections are a bitwise AND and a popcount."""
-    words = max(1, -(-len(vocabulary) // 64))
-    out = np.zeros((len(sets), words), dtype=np.uint64)
-    for row, items in enumerate(sets):
-        for item in items:
-            bit = vocabulary.get(item)
-            if bit is not None:
-                out[row, bit >> 6] |= np.uint64(1 << (bit & 63))
-    return out
-
-
-def _codes(keys: Sequence[str], vocabulary: dict[str, int]) -> IntArray:
-    return np.array([vocabulary.setdefault(k, len(vocabulary)) for k in keys], dtype=np.int64)
-
-
-class _PairTable:
-    """Pairs of keys (employers, company names) as a symmetric boolean table over small codes.
-
-    Only keys that occur in some pair get a code; every other key shares one extra code whose row
-    and column stay False. ``active`` is False without pairs, so the common round pays nothing.
-    """
-
-    def __init__(self, pairs: Iterable[frozenset[str]]) -> None:
-        usable = [p for p in pairs if len(p) == 2]
-        involved = sorted({k for pair in usable for k in pair})
-        self.code = {k: i for i, k in enumerate(involved)}
-        self.table = np.zeros((len(involved) + 1, len(involved) + 1), dtype=np.bool_)
-        for pair in usable:
-            a, b = (self.code[k] for k in pair)
-            self.table[a, b] = self.table[b, a] = True
-        self.active = bool(usable)
-
-    def codes(self, keys: Sequence[str]) -> IntArray:
-        other = len(self.code)
-        return np.array([self.code.get(k, other) for k in keys], dtype=np.int64)
-
-
-class _Side:
-    """One side (mentors or mentees) as integer arrays."""
-
-    def __init__(
-        self,
-        people: Sequence[Person],
-        employers: dict[str, int],
-        names_seen: dict[str, int],
-        industries: dict[str, int],
-        tables: tuple[_PairTable, _PairTable, _PairTable],
-    ) -> None:
-        n = len(people)
-        self.people = people
-        employer_keys = [employer_of(p) for p in people]
-        name_keys = [normalize_company(p.company) for p in people]
-        # Same employer: the same key, or (for safety, whatever the keys say) the same name.
-        self.company = _codes(employer_keys, employers)
-        self.name = _codes(name_keys, names_seen)
-        names, excluded, doubtful = tables
-        self.excluded_name = names.codes(name_keys)
-        self.excluded = excluded.codes(employer_keys)
-        self.doubtful = doubtful.codes(employer_keys)
-        industry_keys = [_industry_key(p.industry) for p in people]
-        self.industry = np.array(
-            [industries.setdefault(k, len(industries)) if k else -1 for k in industry_keys],
-            dtype=np.int64,
-        )
-        self.level = np.array([_level(p.position) for p in people], dtype=np.int64)
-        self.format = np.array([_format_code(p.meeting_format) for p in people], dtype=np.int64)
-        self.level_format = self.level * 3 + self.format
-        self.languages = [_languages(p) for p in people]
-        self.topics = [frozenset(_topic_keys(p.topics)) for p in people]
-        self.topic_count = np.array([len(t) for t in self.topics], dtype=np.float64)
-        lat = np.full(n, np.nan)
-        lon = np.full(n, np.nan)
-        for i, p in enumerate(people):
-            if p.location is not None:
-                lat[i], lon[i] = p.location
-        self.has_location = ~np.isnan(lat)
-        self.lat = np.radians(lat)
-        self.lon = np.radians(lon)
-        self.cos_lat = np.cos(self.lat)
-        self.half_sin = (np.sin(self.lat / 2), np.sin(self.lon / 2))
-        self.half_cos = (np.cos(self.lat / 2), np.cos(self.lon / 2))
-        self.index = {p.id: i for i, p in enumerate(people)}
-
-
 class _Prepared:
     """Both sides encoded once; ``block`` scores any range of mentees against all mentors."""
 
@@ -265,6 +187,53 @@ class _Prepared:
         self._level_format += weights.format * (
             _FORMAT_TABLE[formats[:, None], formats[None, :]] >= 0
         )
+        # Topics: shared count x factor + constant per mentee (0.5 x weight without wishes).
+        wanted = self.mentees.topic_count
+        self._topic_factor = np.where(wanted > 0, weights.topics / np.maximum(wanted, 1.0), 0.0)
+        self._topic_constant = np.where(wanted > 0, 0.0, 0.5 * weights.topics)
+        self._rows = self._row_tables()
+
+    def _row_tables(self) -> dict[str, tuple[IntArray, npt.NDArray[Any]]]:
+        """For blocks: each per-pair lookup that depends on a mentee attribute with few distinct
+        values, precomputed as one row over all mentors per value, so that a block gathers whole
+        rows instead of looking up every cell. The rows hold exactly what ``_score`` computes
+        cell by cell, so blocks and single cells agree to the bit."""
+        m, e = self.mentors, self.mentees
+        every = self._every_mentor[None, :]
+        lookups: dict[str, tuple[npt.NDArray[Any], Callable[[Any], npt.NDArray[Any]]]] = {
+            "format": (e.format, lambda es: self._format_table[m.format[every], es[:, None]]),
+            "level_format": (
+                e.level_format,
+                lambda es: self._level_format[m.level_format[every], es[:, None]],
+            ),
+            "industry": (
+                e.industry,
+                lambda es: _industry_points(m.industry[every], es[:, None], self.weights),
+            ),
+            "languages": (
+                self.mentee_languages,
+                lambda words: _any_common(
+                    words, np.arange(len(words))[:, None], self.mentor_languages, every
+                ),
+            ),
+        }
+        if self.excluded_names.active or self.excluded_employers.active:
+            codes = np.stack((e.excluded_name, e.excluded), axis=1)
+            lookups["excluded"] = (
+                codes,
+                lambda c: self._excluded_codes(c[:, 0:1], c[:, 1:2], every),
+            )
+        if self.doubtful.active:
+            lookups["doubtful"] = (
+                e.doubtful,
+                lambda es: self.doubtful.table[es[:, None], m.doubtful[every]],
+            )
+        tables: dict[str, tuple[IntArray, npt.NDArray[Any]]] = {}
+        for name, (keys, build) in lookups.items():
+            values, inverse = np.unique(keys, axis=0, return_inverse=True)
+            if len(values) <= _ROW_TABLES:
+                tables[name] = (inverse.ravel().astype(np.int64), build(values))
+        return tables
 
     def other_employer(self, rows: IntArray) -> BoolArray:
         m, e = self.mentors, self.mentees
@@ -277,17 +246,21 @@ class _Prepared:
         return self._excluded(rows[:, None], self._every_mentor[None, :])
 
     def _excluded(self, es: IntArray, ms: IntArray) -> BoolArray:
-        m, e = self.mentors, self.mentees
-        out = np.zeros(np.broadcast_shapes(es.shape, ms.shape), dtype=np.bool_)
+        return self._excluded_codes(self.mentees.excluded_name[es], self.mentees.excluded[es], ms)
+
+    def _excluded_codes(self, name: IntArray, employer: IntArray, ms: IntArray) -> BoolArray:
+        """Whether mentees with these excluded-pair codes may not meet mentors ``ms``."""
+        m = self.mentors
+        out = np.zeros(np.broadcast_shapes(name.shape, ms.shape), dtype=np.bool_)
         if self.excluded_names.active:
-            out |= self.excluded_names.table[e.excluded_name[es], m.excluded_name[ms]]
+            out |= self.excluded_names.table[name, m.excluded_name[ms]]
         if self.excluded_employers.active:
-            out |= self.excluded_employers.table[e.excluded[es], m.excluded[ms]]
+            out |= self.excluded_employers.table[employer, m.excluded[ms]]
         return out
 
     def block(self, rows: IntArray) -> tuple[FloatArray, BoolArray]:
         """Scores and feasibility of the mentees at ``rows`` x all mentors."""
-        score, feasible = self._score(rows[:, None], self._every_mentor[None, :])
+        score, feasible = self._score(rows[:, None], self._every_mentor[None, :], rows)
         for k, r in enumerate(rows.tolist()):
             cols = self.blocked.get(r)
             if cols:
@@ -301,32 +274,57 @@ class _Prepared:
             feasible &= ~np.isin(es * len(self.mentors.people) + ms, self._blocked_keys)
         return score, feasible
 
-    def _score(self, es: IntArray, ms: IntArray) -> tuple[FloatArray, BoolArray]:
+    def _pair(self, name: str, rows: IntArray | None) -> npt.NDArray[Any] | None:
+        """The block of a row table (see ``_row_tables``), None for single cells or without one."""
+        if rows is None or name not in self._rows:
+            return None
+        inverse, table = self._rows[name]
+        out: npt.NDArray[Any] = table[inverse[rows]]
+        return out
+
+    def _score(
+        self, es: IntArray, ms: IntArray, rows: IntArray | None = None
+    ) -> tuple[FloatArray, BoolArray]:
         """Scores and feasibility (without blocked pairs) of the cells ``es`` x ``ms``: mentee
-        and mentor indices that broadcast, a column and a row for a block or two flat arrays."""
+        and mentor indices that broadcast, a column and a row for a block (then ``rows`` is the
+        block's mentees, to read the row tables) or two flat arrays."""
         w = self.weights
         m, e = self.mentors, self.mentees
 
         feasible: BoolArray = m.company[ms] != e.company[es]
         feasible &= m.name[ms] != e.name[es]
         if self.excluded_names.active or self.excluded_employers.active:
-            feasible &= ~self._excluded(es, ms)
+            excluded = self._pair("excluded", rows)
+            feasible &= ~(self._excluded(es, ms) if excluded is None else excluded)
         if self.doubtful.active:
-            feasible &= ~self.doubtful.table[e.doubtful[es], m.doubtful[ms]]
-        feasible &= _any_common(self.mentee_languages, es, self.mentor_languages, ms)
-        effective = self._format_table[m.format[ms], e.format[es]]
+            doubtful = self._pair("doubtful", rows)
+            if doubtful is None:
+                doubtful = self.doubtful.table[e.doubtful[es], m.doubtful[ms]]
+            feasible &= ~doubtful
+        common = self._pair("languages", rows)
+        if common is None:
+            common = _any_common(self.mentee_languages, es, self.mentor_languages, ms)
+        feasible &= common
+        effective = self._pair("format", rows)
+        if effective is None:
+            effective = self._format_table[m.format[ms], e.format[es]]
         if w.format_hard:
             feasible &= effective >= 0
 
-        shared = _common_count(self.mentee_topics, es, self.mentor_topics, ms)
-        wanted = e.topic_count[es]
-        score: FloatArray = w.topics * np.where(wanted > 0, shared / np.maximum(wanted, 1.0), 0.5)
-        ind_m, ind_e = m.industry[ms], e.industry[es]
-        unknown = (ind_m < 0) | (ind_e < 0)
-        score += np.where(unknown, 0.5 * w.industry, np.where(ind_m != ind_e, w.industry, 0.0))
+        score: FloatArray = _common_count(self.mentee_topics, es, self.mentor_topics, ms)
+        score = score * self._topic_factor[es]
+        score += self._topic_constant[es]
+        industry = self._pair("industry", rows)
+        if industry is None:
+            industry = _industry_points(m.industry[ms], e.industry[es], w)
+        score += industry
         # Seniority and format together, from one small table over (level, format) pairs.
-        score += self._level_format[m.level_format[ms], e.level_format[es]]
+        level_format = self._pair("level_format", rows)
+        if level_format is None:
+            level_format = self._level_format[m.level_format[ms], e.level_format[es]]
+        score += level_format
 
+        score += w.distance * 0.5
         relevant = e.has_location[es] & m.has_location[ms]
         relevant &= (effective == 0) | (effective == 2)
         if w.max_distance_km > 0 and relevant.any():
@@ -336,42 +334,21 @@ class _Prepared:
                 e, np.broadcast_to(es, shape)[relevant], m, np.broadcast_to(ms, shape)[relevant]
             )
             near = km <= w.max_distance_km
-            distance = np.full(shape, w.distance * 0.5)
-            distance[relevant] = w.distance * np.where(near, 1.0 - km / w.max_distance_km, 0.0)
-            score += distance
-            too_far = np.zeros(shape, dtype=np.bool_)
-            too_far[relevant] = ~near
-            too_far &= effective == 0
-            score -= w.far_penalty * too_far
-        else:
-            score += w.distance * 0.5
+            change = w.distance * np.where(near, 1.0 - km / w.max_distance_km, 0.0)
+            change -= w.distance * 0.5
+            far = ~near
+            far &= effective[relevant] == 0
+            change -= w.far_penalty * far
+            score[relevant] += change
         return score, feasible
 
 
-def _any_common(a: WordArray, ia: IntArray, b: WordArray, ib: IntArray) -> BoolArray:
-    """Whether the bitsets ``a[ia]`` and ``b[ib]`` (indices that broadcast) share a bit."""
-    out: BoolArray = (a[ia, 0] & b[ib, 0]) != 0
-    for word in range(1, a.shape[1]):
-        out |= (a[ia, word] & b[ib, word]) != 0
-    return out
-
-
-def _common_count(a: WordArray, ia: IntArray, b: WordArray, ib: IntArray) -> FloatArray:
-    out: FloatArray = np.bitwise_count(a[ia, 0] & b[ib, 0]).astype(np.float64)
-    for word in range(1, a.shape[1]):
-        out += np.bitwise_count(a[ia, word] & b[ib, word])
-    return out
-
-
-def _haversine(e: _Side, es: IntArray, m: _Side, ms: IntArray) -> FloatArray:
-    """Great-circle distance in km, with the differences' half-angle sines taken apart
-    (sin(x - y) = sin x cos y - cos x sin y) so that no sine is evaluated per cell."""
-    lat = e.half_sin[0][es] * m.half_cos[0][ms] - e.half_cos[0][es] * m.half_sin[0][ms]
-    lon = e.half_sin[1][es] * m.half_cos[1][ms] - e.half_cos[1][es] * m.half_sin[1][ms]
-    with np.errstate(invalid="ignore"):
-        h = lat * lat + (e.cos_lat[es] * m.cos_lat[ms]) * (lon * lon)
-        result: FloatArray = (2 * EARTH_RADIUS_KM) * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-    return result
+def _industry_points(ind_m: IntArray, ind_e: IntArray, w: Weights) -> FloatArray:
+    unknown = (ind_m < 0) | (ind_e < 0)
+    points: FloatArray = np.where(
+        unknown, 0.5 * w.industry, np.where(ind_m != ind_e, w.industry, 0.0)
+    )
+    return points
 
 
 def _blocks(rows: int, cols: int) -> Iterable[tuple[int, int]]:

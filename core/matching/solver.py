@@ -11,13 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from core.matching.encoding import BoolArray, FloatArray, IntArray
 from core.matching.model import Constraints, MatchResult, Person, Weights
 from core.matching.round import _Round
-from core.matching.scoring import _BLOCK_CELLS, BoolArray, FloatArray, IntArray, _blocks, _Prepared
-
-UInt16Array = npt.NDArray[np.uint16]
+from core.matching.scoring import _BLOCK_CELLS, _blocks, _Prepared
 
 # Frozen, so one instance serves every call as a default.
 NO_CONSTRAINTS = Constraints()
@@ -28,9 +26,14 @@ DEFAULT_WEIGHTS = Weights()
 # 2,000 x 2,000, 12 s and 0.5 GB at 5,000 x 5,000 in docs/performance.md).
 _DENSE_CELLS = 500_000
 # The first candidate graph: each mentee's best mentors, each mentor's best mentees (plus its
-# capacity); fewer make the later pricing rounds find many more cells.
-_CANDIDATES = 16
-_MENTOR_CANDIDATES = 16
+# capacity); fewer make the later pricing rounds find many more cells, and each round is a full
+# solve (24 instead of 16: four solves instead of six at 2,000 x 2,000).
+_CANDIDATES = 24
+_MENTOR_CANDIDATES = 24
+# Cells per mentee and per mentor whose exact scores pricing keeps (see ``_Pool``): more make the
+# bounds for the other cells tighter, so fewer are scored again in each round (160 made a round
+# at 10,000 x 10,000 five times faster), but memory grows with it.
+_POOL = 64
 # Column generation: rounds before giving up for the dense solver, cells added per mentee whose
 # row still holds an improving cell, how far below its prices (in points) a cell of the graph may
 # be before it is dropped for the next solve (the proof prices every cell again anyway, so this
@@ -40,8 +43,8 @@ _MENTOR_CANDIDATES = 16
 _CERTIFY_ROUNDS = 30
 _ADD_PER_ROW = 16
 _PRUNE: float | None = 2.0
-# Share of a block's cells that, when their 16-bit bounds cannot rule them out, makes pricing
-# score the whole rows (cheaper than scoring so many cells one by one).
+# Share of a chunk's cells that, when the bounds cannot rule them out, makes pricing score the
+# whole rows (cheaper than scoring so many cells one by one).
 _ROW_PRICING = 0.125
 _SLACK = 1e-9
 _TOLERANCE = 1e-7
@@ -66,8 +69,8 @@ def match(
     a sparse graph (for every mentee its ``_CANDIDATES`` best mentors, for every mentor its best
     mentees), solve it exactly and prove the result optimal for the full matrix with LP dual
     prices, adding the cells the prices point at until the proof holds (column generation, see
-    ``_solve_candidates``); the result is the same optimum as the dense solve, and its memory is
-    2 bytes a cell plus the graph instead of the dense solver's 8 bytes a cell and more. Should
+    ``_solve_candidates``); the result is the same optimum as the dense solve, and its memory grows
+    with the candidates (mentees + mentors) instead of the dense solver's 8 bytes a cell. Should
     the proof not succeed within ``_CERTIFY_ROUNDS`` rounds, the full matrix is solved after all.
     ``exact=True`` always uses the full matrix (SciPy's dense ``linear_sum_assignment``).
     """
@@ -123,40 +126,23 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
     improve the solution, so such cells join the graph and it is solved again; when no cell is
     left, the prices certify that no assignment of the full matrix is better.
 
-    The full matrix is never held as floats: scoring keeps only each cell's score rounded up to
-    a 16-bit grid (``_Packed``, 2 bytes a cell, 0 for a forbidden one), which is enough to rule
-    out almost every cell when pricing; the few it cannot rule out, and the cells of the graph,
-    are scored exactly (``_Prepared.cells``).
+    Nothing of the size mentees x mentors is kept: one scoring pass keeps the ``_POOL`` best
+    cells of every row and every column with their exact scores, and for the rest of each row
+    and column only the best score among them (``_Pool``). Pricing checks the pool cells exactly
+    and bounds every other cell by its row's and its column's rest, so only the few cells that
+    bound cannot rule out are scored again (``_violations``). Memory grows with the pool and the
+    graph, i.e. with mentees + mentors, not with their product.
     """
     capacity = state.free_capacity
     prepared = state.prepared
     n_free, n_mentors = len(free), len(state.mentors)
-    packed = _Packed(*state.weights.score_bounds, n_free, n_mentors)
     has_room = capacity > 0
-    row_ok = np.zeros(n_free, dtype=np.bool_)
-    col_ok = np.zeros(n_mentors, dtype=np.bool_)
-    picked: list[IntArray] = []
-    k = min(_CANDIDATES, n_mentors)
-    for start, stop in _blocks(n_free, n_mentors):
-        score, feasible = prepared.block(free[start:stop])
-        feasible &= has_room[None, :]
-        row_ok[start:stop] = feasible.any(axis=1)
-        col_ok |= feasible.any(axis=0)
-        codes = packed.store(start, score, feasible)
-        if k < n_mentors:
-            top = np.argpartition(codes, n_mentors - k, axis=1)[:, n_mentors - k :]
-            picked.append((np.arange(start, stop)[:, None] * n_mentors + top).ravel())
-    if k >= n_mentors:
-        picked.append(np.arange(n_free * n_mentors, dtype=np.int64))
-    picked.append(packed.column_tops(_MENTOR_CANDIDATES + int(capacity.max(initial=0))))
+    pool, cells, weight, row_ok, col_ok = _score_once(
+        prepared, free, has_room, _MENTOR_CANDIDATES + int(capacity.max(initial=0))
+    )
     # At least this many mentees stay alone in any assignment.
     spare = n_free - min(int(row_ok.sum()), int(capacity[col_ok].sum()))
-
-    cells = np.unique(np.concatenate(picked))
     e_idx, m_idx = np.divmod(cells, n_mentors)
-    weight, feasible = prepared.cells(free[e_idx], m_idx)
-    keep = feasible & has_room[m_idx]
-    cells, e_idx, m_idx, weight = cells[keep], e_idx[keep], m_idx[keep], weight[keep]
 
     slack = max(_SLACK, 8 * float(np.spacing(big)))
     tolerance = max(_TOLERANCE, 1024 * float(np.spacing(big)))
@@ -168,15 +154,15 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
         duals = _duals(e_idx, m_idx, weight + big, assigned, capacity, duals, slack)
         if duals is None:
             return None
-        found = _violations(prepared, free, packed, big, duals, tolerance, cells)
-        if found is None:  # only rounding noise left to price: cannot prove it
-            return None
+        u, v = duals
+        reduced = weight + big - u[e_idx] - v[m_idx]
+        found = _violations(prepared, free, pool, has_room, big, duals, tolerance, cells)
         if len(found[0]) == 0:
+            if (reduced > tolerance).any():  # only rounding noise left to price: cannot prove it
+                return None
             return {int(free[e]): int(assigned[e]) for e in np.flatnonzero(assigned >= 0)}
         add_cells, add_weight = found
         if _PRUNE is not None:
-            u, v = duals
-            reduced = weight + big - u[e_idx] - v[m_idx]
             keep = (reduced >= -_PRUNE) | (assigned[e_idx] == m_idx)
             cells, e_idx, m_idx, weight = cells[keep], e_idx[keep], m_idx[keep], weight[keep]
         add_e, add_m = np.divmod(add_cells, n_mentors)
@@ -188,53 +174,160 @@ def _solve_candidates(state: _Round, free: IntArray, big: float) -> dict[int, in
     return None
 
 
-class _Packed:
-    """Every cell's score rounded up to a grid of 65,534 steps between the lowest and the highest
-    possible score, as uint16 (0: forbidden). Pricing compares these upper bounds with the dual
-    prices, so a cell whose bound is not worth its prices cannot be either."""
+@dataclass
+class _Pool:
+    """The cells pricing checks exactly, and bounds for all others.
 
-    def __init__(self, low: float, high: float, rows: int, cols: int) -> None:
-        self.low = low
-        self.step = max(high - low, 1.0) / 65_000
-        self.codes = np.zeros((rows, cols), dtype=np.uint16)
+    ``cells`` (flat mentee * mentors + mentor; a cell among the best of both its row and its
+    column comes twice) are the ``_POOL`` best allowed cells of every row and of every column,
+    ``score`` their exact scores. ``row_bound[e]`` is the best
+    score of mentee e's cells outside its row's best, ``col_bound[m]`` the same for mentor m's
+    column (-inf: none allowed). A cell outside the pool is outside both its row's and its
+    column's best, so neither bound undercuts its score.
+    """
 
-    def store(self, start: int, score: FloatArray, feasible: BoolArray) -> UInt16Array:
-        code = (score - self.low) * (1 / self.step)
-        np.clip(code, 0, 65_534, out=code)
-        code += 1
-        stored = self.codes[start : start + len(score)]
-        stored[...] = code  # truncated: floor((score - low) / step) + 1
-        np.multiply(stored, feasible, out=stored)
-        return stored
+    cells: IntArray
+    score: FloatArray
+    row_bound: FloatArray
+    col_bound: FloatArray
 
-    def column_tops(self, k: int) -> IntArray:
-        """Flat cells of each mentor's ``k`` best mentees by the rounded score."""
-        rows, cols = self.codes.shape
-        if k >= rows:
-            return np.arange(rows * cols, dtype=np.int64)
-        found: list[IntArray] = []
-        step = max(1, _BLOCK_CELLS // rows)
-        for start in range(0, cols, step):
-            part = np.ascontiguousarray(self.codes[:, start : start + step].T)
-            top = np.argpartition(part, rows - k, axis=1)[:, rows - k :]
-            found.append((top * cols + np.arange(start, start + len(part))[:, None]).ravel())
-        return np.concatenate(found)
+    def __post_init__(self) -> None:
+        # Split once: pricing reads them in every round.
+        self.mentee, self.mentor = np.divmod(self.cells, len(self.col_bound))
 
-    def suspects(
-        self, start: int, stop: int, u: FloatArray, v: FloatArray, limit: float
-    ) -> IntArray:
-        """Cells (flat within rows start:stop) whose upper bound minus u - v exceeds ``limit``."""
-        # bound = low + (code + 0.5) * step; half a step covers rounding in ``store``.
-        # Thresholds in whole codes, rounded down (so never a cell less) and at least 0 (so never
-        # a forbidden cell): 32-bit integers move a quarter of the bytes of floats.
-        scale = 1 / self.step
-        row = np.floor((u[start:stop] + limit - self.low) * scale - 0.5)
-        col = np.floor(v * scale)
-        small = max(np.abs(row).max(initial=0), np.abs(col).max(initial=0)) < 2**30
-        kind = np.dtype(np.int32 if small else np.int64)
-        threshold = np.add(row.astype(kind)[:, None], col.astype(kind)[None, :], dtype=kind)
-        np.maximum(threshold, 0, out=threshold)
-        return np.flatnonzero(np.greater(self.codes[start:stop], threshold))
+
+def _score_once(
+    prepared: _Prepared, free: IntArray, has_room: BoolArray, mentor_candidates: int
+) -> tuple[_Pool, IntArray, FloatArray, BoolArray, BoolArray]:
+    """The one pass over the full matrix: the pool, the first candidate graph (each mentee's
+    ``_CANDIDATES`` best mentors, each mentor's ``mentor_candidates`` best mentees, by the exact
+    score; sorted cells and their scores), and which rows and columns have any allowed cell."""
+    n_free, n_mentors = len(free), len(has_room)
+    keep_row = min(max(_POOL, _CANDIDATES), n_mentors)
+    first_row = min(_CANDIDATES, keep_row)
+    row_ok = np.zeros(n_free, dtype=np.bool_)
+    col_ok = np.zeros(n_mentors, dtype=np.bool_)
+    row_bound = np.full(n_free, -np.inf)
+    columns = _ColumnBest(max(_POOL, mentor_candidates), n_mentors)
+    pool_cells: list[IntArray] = []
+    pool_score: list[FloatArray] = []
+    graph_cells: list[IntArray] = []
+    graph_score: list[FloatArray] = []
+    for start, stop in _blocks(n_free, n_mentors):
+        score, feasible = prepared.block(free[start:stop])
+        feasible &= has_room[None, :]
+        row_ok[start:stop] = feasible.any(axis=1)
+        col_ok |= feasible.any(axis=0)
+        score[~feasible] = -np.inf
+        columns.add(score, start)
+        if keep_row < n_mentors:
+            part = np.argpartition(score, n_mentors - keep_row - 1, axis=1)
+            row_bound[start:stop] = np.take_along_axis(
+                score, part[:, n_mentors - keep_row - 1 : n_mentors - keep_row], axis=1
+            )[:, 0]
+            top = part[:, n_mentors - keep_row :]
+        else:
+            top = np.broadcast_to(np.arange(n_mentors), score.shape)
+        best = np.take_along_axis(score, top, axis=1)
+        flat = np.arange(start, stop)[:, None] * n_mentors + top
+        pool_cells.append(flat.ravel())
+        pool_score.append(best.ravel())
+        if first_row < keep_row:
+            first = np.argpartition(best, keep_row - first_row, axis=1)[:, keep_row - first_row :]
+            flat = np.take_along_axis(flat, first, axis=1)
+            best = np.take_along_axis(best, first, axis=1)
+        graph_cells.append(flat.ravel())
+        graph_score.append(best.ravel())
+    col_cells, col_score, col_rank, col_bound = columns.finish()
+    pool_cells.append(col_cells)
+    pool_score.append(col_score)
+    first_col = col_rank < mentor_candidates
+    graph_cells.append(col_cells[first_col])
+    graph_score.append(col_score[first_col])
+    cells = np.concatenate(pool_cells)
+    score = np.concatenate(pool_score)
+    allowed = score > -np.inf
+    pool = _Pool(cells[allowed], score[allowed], row_bound, col_bound)
+    cells, first = np.unique(np.concatenate(graph_cells), return_index=True)
+    score = np.concatenate(graph_score)[first]
+    allowed = score > -np.inf
+    return pool, cells[allowed], score[allowed], row_ok, col_ok
+
+
+class _ColumnBest:
+    """Each column's ``keep`` best cells and the best score below them, collected block by block.
+
+    A cell can only matter if it beats its column's ``keep``+1-th best so far (``floor``), which
+    after the first blocks few do; those are appended to their column's row of a small buffer,
+    and a full row makes every column keep just its keep+1 best again.
+    """
+
+    def __init__(self, keep: int, n_cols: int) -> None:
+        self.keep = keep
+        self.score = np.full((n_cols, 3 * (keep + 1)), -np.inf)
+        self.rows = np.full((n_cols, 3 * (keep + 1)), -1, dtype=np.int64)
+        self.fill = np.zeros(n_cols, dtype=np.int64)
+        self.floor = np.full(n_cols, -np.inf)
+        self.warm_up = True
+
+    def add(self, score: FloatArray, start: int) -> None:
+        depth = self.score.shape[1]
+        if self.warm_up:
+            # Until the buffer is first full every cell is taken: copied whole, transposed.
+            first = int(self.fill[0])
+            if first + len(score) <= depth:
+                self.score[:, first : first + len(score)] = score.T
+                self.rows[:, first : first + len(score)] = np.arange(start, start + len(score))
+                self.fill += len(score)
+                return
+            self.warm_up = False
+        # Transposed, so each column's new cells come together.
+        by_column = np.ascontiguousarray(score.T)
+        cols, rows = np.nonzero(by_column > self.floor[:, None])
+        values = by_column[cols, rows]
+        rows += start
+        while len(cols):
+            counts = np.bincount(cols, minlength=len(self.fill))
+            at = self.fill[cols] + np.arange(len(cols)) - (np.cumsum(counts) - counts)[cols]
+            fits = at < depth
+            self.score[cols[fits], at[fits]] = values[fits]
+            self.rows[cols[fits], at[fits]] = rows[fits]
+            self.fill = np.minimum(self.fill + counts, depth)
+            if fits.all():
+                break
+            self._flush()
+            left = ~fits
+            left[left] = values[left] > self.floor[cols[left]]
+            cols, rows, values = cols[left], rows[left], values[left]
+
+    def _flush(self) -> None:
+        depth, kept = self.score.shape[1], self.keep + 1
+        top = np.argpartition(self.score, depth - kept, axis=1)[:, depth - kept :]
+        self.score[:, :kept] = np.take_along_axis(self.score, top, axis=1)
+        self.rows[:, :kept] = np.take_along_axis(self.rows, top, axis=1)
+        self.score[:, kept:] = -np.inf
+        # Kept cells may sit anywhere in the first kept places (between -inf for a column with
+        # fewer), so new ones go after them.
+        self.fill[:] = kept
+        # The smallest of the kept (the partition puts it first); -inf until a column has kept+1.
+        self.floor = self.score[:, 0].copy()
+
+    def finish(self) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
+        """Flat cells, scores and ranks (0: best) of each column's ``keep`` best, and each
+        column's bound for the rest."""
+        self._flush()
+        n_cols, kept = len(self.fill), self.keep + 1
+        order = np.argsort(-self.score[:, :kept], axis=1, kind="stable")
+        score = np.take_along_axis(self.score[:, :kept], order, axis=1)
+        rows = np.take_along_axis(self.rows[:, :kept], order, axis=1)
+        rank = np.broadcast_to(np.arange(self.keep)[None, :], (n_cols, self.keep))
+        cells = rows[:, : self.keep] * n_cols + np.arange(n_cols)[:, None]
+        return (
+            cells.ravel(),
+            score[:, : self.keep].ravel(),
+            rank.ravel(),
+            score[:, self.keep].copy(),
+        )
 
 
 def _solve_sparse(
@@ -394,78 +487,103 @@ class _Arcs:
 def _violations(
     prepared: _Prepared,
     free: IntArray,
-    packed: _Packed,
+    pool: _Pool,
+    has_room: BoolArray,
     big: float,
     duals: tuple[FloatArray, FloatArray],
     tolerance: float,
     graph: IntArray,
-) -> tuple[IntArray, FloatArray] | None:
-    """Cells outside the sorted ``graph`` whose exact value exceeds their prices (the best few of
-    each such mentee) with their scores; None if only cells of the graph do (rounding noise)."""
+) -> tuple[IntArray, FloatArray]:
+    """Cells outside the sorted ``graph`` whose exact value exceeds their prices by more than
+    ``tolerance`` (the best ``_ADD_PER_ROW`` of each such mentee), with their scores.
+
+    Every cell is accounted for: pool cells are priced with their exact scores; any other cell
+    scores at most min(row_bound[e], col_bound[m]), so it can only be worth its prices if
+    v[m] < row_bound[e] - (u[e] - big) and u[e] - big < col_bound[m] - v[m]. With the mentors
+    sorted by v the first condition is a prefix of them for each mentee, and only the cells of
+    that prefix that also pass the second are scored exactly (whole rows when most of a row
+    would be).
+    """
     u, v = duals
-    n_free, n_mentors = packed.codes.shape
-    found: list[tuple[IntArray, FloatArray]] = []
-    noise = False
-    step = max(1, 8 * _BLOCK_CELLS // max(1, n_mentors))
-    for start in range(0, n_free, step):
-        stop = min(n_free, start + step)
-        local = packed.suspects(start, stop, u, v, tolerance - big)
-        if len(local) == 0:
-            continue
-        if len(local) > _ROW_PRICING * (stop - start) * n_mentors:
+    n_mentors = len(v)
+    reduced = pool.score + (big - u[pool.mentee]) - v[pool.mentor]
+    bad = reduced > tolerance
+    found = [(pool.cells[bad], pool.score[bad], reduced[bad])]
+
+    offset = u - big
+    by_price = np.argsort(v, kind="stable")
+    price = v[by_price]
+    # Rounding in these sums is far below ``tolerance``, which every cell found must exceed.
+    rest = pool.col_bound[by_price] - price
+    reach = np.searchsorted(price, pool.row_bound - offset, side="left")
+    rows = np.flatnonzero(reach > 0)
+    rows = rows[np.argsort(reach[rows], kind="stable")]
+    budget = 2 * _BLOCK_CELLS
+    start = 0
+    while start < len(rows):
+        # Rows by increasing reach, as many as fill the budget (at least one).
+        widths = reach[rows[start:]]
+        stop = start + max(1, int(np.searchsorted(np.cumsum(widths), budget, side="right")))
+        chunk = rows[start:stop]
+        start = stop
+        width = int(reach[chunk[-1]])
+        mask = rest[None, :width] > offset[chunk, None]
+        mask &= np.arange(width)[None, :] < reach[chunk, None]
+        local, column = np.nonzero(mask)
+        if len(local) > _ROW_PRICING * len(chunk) * n_mentors:
             # Far from the optimum many cells are suspect: price whole rows exactly instead.
-            cells, score, reduced = _row_violations(
-                prepared, free, start, stop, big, duals, tolerance
-            )
-        else:
-            e_idx, m_idx = np.divmod(local, n_mentors)
-            e_idx += start
-            score, feasible = prepared.cells(free[e_idx], m_idx)
-            reduced = score + (big - u[e_idx]) - v[m_idx]
-            bad = feasible & (reduced > tolerance)
-            cells, score, reduced = start * n_mentors + local[bad], score[bad], reduced[bad]
-        at = np.minimum(np.searchsorted(graph, cells), max(0, len(graph) - 1))
-        known = graph[at] == cells if len(graph) else np.zeros(len(cells), dtype=np.bool_)
-        noise |= bool(known.any())
-        cells, score, reduced = cells[~known], score[~known], reduced[~known]
-        # The best _ADD_PER_ROW of each mentee (chunks are whole rows, so chosen chunk by chunk
-        # and memory stays small however many cells a round far from the optimum finds).
-        e_idx = cells // n_mentors
-        order = np.lexsort((-reduced, e_idx))
-        e_sorted = e_idx[order]
-        first = np.searchsorted(e_sorted, e_sorted, side="left")
-        take = order[np.arange(len(order)) - first < _ADD_PER_ROW]
-        found.append((cells[take], score[take]))
-    cells = np.concatenate([f[0] for f in found] or [np.empty(0, dtype=np.int64)])
-    if len(cells) == 0:
-        return None if noise else (cells, np.empty(0))
-    return cells, np.concatenate([f[1] for f in found])
+            found.append(_row_violations(prepared, free, chunk, has_room, big, duals, tolerance))
+            continue
+        es, ms = chunk[local], by_price[column]
+        score, feasible = prepared.cells(free[es], ms)
+        reduced = score + (big - u[es]) - v[ms]
+        bad = feasible & has_room[ms] & (reduced > tolerance)
+        found.append((es[bad] * n_mentors + ms[bad], score[bad], reduced[bad]))
+
+    cells = np.concatenate([f[0] for f in found])
+    score = np.concatenate([f[1] for f in found])
+    reduced = np.concatenate([f[2] for f in found])
+    # Graph cells are the solver's business (worth more only by rounding), pool cells found by
+    # whole-row pricing are already in the first part.
+    cells, first = np.unique(cells, return_index=True)
+    score, reduced = score[first], reduced[first]
+    if len(graph):
+        at = np.minimum(np.searchsorted(graph, cells), len(graph) - 1)
+        new = graph[at] != cells
+        cells, score, reduced = cells[new], score[new], reduced[new]
+    # The best _ADD_PER_ROW of each mentee.
+    e_idx = cells // n_mentors
+    order = np.lexsort((-reduced, e_idx))
+    e_sorted = e_idx[order]
+    first = np.searchsorted(e_sorted, e_sorted, side="left")
+    take = np.sort(order[np.arange(len(order)) - first < _ADD_PER_ROW])
+    return cells[take], score[take]
 
 
 def _row_violations(
     prepared: _Prepared,
     free: IntArray,
-    start: int,
-    stop: int,
+    rows: IntArray,
+    has_room: BoolArray,
     big: float,
     duals: tuple[FloatArray, FloatArray],
     tolerance: float,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
-    """The best _ADD_PER_ROW cells above their prices of each mentee in start:stop (cells, scores,
+    """The best _ADD_PER_ROW cells above their prices of each mentee in ``rows`` (cells, scores,
     values above the prices), scored by blocks."""
     u, v = duals
     n_mentors = len(v)
     k = min(_ADD_PER_ROW, n_mentors)
     found: list[tuple[IntArray, FloatArray, FloatArray]] = []
-    for first, last in _blocks(stop - start, n_mentors):
-        rows = np.arange(start + first, start + last)
-        score, feasible = prepared.block(free[rows])
-        reduced = score + (big - u[rows, None]) - v[None, :]
-        reduced[~feasible] = -np.inf
+    for first, last in _blocks(len(rows), n_mentors):
+        part = rows[first:last]
+        score, feasible = prepared.block(free[part])
+        reduced = score + (big - u[part, None]) - v[None, :]
+        reduced[~(feasible & has_room[None, :])] = -np.inf
         top = np.argpartition(reduced, n_mentors - k, axis=1)[:, n_mentors - k :]
         value = np.take_along_axis(reduced, top, axis=1)
         bad = value > tolerance
-        cells = (rows[:, None] * n_mentors + top)[bad]
+        cells = (part[:, None] * n_mentors + top)[bad]
         found.append((cells, np.take_along_axis(score, top, axis=1)[bad], value[bad]))
     return (
         np.concatenate([f[0] for f in found]),

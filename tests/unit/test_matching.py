@@ -26,6 +26,7 @@ from core.matching import (
     hard_violations,
     match,
     score_pair,
+    scoring,
     solver,
 )
 from core.matching.rules import _hard_violations
@@ -635,6 +636,7 @@ def test_large_path_is_certified_optimal(
     with (
         patch.object(solver, "_DENSE_CELLS", 0),
         patch.object(solver, "_CANDIDATES", candidates),
+        patch.object(solver, "_POOL", candidates),
         patch.object(solver, "_solve_dense", _no_dense_fallback),
     ):
         sparse = match(mentors, mentees, constraints, weights)
@@ -701,13 +703,16 @@ TIES = Weights(topics=0, industry=1, seniority=0, format=1, distance=0, far_pena
     weights=st.sampled_from((*WEIGHTS, TIES)),
     candidates=st.sampled_from([1, 2, 4]),
     row_pricing=st.sampled_from([0.0, 0.125, 2.0]),
+    pool=st.sampled_from([1, 3, 64]),
 )
 def test_sparse_path_equals_scipy_dense(
-    seed: int, weights: Weights, candidates: int, row_pricing: float
+    seed: int, weights: Weights, candidates: int, row_pricing: float, pool: int
 ) -> None:
     """Rules, forbidden and earlier pairs, capacities up to 3, ties: same count and total.
 
-    ``row_pricing`` 0 prices every suspect row exactly as a whole, 2 cell by cell."""
+    ``row_pricing`` 0 prices every suspect row exactly as a whole, 2 cell by cell; a small
+    ``pool`` leaves most cells to the row and column bounds, so a cell they rule out wrongly
+    would cost the optimum."""
     rng = random.Random(seed)
     mentors = [random_person(rng, i, rng.randint(1, 3)) for i in range(rng.randint(1, 40))]
     mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 60))]
@@ -724,6 +729,7 @@ def test_sparse_path_equals_scipy_dense(
         patch.object(solver, "_CANDIDATES", candidates),
         patch.object(solver, "_ADD_PER_ROW", candidates),
         patch.object(solver, "_ROW_PRICING", row_pricing),
+        patch.object(solver, "_POOL", pool),
         patch.object(solver, "_solve_dense", _no_dense_fallback),
     ):
         sparse = match(mentors, mentees, constraints, weights)
@@ -732,31 +738,127 @@ def test_sparse_path_equals_scipy_dense(
     assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
 
 
-@settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), weights=st.sampled_from(WEIGHTS))
-def test_cells_and_rounded_bounds_agree_with_blocks(seed: int, weights: Weights) -> None:
-    """Single cells score as in a block, and the 16-bit codes never undercut a score."""
-    mentors, mentees, constraints = random_instance(random.Random(seed), 6, 7)
-    mentors.sort(key=id_of)
-    mentees.sort(key=id_of)
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    weights=st.sampled_from((*WEIGHTS, TIES)),
+    pool=st.sampled_from([1, 2, 3, 64]),
+)
+def test_cells_agree_with_blocks_and_the_pool_bounds_every_other_cell(
+    seed: int, weights: Weights, pool: int
+) -> None:
+    """Single cells score as in a block; the pool holds exact scores and no cell outside it
+    scores above its row's or its column's bound."""
+    rng = random.Random(seed)
+    mentors = [random_person(rng, i, rng.randint(0, 2)) for i in range(rng.randint(1, 12))]
+    mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 30))]
+    constraints = Constraints(
+        previous=frozenset((m.id, e.id) for m in mentors for e in mentees if rng.random() < 0.1)
+    )
     prepared = _Prepared(mentors, mentees, constraints, weights)
     rows = np.arange(len(mentees), dtype=np.int64)
     scores, feasible = prepared.block(rows)
-    es, ms = np.divmod(np.arange(len(mentees) * len(mentors)), max(1, len(mentors)))
+    es, ms = np.divmod(np.arange(len(mentees) * len(mentors)), len(mentors))
     one_by_one, allowed = prepared.cells(es, ms)
     assert np.array_equal(one_by_one, scores.ravel())
     assert np.array_equal(allowed, feasible.ravel())
-    packed = solver._Packed(*weights.score_bounds, len(mentees), len(mentors))
-    packed.store(0, scores.copy(), feasible)
-    bound = packed.low + (packed.codes + 0.5) * packed.step
-    assert np.all((packed.codes > 0) == feasible)
-    assert np.all(bound[feasible] >= scores[feasible])
-    assert np.all(bound[feasible] - scores[feasible] <= 1.5 * packed.step + 1e-9)
-    # Pricing never rules out a cell that is worth more than its prices, at any size of BIG.
-    rng = np.random.default_rng(seed)
-    for big, share in ((1e3, 1.0), (1e12, 1.0), (1e12, 0.0)):  # the last: 64-bit thresholds
-        u = share * big + rng.uniform(-60, 60, len(mentees))
-        v = (1 - share) * big + rng.uniform(0, 60, len(mentors))
-        worth = feasible & (scores + big - u[:, None] - v[None, :] > 1e-7)
-        suspects = packed.suspects(0, len(mentees), u, v, 1e-7 - big)
-        assert set(np.flatnonzero(worth)) <= set(suspects.tolist())
+
+    has_room = np.array([m.capacity > 0 for m in mentors])
+    with (
+        patch.object(solver, "_POOL", pool),
+        patch.object(solver, "_CANDIDATES", 1),
+        # Blocks of 1, 3 or 10 mentees: the columns' best are merged many times.
+        patch.object(scoring, "_BLOCK_CELLS", rng.choice([1, 3, 10]) * len(mentors)),
+    ):
+        found, graph, _, _, _ = solver._score_once(prepared, rows, has_room, 1)
+    usable = feasible & has_room[None, :]
+    in_pool = np.zeros(usable.size, dtype=np.bool_)
+    in_pool[found.cells] = True
+    assert np.all(usable.ravel()[found.cells])
+    assert np.array_equal(found.score, scores.ravel()[found.cells])
+    assert set(graph.tolist()) <= set(found.cells.tolist())
+    outside = usable & ~in_pool.reshape(usable.shape)
+    e_out, m_out = np.nonzero(outside)
+    assert np.all(scores[e_out, m_out] <= found.row_bound[e_out])
+    assert np.all(scores[e_out, m_out] <= found.col_bound[m_out])
+    # Each row and column keeps its best cells (or all of them).
+    for e in range(len(mentees)):
+        assert in_pool.reshape(usable.shape)[e].sum() >= min(pool, usable[e].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    weights=st.sampled_from((*WEIGHTS, TIES)),
+    pool=st.sampled_from([1, 2, 5]),
+    row_pricing=st.sampled_from([0.0, 0.125, 2.0]),
+    big=st.sampled_from([1e3, 1e9]),
+)
+def test_pricing_finds_every_cell_worth_more_than_its_prices(
+    seed: int, weights: Weights, pool: int, row_pricing: float, big: float
+) -> None:
+    """Whatever the prices, no allowed cell above them may be skipped: pool cells, cells the
+    bounds let through one by one and whole rows alike. Would fail if a bound ruled out a
+    cell wrongly."""
+    rng = random.Random(seed)
+    mentors = [random_person(rng, i, rng.randint(0, 2)) for i in range(rng.randint(1, 30))]
+    mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 30))]
+    constraints = Constraints(
+        forbidden=frozenset((m.id, e.id) for m in mentors for e in mentees if rng.random() < 0.1)
+    )
+    prepared = _Prepared(mentors, mentees, constraints, weights)
+    rows = np.arange(len(mentees), dtype=np.int64)
+    scores, feasible = prepared.block(rows)
+    has_room = np.array([m.capacity > 0 for m in mentors])
+    with patch.object(solver, "_POOL", pool), patch.object(solver, "_CANDIDATES", 1):
+        found, graph, _, _, _ = solver._score_once(prepared, rows, has_room, 1)
+    generator = np.random.default_rng(seed)
+    share = generator.uniform(0, 1)
+    u = share * big + generator.uniform(-60, 60, len(mentees))
+    v = (1 - share) * big + generator.uniform(-60, 60, len(mentors))
+    tolerance = max(1e-7, 1024 * float(np.spacing(big)))
+    worth = feasible & has_room[None, :] & (scores + big - u[:, None] - v[None, :] > tolerance)
+    expected = set(np.flatnonzero(worth).tolist()) - set(graph.tolist())
+    with (
+        patch.object(solver, "_ADD_PER_ROW", len(mentors)),
+        patch.object(solver, "_ROW_PRICING", row_pricing),
+    ):
+        cells, score = solver._violations(
+            prepared, rows, found, has_room, big, (u, v), tolerance, graph
+        )
+    assert set(cells.tolist()) == expected
+    assert np.array_equal(score, scores.ravel()[cells])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    keep=st.integers(1, 4),
+    block=st.integers(1, 12),
+    allowed=st.sampled_from([0.1, 0.4, 1.0]),
+)
+def test_columns_keep_their_best_cells_across_blocks(
+    seed: int, keep: int, block: int, allowed: float
+) -> None:
+    """Each column's kept cells are its best (ties aside) and its bound is the best of the
+    rest, however the rows arrive and however few of a column's cells are allowed."""
+    generator = np.random.default_rng(seed)
+    rows, cols = int(generator.integers(1, 40)), int(generator.integers(1, 6))
+    score = generator.integers(0, 5, (rows, cols)).astype(np.float64)
+    score[generator.random((rows, cols)) >= allowed] = -np.inf
+    best = solver._ColumnBest(keep, cols)
+    for start in range(0, rows, block):
+        best.add(score[start : start + block], start)
+    cells, kept_score, rank, bound = best.finish()
+    for col in range(cols):
+        ranked = np.sort(score[:, col])[::-1]
+        mine = (cells % cols == col) & (kept_score > -np.inf)
+        kept_rows = cells[mine] // cols
+        assert np.array_equal(score[kept_rows, col], kept_score[mine])
+        assert len(set(kept_rows.tolist())) == len(kept_rows)
+        assert np.array_equal(
+            np.sort(kept_score[mine])[::-1], ranked[:keep][ranked[:keep] > -np.inf]
+        )
+        expected = ranked[keep] if rows > keep else -np.inf
+        assert bound[col] == expected
+        assert np.array_equal(np.sort(rank[cells % cols == col]), np.arange(keep))
