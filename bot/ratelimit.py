@@ -156,6 +156,8 @@ class Slot:
         self.holding = False  # has a place in the window
         self.bumped = False  # its place went to a better lane before its moment
         self.ahead = 0.0  # how long before its moment it may have its place
+        self.borrowed = False  # asked the leader's pacer too (bot.leader), if this process follows
+        self._give_back: Callable[[bool], None] | None = None
 
     async def ready(self) -> None:
         """Return once the message may go out: its slot's moment has come and no 429 pause
@@ -167,6 +169,11 @@ class Slot:
                 await limiter._enter(self._window, self, 0.0)
             left = max(self.not_before, limiter._paused_until) - limiter._clock()
             if left <= 0 and not self.bumped:
+                borrow = limiter.borrow
+                if borrow is not None and self._window is limiter._free and not self.borrowed:
+                    self.borrowed = True
+                    self._give_back = await borrow(self.lane)
+                    continue  # a 429 may have come meanwhile
                 if self._window is not None:
                     self._window.started(self)
                 return
@@ -177,11 +184,18 @@ class Slot:
         if self._window is not None and self.holding:
             self._window.answered(self._limiter._clock())
         self._window, self.holding = None, False
+        self._return(True)
 
     def unused(self) -> None:
         if self._window is not None and self.holding:
             self._window.unused(self, self._limiter._clock())
         self._window, self.holding = None, False
+        self._return(False)
+
+    def _return(self, sent: bool) -> None:
+        give_back, self._give_back = self._give_back, None
+        if give_back is not None:
+            give_back(sent)
 
 
 class RateLimiter:
@@ -207,6 +221,9 @@ class RateLimiter:
         self._chats: dict[int, Bucket] = {}
         self._paused_until = 0.0
         self._order = itertools.count()
+        # Set while this process is one of several of the bot and not their leader: each of
+        # its messages also borrows a slot of the leader's pacer, which is the bot's (bot.leader).
+        self.borrow: Callable[[Lane], Awaitable[Callable[[bool], None] | None]] | None = None
 
     @classmethod
     def unpaced(cls) -> RateLimiter:
