@@ -168,6 +168,7 @@ async def _broadcast_run(
     from bot.leader import CHANNEL
     from core.clock import SystemClock
     from fake_bot_api import FakeBotApi
+    from fake_bot_api.user import NoMessageError
     from storage.db import Database
     from storage.models import Delivery
     from tests.e2e.harness import COORDINATOR_ID, TOKEN
@@ -237,10 +238,16 @@ async def _broadcast_run(
         during = LatencyRecorder()
         stop = asyncio.Event()
 
+        unanswered = 0
+
         async def use_the_bot(person: int) -> None:
+            nonlocal unanswered
             await asyncio.sleep(person * every / 3.7)
             while not stop.is_set():
-                await timed_send(people[person], "/help", during, "help")
+                try:
+                    await timed_send(people[person], "/help", during, "help", timeout=30)
+                except NoMessageError:  # its reply was given up (or is very late)
+                    unanswered += 1
                 await asyncio.sleep(every)
 
         started = time.perf_counter()
@@ -309,6 +316,7 @@ async def _broadcast_run(
         "claimers": len(claimers),
         "by_leader": sum(n for by, n in claimers.items() if by in leading),
         "replies": len(during),
+        "unanswered": unanswered,
         "p50_ms": 1000 * summary.p50,
         "p95_ms": 1000 * summary.p95,
         "errors": errors,
@@ -327,7 +335,7 @@ def _broadcast_main(args: argparse.Namespace) -> int:
                     url, count, args.broadcast, args.blocked, args.interactive, args.every
                 )
             )
-        failed |= bool(r["lost"] or r["duplicated"] or r["errors"])
+        failed |= bool(r["lost"] or r["duplicated"] or r["errors"] or r["unanswered"])
         rows.append(
             [
                 str(count),
@@ -342,6 +350,7 @@ def _broadcast_main(args: argparse.Namespace) -> int:
                 str(r["duplicated"]),
                 f"{r['by_leader']}/{r['claimers']}",
                 f"{r['p50_ms']:.0f}/{r['p95_ms']:.0f} (n={r['replies']})",
+                str(r["unanswered"]),
                 str(r["errors"]),
             ]
         )
@@ -363,6 +372,7 @@ def _broadcast_main(args: argparse.Namespace) -> int:
         "twice",
         "leader's/senders",
         "/help p50/p95 ms",
+        "no reply",
         "errors",
     )
     print(format_table(headers, rows))
