@@ -19,6 +19,10 @@ the request still goes out only once the second of the answer it replaces has pa
 
 Slots go out by lane: replies to a person using the bot first, then what the bot sends on its
 own (reminders, notices, a broadcast's progress), and broadcasts fill whatever is left.
+
+The limits are the bot's, not a process's: among several processes of one bot the leader's
+pacer is the bot's, and the others borrow a slot of it for each message (`borrow`, set by
+bot.app from bot.leader) besides taking one of their own.
 """
 
 from __future__ import annotations
