@@ -11,7 +11,7 @@ uses (audience: everyone in the program), then started as the handler starts it
 the production `RateLimiter()`, against the stand-in with Telegram's flood control enforced
 (about 30 messages a second overall, about one a second per chat; more is answered with 429
 and `retry_after`). The bot runs in the real `telegram.ext.Application` (its progress message
-is edited every two seconds, the final report is sent), all on one event loop with the stand-in.
+is edited every five seconds, the final report is sent), all on one event loop with the stand-in.
 
 Meanwhile `--interactive` people use the bot: each sends /help every `--every` seconds for as long
 as the broadcast runs (and, for comparison, for a few seconds before it starts); their reply

@@ -113,7 +113,10 @@ def build_application(
         on_deposed=lambda: _step_down(svc),
         on_notice=lambda payload: _heard(svc, payload),
         retry_seconds=settings.leader_retry_seconds,
+        limiter=svc.messenger.limiter,
     )
+    # All processes of the bot share its limit: a follower's messages borrow from the leader.
+    svc.messenger.limiter.borrow = svc.leader.borrow
     app.bot_data[SERVICES_KEY] = svc
     router.register(app)
     app.add_error_handler(on_error)
