@@ -5,22 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import importlib
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from bot import commands, due, router
-from bot.broadcaster import Broadcaster
+from bot.broadcaster import Broadcaster, Rendering
 from bot.context import SERVICES_KEY, Services, services
 from bot.errors import on_error
-from bot.i18n import Translator
 from bot.leader import Leadership
 from bot.messenger import Messenger
 from bot.middleware import PerUserUpdateProcessor
@@ -106,7 +106,7 @@ def build_application(
         horizon=reminder_horizon,
         reload_every=reminder_reload,
     )
-    svc.broadcaster = Broadcaster(svc, _BroadcastWording())
+    svc.broadcaster = Broadcaster(svc, cast(Rendering, _OnFirstUse("handlers.views.broadcasts")))
     svc.leader = Leadership(
         db,
         on_elected=lambda: _lead(svc),
@@ -123,31 +123,22 @@ def build_application(
     return app
 
 
-class _BroadcastWording:
-    """handlers/views/broadcasts.py for the broadcaster, imported when a broadcast first reports
-    rather than at every start (bot.router imports the flows on first use for the same reason)."""
+class _OnFirstUse:
+    """A module imported when one of its names is first used rather than at every start (bot.router
+    imports the flows on first use for the same reason): the broadcaster's wording is
+    handlers/views/broadcasts.py, needed only once a broadcast reports."""
 
-    def progress(self, t: Translator, counts: dict[str, int] | None) -> str:
-        from handlers.views import broadcasts
+    def __init__(self, module: str) -> None:
+        self._module = module
 
-        return broadcasts.progress(t, counts)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module(self._module), name)
 
-    def report(
-        self,
-        t: Translator,
-        broadcast_id: int,
-        counts: dict[str, int],
-        unreachable: list[str],
-        failed: list[str],
-    ) -> tuple[str, InlineKeyboardMarkup | None]:
-        from handlers.views import broadcasts
 
-        return broadcasts.report(t, broadcast_id, counts, unreachable, failed)
+if TYPE_CHECKING:  # mypy checks that the module stands for the protocol it is cast to above
+    from handlers.views import broadcasts as _wording
 
-    def resent(self, t: Translator, text: str) -> str:
-        from handlers.views import broadcasts
-
-        return broadcasts.resent(t, text)
+    _checked: Rendering = _wording
 
 
 async def startup(app: AnyApplication) -> None:
