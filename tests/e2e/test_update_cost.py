@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import aiosqlite
+import asyncpg
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -59,6 +60,36 @@ def driver_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(aiosqlite.Connection, "_execute", original)
 
 
+@contextmanager
+def server_round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every round trip the bot's engine makes to PostgreSQL, by what it was (nothing on SQLite):
+    BEGIN, COMMIT and ROLLBACK, a prepared statement run, a statement prepared (a miss of
+    the per-connection cache of prepared statements), and the pool's ping (`;`, itself inside a
+    BEGIN and a ROLLBACK)."""
+    seen: list[str] = []
+    originals: list[tuple[Any, str, Any]] = []
+
+    def counted(owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+        originals.append((owner, name, original))
+
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            seen.append(label)
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+
+    counted(asyncpg.transaction.Transaction, "start", "BEGIN")
+    counted(asyncpg.transaction.Transaction, "commit", "COMMIT")
+    counted(asyncpg.transaction.Transaction, "rollback", "ROLLBACK")
+    counted(asyncpg.prepared_stmt.PreparedStatement, "fetch", "run")
+    counted(asyncpg.connection.Connection, "prepare", "prepare")
+    counted(asyncpg.connection.Connection, "fetchrow", "ping")
+    yield seen
+    for owner, name, original in originals:
+        monkeypatch.setattr(owner, name, original)
+
+
 async def test_an_unchanged_user_is_not_written_to_and_a_change_is(
     api: FakeBotApi,
     db: Database,
@@ -70,7 +101,11 @@ async def test_an_unchanged_user_is_not_written_to_and_a_change_is(
     await pair.mentee.send("/help")  # the pool warms up (a first connection runs pragmas)
     expect(await pair.mentee.next_message(), "/tandem")
     await api.wait_idle()
-    with statements() as seen, driver_calls(monkeypatch) as hops:
+    with (
+        statements() as seen,
+        driver_calls(monkeypatch) as hops,
+        server_round_trips(monkeypatch) as trips,
+    ):
         await pair.mentee.send("/help")
         expect(await pair.mentee.next_message(), "/tandem")
         await api.wait_idle()
@@ -81,6 +116,10 @@ async def test_an_unchanged_user_is_not_written_to_and_a_change_is(
     assert "FROM programs" in seen[2]
     # On SQLite: one round trip per statement, the commit, and no rollback after it.
     assert hops in ([], ["_run", "_run", "_run", "commit"]), hops
+    # On PostgreSQL: the transaction and its three statements, prepared on the first /help and
+    # reused now; no ping on checkout (the middleware runs the update again on a dead
+    # connection, storage.db.retrying).
+    assert trips in ([], ["BEGIN", "run", "run", "run", "COMMIT"]), trips
 
     pair.mentee.first_name, pair.mentee.username = "Mia <i>Neu</i>", "mia_neu"
     async with db.session() as session:  # e.g. a message to them failed: blocked
