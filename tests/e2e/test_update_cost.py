@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import CacheStats
 
 from bot.app import AnyApplication
 from fake_bot_api import FakeBotApi, FakeUser
@@ -30,12 +31,15 @@ NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 
 @contextmanager
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine runs meanwhile (the bot's own engine included)."""
+def statements(compiled: list[bool] | None = None) -> Iterator[list[str]]:
+    """Every SQL statement any engine runs meanwhile (the bot's own engine included); into
+    `compiled`, whether each was compiled anew (not found in SQLAlchemy's compiled cache)."""
     seen: list[str] = []
 
     def record(*args: Any) -> None:
         seen.append(" ".join(str(args[2]).split()))
+        if compiled is not None:
+            compiled.append(args[4].cache_hit is not CacheStats.CACHE_HIT)
 
     event.listen(Engine, "before_cursor_execute", record)
     try:
@@ -101,8 +105,9 @@ async def test_an_unchanged_user_is_not_written_to_and_a_change_is(
     await pair.mentee.send("/help")  # the pool warms up (a first connection runs pragmas)
     expect(await pair.mentee.next_message(), "/tandem")
     await api.wait_idle()
+    compiled: list[bool] = []
     with (
-        statements() as seen,
+        statements(compiled) as seen,
         driver_calls(monkeypatch) as hops,
         server_round_trips(monkeypatch) as trips,
     ):
@@ -114,6 +119,8 @@ async def test_an_unchanged_user_is_not_written_to_and_a_change_is(
     assert seen[0].startswith("INSERT INTO processed_updates") and "ON CONFLICT" in seen[0]
     assert seen[1].startswith("SELECT users.id") and "LEFT OUTER JOIN coordinators" in seen[1]
     assert "FROM programs" in seen[2]
+    # None of them compiled again (SQLAlchemy caches no ON CONFLICT statement: the claim is text).
+    assert compiled == [False, False, False], compiled
     # On SQLite: one round trip per statement, the commit, and no rollback after it.
     assert hops in ([], ["_run", "_run", "_run", "commit"]), hops
     # On PostgreSQL: the transaction and its three statements, prepared on the first /help and
