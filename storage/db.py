@@ -188,7 +188,7 @@ def _ping_unless_retried(
         return
     try:
         dbapi_connection.ping()
-    except Exception as exc:
+    except dialect.loaded_dbapi.Error as exc:
         if dialect.is_disconnect(exc, dbapi_connection, None):
             raise InvalidatePoolError() from exc
         raise

@@ -6,7 +6,7 @@ import datetime as dt
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, TextClause, bindparam, delete, select, text
+from sqlalchemy import Table, TextualSelect, bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, ProcessedUpdate
@@ -38,7 +38,7 @@ async def claim(session: AsyncSession, update_id: int, now: dt.datetime) -> bool
 
 
 @cache
-def _claim() -> TextClause:
+def _claim() -> TextualSelect:
     """Built once, and written out: SQLAlchemy compiles a dialect's `insert(…).on_conflict_do_
     nothing()` anew on every execution (it keeps no cached form of ON CONFLICT statements), and
     that compilation cost as much as the statement's round trip to PostgreSQL. A text statement
