@@ -7,8 +7,6 @@ the write lock instead of failing; PostgreSQL gets a modest pool.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,15 +14,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, PoolResetState
+from sqlalchemy.pool import PoolResetState
 
 from storage import sqlite_driver
 
@@ -65,13 +63,6 @@ def is_transient(error: BaseException) -> bool:
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# The task whose units of work `retrying` runs again when their connection turns out dead: its
-# connections skip the check on checkout (`_ping_unless_retried`). A task, not a flag, so that
-# tasks a unit of work starts (they copy the context) still check theirs.
-_RETRIED: contextvars.ContextVar[asyncio.Task[Any] | None] = contextvars.ContextVar(
-    "retried", default=None
-)
-
 # Enough for a server restart: 4 attempts, 0.5 + 1 + 2 s apart.
 ATTEMPTS = 4
 BACKOFF = 0.5
@@ -88,19 +79,15 @@ async def retrying(
     transiently. Only for units that are safe to repeat: their transaction was rolled back and
     they did nothing outside the database."""
     attempt = 1
-    outer = _RETRIED.set(asyncio.current_task())
-    try:
-        while True:
-            try:
-                return await unit()
-            except Exception as exc:
-                if attempt >= attempts or not is_transient(exc):
-                    raise
-                log.warning("%s: the database failed (%s); trying again", what, type(exc).__name__)
-                await asyncio.sleep(backoff * 2 ** (attempt - 1))
-                attempt += 1
-    finally:
-        _RETRIED.reset(outer)
+    while True:
+        try:
+            return await unit()
+        except Exception as exc:
+            if attempt >= attempts or not is_transient(exc):
+                raise
+            log.warning("%s: the database failed (%s); trying again", what, type(exc).__name__)
+            await asyncio.sleep(backoff * 2 ** (attempt - 1))
+            attempt += 1
 
 
 def is_sqlite(url: str) -> bool:
@@ -153,45 +140,16 @@ def create_engine(url: str) -> AsyncEngine:
         event.listen(engine.sync_engine, "reset", _rollback_if_open)
         return engine
     # asyncpg's rollback on return costs nothing when no transaction is open (no round trip).
-    # The connect timeout turns a server that is down into an error within seconds instead of a
-    # hang. A connection the server dropped (a restart, an idle timeout) is checked for on
-    # checkout, except by units of work that are run again anyway (`_ping_unless_retried`).
-    engine = create_async_engine(url, pool_size=10, max_overflow=10, connect_args={"timeout": 10})
-    event.listen(engine.sync_engine, "connect", _fresh)
-    event.listen(
-        engine.sync_engine, "checkout", functools.partial(_ping_unless_retried, engine.dialect)
+    # pre-ping: a connection the server dropped (a restart, an idle timeout) is replaced on
+    # checkout instead of failing the update; the connect timeout turns a server that is down
+    # into an error within seconds instead of a hang.
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"timeout": 10},
     )
-    return engine
-
-
-def _fresh(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-    record.info["fresh"] = True
-
-
-def _ping_unless_retried(
-    dialect: Dialect,
-    dbapi_connection: Any,
-    record: ConnectionPoolEntry,
-    _proxy: PoolProxiedConnection,
-) -> None:
-    """SQLAlchemy's pre-ping, skipped for the units of work `retrying` runs.
-
-    The ping is three round trips on asyncpg (BEGIN, an empty query, ROLLBACK), more than the
-    statements of a typical update. A unit of work under `retrying` needs none: the dead
-    connection fails its first statement, SQLAlchemy then discards every connection of the pool
-    that is as old, and the unit runs again on a new one (nothing was committed or sent). The
-    others (start-up, the leader, some of the scheduler's and broadcaster's steps) are not run
-    again, so their connection is checked as before: a dead one is replaced, with all of the
-    pool's older ones (InvalidatePoolError, as the pre-ping does). A connection just made is
-    alive and not checked."""
-    if record.info.pop("fresh", False) or _RETRIED.get() is asyncio.current_task():
-        return
-    try:
-        dbapi_connection.ping()
-    except dialect.loaded_dbapi.Error as exc:
-        if dialect.is_disconnect(exc, dbapi_connection, None):
-            raise InvalidatePoolError() from exc
-        raise
 
 
 class Database:

@@ -153,10 +153,8 @@ async def test_webhook_mode_checks_the_secret_token(
 async def test_database_connections_dropped_by_the_server_are_replaced(
     api: FakeBotApi, coordinator: FakeUser, settings: Settings, db: Database, database_url: str
 ) -> None:
-    """What a PostgreSQL restart does to a running bot: every pooled connection dies. An update
-    checks out its connection without a ping (storage.db.retrying): the first statement fails,
-    the pool drops its old connections and the update runs again on a new one; the user never
-    sees it."""
+    """What a PostgreSQL restart does to a running bot: every pooled connection dies. The pool's
+    pre-ping notices on checkout and reconnects; the user never sees it."""
     if not database_url.startswith("postgresql"):
         pytest.skip("terminates server connections: PostgreSQL only")
     async with bot_running(settings):
@@ -186,8 +184,8 @@ async def test_idle_connections_dropped_between_units_of_work_are_replaced(
 ) -> None:
     """The server drops the bot's idle pooled connections (a restart, an idle timeout) just
     before a due reminder fires, before a broadcast starts and before an update: each of them
-    checks out a dead connection, and each still does its work once. Units of work that
-    `retrying` runs skip the pool's ping and run again; the others ping and reconnect."""
+    still does its work once, with no error (the pool's pre-ping replaces a dead connection on
+    checkout; without it the units of work not run under storage.db.retrying would fail)."""
     if not database_url.startswith("postgresql"):
         pytest.skip("terminates server connections: PostgreSQL only")
     program = await seed_program(db, dt.datetime.now(dt.UTC))
