@@ -40,9 +40,8 @@ async def claim(session: AsyncSession, update_id: int, now: dt.datetime) -> bool
 @cache
 def _claim() -> TextualSelect:
     """Built once, and written out: SQLAlchemy compiles a dialect's `insert(…).on_conflict_do_
-    nothing()` anew on every execution (it keeps no cached form of ON CONFLICT statements), and
-    that compilation cost as much as the statement's round trip to PostgreSQL. A text statement
-    with typed parameters is compiled once; both databases spell it alike."""
+    nothing()` anew on every execution (those classes keep no compiled form), for every update.
+    A text statement with typed parameters is compiled once; both databases spell it alike."""
     table = cast(Table, ProcessedUpdate.__table__)
     return (
         text(

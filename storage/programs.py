@@ -140,8 +140,8 @@ async def set_contact_field(
     await session.flush()
 
 
-# Built once: /help runs it (the program team's contacts), and building it cost about as much
-# as running it.
+# Built once: /help runs it (the program team's contacts), and building a statement is a
+# large part of a short unit of work (docs/performance.md).
 _OF_USER = (
     select(Program)
     .join(Participant, Participant.program_id == Program.id)
