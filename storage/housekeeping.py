@@ -6,8 +6,7 @@ import datetime as dt
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, TextualSelect, bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, ProcessedUpdate
@@ -34,20 +33,27 @@ async def claim(session: AsyncSession, update_id: int, now: dt.datetime) -> bool
     process writing to the same file waits longer: the length of one handler, a few
     milliseconds. Marking last instead would run the handler of a redelivery for nothing and
     then have to roll it back."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     parameters = {"update_id": update_id, "processed_at": now}
-    return (await session.execute(_claim(dialect), parameters)).first() is not None
+    return (await session.execute(_claim(), parameters)).first() is not None
 
 
 @cache
-def _claim(dialect: str) -> Insert:
-    """Built once per dialect: constructing the statement cost more than running it."""
+def _claim() -> TextualSelect:
+    """Built once, and written out: SQLAlchemy compiles a dialect's `insert(…).on_conflict_do_
+    nothing()` anew on every execution (those classes keep no compiled form), for every update.
+    A text statement with typed parameters is compiled once; both databases spell it alike."""
     table = cast(Table, ProcessedUpdate.__table__)
-    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        make(table)
-        .on_conflict_do_nothing(index_elements=[table.c.update_id])
-        .returning(table.c.update_id)
+        text(
+            "INSERT INTO processed_updates (update_id, processed_at) "
+            "VALUES (:update_id, :processed_at) "
+            "ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+        )
+        .bindparams(
+            bindparam("update_id", type_=table.c.update_id.type),
+            bindparam("processed_at", type_=table.c.processed_at.type),
+        )
+        .columns(table.c.update_id)
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.context import services
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from core.reminders import Kind, Planned
@@ -171,6 +172,69 @@ async def test_database_connections_dropped_by_the_server_are_replaced(
             await coordinator.send("/programs")
             expect(await coordinator.next_message(), "Programm")
     assert [c for c in api.calls if c.status >= 400 and c.method != "getUpdates"] == []
+
+
+async def test_idle_connections_dropped_between_units_of_work_are_replaced(
+    api: FakeBotApi,
+    coordinator: FakeUser,
+    settings: Settings,
+    db: Database,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The server drops the bot's idle pooled connections (a restart, an idle timeout) just
+    before a due reminder fires, before a broadcast starts and before an update: each of them
+    still does its work once, with no error (the pool's pre-ping replaces a dead connection on
+    checkout; without it the units of work not run under storage.db.retrying would fail)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("terminates server connections: PostgreSQL only")
+    program = await seed_program(db, dt.datetime.now(dt.UTC))
+    people = [api.add_user(7200 + i, f"P{i}") for i in range(5)]
+    for user in people:
+        await seed_participant(db, program, user.id, f"Person {user.id}", dt.datetime.now(dt.UTC))
+    async with bot_running(settings) as app:
+        svc = services(app)
+        assert svc.scheduler is not None
+        await coordinator.send("/programs")  # the pool holds connections now
+        expect(await coordinator.next_message(), "Programm")
+
+        now = dt.datetime.now(dt.UTC)
+        planned = [
+            Planned(
+                Kind.NOTICE,
+                now + dt.timedelta(seconds=1),
+                people[0].id,
+                "notice.test.1",
+                {"text": "Hallo"},
+            )
+        ]
+        async with db.session() as session:
+            await reminders.plan(session, planned, now=now)
+        await svc.scheduler.reload()  # armed; its timer fires on a dead connection
+        await cut_pooled_connections(db)
+        async with asyncio.timeout(15):
+            while True:
+                async with db.session() as session:
+                    states = [r.state for r in await session.scalars(select(Reminder))]
+                if states == ["sent"]:
+                    break
+                await asyncio.sleep(0.2)
+
+        broadcast_id = await seed_broadcast(db, program, "Kick-off", dt.datetime.now(dt.UTC))
+        await cut_pooled_connections(db)
+        svc.start_broadcast(broadcast_id)
+        async with asyncio.timeout(15):
+            while not [m for m in coordinator.chat if "Ankündigung versendet" in m.text]:
+                await api.wait_change(0.5)
+        await coordinator.collect()  # the broadcast's progress and report
+
+        await cut_pooled_connections(db)
+        await coordinator.send("/programs")
+        expect(await coordinator.next_message(), "Programm")
+    assert [sum(m.text == "Kick-off" for m in u.chat) for u in people] == [1] * 5
+    async with db.session() as session:
+        assert [r.state for r in await session.scalars(select(Delivery))] == ["sent"] * 5
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
 
 
 async def cut_pooled_connections(db: Database) -> None:

@@ -13,9 +13,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import aiosqlite
+import asyncpg
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import CacheStats
 
 from bot.app import AnyApplication
 from fake_bot_api import FakeBotApi, FakeUser
@@ -29,12 +31,15 @@ NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 
 @contextmanager
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine runs meanwhile (the bot's own engine included)."""
+def statements(compiled: list[bool] | None = None) -> Iterator[list[str]]:
+    """Every SQL statement any engine runs meanwhile (the bot's own engine included); into
+    `compiled`, whether each was compiled anew (not found in SQLAlchemy's compiled cache)."""
     seen: list[str] = []
 
     def record(*args: Any) -> None:
         seen.append(" ".join(str(args[2]).split()))
+        if compiled is not None:
+            compiled.append(args[4].cache_hit is not CacheStats.CACHE_HIT)
 
     event.listen(Engine, "before_cursor_execute", record)
     try:
@@ -59,6 +64,36 @@ def driver_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(aiosqlite.Connection, "_execute", original)
 
 
+@contextmanager
+def server_round_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every round trip the bot's engine makes to PostgreSQL, by what it was (nothing on SQLite):
+    BEGIN, COMMIT and ROLLBACK, a prepared statement run, a statement prepared (a miss of
+    the per-connection cache of prepared statements), and the pool's ping (`;`, itself inside a
+    BEGIN and a ROLLBACK)."""
+    seen: list[str] = []
+    originals: list[tuple[Any, str, Any]] = []
+
+    def counted(owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+        originals.append((owner, name, original))
+
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            seen.append(label)
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, wrapper)
+
+    counted(asyncpg.transaction.Transaction, "start", "BEGIN")
+    counted(asyncpg.transaction.Transaction, "commit", "COMMIT")
+    counted(asyncpg.transaction.Transaction, "rollback", "ROLLBACK")
+    counted(asyncpg.prepared_stmt.PreparedStatement, "fetch", "run")
+    counted(asyncpg.connection.Connection, "prepare", "prepare")
+    counted(asyncpg.connection.Connection, "fetchrow", "ping")
+    yield seen
+    for owner, name, original in originals:
+        monkeypatch.setattr(owner, name, original)
+
+
 async def test_an_unchanged_user_is_not_written_to_and_a_change_is(
     api: FakeBotApi,
     db: Database,
@@ -70,7 +105,12 @@ async def test_an_unchanged_user_is_not_written_to_and_a_change_is(
     await pair.mentee.send("/help")  # the pool warms up (a first connection runs pragmas)
     expect(await pair.mentee.next_message(), "/tandem")
     await api.wait_idle()
-    with statements() as seen, driver_calls(monkeypatch) as hops:
+    compiled: list[bool] = []
+    with (
+        statements(compiled) as seen,
+        driver_calls(monkeypatch) as hops,
+        server_round_trips(monkeypatch) as trips,
+    ):
         await pair.mentee.send("/help")
         expect(await pair.mentee.next_message(), "/tandem")
         await api.wait_idle()
@@ -79,8 +119,14 @@ async def test_an_unchanged_user_is_not_written_to_and_a_change_is(
     assert seen[0].startswith("INSERT INTO processed_updates") and "ON CONFLICT" in seen[0]
     assert seen[1].startswith("SELECT users.id") and "LEFT OUTER JOIN coordinators" in seen[1]
     assert "FROM programs" in seen[2]
+    # None of them compiled again (SQLAlchemy caches no ON CONFLICT statement: the claim is text).
+    assert compiled == [False, False, False], compiled
     # On SQLite: one round trip per statement, the commit, and no rollback after it.
     assert hops in ([], ["_run", "_run", "_run", "commit"]), hops
+    # On PostgreSQL: the pool's ping on checkout, then the transaction and its three statements,
+    # prepared on the first /help and reused now (docs/performance.md: why the ping stays).
+    ping = ["BEGIN", "ping", "ROLLBACK"]
+    assert trips in ([], [*ping, "BEGIN", "run", "run", "run", "COMMIT"]), trips
 
     pair.mentee.first_name, pair.mentee.username = "Mia <i>Neu</i>", "mia_neu"
     async with db.session() as session:  # e.g. a message to them failed: blocked
