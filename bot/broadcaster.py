@@ -39,10 +39,6 @@ WORKERS = 8
 PAID_WORKERS = 64  # a paid broadcast may send 1,000 a second: more messages in flight at once
 PROGRESS_EVERY = 5.0  # seconds between edits of the progress message (each takes a slot)
 STOP_GRACE = 5.0  # seconds a stop waits for the messages in flight
-# A worker takes its slot up to this long before the slot comes free and claims its row
-# meanwhile (one short transaction), so that the claim does not hold the slot: sending at the
-# limit, a claim's 10-50 ms per message would otherwise cost 1-5 % of Telegram's 30 a second.
-CLAIM_AHEAD = 0.1
 
 OUTCOME_STATE = {
     Outcome.SENT: DeliveryState.SENT,
@@ -217,10 +213,9 @@ class Broadcaster:
         paid: bool,
     ) -> None:
         # A row is claimed only when its message is about to go out: first the rate limiter
-        # gives the chat a slot (at most CLAIM_AHEAD before its moment), then the row becomes
-        # 'sending', then the request is made at the slot's moment. A sender killed at any
-        # moment leaves in doubt ('interrupted') only the requests in flight or a few
-        # milliseconds from it, never rows that were merely waiting for their turn.
+        # gives the chat a slot, then the row becomes 'sending', then the request is made. A
+        # sender killed at any moment leaves in doubt ('interrupted') only the requests really
+        # in flight, never rows that were merely waiting for their turn.
         # Every database step rides out a database restart (retrying): a claim that failed
         # claimed nothing, and a delivery whose result could not be written would otherwise
         # stay 'sending' and be reported as interrupted although it arrived.
@@ -233,7 +228,7 @@ class Broadcaster:
                 return
             delivery_id, user_id, _ = row
             try:
-                slot = await svc.messenger.slot(user_id, paid, ahead=CLAIM_AHEAD)
+                slot = await svc.messenger.slot(user_id, paid)
                 if self._stopping:
                     slot.unused()
                     return

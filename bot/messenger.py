@@ -95,14 +95,12 @@ class Messenger:
         retries as messages; `chat_id` 0 when it is about no chat."""
         return await self._call(chat_id, what, call)
 
-    async def slot(self, chat_id: int, paid: bool = False, ahead: float = 0.0) -> Slot:
-        """Wait until a message to this chat may go out (within `ahead` seconds); the caller
-        then sends it with `deliver(..., slot=...)`, which waits for the slot's moment, or gives
-        it back (`Slot.unused`). Lets a sender claim its row only once the slot is there, so
-        that what a crash leaves in doubt is what was really about to go out (bot.broadcaster),
-        and claim it while the slot's moment comes. `paid`: a paid broadcast's message, under
-        the higher limit."""
-        return await self.limiter.acquire(chat_id, paid=paid, ahead=ahead)
+    async def slot(self, chat_id: int, paid: bool = False) -> Slot:
+        """Wait until a message to this chat may go out now; the caller then sends it with
+        `deliver(..., slot=...)` or gives it back (`Slot.unused`). Lets a sender claim its row
+        only once the slot is there, so that what a crash leaves in doubt is what was really in
+        flight (bot.broadcaster). `paid`: a paid broadcast's message, under the higher limit."""
+        return await self.limiter.acquire(chat_id, paid=paid)
 
     async def _call(
         self,
@@ -117,11 +115,6 @@ class Messenger:
         while True:
             if slot is None:
                 slot = await self.limiter.acquire(chat_id, paid=paid)
-            try:
-                await slot.ready()  # a slot taken ahead: its moment
-            except BaseException:
-                slot.unused()
-                raise
             try:
                 try:
                     result = await call()

@@ -11,11 +11,7 @@ The overall window wastes no slots and needs no safety margin: a slot is taken w
 is about to go out and counts until its answer has come back (`Slot.sent`). Telegram counts a
 message at some moment between the two, so "at most 30 whose answers came within the last
 second, plus those in flight" can never be more than Telegram sees in any one of its seconds,
-however the network jitters; the only slack is the time a request takes. What a sender does
-between taking its slot and making the request (a broadcast claims its row in the database)
-would add to that slack, so such a sender may take its slot up to `ahead` seconds before the
-slot comes free and does that work meanwhile: `Slot.ready` then waits for the moment itself, so
-the request still goes out only once the second of the answer it replaces has passed.
+however the network jitters; the only slack is the time a request takes.
 
 Slots go out by lane: replies to a person using the bot first, then what the bot sends on its
 own (reminders, notices, a broadcast's progress), and broadcasts fill whatever is left.
@@ -28,7 +24,6 @@ bot.app from bot.leader) besides taking one of their own.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import heapq
 import itertools
@@ -89,11 +84,9 @@ class Window:
 
     def __init__(self, limit: int, span: float = 1.0) -> None:
         self.limit, self.span = limit, span
-        self.in_flight = 0  # slots handed out and not yet answered or given back
+        self.in_flight = 0
         self.answers: deque[float] = deque()  # when each answer came, oldest first
-        self.waiters: list[tuple[Lane, int, asyncio.Future[None], Slot]] = []
-        # Slots taken ahead whose moment has not come: a better lane may take their place.
-        self.reserved: list[Slot] = []
+        self.waiters: list[tuple[Lane, int, asyncio.Future[None]]] = []
         self.changed = asyncio.Event()
         self.pump: asyncio.Task[None] | None = None
 
@@ -107,97 +100,39 @@ class Window:
             return None
         return self.answers[0] + self.span - now
 
-    def take(self, slot: Slot, now: float) -> None:
-        """Give `slot` a place (after `delay` said one is free within its reach): now, or the
-        place of the oldest answer, from the moment that answer's second has passed."""
-        free = self.in_flight + len(self.answers) < self.limit
-        self.in_flight += 1
-        slot.not_before = now if free else self.answers.popleft() + self.span
-        slot.holding = True
-        if slot.not_before > now:
-            self.reserved.append(slot)
-
-    def hand_over(self, slot: Slot, now: float) -> bool:
-        """Give `slot` the place of the earliest slot taken ahead by a worse lane, whose moment
-        has not come (that one queues again): a reply never waits behind a broadcast's claim."""
-        victims = [r for r in self.reserved if r.lane > slot.lane and r.not_before > now]
-        if not victims:
-            return False
-        victim = min(victims, key=lambda r: r.not_before)
-        self.reserved.remove(victim)
-        victim.holding, victim.bumped = False, True
-        slot.not_before, slot.holding = victim.not_before, True
-        return True
-
-    def started(self, slot: Slot) -> None:
-        if slot in self.reserved:
-            self.reserved.remove(slot)
-
     def answered(self, now: float) -> None:
         self.in_flight -= 1
         self.answers.append(now)
         self.changed.set()
 
-    def unused(self, slot: Slot, now: float) -> None:
-        """A slot given back without sending. Taken ahead of its moment, it hands back the
-        place of the answer it was to replace, which counts until then."""
-        self.started(slot)
+    def unused(self) -> None:
         self.in_flight -= 1
-        if slot.not_before > now:
-            bisect.insort(self.answers, slot.not_before - self.span)
         self.changed.set()
 
 
 class Slot:
-    """One message's place in the overall window. The sender waits for `ready()` before its
-    request (the slot may have been taken ahead of its moment), then says `sent()` once Telegram
-    has answered (or the call failed), or `unused()` if it did not send after all."""
+    """One message's place in the overall window. The sender says `sent()` once Telegram has
+    answered (or the call failed), or `unused()` if it did not send after all; a slot borrowed
+    from the leader's pacer (bot.leader) is given back with it."""
 
-    def __init__(self, limiter: RateLimiter, window: Window | None, lane: Lane, order: int) -> None:
-        self._limiter, self._window = limiter, window
-        self.lane, self.order = lane, order
-        self.not_before = 0.0
-        self.holding = False  # has a place in the window
-        self.bumped = False  # its place went to a better lane before its moment
-        self.ahead = 0.0  # how long before its moment it may have its place
-        self.borrowed = False  # asked the leader's pacer too (bot.leader), if this process follows
-        self._give_back: Callable[[bool], None] | None = None
-
-    async def ready(self) -> None:
-        """Return once the message may go out: its slot's moment has come and no 429 pause
-        is running. A slot whose place a better lane took queues again, now without reach."""
-        limiter = self._limiter
-        while True:
-            if self.bumped and self._window is not None:
-                self.bumped = False
-                await limiter._enter(self._window, self, 0.0)
-            left = max(self.not_before, limiter._paused_until) - limiter._clock()
-            if left <= 0 and not self.bumped:
-                borrow = limiter.borrow
-                if borrow is not None and self._window is limiter._free and not self.borrowed:
-                    self.borrowed = True
-                    self._give_back = await borrow(self.lane)
-                    continue  # a 429 may have come meanwhile
-                if self._window is not None:
-                    self._window.started(self)
-                return
-            if left > 0:
-                await limiter._sleep(left)
+    def __init__(self, window: Window | None, clock: Callable[[], float]) -> None:
+        self._window, self._clock = window, clock
+        self.give_back: Callable[[bool], None] | None = None
 
     def sent(self) -> None:
-        if self._window is not None and self.holding:
-            self._window.answered(self._limiter._clock())
-        self._window, self.holding = None, False
+        if self._window is not None:
+            self._window.answered(self._clock())
+            self._window = None
         self._return(True)
 
     def unused(self) -> None:
-        if self._window is not None and self.holding:
-            self._window.unused(self, self._limiter._clock())
-        self._window, self.holding = None, False
+        if self._window is not None:
+            self._window.unused()
+            self._window = None
         self._return(False)
 
     def _return(self, sent: bool) -> None:
-        give_back, self._give_back = self._give_back, None
+        give_back, self.give_back = self.give_back, None
         if give_back is not None:
             give_back(sent)
 
@@ -239,76 +174,62 @@ class RateLimiter:
         """Telegram said 429: nobody sends before it has passed."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def acquire(
-        self, chat_id: int, lane: Lane | None = None, paid: bool = False, ahead: float = 0.0
-    ) -> Slot:
+    async def acquire(self, chat_id: int, lane: Lane | None = None, paid: bool = False) -> Slot:
         """Wait for a slot; `chat_id` 0 is a call about no chat (command menus): only the
         overall limit applies, since there is no chat it could flood. `lane` defaults to the
-        task's (LANE); `paid` messages use the paid broadcasts' limit instead of the free one.
-        `ahead`: the slot may come up to that many seconds before its moment, for a sender with
-        work to do before its request; it must then await `Slot.ready()` before sending."""
+        task's (LANE); `paid` messages use the paid broadcasts' limit instead of the free one."""
         lane = LANE.get() if lane is None else lane
-        if not self._paced:
-            slot = Slot(self, None, lane, 0)
-        else:
+        slot = Slot(None, self._clock)
+        if self._paced:
             if chat_id != 0:
                 bucket = self._chat(chat_id)
                 while (delay := bucket.take(self._clock())) > 0:
                     await self._sleep(delay)
             window = self._paid if paid else self._free
-            slot = Slot(self, window, lane, next(self._order))
-            await self._enter(window, slot, ahead)
-        if ahead <= 0:
-            try:
-                await slot.ready()
-            except BaseException:
-                slot.unused()
-                raise
+            await self._enter(window, lane)
+            slot = Slot(window, self._clock)
+        try:
+            while (left := self._paused_until - self._clock()) > 0:
+                await self._sleep(left)
+            if self.borrow is not None and slot._window is self._free:
+                slot.give_back = await self.borrow(lane)
+                while (left := self._paused_until - self._clock()) > 0:  # a 429 meanwhile
+                    await self._sleep(left)
+        except BaseException:
+            slot.unused()
+            raise
         return slot
 
-    async def _enter(self, window: Window, slot: Slot, ahead: float) -> None:
-        """Until `slot` has a place in `window`, at most `ahead` seconds before its moment."""
-        now = self._clock()
-        if not window.waiters or window.waiters[0][0] > slot.lane:
-            delay = window.delay(now)  # a better lane than any waiter's
-            if delay is not None and delay <= ahead:
-                window.take(slot, now)
-                return
-            if window.hand_over(slot, now):
-                return
-        slot.ahead = ahead
+    async def _enter(self, window: Window, lane: Lane) -> None:
+        if not window.waiters and window.delay(self._clock()) == 0.0:
+            window.in_flight += 1
+            return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(window.waiters, (slot.lane, slot.order, future, slot))
+        heapq.heappush(window.waiters, (lane, next(self._order), future))
         if window.pump is None or window.pump.done():
             window.pump = asyncio.create_task(self._pump(window))
         try:
             await future
         except asyncio.CancelledError:
-            if future.done() and not future.cancelled():  # given the slot just as it was cancelled
-                slot.unused()
+            if future.done() and not future.cancelled():
+                window.unused()  # given the slot just as it was cancelled
             raise
 
     async def _pump(self, window: Window) -> None:
-        """Hands out slots to the waiters, best lane first, as they come free (or as they come
-        within the reach of a waiter that takes its slot ahead)."""
+        """Hands out slots to the waiters, best lane first, as they come free."""
         while window.waiters:
-            _, _, future, slot = window.waiters[0]
-            if future.done():  # its waiter was cancelled
+            if window.waiters[0][2].done():  # its waiter was cancelled
                 heapq.heappop(window.waiters)
                 continue
-            now = self._clock()
-            delay = window.delay(now)
-            if delay is not None and delay <= slot.ahead:
-                window.take(slot, now)
-            elif not window.hand_over(slot, now):
-                if delay is None:
-                    window.changed.clear()
-                    await window.changed.wait()
-                else:
-                    await self._sleep(delay - slot.ahead)
-                continue
-            heapq.heappop(window.waiters)
-            future.set_result(None)
+            delay = window.delay(self._clock())
+            if delay is None:
+                window.changed.clear()
+                await window.changed.wait()
+            elif delay > 0:
+                await self._sleep(delay)
+            else:
+                window.in_flight += 1
+                heapq.heappop(window.waiters)[2].set_result(None)
 
     def _chat(self, chat_id: int) -> Bucket:
         bucket = self._chats.get(chat_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 
 import pytest
 
@@ -77,97 +78,34 @@ async def test_a_slot_not_used_is_given_back(clock: SimClock) -> None:
     assert clock.now == start
 
 
-async def test_a_slot_taken_ahead_comes_early_but_sends_at_its_moment(clock: SimClock) -> None:
-    """A broadcast claims its row between slot and request: taken ahead, the slot lets the
-    claim happen while the old answer's second runs out, not on the slot's time."""
-    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    start = clock.now
-    for chat in range(1, 31):
-        await send(limiter, chat)
-    slot = await limiter.acquire(99, ahead=0.05)
-    assert clock.now == pytest.approx(start + 0.95)
-    assert slot.not_before == pytest.approx(start + 1.0)
-    await slot.ready()
-    assert clock.now == pytest.approx(start + 1.0)
-
-
-async def test_work_before_the_request_costs_no_slot_time_when_taken_ahead(
+async def test_a_follower_borrows_each_slot_from_the_leaders_pacer_and_gives_it_back(
     clock: SimClock,
 ) -> None:
-    async def run(ahead: float) -> list[float]:
-        limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-        stamps = []
-        for chat in range(1, 301):
-            slot = await limiter.acquire(chat, ahead=ahead)
-            clock.now += 0.02  # the claim: one transaction
-            await slot.ready()
-            stamps.append(clock.now)
-            slot.sent()
-        return stamps
-
-    def cycles(stamps: list[float]) -> set[float]:
-        """How long after the one 30 before each message went: a slot's round."""
-        return {round(stamps[i] - stamps[i - 30], 6) for i in range(30, len(stamps))}
-
-    stamps = await run(0.05)
-    assert max_in_window(stamps) == 30
-    assert cycles(stamps) == {1.0}  # each slot used again the moment its second has passed
-    slow = await run(0.0)
-    assert max_in_window(slow) == 30
-    assert cycles(slow) == {1.02}  # the claim held the slot
-
-
-async def test_a_slot_taken_ahead_and_given_back_keeps_the_old_answers_place(
-    clock: SimClock,
-) -> None:
-    """Given back before its moment, the slot must not free a place that the answer it was to
-    replace still holds: a send then would be the 31st in that answer's second."""
+    """The limits are the bot's: a follower's message also waits for the leader's grant, asked
+    in the message's lane, and says how it ended; paid broadcasts (only the leader sends them)
+    borrow nothing."""
     limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    start = clock.now
-    for chat in range(1, 31):
-        await send(limiter, chat)
-    slot = await limiter.acquire(99, ahead=0.05)
-    slot.unused()  # another sender claimed the row
-    await send(limiter, 100)
-    assert clock.now == pytest.approx(start + 1.0)
+    asked: list[Lane] = []
+    returned: list[bool] = []
 
+    async def borrow(lane: Lane) -> Callable[[bool], None] | None:
+        asked.append(lane)
+        clock.now += 0.02  # the grant's round trip
+        if len(asked) == 2:
+            limiter.pause(0.5)  # a 429 came while the second waited for its grant
+        return returned.append
 
-async def test_a_reply_takes_the_place_of_a_broadcast_slot_taken_ahead(clock: SimClock) -> None:
-    """Broadcast slots taken ahead must not make a reply wait behind their claims: the reply
-    takes the earliest one's place, and that broadcast message queues again for the next."""
-    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    start = clock.now
-    stamps = []
-    for chat in range(1, 31):
-        await send(limiter, chat)
-        stamps.append(clock.now)
-        clock.now += 0.01  # answers at +0.00 ... +0.29: one place frees every 10 ms
-    clock.now = start + 0.95
-    first = await limiter.acquire(100, Lane.BROADCAST, ahead=0.1)
-    second = await limiter.acquire(101, Lane.BROADCAST, ahead=0.1)
-    assert (first.not_before, second.not_before) == pytest.approx((start + 1.0, start + 1.01))
-    reply = await limiter.acquire(102, Lane.INTERACTIVE)
-    assert clock.now == pytest.approx(start + 1.0)  # the first broadcast slot's moment
-    stamps.append(clock.now)
-    reply.sent()
-    await second.ready()
-    assert clock.now == pytest.approx(start + 1.01)  # its place is its own
-    stamps.append(clock.now)
-    second.sent()
-    await first.ready()
-    assert clock.now == pytest.approx(start + 1.02)  # the next place that came free
-    stamps.append(clock.now)
+    limiter.borrow = borrow
+    first = await limiter.acquire(1, Lane.INTERACTIVE)
     first.sent()
-    assert max_in_window(stamps) == 30
-
-
-async def test_a_slot_taken_ahead_waits_out_a_429(clock: SimClock) -> None:
-    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
-    slot = await limiter.acquire(1, ahead=0.05)
     start = clock.now
-    limiter.pause(2.0)
-    await slot.ready()
-    assert clock.now == pytest.approx(start + 2.0)
+    second = await limiter.acquire(2, Lane.NOTICE)
+    assert clock.now == pytest.approx(start + 0.02 + 0.5)  # waited out the 429 after the grant
+    second.unused()
+    paid = await limiter.acquire(3, Lane.BROADCAST, paid=True)
+    paid.sent()
+    assert asked == [Lane.INTERACTIVE, Lane.NOTICE]
+    assert returned == [True, False]
 
 
 async def test_replies_go_first_then_notices_then_broadcasts(clock: SimClock) -> None:
