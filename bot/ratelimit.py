@@ -89,6 +89,12 @@ class Window:
         self.waiters: list[tuple[Lane, int, asyncio.Future[None]]] = []
         self.changed = asyncio.Event()
         self.pump: asyncio.Task[None] | None = None
+        # Broadcast messages go out at most one per span / limit (1/30 s). A place comes free a
+        # second after the answer it replaces, so a broadcast sent as fast as places came would
+        # repeat its first second's burst every second, and a reply arriving after the burst
+        # would find every place taken until the next one (up to 0.4 s). Spread out, a place
+        # comes free every 1/30 s, and a reply takes the next one.
+        self.next_broadcast = 0.0
 
     def delay(self, now: float) -> float | None:
         """Seconds until a slot is free (0: now); None: only an answer can free one."""
@@ -99,6 +105,18 @@ class Window:
         if not self.answers:
             return None
         return self.answers[0] + self.span - now
+
+    def delay_for(self, lane: Lane, now: float) -> float | None:
+        """`delay` for a message of `lane`: a broadcast's also waits for its turn."""
+        delay = self.delay(now)
+        if delay is None or lane < Lane.BROADCAST:
+            return delay
+        return max(delay, self.next_broadcast - now)
+
+    def take(self, lane: Lane, now: float) -> None:
+        self.in_flight += 1
+        if lane >= Lane.BROADCAST:
+            self.next_broadcast = now + self.span / self.limit
 
     def answered(self, now: float) -> None:
         self.in_flight -= 1
@@ -201,12 +219,17 @@ class RateLimiter:
         return slot
 
     async def _enter(self, window: Window, lane: Lane) -> None:
-        if not window.waiters and window.delay(self._clock()) == 0.0:
-            window.in_flight += 1
+        now = self._clock()
+        if not window.waiters and window.delay_for(lane, now) == 0.0:
+            window.take(lane, now)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(window.waiters, (lane, next(self._order), future))
-        if window.pump is None or window.pump.done():
+        if window.pump is not None and not window.pump.done() and window.waiters[0][2] is future:
+            # The pump may be sleeping until a broadcast's turn, later than the next free
+            # place: it must look again for this better-placed waiter.
+            window.pump.cancel()
+        if window.pump is None or window.pump.done() or window.pump.cancelling():
             window.pump = asyncio.create_task(self._pump(window))
         try:
             await future
@@ -221,14 +244,15 @@ class RateLimiter:
             if window.waiters[0][2].done():  # its waiter was cancelled
                 heapq.heappop(window.waiters)
                 continue
-            delay = window.delay(self._clock())
+            now = self._clock()
+            delay = window.delay_for(window.waiters[0][0], now)
             if delay is None:
                 window.changed.clear()
                 await window.changed.wait()
             elif delay > 0:
                 await self._sleep(delay)
             else:
-                window.in_flight += 1
+                window.take(window.waiters[0][0], now)
                 heapq.heappop(window.waiters)[2].set_result(None)
 
     def _chat(self, chat_id: int) -> Bucket:

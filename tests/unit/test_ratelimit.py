@@ -4,12 +4,13 @@ no slot is wasted, and replies go before notices before broadcasts."""
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 from collections.abc import Callable
 
 import pytest
 
-from bot.ratelimit import Bucket, Lane, RateLimiter
+from bot.ratelimit import Bucket, Lane, RateLimiter, Window
 
 
 class SimClock:
@@ -20,7 +21,9 @@ class SimClock:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
-        self.now += seconds
+        # A real sleep always lets some time pass; one shorter than the float's resolution at
+        # this clock's value would leave `now` where it was, and its caller looping forever.
+        self.now += max(seconds, 1e-9)
 
 
 @pytest.fixture
@@ -106,6 +109,119 @@ async def test_a_follower_borrows_each_slot_from_the_leaders_pacer_and_gives_it_
     paid.sent()
     assert asked == [Lane.INTERACTIVE, Lane.NOTICE]
     assert returned == [True, False]
+
+
+class VirtualTime:
+    """A simulated clock whose sleepers wake in the order of their moments, for senders that
+    run side by side (SimClock's sleep moves the clock for everybody at once)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        moment = self.now + max(seconds, 1e-9)
+        heapq.heappush(self._sleepers, (moment, next(self._order), future))
+        await future
+
+    async def run_until(self, end: float) -> None:
+        """Let everybody run until they all sleep, wake the earliest sleeper; until `end`."""
+        while True:
+            for _ in range(50):
+                await asyncio.sleep(0)
+            while self._sleepers and self._sleepers[0][2].done():  # cancelled
+                heapq.heappop(self._sleepers)
+            if not self._sleepers or self._sleepers[0][0] > end:
+                self.now = end
+                return
+            moment, _, future = heapq.heappop(self._sleepers)
+            self.now = moment
+            future.set_result(None)
+
+
+@pytest.mark.parametrize("spread", [True, False])
+async def test_a_reply_during_a_broadcast_waits_no_longer_than_the_next_turn(
+    spread: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A place comes free a second after the answer it replaces, so a broadcast sent as fast as
+    places came repeats its first second's burst every second, and a reply arriving after the
+    burst waits for the next one (here about 0.6 s). Spread out, one broadcast message per
+    1/30 s, a reply waits for the next place at most, and the broadcast keeps the whole limit.
+    Without the spreading (`spread=False`) the same run must show the long wait, or this test
+    would prove nothing."""
+    if not spread:
+        monkeypatch.setattr(Window, "delay_for", lambda self, lane, now: self.delay(now))
+    clock = VirtualTime()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    end, answer_takes, claim_takes = clock.now + 4.0, 0.01, 0.005
+    chats = itertools.count(1)
+    stamps: list[float] = []
+    waits: list[float] = []
+
+    async def worker() -> None:  # bot.broadcaster's: slot, claim the row, send
+        while True:
+            slot = await limiter.acquire(next(chats), Lane.BROADCAST)
+            await clock.sleep(claim_takes)
+            stamps.append(clock.now)
+            await clock.sleep(answer_takes)
+            slot.sent()
+
+    async def someone() -> None:  # sends /help now and then
+        while True:
+            await clock.sleep(0.37)
+            asked = clock.now
+            slot = await limiter.acquire(next(chats), Lane.INTERACTIVE)
+            waits.append(clock.now - asked)
+            stamps.append(clock.now)
+            await clock.sleep(answer_takes)
+            slot.sent()
+
+    tasks = [asyncio.create_task(worker()) for _ in range(8)]
+    tasks.append(asyncio.create_task(someone()))
+    await clock.run_until(end)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    assert max_in_window(stamps) <= 30
+    if not spread:
+        assert max(waits) > 0.2
+        return
+    assert len(waits) == 10
+    assert max(waits) <= 1 / 30 + answer_takes + claim_takes + 1e-6
+    # Each place is used again once the answer it replaces is a second old: about 30 per
+    # 1.015 s (claim and answer) after the first second.
+    assert len(stamps) >= 30 + 3 * 30 / 1.015 - 3
+
+
+async def test_a_reply_does_not_wait_for_a_broadcasts_turn() -> None:
+    """The pump may sleep until a waiting broadcast's turn, which may come after the next free
+    place: a reply that queues meanwhile is served at that place, not at the broadcast's turn."""
+    clock = VirtualTime()
+    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    start = clock.now
+    for chat in range(1, 31):  # answers at +0.00 ... +0.29: one place frees every 10 ms
+        await send(limiter, chat)
+        clock.now += 0.01
+    clock.now = start + 1.0
+    await send(limiter, 100, lane=Lane.BROADCAST)  # the broadcast's next turn: +1.0 + 1/30
+    sent: dict[str, float] = {}
+
+    async def wait(name: str, chat: int, lane: Lane) -> None:
+        slot = await limiter.acquire(chat, lane)
+        sent[name] = clock.now
+        slot.sent()
+
+    broadcast = asyncio.create_task(wait("broadcast", 101, Lane.BROADCAST))
+    await asyncio.sleep(0)  # queued; the pump sleeps until the broadcast's turn
+    reply = asyncio.create_task(wait("reply", 102, Lane.INTERACTIVE))
+    await clock.run_until(start + 2.0)
+    await asyncio.gather(broadcast, reply)
+    assert sent == pytest.approx({"reply": start + 1.01, "broadcast": start + 1 + 1 / 30})
 
 
 async def test_replies_go_first_then_notices_then_broadcasts(clock: SimClock) -> None:
