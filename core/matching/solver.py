@@ -383,14 +383,19 @@ def _full_matching(
     alone_rows, alone_cols, n_alone = alone
     n_mentors = len(capacity)
     n_slots = int(capacity.sum())
-    graph = csr_matrix(
-        (
-            np.concatenate((cost, np.full(len(alone_rows), 2 * big))),
-            (np.concatenate((rows, alone_rows)), np.concatenate((slots, alone_cols))),
-        ),
-        shape=(n_free, n_slots + n_alone),
-    )
-    rows_matched, cols_matched = min_weight_full_bipartite_matching(graph)
+    edge_cost = np.concatenate((cost, np.full(len(alone_rows), 2 * big)))
+    edge_row = np.concatenate((rows, alone_rows))
+    edge_col = np.concatenate((slots, alone_cols))
+    if n_free == n_slots + n_alone:
+        # Square: solved with the slots as rows, which took 0.18-0.23 s instead of 0.35-0.40 s
+        # for the later graphs at 5,000 x 5,000 (and 0.55 s instead of 0.69 s for the first);
+        # SciPy only runs its initial greedy phase for square graphs, and it assigns far more
+        # from the slots' side. Not square, SciPy would transpose it back.
+        graph = csr_matrix((edge_cost, (edge_col, edge_row)), shape=(n_free, n_free))
+        cols_matched, rows_matched = min_weight_full_bipartite_matching(graph)
+    else:
+        graph = csr_matrix((edge_cost, (edge_row, edge_col)), shape=(n_free, n_slots + n_alone))
+        rows_matched, cols_matched = min_weight_full_bipartite_matching(graph)
     real = cols_matched < n_slots
     slot_owner = np.repeat(np.arange(n_mentors, dtype=np.int64), capacity)
     assigned = np.full(n_free, -1, dtype=np.int64)
