@@ -387,10 +387,11 @@ def _full_matching(
     edge_row = np.concatenate((rows, alone_rows))
     edge_col = np.concatenate((slots, alone_cols))
     if n_free == n_slots + n_alone:
-        # Square: solved with the slots as rows, which took 0.18-0.23 s instead of 0.35-0.40 s
-        # for the later graphs at 5,000 x 5,000 (and 0.55 s instead of 0.69 s for the first);
-        # SciPy only runs its initial greedy phase for square graphs, and it assigns far more
-        # from the slots' side. Not square, SciPy would transpose it back.
+        # Square: solved with the slots as rows, which took 0.17-0.21 s instead of 0.29-0.40 s
+        # for the later graphs at 5,000 x 5,000 (0.57 s instead of 0.69 s for the first), same
+        # optimum. SciPy runs its initial greedy phase only for square graphs; which side is the
+        # rows changes how much the shortest-path phase is left with (docs/performance.md).
+        # Not square, SciPy would transpose it back, so it is passed as it is.
         graph = csr_matrix((edge_cost, (edge_col, edge_row)), shape=(n_free, n_free))
         cols_matched, rows_matched = min_weight_full_bipartite_matching(graph)
     else:
