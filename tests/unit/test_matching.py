@@ -738,6 +738,21 @@ def test_sparse_path_equals_scipy_dense(
     assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
 
 
+def scored_instance(
+    rng: random.Random, weights: Weights, most_mentors: int, rule: str
+) -> tuple[list[Person], list[Person], _Prepared, np.ndarray, np.ndarray]:
+    """A random cohort with a tenth of its pairs `previous` or `forbidden`, and every cell's
+    score and feasibility from one block."""
+    mentors = [
+        random_person(rng, i, rng.randint(0, 2)) for i in range(rng.randint(1, most_mentors))
+    ]
+    mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 30))]
+    pairs = frozenset((m.id, e.id) for m in mentors for e in mentees if rng.random() < 0.1)
+    prepared = _Prepared(mentors, mentees, Constraints(**{rule: pairs}), weights)
+    scores, feasible = prepared.block(np.arange(len(mentees), dtype=np.int64))
+    return mentors, mentees, prepared, scores, feasible
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),
@@ -750,14 +765,8 @@ def test_cells_agree_with_blocks_and_the_pool_bounds_every_other_cell(
     """Single cells score as in a block; the pool holds exact scores and no cell outside it
     scores above its row's or its column's bound."""
     rng = random.Random(seed)
-    mentors = [random_person(rng, i, rng.randint(0, 2)) for i in range(rng.randint(1, 12))]
-    mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 30))]
-    constraints = Constraints(
-        previous=frozenset((m.id, e.id) for m in mentors for e in mentees if rng.random() < 0.1)
-    )
-    prepared = _Prepared(mentors, mentees, constraints, weights)
+    mentors, mentees, prepared, scores, feasible = scored_instance(rng, weights, 12, "previous")
     rows = np.arange(len(mentees), dtype=np.int64)
-    scores, feasible = prepared.block(rows)
     es, ms = np.divmod(np.arange(len(mentees) * len(mentors)), len(mentors))
     one_by_one, allowed = prepared.cells(es, ms)
     assert np.array_equal(one_by_one, scores.ravel())
@@ -801,14 +810,8 @@ def test_pricing_finds_every_cell_worth_more_than_its_prices(
     bounds let through one by one and whole rows alike. Would fail if a bound ruled out a
     cell wrongly."""
     rng = random.Random(seed)
-    mentors = [random_person(rng, i, rng.randint(0, 2)) for i in range(rng.randint(1, 30))]
-    mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 30))]
-    constraints = Constraints(
-        forbidden=frozenset((m.id, e.id) for m in mentors for e in mentees if rng.random() < 0.1)
-    )
-    prepared = _Prepared(mentors, mentees, constraints, weights)
+    mentors, mentees, prepared, scores, feasible = scored_instance(rng, weights, 30, "forbidden")
     rows = np.arange(len(mentees), dtype=np.int64)
-    scores, feasible = prepared.block(rows)
     has_room = np.array([m.capacity > 0 for m in mentors])
     with patch.object(solver, "_POOL", pool), patch.object(solver, "_CANDIDATES", 1):
         found, graph, _, _, _ = solver._score_once(prepared, rows, has_room, 1)
