@@ -748,7 +748,8 @@ def scored_instance(
     ]
     mentees = [random_person(rng, 1_000 + i, 1) for i in range(rng.randint(1, 30))]
     pairs = frozenset((m.id, e.id) for m in mentors for e in mentees if rng.random() < 0.1)
-    prepared = _Prepared(mentors, mentees, Constraints(**{rule: pairs}), weights)
+    rules = Constraints(previous=pairs) if rule == "previous" else Constraints(forbidden=pairs)
+    prepared = _Prepared(mentors, mentees, rules, weights)
     scores, feasible = prepared.block(np.arange(len(mentees), dtype=np.int64))
     return mentors, mentees, prepared, scores, feasible
 
