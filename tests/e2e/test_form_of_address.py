@@ -113,7 +113,7 @@ async def test_a_rejected_recording_tells_the_recorder_in_the_form_of_address(
     summary = await log_meeting(pair.mentee, "8.3.")
     expect(summary, "Treffen mit Ihrer Mentorin Petra Schulz am", "Ihre Mentorin Petra Schulz wird")
     await pair.mentee.press("✅ Eintragen", message=summary)
-    await pair.mentee.collect(0.3)
+    expect(await pair.mentee.next_message(), "📝 Eingetragen")  # before the partner's answer
     ask = expect(await pair.mentor.next_message(), "Ihr Mentee Jonas Weber hat ein Treffen")
     card = await tandem_card(coordinator)
     expect(card, "Nachgetragen von Mentee Jonas Weber, noch nicht bestätigt: 08.03.2027")

@@ -165,7 +165,7 @@ async def test_a_recorded_meeting_is_checked_and_counts_once_the_partner_confirm
     await pair.mentee.collect(0.2)
     summary = await log_meeting(pair.mentee, "8.3.")
     await pair.mentee.press("✅ Eintragen", message=summary)
-    await pair.mentee.collect(0.3)
+    expect(await pair.mentee.next_message(), "📝 Eingetragen")  # before the partner's answer
     ask = expect(await pair.mentor.next_message(), "08.03.2027", "Stimmt das?")
     await pair.mentor.press("❌ Nein", message=ask)
     expect(await pair.mentor.wait_edit(ask), "nicht gezählt")
@@ -175,7 +175,7 @@ async def test_a_recorded_meeting_is_checked_and_counts_once_the_partner_confirm
     # A coordinator may confirm instead, on the tandem card.
     summary = await log_meeting(pair.mentee, "7.3.")
     await pair.mentee.press("✅ Eintragen", message=summary)
-    await pair.mentee.collect(0.3)
+    expect(await pair.mentee.next_message(), "📝 Eingetragen")  # before the partner's answer
     late_ask = expect(await pair.mentor.next_message(), "07.03.2027")
     await coordinator.send("/tandems")
     choose = await coordinator.next_message()
