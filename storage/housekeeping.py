@@ -6,7 +6,7 @@ import datetime as dt
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, TextualSelect, bindparam, delete, select, text
+from sqlalchemy import Table, TextualSelect, bindparam, delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, ProcessedUpdate
@@ -55,18 +55,6 @@ def _claim() -> TextualSelect:
         )
         .columns(table.c.update_id)
     )
-
-
-async def was_processed(session: AsyncSession, update_id: int) -> bool:
-    found = await session.scalar(
-        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
-    )
-    return found is not None
-
-
-def mark_processed(session: AsyncSession, update_id: int, now: dt.datetime) -> None:
-    """Added to the update's own transaction: the mark and the effect commit together."""
-    session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
 
 
 async def prune_processed(session: AsyncSession, older_than: dt.datetime) -> int:

@@ -852,31 +852,30 @@ async def test_a_failed_unit_of_work_leaves_the_dialog_as_it_was(db: Database) -
 
 async def test_processed_updates(db: Database) -> None:
     async with db.session() as session:
-        assert not await housekeeping.was_processed(session, 1)
-        housekeeping.mark_processed(session, 1, NOW)
-        housekeeping.mark_processed(session, 2**40, NOW)
+        assert await housekeeping.claim(session, 1, NOW)
+        assert await housekeeping.claim(session, 2**40, NOW)
     async with db.session() as session:
-        assert await housekeeping.was_processed(session, 1)
-        assert await housekeeping.was_processed(session, 2**40)
-        assert not await housekeeping.was_processed(session, 3)
+        assert not await housekeeping.claim(session, 1, LATER)
+        assert not await housekeeping.claim(session, 2**40, LATER)
+        assert await housekeeping.claim(session, 3, LATER)
 
 
 async def test_a_redelivered_update_cannot_be_marked_twice(db: Database) -> None:
+    """The claim's ON CONFLICT relies on the update id being the key."""
     async with db.session() as session:
-        housekeeping.mark_processed(session, 1, NOW)
+        session.add(ProcessedUpdate(update_id=1, processed_at=NOW))
     with pytest.raises(IntegrityError):
         async with db.session() as session:
-            housekeeping.mark_processed(session, 1, LATER)
+            session.add(ProcessedUpdate(update_id=1, processed_at=LATER))
 
 
-async def test_mark_processed_rolls_back_with_the_update(db: Database) -> None:
+async def test_the_claim_rolls_back_with_the_update(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.session() as session:
-            housekeeping.mark_processed(session, 5, NOW)
-            await session.flush()
+            assert await housekeeping.claim(session, 5, NOW)
             raise RuntimeError("handler failed")
     async with db.session() as session:
-        assert not await housekeeping.was_processed(session, 5)
+        assert await housekeeping.claim(session, 5, NOW)
 
 
 async def test_claiming_an_update_is_the_redelivery_check(db: Database) -> None:
@@ -886,7 +885,6 @@ async def test_claiming_an_update_is_the_redelivery_check(db: Database) -> None:
         assert await housekeeping.claim(session, 1, NOW)
     async with db.session() as session:
         assert not await housekeeping.claim(session, 1, LATER)
-        assert await housekeeping.was_processed(session, 1)
     with pytest.raises(RuntimeError):
         async with db.session() as session:
             assert await housekeeping.claim(session, 2**40, NOW)
@@ -923,19 +921,23 @@ async def test_a_redelivery_waits_for_the_delivery_in_progress(db: Database) -> 
 async def test_prune_processed(db: Database) -> None:
     async with db.session() as session:
         for update_id, hours in [(1, -48), (2, -25), (3, -24), (4, -1), (5, 0)]:
-            housekeeping.mark_processed(session, update_id, NOW + dt.timedelta(hours=hours))
+            await housekeeping.claim(session, update_id, NOW + dt.timedelta(hours=hours))
     async with db.session() as session:
         removed = await housekeeping.prune_processed(session, NOW - dt.timedelta(hours=24))
         assert removed == 2  # strictly older; the one at the cut-off stays
     async with db.session() as session:
-        left = [u for u in range(1, 6) if await housekeeping.was_processed(session, u)]
+        left = list(
+            await session.scalars(
+                select(ProcessedUpdate.update_id).order_by(ProcessedUpdate.update_id)
+            )
+        )
         assert left == [3, 4, 5]
         assert await housekeeping.prune_processed(session, NOW - dt.timedelta(hours=24)) == 0
 
 
 async def test_prune_processed_compares_instants_not_wall_clocks(db: Database) -> None:
     async with db.session() as session:
-        housekeeping.mark_processed(session, 1, dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC))
+        await housekeeping.claim(session, 1, dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC))
     async with db.session() as session:
         # 11:30 in Berlin (summer) is 09:30 UTC: earlier than the mark, nothing to prune.
         cutoff = dt.datetime(2026, 7, 1, 11, 30, tzinfo=BERLIN)
@@ -976,7 +978,7 @@ async def test_aware_datetimes_come_back_as_the_same_instant_in_utc(
 ) -> None:
     async with db.session() as session:
         await add_user(session, 1, now=instant)
-        housekeeping.mark_processed(session, 1, instant)
+        await housekeeping.claim(session, 1, instant)
     async with db.session() as session:
         user = await users.get(session, 1)
         assert user is not None
@@ -995,8 +997,8 @@ async def test_datetimes_order_by_instant(db: Database) -> None:
     berlin_noon = dt.datetime(2026, 1, 15, 12, 0, tzinfo=BERLIN)  # 11:00 UTC
     utc_half_past = dt.datetime(2026, 1, 15, 11, 30, tzinfo=dt.UTC)
     async with db.session() as session:
-        housekeeping.mark_processed(session, 1, utc_half_past)
-        housekeeping.mark_processed(session, 2, berlin_noon)
+        await housekeeping.claim(session, 1, utc_half_past)
+        await housekeeping.claim(session, 2, berlin_noon)
     async with db.session() as session:
         order = (
             await session.scalars(
