@@ -154,7 +154,7 @@ class Leadership:
                 log.warning("leadership: %s", exc.__class__.__name__)
             finally:
                 self._hears_grants = False
-                self._lent.clear()  # a new leader's pacer counts from scratch
+                self._stop_lending()
                 if self.is_leader:
                     self.is_leader = False
                     log.warning("no longer leading")
@@ -199,6 +199,12 @@ class Leadership:
         except BaseException:
             self._expire(key)
             raise
+
+    def _stop_lending(self) -> None:
+        """Out of office: what was lent and not given back counts as answered now. The pacer is
+        this process's own and goes on; a slot merely forgotten would hold its place for good."""
+        for key in list(self._lent):
+            self._expire(key)
 
     def _expire(self, key: str) -> None:
         slot = self._lent.pop(key, None)
