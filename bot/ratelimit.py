@@ -207,16 +207,19 @@ class RateLimiter:
             await self._enter(window, lane)
             slot = Slot(window, self._clock)
         try:
-            while (left := self._paused_until - self._clock()) > 0:
-                await self._sleep(left)
-            if self.borrow is not None and slot._window is self._free:
+            await self._paused()
+            if self.borrow is not None and self._paced and not paid:
                 slot.give_back = await self.borrow(lane)
-                while (left := self._paused_until - self._clock()) > 0:  # a 429 meanwhile
-                    await self._sleep(left)
+                await self._paused()  # a 429 may have come meanwhile
         except BaseException:
             slot.unused()
             raise
         return slot
+
+    async def _paused(self) -> None:
+        """Until a 429's pause has passed."""
+        while (left := self._paused_until - self._clock()) > 0:
+            await self._sleep(left)
 
     async def _enter(self, window: Window, lane: Lane) -> None:
         now = self._clock()
