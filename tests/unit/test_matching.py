@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from functools import cache
@@ -607,6 +608,27 @@ def _no_dense_fallback(*args: object, **kwargs: object) -> dict[int, int]:
     raise AssertionError("the certified candidate path fell back to the dense solver")
 
 
+def assert_sparse_equals_dense(
+    mentors: list[Person],
+    mentees: list[Person],
+    constraints: Constraints,
+    weights: Weights,
+    **solver_settings: float,
+) -> None:
+    """The certified candidate path, with these solver settings and no dense fallback, finds
+    as many tandems and the same total score as SciPy's dense solve."""
+    dense = match(mentors, mentees, constraints, weights, exact=True)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(patch.object(solver, "_DENSE_CELLS", 0))
+        stack.enter_context(patch.object(solver, "_solve_dense", _no_dense_fallback))
+        for name, value in solver_settings.items():
+            stack.enter_context(patch.object(solver, name, value))
+        sparse = match(mentors, mentees, constraints, weights)
+    assert_valid(sparse, mentors, mentees, constraints, weights)
+    assert sparse.matched == dense.matched
+    assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
+
+
 def cohort(seed: int, size: int) -> tuple[list[Person], list[Person], Constraints]:
     rng = random.Random(seed)
     mentors = [random_person(rng, i, rng.randint(1, 2)) for i in range(size)]
@@ -632,17 +654,9 @@ def test_large_path_is_certified_optimal(
 ) -> None:
     """Column generation from a small candidate graph proves the dense optimum, no fallback."""
     mentors, mentees, constraints = cohort(seed, size)
-    dense = match(mentors, mentees, constraints, weights, exact=True)
-    with (
-        patch.object(solver, "_DENSE_CELLS", 0),
-        patch.object(solver, "_CANDIDATES", candidates),
-        patch.object(solver, "_POOL", candidates),
-        patch.object(solver, "_solve_dense", _no_dense_fallback),
-    ):
-        sparse = match(mentors, mentees, constraints, weights)
-    assert_valid(sparse, mentors, mentees, constraints, weights)
-    assert sparse.matched == dense.matched
-    assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
+    assert_sparse_equals_dense(
+        mentors, mentees, constraints, weights, _CANDIDATES=candidates, _POOL=candidates
+    )
 
 
 @PROPERTY
@@ -723,19 +737,16 @@ def test_sparse_path_equals_scipy_dense(
         excluded_employers=frozenset({frozenset({"c:7", "n:wis"})}),
         doubtful=frozenset({frozenset({"g:1", "n:blsk"})}),
     )
-    dense = match(mentors, mentees, constraints, weights, exact=True)
-    with (
-        patch.object(solver, "_DENSE_CELLS", 0),
-        patch.object(solver, "_CANDIDATES", candidates),
-        patch.object(solver, "_ADD_PER_ROW", candidates),
-        patch.object(solver, "_ROW_PRICING", row_pricing),
-        patch.object(solver, "_POOL", pool),
-        patch.object(solver, "_solve_dense", _no_dense_fallback),
-    ):
-        sparse = match(mentors, mentees, constraints, weights)
-    assert_valid(sparse, mentors, mentees, constraints, weights)
-    assert sparse.matched == dense.matched
-    assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
+    assert_sparse_equals_dense(
+        mentors,
+        mentees,
+        constraints,
+        weights,
+        _CANDIDATES=candidates,
+        _ADD_PER_ROW=candidates,
+        _ROW_PRICING=row_pricing,
+        _POOL=pool,
+    )
 
 
 def scored_instance(
