@@ -8,54 +8,48 @@ captured is compared with `docs/messages/<language>/<name>.txt` (the Telegram HT
 `---` and the button labels one per line); `UPDATE_GOLDEN=1` rewrites the files instead, so a
 change of wording shows up in the diff of the commit that makes it.
 
-SQLite only, on purpose: the wording does not depend on the database, and both backends are
-covered by the flows' own end-to-end tests. Everything that varies is fixed by the data (the
-clock, the seeded ids, the fixed names); the one value the data cannot fix, the program's
-generated invitation code, is replaced in `normalise`.
+This is the first of the golden walks; what they share (the cohort, the comparison, the
+check that every file belongs to a walk) is in `tests/e2e/golden.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
-from bot.app import AnyApplication
-from core.clock import FrozenClock
-from core.programs import ParticipantStatus
 from core.reminders import Policy, plan_event, plan_survey
 from core.surveys import SurveyKind, default_questions
-from fake_bot_api import BotMessage, FakeBotApi, FakeUser
-from storage import events, participants, programs, reminders, surveys, users
+from fake_bot_api import FakeBotApi
+from storage import events, reminders, surveys
 from storage.db import Database
 from storage.models import Program
-from tests.conftest import fresh_database_url
-from tests.e2e.harness import (
-    COORDINATOR_ID,
-    Profile,
-    advance,
-    bot_running,
-    make_settings,
-    register,
+from tests.e2e import golden
+from tests.e2e.golden import (
+    DAY,
+    GOLDEN,
+    HOUR,
+    JONAS,
+    LANGUAGES,
+    LUKAS,
+    NOW,
+    PETRA,
+    SABINE,
+    Year,
+    assert_golden,
+    find_data,
+    press,
+    quiet,
+    scheduled,
+    walks,
+    year_running,
 )
+from tests.e2e.harness import COORDINATOR_ID, Profile, register
 
-GOLDEN = Path(__file__).resolve().parents[2] / "docs" / "messages"
-LANGUAGES = ("de", "en")
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+database_url = golden.database_url  # SQLite only (see tests/e2e/golden.py)
 
-NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in Berlin
-HOUR = dt.timedelta(hours=1)
-DAY = dt.timedelta(days=1)
-PROGRAM = "Cross-Mentoring Salzgitter 2027"
-INVITE_CODE = "<INVITE-CODE>"
-
-# Every golden file, in the order the program year produces them. The run must capture exactly
-# these, and the directory must hold exactly these (no orphans, none missing).
+# This walk's golden files, in the order the program year produces them: the run must capture
+# exactly these (and the walks together own exactly the files on disk).
 MESSAGES = (
     "help_participant",
     "help_coordinator",
@@ -99,35 +93,6 @@ MESSAGES = (
 )
 
 
-@dataclass(frozen=True)
-class Person:
-    user_id: int
-    name: str
-    form_of_address: str  # f | m
-    role: str
-    company: str
-    industry: str
-    position: str
-    topics: tuple[str, ...]
-
-
-PETRA = Person(
-    5001, "Petra Schulz", "f", "mentor", "Salzgitter AG", "Stahl", "Bereichsleiterin Personal",
-    ("Kommunikation", "Führung"),
-)  # fmt: skip
-JONAS = Person(
-    5002, "Jonas Weber", "m", "mentee", "Volkswagen AG", "Automobil", "Teamleiter Logistik",
-    ("Kommunikation", "Karriereplanung"),
-)  # fmt: skip
-SABINE = Person(
-    5003, "Sabine Krüger", "f", "mentor", "Alstom", "Bahntechnik", "Werkleiterin",
-    ("Netzwerken",),
-)  # fmt: skip
-LUKAS = Person(
-    5004, "Lukas Hoffmann", "m", "mentee", "Robert Bosch GmbH", "Elektrotechnik", "Gruppenleiter",
-    ("Netzwerken",),
-)  # fmt: skip
-COHORT = (PETRA, JONAS, SABINE, LUKAS)
 # The one person who registers through the chat (the coordinators' notice is the message).
 CLARA = Profile(
     role="mentee",
@@ -143,99 +108,6 @@ CLARA = Profile(
 EVENT_TITLE = {"de": "Auftaktveranstaltung", "en": "Kickoff event"}
 EVENT_AT = dt.datetime(2027, 4, 22, 16, 0, tzinfo=dt.UTC)  # Thursday, 18:00 in Berlin
 SURVEY_AT = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)
-
-
-def normalise(text: str, invite_code: str) -> str:
-    """The single place where a value the data cannot fix is replaced by a placeholder."""
-    return text.replace(invite_code, INVITE_CODE)
-
-
-def render(message: BotMessage, invite_code: str) -> str:
-    """A message as a translator reads it: the HTML as sent, then its buttons."""
-    lines = [message.raw_text.rstrip("\n")]
-    if message.button_texts:
-        lines += ["---", *message.button_texts]
-    return normalise("\n".join(lines) + "\n", invite_code)
-
-
-def golden_path(language: str, name: str) -> Path:
-    return GOLDEN / language / f"{name}.txt"
-
-
-@pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """SQLite only: the wording does not depend on the database (see the module docstring)."""
-    yield from fresh_database_url(request, "sqlite", tmp_path, "tandem_golden")
-
-
-@dataclass
-class Year:
-    """The running bot, its clock and the cohort, and what was captured so far."""
-
-    app: AnyApplication
-    clock: FrozenClock
-    api: FakeBotApi
-    db: Database
-    language: str
-    coordinator: FakeUser
-    users: dict[int, FakeUser]
-    invite_code: str = ""
-    captured: dict[str, str] = field(default_factory=dict)
-
-    def user(self, person: Person) -> FakeUser:
-        return self.users[person.user_id]
-
-    def keep(self, name: str, message: BotMessage) -> BotMessage:
-        assert name in MESSAGES, f"{name} is not listed in MESSAGES"
-        assert name not in self.captured, f"{name} captured twice"
-        self.captured[name] = render(message, self.invite_code)
-        return message
-
-    async def advance_to(self, when: dt.datetime) -> None:
-        await advance(self.app, self.clock, when - self.clock.now())
-        await self.api.wait_idle()
-
-
-async def seed(db: Database, language: str) -> tuple[int, str]:
-    """The program and the four approved participants; returns the program id and its code."""
-    async with db.session() as session:
-        program = await programs.create(
-            session,
-            name=PROGRAM,
-            starts_on=dt.date(2027, 3, 1),
-            ends_on=dt.date(2028, 2, 29),
-            timezone="Europe/Berlin",
-            created_by=COORDINATOR_ID,
-            now=NOW,
-        )
-        for person in COHORT:
-            await users.upsert(
-                session,
-                user_id=person.user_id,
-                identity=users.Identity(person.name.split()[0], person.name.split()[1]),
-                now=NOW,
-                language=language,
-            )
-            row = await participants.create_from_draft(
-                session,
-                program_id=program.id,
-                user_id=person.user_id,
-                draft={
-                    "role": person.role,
-                    "name": person.name,
-                    "company": person.company,
-                    "industry": person.industry,
-                    "position": person.position,
-                    "topics": list(person.topics),
-                    "goals": "Gemeinsam wachsen.",
-                    "meeting_format": "both",
-                    "form_of_address": person.form_of_address,
-                },
-                consent_at=NOW,
-                now=NOW,
-            )
-            row.status = ParticipantStatus.ACTIVE
-        return program.id, program.invite_code
 
 
 async def seed_event_and_survey(
@@ -277,42 +149,6 @@ async def seed_event_and_survey(
         assert await surveys.schedule(session, survey.id, SURVEY_AT)
         planned = plan_survey(survey_id=survey.id, send_at=SURVEY_AT, user_ids=ids)
         await reminders.plan(session, planned, now=now, survey_id=survey.id)
-
-
-def find_data(message: BotMessage, prefix: str, suffix: str = "") -> str | None:
-    """The callback data of the first button whose data starts with `prefix` (and ends with
-    `suffix`): pressing by data keeps the walk the same in every language."""
-    for row in message.buttons:
-        for candidate in row:
-            data = candidate.callback_data
-            if data and data.startswith(prefix) and data.endswith(suffix):
-                return data
-    return None
-
-
-def button_data(message: BotMessage, prefix: str, suffix: str = "") -> str:
-    data = find_data(message, prefix, suffix)
-    assert data is not None, f"no button {prefix}…{suffix} on\n{message.describe()}"
-    return data
-
-
-async def press(user: FakeUser, message: BotMessage, prefix: str, suffix: str = "") -> None:
-    await user.press(button_data(message, prefix, suffix), message=message)
-
-
-async def scheduled(user: FakeUser, prefix: str) -> BotMessage:
-    """The next message, which must be the scheduled one with a `prefix…` button: a timer that
-    fires a moment late then fails here, with the chat, instead of shifting every name after."""
-    message = await user.next_message()
-    button_data(message, prefix)
-    return message
-
-
-async def quiet(*people: FakeUser) -> None:
-    """Nothing more arrived for these people than the walk has taken."""
-    for person in people:
-        extra = await person.collect(0.05)
-        assert extra == [], "\n".join(m.describe() for m in extra)
 
 
 async def program_year(year: Year, program_id: int) -> None:
@@ -514,70 +350,21 @@ async def program_year(year: Year, program_id: int) -> None:
     await quiet(*everyone, coordinator)
 
 
-async def run_year(
-    api: FakeBotApi, db: Database, database_url: str, language: str
-) -> dict[str, str]:
-    program_id, code = await seed(db, language)
-    coordinator = api.add_user(
-        COORDINATOR_ID, "Juliane", "Stockhammer", username="jstockhammer", language_code=language
-    )
-    people = {
-        p.user_id: api.add_user(
-            p.user_id, p.name.split()[0], p.name.split()[1], language_code=language
-        )
-        for p in COHORT
-    }
-    clock = FrozenClock(NOW)
-    settings = make_settings(api, database_url)
-    async with bot_running(settings, clock=clock) as app:
-        year = Year(app, clock, api, db, language, coordinator, people, code)
-        await program_year(year, program_id)
-    return year.captured
-
-
-def compare(language: str, captured: dict[str, str]) -> list[str]:
-    """The differences between the captured messages and the files (or rewrite the files)."""
-    assert sorted(captured) == sorted(MESSAGES), "the walk must capture every listed message"
-    problems: list[str] = []
-    if UPDATE:  # a message renamed or dropped takes its file with it
-        for stale in (GOLDEN / language).glob("*.txt"):
-            if stale.stem not in MESSAGES:
-                stale.unlink()
-    for name in MESSAGES:
-        path = golden_path(language, name)
-        actual = captured[name]
-        if UPDATE:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8")
-            continue
-        expected = path.read_text(encoding="utf-8") if path.exists() else ""
-        if actual != expected:
-            diff = difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                fromfile=str(path.relative_to(GOLDEN.parents[1])),
-                tofile="sent by the bot",
-            )
-            problems.append("".join(diff))
-    return problems
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_golden_messages_of_a_program_year(
     api: FakeBotApi, db: Database, database_url: str, language: str
 ) -> None:
-    captured = await run_year(api, db, database_url, language)
-    problems = compare(language, captured)
-    assert not problems, (
-        f"{len(problems)} message(s) differ from docs/messages/{language}/; if the new wording "
-        "is intended, run `UPDATE_GOLDEN=1 scripts/test -k golden` and review the diff:\n\n"
-        + "\n".join(problems)
-    )
+    async with year_running(api, db, database_url, language, MESSAGES) as year:
+        await program_year(year, year.program_id)
+    assert_golden(language, year.captured, MESSAGES)
 
 
-def test_golden_every_file_is_produced_by_the_walk() -> None:
-    """No orphaned golden files (a message renamed or dropped leaves none behind), none missing."""
-    expected = {f"{language}/{name}.txt" for language in LANGUAGES for name in MESSAGES}
+def test_golden_every_file_is_produced_by_a_walk() -> None:
+    """No orphaned golden files (a message renamed or dropped leaves none behind), none missing,
+    and no name claimed by two walks."""
+    claimed = [name for names in walks().values() for name in names]
+    assert len(claimed) == len(set(claimed)), "a message name is claimed by two walks"
+    expected = {f"{language}/{name}.txt" for language in LANGUAGES for name in claimed}
     on_disk = {str(path.relative_to(GOLDEN)) for path in GOLDEN.glob("*/*") if path.is_file()}
     assert on_disk == expected, (
         f"orphaned: {sorted(on_disk - expected)}; missing: {sorted(expected - on_disk)}"
