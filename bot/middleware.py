@@ -83,6 +83,11 @@ async def _unit_of_work(
             tg_user.language_code,
             svc.settings.default_language,
         )
+        if coordinator and (user is None or user.language is None):
+            # Notices to coordinators (a registration, a tandem at risk, a report) are written
+            # in the language stored for them: one who never chose one with /language would get
+            # them in the default language while the bot answers them in their Telegram's.
+            user = await users.keep_language(session, tg_user.id, names, lang, now=now)
         ctx = Ctx(
             update=update,
             session=session,

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert
 from storage.models import Coordinator, User
 
 
@@ -61,6 +62,39 @@ async def upsert(
     user.reachable = True
     user.updated_at = now
     await session.flush()
+    return user
+
+
+async def keep_language(
+    session: AsyncSession, user_id: int, identity: Identity, language: str, *, now: dt.datetime
+) -> User:
+    """A coordinator's language as the bot answers them, for the notices sent to them later.
+
+    Only where none is stored: a language chosen with /language stays. The row is inserted with
+    ON CONFLICT so that a second process handling the same person at the same moment does not
+    fail on the key.
+    """
+    await session.execute(
+        insert(session, User)
+        .values(
+            id=user_id,
+            language=language,
+            first_name=identity.first_name,
+            last_name=identity.last_name,
+            username=identity.username,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[User.id])
+    )
+    await session.execute(
+        update(User)
+        .where(User.id == user_id, User.language.is_(None))
+        .values(language=language, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    user = await session.get(User, user_id, populate_existing=True)
+    assert user is not None
     return user
 
 

@@ -11,7 +11,8 @@ from storage.models.base import Base
 
 
 class User(Base):
-    """A Telegram identity. Created on consent (or on an explicit setting such as /language)."""
+    """A Telegram identity. Created on consent, on an explicit setting such as /language, or for
+    a coordinator on their first update (the language their notices are written in)."""
 
     __tablename__ = "users"
 

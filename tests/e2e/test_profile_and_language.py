@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
+from bot.app import AnyApplication
 from bot.commands import PARTICIPANT_COMMANDS
 from bot.i18n import translator
 from core.programs import ParticipantStatus
 from fake_bot_api import FakeBotApi, FakeUser
+from storage import programs
 from storage.db import Database
 from storage.models import Participant, User
-from tests.e2e.harness import Profile, answer_of, expect, register
+from tests.e2e.harness import COORDINATOR_ID, Profile, answer_of, expect, register
 
 
 async def test_profile_shows_and_edits_fields(api: FakeBotApi, code: str, db: Database) -> None:
@@ -154,3 +158,37 @@ async def test_the_command_menu_follows_the_chosen_language(
     await api.wait_idle()
     menu = {c["command"]: c["description"] for c in api.visible_commands(coordinator.id)}
     assert "newprogram" in menu and menu["profile"] == en_profile
+
+
+async def test_a_coordinator_is_told_in_the_language_the_bot_answers_them_in(
+    api: FakeBotApi, bot: AnyApplication, coordinator: FakeUser, db: Database
+) -> None:
+    """A coordinator who never chose a language with /language gets the notices sent to them
+    (here: a new registration) in their Telegram's language, as the bot answers them. Before,
+    only a choice was stored, so every notice came in the default language."""
+    coordinator.language_code = "en"  # before the bot has seen them
+    async with db.session() as session:
+        program = await programs.create(
+            session,
+            name="Cross-Mentoring Salzgitter 2027",
+            starts_on=dt.date(2027, 3, 1),
+            ends_on=dt.date(2028, 2, 29),
+            timezone="Europe/Berlin",
+            created_by=COORDINATOR_ID,
+            now=dt.datetime.now(dt.UTC),
+        )
+        code = program.invite_code
+    await coordinator.send("/help")
+    expect(await coordinator.next_message(), "/programs")
+    await register(api.add_user(1001, "Anna"), code, Profile())
+    expect(await coordinator.next_message(), "New registration")
+    async with db.session() as session:
+        row = await session.get(User, COORDINATOR_ID)
+        assert row is not None and row.language == "en"
+    await coordinator.send("/language")  # a choice later still wins
+    choice = await coordinator.next_message()
+    await coordinator.press("lg:de", message=choice)
+    expect(await coordinator.wait_edit(choice), "Deutsch")
+    async with db.session() as session:
+        row = await session.get(User, COORDINATOR_ID)
+        assert row is not None and row.language == "de"

@@ -177,6 +177,24 @@ async def test_upsert_creates_a_user(db: Database) -> None:
         assert await users.get(session, BIG_ID + 1) is None
 
 
+async def test_keep_language_stores_a_language_only_where_none_is(db: Database) -> None:
+    """A coordinator's first update stores the language they are answered in; a second one,
+    or one with another Telegram language, changes nothing, and a /language choice stays."""
+    async with db.session() as session:
+        kept = await users.keep_language(
+            session, 7, users.Identity("Jo", None, "jo"), "en", now=NOW
+        )
+        assert (kept.language, kept.first_name, kept.reachable) == ("en", "Jo", True)
+    async with db.session() as session:
+        again = await users.keep_language(session, 7, users.Identity("Jo"), "de", now=LATER)
+        assert again.language == "en"
+        await users.upsert(session, user_id=8, identity=users.Identity("Al"), now=NOW)
+    async with db.session() as session:
+        filled = await users.keep_language(session, 8, users.Identity("Al"), "de", now=LATER)
+        assert (filled.language, filled.created_at, filled.updated_at) == ("de", NOW, LATER)
+        assert await session.scalar(select(func.count()).select_from(User)) == 2
+
+
 async def test_upsert_updates_an_existing_user(db: Database) -> None:
     async with db.session() as session:
         await users.upsert(
