@@ -7,12 +7,21 @@ from sqlalchemy import func, select
 from fake_bot_api import FakeBotApi, FakeUser
 from storage.db import Database
 from storage.models import AuditEntry, Dialog, Participant, User
-from tests.e2e.harness import CONSENT, ROLE_LABEL, answer_of, expect
+from tests.e2e.harness import CONSENT, COORDINATOR_ID, ROLE_LABEL, answer_of, expect
 
 
 async def _count(db: Database, model: type) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def _others(db: Database) -> int:
+    """Users stored besides the coordinator (whose first update stores their language)."""
+    async with db.session() as session:
+        found = await session.scalar(
+            select(func.count()).select_from(User).where(User.id != COORDINATOR_ID)
+        )
+        return int(found or 0)
 
 
 async def _start_registration(user: FakeUser, code: str) -> None:
@@ -32,7 +41,7 @@ async def test_declining_consent_stores_nothing(api: FakeBotApi, code: str, db: 
     expect(declined, "nichts gespeichert")
     assert declined.buttons == []
     await api.wait_idle()
-    assert await _count(db, User) == 0
+    assert await _others(db) == 0
     assert await _count(db, Dialog) == 0
     assert await _count(db, Participant) == 0
 
@@ -177,7 +186,7 @@ async def test_text_at_the_consent_notice_points_to_its_buttons_and_stores_nothi
     hint = expect(await user.next_message(), "unter dem Datenschutzhinweis", CONSENT["de"])
     assert "Einladungslink" in hint.text
     await api.wait_idle()
-    assert await _count(db, User) == 0
+    assert await _others(db) == 0
     assert await _count(db, Dialog) == 0
     await user.press(CONSENT["de"], message=privacy)
     expect(await user.next_message(), "Danke. Die Anmeldung")
