@@ -246,7 +246,6 @@ async def on_cancel(ctx: Ctx, pressed: ConfirmCancel) -> None:
                 "event.cancelled",
                 program=program.name,
                 title=info["title"],
-                kind=info["kind"],
                 when=info["when"],
             ),
         )

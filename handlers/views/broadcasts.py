@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.buttons import SEPARATOR, Button, button
-from bot.i18n import Translator
+from bot.i18n import Safe, Translator
 from core.broadcasts import (
     DEFAULT_QUIET_DAYS,
     MAX_CAPTION,
@@ -216,16 +216,23 @@ def report(
 def report_text(
     t: Translator, counts: dict[str, int], unreachable: list[str], failed: list[str]
 ) -> str:
-    """Both lists of names share one message (`core.fit`)."""
+    """Both lists of names share one message (`core.fit`); a count of nought has no list."""
+    unreachable_count = counts.get(DeliveryState.UNREACHABLE.value, 0)
+    failed_count = counts.get(DeliveryState.FAILED.value, 0) + counts.get(
+        DeliveryState.INTERRUPTED.value, 0
+    )
+
+    def listed(count: int, names: Safe) -> Safe:
+        return Safe(f" – {names}") if count else Safe("")
+
     return fit_message(
         lambda names: t(
             "bc.report",
             sent=counts.get(DeliveryState.SENT.value, 0),
-            unreachable=counts.get(DeliveryState.UNREACHABLE.value, 0),
-            failed=counts.get(DeliveryState.FAILED.value, 0)
-            + counts.get(DeliveryState.INTERRUPTED.value, 0),
-            unreachable_names=names[0],
-            failed_names=names[1],
+            unreachable=unreachable_count,
+            failed=failed_count,
+            unreachable_names=listed(unreachable_count, names[0]),
+            failed_names=listed(failed_count, names[1]),
         ),
         [
             Part(escaped(names), lambda rest: t("bc.more", count=rest))

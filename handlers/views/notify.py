@@ -91,8 +91,8 @@ def status_changed(
     text = t(notice, program=program.name)
     if reason:
         text += "\n\n" + t("participant.status.reason", reason=reason)
-    if participant.status == ParticipantStatus.REJECTED:  # "Bei Fragen …": whom to ask
-        text = with_contact(t, text, program)
+    if participant.status == ParticipantStatus.REJECTED:  # after the reason: whom to ask
+        text = with_contact(t, text + "\n\n" + t("participant.rejected_questions"), program)
     ctx.send_to(participant.user_id, text)
 
 

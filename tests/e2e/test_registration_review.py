@@ -107,6 +107,7 @@ async def test_a_rejection_asks_first_and_the_reason_reaches_the_person_escaped(
         f"Begründung der Programmleitung: {REASON}",
     )
     assert "Leider &lt;b&gt;voll&lt;/b&gt; &amp; ausgebucht" in told.raw_text
+    assert told.text.index("Begründung") < told.text.index("Bei Fragen"), "reason, then whom to ask"
 
     # Without a reason: the plain button, and the message says nothing of one.
     card = await participant_card(coordinator, "Offen", "Otto")

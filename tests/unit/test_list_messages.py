@@ -198,6 +198,16 @@ def test_tandem_list_and_broadcast_report(language: str, names: list[str]) -> No
     delivered(broadcaster.report_text(t, counts, names, list(reversed(names))))
 
 
+def test_a_broadcast_report_lists_names_only_where_there_are_some() -> None:
+    """Nobody unreachable: "0", not "0 – –"; one unreachable: the count and the name."""
+    t = translator("de")
+    clean = broadcaster.report_text(t, {"sent": 5}, [], [])
+    assert clean.splitlines()[2:] == ["Nicht erreichbar (Bot blockiert): 0", "Fehlgeschlagen: 0"]
+    one = broadcaster.report_text(t, {"sent": 4, "unreachable": 1}, ["Anna <b> & Co"], [])
+    assert "Nicht erreichbar (Bot blockiert): 1 – Anna &lt;b&gt; &amp; Co\n" in one
+    assert one.endswith("Fehlgeschlagen: 0")
+
+
 # --- the helper itself -----------------------------------------------------------------------
 
 
