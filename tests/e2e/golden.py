@@ -37,7 +37,10 @@ GOLDEN = Path(__file__).resolve().parents[2] / "docs" / "messages"
 LANGUAGES = ("de", "en")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 # The walks, each a module with its MESSAGES: together they own every file in GOLDEN.
-WALKS = ("tests.e2e.test_golden_messages",)
+WALKS = (
+    "tests.e2e.test_golden_messages",
+    "tests.e2e.test_golden_screens",
+)
 
 NOW = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in Berlin
 HOUR = dt.timedelta(hours=1)
