@@ -14,6 +14,7 @@ from handlers.views import registration as view
 from handlers.views.contact import with_contact
 from handlers.views.registration import closed
 from services import home, programs, registration
+from services.home import Homes
 from services.registration import Already, Closed, NoProgram, Resumed
 
 # The registrations whose message sends the person to the program team: its contact is added.
@@ -22,7 +23,8 @@ ASK_THE_TEAM = (ParticipantStatus.PAUSED, ParticipantStatus.LEFT, ParticipantSta
 
 async def start(ctx: Ctx) -> None:
     if not ctx.args:
-        if home_view.show(ctx, await home.mine(ctx.uow)):
+        homes = await home.mine(ctx.uow)
+        if home_view.show(ctx, homes):
             return
         if ctx.is_coordinator:
             names = await programs.coordinated_names(ctx.uow)
@@ -30,20 +32,21 @@ async def start(ctx: Ctx) -> None:
                 ctx.reply(ctx.t("start.coordinator", programs=", ".join(names)))
             else:
                 ctx.reply(ctx.t("start.coordinator.first"))
-        else:
+            return
+        current = await registration.mine(ctx.uow)
+        if current is None:
             ctx.reply(ctx.t("start.no_code"))
+        else:  # registered, not introduced yet: where the registration stands, not a welcome
+            _already(ctx, current, homes)
         return
     opened = await registration.open_invitation(ctx.uow, ctx.args[0])
     if isinstance(opened, NoProgram):
         ctx.reply(ctx.t("start.bad_code"))
     elif isinstance(opened, Already):
-        if home_view.show(ctx, await home.mine(ctx.uow)):
+        homes = await home.mine(ctx.uow)
+        if home_view.show(ctx, homes):
             return
-        existing = opened.participant
-        text = ctx.t(f"start.already.{existing.status}", program=opened.program.name)
-        if existing.status in ASK_THE_TEAM:
-            text = with_contact(ctx.t, text, opened.program)
-        ctx.reply(text)
+        _already(ctx, opened, homes)
     elif isinstance(opened, Resumed):
         ctx.reply(ctx.t("reg.resume"))
         ctx.reply(*view.step(ctx.t, opened.prompt))
@@ -52,3 +55,14 @@ async def start(ctx: Ctx) -> None:
     else:
         months = ctx.services.settings.retention_months
         ctx.reply(*view.notice(ctx.t, opened.program, opened.code, months))
+
+
+def _already(ctx: Ctx, already: Already, homes: Homes) -> None:
+    """Where a registration stands; an active participant learns that the tandem is to come."""
+    existing = already.participant
+    text = ctx.t(f"start.already.{existing.status}", program=already.program.name)
+    if existing.status in ASK_THE_TEAM:
+        text = with_contact(ctx.t, text, already.program)
+    elif existing.status == ParticipantStatus.ACTIVE:
+        text += "\n\n" + home_view.waiting(ctx, homes)
+    ctx.reply(text)

@@ -44,12 +44,7 @@ async def tandem_command(ctx: Ctx) -> None:
     mine = await home.mine(ctx.uow)
     if home_view.show(ctx, mine):
         return
-    if mine.waiting is not None and mine.waiting.intro_due_at is not None:
-        zone = ctx.services.zone_of(mine.program)
-        when = ctx.t.moment(mine.waiting.intro_due_at.astimezone(zone))
-        ctx.reply(ctx.t("tandem.later", when=when))
-    else:
-        ctx.reply(ctx.t("tandem.none"))
+    ctx.reply(home_view.waiting(ctx, mine))
 
 
 @on(home_view.ShowHome)

@@ -134,6 +134,17 @@ async def open_invitation(
     return Notice(program, code)
 
 
+async def mine(uow: UnitOfWork) -> Already | None:
+    """The acting user's current registration (pending, active or paused) with its program:
+    what /start without a code answers someone who has registered, instead of the newcomer's
+    welcome that asks for an invitation link."""
+    participant = await participants.current_of_user(uow.session, uow.user_id)
+    if participant is None:
+        return None
+    program = await programs.get(uow.session, participant.program_id)
+    return Already(program, participant) if program is not None else None
+
+
 async def consent(uow: UnitOfWork, raw_code: str) -> Began | Closed | None:
     """The consent button re-validates its code, so a button with a guessed code admits to
     nothing. None: no program has the code (the refusal names none, and nothing is stored).

@@ -138,6 +138,15 @@ def keyboard(t: Translator, home: Home, user_id: int, now: dt.datetime) -> Inlin
     return InlineKeyboardMarkup(rows)
 
 
+def waiting(ctx: Ctx, homes: Homes) -> str:
+    """Before any introduction: when the tandem will be introduced, or that there is none yet."""
+    tandem = homes.waiting
+    if tandem is not None and tandem.intro_due_at is not None:
+        zone = ctx.services.zone_of(homes.program)
+        return ctx.t("tandem.later", when=ctx.t.moment(tandem.intro_due_at.astimezone(zone)))
+    return ctx.t("tandem.none")
+
+
 def show(ctx: Ctx, homes: Homes) -> bool:
     """One message per tandem (a mentor with two mentees gets two); False when there is none."""
     for home in homes.homes:

@@ -148,7 +148,8 @@ def card(t: Translator, program: Program) -> tuple[str, InlineKeyboardMarkup]:
         before_event=event_offsets(t, policy),
         agreement=Safe(agreement_text(t, program)),
     )
-    text += "\n" + issuer_text(t, program) + "\n" + contact_card_line(t, program)
+    # A block of its own: the note above (on when changes apply) is about the timings only.
+    text += "\n\n" + issuer_text(t, program) + "\n" + contact_card_line(t, program)
     text += "\n" + t("ps.card.form", fields=form_text(t, program))
     labels = (
         (Setting.BEFORE_MEETING, t.plain("ps.edit.bm")),

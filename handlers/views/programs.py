@@ -5,6 +5,7 @@ with `ProgramButton`.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -161,12 +162,17 @@ def participant_list(ctx: Ctx, page: ParticipantPage) -> tuple[str, InlineKeyboa
 def participant_card(ctx: Ctx, card: ParticipantCard) -> tuple[str, InlineKeyboardMarkup]:
     participant, program, contact = card.participant, card.program, card.contact
     registered = participant.created_at.astimezone(ctx.services.settings.zone).date()
-    handle = f"@{contact.username}" if contact and contact.username else None
+    # A link that opens the person's chat (a bare Telegram id, shown before, reached nobody),
+    # with the @username where there is one.
+    name = html.escape(participant.name, quote=True)
+    link = f'<a href="tg://user?id={participant.user_id}">{name}</a>'
+    if contact and contact.username:
+        link += f" (@{html.escape(contact.username, quote=True)})"
     text = ctx.t(
         "pp.card",
         program=program.name,
         status=Safe(ctx.t(f"status.{participant.status}")),
-        contact=handle or str(participant.user_id),
+        contact=Safe(link),
         registered=ctx.t.date(registered),
         profile=Safe(profile_block(ctx.t, participant)),
     )

@@ -91,13 +91,18 @@ async def test_start_shows_the_home_to_a_matched_participant_only(
     for text in ("/start", f"/start {code}"):
         await pair.mentor.send(text)
         expect(await pair.mentor.next_message(), "Ihr Tandem mit Emil Mentee", "0 von 6")
-    # Someone registered and not matched yet keeps the old answers.
+    # Someone registered and not matched yet learns, with or without the code, that they take
+    # part and that the tandem is to come (not the newcomer's welcome asking for the link).
     await seed_participant(db, pair.program_id, 3000, "Lea Single", NOW, role="mentee")
     lea = api.add_user(3000, "Lea")
-    await lea.send(f"/start {code}")
-    expect(await lea.next_message(), "Sie nehmen bereits an")
-    await lea.send("/start")
-    assert "Ihr Tandem" not in (await lea.next_message()).text
+    for text in (f"/start {code}", "/start"):
+        await lea.send(text)
+        answer = expect(await lea.next_message(), "Sie nehmen bereits an", "noch kein Tandem")
+        assert "Einladungslink" not in answer.text
+    await seed_participant(db, pair.program_id, 3001, "Max Neu", NOW, status="pending")
+    max_ = api.add_user(3001, "Max")
+    await max_.send("/start")
+    expect(await max_.next_message(), "wird von der Programmleitung geprüft")
     await lea.send("/tandem")
     expect(await lea.next_message(), "noch kein Tandem")
 

@@ -188,3 +188,17 @@ async def test_the_program_team_corrects_a_profile_and_the_person_is_told(
     async with db.session() as session:
         assert (await session.scalars(select(Dialog))).all() == []
     assert refused_calls(api) == []
+
+
+async def test_the_card_links_to_the_persons_chat(
+    api: FakeBotApi, coordinator: FakeUser, code: str, db: Database
+) -> None:
+    """The contact on a participant's card opens the chat, named by the person (escaped): a bare
+    Telegram id, as it was shown without a username, reached nobody."""
+    program = await program_id(db)
+    paula = api.add_user(2001, "Paula")
+    await seed_participant(db, program, paula.id, "Paula <b>Neu</b>", NOW, status="pending")
+    card = await participant_card(coordinator, "Offen", "Paula")
+    assert 'Kontakt: <a href="tg://user?id=2001">Paula &lt;b&gt;Neu&lt;/b&gt;</a> · ' in (
+        card.raw_text
+    )
