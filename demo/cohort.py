@@ -24,6 +24,7 @@ PROGRAM_NAME = "Cross-Mentoring Salzgitter 2027"
 KICKOFF_TITLE = "Auftaktveranstaltung"
 KICKOFF_PLACE = "Forum Salzgitter-Lebenstedt, Saal 2"
 KICKOFF_IN_DAYS = 21  # the program starts with its kickoff three weeks after the demo starts
+KICKOFF_TIME = dt.time(17, 0)  # local time
 TIMEZONE = "Europe/Berlin"
 FIRST_PERSON_ID = 20_001  # Telegram user ids of the seeded people (demo only)
 
@@ -139,12 +140,22 @@ class Seeded:
     reminder_ids: list[int]  # planned event messages, for the scheduler
 
 
+def kickoff_day(now: dt.datetime, zone: ZoneInfo) -> dt.date:
+    """Three weeks ahead, or the day before when the kickoff's hour would fall later than that:
+    a demo started in the evening would otherwise have its kickoff 21 days and some hours away,
+    and a week's fast-forward would stop just short of the reminder 14 days before."""
+    day = (now + dt.timedelta(days=KICKOFF_IN_DAYS)).astimezone(zone).date()
+    if dt.datetime.combine(day, KICKOFF_TIME, zone) > now + dt.timedelta(days=KICKOFF_IN_DAYS):
+        day -= dt.timedelta(days=1)
+    return day
+
+
 async def seed(db: Database, now: dt.datetime, coordinator_id: int) -> Seeded:
     """The program (starting in three weeks with its kickoff, for a year), its approved
     participants, the competitor exclusions and the kickoff with its invitations and reminders
     (the invitations are due at once; the reminders come 14 and 2 days before)."""
     zone = ZoneInfo(TIMEZONE)
-    starts = (now + dt.timedelta(days=KICKOFF_IN_DAYS)).astimezone(zone).date()
+    starts = kickoff_day(now, zone)
     user_ids: dict[str, int] = {}
     async with db.session() as session:
         program = await programs.create(
@@ -195,7 +206,7 @@ async def seed(db: Database, now: dt.datetime, coordinator_id: int) -> Seeded:
                 session, program.id, first, second, by=coordinator_id, now=now
             )
         await session.flush()
-        kickoff_at = dt.datetime.combine(starts, dt.time(17, 0), zone).astimezone(dt.UTC)
+        kickoff_at = dt.datetime.combine(starts, KICKOFF_TIME, zone).astimezone(dt.UTC)
         kickoff = await events.create(
             session,
             program_id=program.id,

@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -50,6 +51,25 @@ def test_the_cohort_is_eighteen_pairs_from_eighteen_companies() -> None:
     assert len({p.industry for p in people}) >= 12  # different industries
     for first, second in cohort.COMPETITORS:
         assert {first, second} <= {p.company for p in people}
+
+
+@pytest.mark.parametrize(
+    "started",
+    [
+        dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC),  # a morning
+        dt.datetime(2026, 12, 6, 16, 0, tzinfo=dt.UTC),  # 17:00 in Berlin, the kickoff's hour
+        dt.datetime(2026, 12, 6, 23, 31, tzinfo=dt.UTC),  # after midnight in Berlin
+        dt.datetime(2027, 3, 7, 20, 0, tzinfo=dt.UTC),  # three weeks on is summer time
+    ],
+)
+def test_a_week_forward_always_reaches_the_kickoffs_reminder(started: dt.datetime) -> None:
+    """The kickoff is about three weeks ahead and never more, whatever the hour the demo
+    starts: a demo started in the evening had it 21 days and some hours away, and the page's
+    "a week forward" stopped short of the reminder 14 days before."""
+    zone = ZoneInfo(cohort.TIMEZONE)
+    kickoff = dt.datetime.combine(cohort.kickoff_day(started, zone), cohort.KICKOFF_TIME, zone)
+    ahead = kickoff - started
+    assert dt.timedelta(days=20) <= ahead <= dt.timedelta(days=21)
 
 
 async def test_match_proposes_eighteen_tandems_around_the_competitors(demo: Demo) -> None:
