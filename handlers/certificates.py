@@ -121,20 +121,22 @@ def report_text(
     short: Sequence[tuple[str, int]],
     minimum: int,
 ) -> str:
+    def render(names: Sequence[Safe]) -> str:
+        # A group with nobody in it is left out: "not delivered (0)" with its explanation of
+        # what to do would only raise a question.
+        parts = [
+            t("ct.report", program=program.name),
+            t("ct.report_delivered", count=len(delivered), names=names[0]),
+        ]
+        if missed:
+            parts.append(t("ct.report_missed", count=len(missed), names=names[1]))
+        if short:
+            needed = meetings(t, minimum)
+            parts.append(t("ct.report_short", count=len(short), meetings=needed, names=names[2]))
+        return "\n\n".join(parts)
+
     return fit_message(
-        lambda names: "\n\n".join(
-            [
-                t("ct.report", program=program.name),
-                t("ct.report_delivered", count=len(delivered), names=names[0]),
-                t("ct.report_missed", count=len(missed), names=names[1]),
-                t(
-                    "ct.report_short",
-                    count=len(short),
-                    meetings=meetings(t, minimum),
-                    names=names[2],
-                ),
-            ]
-        ),
+        render,
         [
             _names(t, delivered),
             _names(t, missed),

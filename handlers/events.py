@@ -170,8 +170,8 @@ def _event_list(ctx: Ctx, listing: Listing) -> tuple[str, InlineKeyboardMarkup]:
         ]
     )
     text = ctx.t("ek.list", program=program.name, count=len(listing.events))
-    if not listing.events:
-        text += "\n\n" + ctx.t("ek.list_empty")
+    # An empty list has nothing to tap: it says how to begin instead.
+    text += "\n" + ctx.t("ek.list_hint") if listing.events else "\n\n" + ctx.t("ek.list_empty")
     return text, InlineKeyboardMarkup(keyboard)
 
 

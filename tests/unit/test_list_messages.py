@@ -208,6 +208,20 @@ def test_a_broadcast_report_lists_names_only_where_there_are_some() -> None:
     assert one.endswith("Fehlgeschlagen: 0")
 
 
+def test_a_certificates_report_leaves_out_the_groups_with_nobody_in_them() -> None:
+    """All delivered and nobody short: no "Nicht zugestellt (0): –" with its advice on what to
+    do, no "Ohne Bescheinigung (0)"; one missed: that group and its advice."""
+    t = translator("de")
+    clean = certificates.report_text(t, program("Jahrgang 2027"), ["Ada", "Ben"], [], [], 6)
+    assert "Zugestellt (2): Ada, Ben" in clean
+    assert "Nicht zugestellt" not in clean and "Ohne Bescheinigung" not in clean
+    missed = certificates.report_text(
+        t, program("Jahrgang 2027"), ["Ada"], ["Ben"], [("Cem", 2)], 6
+    )
+    assert "Nicht zugestellt (1): Ben" in missed and "blockiert" in missed
+    assert "Ohne Bescheinigung, weniger als 6 Treffen (1): Cem (2/6)" in missed
+
+
 # --- the helper itself -----------------------------------------------------------------------
 
 
