@@ -243,6 +243,6 @@ async def test_start_welcomes_a_new_coordinator_and_names_the_programs_of_a_know
     assert "zurück" not in first.text
     await seed_program(db, dt.datetime.now(dt.UTC), name="Jahrgang <2027> & mehr")
     await coordinator.send("/start")
-    known = expect(await coordinator.next_message(), "Programmleitung für Jahrgang <2027> & mehr")
+    known = expect(await coordinator.next_message(), "Programmleitung von Jahrgang <2027> & mehr")
     assert "Jahrgang &lt;2027&gt; &amp; mehr" in known.raw_text
     assert "Willkommen" not in known.text
