@@ -31,7 +31,7 @@ from fake_bot_api import BotMessage, FakeBotApi, FakeUser
 from storage import participants, programs, users
 from storage.db import Database
 from tests.conftest import fresh_database_url
-from tests.e2e.harness import COORDINATOR_ID, advance, bot_running, make_settings
+from tests.e2e.harness import COORDINATOR_ID, Profile, advance, bot_running, make_settings
 
 GOLDEN = Path(__file__).resolve().parents[2] / "docs" / "messages"
 LANGUAGES = ("de", "en")
@@ -89,6 +89,18 @@ LUKAS = Person(
     ("Netzwerken",),
 )  # fmt: skip
 COHORT = (PETRA, JONAS, SABINE, LUKAS)
+# Not in the cohort: a mentee who registers through the chat in the walks that need one.
+CLARA = Profile(
+    role="mentee",
+    name="Clara Becker",
+    company="Continental AG",
+    industry="Automobilzulieferer",
+    position="Projektleiterin",
+    topics=["Kommunikation"],
+    goals="Sichtbarer werden.",
+    meeting_format="both",
+    form_of_address="f",
+)
 
 
 def normalise(text: str, invite_code: str) -> str:

@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.models import Program
 from tests.e2e import golden
 from tests.e2e.golden import (
+    CLARA,
     DAY,
     GOLDEN,
     HOUR,
@@ -44,7 +45,7 @@ from tests.e2e.golden import (
     walks,
     year_running,
 )
-from tests.e2e.harness import COORDINATOR_ID, Profile, register
+from tests.e2e.harness import COORDINATOR_ID, register
 
 database_url = golden.database_url  # SQLite only (see tests/e2e/golden.py)
 
@@ -93,18 +94,6 @@ MESSAGES = (
 )
 
 
-# The one person who registers through the chat (the coordinators' notice is the message).
-CLARA = Profile(
-    role="mentee",
-    name="Clara Becker",
-    company="Continental AG",
-    industry="Automobilzulieferer",
-    position="Projektleiterin",
-    topics=["Kommunikation"],
-    goals="Sichtbarer werden.",
-    meeting_format="both",
-    form_of_address="f",
-)
 EVENT_TITLE = {"de": "Auftaktveranstaltung", "en": "Kickoff event"}
 EVENT_AT = dt.datetime(2027, 4, 22, 16, 0, tzinfo=dt.UTC)  # Thursday, 18:00 in Berlin
 SURVEY_AT = dt.datetime(2027, 6, 1, 8, 0, tzinfo=dt.UTC)

@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.models import Meeting, Program
 from tests.e2e import golden
 from tests.e2e.golden import (
+    CLARA,
     DAY,
     JONAS,
     LANGUAGES,
@@ -57,18 +58,7 @@ MESSAGES = (
     "coordinator_granted",
 )
 
-# Two people register through the chat: one is accepted, the other turned away.
-CLARA = Profile(
-    role="mentee",
-    name="Clara Becker",
-    company="Continental AG",
-    industry="Automobilzulieferer",
-    position="Projektleiterin",
-    topics=["Kommunikation"],
-    goals="Sichtbarer werden.",
-    meeting_format="both",
-    form_of_address="f",
-)
+# Two people register through the chat: Clara is accepted, Markus turned away.
 MARKUS = Profile(
     role="mentor",
     name="Markus Braun",

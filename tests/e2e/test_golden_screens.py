@@ -18,8 +18,17 @@ import pytest
 from fake_bot_api import FakeBotApi
 from storage.db import Database
 from tests.e2e import golden
-from tests.e2e.golden import LANGUAGES, PETRA, Year, assert_golden, press, quiet, year_running
-from tests.e2e.harness import Profile, register
+from tests.e2e.golden import (
+    CLARA,
+    LANGUAGES,
+    PETRA,
+    Year,
+    assert_golden,
+    press,
+    quiet,
+    year_running,
+)
+from tests.e2e.harness import register
 
 database_url = golden.database_url  # SQLite only (see tests/e2e/golden.py)
 
@@ -48,11 +57,6 @@ MESSAGES = (
 
 NEWCOMER = 5010  # Max Neumann: opens the bot, then the invitation, and stops at the first question
 APPLICANT = 5011  # Clara Becker: registers and waits for the review
-CLARA = Profile(
-    role="mentee", name="Clara Becker", company="Continental AG", industry="Automobilzulieferer",
-    position="Projektleiterin", topics=["Kommunikation"], goals="Sichtbarer werden.",
-    meeting_format="both", form_of_address="f",
-)  # fmt: skip
 
 
 async def main_screens(year: Year) -> None:
