@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.buttons import Button, on
 from bot.context import Ctx
+from bot.i18n import Safe
 from handlers.keyboards import button as key
 from handlers.keyboards import column, rows
 from services import purge
@@ -60,13 +61,17 @@ def _not_yet(ctx: Ctx, outcome: Outcome) -> bool:
     return True
 
 
+def _people(ctx: Ctx, count: int) -> Safe:
+    return Safe(ctx.t("companies.people", count=count))
+
+
 @on(Choose)
 async def on_choose(ctx: Ctx, pressed: Choose) -> None:
     asked = await purge.ask(ctx.uow, pressed.program, _months(ctx))
     if _not_yet(ctx, asked):
         return
     ctx.edit(
-        ctx.t("purge.confirm", program=asked.program_name, people=asked.people),
+        ctx.t("purge.confirm", program=asked.program_name, people=_people(ctx, asked.people)),
         rows(
             [key(ctx.t.plain("purge.yes"), Confirm(pressed.program))],
             [key(ctx.t.plain("purge.no"), Keep())],
@@ -83,9 +88,9 @@ async def on_confirm(ctx: Ctx, pressed: Confirm) -> None:
         ctx.t(
             "purge.done",
             program=purged.program_name,
-            people=purged.people,
-            tandems=purged.tandems,
-            meetings=purged.meetings,
+            people=_people(ctx, purged.people),
+            tandems=Safe(ctx.t("purge.tandems", count=purged.tandems)),
+            meetings=Safe(ctx.t("ct.meetings", count=purged.meetings)),
         )
     )
 

@@ -223,15 +223,16 @@ def stats_text(
     ]
     if figures.meetings_disputed:
         lines.append(t("rp.meetings_disputed", count=figures.meetings_disputed))
+    answers = Safe(t("rp.answers", count=figures.feedback_answers))
     if figures.average_rating is None:
-        lines.append(t("rp.feedback_unrated", answers=figures.feedback_answers))
+        lines.append(t("rp.feedback_unrated", answers=answers))
     else:
         lines.append(
             t(
                 "rp.feedback",
-                answers=figures.feedback_answers,
+                answers=answers,
                 average=format_decimal(figures.average_rating, decimal),
-                ratings=figures.ratings,
+                ratings=Safe(t("rp.ratings", count=figures.ratings)),
             )
         )
     threshold = f"{LOW_RATING:g}".replace(".", decimal)

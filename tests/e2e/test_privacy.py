@@ -256,7 +256,7 @@ async def test_purge_deletes_only_programs_past_their_retention(
     expect(
         await coordinator.wait_edit(confirm),
         "Jahrgang <2024> & alt",
-        "ist gelöscht: 2 Anmeldungen, 1 Tandems",
+        "ist gelöscht: 2 Anmeldungen, 1 Tandem,",
     )
 
     async with db.session() as session:
