@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
+from core.address import FormOfAddress, form_of, role_of
 from core.profile import (
     DEFAULT_TOPICS,
     FIELDS_BY_NAME,
@@ -165,12 +166,22 @@ def render_value(t: Translator, field: str, value: Any) -> str:
     return t("common.value", value=value) if value else "–"
 
 
+def _profile_value(t: Translator, name: str, values: dict[str, Any]) -> str:
+    """As `render_value`; the role in the form of address chosen ("Mentorin", not "Mentorin
+    oder Mentor", on Petra's own profile), once both are known."""
+    chosen = form_of(values.get("form_of_address"))
+    if name == "role" and values.get("role") and chosen is not FormOfAddress.NEUTRAL:
+        role, form = role_of(values["role"]), chosen.value
+        return t("common.value", value=t.plain(f"role.label.{role}.{form}"))
+    return render_value(t, name, values.get(name))
+
+
 def render_profile(t: Translator, values: dict[str, Any]) -> str:
     lines = [
         t(
             "profile.line",
             label=field_label(t, name),
-            value=Safe(render_value(t, name, values.get(name))),
+            value=Safe(_profile_value(t, name, values)),
         )
         for name in FIELDS_BY_NAME
         if name in values or not FIELDS_BY_NAME[name].optional

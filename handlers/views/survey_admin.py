@@ -169,7 +169,12 @@ def listing(t: Translator, found: Listing) -> tuple[str, InlineKeyboardMarkup]:
             key(t.plain("ek.to_program"), ProgramButton(program.id)),
         ]
     )
-    text = t("sk.list", program=program.name, count=len(found.surveys))
+    count = len(found.surveys)
+    text = (
+        t("sk.list", program=program.name, count=count)
+        if count
+        else t("sk.list_empty", program=program.name)
+    )
     return text, InlineKeyboardMarkup(keyboard)
 
 

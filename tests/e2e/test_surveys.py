@@ -73,7 +73,7 @@ async def new_midterm(coordinator: FakeUser) -> BotMessage:
     await coordinator.send("/survey")
     chooser = expect(await coordinator.next_message(), "Für welches Programm?")
     await coordinator.press(PROGRAM, message=chooser)
-    listing = expect(await coordinator.wait_edit(chooser), "Befragungen", PROGRAM, "0 Befragung")
+    listing = expect(await coordinator.wait_edit(chooser), "Befragungen", PROGRAM, "Noch keine Befragungen")
     await coordinator.press("➕ Zwischenbilanz", message=listing)
     return expect(
         await coordinator.wait_edit(listing),
@@ -337,7 +337,7 @@ async def test_take_back_delete_final_questions_and_a_restart_mid_survey(
         # A draft can be deleted; a scheduled survey can be taken back until it goes out.
         card = await new_midterm(coordinator)
         await coordinator.press("🗑 Entwurf löschen", message=card)
-        listing = expect(await coordinator.wait_edit(card), "0 Befragung")
+        listing = expect(await coordinator.wait_edit(card), "Noch keine Befragungen")
         await coordinator.press("➕ Abschlussbefragung", message=listing)
         card = expect(
             await coordinator.wait_edit(listing),
