@@ -73,7 +73,9 @@ async def new_midterm(coordinator: FakeUser) -> BotMessage:
     await coordinator.send("/survey")
     chooser = expect(await coordinator.next_message(), "Für welches Programm?")
     await coordinator.press(PROGRAM, message=chooser)
-    listing = expect(await coordinator.wait_edit(chooser), "Befragungen", PROGRAM, "Noch keine Befragungen")
+    listing = expect(
+        await coordinator.wait_edit(chooser), "Befragungen", PROGRAM, "Noch keine Befragungen"
+    )
     await coordinator.press("➕ Zwischenbilanz", message=listing)
     return expect(
         await coordinator.wait_edit(listing),
