@@ -139,10 +139,7 @@ async def mine(uow: UnitOfWork) -> Already | None:
     what /start without a code answers someone who has registered, instead of the newcomer's
     welcome that asks for an invitation link."""
     participant = await participants.current_of_user(uow.session, uow.user_id)
-    if participant is None:
-        return None
-    program = await programs.get(uow.session, participant.program_id)
-    return Already(program, participant) if program is not None else None
+    return None if participant is None else Already(participant.program, participant)
 
 
 async def consent(uow: UnitOfWork, raw_code: str) -> Began | Closed | None:

@@ -120,6 +120,21 @@ async def test_a_participant_of_the_program_is_told_and_cannot_consent_again(db:
     assert await _dialog(db) is None
 
 
+async def test_mine_is_the_current_registration_and_none_for_a_stranger_or_a_leaver(
+    db: Database,
+) -> None:
+    """What /start without a code answers: the registration under review or taking part, with
+    its program; nothing for someone never registered or whose registration ended."""
+    program_id, _ = await _program(db)
+    assert await run(db, USER, registration.mine) is None
+    await seed_participant(db, program_id, USER, "Anna Alt", NOW, status="pending")
+    found = await run(db, USER, registration.mine)
+    assert found is not None and found.program.id == program_id
+    assert found.participant.status == "pending"
+    await seed_participant(db, program_id, USER + 1, "Ben Bald", NOW, status="left")
+    assert await run(db, USER + 1, registration.mine) is None
+
+
 async def test_the_steps_in_order_then_the_summary_and_submission(db: Database) -> None:
     program_id, code = await _program(db)
     await run(db, USER, lambda uow: registration.consent(uow, code))
