@@ -6,6 +6,7 @@ Every message that names a partner takes its phrase from here, so "Ihre Mentorin
 
 from __future__ import annotations
 
+import html
 from typing import Protocol
 
 from bot.i18n import Safe, Translator
@@ -44,3 +45,14 @@ def role_label(t: Translator, person: Person) -> str:
     serves button labels too."""
     role, form = role_of(person.role), form_of(person.form_of_address).value
     return t.plain(f"role.label.{role}.{form}")
+
+
+def chat_link(user_id: int | None, name: str, username: str | None) -> Safe:
+    """A name that opens the person's chat in Telegram, with the @username where there is one:
+    a way to reach someone even without a username. An erased registration (no user) is its
+    name alone."""
+    shown = html.escape(name, quote=True)
+    if user_id is None:
+        return Safe(shown)
+    link = f'<a href="tg://user?id={user_id}">{shown}</a>'
+    return Safe(f"{link} (@{html.escape(username, quote=True)})" if username else link)

@@ -3,7 +3,6 @@ shown again from the tandem's home (/tandem), with the buttons under it."""
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup
@@ -13,7 +12,7 @@ from bot.i18n import Safe, Translator
 from core.profile import DEFAULT_TOPICS
 from handlers.keyboards import button as keyed
 from handlers.keyboards import column
-from handlers.views.address import introduced_as
+from handlers.views.address import chat_link, introduced_as
 from handlers.views.fields import topic_name, topic_names
 from handlers.views.meeting import NewMeeting
 
@@ -64,11 +63,7 @@ def starters(t: Translator, mine: list[str], theirs: list[str], role: str) -> li
 def contact(partner: Participant) -> str:
     """A link that opens the partner's chat, plus the @username where there is one."""
     user = partner.user
-    name = html.escape(partner.name, quote=True)
-    link = f'<a href="tg://user?id={partner.user_id}">{name}</a>'
-    if user is not None and user.username:
-        return f"{link} (@{html.escape(user.username, quote=True)})"
-    return link
+    return chat_link(partner.user_id, partner.name, user.username if user is not None else None)
 
 
 def introduction(t: Translator, tandem: Tandem, me: Participant, partner: Participant) -> str:

@@ -5,7 +5,6 @@ with `ProgramButton`.
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -17,7 +16,7 @@ from core.programs import ParticipantStatus, ProgramStatus
 from handlers.keyboards import button as key
 from handlers.keyboards import column
 from handlers.views import program_settings as settings_views  # a cycle: used at call time
-from handlers.views.address import role_label
+from handlers.views.address import chat_link, role_label
 from handlers.views.companies import OpenDirectory
 from handlers.views.events import ShowEvents
 from handlers.views.notify import (
@@ -162,17 +161,13 @@ def participant_list(ctx: Ctx, page: ParticipantPage) -> tuple[str, InlineKeyboa
 def participant_card(ctx: Ctx, card: ParticipantCard) -> tuple[str, InlineKeyboardMarkup]:
     participant, program, contact = card.participant, card.program, card.contact
     registered = participant.created_at.astimezone(ctx.services.settings.zone).date()
-    # A link that opens the person's chat (a bare Telegram id, shown before, reached nobody),
-    # with the @username where there is one.
-    name = html.escape(participant.name, quote=True)
-    link = f'<a href="tg://user?id={participant.user_id}">{name}</a>'
-    if contact and contact.username:
-        link += f" (@{html.escape(contact.username, quote=True)})"
+    # A link that opens the person's chat (a bare Telegram id, shown before, reached nobody).
+    link = chat_link(participant.user_id, participant.name, contact.username if contact else None)
     text = ctx.t(
         "pp.card",
         program=program.name,
         status=Safe(ctx.t(f"status.{participant.status}")),
-        contact=Safe(link),
+        contact=link,
         registered=ctx.t.date(registered),
         profile=Safe(profile_block(ctx.t, participant)),
     )

@@ -18,7 +18,7 @@ from core.certificates import (
     valid_min_meetings,
 )
 from handlers.certificates import certificate_text
-from handlers.views.address import introduced_as, who
+from handlers.views.address import chat_link, introduced_as, who
 from storage.models import Certificate, Participant, Program
 
 
@@ -163,3 +163,12 @@ def test_certificate_wording_per_person() -> None:
     assert alex.endswith("| Die Programmleitung")
     ben = _certificate_for(person("Ben Becker", "mentee", "m"), [], {})
     assert "Herr Ben Becker | als Mentee" in ben and "Das Tandem hat sich" in ben
+
+
+def test_a_chat_link_escapes_and_reaches_people_without_a_username() -> None:
+    """The registration card and the introduction name a person as a link to their chat; an
+    erased registration has no user and stays a name (it showed "None" as contact before)."""
+    link = chat_link(5011, "Clara <b>& Co</b>", None)
+    assert link == '<a href="tg://user?id=5011">Clara &lt;b&gt;&amp; Co&lt;/b&gt;</a>'
+    assert chat_link(5011, "Clara", "clara_b").endswith("</a> (@clara_b)")
+    assert chat_link(None, "–", None) == "–"
