@@ -85,7 +85,7 @@ ROLE_LABEL = {
 }
 FORMAT_LABEL = {
     "de": {"in_person": "Persönlich", "online": "Online", "both": "Beides"},
-    "en": {"in_person": "In person", "online": "Online", "both": "Both"},
+    "en": {"in_person": "In person", "online": "Online", "both": "In person or online"},
 }
 ADDRESS_LABEL = {
     "de": {"f": "Frau", "m": "Herr", "n": "Neutral / keine Angabe"},

@@ -72,7 +72,7 @@ async def test_language_switch_and_telegram_language(
 ) -> None:
     ben = api.add_user(1002, "Ben", language_code="en-US")
     await ben.send("/help")
-    expect(await ben.next_message(), "accompanies you")
+    expect(await ben.next_message(), "guides you")
     await ben.send("/language")
     choice = await ben.next_message()
     await ben.press("🇩🇪 Deutsch", message=choice)

@@ -25,7 +25,7 @@ def test_a_file_with_a_text_too_long_for_its_caption_is_two_messages() -> None:
     ("language", "cost", "button"),
     [
         ("de", "1.000 Nachrichten · 100 Stars", "⚡ Eilig: bezahlt senden (100 Stars)"),
-        ("en", "1,000 messages · 100 Stars", "⚡ Urgent: send paid (100 Stars)"),
+        ("en", "1,000 messages · 100 Stars", "⚡ Urgent: pay to send fast (100 Stars)"),
     ],
 )
 def test_the_confirmation_offers_it_with_its_cost(language: str, cost: str, button: str) -> None:
