@@ -50,7 +50,7 @@ async def test_from_a_nudge_two_presses_record_it_and_the_partner_confirms(
         await mentee.wait_edit(days),
         "Eingetragen",
         "So., 4. April 2027",
-        "ist gebeten, es zu bestätigen",
+        "wurde gebeten, es zu bestätigen",
     )
     assert saved.button_texts == [HOME]
     ask = expect(await mentor.next_message(), "Emil Mentee hat ein Treffen", "Stimmt das?")

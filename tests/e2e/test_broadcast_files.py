@@ -138,7 +138,7 @@ async def test_a_picture_with_a_long_text_and_a_retry(
 
     cohort.met.mentee.unblock()
     await coordinator.collect(0.1)
-    await coordinator.press("🔁 Nicht Erreichte erneut versuchen", message=report)
+    await coordinator.press("🔁 Nicht zugestellte erneut senden", message=report)
     expect(await coordinator.next_message(), "Erneuter Versuch für 1 Person.")
     async with asyncio.timeout(10):
         while len(cohort.met.mentee.chat) < 2:

@@ -185,7 +185,7 @@ async def test_blocked_users_are_reported_and_a_429_storm_is_ridden_out(
     # Quentin unblocks; the coordinator retries those not reached: only he gets it now.
     cohort.quiet.mentor.unblock()
     await coordinator.collect(0.1)  # progress and report, read above
-    await coordinator.press("🔁 Nicht Erreichte erneut versuchen", message=report)
+    await coordinator.press("🔁 Nicht zugestellte erneut senden", message=report)
     expect(await coordinator.next_message(), "Erneuter Versuch für 1 Person.")
     async with asyncio.timeout(10):
         while not await received(cohort.quiet.mentor):

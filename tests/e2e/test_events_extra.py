@@ -155,11 +155,11 @@ async def test_the_attendance_list_as_a_file_for_catering_and_badges(
     await maria.press("❌ Ich kann nicht", message=invites[MARIA])
     expect(await maria.wait_edit(invites[MARIA]), "Sie kommen nicht")
 
-    await coordinator.press("📋 Teilnehmerliste (CSV)", message=card)
+    await coordinator.press("📋 Teilnahmeliste (CSV)", message=card)
     sent = await coordinator.next_message()
     assert sent.document is not None, sent.describe()
-    assert sent.document.filename == "teilnehmerliste-auftaktveranstaltung-2027-04-11.csv"
-    assert "Teilnehmerliste" in (sent.text or "")
+    assert sent.document.filename == "teilnahmeliste-auftaktveranstaltung-2027-04-11.csv"
+    assert "Teilnahmeliste" in (sent.text or "")
     text = sent.document.content.decode("utf-8-sig")
     assert text.splitlines() == [
         "Name;Rolle;Unternehmen;Antwort",

@@ -66,7 +66,7 @@ async def test_a_recorded_meeting_names_both_partners_in_their_form_of_address(
         "Ihr Mentee Jonas Weber wird dann gebeten",
     )
     await pair.mentor.press("✅ Eintragen", message=summary)
-    expect(await pair.mentor.wait_edit(summary), "Ihr Mentee Jonas Weber ist gebeten")
+    expect(await pair.mentor.wait_edit(summary), "Ihr Mentee Jonas Weber wurde gebeten")
     await pair.mentor.next_message()  # "Eingetragen", how helpful was it
     ask = expect(
         await pair.mentee.next_message(),

@@ -248,7 +248,9 @@ async def test_reveal_later_then_a_later_round_and_a_dissolve(
     await coordinator.send("01.01.2020 10:00")
     expect(await coordinator.next_message(), "Vergangenheit")
     await coordinator.send("11.03.2027 18:00")
-    expect(await coordinator.next_message(), "am 11.03.2027, 18:00 Uhr einander vorgestellt")
+    expect(
+        await coordinator.next_message(), "Die Tandems werden am 11.03.2027, 18:00 Uhr vorgestellt"
+    )
 
     emil = next(u for u in api.users.values() if u.first_name == "Emil")
     await emil.send("/tandem")

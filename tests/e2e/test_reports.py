@@ -33,7 +33,7 @@ FILES = [
 
 async def open_stats(coordinator: FakeUser, program: str = "Salzgitter 2027") -> BotMessage:
     await coordinator.send("/stats")
-    choose = expect(await coordinator.next_message(), "Statistik welches Programms")
+    choose = expect(await coordinator.next_message(), "Für welches Programm", "Statistik sehen?")
     assert sorted(choose.button_texts) == ["Anderes Programm", "Salzgitter 2027"]
     await coordinator.press(program, message=choose)
     return await coordinator.wait_edit(choose)
@@ -60,11 +60,11 @@ async def test_stats_of_a_seeded_program(
         "von beiden bestätigt: 1, noch nicht: 2",
         "noch nicht vorgestellt: 1",
         "Treffen: 4 stattgefunden, 1 geplant, 2 abgesagt oder verschoben",
-        "Feedback: 7 Antworten, Nutzen im Schnitt 3,2 von 5 (6 Bewertungen)",
+        "Rückmeldungen: 7 Antworten, Nutzen im Schnitt 3,2 von 5 (6 Bewertungen)",
         "Gefährdete Tandems: 2",
         "seit 35 Tagen kein Treffen oder Bewertung im Schnitt unter 3",
-        f"• Quentin <Quiet> & Co / {INJECTION}: seit 50 Tagen kein Treffen",
-        "• Lotte Low / Leo Low & Sohn: Bewertung im Schnitt 1,5",
+        f"• Quentin <Quiet> & Co ↔ {INJECTION}: seit 50 Tagen kein Treffen",
+        "• Lotte Low ↔ Leo Low & Sohn: Bewertung im Schnitt 1,5",
         "Nicht erreichbar (Bot blockiert): 2",
         "Leo Low & Sohn, Paul Pending",
     )
@@ -82,7 +82,7 @@ async def test_export_files_parse_back(
 ) -> None:
     cohort = await seed_cohort(db)
     await coordinator.send("/export")
-    choose = expect(await coordinator.next_message(), "Daten welches Programms")
+    choose = expect(await coordinator.next_message(), "Für welches Programm", "Daten exportieren?")
     await coordinator.press("Salzgitter 2027", message=choose)
     expect(await coordinator.next_message(), "Export: Salzgitter 2027", "Semikolon")
     documents = {}
@@ -151,7 +151,7 @@ async def test_export_files_parse_back(
     assert "Olga" not in documents["feedback.csv"].decode("utf-8-sig")  # another program
 
     book = load_workbook(io.BytesIO(documents["tandem-salzgitter-2027.xlsx"]))
-    assert book.sheetnames == ["Teilnehmende", "Tandems", "Treffen", "Feedback"]
+    assert book.sheetnames == ["Teilnehmende", "Tandems", "Treffen", "Rückmeldungen"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.bold for cell in sheet[1])
@@ -180,7 +180,7 @@ async def test_one_program_goes_straight_to_it(
         "Statistik: Größe & <Übermut>",
         "Teilnehmende: 1",
         "Tandems: 0 aktiv, 0 aufgelöst",
-        "Feedback: 0 Antworten, noch keine Bewertung",
+        "Rückmeldungen: 0 Antworten, noch keine Bewertung",
         "Gefährdete Tandems: 0",
         "Alle Teilnehmenden sind erreichbar.",
     )

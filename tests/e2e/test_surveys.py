@@ -280,7 +280,7 @@ async def test_prepare_send_answer_remind_and_report(
 
     # The export carries the same figures and the open answers without names.
     await coordinator.send("/export")
-    chooser = expect(await coordinator.next_message(), "Daten welches Programms")
+    chooser = expect(await coordinator.next_message(), "Für welches Programm", "Daten exportieren?")
     await coordinator.press(PROGRAM, message=chooser)
     documents = {}
     # Waits for the chart, the export's last file, not for a quiet chat: on a loaded machine
