@@ -116,7 +116,7 @@ async def test_register_approve_fast_forward(page: tuple[Page, Demo], tmp_path: 
     await press(tab, "Fertig")
     await bot_says(tab, "Ziel")
     await type_(tab, "Sicherer führen.")
-    await press(tab, "Beides")
+    await press(tab, "Persönlich oder online")
     await press(tab, "Frau")
     await bot_says(tab, "Stimmt alles?")
     # The name typed with a tag arrives as text, never as formatting.

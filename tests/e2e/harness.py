@@ -84,7 +84,7 @@ ROLE_LABEL = {
     "en": {"mentor": "Mentor", "mentee": "Mentee"},
 }
 FORMAT_LABEL = {
-    "de": {"in_person": "Persönlich", "online": "Online", "both": "Beides"},
+    "de": {"in_person": "Persönlich", "online": "Online", "both": "Persönlich oder online"},
     "en": {"in_person": "In person", "online": "Online", "both": "In person or online"},
 }
 ADDRESS_LABEL = {

@@ -52,7 +52,7 @@ async def finish_after_company(user: FakeUser) -> BotMessage:
     await user.press("rg:td", message=topics)
     await user.next_message()  # goals
     await user.send("Wachsen.")
-    await user.press("Beides", message=await user.next_message())
+    await user.press("Persönlich oder online", message=await user.next_message())
     await user.press("Neutral / keine Angabe", message=await user.next_message())
     summary = await user.next_message()
     await user.press(SUBMIT["de"], message=summary)

@@ -89,7 +89,7 @@ async def test_form_of_address_is_asked_and_used_when_writing_about_a_person(
     await petra.press("rg:td", message=topics)
     await petra.next_message()
     await petra.send("Erfahrung weitergeben.")
-    await petra.press("Beides", message=await petra.next_message())
+    await petra.press("Persönlich oder online", message=await petra.next_message())
     ask = expect(await petra.next_message(), "angesprochen")
     assert ask.button_texts == ["Frau", "Herr", "Neutral / keine Angabe"]
     await petra.send("Frau")  # a typed answer is not taken: the buttons decide
