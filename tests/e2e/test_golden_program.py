@@ -50,6 +50,7 @@ MESSAGES = (
     "event_changed",
     "event_cancelled",
     "broadcast_report",
+    "broadcast_to_participant",
     "certificate_to_participant",
     "certificates_report",
     "erasure_to_partner",
@@ -245,7 +246,9 @@ async def program_administration(year: Year) -> None:
     await coordinator.next_message()  # the progress
     year.keep("broadcast_report", await coordinator.next_message())
     for person in invited:
-        await person.next_message()
+        announcement = await person.next_message()
+        if person is petra:
+            year.keep("broadcast_to_participant", announcement)
     await quiet(*invited, coordinator)
 
     # Certificates, issued before the end: Sabine and Lukas met often enough, Petra and Jonas
