@@ -11,10 +11,10 @@ from bot.commands import PARTICIPANT_COMMANDS
 from bot.i18n import translator
 from core.programs import ParticipantStatus
 from fake_bot_api import FakeBotApi, FakeUser
-from storage import programs
 from storage.db import Database
-from storage.models import Participant, User
+from storage.models import Participant, Program, User
 from tests.e2e.harness import COORDINATOR_ID, Profile, answer_of, expect, register
+from tests.seeding import seed_program
 
 
 async def test_profile_shows_and_edits_fields(api: FakeBotApi, code: str, db: Database) -> None:
@@ -167,16 +167,10 @@ async def test_a_coordinator_is_told_in_the_language_the_bot_answers_them_in(
     (here: a new registration) in their Telegram's language, as the bot answers them. Before,
     only a choice was stored, so every notice came in the default language."""
     coordinator.language_code = "en"  # before the bot has seen them
+    program_id = await seed_program(db, dt.datetime.now(dt.UTC))
     async with db.session() as session:
-        program = await programs.create(
-            session,
-            name="Cross-Mentoring Salzgitter 2027",
-            starts_on=dt.date(2027, 3, 1),
-            ends_on=dt.date(2028, 2, 29),
-            timezone="Europe/Berlin",
-            created_by=COORDINATOR_ID,
-            now=dt.datetime.now(dt.UTC),
-        )
+        program = await session.get(Program, program_id)
+        assert program is not None
         code = program.invite_code
     await coordinator.send("/help")
     expect(await coordinator.next_message(), "/programs")
