@@ -70,28 +70,18 @@ async def keep_language(
 ) -> User:
     """A coordinator's language as the bot answers them, for the notices sent to them later.
 
-    Only where none is stored: a language chosen with /language stays. The row is inserted with
-    ON CONFLICT so that a second process handling the same person at the same moment does not
-    fail on the key.
+    Only where none is stored: a language chosen with /language stays. One upsert, so that a
+    second process handling the same person at the same moment does not fail on the key.
     """
-    await session.execute(
-        insert(session, User)
-        .values(
-            id=user_id,
-            language=language,
-            first_name=identity.first_name,
-            last_name=identity.last_name,
-            username=identity.username,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[User.id])
+    statement = insert(session, User).values(
+        id=user_id, **asdict(identity), language=language, created_at=now, updated_at=now
     )
     await session.execute(
-        update(User)
-        .where(User.id == user_id, User.language.is_(None))
-        .values(language=language, updated_at=now)
-        .execution_options(synchronize_session=False)
+        statement.on_conflict_do_update(
+            index_elements=[User.id],
+            set_={"language": statement.excluded.language, "updated_at": now},
+            where=User.language.is_(None),
+        )
     )
     user = await session.get(User, user_id, populate_existing=True)
     assert user is not None
