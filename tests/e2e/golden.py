@@ -28,10 +28,12 @@ from bot.app import AnyApplication
 from core.clock import FrozenClock
 from core.programs import ParticipantStatus
 from fake_bot_api import BotMessage, FakeBotApi, FakeUser
-from storage import participants, programs, users
+from storage import participants, users
 from storage.db import Database
+from storage.models import Program
 from tests.conftest import fresh_database_url
 from tests.e2e.harness import COORDINATOR_ID, Profile, advance, bot_running, make_settings
+from tests.seeding import seed_program
 
 GOLDEN = Path(__file__).resolve().parents[2] / "docs" / "messages"
 LANGUAGES = ("de", "en")
@@ -158,16 +160,10 @@ class Year:
 
 async def seed(db: Database, language: str) -> tuple[int, str]:
     """The program and the four approved participants; returns the program id and its code."""
+    program_id = await seed_program(db, NOW, PROGRAM, COORDINATOR_ID)
     async with db.session() as session:
-        program = await programs.create(
-            session,
-            name=PROGRAM,
-            starts_on=dt.date(2027, 3, 1),
-            ends_on=dt.date(2028, 2, 29),
-            timezone="Europe/Berlin",
-            created_by=COORDINATOR_ID,
-            now=NOW,
-        )
+        program = await session.get(Program, program_id)
+        assert program is not None
         for person in COHORT:
             await users.upsert(
                 session,
