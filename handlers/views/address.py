@@ -43,7 +43,12 @@ def role_label(t: Translator, person: Person) -> str:
     """The role as a label in a card line or list ("Mentorin: Petra Schulz") for the program
     team, who need the role even of someone written about by name only; plain text, so it
     serves button labels too."""
-    role, form = role_of(person.role), form_of(person.form_of_address).value
+    return role_noun(t, person.role, person.form_of_address)
+
+
+def role_noun(t: Translator, role_value: object, form_value: object) -> str:
+    """`role_label` from the stored values, where no participant is at hand (a profile's)."""
+    role, form = role_of(role_value), form_of(form_value).value
     return t.plain(f"role.label.{role}.{form}")
 
 

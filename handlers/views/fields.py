@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import Button, button
 from bot.i18n import Safe, Translator
-from core.address import FormOfAddress, form_of, role_of
+from core.address import FormOfAddress, form_of
 from core.profile import (
     DEFAULT_TOPICS,
     FIELDS_BY_NAME,
@@ -29,6 +29,7 @@ from core.profile import (
 )
 from handlers.keyboards import button as key
 from handlers.keyboards import column
+from handlers.views.address import role_noun
 from services.profile import values_of
 
 if TYPE_CHECKING:
@@ -169,10 +170,9 @@ def render_value(t: Translator, field: str, value: Any) -> str:
 def _profile_value(t: Translator, name: str, values: dict[str, Any]) -> str:
     """As `render_value`; the role in the form of address chosen ("Mentorin", not "Mentorin
     oder Mentor", on Petra's own profile), once both are known."""
-    chosen = form_of(values.get("form_of_address"))
-    if name == "role" and values.get("role") and chosen is not FormOfAddress.NEUTRAL:
-        role, form = role_of(values["role"]), chosen.value
-        return t("common.value", value=t.plain(f"role.label.{role}.{form}"))
+    form = values.get("form_of_address")
+    if name == "role" and values.get("role") and form_of(form) is not FormOfAddress.NEUTRAL:
+        return t("common.value", value=role_noun(t, values["role"], form))
     return render_value(t, name, values.get(name))
 
 
